@@ -1,0 +1,82 @@
+import cookie from '@fastify/cookie'
+import swagger from '@fastify/swagger'
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { Config, WhatsAppSettings } from './config.js'
+import type { DatabaseHandle } from './db/database.js'
+import { authRoutes } from './modules/auth/auth.routes.js'
+import { LoginThrottle } from './modules/auth/login-throttle.js'
+import { userRoutes } from './modules/auth/users.routes.js'
+import { inboxRoutes } from './modules/inbox/inbox.routes.js'
+import { mediaDownloadJob } from './modules/media/media-download.job.js'
+import type { MediaStore } from './modules/media/media-store.js'
+import { mediaRoutes } from './modules/media/media.routes.js'
+import { MediaUploader } from './modules/outbound/media-uploader.js'
+import { SendWorker } from './modules/outbound/send-worker.js'
+import { GraphClient } from './modules/whatsapp/graph-client.js'
+import { WebhookIngestor } from './modules/whatsapp/ingest.js'
+import { webhookRoutes } from './modules/whatsapp/webhook.routes.js'
+import { installAccessControl } from './platform/http/access.js'
+import { healthRoutes } from './platform/http/health.routes.js'
+import { installProblemHandler } from './platform/http/problem.js'
+import { JobRunner } from './platform/jobs/job-runner.js'
+import { type SimulatorState, simulatorPlugin } from './simulator/index.js'
+
+export type AppDeps = {
+  config: Config
+  database: DatabaseHandle
+  /** The Cloud API settings in effect: real credentials, or the simulator's. */
+  whatsapp: Omit<WhatsAppSettings, 'apiBaseUrl'> & { apiBaseUrl: string | (() => string) }
+  mediaStore: MediaStore
+  /** Present when the built-in simulator serves as the Cloud API. */
+  simulator?: SimulatorState | undefined
+  logger?: boolean | Record<string, unknown>
+}
+
+export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; jobs: JobRunner; graph: GraphClient }
+
+/** Personal data and secrets never reach the log. */
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'req.headers["x-hub-signature-256"]', 'res.headers["set-cookie"]']
+
+/** Builds the whole server without listening; tests drive it with `app.inject`. */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config, database, whatsapp } = deps
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel, redact: REDACT },
+    bodyLimit: 1024 * 1024,
+    trustProxy: config.publicUrl !== undefined,
+    // Per-request lines only when debugging: at ingest rates they cost more than they tell.
+    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
+  })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  installProblemHandler(app)
+  await app.register(cookie)
+  installAccessControl(app, database.db)
+  await app.register(swagger, {
+    openapi: { info: { title: 'Postfach API', version: '0.1.0', description: 'Team inbox for the WhatsApp Business Platform' }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'postfach_session' } } } },
+    transform: jsonSchemaTransform,
+  })
+
+  const graph = new GraphClient(whatsapp.apiBaseUrl, whatsapp.accessToken)
+  const channelIds = new Set([whatsapp.phoneNumberId])
+  const ingestor = new WebhookIngestor(database, (id) => id !== undefined && channelIds.has(id), app.log)
+  const jobs = new JobRunner(database, [mediaDownloadJob(database.db, graph, deps.mediaStore)], app.log)
+  const sendWorker = new SendWorker({ database, graph, media: new MediaUploader(database.db, deps.mediaStore, graph), messagesPerSecond: whatsapp.messagesPerSecond, log: app.log })
+  ingestor.onCommitted(() => jobs.poke())
+
+  await app.register(healthRoutes, { database })
+  await app.register(authRoutes, { db: database.db, throttle: new LoginThrottle(), secureCookies: config.publicUrl?.startsWith('https://') ?? false })
+  await app.register(userRoutes, { db: database.db })
+  await app.register(webhookRoutes, { appSecret: whatsapp.appSecret, verifyToken: whatsapp.verifyToken, ingestor })
+  await app.register(inboxRoutes, { db: database.db, graph, channelId: whatsapp.phoneNumberId, onQueued: () => sendWorker.poke() })
+  await app.register(mediaRoutes, { db: database.db, store: deps.mediaStore })
+  if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
+
+  app.addHook('onClose', async () => {
+    await sendWorker.stop()
+    await jobs.stop()
+  })
+  return { app, ingestor, sendWorker, jobs, graph }
+}

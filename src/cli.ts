@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util'
+import { ConfigError, loadConfig } from './config.js'
+import { openDatabase } from './db/database.js'
+import { migrateToLatest } from './db/migrate.js'
+import type { Role } from './db/schema.js'
+import { createApiToken } from './modules/auth/api-tokens.js'
+import { hashPassword } from './modules/auth/passwords.js'
+import { findUserByEmail, insertUser } from './modules/auth/users.repo.js'
+import { startServer } from './main.js'
+
+const USAGE = `Usage: postfach <command>
+
+  serve                                     start the server (default)
+  migrate                                   apply database migrations
+  user create --email E --name N --role R   create a user (password from POSTFACH_NEW_PASSWORD or --password)
+  token create --name N --role R            create an API token (printed once)
+
+Roles: admin, agent, auditor. Configuration comes from environment variables (see README).`
+
+const ROLES = new Set(['admin', 'agent', 'auditor'])
+
+/** Runs one CLI command; returns the process exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const [command = 'serve', sub, ...rest] = argv
+  try {
+    const config = loadConfig()
+    if (command === 'serve') {
+      const server = await startServer(config)
+      const stop = async (signal: string) => {
+        server.app.log.info(`${signal}: shutting down`)
+        await server.close()
+        process.exit(0)
+      }
+      process.once('SIGTERM', () => void stop('SIGTERM'))
+      process.once('SIGINT', () => void stop('SIGINT'))
+      return await new Promise<number>(() => {}) // runs until a signal
+    }
+    if (command === 'help' || command === '--help') {
+      console.log(USAGE)
+      return 0
+    }
+    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous })
+    try {
+      const applied = await migrateToLatest(database)
+      if (command === 'migrate') {
+        console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.')
+        return 0
+      }
+      const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' } } })
+      if (values.role && !ROLES.has(values.role)) throw new UsageError(`--role must be one of admin, agent, auditor`)
+      if (command === 'user' && sub === 'create') {
+        const password = values.password ?? process.env.POSTFACH_NEW_PASSWORD
+        if (!values.email || !values.role || !password) throw new UsageError('user create needs --email, --role and a password')
+        if (password.length < 12) throw new UsageError('the password must have at least 12 characters')
+        if (await findUserByEmail(database.db, values.email)) throw new UsageError(`a user ${values.email} exists already`)
+        const user = await insertUser(database.db, { email: values.email, name: values.name ?? values.email, role: values.role as Role, passwordHash: await hashPassword(password) })
+        console.log(`Created ${user.role} ${user.email} (${user.id})`)
+        return 0
+      }
+      if (command === 'token' && sub === 'create') {
+        if (!values.name || !values.role) throw new UsageError('token create needs --name and --role')
+        const { token } = await createApiToken(database.db, { name: values.name, role: values.role as Role, createdBy: null })
+        console.log(token)
+        return 0
+      }
+      throw new UsageError(`unknown command: ${argv.join(' ')}`)
+    } finally {
+      await database.destroy()
+    }
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      console.error(`postfach: ${error.message}`)
+      if (error instanceof UsageError) console.error(`\n${USAGE}`)
+      return 2
+    }
+    console.error(error)
+    return 1
+  }
+}
+
+class UsageError extends Error {}

@@ -1,0 +1,131 @@
+import path from 'node:path'
+import { z } from 'zod'
+
+/** Meta's Graph API, pinned to the version Postfach is tested against. */
+export const DEFAULT_GRAPH_BASE_URL = 'https://graph.facebook.com/v26.0'
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional()
+
+const port = z.coerce.number().int().min(0).max(65535)
+
+const envSchema = z
+  .object({
+    PORT: port.default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: optionalString.pipe(
+      z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    ),
+    PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    WHATSAPP_APP_SECRET: optionalString,
+    WHATSAPP_VERIFY_TOKEN: optionalString,
+    WHATSAPP_ACCESS_TOKEN: optionalString,
+    WHATSAPP_PHONE_NUMBER_ID: optionalString.pipe(z.string().regex(/^\d+$/, 'must be digits').optional()),
+    WHATSAPP_BUSINESS_ACCOUNT_ID: optionalString.pipe(z.string().regex(/^\d+$/, 'must be digits').optional()),
+    WHATSAPP_API_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    WHATSAPP_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(80),
+    POSTFACH_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
+    POSTFACH_ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
+    POSTFACH_MASTER_KEY_FILE: optionalString,
+    SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.POSTFACH_ADMIN_EMAIL) !== Boolean(env.POSTFACH_ADMIN_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.POSTFACH_ADMIN_EMAIL ? 'POSTFACH_ADMIN_PASSWORD' : 'POSTFACH_ADMIN_EMAIL'],
+        message: 'POSTFACH_ADMIN_EMAIL and POSTFACH_ADMIN_PASSWORD go together',
+      })
+    }
+    const whatsapp = [
+      'WHATSAPP_APP_SECRET',
+      'WHATSAPP_VERIFY_TOKEN',
+      'WHATSAPP_ACCESS_TOKEN',
+      'WHATSAPP_PHONE_NUMBER_ID',
+    ] as const
+    const set = whatsapp.filter((k) => env[k])
+    if (set.length > 0 && set.length < whatsapp.length) {
+      for (const k of whatsapp.filter((k) => !env[k])) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [k],
+          message: `is required when ${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set (or unset all to use the simulator)`,
+        })
+      }
+    }
+  })
+
+export type WhatsAppSettings = {
+  appSecret: string
+  verifyToken: string
+  accessToken: string
+  phoneNumberId: string
+  businessAccountId: string
+  /** Graph base URL including the version, no trailing slash. */
+  apiBaseUrl: string
+  messagesPerSecond: number
+}
+
+export type Config = Readonly<{
+  port: number
+  host: string
+  dataDir: string
+  databaseUrl: string | undefined
+  publicUrl: string | undefined
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL']
+  sqliteSynchronous: 'FULL' | 'NORMAL'
+  /** Real Cloud API credentials; undefined means the built-in simulator is used. */
+  whatsapp: WhatsAppSettings | undefined
+  messagesPerSecond: number
+  initialAdmin: { email: string; password: string } | undefined
+  masterKeyFile: string | undefined
+}>
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  }
+}
+
+/**
+ * Reads and validates the environment once. Throws a ConfigError that lists every invalid
+ * variable by name; never returns a partially valid config. The only reader of process.env.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0] ?? 'environment')}: ${i.message}`))
+  }
+  const e = parsed.data
+  const whatsapp: WhatsAppSettings | undefined = e.WHATSAPP_ACCESS_TOKEN
+    ? {
+        appSecret: e.WHATSAPP_APP_SECRET!,
+        verifyToken: e.WHATSAPP_VERIFY_TOKEN!,
+        accessToken: e.WHATSAPP_ACCESS_TOKEN,
+        phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID!,
+        businessAccountId: e.WHATSAPP_BUSINESS_ACCOUNT_ID ?? '',
+        apiBaseUrl: (e.WHATSAPP_API_BASE_URL ?? DEFAULT_GRAPH_BASE_URL).replace(/\/+$/, ''),
+        messagesPerSecond: e.WHATSAPP_MESSAGES_PER_SECOND,
+      }
+    : undefined
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    logLevel: e.LOG_LEVEL,
+    sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
+    whatsapp,
+    messagesPerSecond: e.WHATSAPP_MESSAGES_PER_SECOND,
+    initialAdmin: e.POSTFACH_ADMIN_EMAIL
+      ? { email: e.POSTFACH_ADMIN_EMAIL.toLowerCase(), password: e.POSTFACH_ADMIN_PASSWORD! }
+      : undefined,
+    masterKeyFile: e.POSTFACH_MASTER_KEY_FILE,
+  })
+}

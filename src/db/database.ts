@@ -1,0 +1,74 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
+import pg from 'pg'
+import type { Database } from './schema.js'
+
+export type Dialect = 'sqlite' | 'postgres'
+export type Db = Kysely<Database>
+/** Anything that runs queries: the database or an open transaction. */
+export type Executor = Kysely<Database> | Transaction<Database>
+
+export type DatabaseHandle = {
+  db: Db
+  dialect: Dialect
+  /** For PostgreSQL: the schema all tables live in (tests use one fresh schema per run). */
+  schema: string | undefined
+  destroy(): Promise<void>
+}
+
+export type DatabaseOptions = {
+  /** postgres:// URL; when absent, an SQLite file in dataDir. */
+  url?: string | undefined
+  dataDir: string
+  /** SQLite file name or ':memory:'. */
+  sqliteFile?: string
+  sqliteSynchronous?: 'FULL' | 'NORMAL'
+  /** PostgreSQL schema to create (if missing) and use as search_path. */
+  pgSchema?: string
+  pgPoolSize?: number
+}
+
+// int8 (bigint, identity columns) would otherwise arrive as strings; our sequence numbers stay far
+// below 2^53.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10))
+
+export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandle> {
+  if (opts.url) return openPostgres(opts.url, opts)
+  return openSqlite(opts)
+}
+
+function openSqlite(opts: DatabaseOptions): DatabaseHandle {
+  const file = opts.sqliteFile ?? path.join(opts.dataDir, 'postfach.sqlite')
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true })
+  const sqlite = new SQLite(file)
+  sqlite.pragma('journal_mode = WAL')
+  // FULL: a commit survives power loss, which is what a 200 to Meta promises.
+  sqlite.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'FULL'}`)
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 5000')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return { db, dialect: 'sqlite', schema: undefined, destroy: () => db.destroy() }
+}
+
+async function openPostgres(url: string, opts: DatabaseOptions): Promise<DatabaseHandle> {
+  const schema = opts.pgSchema
+  if (schema) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`)
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    try {
+      await client.query(`create schema if not exists ${schema}`)
+    } finally {
+      await client.end()
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.pgPoolSize ?? 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return { db, dialect: 'postgres', schema, destroy: () => db.destroy() }
+}

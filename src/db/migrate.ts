@@ -1,0 +1,53 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely'
+import type { DatabaseHandle, Dialect } from './database.js'
+import * as foundation from './migrations/2026-11-23T1800_foundation.js'
+
+type DialectMigration = {
+  up(db: Kysely<any>, dialect: Dialect): Promise<void>
+  down?(db: Kysely<any>, dialect: Dialect): Promise<void>
+}
+
+/** Every migration in execution order. Names carry an ISO date so order is obvious. */
+const MIGRATIONS: Record<string, DialectMigration> = {
+  '2026-11-23T1800_foundation': foundation,
+}
+
+class StaticProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {}
+    for (const [name, m] of Object.entries(MIGRATIONS)) {
+      out[name] = {
+        up: (db) => m.up(db, this.dialect),
+        ...(m.down ? { down: (db: Kysely<any>) => m.down!(db, this.dialect) } : {}),
+      }
+    }
+    return out
+  }
+}
+
+function migrator(handle: DatabaseHandle) {
+  return new Migrator({
+    db: handle.db,
+    provider: new StaticProvider(handle.dialect),
+    ...(handle.schema ? { migrationTableSchema: handle.schema } : {}),
+  })
+}
+
+/** Applies all pending migrations. Throws with the failing migration's name and cause. */
+export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
+  const { error, results } = await migrator(handle).migrateToLatest()
+  const failed = results?.find((r) => r.status === 'Error')
+  if (error) {
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${String((error as Error).message ?? error)}`, {
+      cause: error,
+    })
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+/** True when every known migration has been applied. */
+export async function migrationsApplied(handle: DatabaseHandle): Promise<boolean> {
+  const all = await migrator(handle).getMigrations()
+  return all.every((m) => m.executedAt !== undefined)
+}

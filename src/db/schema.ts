@@ -1,0 +1,173 @@
+import type { Generated, Insertable, Selectable } from 'kysely'
+
+/** Row types of every table. Times are ISO-8601 UTC strings with milliseconds. */
+export type Role = 'admin' | 'agent' | 'auditor'
+export type ConversationStatus = 'open' | 'pending' | 'resolved'
+export type MessageDirection = 'inbound' | 'outbound'
+export type MessageStatus = 'received' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'uncertain'
+export type JobState = 'queued' | 'running' | 'done' | 'failed'
+export type MediaState = 'pending' | 'stored' | 'failed'
+
+export interface UsersTable {
+  id: string
+  email: string
+  name: string
+  role: Role
+  password_hash: string
+  active: number
+  created_at: string
+  updated_at: string
+}
+
+export interface SessionsTable {
+  id: string
+  user_id: string
+  csrf_token: string
+  created_at: string
+  expires_at: string
+  last_seen_at: string
+  revoked_at: string | null
+  user_agent: string | null
+}
+
+export interface ApiTokensTable {
+  id: string
+  name: string
+  token_hash: string
+  role: Role
+  created_by: string | null
+  created_at: string
+  last_used_at: string | null
+  revoked_at: string | null
+}
+
+export interface ChannelsTable {
+  id: string
+  waba_id: string
+  display_phone_number: string | null
+  paused_reason: string | null
+  paused_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface JournalTable {
+  seq: Generated<number>
+  received_at: string
+  kind: string
+  content_sha256: string
+  content: Buffer | null
+  key_id: string | null
+}
+
+export interface UnroutedEventsTable {
+  journal_seq: number
+  phone_number_id: string | null
+  reason: string
+  created_at: string
+}
+
+export interface ContactsTable {
+  id: string
+  wa_id: string | null
+  user_id: string | null
+  profile_name: string | null
+  first_contact_at: string
+  last_contact_at: string
+  created_at: string
+  updated_at: string
+}
+
+export interface ConversationsTable {
+  id: string
+  contact_id: string
+  channel_id: string
+  status: ConversationStatus
+  assignee_id: string | null
+  last_message_at: string
+  last_inbound_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface MessagesTable {
+  id: string
+  conversation_id: string
+  wamid: string | null
+  direction: MessageDirection
+  type: string
+  status: MessageStatus
+  timestamp: string
+  content: string
+  key_id: string | null
+  context_wamid: string | null
+  error_code: number | null
+  error_title: string | null
+  error_detail: string | null
+  sent_by: string | null
+  journal_seq: number | null
+  created_at: string
+  updated_at: string
+}
+
+export interface MessageStatusesTable {
+  wamid: string
+  status: string
+  occurred_at: string
+  errors: string | null
+  pricing: string | null
+  biz_opaque_callback_data: string | null
+  journal_seq: number
+}
+
+export interface MediaTable {
+  id: string
+  direction: MessageDirection
+  state: MediaState
+  mime_type: string
+  filename: string | null
+  size: number | null
+  sha256: string | null
+  expected_sha256: string | null
+  graph_media_id: string | null
+  graph_uploaded_at: string | null
+  last_error: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface JobsTable {
+  id: string
+  kind: string
+  payload: string
+  state: JobState
+  run_at: string
+  attempts: number
+  lease_until: string | null
+  last_error: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface Database {
+  users: UsersTable
+  sessions: SessionsTable
+  api_tokens: ApiTokensTable
+  channels: ChannelsTable
+  journal: JournalTable
+  unrouted_events: UnroutedEventsTable
+  contacts: ContactsTable
+  conversations: ConversationsTable
+  messages: MessagesTable
+  message_statuses: MessageStatusesTable
+  media: MediaTable
+  jobs: JobsTable
+}
+
+export type UserRow = Selectable<UsersTable>
+export type ContactRow = Selectable<ContactsTable>
+export type ConversationRow = Selectable<ConversationsTable>
+export type MessageRow = Selectable<MessagesTable>
+export type NewMessage = Insertable<MessagesTable>
+export type MediaRow = Selectable<MediaTable>
+export type JobRow = Selectable<JobsTable>

@@ -1,0 +1,51 @@
+import { z } from 'zod'
+
+export const roleSchema = z.enum(['admin', 'agent', 'auditor'])
+
+export const userSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  active: z.boolean(),
+  createdAt: z.string(),
+})
+
+export const loginBody = z.object({
+  email: z.email().max(320),
+  password: z.string().min(1).max(1024),
+})
+
+export const loginResponse = z.object({ user: userSchema, csrfToken: z.string() })
+
+export const createUserBody = z.object({
+  email: z.email().max(320),
+  name: z.string().trim().min(1).max(200),
+  role: roleSchema,
+  password: z.string().min(12).max(1024),
+})
+
+export const updateUserBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    role: roleSchema,
+    active: z.boolean(),
+    password: z.string().min(12).max(1024),
+  })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, 'at least one field')
+
+export const tokenSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+})
+
+export const createTokenBody = z.object({ name: z.string().trim().min(1).max(200), role: roleSchema })
+export const idParams = z.object({ id: z.string().min(1).max(100) })
+
+type UserLike = { id: string; email: string; name: string; role: z.infer<typeof roleSchema>; active: number; created_at: string }
+export const presentUser = (u: UserLike) => ({ id: u.id, email: u.email, name: u.name, role: u.role, active: u.active === 1, createdAt: u.created_at })

@@ -1,0 +1,70 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Db } from '../../db/database.js'
+import { conflict, notFound } from '../../platform/errors.js'
+import { ADMIN } from '../../platform/http/access.js'
+import { listOf } from '../../platform/http/cursor.js'
+import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.js'
+import { createTokenBody, createUserBody, idParams, presentUser, tokenSchema, updateUserBody, userSchema } from './auth.schemas.js'
+import { hashPassword } from './passwords.js'
+import { revokeUserSessions } from './sessions.js'
+import { findUserByEmail, findUserById, insertUser, listUsers, updateUser } from './users.repo.js'
+
+const list = listOf
+
+/** Administration of users and API tokens (admin only). */
+export const userRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) => {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  const access = ADMIN
+
+  app.get('/api/users', { config: { access }, schema: { tags: ['users'], response: { 200: list(userSchema) } } }, async () => ({
+    items: (await listUsers(db)).map(presentUser),
+    nextCursor: null,
+  }))
+
+  app.post('/api/users', { config: { access }, schema: { tags: ['users'], body: createUserBody, response: { 201: userSchema } } }, async (request, reply) => {
+    const { email, name, role, password } = request.body
+    if (await findUserByEmail(db, email)) throw conflict('users.email_taken', 'A user with this e-mail exists.')
+    const user = await insertUser(db, { email, name, role, passwordHash: await hashPassword(password) })
+    return reply.code(201).send(presentUser(user))
+  })
+
+  app.patch(
+    '/api/users/:id',
+    { config: { access }, schema: { tags: ['users'], params: idParams, body: updateUserBody, response: { 200: userSchema } } },
+    async (request) => {
+      const user = await findUserById(db, request.params.id)
+      if (!user) throw notFound('User')
+      const { name, role, active, password } = request.body
+      await updateUser(db, user.id, {
+        ...(name !== undefined ? { name } : {}),
+        ...(role !== undefined ? { role } : {}),
+        ...(active !== undefined ? { active: active ? 1 : 0 } : {}),
+        ...(password !== undefined ? { password_hash: await hashPassword(password) } : {}),
+      })
+      // A changed role, password or deactivation ends the user's sessions at once.
+      if (role !== undefined || password !== undefined || active === false) await revokeUserSessions(db, user.id)
+      return presentUser((await findUserById(db, user.id))!)
+    },
+  )
+
+  app.get('/api/tokens', { config: { access }, schema: { tags: ['tokens'], response: { 200: list(tokenSchema) } } }, async () => ({
+    items: (await listApiTokens(db)).map((t) => ({ id: t.id, name: t.name, role: t.role, createdAt: t.created_at, lastUsedAt: t.last_used_at, revokedAt: t.revoked_at })),
+    nextCursor: null,
+  }))
+
+  app.post(
+    '/api/tokens',
+    { config: { access }, schema: { tags: ['tokens'], body: createTokenBody, response: { 201: tokenSchema.extend({ token: z.string() }) } } },
+    async (request, reply) => {
+      const { token, row } = await createApiToken(db, { ...request.body, createdBy: request.auth?.user?.id ?? null })
+      return reply.code(201).send({ id: row.id, name: row.name, role: row.role, createdAt: row.created_at, lastUsedAt: null, revokedAt: null, token })
+    },
+  )
+
+  app.delete('/api/tokens/:id', { config: { access }, schema: { tags: ['tokens'], params: idParams, response: { 204: z.null() } } }, async (request, reply) => {
+    if (!(await revokeApiToken(db, request.params.id))) throw notFound('Active token')
+    return reply.code(204).send(null)
+  })
+}

@@ -1,0 +1,96 @@
+import type { Executor } from '../../db/database.js'
+import type { ConversationRow, ConversationStatus } from '../../db/schema.js'
+import { newId } from '../../platform/ids.js'
+import { nowIso } from '../../platform/time.js'
+
+/**
+ * Records activity on the conversation between a contact and one of our numbers, creating it on
+ * first contact. An inbound message reopens a resolved conversation and refreshes the 24-hour
+ * customer-service window; our own sends never extend that window.
+ */
+export async function touchConversation(
+  db: Executor,
+  c: { contactId: string; channelId: string; at: string; inbound: boolean },
+): Promise<ConversationRow> {
+  const existing = await db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('contact_id', '=', c.contactId)
+    .where('channel_id', '=', c.channelId)
+    .executeTakeFirst()
+  const now = nowIso()
+  if (!existing) {
+    const row: ConversationRow = {
+      id: newId(),
+      contact_id: c.contactId,
+      channel_id: c.channelId,
+      status: 'open',
+      assignee_id: null,
+      last_message_at: c.at,
+      last_inbound_at: c.inbound ? c.at : null,
+      created_at: now,
+      updated_at: now,
+    }
+    await db.insertInto('conversations').values(row).execute()
+    return row
+  }
+  const patch: Partial<ConversationRow> = {}
+  if (c.at > existing.last_message_at) patch.last_message_at = c.at
+  if (c.inbound) {
+    if (!existing.last_inbound_at || c.at > existing.last_inbound_at) patch.last_inbound_at = c.at
+    if (existing.status === 'resolved') patch.status = 'open'
+  }
+  if (Object.keys(patch).length === 0) return existing
+  await db.updateTable('conversations').set({ ...patch, updated_at: now }).where('id', '=', existing.id).execute()
+  return { ...existing, ...patch }
+}
+
+export const findConversation = (db: Executor, id: string) =>
+  db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst()
+
+export type ConversationFilter = {
+  status?: ConversationStatus | undefined
+  /** A user id, or 'none' for unassigned. */
+  assignee?: string | undefined
+  /** Cursor: the (last_message_at, id) of the last row of the previous page. */
+  after?: { at: string; id: string } | undefined
+  limit: number
+}
+
+/** Conversations with their contact, newest activity first, paged by keyset. */
+export function listConversations(db: Executor, f: ConversationFilter) {
+  let q = db
+    .selectFrom('conversations')
+    .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
+    .selectAll('conversations')
+    .select(['contacts.wa_id', 'contacts.user_id', 'contacts.profile_name'])
+  if (f.status) q = q.where('conversations.status', '=', f.status)
+  if (f.assignee === 'none') q = q.where('conversations.assignee_id', 'is', null)
+  else if (f.assignee) q = q.where('conversations.assignee_id', '=', f.assignee)
+  if (f.after) {
+    const { at, id } = f.after
+    q = q.where((eb) =>
+      eb.or([eb('conversations.last_message_at', '<', at), eb.and([eb('conversations.last_message_at', '=', at), eb('conversations.id', '<', id)])]),
+    )
+  }
+  return q.orderBy('conversations.last_message_at', 'desc').orderBy('conversations.id', 'desc').limit(f.limit + 1).execute()
+}
+
+export type ConversationWithContact = Awaited<ReturnType<typeof listConversations>>[number]
+
+export const findConversationWithContact = (db: Executor, id: string) =>
+  db
+    .selectFrom('conversations')
+    .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
+    .selectAll('conversations')
+    .select(['contacts.wa_id', 'contacts.user_id', 'contacts.profile_name'])
+    .where('conversations.id', '=', id)
+    .executeTakeFirst()
+
+export async function updateConversation(
+  db: Executor,
+  id: string,
+  patch: Partial<Pick<ConversationRow, 'status' | 'assignee_id' | 'last_message_at'>>,
+): Promise<void> {
+  await db.updateTable('conversations').set({ ...patch, updated_at: nowIso() }).where('id', '=', id).execute()
+}

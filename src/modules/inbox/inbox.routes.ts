@@ -1,0 +1,110 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Db } from '../../db/database.js'
+import type { MediaRow, MessageRow } from '../../db/schema.js'
+import { AppError, notFound } from '../../platform/errors.js'
+import { STAFF } from '../../platform/http/access.js'
+import { decodeCursor, listOf, pageQuery, toPage } from '../../platform/http/cursor.js'
+import { outboundMessage, startConversationBody } from '../outbound/outbound.schemas.js'
+import { queueMessage, resendUncertain, startConversation } from '../outbound/send.service.js'
+import type { GraphClient } from '../whatsapp/graph-client.js'
+import { findConversation, findConversationWithContact, listConversations, updateConversation } from './conversations.repo.js'
+import { findLastInbound, findMessage, listMessages } from './messages.repo.js'
+import { conversationSchema, messageSchema, presentConversation, presentMessage } from './presenters.js'
+
+export type InboxRoutesOptions = { db: Db; graph: GraphClient; channelId: string; onQueued: () => void }
+
+const idParams = z.object({ id: z.string().min(1).max(100) })
+const conversationQuery = pageQuery.extend({
+  status: z.enum(['open', 'pending', 'resolved']).optional(),
+  assignee: z.string().max(100).optional().describe("a user id, 'me' or 'none'"),
+})
+const conversationPatch = z
+  .object({ status: z.enum(['open', 'pending', 'resolved']), assigneeId: z.string().max(100).nullable() })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, 'at least one field')
+
+async function withMedia(db: Db, rows: MessageRow[]) {
+  const ids = rows.filter((r) => ['image', 'audio', 'video', 'document', 'sticker'].includes(r.type)).map((r) => r.id)
+  const mediaIds = rows.flatMap((r) => {
+    const c = JSON.parse(r.content) as Record<string, { id?: string } | undefined>
+    return r.direction === 'outbound' && c[r.type]?.id ? [c[r.type]!.id!] : []
+  })
+  const all = [...ids, ...mediaIds]
+  const media: MediaRow[] = all.length ? await db.selectFrom('media').selectAll().where('id', 'in', all).execute() : []
+  const byId = new Map(media.map((m) => [m.id, m]))
+  return rows.map((r) => {
+    const c = JSON.parse(r.content) as Record<string, { id?: string } | undefined>
+    return presentMessage(r, byId.get(r.direction === 'inbound' ? r.id : (c[r.type]?.id ?? '')))
+  })
+}
+
+/** Conversations and messages: reading, sending, marking read, assigning. */
+export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, channelId, onQueued }) => {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  const access = STAFF
+  const tags = ['inbox']
+
+  app.get('/api/conversations', { config: { access }, schema: { tags, querystring: conversationQuery, response: { 200: listOf(conversationSchema) } } }, async (request) => {
+    const { limit, cursor, status } = request.query
+    const assignee = request.query.assignee === 'me' ? (request.auth?.user?.id ?? 'none') : request.query.assignee
+    const rows = await listConversations(db, { status, assignee, after: decodeCursor(cursor), limit })
+    const page = toPage(rows, limit, (r) => [r.last_message_at, r.id])
+    return { items: page.items.map(presentConversation), nextCursor: page.nextCursor }
+  })
+
+  app.get('/api/conversations/:id', { config: { access }, schema: { tags, params: idParams, response: { 200: conversationSchema } } }, async (request) => {
+    const c = await findConversationWithContact(db, request.params.id)
+    if (!c) throw notFound('Conversation')
+    return presentConversation(c)
+  })
+
+  app.patch('/api/conversations/:id', { config: { access }, schema: { tags, params: idParams, body: conversationPatch, response: { 200: conversationSchema } } }, async (request) => {
+    const c = await findConversation(db, request.params.id)
+    if (!c) throw notFound('Conversation')
+    const { status, assigneeId } = request.body
+    if (assigneeId) {
+      const user = await db.selectFrom('users').select(['id', 'role', 'active']).where('id', '=', assigneeId).executeTakeFirst()
+      if (!user || user.active !== 1 || user.role === 'auditor') throw new AppError('inbox.invalid_assignee', 400, 'The assignee must be an active admin or agent.')
+    }
+    await updateConversation(db, c.id, { ...(status ? { status } : {}), ...(assigneeId !== undefined ? { assignee_id: assigneeId } : {}) })
+    return presentConversation((await findConversationWithContact(db, c.id))!)
+  })
+
+  app.get('/api/conversations/:id/messages', { config: { access }, schema: { tags, params: idParams, querystring: pageQuery, response: { 200: listOf(messageSchema) } } }, async (request) => {
+    if (!(await findConversation(db, request.params.id))) throw notFound('Conversation')
+    const { limit, cursor } = request.query
+    const rows = await listMessages(db, { conversationId: request.params.id, after: decodeCursor(cursor), limit })
+    const page = toPage(rows, limit, (r) => [r.timestamp, r.id])
+    return { items: await withMedia(db, page.items), nextCursor: page.nextCursor }
+  })
+
+  app.post('/api/conversations/:id/messages', { config: { access }, bodyLimit: 256 * 1024, schema: { tags, params: idParams, body: outboundMessage, response: { 202: messageSchema } } }, async (request, reply) => {
+    const row = await queueMessage(db, { conversationId: request.params.id, message: request.body, sentBy: request.auth?.user?.id ?? null })
+    onQueued()
+    return reply.code(202).send((await withMedia(db, [row]))[0]!)
+  })
+
+  app.post('/api/messages', { config: { access }, bodyLimit: 256 * 1024, schema: { tags, body: startConversationBody, response: { 202: messageSchema } } }, async (request, reply) => {
+    const { to, ...message } = request.body
+    const row = await startConversation(db, { channelId, to, message, sentBy: request.auth?.user?.id ?? null })
+    onQueued()
+    return reply.code(202).send(presentMessage(row))
+  })
+
+  app.post('/api/messages/:id/resend', { config: { access }, schema: { tags, params: idParams, response: { 202: messageSchema } } }, async (request, reply) => {
+    if (!(await findMessage(db, request.params.id))) throw notFound('Message')
+    await resendUncertain(db, request.params.id)
+    onQueued()
+    return reply.code(202).send(presentMessage((await findMessage(db, request.params.id))!))
+  })
+
+  app.post('/api/conversations/:id/read', { config: { access }, schema: { tags, params: idParams, response: { 200: z.object({ wamid: z.string().nullable() }) } } }, async (request) => {
+    const c = await findConversation(db, request.params.id)
+    if (!c) throw notFound('Conversation')
+    const last = await findLastInbound(db, c.id)
+    if (last?.wamid) await graph.markRead(c.channel_id, last.wamid)
+    return { wamid: last?.wamid ?? null }
+  })
+}

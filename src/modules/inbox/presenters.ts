@@ -1,0 +1,85 @@
+import { z } from 'zod'
+import type { MediaRow, MessageRow } from '../../db/schema.js'
+import { windowExpiresAt } from '../outbound/send.service.js'
+import type { ConversationWithContact } from './conversations.repo.js'
+
+export const contactSchema = z.object({ id: z.string(), waId: z.string().nullable(), userId: z.string().nullable(), name: z.string().nullable() })
+
+export const conversationSchema = z.object({
+  id: z.string(),
+  status: z.enum(['open', 'pending', 'resolved']),
+  assigneeId: z.string().nullable(),
+  channelId: z.string(),
+  lastMessageAt: z.string(),
+  lastInboundAt: z.string().nullable(),
+  windowExpiresAt: z.string().nullable(),
+  contact: contactSchema,
+})
+
+export const messageSchema = z
+  .object({
+    id: z.string(),
+    conversationId: z.string(),
+    wamid: z.string().nullable(),
+    direction: z.enum(['inbound', 'outbound']),
+    type: z.string(),
+    status: z.enum(['received', 'queued', 'sent', 'delivered', 'read', 'failed', 'uncertain']),
+    timestamp: z.string(),
+    error: z.object({ code: z.number().nullable(), title: z.string(), detail: z.string().nullable() }).nullable(),
+    context: z.object({ replyTo: z.string().nullable(), forwarded: z.boolean(), frequentlyForwarded: z.boolean() }),
+    sentBy: z.string().nullable(),
+  })
+  .catchall(z.unknown())
+
+export const presentConversation = (c: ConversationWithContact) => ({
+  id: c.id,
+  status: c.status,
+  assigneeId: c.assignee_id,
+  channelId: c.channel_id,
+  lastMessageAt: c.last_message_at,
+  lastInboundAt: c.last_inbound_at,
+  windowExpiresAt: windowExpiresAt(c.last_inbound_at),
+  contact: { id: c.contact_id, waId: c.wa_id, userId: c.user_id, name: c.profile_name },
+})
+
+const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+
+/** Cloud API snake_case → our camelCase, deeply; values untouched. */
+export function camelKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(camelKeys)
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [camel(k), camelKeys(x)]))
+  return v
+}
+
+const MEDIA = new Set(['image', 'audio', 'video', 'document', 'sticker'])
+
+/**
+ * A message as the API shows it: the type's content under the type's name, as the Cloud API names
+ * it. Media refer to our copy (`mediaId`, download at `/api/media/:id`) and say whether it is there.
+ */
+export function presentMessage(m: MessageRow, media?: MediaRow) {
+  const raw = JSON.parse(m.content) as Record<string, unknown>
+  const key = m.type === 'unsupported' && raw.type !== 'unsupported' ? String(raw.type) : m.type
+  let content = camelKeys(raw[key] ?? {}) as Record<string, unknown>
+  if (MEDIA.has(m.type)) {
+    const { id: graphId, url: _url, ...rest } = content as { id?: string; url?: string }
+    content = { ...rest, mediaId: media ? media.id : (graphId ?? null), mediaState: media?.state ?? (m.direction === 'outbound' ? 'stored' : 'pending') }
+    if (media) Object.assign(content, { mimeType: media.mime_type, size: media.size, filename: media.filename ?? content.filename ?? null })
+  }
+  const context = (raw.context ?? {}) as { forwarded?: boolean; frequently_forwarded?: boolean }
+  return {
+    id: m.id,
+    conversationId: m.conversation_id,
+    wamid: m.wamid,
+    direction: m.direction,
+    type: m.type,
+    status: m.status,
+    timestamp: m.timestamp,
+    error: m.error_title ? { code: m.error_code, title: m.error_title, detail: m.error_detail } : null,
+    context: { replyTo: m.context_wamid, forwarded: context.forwarded === true, frequentlyForwarded: context.frequently_forwarded === true },
+    sentBy: m.sent_by,
+    [m.type]: content,
+    ...(m.type === 'unsupported' ? { unsupported: { type: key === 'unsupported' ? (content.type ?? null) : key, raw: camelKeys(raw) } } : {}),
+    ...(raw.referral ? { referral: camelKeys(raw.referral) } : {}),
+  }
+}

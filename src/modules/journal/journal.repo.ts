@@ -1,0 +1,32 @@
+import type { Executor } from '../../db/database.js'
+import { sha256Hex } from '../../platform/ids.js'
+import { nowIso } from '../../platform/time.js'
+
+export type JournalKind = 'whatsapp.webhook' | 'whatsapp.send_request' | 'whatsapp.send_response'
+
+/**
+ * Appends one entry and returns its sequence number. The journal is append-only: there is no
+ * update or delete function, and the database rejects both.
+ */
+export async function appendToJournal(db: Executor, kind: JournalKind, content: Buffer): Promise<number> {
+  const row = await db
+    .insertInto('journal')
+    .values({ received_at: nowIso(), kind, content_sha256: sha256Hex(content), content, key_id: null })
+    .returning('seq')
+    .executeTakeFirstOrThrow()
+  return Number(row.seq)
+}
+
+/** The sequence number of an identical earlier entry, if any (Meta redelivers byte-identical bodies). */
+export async function findJournalEntryByHash(db: Executor, kind: JournalKind, content: Buffer): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('journal')
+    .select('seq')
+    .where('kind', '=', kind)
+    .where('content_sha256', '=', sha256Hex(content))
+    .executeTakeFirst()
+  return row ? Number(row.seq) : undefined
+}
+
+export const countJournal = async (db: Executor): Promise<number> =>
+  Number((await db.selectFrom('journal').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)

@@ -1,0 +1,191 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { DatabaseHandle } from '../../db/database.js'
+import type { JobRow } from '../../db/schema.js'
+import { backoffMs, claimJobs, completeJob, failJob, findExpiredLeases, retryJobLater } from '../../platform/jobs/jobs.repo.js'
+import { nowIso } from '../../platform/time.js'
+import { appendToJournal } from '../journal/journal.repo.js'
+import { applyStoredStatuses } from '../inbox/message-status.js'
+import { classifyGraphError, REASON_TEXT } from '../whatsapp/graph-errors.js'
+import { GraphApiError, type GraphClient, GraphTransportError } from '../whatsapp/graph-client.js'
+import { SendRateLimiter } from './rate-limiter.js'
+import { SEND_JOB } from './send.service.js'
+import { loadSendable, toGraphBody } from './sendable.js'
+import type { MediaUploader } from './media-uploader.js'
+
+const LEASE_MS = 60_000
+const MAX_ATTEMPTS = 8
+
+export type SendWorkerOptions = {
+  database: DatabaseHandle
+  graph: GraphClient
+  media: MediaUploader
+  messagesPerSecond: number
+  log: FastifyBaseLogger
+  /** Called after a message changed state (for real-time updates). */
+  onChange?: (messageId: string, conversationId: string) => void
+}
+
+/**
+ * Sends queued messages. Crash safety rests on one rule: a job is claimed (state `running`, with a
+ * lease) immediately before its Graph call, and a running job whose lease ran out is never retried
+ * but marks its message `uncertain`. So a message is sent at most once, and none is lost: it is
+ * sent, failed with a reason, or offered to the agent for a deliberate resend.
+ */
+export class SendWorker {
+  private stopped = true
+  private loop: Promise<void> | undefined
+  private wake: (() => void) | undefined
+  private readonly limiter: SendRateLimiter
+  private readonly inFlight = new Set<Promise<void>>()
+
+  constructor(private readonly o: SendWorkerOptions) {
+    this.limiter = new SendRateLimiter(o.messagesPerSecond)
+  }
+
+  start(): void {
+    if (!this.stopped) return
+    this.stopped = false
+    this.loop = this.run()
+  }
+
+  /** Stops claiming; waits for the sends under way. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.wake?.()
+    await this.loop
+    await Promise.all(this.inFlight)
+  }
+
+  /** Wakes the loop at once (a message was just queued). */
+  poke(): void {
+    this.wake?.()
+  }
+
+  private async run(): Promise<void> {
+    await this.recoverExpiredLeases()
+    let lastRecovery = Date.now()
+    while (!this.stopped) {
+      try {
+        if (Date.now() - lastRecovery > LEASE_MS / 2) {
+          await this.recoverExpiredLeases()
+          lastRecovery = Date.now()
+        }
+        const claimed = await this.claimWithinRate()
+        if (claimed === 0) await this.idle(250)
+      } catch (error) {
+        this.o.log.error({ err: error }, 'send worker loop failed')
+        await this.idle(1000)
+      }
+    }
+  }
+
+  /** Claims only as many jobs as the rate allows now, and starts their sends at once. */
+  private async claimWithinRate(): Promise<number> {
+    const wait = this.limiter.throughputWait()
+    if (wait > 0) {
+      await new Promise((r) => setTimeout(r, Math.ceil(wait)))
+      return 1
+    }
+    const room = Math.max(1, Math.min(50, Math.ceil(this.o.messagesPerSecond / 10), this.o.messagesPerSecond * 2 - this.inFlight.size))
+    if (this.inFlight.size >= this.o.messagesPerSecond * 2) {
+      await Promise.race(this.inFlight)
+      return 1
+    }
+    const jobs = await claimJobs(this.o.database.db, this.o.database.dialect, SEND_JOB, room, LEASE_MS)
+    for (const job of jobs) {
+      const p = this.sendOne(job).finally(() => this.inFlight.delete(p))
+      this.inFlight.add(p)
+    }
+    return jobs.length
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms)
+      function done() {
+        clearTimeout(t)
+        resolve()
+      }
+      this.wake = done
+    })
+  }
+
+  private async sendOne(job: JobRow): Promise<void> {
+    const { db } = this.o.database
+    const { messageId } = JSON.parse(job.payload) as { messageId: string }
+    const m = await loadSendable(db, messageId)
+    if (!m || m.status !== 'queued') return completeJob(db, job.id)
+    if (m.channelPaused) return retryJobLater(db, job.id, 30_000, `channel paused: ${m.channelPaused}`)
+    const recipient = m.waId ?? m.userId ?? ''
+    const pairWait = this.limiter.pairWait(recipient)
+    if (pairWait > 0) return retryJobLater(db, job.id, pairWait, 'pair rate limit')
+    await this.limiter.acquire(recipient)
+    try {
+      const body = await toGraphBody(m, this.o.media)
+      const res = await this.o.graph.sendMessage(m.channelId, body)
+      const wamid = res.messages[0]?.id
+      if (!wamid) throw new GraphApiError(200, undefined, undefined, 'Graph answered without a message id')
+      await db.transaction().execute(async (tx) => {
+        await appendToJournal(tx, 'whatsapp.send_response', Buffer.from(JSON.stringify({ messageId, request: body, response: res })))
+        await tx
+          .updateTable('messages')
+          .set({ wamid, status: 'sent', updated_at: nowIso() })
+          .where('id', '=', messageId)
+          .where('status', 'in', ['queued', 'uncertain'])
+          .execute()
+        await completeJob(tx, job.id)
+        await applyStoredStatuses(tx, wamid)
+      })
+    } catch (error) {
+      await this.handleFailure(job, messageId, m.channelId, error)
+    }
+    this.o.onChange?.(messageId, m.conversationId)
+  }
+
+  private async handleFailure(job: JobRow, messageId: string, channelId: string, error: unknown): Promise<void> {
+    const { db } = this.o.database
+    if (error instanceof GraphTransportError) {
+      // Refused before a byte went out: safe to try again. Anything else may have reached Meta.
+      const refused = String((error.cause as { cause?: { code?: string } })?.cause?.code ?? '') === 'ECONNREFUSED'
+      if (refused && job.attempts < MAX_ATTEMPTS) return retryJobLater(db, job.id, backoffMs(job.attempts), error.message)
+      return this.markUncertain(job.id, messageId, error.message)
+    }
+    if (!(error instanceof GraphApiError)) {
+      this.o.log.error({ err: error, messageId }, 'send failed unexpectedly')
+      return this.markUncertain(job.id, messageId, String(error))
+    }
+    const { action, reason } = classifyGraphError(error.code, error.httpStatus)
+    if (action === 'retry' && job.attempts < MAX_ATTEMPTS) return retryJobLater(db, job.id, backoffMs(job.attempts), error.message)
+    if (action === 'pause') {
+      this.o.log.error({ code: error.code, channelId }, 'channel paused: Graph refuses our credentials or account')
+      await db.transaction().execute(async (tx) => {
+        await tx.updateTable('channels').set({ paused_reason: reason, paused_at: nowIso(), updated_at: nowIso() }).where('id', '=', channelId).execute()
+        await retryJobLater(tx, job.id, 30_000, error.message)
+      })
+      return
+    }
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('messages')
+        .set({ status: 'failed', error_code: error.code ?? null, error_title: reason, error_detail: REASON_TEXT[reason] ?? error.details ?? error.message, updated_at: nowIso() })
+        .where('id', '=', messageId)
+        .execute()
+      await failJob(tx, job.id, error.message)
+    })
+  }
+
+  private async markUncertain(jobId: string, messageId: string, why: string): Promise<void> {
+    await this.o.database.db.transaction().execute(async (tx) => {
+      await tx.updateTable('messages').set({ status: 'uncertain', updated_at: nowIso() }).where('id', '=', messageId).where('status', '=', 'queued').execute()
+      await failJob(tx, jobId, `outcome unknown: ${why}`)
+    })
+  }
+
+  /** Jobs left running by a dead worker: their outcome is unknown, so never resend them blindly. */
+  private async recoverExpiredLeases(): Promise<void> {
+    for (const job of await findExpiredLeases(this.o.database.db, SEND_JOB)) {
+      const { messageId } = JSON.parse(job.payload) as { messageId: string }
+      await this.markUncertain(job.id, messageId, 'worker stopped during the send')
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import type { Executor } from '../../db/database.js'
+import type { MediaUploader } from './media-uploader.js'
+
+/** Everything the worker needs to send one message, read in one query. */
+export async function loadSendable(db: Executor, messageId: string) {
+  const row = await db
+    .selectFrom('messages')
+    .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
+    .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
+    .leftJoin('channels', 'channels.id', 'conversations.channel_id')
+    .select([
+      'messages.id',
+      'messages.status',
+      'messages.type',
+      'messages.content',
+      'messages.context_wamid',
+      'conversations.id as conversationId',
+      'conversations.channel_id as channelId',
+      'contacts.wa_id as waId',
+      'contacts.user_id as userId',
+      'channels.paused_reason as channelPaused',
+    ])
+    .where('messages.id', '=', messageId)
+    .executeTakeFirst()
+  return row
+}
+
+export type Sendable = NonNullable<Awaited<ReturnType<typeof loadSendable>>>
+
+const MEDIA = new Set(['image', 'video', 'audio', 'sticker', 'document'])
+
+/**
+ * The Cloud API request body for a stored message. Recipients are addressed by phone number when
+ * we have one, else by BSUID (`recipient`). Our message id rides along as
+ * `biz_opaque_callback_data`, so status webhooks can name it even if we lost the send response.
+ */
+export async function toGraphBody(m: Sendable, media: MediaUploader): Promise<Record<string, unknown>> {
+  const content = JSON.parse(m.content) as Record<string, unknown>
+  const body: Record<string, unknown> = {
+    recipient_type: 'individual',
+    ...(m.waId ? { to: m.waId } : { recipient: m.userId }),
+    ...content,
+    biz_opaque_callback_data: m.id,
+  }
+  if (m.context_wamid) body.context = { message_id: m.context_wamid }
+  if (MEDIA.has(m.type)) {
+    const ref = content[m.type] as { id?: string; link?: string }
+    if (ref.id) body[m.type] = { ...ref, id: await media.graphIdFor(ref.id, m.channelId) }
+  }
+  return body
+}

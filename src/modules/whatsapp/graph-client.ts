@@ -1,0 +1,94 @@
+/**
+ * A thin client for the Graph endpoints Postfach uses. Speaks to Meta or to the built-in simulator;
+ * they differ only in base URL and token.
+ */
+export type GraphErrorBody = { message?: string; type?: string; code?: number; error_subcode?: number; error_data?: { details?: string }; fbtrace_id?: string }
+
+export class GraphApiError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly code: number | undefined,
+    readonly details: string | undefined,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** The network call did not produce an answer (refused, reset, timed out). */
+export class GraphTransportError extends Error {}
+
+export type SendResponse = { messaging_product: 'whatsapp'; contacts?: { input: string; wa_id?: string; user_id?: string }[]; messages: { id: string; message_status?: string }[] }
+
+export class GraphClient {
+  constructor(
+    /** Graph base URL with version; a function when it is known only after listen (simulator). */
+    private readonly base: string | (() => string),
+    private readonly accessToken: string,
+    private readonly timeoutMs = 15_000,
+  ) {}
+
+  private get baseUrl(): string {
+    return typeof this.base === 'string' ? this.base : this.base()
+  }
+
+  sendMessage(phoneNumberId: string, body: Record<string, unknown>): Promise<SendResponse> {
+    return this.json('POST', `/${phoneNumberId}/messages`, { messaging_product: 'whatsapp', ...body })
+  }
+
+  markRead(phoneNumberId: string, wamid: string): Promise<{ success: boolean }> {
+    return this.json('POST', `/${phoneNumberId}/messages`, { messaging_product: 'whatsapp', status: 'read', message_id: wamid })
+  }
+
+  getMedia(mediaId: string): Promise<{ url: string; mime_type: string; sha256: string; file_size: number | string; id: string }> {
+    return this.json('GET', `/${mediaId}`)
+  }
+
+  /** Downloads a media URL (it needs the same bearer token). */
+  async download(url: string): Promise<Buffer> {
+    const res = await this.fetch(url, { method: 'GET' })
+    if (!res.ok) throw await this.errorOf(res)
+    return Buffer.from(await res.arrayBuffer())
+  }
+
+  async uploadMedia(phoneNumberId: string, file: { bytes: Buffer; mimeType: string; filename: string }): Promise<{ id: string }> {
+    const form = new FormData()
+    form.set('messaging_product', 'whatsapp')
+    form.set('type', file.mimeType)
+    form.set('file', new Blob([new Uint8Array(file.bytes)], { type: file.mimeType }), file.filename)
+    const res = await this.fetch(`${this.baseUrl}/${phoneNumberId}/media`, { method: 'POST', body: form })
+    if (!res.ok) throw await this.errorOf(res)
+    return (await res.json()) as { id: string }
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.fetch(`${this.baseUrl}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    })
+    if (!res.ok) throw await this.errorOf(res)
+    return (await res.json()) as T
+  }
+
+  private async fetch(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${this.accessToken}` },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      })
+    } catch (error) {
+      throw new GraphTransportError(`Graph API unreachable: ${(error as Error).message}`, { cause: error })
+    }
+  }
+
+  private async errorOf(res: Response): Promise<GraphApiError> {
+    let err: GraphErrorBody | undefined
+    try {
+      err = ((await res.json()) as { error?: GraphErrorBody }).error
+    } catch {
+      /* not JSON: keep the status only */
+    }
+    return new GraphApiError(res.status, err?.code, err?.error_data?.details, err?.message ?? `HTTP ${res.status}`)
+  }
+}

@@ -1,0 +1,76 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Db } from '../../db/database.js'
+import type { Role, UserRow } from '../../db/schema.js'
+import { resolveApiToken } from '../../modules/auth/api-tokens.js'
+import { resolveSession, SESSION_COOKIE } from '../../modules/auth/sessions.js'
+import { AppError, forbidden, unauthorized } from '../errors.js'
+import { safeEqual } from '../ids.js'
+
+/** Who may call a route: `public` (no authentication) or the roles allowed. */
+export type Access = 'public' | readonly Role[]
+
+export type Auth =
+  | { kind: 'session'; role: Role; user: UserRow; sessionId: string; csrfToken: string }
+  | { kind: 'token'; role: Role; tokenId: string; tokenName: string; user: undefined }
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Every route must declare it; registration fails otherwise. */
+    access?: Access
+  }
+  interface FastifyRequest {
+    auth: Auth | undefined
+  }
+}
+
+export const ALL_ROLES: readonly Role[] = ['admin', 'agent', 'auditor']
+export const STAFF: readonly Role[] = ['admin', 'agent']
+export const ADMIN: readonly Role[] = ['admin']
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * Installs authentication and authorisation for every route. A route without `config.access`
+ * refuses to register, so no route can be reachable by accident. Runs in `onRequest`, before the
+ * body is read: an unauthenticated caller learns nothing about validation.
+ */
+export function installAccessControl(app: FastifyInstance, db: Db): void {
+  app.decorateRequest('auth', undefined)
+
+  app.addHook('onRoute', (route) => {
+    // Fastify's automatic HEAD routes copy the GET route's config.
+    if (route.config?.access === undefined && !route.url.startsWith('/documentation')) {
+      throw new Error(`route ${route.method} ${route.url} declares no access (config.access)`)
+    }
+  })
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access
+    if (access === undefined || access === 'public') return
+    const auth = await authenticate(request, db)
+    if (!auth) throw unauthorized()
+    request.auth = auth
+    if (!access.includes(auth.role)) throw forbidden()
+    if (auth.kind === 'session' && !SAFE_METHODS.has(request.method)) {
+      const sent = request.headers['x-csrf-token']
+      if (typeof sent !== 'string' || !safeEqual(sent, auth.csrfToken)) {
+        throw new AppError('auth.csrf_failed', 403, 'Missing or wrong X-CSRF-Token header.')
+      }
+    }
+  })
+}
+
+async function authenticate(request: FastifyRequest, db: Db): Promise<Auth | undefined> {
+  const header = request.headers.authorization
+  if (header) {
+    const m = /^Bearer\s+(\S+)$/i.exec(header)
+    const token = m ? await resolveApiToken(db, m[1]!) : undefined
+    return token ? { kind: 'token', role: token.role, tokenId: token.id, tokenName: token.name, user: undefined } : undefined
+  }
+  const cookie = request.cookies[SESSION_COOKIE]
+  if (!cookie) return undefined
+  const session = await resolveSession(db, cookie)
+  return session
+    ? { kind: 'session', role: session.user.role, user: session.user, sessionId: session.sessionId, csrfToken: session.csrfToken }
+    : undefined
+}

@@ -1,0 +1,76 @@
+import { sql } from 'kysely'
+import type { Dialect, Executor } from '../../db/database.js'
+import type { JobRow } from '../../db/schema.js'
+import { newId } from '../ids.js'
+import { isoPlus, nowIso } from '../time.js'
+
+/**
+ * Durable jobs in the same database as the data they act on: a job is enqueued in the transaction
+ * that makes it necessary, so it exists exactly when its cause was committed.
+ */
+export async function enqueueJob(
+  db: Executor,
+  kind: string,
+  payload: Record<string, unknown>,
+  opts: { runAt?: string; id?: string } = {},
+): Promise<string> {
+  const now = nowIso()
+  const id = opts.id ?? newId()
+  await db
+    .insertInto('jobs')
+    .values({ id, kind, payload: JSON.stringify(payload), state: 'queued', run_at: opts.runAt ?? now, attempts: 0, lease_until: null, last_error: null, created_at: now, updated_at: now })
+    .execute()
+  return id
+}
+
+/**
+ * Claims up to `limit` due jobs of a kind for `leaseMs`: marks them running and counts the attempt.
+ * On PostgreSQL concurrent workers skip each other's rows (FOR UPDATE SKIP LOCKED); SQLite
+ * serialises writers, so the claim is atomic there by construction.
+ */
+export async function claimJobs(db: Executor, dialect: Dialect, kind: string, limit: number, leaseMs: number): Promise<JobRow[]> {
+  const now = nowIso()
+  const due = db
+    .selectFrom('jobs')
+    .select('id')
+    .where('kind', '=', kind)
+    .where('state', '=', 'queued')
+    .where('run_at', '<=', now)
+    .orderBy('run_at')
+    .limit(limit)
+  const ids = dialect === 'postgres' ? due.forUpdate().skipLocked() : due
+  return db
+    .updateTable('jobs')
+    .set({ state: 'running', lease_until: isoPlus(now, leaseMs), attempts: sql`attempts + 1`, updated_at: now })
+    .where('id', 'in', ids)
+    .returningAll()
+    .execute()
+}
+
+export async function completeJob(db: Executor, id: string): Promise<void> {
+  await db.updateTable('jobs').set({ state: 'done', lease_until: null, updated_at: nowIso() }).where('id', '=', id).execute()
+}
+
+export async function failJob(db: Executor, id: string, error: string): Promise<void> {
+  await db.updateTable('jobs').set({ state: 'failed', lease_until: null, last_error: error.slice(0, 2000), updated_at: nowIso() }).where('id', '=', id).execute()
+}
+
+/** Puts a job back in the queue to run again after `delayMs`. */
+export async function retryJobLater(db: Executor, id: string, delayMs: number, error: string): Promise<void> {
+  const now = nowIso()
+  await db
+    .updateTable('jobs')
+    .set({ state: 'queued', run_at: isoPlus(now, delayMs), lease_until: null, last_error: error.slice(0, 2000), updated_at: now })
+    .where('id', '=', id)
+    .execute()
+}
+
+/** Running jobs whose lease ran out: their worker died (or hangs) mid-job. */
+export const findExpiredLeases = (db: Executor, kind: string) =>
+  db.selectFrom('jobs').selectAll().where('kind', '=', kind).where('state', '=', 'running').where('lease_until', '<', nowIso()).execute()
+
+/** Exponential backoff with full jitter: 1 s, 2 s, 4 s … capped, times a random factor in [0.5, 1]. */
+export function backoffMs(attempt: number, capMs = 5 * 60_000): number {
+  const base = Math.min(capMs, 1000 * 2 ** Math.max(0, attempt - 1))
+  return Math.round(base * (0.5 + Math.random() * 0.5))
+}

@@ -1,0 +1,118 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { z } from 'zod'
+import type { SimulatorState } from './state.js'
+
+const customerMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), name: z.string().max(100).optional(), body: z.string().min(1).max(4096), replyTo: z.string().optional() }),
+  z.object({ type: z.literal('location'), name: z.string().max(100).optional(), latitude: z.number(), longitude: z.number(), label: z.string().max(200).optional() }),
+  z.object({ type: z.literal('image'), name: z.string().max(100).optional(), caption: z.string().max(1024).optional() }),
+  z.object({ type: z.literal('button'), name: z.string().max(100).optional(), replyTo: z.string(), id: z.string(), title: z.string() }),
+])
+
+// A 1×1 PNG, the picture a simulated customer sends.
+const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
+
+/**
+ * The "customer phone": a page where a person picks a customer number and chats with the business.
+ * Every message is sent to Postfach as a signed webhook, exactly as Meta would.
+ */
+export const customerPageRoutes: FastifyPluginAsync<{ state: SimulatorState }> = async (app, { state }) => {
+  const config = { access: 'public' as const }
+  const waIdParams = z.object({ waId: z.string().regex(/^\d{7,15}$/) })
+
+  app.get('/simulator', { config }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'").send(PAGE))
+  app.get('/simulator/app.js', { config }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(SCRIPT))
+
+  app.get('/simulator/api/customers/:waId/messages', { config }, async (request) => {
+    const { waId } = waIdParams.parse(request.params)
+    const inbound = state.received.filter((m) => m.waId === waId).map((m) => ({ from: 'customer', wamid: m.wamid, type: m.type, content: m.content, at: m.at }))
+    const outbound = state.sent.filter((m) => m.recipient === waId).map((m) => ({ from: 'business', wamid: m.wamid, type: m.type, content: m.body[m.type], at: m.at }))
+    return { items: [...inbound, ...outbound].sort((a, b) => a.at - b.at) }
+  })
+
+  app.post('/simulator/api/customers/:waId/messages', { config }, async (request, reply) => {
+    const { waId } = waIdParams.parse(request.params)
+    const parsed = customerMessage.safeParse(request.body)
+    if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues.map((i) => i.message).join('; ') })
+    const m = parsed.data
+    const name = m.name ?? state.customer(waId).name
+    let wamid: string
+    if (m.type === 'text') wamid = state.customerSends(waId, name, 'text', { body: m.body }, m.replyTo ? { context: { from: state.identity.displayPhoneNumber, id: m.replyTo } } : {})
+    else if (m.type === 'location') wamid = state.customerSends(waId, name, 'location', { latitude: m.latitude, longitude: m.longitude, ...(m.label ? { name: m.label } : {}) })
+    else if (m.type === 'image') {
+      const id = state.storeMedia(PIXEL, 'image/png')
+      const sha256 = (await import('node:crypto')).createHash('sha256').update(PIXEL).digest('base64')
+      wamid = state.customerSends(waId, name, 'image', { mime_type: 'image/png', sha256, id, ...(m.caption ? { caption: m.caption } : {}) })
+    } else {
+      wamid = state.customerSends(waId, name, 'interactive', { type: 'button_reply', button_reply: { id: m.id, title: m.title } }, { context: { from: state.identity.displayPhoneNumber, id: m.replyTo } })
+    }
+    return reply.code(201).send({ wamid })
+  })
+}
+
+const PAGE = `<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Postfach – Kunden-Telefon (Simulator)</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:0;background:#efeae2;color:#111}
+header{background:#075e54;color:#fff;padding:12px 16px}
+header h1{font-size:18px;margin:0}
+form.who{display:flex;gap:8px;padding:8px 16px;background:#f0f2f5;flex-wrap:wrap}
+#log{padding:16px;display:flex;flex-direction:column;gap:6px;min-height:50vh}
+.m{max-width:70%;padding:6px 10px;border-radius:8px;box-shadow:0 1px 1px #0002;white-space:pre-wrap}
+.customer{align-self:flex-end;background:#d9fdd3}.business{align-self:flex-start;background:#fff}
+.m button{margin:4px 4px 0 0}
+form.send{display:flex;gap:8px;padding:8px 16px;background:#f0f2f5;position:sticky;bottom:0}
+form.send input{flex:1}
+input,button{font:inherit;padding:6px 10px}
+</style></head>
+<body>
+<header><h1>Kunden-Telefon · Customer phone (Cloud API simulator)</h1></header>
+<form class="who" id="who"><label>Nummer / number <input id="waId" value="4915112345678" pattern="[0-9]{7,15}" required></label>
+<label>Name <input id="name" value="Erika Mustermann"></label></form>
+<main id="log" aria-live="polite"></main>
+<form class="send" id="send"><label for="text" hidden>Nachricht</label><input id="text" placeholder="Nachricht / message" autocomplete="off">
+<button type="submit">Senden</button><button type="button" id="img">Bild</button><button type="button" id="loc">Standort</button></form>
+<script src="/simulator/app.js"></script></body></html>`
+
+const SCRIPT = `
+const $ = (id) => document.getElementById(id)
+const api = () => '/simulator/api/customers/' + encodeURIComponent($('waId').value) + '/messages'
+async function post(body) {
+  body.name = $('name').value
+  await fetch(api(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  refresh()
+}
+function render(items) {
+  const log = $('log'); log.textContent = ''
+  for (const m of items) {
+    const div = document.createElement('div'); div.className = 'm ' + m.from
+    const c = m.content || {}
+    let text = c.body || (c.text && c.text.body) || c.caption || ''
+    if (m.type === 'location') text = '📍 ' + c.latitude + ', ' + c.longitude
+    if (m.type === 'image') text = '🖼 ' + (c.caption || 'Bild')
+    if (m.type === 'template') text = '📄 Template ' + c.name
+    if (m.type === 'interactive' && c.body) text = c.body.text || ''
+    if (m.type === 'interactive' && c.button_reply) text = '↩ ' + c.button_reply.title
+    if (m.type === 'reaction') text = 'Reaktion ' + c.emoji
+    div.textContent = text || '[' + m.type + ']'
+    if (m.from === 'business' && m.type === 'interactive' && c.action && c.action.buttons) {
+      for (const b of c.action.buttons) {
+        const btn = document.createElement('button'); btn.textContent = b.reply.title
+        btn.onclick = () => post({ type: 'button', replyTo: m.wamid, id: b.reply.id, title: b.reply.title })
+        div.appendChild(document.createElement('br')); div.appendChild(btn)
+      }
+    }
+    log.appendChild(div)
+  }
+}
+async function refresh() {
+  if (!$('waId').checkValidity()) return
+  const res = await fetch(api()); if (res.ok) render((await res.json()).items)
+}
+$('send').onsubmit = (e) => { e.preventDefault(); const t = $('text').value.trim(); if (t) { post({ type: 'text', body: t }); $('text').value = '' } }
+$('img').onclick = () => post({ type: 'image', caption: $('text').value.trim() || undefined })
+$('loc').onclick = () => post({ type: 'location', latitude: 52.520008, longitude: 13.404954, label: 'Berlin' })
+$('who').onsubmit = (e) => { e.preventDefault(); refresh() }
+setInterval(refresh, 1000); refresh()
+`

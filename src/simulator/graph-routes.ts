@@ -1,0 +1,84 @@
+import multipart from '@fastify/multipart'
+import { createHash, randomInt } from 'node:crypto'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { MAGIC_RECIPIENTS, SimGraphError } from './graph-error.js'
+import type { SimulatorState } from './state.js'
+
+/**
+ * The Graph endpoints Postfach uses, with Meta's shapes and error bodies: messages (send, mark
+ * read), media (upload, retrieve, download), phone number, business profile, templates.
+ */
+export const graphRoutes: FastifyPluginAsync<{ state: SimulatorState }> = async (app, { state }) => {
+  await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024 } })
+  const config = { access: 'public' as const }
+
+  app.setErrorHandler((error, _request, reply) => {
+    const e = error instanceof SimGraphError ? error : new SimGraphError((error as { statusCode?: number }).statusCode ?? 400, 100, (error as Error).message)
+    return reply.code(e.httpStatus).send(e.toBody())
+  })
+
+  const authorize = (request: FastifyRequest) => {
+    const header = request.headers.authorization ?? ''
+    if (header !== `Bearer ${state.accessToken}`) throw new SimGraphError(401, 190, 'Invalid OAuth access token - Cannot parse access token')
+  }
+  const checkNumber = (id: string) => {
+    if (id !== state.identity.phoneNumberId) throw new SimGraphError(400, 100, `Unsupported post request. Object with ID '${id}' does not exist`)
+  }
+
+  app.post('/:version/:phoneNumberId/messages', { config }, async (request) => {
+    authorize(request)
+    const { phoneNumberId } = request.params as { phoneNumberId: string }
+    checkNumber(phoneNumberId)
+    const body = (request.body ?? {}) as Record<string, unknown>
+    if (body.messaging_product !== 'whatsapp') throw new SimGraphError(400, 100, 'The parameter messaging_product is required.')
+    if (body.status === 'read') {
+      if (!state.knowsWamid(String(body.message_id))) throw new SimGraphError(400, 100, 'Invalid parameter', 'message_id is not a known message')
+      return { success: true }
+    }
+    return state.acceptSend(body)
+  })
+
+  app.post('/:version/:phoneNumberId/media', { config }, async (request) => {
+    authorize(request)
+    checkNumber((request.params as { phoneNumberId: string }).phoneNumberId)
+    const file = await request.file()
+    if (!file) throw new SimGraphError(400, 100, 'The parameter file is required.')
+    const bytes = await file.toBuffer()
+    return { id: state.storeMedia(bytes, file.mimetype) }
+  })
+
+  app.get('/:version/:id', { config }, async (request) => {
+    authorize(request)
+    const { id } = request.params as { id: string }
+    if (id === state.identity.phoneNumberId) return state.phoneNumberInfo()
+    const media = state.media.get(id)
+    if (!media) throw new SimGraphError(404, 100, `Unsupported get request. Object with ID '${id}' does not exist`)
+    return {
+      messaging_product: 'whatsapp',
+      url: `${state.publicBase()}/media-download/${id}?token=${randomInt(1e9)}`,
+      mime_type: media.mimeType,
+      sha256: createHash('sha256').update(media.bytes).digest('hex'),
+      file_size: media.bytes.length,
+      id,
+    }
+  })
+
+  app.get('/media-download/:id', { config }, async (request, reply) => {
+    authorize(request)
+    const media = state.media.get((request.params as { id: string }).id)
+    if (!media) throw new SimGraphError(404, 100, 'Media not found')
+    return reply.type(media.mimeType).send(media.bytes)
+  })
+
+  app.get('/:version/:phoneNumberId/whatsapp_business_profile', { config }, async (request) => {
+    authorize(request)
+    return { data: [{ ...state.profile, messaging_product: 'whatsapp' }] }
+  })
+
+  app.get('/:version/:wabaId/message_templates', { config }, async (request) => {
+    authorize(request)
+    return { data: state.templates, paging: { cursors: { before: 'MAZDZD', after: 'MjQZD' } } }
+  })
+}
+
+export { MAGIC_RECIPIENTS }

@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto'
+import { MAGIC_RECIPIENTS, SimGraphError } from './graph-error.js'
+import { type Customer, inboundMessage, newWamid, type SimIdentity, simulatedUserId, statusEvent } from './payloads.js'
+import type { WebhookSender } from './webhook-sender.js'
+
+export type SimulatorBehaviour = {
+  /** Delay between the status steps sent → delivered → read. */
+  statusStepMs: number
+  /** Messages per second per number before 130429 (Meta's default: 80). */
+  throughputPerSecond: number
+  /** Pair rate: burst size and refill interval per recipient before 131056. */
+  pairBurst: number
+  pairIntervalMs: number
+}
+
+type Template = { name: string; language: string; status: string; category: string; id: string; components: unknown[] }
+type SentRecord = { at: number; wamid: string; recipient: string; byUserId: boolean; type: string; bizOpaque: string | undefined; body: Record<string, unknown> }
+
+const WINDOW_MS = 24 * 3600 * 1000
+
+/** The simulated Cloud API's memory: customers, sent messages, media, templates, rate windows. */
+export class SimulatorState {
+  readonly customers = new Map<string, Customer & { lastInboundAt?: number }>()
+  readonly sent: SentRecord[] = []
+  /** What simulated customers wrote, for the customer phone page. */
+  readonly received: { waId: string; wamid: string; type: string; content: Record<string, unknown>; at: number }[] = []
+  private readonly wamids = new Set<string>()
+  readonly media = new Map<string, { bytes: Buffer; mimeType: string }>()
+  private sendTimes: number[] = []
+  private readonly pairs = new Map<string, { tokens: number; at: number }>()
+  readonly templates: Template[] = [
+    { id: '1689556908129832', name: 'hello_world', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hello World' }] },
+    { id: '1689556908129833', name: 'order_shipped', language: 'de', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Ihre Bestellung {{1}} ist unterwegs.' }] },
+    { id: '1689556908129834', name: 'welcome_back', language: 'de', status: 'APPROVED', category: 'MARKETING', components: [{ type: 'BODY', text: 'Schön, dass Sie wieder da sind, {{1}}!' }] },
+    { id: '1689556908129835', name: 'paused_offer', language: 'de', status: 'PAUSED', category: 'MARKETING', components: [{ type: 'BODY', text: 'Angebot' }] },
+  ]
+  profile = { about: 'Postfach Demo GmbH', address: 'Musterstraße 1, 10115 Berlin', description: 'Simulated business', email: 'kontakt@example.com', websites: ['https://example.com'], vertical: 'RETAIL' }
+
+  constructor(
+    readonly identity: SimIdentity,
+    readonly accessToken: string,
+    readonly sender: WebhookSender,
+    readonly behaviour: SimulatorBehaviour,
+    readonly publicBase: () => string,
+  ) {}
+
+  knowsWamid = (wamid: string): boolean => this.wamids.has(wamid)
+
+  phoneNumberInfo() {
+    return {
+      id: this.identity.phoneNumberId,
+      display_phone_number: '+' + this.identity.displayPhoneNumber,
+      verified_name: 'Postfach Demo',
+      code_verification_status: 'VERIFIED',
+      quality_rating: 'GREEN',
+      name_status: 'APPROVED',
+      platform_type: 'CLOUD_API',
+      throughput: { level: 'STANDARD' },
+      messaging_product: 'whatsapp',
+    }
+  }
+
+  storeMedia(bytes: Buffer, mimeType: string): string {
+    const id = String(BigInt('0x' + randomBytes(7).toString('hex')))
+    this.media.set(id, { bytes, mimeType })
+    return id
+  }
+
+  /** A customer writes to the business: updates the 24 h window and delivers the webhook. */
+  customerSends(waId: string, name: string, type: string, content: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
+    const customer = this.customer(waId, name)
+    customer.lastInboundAt = Date.now()
+    const { wamid, payload } = inboundMessage(this.identity, customer, type, content, extra)
+    this.wamids.add(wamid)
+    this.received.push({ waId, wamid, type, content, at: Date.now() })
+    this.sender.send(payload)
+    return wamid
+  }
+
+  customer(waId: string, name?: string) {
+    let c = this.customers.get(waId)
+    if (!c) {
+      c = { waId, userId: simulatedUserId(waId), name: name ?? `Kunde ${waId.slice(-4)}` }
+      this.customers.set(waId, c)
+    } else if (name) c.name = name
+    return c
+  }
+
+  /** Validates and accepts one send, as POST /{phone_number_id}/messages does. */
+  acceptSend(body: Record<string, unknown>) {
+    const to = typeof body.to === 'string' ? body.to.replace(/^\+/, '') : undefined
+    const recipient = to ?? (typeof body.recipient === 'string' ? body.recipient : undefined)
+    if (!recipient) throw new SimGraphError(400, 131008, 'Required parameter is missing', 'to is required')
+    const type = String(body.type ?? 'text')
+    const content = body[type] as Record<string, unknown> | undefined
+    if (!content) throw new SimGraphError(400, 131008, 'Required parameter is missing', `${type} object is required`)
+    if (type === 'text' && (typeof content.body !== 'string' || content.body.length > 4096)) {
+      throw new SimGraphError(400, 100, 'Invalid parameter', 'text.body must be 1 to 4096 characters')
+    }
+    const template = type === 'template' ? this.checkTemplate(content) : undefined
+    this.checkThroughput()
+    this.checkPairRate(recipient)
+    if (recipient === MAGIC_RECIPIENTS.syncServerError) throw new SimGraphError(500, 131000, 'Something went wrong')
+    const wamid = newWamid()
+    const byUserId = !to
+    const bizOpaque = typeof body.biz_opaque_callback_data === 'string' ? body.biz_opaque_callback_data : undefined
+    this.wamids.add(wamid)
+    this.sent.push({ at: Date.now(), wamid, recipient, byUserId, type, bizOpaque, body })
+    this.scheduleStatuses({ wamid, recipient, byUserId, bizOpaque }, type, template?.category)
+    return {
+      messaging_product: 'whatsapp',
+      contacts: [{ input: String(body.to ?? body.recipient), ...(byUserId ? { user_id: recipient } : { wa_id: recipient }) }],
+      messages: [{ id: wamid, ...(template ? { message_status: 'accepted' } : {}) }],
+    }
+  }
+
+  private checkTemplate(content: Record<string, unknown>): Template {
+    const lang = (content.language as { code?: string } | undefined)?.code
+    const t = this.templates.find((x) => x.name === content.name && x.language === lang)
+    if (!t) throw new SimGraphError(404, 132001, 'Template name does not exist in the translation', `template name (${String(content.name)}) does not exist in ${lang}`)
+    if (t.status === 'PAUSED') throw new SimGraphError(400, 132015, 'Template is paused')
+    if (t.status === 'DISABLED') throw new SimGraphError(400, 132016, 'Template is disabled')
+    return t
+  }
+
+  private checkThroughput() {
+    const now = Date.now()
+    this.sendTimes = this.sendTimes.filter((t) => t > now - 1000)
+    if (this.sendTimes.length >= this.behaviour.throughputPerSecond) {
+      throw new SimGraphError(400, 130429, 'Rate limit hit', 'Cloud API message throughput has been reached.')
+    }
+    this.sendTimes.push(now)
+  }
+
+  private checkPairRate(recipient: string) {
+    const now = Date.now()
+    const { pairBurst, pairIntervalMs } = this.behaviour
+    const b = this.pairs.get(recipient) ?? { tokens: pairBurst, at: now }
+    b.tokens = Math.min(pairBurst, b.tokens + (now - b.at) / pairIntervalMs)
+    b.at = now
+    this.pairs.set(recipient, b)
+    if (b.tokens < 1) throw new SimGraphError(400, 131056, '(Business Account, Consumer Account) pair rate limit hit')
+    b.tokens -= 1
+  }
+
+  private scheduleStatuses(s: { wamid: string; recipient: string; byUserId: boolean; bizOpaque: string | undefined }, type: string, category?: string) {
+    const step = this.behaviour.statusStepMs
+    const emit = (status: string, n: number, errors?: unknown[]) =>
+      this.sender.send(statusEvent(this.identity, { ...s, status, ...(errors ? { errors } : {}), category: category?.toLowerCase() ?? 'service' }), step * n)
+    const customer = this.customers.get(s.recipient)
+    const windowClosed = type !== 'template' && customer?.lastInboundAt !== undefined && Date.now() - customer.lastInboundAt > WINDOW_MS
+    if (s.recipient === MAGIC_RECIPIENTS.notOnWhatsApp) return emit('failed', 1, [metaError(131026, 'Message undeliverable', 'Message Undeliverable.')])
+    if (s.recipient === MAGIC_RECIPIENTS.marketingOptOut && category === 'MARKETING') {
+      return emit('failed', 1, [metaError(131050, 'Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.', 'The recipient opted out of marketing messages.')])
+    }
+    if (windowClosed) {
+      return emit('failed', 1, [metaError(131047, 'Re-engagement message', 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.')])
+    }
+    emit('sent', 1)
+    if (s.recipient === MAGIC_RECIPIENTS.blocked) return
+    emit('delivered', 2)
+    if (s.recipient !== MAGIC_RECIPIENTS.noReadReceipts) emit('read', 3)
+  }
+}
+
+const metaError = (code: number, title: string, details: string) => ({
+  code,
+  title,
+  message: title,
+  error_data: { details },
+  href: 'https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/',
+})
