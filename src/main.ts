@@ -8,7 +8,7 @@ import { countUsers, insertUser } from './modules/auth/users.repo.js'
 import { newSecret } from './platform/ids.js'
 import { FileMediaStore } from './modules/media/media-store.js'
 import { ensureChannel } from './modules/whatsapp/channels.repo.js'
-import { createSimulatorState, SIMULATOR_DEFAULTS } from './simulator/index.js'
+import { createSimulatorState, SIMULATOR_DEFAULTS, type SimulatorOptions } from './simulator/index.js'
 
 export type RunningServer = App & { url: string; database: DatabaseHandle; close(): Promise<void> }
 
@@ -26,7 +26,14 @@ async function ensureInitialAdmin(database: DatabaseHandle, config: Config): Pro
  * Boots Postfach: database and migrations, the first admin, the Cloud API (real or the built-in
  * simulator when no credentials are set), HTTP, then the workers.
  */
-export async function startServer(config: Config, opts: { logger?: AppDeps['logger']; database?: DatabaseHandle } = {}): Promise<RunningServer> {
+export type StartOptions = {
+  logger?: AppDeps['logger']
+  database?: DatabaseHandle
+  /** Overrides for the built-in simulator (tests make its statuses fast). */
+  simulator?: Pick<SimulatorOptions, 'behaviour' | 'delivery'>
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const database = opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous }))
   await migrateToLatest(database)
   const createdAdmin = await ensureInitialAdmin(database, config)
@@ -34,7 +41,7 @@ export async function startServer(config: Config, opts: { logger?: AppDeps['logg
   let url = ''
   const simulator = config.whatsapp
     ? undefined
-    : createSimulatorState({ webhookUrl: () => `${url}/webhooks/whatsapp`, publicBase: () => `${url}/graph` })
+    : createSimulatorState({ ...opts.simulator, webhookUrl: () => `${url}/webhooks/whatsapp`, publicBase: () => `${url}/graph` })
   const whatsapp: AppDeps['whatsapp'] = config.whatsapp ?? {
     appSecret: SIMULATOR_DEFAULTS.appSecret,
     verifyToken: SIMULATOR_DEFAULTS.verifyToken,

@@ -1,3 +1,3 @@
-export { createSimulatorState, SIMULATOR_DEFAULTS, simulatorPlugin, startSimulatorServer } from './simulator.js'
+export { createSimulatorState, SIMULATOR_DEFAULTS, type SimulatorOptions, simulatorPlugin, startSimulatorServer } from './simulator.js'
 export { SimulatorState } from './state.js'
 export { MAGIC_RECIPIENTS } from './graph-error.js'

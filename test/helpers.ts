@@ -1,0 +1,113 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import type { InjectOptions, LightMyRequestResponse } from 'fastify'
+import { loadConfig } from '../src/config.js'
+import { openDatabase } from '../src/db/database.js'
+import { type RunningServer, startServer, type StartOptions } from '../src/main.js'
+import { hashPassword } from '../src/modules/auth/passwords.js'
+import { insertUser } from '../src/modules/auth/users.repo.js'
+import { signBody } from '../src/modules/whatsapp/signature.js'
+import { SIMULATOR_DEFAULTS } from '../src/simulator/index.js'
+import type { Role } from '../src/db/schema.js'
+
+/** Which database this run tests: PostgreSQL when TEST_DATABASE_URL is set, else SQLite. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined
+export const DIALECT = TEST_DATABASE_URL ? 'postgres' : 'sqlite'
+export const APP_SECRET = SIMULATOR_DEFAULTS.appSecret
+export const FIXTURES = path.resolve(import.meta.dirname, '../../shared/whatsapp-fixtures')
+
+export type TestServer = RunningServer & {
+  dataDir: string
+  /** Sends a body to POST /webhooks/whatsapp, signed like Meta unless told otherwise. */
+  webhook(body: string | Buffer | object, opts?: { signature?: string | null }): Promise<LightMyRequestResponse>
+  /** Creates a user and logs in; returns a caller that sends its cookie and CSRF token. */
+  login(role: Role, email?: string): Promise<Caller>
+  /** Creates an API token of a role; returns a caller that sends it as Bearer. */
+  token(role: Role): Promise<Caller>
+  stop(): Promise<void>
+}
+
+export type Caller = {
+  inject(o: InjectOptions): Promise<LightMyRequestResponse>
+  userId: string | undefined
+  headers: Record<string, string>
+}
+
+/** Starts a real server on a free port with a fresh database (a new schema on PostgreSQL). */
+export async function startTestServer(o: StartOptions & { env?: Record<string, string> } = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-test-'))
+  const schema = TEST_DATABASE_URL ? `t_${randomBytes(6).toString('hex')}` : undefined
+  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', POSTFACH_ADMIN_EMAIL: 'root@example.com', POSTFACH_ADMIN_PASSWORD: 'root-password-123', ...o.env })
+  const database = await openDatabase({ url: TEST_DATABASE_URL, dataDir, ...(schema ? { pgSchema: schema } : {}) })
+  const server = await startServer(config, {
+    logger: false,
+    database,
+    simulator: { behaviour: { statusStepMs: 20 }, delivery: { retryDelaysMs: [50, 100, 200, 400] }, ...o.simulator },
+  })
+  let n = 0
+  const makeCaller = (headers: Record<string, string>, userId?: string): Caller => ({
+    headers,
+    userId,
+    inject: (req) => server.app.inject({ ...req, headers: { ...headers, ...(req.headers as Record<string, string> | undefined) } }),
+  })
+  return Object.assign(server, {
+    dataDir,
+    webhook(body: string | Buffer | object, opts: { signature?: string | null } = {}) {
+      const raw = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body)
+      const signature = opts.signature === undefined ? signBody(APP_SECRET, raw) : opts.signature
+      return server.app.inject({
+        method: 'POST',
+        url: '/webhooks/whatsapp',
+        headers: { 'content-type': 'application/json', ...(signature === null ? {} : { 'x-hub-signature-256': signature }) },
+        payload: raw,
+      })
+    },
+    async login(role: Role, email = `${role}${++n}@example.com`) {
+      const user = await insertUser(database.db, { email, name: `${role} ${n}`, role, passwordHash: await hashPassword('correct-horse-battery') })
+      const res = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password: 'correct-horse-battery' } })
+      if (res.statusCode !== 200) throw new Error(`login failed: ${res.body}`)
+      const cookie = res.cookies.find((c) => c.name === 'postfach_session')!
+      return makeCaller({ cookie: `postfach_session=${cookie.value}`, 'x-csrf-token': res.json().csrfToken }, user.id)
+    },
+    async token(role: Role) {
+      const { createApiToken } = await import('../src/modules/auth/api-tokens.js')
+      const { token } = await createApiToken(database.db, { name: `test ${role}`, role, createdBy: null })
+      return makeCaller({ authorization: `Bearer ${token}` })
+    },
+    async stop() {
+      await server.close()
+      if (schema) {
+        const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
+        await client.connect()
+        await client.query(`drop schema if exists ${schema} cascade`)
+        await client.end()
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true })
+    },
+  })
+}
+
+export const readFixture = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8')
+export const fixtureNames = (): string[] => fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort()
+
+/** Polls until `check` returns a truthy value (for asynchronous work such as workers and webhooks). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
+  const start = Date.now()
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await check()
+      if (v) return v
+    } catch (e) {
+      last = e
+    }
+    if (Date.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+export const count = async (server: RunningServer, table: 'journal' | 'messages' | 'contacts' | 'conversations' | 'message_statuses' | 'unrouted_events' | 'media' | 'jobs') =>
+  Number((await server.database.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
