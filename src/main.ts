@@ -8,9 +8,9 @@ import { countUsers, insertUser } from './modules/auth/users.repo.js'
 import { newSecret } from './platform/ids.js'
 import { FileMediaStore } from './modules/media/media-store.js'
 import { ensureChannel } from './modules/whatsapp/channels.repo.js'
-import { createSimulatorState, SIMULATOR_DEFAULTS, type SimulatorOptions } from './simulator/index.js'
+import { createSimulatorState, SIMULATOR_DEFAULTS, type SimulatorOptions, type SimulatorState } from './simulator/index.js'
 
-export type RunningServer = App & { url: string; database: DatabaseHandle; close(): Promise<void> }
+export type RunningServer = App & { url: string; database: DatabaseHandle; simulator: SimulatorState | undefined; close(): Promise<void> }
 
 /** Creates the first admin from POSTFACH_ADMIN_* when the database has no user yet. */
 async function ensureInitialAdmin(database: DatabaseHandle, config: Config): Promise<{ email: string; generatedPassword?: string } | undefined> {
@@ -70,6 +70,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     ...built,
     url,
     database,
+    simulator,
     async close() {
       await built.app.close()
       await database.destroy()

@@ -10,7 +10,7 @@ import { type RunningServer, startServer, type StartOptions } from '../src/main.
 import { hashPassword } from '../src/modules/auth/passwords.js'
 import { insertUser } from '../src/modules/auth/users.repo.js'
 import { signBody } from '../src/modules/whatsapp/signature.js'
-import { SIMULATOR_DEFAULTS } from '../src/simulator/index.js'
+import { SIMULATOR_DEFAULTS, type SimulatorState } from '../src/simulator/index.js'
 import type { Role } from '../src/db/schema.js'
 
 /** Which database this run tests: PostgreSQL when TEST_DATABASE_URL is set, else SQLite. */
@@ -28,6 +28,8 @@ export type TestServer = RunningServer & {
   /** Creates an API token of a role; returns a caller that sends it as Bearer. */
   token(role: Role): Promise<Caller>
   stop(): Promise<void>
+  /** The embedded simulator (present: tests run without WhatsApp credentials). */
+  simulatorState(): SimulatorState
 }
 
 export type Caller = {
@@ -77,8 +79,12 @@ export async function startTestServer(o: StartOptions & { env?: Record<string, s
       const { token } = await createApiToken(database.db, { name: `test ${role}`, role, createdBy: null })
       return makeCaller({ authorization: `Bearer ${token}` })
     },
+    simulatorState() {
+      if (!server.simulator) throw new Error('no simulator')
+      return server.simulator
+    },
     async stop() {
-      await server.close()
+      await server.close().catch(() => {})
       if (schema) {
         const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
         await client.connect()

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 
 /** Builders for Meta-shaped webhook envelopes (shapes as in shared/whatsapp-fixtures). */
 export type SimIdentity = { phoneNumberId: string; wabaId: string; displayPhoneNumber: string }
@@ -51,4 +51,5 @@ export function statusEvent(
 }
 
 /** Stable fake BSUID for a simulated customer number. */
-export const simulatedUserId = (waId: string): string => 'DE.' + BigInt('0x' + Buffer.from(waId).toString('hex')).toString().slice(0, 19)
+export const simulatedUserId = (waId: string): string =>
+  'DE.' + BigInt('0x' + createHash('sha256').update(waId).digest('hex').slice(0, 16)).toString().padStart(20, '0')

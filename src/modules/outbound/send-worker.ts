@@ -37,6 +37,8 @@ export class SendWorker {
   private wake: (() => void) | undefined
   private readonly limiter: SendRateLimiter
   private readonly inFlight = new Set<Promise<void>>()
+  /** The last send under way per conversation: sends to one chat go out in order, one at a time. */
+  private readonly chains = new Map<string, Promise<void>>()
 
   constructor(private readonly o: SendWorkerOptions) {
     this.limiter = new SendRateLimiter(o.messagesPerSecond)
@@ -93,7 +95,7 @@ export class SendWorker {
     }
     const jobs = await claimJobs(this.o.database.db, this.o.database.dialect, SEND_JOB, room, LEASE_MS)
     for (const job of jobs) {
-      const p = this.sendOne(job).finally(() => this.inFlight.delete(p))
+      const p = this.sendInOrder(job).finally(() => this.inFlight.delete(p))
       this.inFlight.add(p)
     }
     return jobs.length
@@ -110,9 +112,23 @@ export class SendWorker {
     })
   }
 
-  private async sendOne(job: JobRow): Promise<void> {
-    const { db } = this.o.database
+  /** Queues the job behind any send under way to the same conversation. */
+  private async sendInOrder(job: JobRow): Promise<void> {
     const { messageId } = JSON.parse(job.payload) as { messageId: string }
+    const m = await loadSendable(this.o.database.db, messageId)
+    const key = m?.conversationId ?? messageId
+    const previous = this.chains.get(key) ?? Promise.resolve()
+    const current = previous.then(() => this.sendOne(job, messageId))
+    this.chains.set(key, current)
+    try {
+      await current
+    } finally {
+      if (this.chains.get(key) === current) this.chains.delete(key)
+    }
+  }
+
+  private async sendOne(job: JobRow, messageId: string): Promise<void> {
+    const { db } = this.o.database
     const m = await loadSendable(db, messageId)
     if (!m || m.status !== 'queued') return completeJob(db, job.id)
     if (m.channelPaused) return retryJobLater(db, job.id, 30_000, `channel paused: ${m.channelPaused}`)

@@ -37,14 +37,17 @@ export async function claimJobs(db: Executor, dialect: Dialect, kind: string, li
     .where('state', '=', 'queued')
     .where('run_at', '<=', now)
     .orderBy('run_at')
+    .orderBy('created_at')
     .limit(limit)
   const ids = dialect === 'postgres' ? due.forUpdate().skipLocked() : due
-  return db
+  const claimed = await db
     .updateTable('jobs')
     .set({ state: 'running', lease_until: isoPlus(now, leaseMs), attempts: sql`attempts + 1`, updated_at: now })
     .where('id', 'in', ids)
     .returningAll()
     .execute()
+  // RETURNING gives no order; callers rely on oldest first.
+  return claimed.sort((a, b) => a.run_at.localeCompare(b.run_at) || a.created_at.localeCompare(b.created_at))
 }
 
 export async function completeJob(db: Executor, id: string): Promise<void> {

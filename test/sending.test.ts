@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MAGIC_RECIPIENTS } from '../src/simulator/index.js'
+import { count, DIALECT, eventually, startTestServer, type Caller, type TestServer } from './helpers.js'
+
+type Json = Record<string, any>
+
+describe(`${DIALECT}: sending through the simulator`, () => {
+  let server: TestServer
+  let agent: Caller
+  beforeAll(async () => {
+    server = await startTestServer()
+    agent = await server.login('agent')
+  })
+  afterAll(() => server.stop())
+
+  /** A simulated customer writes; resolves with the conversation once Postfach has it. */
+  async function customerWrites(waId: string, body = 'Hallo!') {
+    const wamid = server.simulatorState().customerSends(waId, 'Test Kunde', 'text', { body })
+    const row = await eventually(() => server.database.db.selectFrom('messages').select('conversation_id').where('wamid', '=', wamid).executeTakeFirst())
+    return row.conversation_id
+  }
+  const messages = async (conversationId: string): Promise<Json[]> =>
+    (await agent.inject({ method: 'GET', url: `/api/conversations/${conversationId}/messages` })).json().items
+  const send = (conversationId: string, payload: object) => agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload })
+  const statusOf = async (id: string) => (await server.database.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow())
+
+  it('answers a customer: 202 queued, then sent with a wamid, then delivered and read by webhook', async () => {
+    const conversationId = await customerWrites('4915111000001')
+    const res = await send(conversationId, { type: 'text', text: { body: 'Guten Tag, wie kann ich helfen?' } })
+    expect(res.statusCode).toBe(202)
+    const queued = res.json()
+    expect(queued).toMatchObject({ direction: 'outbound', type: 'text', status: 'queued', wamid: null, text: { body: 'Guten Tag, wie kann ich helfen?' } })
+    const read = await eventually(async () => ((await statusOf(queued.id)).status === 'read' ? statusOf(queued.id) : undefined))
+    expect(read.wamid).toMatch(/^wamid\./)
+    const sent = server.simulatorState().sent.filter((s) => s.bizOpaque === queued.id)
+    expect(sent).toHaveLength(1)
+    expect(sent[0]!.body).toMatchObject({ to: '4915111000001', type: 'text', text: { body: 'Guten Tag, wie kann ich helfen?' } })
+    const statuses = await server.database.db.selectFrom('message_statuses').select('status').where('wamid', '=', read.wamid!).execute()
+    expect(statuses.map((s) => s.status).sort()).toEqual(['delivered', 'read', 'sent'])
+  })
+
+  it('refuses free text with 409 window-closed when the last inbound message is older than 24 hours', async () => {
+    const conversationId = await customerWrites('4915111000002')
+    const old = new Date(Date.now() - 25 * 3600 * 1000).toISOString()
+    await server.database.db.updateTable('conversations').set({ last_inbound_at: old }).where('id', '=', conversationId).execute()
+    const before = await count(server, 'messages')
+    const res = await send(conversationId, { type: 'text', text: { body: 'Noch da?' } })
+    expect(res.statusCode).toBe(409)
+    expect(res.headers['content-type']).toContain('application/problem+json')
+    expect(res.json().type).toMatch(/\/window-closed$/)
+    expect(await count(server, 'messages')).toBe(before)
+    const conversation = (await agent.inject({ method: 'GET', url: `/api/conversations/${conversationId}` })).json()
+    expect(conversation.windowExpiresAt).toBeNull()
+    // A template is still allowed.
+    const template = await send(conversationId, { type: 'template', template: { name: 'order_shipped', language: { code: 'de' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '4711' }] }] } })
+    expect(template.statusCode).toBe(202)
+    await eventually(async () => (await statusOf(template.json().id)).wamid)
+  })
+
+  it('starts a conversation with a new number by template only', async () => {
+    const byText = await agent.inject({ method: 'POST', url: '/api/messages', payload: { to: '4915111000003', type: 'text', text: { body: 'Hi' } } })
+    expect(byText.statusCode).toBe(400)
+    const res = await agent.inject({ method: 'POST', url: '/api/messages', payload: { to: '4915111000003', type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } } })
+    expect(res.statusCode).toBe(202)
+    const sent = await eventually(async () => ((await statusOf(res.json().id)).status === 'read' ? statusOf(res.json().id) : undefined))
+    expect(sent.type).toBe('template')
+    const invalid = await agent.inject({ method: 'POST', url: '/api/messages', payload: { to: '123', type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } } })
+    expect(invalid.statusCode).toBe(400)
+  })
+
+  it('fails a message with a readable reason when Meta refuses it (unknown template, not on WhatsApp)', async () => {
+    const missing = await agent.inject({ method: 'POST', url: '/api/messages', payload: { to: '4915111000004', type: 'template', template: { name: 'no_such_template', language: { code: 'de' } } } })
+    const failed = await eventually(async () => ((await statusOf(missing.json().id)).status === 'failed' ? statusOf(missing.json().id) : undefined))
+    expect(failed).toMatchObject({ error_code: 132001, error_title: 'template-missing' })
+    expect(failed.error_detail).toMatch(/template/i)
+
+    const nobody = await agent.inject({ method: 'POST', url: '/api/messages', payload: { to: MAGIC_RECIPIENTS.notOnWhatsApp, type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } } })
+    const undeliverable = await eventually(async () => ((await statusOf(nobody.json().id)).status === 'failed' ? statusOf(nobody.json().id) : undefined))
+    expect(undeliverable.error_code).toBe(131026)
+    const api = (await messages(undeliverable.conversation_id)).find((m) => m.id === nobody.json().id)
+    expect(api!.error).toMatchObject({ code: 131026 })
+  })
+
+  it('replies with context and reacts to a customer message', async () => {
+    const conversationId = await customerWrites('4915111000005', 'Wo ist mein Paket?')
+    const inbound = (await messages(conversationId)).find((m) => m.direction === 'inbound')!
+    const reply = await send(conversationId, { type: 'text', context: { message_id: inbound.id }, text: { body: 'Es ist unterwegs.' } })
+    expect(reply.statusCode).toBe(202)
+    expect(reply.json().context.replyTo).toBe(inbound.wamid)
+    const reaction = await send(conversationId, { type: 'reaction', reaction: { message_id: inbound.wamid, emoji: '👍' } })
+    expect(reaction.statusCode).toBe(202)
+    await eventually(async () => (await statusOf(reaction.json().id)).wamid && (await statusOf(reply.json().id)).wamid)
+    const bodies = server.simulatorState().sent.filter((s) => s.recipient === '4915111000005').map((s) => s.body)
+    expect(bodies.find((b) => b.type === 'text')).toMatchObject({ context: { message_id: inbound.wamid } })
+    expect(bodies.find((b) => b.type === 'reaction')).toMatchObject({ reaction: { message_id: inbound.wamid, emoji: '👍' } })
+  })
+
+  it('validates the message body: unknown type, too long text, too many buttons', async () => {
+    const conversationId = await customerWrites('4915111000006')
+    const before = await count(server, 'messages')
+    for (const payload of [
+      { type: 'hologram', hologram: {} },
+      { type: 'text', text: { body: 'x'.repeat(4097) } },
+      { type: 'interactive', interactive: { type: 'button', body: { text: 'Wählen' }, action: { buttons: [1, 2, 3, 4].map((i) => ({ type: 'reply', reply: { id: `b${i}`, title: `B${i}` } })) } } },
+      { type: 'image', image: { caption: 'no id or link' } },
+    ]) {
+      const res = await send(conversationId, payload)
+      expect(res.statusCode, JSON.stringify(payload).slice(0, 60)).toBe(400)
+      expect(res.headers['content-type']).toContain('application/problem+json')
+    }
+    expect(await count(server, 'messages')).toBe(before)
+    const missingConversation = await send('00000000-0000-0000-0000-000000000000', { type: 'text', text: { body: 'x' } })
+    expect(missingConversation.statusCode).toBe(404)
+  })
+
+  it('marks the last inbound message read at Meta', async () => {
+    const conversationId = await customerWrites('4915111000007')
+    const res = await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/read` })
+    expect(res.statusCode).toBe(200)
+    const inbound = (await messages(conversationId)).find((m) => m.direction === 'inbound')!
+    expect(res.json().wamid).toBe(inbound.wamid)
+  })
+})
