@@ -29,6 +29,12 @@ export const ADMIN: readonly Role[] = ['admin']
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
+export type RouteAccess = { method: string; url: string; access: Access }
+const routeTables = new WeakMap<FastifyInstance, RouteAccess[]>()
+
+/** Every route of an app with its declared access (for the test that walks them all). */
+export const routeTableOf = (app: FastifyInstance): readonly RouteAccess[] => routeTables.get(app) ?? []
+
 /**
  * Installs authentication and authorisation for every route. A route without `config.access`
  * refuses to register, so no route can be reachable by accident. Runs in `onRequest`, before the
@@ -36,12 +42,13 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
  */
 export function installAccessControl(app: FastifyInstance, db: Db): void {
   app.decorateRequest('auth', undefined)
+  const table: RouteAccess[] = []
+  routeTables.set(app, table)
 
   app.addHook('onRoute', (route) => {
-    // Fastify's automatic HEAD routes copy the GET route's config.
-    if (route.config?.access === undefined && !route.url.startsWith('/documentation')) {
-      throw new Error(`route ${route.method} ${route.url} declares no access (config.access)`)
-    }
+    const access = route.config?.access
+    if (access === undefined) throw new Error(`route ${route.method} ${route.url} declares no access (config.access)`)
+    for (const method of [route.method].flat()) table.push({ method, url: route.url, access })
   })
 
   app.addHook('onRequest', async (request) => {

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DIALECT, startTestServer, type TestServer } from './helpers.js'
+
+describe(`${DIALECT}: accounts, sessions, CSRF and API tokens`, () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer()
+  })
+  afterAll(() => server.stop())
+
+  const login = (email: string, password: string, ip = '10.0.0.1') =>
+    server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password }, remoteAddress: ip })
+
+  it('creates the first admin from POSTFACH_ADMIN_* and stores the password as argon2id', async () => {
+    const admin = await server.database.db.selectFrom('users').selectAll().where('email', '=', 'root@example.com').executeTakeFirstOrThrow()
+    expect(admin.role).toBe('admin')
+    expect(admin.password_hash).toMatch(/^\$argon2id\$/)
+  })
+
+  it('logs in with an httpOnly SameSite session cookie and answers { user, csrfToken }', async () => {
+    const res = await login('ROOT@example.com', 'root-password-123')
+    expect(res.statusCode).toBe(200)
+    const body = res.json()
+    expect(body.user).toMatchObject({ email: 'root@example.com', role: 'admin', active: true })
+    expect(body.user.passwordHash).toBeUndefined()
+    expect(body.csrfToken).toMatch(/^[\w-]{40,}$/)
+    const cookie = res.cookies.find((c) => c.name === 'postfach_session')!
+    expect(cookie.httpOnly).toBe(true)
+    expect(cookie.sameSite).toBe('Strict')
+    // Only a hash of the cookie is stored.
+    const sessions = await server.database.db.selectFrom('sessions').select('id').execute()
+    expect(sessions.map((s) => s.id)).not.toContain(cookie.value)
+  })
+
+  it('refuses a wrong password or unknown user with the same 401', async () => {
+    const wrong = await login('root@example.com', 'nope', '10.0.0.2')
+    const unknown = await login('ghost@example.com', 'nope', '10.0.0.2')
+    expect(wrong.statusCode).toBe(401)
+    expect(unknown.statusCode).toBe(401)
+    expect(wrong.json().detail).toBe(unknown.json().detail)
+    expect(wrong.cookies).toHaveLength(0)
+  })
+
+  it('rejects malformed and oversized login bodies with 400 and 413', async () => {
+    expect((await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'not-an-email', password: 'x' } })).statusCode).toBe(400)
+    expect((await server.app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"email":' })).statusCode).toBe(400)
+    const big = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'a@b.de', password: 'x'.repeat(20_000) } })
+    expect(big.statusCode).toBe(413)
+    expect(big.headers['content-type']).toContain('application/problem+json')
+  })
+
+  it('throttles failed logins per account (429 with Retry-After), even with the right password', async () => {
+    const caller = await server.login('agent', 'throttled@example.com')
+    void caller
+    for (let i = 0; i < 5; i++) expect((await login('throttled@example.com', 'wrong-password', `10.1.0.${i}`)).statusCode).toBe(401)
+    const blocked = await login('throttled@example.com', 'correct-horse-battery', '10.1.0.99')
+    expect(blocked.statusCode).toBe(429)
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0)
+  })
+
+  it('throttles failed logins per client address across accounts', async () => {
+    for (let i = 0; i < 20; i++) await login(`nobody${i}@example.com`, 'wrong', '10.2.0.1')
+    expect((await login('root@example.com', 'root-password-123', '10.2.0.1')).statusCode).toBe(429)
+    expect((await login('root@example.com', 'root-password-123', '10.2.0.2')).statusCode).toBe(200)
+  })
+
+  it('requires the CSRF token on cookie-authenticated state changes, not on reads', async () => {
+    const admin = await server.login('admin')
+    const cookieOnly = { cookie: admin.headers.cookie! }
+    const payload = { name: 'crm', role: 'agent' }
+    const noToken = await server.app.inject({ method: 'POST', url: '/api/tokens', headers: cookieOnly, payload })
+    expect(noToken.statusCode).toBe(403)
+    expect(noToken.json().type).toMatch(/csrf-failed$/)
+    const wrongToken = await server.app.inject({ method: 'POST', url: '/api/tokens', headers: { ...cookieOnly, 'x-csrf-token': 'x'.repeat(43) }, payload })
+    expect(wrongToken.statusCode).toBe(403)
+    expect((await server.app.inject({ method: 'GET', url: '/api/tokens', headers: cookieOnly })).statusCode).toBe(200)
+    expect((await admin.inject({ method: 'POST', url: '/api/tokens', payload })).statusCode).toBe(201)
+  })
+
+  it('logs out and revokes the session server-side', async () => {
+    const agent = await server.login('agent')
+    expect((await agent.inject({ method: 'GET', url: '/api/auth/me' })).statusCode).toBe(200)
+    expect((await agent.inject({ method: 'POST', url: '/api/auth/logout' })).statusCode).toBe(204)
+    expect((await agent.inject({ method: 'GET', url: '/api/auth/me' })).statusCode).toBe(401)
+  })
+
+  it('issues API tokens (admin only), records their last use and honours revocation', async () => {
+    const admin = await server.login('admin')
+    const created = await admin.inject({ method: 'POST', url: '/api/tokens', payload: { name: 'CRM sync', role: 'agent' } })
+    expect(created.statusCode).toBe(201)
+    const { id, token } = created.json()
+    expect(token).toMatch(/^pf_/)
+    const stored = await server.database.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+    expect(stored.token_hash).not.toContain(token)
+    expect(stored.last_used_at).toBeNull()
+
+    const bearer = { authorization: `Bearer ${token}` }
+    expect((await server.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer })).statusCode).toBe(200)
+    // Bearer requests need no CSRF token; an agent token cannot administer.
+    expect((await server.app.inject({ method: 'GET', url: '/api/users', headers: bearer })).statusCode).toBe(403)
+    const used = await server.database.db.selectFrom('api_tokens').select('last_used_at').where('id', '=', id).executeTakeFirstOrThrow()
+    expect(used.last_used_at).not.toBeNull()
+
+    expect((await admin.inject({ method: 'DELETE', url: `/api/tokens/${id}` })).statusCode).toBe(204)
+    expect((await server.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer })).statusCode).toBe(401)
+    expect((await admin.inject({ method: 'DELETE', url: `/api/tokens/${id}` })).statusCode).toBe(404)
+  })
+
+  it('lets an admin create, change and deactivate users; deactivation ends their sessions', async () => {
+    const admin = await server.login('admin')
+    const res = await admin.inject({ method: 'POST', url: '/api/users', payload: { email: 'new.agent@example.com', name: 'Neue Agentin', role: 'agent', password: 'long-enough-password' } })
+    expect(res.statusCode).toBe(201)
+    const dup = await admin.inject({ method: 'POST', url: '/api/users', payload: { email: 'NEW.agent@example.com', name: 'X', role: 'agent', password: 'long-enough-password' } })
+    expect(dup.statusCode).toBe(409)
+    const short = await admin.inject({ method: 'POST', url: '/api/users', payload: { email: 'x@example.com', name: 'X', role: 'agent', password: 'short' } })
+    expect(short.statusCode).toBe(400)
+
+    const session = await login('new.agent@example.com', 'long-enough-password', '10.3.0.1')
+    const cookie = `postfach_session=${session.cookies[0]!.value}`
+    expect((await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } })).statusCode).toBe(200)
+    const patched = await admin.inject({ method: 'PATCH', url: `/api/users/${res.json().id}`, payload: { active: false } })
+    expect(patched.json().active).toBe(false)
+    expect((await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } })).statusCode).toBe(401)
+    expect((await login('new.agent@example.com', 'long-enough-password', '10.3.0.2')).statusCode).toBe(401)
+    expect((await admin.inject({ method: 'PATCH', url: '/api/users/unknown', payload: { name: 'x' } })).statusCode).toBe(404)
+  })
+})

@@ -1,0 +1,76 @@
+import Fastify from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDatabase } from '../src/db/database.js'
+import { installAccessControl, routeTableOf } from '../src/platform/http/access.js'
+import { DIALECT, startTestServer, type Caller, type TestServer } from './helpers.js'
+
+/** Routes anyone may call, and why. Adding a public route means adding it here. */
+const PUBLIC = new Set([
+  'GET /api/health', 'GET /api/ready', 'GET /api/openapi.json', 'POST /api/auth/login',
+  'GET /webhooks/whatsapp', 'POST /webhooks/whatsapp', // Meta; the POST is signed
+])
+const isSimulator = (url: string) => url.startsWith('/graph') || url.startsWith('/simulator')
+
+describe(`${DIALECT}: every route declares and enforces its roles`, () => {
+  let server: TestServer
+  let callers: Record<'admin' | 'agent' | 'auditor', Caller>
+  beforeAll(async () => {
+    server = await startTestServer()
+    callers = { admin: await server.token('admin'), agent: await server.token('agent'), auditor: await server.token('auditor') }
+  })
+  afterAll(() => server.stop())
+
+  const routes = () => routeTableOf(server.app).filter((r) => r.method !== 'HEAD' && !isSimulator(r.url))
+  const fill = (url: string) => url.replace(/:(\w+)/g, '00000000-0000-0000-0000-000000000000')
+
+  it('knows the routes (the walk below is not empty)', () => {
+    expect(routes().length).toBeGreaterThan(15)
+  })
+
+  it('has only the listed routes public', () => {
+    const publicRoutes = routes().filter((r) => r.access === 'public').map((r) => `${r.method} ${r.url}`)
+    expect(new Set(publicRoutes)).toEqual(PUBLIC)
+  })
+
+  it('answers 401 to every non-public route without credentials, and to a wrong token', async () => {
+    for (const r of routes().filter((r) => r.access !== 'public')) {
+      for (const headers of [{}, { authorization: 'Bearer pf_not-a-real-token' }, { cookie: 'postfach_session=forged' }]) {
+        const res = await server.app.inject({ method: r.method as 'GET', url: fill(r.url), headers, payload: r.method === 'GET' ? undefined : {} })
+        expect(res.statusCode, `${r.method} ${r.url}`).toBe(401)
+        expect(res.headers['content-type']).toContain('application/problem+json')
+      }
+    }
+  })
+
+  it('answers 403 to every role a route does not allow', async () => {
+    let checked = 0
+    for (const r of routes().filter((r) => r.access !== 'public')) {
+      for (const role of ['admin', 'agent', 'auditor'] as const) {
+        if ((r.access as readonly string[]).includes(role)) continue
+        const res = await callers[role].inject({ method: r.method as 'GET', url: fill(r.url), payload: r.method === 'GET' ? undefined : {} })
+        expect(res.statusCode, `${role} ${r.method} ${r.url}`).toBe(403)
+        checked++
+      }
+    }
+    expect(checked).toBeGreaterThan(10)
+  })
+
+  it('lets each allowed role past the guard (no 401/403)', async () => {
+    for (const r of routes().filter((r) => r.access !== 'public')) {
+      for (const role of r.access as readonly ('admin' | 'agent' | 'auditor')[]) {
+        if (r.url === '/api/auth/logout') continue
+        const res = await callers[role].inject({ method: r.method as 'GET', url: fill(r.url), payload: r.method === 'GET' ? undefined : {} })
+        expect([401, 403], `${role} ${r.method} ${r.url} → ${res.statusCode}`).not.toContain(res.statusCode)
+      }
+    }
+  })
+
+  it('refuses to register a route that declares no access', async () => {
+    const app = Fastify()
+    const db = await openDatabase({ dataDir: '/tmp', sqliteFile: ':memory:' })
+    installAccessControl(app, db.db)
+    expect(() => app.get('/api/forgotten', async () => 'x')).toThrow(/declares no access/)
+    await app.close()
+    await db.destroy()
+  })
+})
