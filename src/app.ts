@@ -16,6 +16,7 @@ import { SendWorker } from './modules/outbound/send-worker.js'
 import { GraphClient } from './modules/whatsapp/graph-client.js'
 import { WebhookIngestor } from './modules/whatsapp/ingest.js'
 import { webhookRoutes } from './modules/whatsapp/webhook.routes.js'
+import { channelRoutes } from './modules/whatsapp/channels.routes.js'
 import { installAccessControl } from './platform/http/access.js'
 import { healthRoutes } from './platform/http/health.routes.js'
 import { installProblemHandler } from './platform/http/problem.js'
@@ -71,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(webhookRoutes, { appSecret: whatsapp.appSecret, verifyToken: whatsapp.verifyToken, ingestor })
   await app.register(inboxRoutes, { db: database.db, graph, channelId: whatsapp.phoneNumberId, onQueued: () => sendWorker.poke() })
   await app.register(mediaRoutes, { db: database.db, store: deps.mediaStore })
+  await app.register(channelRoutes, { db: database.db, onResume: () => sendWorker.poke() })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
 

@@ -139,6 +139,7 @@ export interface MediaTable {
 export interface JobsTable {
   id: string
   kind: string
+  group_key: string | null
   payload: string
   state: JobState
   run_at: string

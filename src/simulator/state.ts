@@ -38,7 +38,7 @@ export class SimulatorState {
 
   constructor(
     readonly identity: SimIdentity,
-    readonly accessToken: string,
+    public accessToken: string,
     readonly sender: WebhookSender,
     readonly behaviour: SimulatorBehaviour,
     readonly publicBase: () => string,

@@ -174,6 +174,8 @@ export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promi
     .createTable('jobs')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('kind', 'text', (c) => c.notNull())
+    // Jobs with the same group key run one at a time, oldest first (sends to one conversation).
+    .addColumn('group_key', 'text')
     .addColumn('payload', 'text', (c) => c.notNull())
     .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('queued', 'running', 'done', 'failed')`))
     .addColumn('run_at', 'text', (c) => c.notNull())
@@ -184,6 +186,7 @@ export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promi
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute()
   await db.schema.createIndex('jobs_due_idx').on('jobs').columns(['state', 'kind', 'run_at']).execute()
+  await db.schema.createIndex('jobs_group_idx').on('jobs').columns(['group_key', 'state', 'id']).execute()
 
   await forbidUpdateAndDelete(db, dialect, 'journal')
 }

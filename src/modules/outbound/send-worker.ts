@@ -12,7 +12,6 @@ import { SEND_JOB } from './send.service.js'
 import { loadSendable, toGraphBody } from './sendable.js'
 import type { MediaUploader } from './media-uploader.js'
 
-const LEASE_MS = 60_000
 const MAX_ATTEMPTS = 8
 
 export type SendWorkerOptions = {
@@ -21,6 +20,8 @@ export type SendWorkerOptions = {
   media: MediaUploader
   messagesPerSecond: number
   log: FastifyBaseLogger
+  /** How long a claimed send may take before it counts as abandoned (default 60 s). */
+  leaseMs?: number
   /** Called after a message changed state (for real-time updates). */
   onChange?: (messageId: string, conversationId: string) => void
 }
@@ -37,11 +38,12 @@ export class SendWorker {
   private wake: (() => void) | undefined
   private readonly limiter: SendRateLimiter
   private readonly inFlight = new Set<Promise<void>>()
-  /** The last send under way per conversation: sends to one chat go out in order, one at a time. */
-  private readonly chains = new Map<string, Promise<void>>()
+
+  private readonly leaseMs: number
 
   constructor(private readonly o: SendWorkerOptions) {
     this.limiter = new SendRateLimiter(o.messagesPerSecond)
+    this.leaseMs = o.leaseMs ?? 60_000
   }
 
   start(): void {
@@ -68,7 +70,7 @@ export class SendWorker {
     let lastRecovery = Date.now()
     while (!this.stopped) {
       try {
-        if (Date.now() - lastRecovery > LEASE_MS / 2) {
+        if (Date.now() - lastRecovery > this.leaseMs / 2) {
           await this.recoverExpiredLeases()
           lastRecovery = Date.now()
         }
@@ -93,9 +95,10 @@ export class SendWorker {
       await Promise.race(this.inFlight)
       return 1
     }
-    const jobs = await claimJobs(this.o.database.db, this.o.database.dialect, SEND_JOB, room, LEASE_MS)
+    const jobs = await claimJobs(this.o.database.db, this.o.database.dialect, SEND_JOB, room, this.leaseMs)
+    // Jobs of one conversation are claimed one at a time (group key), so sends keep their order.
     for (const job of jobs) {
-      const p = this.sendInOrder(job).finally(() => this.inFlight.delete(p))
+      const p = this.sendOne(job).finally(() => this.inFlight.delete(p))
       this.inFlight.add(p)
     }
     return jobs.length
@@ -112,23 +115,9 @@ export class SendWorker {
     })
   }
 
-  /** Queues the job behind any send under way to the same conversation. */
-  private async sendInOrder(job: JobRow): Promise<void> {
-    const { messageId } = JSON.parse(job.payload) as { messageId: string }
-    const m = await loadSendable(this.o.database.db, messageId)
-    const key = m?.conversationId ?? messageId
-    const previous = this.chains.get(key) ?? Promise.resolve()
-    const current = previous.then(() => this.sendOne(job, messageId))
-    this.chains.set(key, current)
-    try {
-      await current
-    } finally {
-      if (this.chains.get(key) === current) this.chains.delete(key)
-    }
-  }
-
-  private async sendOne(job: JobRow, messageId: string): Promise<void> {
+  private async sendOne(job: JobRow): Promise<void> {
     const { db } = this.o.database
+    const { messageId } = JSON.parse(job.payload) as { messageId: string }
     const m = await loadSendable(db, messageId)
     if (!m || m.status !== 'queued') return completeJob(db, job.id)
     if (m.channelPaused) return retryJobLater(db, job.id, 30_000, `channel paused: ${m.channelPaused}`)

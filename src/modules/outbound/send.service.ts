@@ -60,7 +60,7 @@ export async function queueMessage(db: Db, q: { conversationId: string; message:
       updated_at: now,
     }
     await insertMessage(tx, row)
-    await enqueueJob(tx, SEND_JOB, { messageId: row.id })
+    await enqueueJob(tx, SEND_JOB, { messageId: row.id }, { groupKey: conversation.id })
     await touchConversation(tx, { contactId: conversation.contact_id, channelId: conversation.channel_id, at: now, inbound: false })
     return row
   })
@@ -106,8 +106,9 @@ export async function resendUncertain(db: Db, messageId: string): Promise<void> 
       .where('id', '=', messageId)
       .where('status', 'in', ['uncertain', 'failed'])
       .where('wamid', 'is', null)
+      .returning('conversation_id')
       .executeTakeFirst()
-    if (Number(res.numUpdatedRows) === 0) throw conflict('inbox.not_resendable', 'Only a failed or uncertain message that has no wamid can be sent again.')
-    await enqueueJob(tx, SEND_JOB, { messageId })
+    if (!res) throw conflict('inbox.not_resendable', 'Only a failed or uncertain message that has no wamid can be sent again.')
+    await enqueueJob(tx, SEND_JOB, { messageId }, { groupKey: res.conversation_id })
   })
 }

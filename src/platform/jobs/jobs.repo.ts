@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Dialect, Executor } from '../../db/database.js'
 import type { JobRow } from '../../db/schema.js'
-import { newId } from '../ids.js'
+import { newSortableId } from '../ids.js'
 import { isoPlus, nowIso } from '../time.js'
 
 /**
@@ -12,19 +12,21 @@ export async function enqueueJob(
   db: Executor,
   kind: string,
   payload: Record<string, unknown>,
-  opts: { runAt?: string; id?: string } = {},
+  opts: { runAt?: string; groupKey?: string } = {},
 ): Promise<string> {
   const now = nowIso()
-  const id = opts.id ?? newId()
+  const id = newSortableId()
   await db
     .insertInto('jobs')
-    .values({ id, kind, payload: JSON.stringify(payload), state: 'queued', run_at: opts.runAt ?? now, attempts: 0, lease_until: null, last_error: null, created_at: now, updated_at: now })
+    .values({ id, kind, group_key: opts.groupKey ?? null, payload: JSON.stringify(payload), state: 'queued', run_at: opts.runAt ?? now, attempts: 0, lease_until: null, last_error: null, created_at: now, updated_at: now })
     .execute()
   return id
 }
 
 /**
  * Claims up to `limit` due jobs of a kind for `leaseMs`: marks them running and counts the attempt.
+ * A job with a group key is claimed only when no older job of its group is queued or running, so
+ * a group's jobs run one at a time and in order, across any number of workers.
  * On PostgreSQL concurrent workers skip each other's rows (FOR UPDATE SKIP LOCKED); SQLite
  * serialises writers, so the claim is atomic there by construction.
  */
@@ -36,8 +38,21 @@ export async function claimJobs(db: Executor, dialect: Dialect, kind: string, li
     .where('kind', '=', kind)
     .where('state', '=', 'queued')
     .where('run_at', '<=', now)
-    .orderBy('run_at')
-    .orderBy('created_at')
+    .where(({ eb, not, exists, selectFrom, ref }) =>
+      eb.or([
+        eb('group_key', 'is', null),
+        not(
+          exists(
+            selectFrom('jobs as earlier')
+              .select('earlier.id')
+              .whereRef('earlier.group_key', '=', ref('jobs.group_key'))
+              .where('earlier.state', 'in', ['queued', 'running'])
+              .where((e) => e.or([e('earlier.state', '=', 'running'), e('earlier.id', '<', ref('jobs.id'))])),
+          ),
+        ),
+      ]),
+    )
+    .orderBy('id')
     .limit(limit)
   const ids = dialect === 'postgres' ? due.forUpdate().skipLocked() : due
   const claimed = await db
@@ -47,7 +62,7 @@ export async function claimJobs(db: Executor, dialect: Dialect, kind: string, li
     .returningAll()
     .execute()
   // RETURNING gives no order; callers rely on oldest first.
-  return claimed.sort((a, b) => a.run_at.localeCompare(b.run_at) || a.created_at.localeCompare(b.created_at))
+  return claimed.sort((a, b) => a.id.localeCompare(b.id))
 }
 
 export async function completeJob(db: Executor, id: string): Promise<void> {

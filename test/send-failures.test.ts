@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { enqueueJob } from '../src/platform/jobs/jobs.repo.js'
+import { SEND_JOB } from '../src/modules/outbound/send.service.js'
+import { MAGIC_RECIPIENTS, SIMULATOR_DEFAULTS } from '../src/simulator/index.js'
+import { DIALECT, eventually, startTestServer, type Caller, type TestServer } from './helpers.js'
+
+describe(`${DIALECT}: send failures, pauses and crash recovery`, () => {
+  let server: TestServer
+  let agent: Caller
+  let admin: Caller
+  beforeAll(async () => {
+    server = await startTestServer()
+    agent = await server.login('agent')
+    admin = await server.login('admin')
+  })
+  afterAll(() => server.stop())
+
+  async function conversationWith(waId: string) {
+    const wamid = server.simulatorState().customerSends(waId, 'K', 'text', { body: 'Hallo' })
+    return (await eventually(() => server.database.db.selectFrom('messages').select('conversation_id').where('wamid', '=', wamid).executeTakeFirst())).conversation_id
+  }
+  const message = (id: string) => server.database.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+  const sentTo = (id: string) => server.simulatorState().sent.filter((s) => s.bizOpaque === id).length
+
+  it('pauses the channel on an invalid token instead of burning through the queue, and resumes', async () => {
+    const conversationId = await conversationWith('4915133000001')
+    const sim = server.simulatorState()
+    sim.accessToken = 'rotated-at-meta'
+    const res = await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: 'Hallo?' } } })
+    const id = res.json().id
+    const channels = await eventually(async () => {
+      const list = (await agent.inject({ method: 'GET', url: '/api/channels' })).json().items
+      return list[0].paused ? list : undefined
+    })
+    expect(channels[0].paused.reason).toBe('token-invalid')
+    expect((await message(id)).status).toBe('queued')
+    expect(sentTo(id)).toBe(0)
+
+    sim.accessToken = SIMULATOR_DEFAULTS.accessToken
+    expect((await agent.inject({ method: 'POST', url: `/api/channels/${SIMULATOR_DEFAULTS.phoneNumberId}/resume` })).statusCode).toBe(403)
+    const resumed = await admin.inject({ method: 'POST', url: `/api/channels/${SIMULATOR_DEFAULTS.phoneNumberId}/resume` })
+    expect(resumed.json().paused).toBeNull()
+    // The job was put back 30 s ahead; make it due now, as the next poll would after the pause.
+    await server.database.db.updateTable('jobs').set({ run_at: new Date().toISOString() }).where('state', '=', 'queued').execute()
+    server.sendWorker.poke()
+    await eventually(async () => (await message(id)).wamid)
+    expect(sentTo(id)).toBe(1)
+  })
+
+  it('retries transient Graph errors with backoff and fails after the last attempt', async () => {
+    const res = await agent.inject({ method: 'POST', url: '/api/messages', payload: { to: MAGIC_RECIPIENTS.syncServerError, type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } } })
+    const id = res.json().id
+    const job = await eventually(() => server.database.db.selectFrom('jobs').selectAll().where('payload', 'like', `%${id}%`).where('attempts', '>=', 1).where('state', '=', 'queued').executeTakeFirst())
+    expect(job.last_error).toMatch(/131000|went wrong/)
+    expect(Date.parse(job.run_at)).toBeGreaterThan(Date.now() - 100)
+    expect((await message(id)).status).toBe('queued')
+  })
+
+  it('marks a send abandoned by a dead worker as uncertain, never resends it by itself, and resends on request', async () => {
+    const conversationId = await conversationWith('4915133000002')
+    const res = await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: 'Zwischen Tür und Angel' } } })
+    const id = res.json().id
+    await eventually(async () => (await message(id)).wamid)
+    // A second message whose worker "died" after claiming it: running, lease expired.
+    await server.sendWorker.stop()
+    const lost = (await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: 'Verloren?' } } })).json().id
+    await server.database.db.updateTable('jobs').set({ state: 'running', attempts: 1, lease_until: new Date(Date.now() - 1000).toISOString() }).where('payload', 'like', `%${lost}%`).execute()
+    server.sendWorker.start() // a restart
+    await eventually(async () => (await message(lost)).status === 'uncertain')
+    expect(sentTo(lost)).toBe(0)
+
+    const api = (await agent.inject({ method: 'GET', url: `/api/conversations/${conversationId}/messages` })).json().items.find((m: { id: string }) => m.id === lost)
+    expect(api.status).toBe('uncertain')
+    const resend = await agent.inject({ method: 'POST', url: `/api/messages/${lost}/resend` })
+    expect(resend.statusCode).toBe(202)
+    await eventually(async () => (await message(lost)).wamid)
+    expect(sentTo(lost)).toBe(1)
+    // A sent message cannot be "resent".
+    expect((await agent.inject({ method: 'POST', url: `/api/messages/${id}/resend` })).statusCode).toBe(409)
+  })
+
+  it('does not send a job twice when two workers race for it', async () => {
+    const conversationId = await conversationWith('4915133000003')
+    await server.sendWorker.stop()
+    const ids: string[] = []
+    for (let i = 0; i < 4; i++) ids.push((await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: `Nr. ${i}` } } })).json().id)
+    const { SendWorker } = await import('../src/modules/outbound/send-worker.js')
+    const { MediaUploader } = await import('../src/modules/outbound/media-uploader.js')
+    const { FileMediaStore } = await import('../src/modules/media/media-store.js')
+    const second = new SendWorker({ database: server.database, graph: server.graph, media: new MediaUploader(server.database.db, new FileMediaStore(server.dataDir), server.graph), messagesPerSecond: 80, log: server.app.log })
+    server.sendWorker.start()
+    second.start()
+    await eventually(async () => {
+      for (const id of ids) if (!(await message(id)).wamid) return false
+      return true
+    })
+    await second.stop()
+    for (const id of ids) expect(sentTo(id)).toBe(1)
+    // In order, as the agent wrote them.
+    const bodies = server.simulatorState().sent.filter((s) => s.recipient === '4915133000003').map((s) => (s.body.text as { body: string }).body)
+    expect(bodies).toEqual(ids.map((_, i) => `Nr. ${i}`))
+    void enqueueJob
+    void SEND_JOB
+  })
+})
