@@ -63,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const channelIds = new Set([whatsapp.phoneNumberId])
   const ingestor = new WebhookIngestor(database, (id) => id !== undefined && channelIds.has(id), app.log)
   const jobs = new JobRunner(database, [mediaDownloadJob(database.db, graph, deps.mediaStore)], app.log)
-  const sendWorker = new SendWorker({ database, graph, media: new MediaUploader(database.db, deps.mediaStore, graph), messagesPerSecond: whatsapp.messagesPerSecond, log: app.log })
+  const sendWorker = new SendWorker({ database, graph, media: new MediaUploader(database.db, deps.mediaStore, graph), messagesPerSecond: whatsapp.messagesPerSecond, leaseMs: config.sendLeaseMs, log: app.log })
   ingestor.onCommitted(() => jobs.poke())
 
   await app.register(healthRoutes, { database })

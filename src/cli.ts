@@ -39,7 +39,7 @@ export async function runCli(argv: string[]): Promise<number> {
       console.log(USAGE)
       return 0
     }
-    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous })
+    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, ...(config.databaseSchema ? { pgSchema: config.databaseSchema } : {}) })
     try {
       const applied = await migrateToLatest(database)
       if (command === 'migrate') {

@@ -20,6 +20,7 @@ const envSchema = z
     DATABASE_URL: optionalString.pipe(
       z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
     ),
+    DATABASE_SCHEMA: optionalString.pipe(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier').optional()),
     PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     WHATSAPP_APP_SECRET: optionalString,
@@ -33,6 +34,7 @@ const envSchema = z
     POSTFACH_ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
     POSTFACH_MASTER_KEY_FILE: optionalString,
     SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+    SEND_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.POSTFACH_ADMIN_EMAIL) !== Boolean(env.POSTFACH_ADMIN_PASSWORD)) {
@@ -76,9 +78,13 @@ export type Config = Readonly<{
   host: string
   dataDir: string
   databaseUrl: string | undefined
+  /** PostgreSQL schema for Postfach's tables (created if missing); default: the search_path's. */
+  databaseSchema: string | undefined
   publicUrl: string | undefined
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL']
   sqliteSynchronous: 'FULL' | 'NORMAL'
+  /** After this long a claimed send whose worker vanished counts as `uncertain`. */
+  sendLeaseMs: number
   /** Real Cloud API credentials; undefined means the built-in simulator is used. */
   whatsapp: WhatsAppSettings | undefined
   messagesPerSecond: number
@@ -118,9 +124,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    databaseSchema: e.DATABASE_SCHEMA,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
+    sendLeaseMs: e.SEND_LEASE_SECONDS * 1000,
     whatsapp,
     messagesPerSecond: e.WHATSAPP_MESSAGES_PER_SECOND,
     initialAdmin: e.POSTFACH_ADMIN_EMAIL

@@ -23,6 +23,16 @@ export class SendRateLimiter {
     return Math.max(0, oldest + 1000 - this.now())
   }
 
+  /** How many sends fit the throughput window right now. */
+  available(): number {
+    if (this.sent.length < this.perSecond) return this.perSecond - this.sent.length
+    const cutoff = this.now() - 1000
+    let n = 0
+    for (let i = 0; i < this.perSecond; i++) if (this.sent[(this.head + i) % this.perSecond]! <= cutoff) n++
+    else break
+    return n
+  }
+
   /** Milliseconds until this recipient may get another message (0 = now). */
   pairWait(recipient: string): number {
     const b = this.refill(recipient)

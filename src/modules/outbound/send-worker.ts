@@ -83,16 +83,19 @@ export class SendWorker {
     }
   }
 
-  /** Claims only as many jobs as the rate allows now, and starts their sends at once. */
+  /**
+   * Claims only as many jobs as the rate allows right now, and starts their sends at once: a
+   * claimed job waits for nothing but its Graph call, so a crash leaves few sends `uncertain`.
+   */
   private async claimWithinRate(): Promise<number> {
-    const wait = this.limiter.throughputWait()
-    if (wait > 0) {
-      await new Promise((r) => setTimeout(r, Math.ceil(wait)))
+    const maxInFlight = Math.max(8, this.o.messagesPerSecond)
+    if (this.inFlight.size >= maxInFlight) {
+      await Promise.race(this.inFlight)
       return 1
     }
-    const room = Math.max(1, Math.min(50, Math.ceil(this.o.messagesPerSecond / 10), this.o.messagesPerSecond * 2 - this.inFlight.size))
-    if (this.inFlight.size >= this.o.messagesPerSecond * 2) {
-      await Promise.race(this.inFlight)
+    const room = Math.min(this.limiter.available(), 50, maxInFlight - this.inFlight.size)
+    if (room <= 0) {
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(this.limiter.throughputWait()))))
       return 1
     }
     const jobs = await claimJobs(this.o.database.db, this.o.database.dialect, SEND_JOB, room, this.leaseMs)
