@@ -48,8 +48,29 @@ function openSqlite(opts: DatabaseOptions): DatabaseHandle {
   sqlite.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'FULL'}`)
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return { db, dialect: 'sqlite', schema: undefined, destroy: () => db.destroy() }
+}
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running a small statement. The same
+ * SQL text always gets the same prepared statement here. Safe because Kysely runs one query at a
+ * time on this connection and never streams in our code.
+ */
+function withStatementCache(sqlite: SQLite.Database) {
+  const cache = new Map<string, SQLite.Statement>()
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql)
+      if (!stmt) {
+        stmt = sqlite.prepare(sql)
+        if (cache.size > 2000) cache.clear()
+        cache.set(sql, stmt)
+      }
+      return stmt
+    },
+  }
 }
 
 async function openPostgres(url: string, opts: DatabaseOptions): Promise<DatabaseHandle> {

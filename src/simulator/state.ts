@@ -11,6 +11,8 @@ export type SimulatorBehaviour = {
   /** Pair rate: burst size and refill interval per recipient before 131056. */
   pairBurst: number
   pairIntervalMs: number
+  /** Send status webhooks for accepted messages (benchmarks of the sender switch them off). */
+  emitStatuses: boolean
 }
 
 type Template = { name: string; language: string; status: string; category: string; id: string; components: unknown[] }
@@ -125,8 +127,9 @@ export class SimulatorState {
 
   private checkThroughput() {
     const now = Date.now()
-    this.sendTimes = this.sendTimes.filter((t) => t > now - 1000)
+    while (this.sendTimes.length > 0 && this.sendTimes[0]! <= now - 1000) this.sendTimes.shift()
     if (this.sendTimes.length >= this.behaviour.throughputPerSecond) {
+      this.refusals.set(130429, (this.refusals.get(130429) ?? 0) + 1)
       throw new SimGraphError(400, 130429, 'Rate limit hit', 'Cloud API message throughput has been reached.')
     }
     this.sendTimes.push(now)
@@ -139,11 +142,16 @@ export class SimulatorState {
     b.tokens = Math.min(pairBurst, b.tokens + (now - b.at) / pairIntervalMs)
     b.at = now
     this.pairs.set(recipient, b)
+    if (b.tokens < 1) this.refusals.set(131056, (this.refusals.get(131056) ?? 0) + 1)
     if (b.tokens < 1) throw new SimGraphError(400, 131056, '(Business Account, Consumer Account) pair rate limit hit')
     b.tokens -= 1
   }
 
+  /** Sync refusals by error code (130429 throughput, 131056 pair rate …), for tests and benchmarks. */
+  readonly refusals = new Map<number, number>()
+
   private scheduleStatuses(s: { wamid: string; recipient: string; byUserId: boolean; bizOpaque: string | undefined }, type: string, category?: string) {
+    if (!this.behaviour.emitStatuses) return
     const step = this.behaviour.statusStepMs
     const emit = (status: string, n: number, errors?: unknown[]) =>
       this.sender.send(statusEvent(this.identity, { ...s, status, ...(errors ? { errors } : {}), category: category?.toLowerCase() ?? 'service' }), step * n)

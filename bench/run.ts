@@ -1,0 +1,21 @@
+// npm run bench [-- --seconds 10 --only ingest|send --messages 100000]
+// Benchmarks measure Postfach against a floor in the same run; see README "Performance".
+import { parseArgs } from 'node:util'
+import { benchIngest, formatIngest } from './ingest.js'
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, only: { type: 'string' }, messages: { type: 'string', default: '100000' } } })
+const pgUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const seconds = Number(values.seconds)
+
+console.log(`Postfach benchmarks on ${process.platform} ${process.arch}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`)
+if (!values.only || values.only === 'ingest') {
+  console.log(`bench/ingest: signed text webhooks, ${seconds} s per phase\n`)
+  console.log(formatIngest(await benchIngest({ seconds, pgUrl })))
+  console.log()
+}
+if (!values.only || values.only === 'send') {
+  const { benchSend, formatSend } = await import('./send.js')
+  const messages = Number(values.messages)
+  console.log(`bench/send: ${messages} queued messages against the simulator\n`)
+  console.log(formatSend(await benchSend({ messages, limits: [80, 250, 1000] })))
+}
