@@ -69,7 +69,8 @@ export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promi
     .addColumn('content', blob as any)
     .addColumn('key_id', 'text')
     .execute()
-  await db.schema.createIndex('journal_sha_idx').on('journal').columns(['kind', 'content_sha256']).execute()
+  // One entry per distinct body and kind: Meta's byte-identical redeliveries are recorded once.
+  await db.schema.createIndex('journal_content_uq').unique().on('journal').columns(['kind', 'content_sha256']).execute()
 
   await db.schema
     .createTable('unrouted_events')

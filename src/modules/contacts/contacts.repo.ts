@@ -11,9 +11,16 @@ import type { ContactIdentity } from '../whatsapp/webhook-events.js'
  * profile name.
  */
 export async function upsertContact(db: Executor, id: ContactIdentity, at: string): Promise<ContactRow> {
-  const existing =
-    (id.userId ? await db.selectFrom('contacts').selectAll().where('user_id', '=', id.userId).executeTakeFirst() : undefined) ??
-    (id.waId ? await db.selectFrom('contacts').selectAll().where('wa_id', '=', id.waId).executeTakeFirst() : undefined)
+  // One query for both keys; the BSUID match wins.
+  const keys = [id.userId ? (['user_id', id.userId] as const) : undefined, id.waId ? (['wa_id', id.waId] as const) : undefined].filter((k) => k !== undefined)
+  const candidates = keys.length
+    ? await db
+        .selectFrom('contacts')
+        .selectAll()
+        .where((eb) => eb.or(keys.map(([col, value]) => eb(col, '=', value))))
+        .execute()
+    : []
+  const existing = candidates.find((c) => id.userId && c.user_id === id.userId) ?? candidates.find((c) => id.waId && c.wa_id === id.waId)
   const now = nowIso()
   if (!existing) {
     const row: ContactRow = {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Executor } from '../../db/database.js'
 import type { ConversationRow, ConversationStatus } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
@@ -12,15 +13,12 @@ export async function touchConversation(
   db: Executor,
   c: { contactId: string; channelId: string; at: string; inbound: boolean },
 ): Promise<ConversationRow> {
-  const existing = await db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('contact_id', '=', c.contactId)
-    .where('channel_id', '=', c.channelId)
-    .executeTakeFirst()
   const now = nowIso()
-  if (!existing) {
-    const row: ConversationRow = {
+  // One statement, safe under concurrency: the times only move forward (CASE instead of a
+  // read-modify-write that two transactions could interleave).
+  return db
+    .insertInto('conversations')
+    .values({
       id: newId(),
       contact_id: c.contactId,
       channel_id: c.channelId,
@@ -30,19 +28,21 @@ export async function touchConversation(
       last_inbound_at: c.inbound ? c.at : null,
       created_at: now,
       updated_at: now,
-    }
-    await db.insertInto('conversations').values(row).execute()
-    return row
-  }
-  const patch: Partial<ConversationRow> = {}
-  if (c.at > existing.last_message_at) patch.last_message_at = c.at
-  if (c.inbound) {
-    if (!existing.last_inbound_at || c.at > existing.last_inbound_at) patch.last_inbound_at = c.at
-    if (existing.status === 'resolved') patch.status = 'open'
-  }
-  if (Object.keys(patch).length === 0) return existing
-  await db.updateTable('conversations').set({ ...patch, updated_at: now }).where('id', '=', existing.id).execute()
-  return { ...existing, ...patch }
+    })
+    .onConflict((oc) =>
+      oc.columns(['contact_id', 'channel_id']).doUpdateSet((eb) => ({
+        last_message_at: sql<string>`case when ${eb.ref('conversations.last_message_at')} < ${c.at} then ${c.at} else ${eb.ref('conversations.last_message_at')} end`,
+        ...(c.inbound
+          ? {
+              last_inbound_at: sql<string>`case when ${eb.ref('conversations.last_inbound_at')} is null or ${eb.ref('conversations.last_inbound_at')} < ${c.at} then ${c.at} else ${eb.ref('conversations.last_inbound_at')} end`,
+              status: sql<ConversationStatus>`case when ${eb.ref('conversations.status')} = 'resolved' then 'open' else ${eb.ref('conversations.status')} end`,
+            }
+          : {}),
+        updated_at: now,
+      })),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow()
 }
 
 export const findConversation = (db: Executor, id: string) =>

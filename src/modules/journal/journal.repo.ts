@@ -9,12 +9,23 @@ export type JournalKind = 'whatsapp.webhook' | 'whatsapp.send_request' | 'whatsa
  * update or delete function, and the database rejects both.
  */
 export async function appendToJournal(db: Executor, kind: JournalKind, content: Buffer): Promise<number> {
+  const appended = await appendUnlessPresent(db, kind, content)
+  if (appended === undefined) throw new Error(`journal already holds this ${kind} entry`)
+  return appended
+}
+
+/**
+ * Appends an entry unless an identical one (same kind and bytes) is there already, in one
+ * statement. Returns the new sequence number, or undefined for a duplicate.
+ */
+export async function appendUnlessPresent(db: Executor, kind: JournalKind, content: Buffer): Promise<number | undefined> {
   const row = await db
     .insertInto('journal')
     .values({ received_at: nowIso(), kind, content_sha256: sha256Hex(content), content, key_id: null })
+    .onConflict((oc) => oc.columns(['kind', 'content_sha256']).doNothing())
     .returning('seq')
-    .executeTakeFirstOrThrow()
-  return Number(row.seq)
+    .executeTakeFirst()
+  return row ? Number(row.seq) : undefined
 }
 
 /** The sequence number of an identical earlier entry, if any (Meta redelivers byte-identical bodies). */

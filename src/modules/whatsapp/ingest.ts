@@ -1,8 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { DatabaseHandle } from '../../db/database.js'
-import { appendToJournal, findJournalEntryByHash } from '../journal/journal.repo.js'
+import { appendUnlessPresent, findJournalEntryByHash } from '../journal/journal.repo.js'
 import { projectWebhook } from './inbound-projector.js'
-import { parseWebhook, type WebhookEvent } from './webhook-events.js'
+import { customerKeyOf, parseWebhook, type WebhookEvent } from './webhook-events.js'
+
+function laneOf(key: string, lanes: number): number {
+  let h = 0
+  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0
+  return Math.abs(h) % lanes
+}
 
 type Pending = { raw: Buffer; events: WebhookEvent[]; resolve: (r: IngestResult) => void; reject: (e: unknown) => void }
 export type IngestResult = { journalSeq: number; duplicate: boolean; unrouted: string[] }
@@ -16,8 +22,12 @@ export type CommittedListener = (results: { events: WebhookEvent[]; result: Inge
  * one bad webhook cannot fail its neighbours.
  */
 export class WebhookIngestor {
-  private queue: Pending[] = []
-  private running = false
+  /**
+   * One queue and committer per lane. SQLite has one writer, so one lane. PostgreSQL commits
+   * several groups at once; a customer's webhooks always take the same lane, so concurrent
+   * groups never touch the same contact or conversation (no lock waits, no deadlocks).
+   */
+  private readonly lanes: { queue: Pending[]; running: boolean }[]
   private readonly listeners: CommittedListener[] = []
 
   constructor(
@@ -25,14 +35,23 @@ export class WebhookIngestor {
     private readonly isOurNumber: (phoneNumberId: string | undefined) => boolean,
     private readonly log: FastifyBaseLogger,
     private readonly maxBatch = 200,
-  ) {}
+  ) {
+    const lanes = database.dialect === 'postgres' ? 4 : 1
+    this.lanes = Array.from({ length: lanes }, () => ({ queue: [], running: false }))
+  }
 
   /** Parses (throws MalformedWebhookError on a wrong shape) and resolves once committed. */
   submit(raw: Buffer, body: unknown): Promise<IngestResult> {
     const events = parseWebhook(body)
+    const lane = this.lanes[laneOf(customerKeyOf(events), this.lanes.length)]!
     return new Promise((resolve, reject) => {
-      this.queue.push({ raw, events, resolve, reject })
-      if (!this.running) void this.drain()
+      lane.queue.push({ raw, events, resolve, reject })
+      if (!lane.running) {
+        lane.running = true
+        // Start after the current I/O phase: every request that arrived with this one joins the
+        // group. (SQLite runs synchronously; starting at once would commit them one by one.)
+        setImmediate(() => void this.drain(lane))
+      }
     })
   }
 
@@ -40,11 +59,10 @@ export class WebhookIngestor {
     this.listeners.push(listener)
   }
 
-  private async drain(): Promise<void> {
-    this.running = true
+  private async drain(lane: { queue: Pending[]; running: boolean }): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch)
+      while (lane.queue.length > 0) {
+        const batch = lane.queue.splice(0, this.maxBatch)
         try {
           const results = await this.commit(batch)
           batch.forEach((p, i) => p.resolve(results[i]!))
@@ -65,9 +83,11 @@ export class WebhookIngestor {
             }
           }
         }
+        // Let the requests that arrived during this commit be read, so they form the next group.
+        await new Promise((r) => setImmediate(r))
       }
     } finally {
-      this.running = false
+      lane.running = false
     }
   }
 
@@ -76,12 +96,11 @@ export class WebhookIngestor {
       const results: IngestResult[] = []
       for (const p of batch) {
         // Meta redelivers byte-identical bodies; the first copy is the record.
-        const earlier = await findJournalEntryByHash(tx, 'whatsapp.webhook', p.raw)
-        if (earlier !== undefined) {
-          results.push({ journalSeq: earlier, duplicate: true, unrouted: [] })
+        const seq = await appendUnlessPresent(tx, 'whatsapp.webhook', p.raw)
+        if (seq === undefined) {
+          results.push({ journalSeq: (await findJournalEntryByHash(tx, 'whatsapp.webhook', p.raw))!, duplicate: true, unrouted: [] })
           continue
         }
-        const seq = await appendToJournal(tx, 'whatsapp.webhook', p.raw)
         const { unrouted } = await projectWebhook(tx, seq, p.events, this.isOurNumber)
         results.push({ journalSeq: seq, duplicate: false, unrouted })
       }

@@ -26,6 +26,8 @@ export type StatusEvent = {
   wamid: string
   status: string
   timestamp: string
+  /** The customer (wa_id or BSUID) the status is about. */
+  recipient: string | undefined
   errors: unknown[] | undefined
   pricing: unknown
   bizOpaqueCallbackData: string | undefined
@@ -48,6 +50,15 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : [])
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined)
 
 export class MalformedWebhookError extends Error {}
+
+/** The customer a webhook is about (its first event's), so one customer's webhooks can be kept together. */
+export function customerKeyOf(events: WebhookEvent[]): string {
+  for (const e of events) {
+    if (e.kind === 'message') return e.contact.userId ?? e.contact.waId ?? ''
+    if (e.kind === 'status') return e.recipient ?? ''
+  }
+  return ''
+}
 
 export function parseWebhook(body: unknown): WebhookEvent[] {
   const root = obj(body)
@@ -102,6 +113,7 @@ function parseChange(field: string, value: RawObject, wabaId: string | undefined
       wamid,
       status,
       timestamp: fromUnixSeconds(str(s.timestamp)) ?? new Date().toISOString(),
+      recipient: str(s.recipient_id) ?? str(s.recipient_user_id),
       errors: Array.isArray(s.errors) ? s.errors : undefined,
       pricing: s.pricing,
       bizOpaqueCallbackData: str(s.biz_opaque_callback_data),
