@@ -45,6 +45,58 @@ export async function touchConversation(
     .executeTakeFirstOrThrow()
 }
 
+export type ConversationActivity = { contactId: string; channelId: string; lastAt: string; inboundAt: string | null }
+
+/**
+ * Records activity on many conversations in one statement (the ingest path): creates missing
+ * ones, moves times only forward, and reopens a resolved conversation on inbound activity.
+ * Returns the conversation id per `contactId|channelId`.
+ */
+export async function upsertConversations(db: Executor, activity: ConversationActivity[]): Promise<Map<string, string>> {
+  const merged = new Map<string, ConversationActivity>()
+  for (const a of activity) {
+    const key = `${a.contactId}|${a.channelId}`
+    const m = merged.get(key)
+    if (!m) merged.set(key, { ...a })
+    else {
+      if (a.lastAt > m.lastAt) m.lastAt = a.lastAt
+      if (a.inboundAt && (!m.inboundAt || a.inboundAt > m.inboundAt)) m.inboundAt = a.inboundAt
+    }
+  }
+  if (merged.size === 0) return new Map()
+  const now = nowIso()
+  const rows = await db
+    .insertInto('conversations')
+    .values(
+      [...merged.values()].map((a) => ({
+        id: newId(),
+        contact_id: a.contactId,
+        channel_id: a.channelId,
+        status: 'open' as const,
+        assignee_id: null,
+        last_message_at: a.lastAt,
+        last_inbound_at: a.inboundAt,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['contact_id', 'channel_id']).doUpdateSet((eb) => {
+        const cur = (c: 'last_message_at' | 'last_inbound_at' | 'status') => eb.ref(`conversations.${c}`)
+        const exc = (c: 'last_message_at' | 'last_inbound_at') => eb.ref(`excluded.${c}`)
+        return {
+          last_message_at: sql<string>`case when ${cur('last_message_at')} < ${exc('last_message_at')} then ${exc('last_message_at')} else ${cur('last_message_at')} end`,
+          last_inbound_at: sql<string>`case when ${exc('last_inbound_at')} is not null and (${cur('last_inbound_at')} is null or ${cur('last_inbound_at')} < ${exc('last_inbound_at')}) then ${exc('last_inbound_at')} else ${cur('last_inbound_at')} end`,
+          status: sql<ConversationStatus>`case when ${exc('last_inbound_at')} is not null and ${cur('status')} = 'resolved' then 'open' else ${cur('status')} end`,
+          updated_at: now,
+        }
+      }),
+    )
+    .returning(['id', 'contact_id', 'channel_id'])
+    .execute()
+  return new Map(rows.map((r) => [`${r.contact_id}|${r.channel_id}`, r.id]))
+}
+
 export const findConversation = (db: Executor, id: string) =>
   db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst()
 

@@ -19,34 +19,45 @@ export function deriveStatus(received: ReadonlySet<string>, current: MessageStat
 type StatusError = { code?: unknown; title?: unknown; message?: unknown; error_data?: { details?: unknown } }
 
 /**
- * Re-applies every stored status event of a wamid to its message, if the message exists yet.
- * Idempotent; called after a status arrives and after a message gets its wamid.
+ * Re-applies every stored status event of these wamids to their messages, where the messages
+ * exist yet. Idempotent; called after statuses arrive and after a message gets its wamid. Two
+ * reads for any number of wamids, then one write per message whose status changes.
  */
-export async function applyStoredStatuses(db: Executor, wamid: string): Promise<void> {
-  const message = await db
+export async function applyStoredStatuses(db: Executor, wamids: string | readonly string[]): Promise<void> {
+  const list = [...new Set(typeof wamids === 'string' ? [wamids] : wamids)]
+  if (list.length === 0) return
+  const messages = await db
     .selectFrom('messages')
-    .select(['id', 'status', 'direction'])
-    .where('wamid', '=', wamid)
-    .executeTakeFirst()
-  if (!message || message.direction !== 'outbound') return
-  const events = await db.selectFrom('message_statuses').select(['status', 'errors']).where('wamid', '=', wamid).execute()
-  const status = deriveStatus(new Set(events.map((e) => e.status)), message.status)
-  if (status === message.status) return
-  const failed = status === 'failed' ? events.find((e) => e.status === 'failed') : undefined
-  const err = failed?.errors ? ((JSON.parse(failed.errors) as StatusError[])[0] ?? undefined) : undefined
-  await db
-    .updateTable('messages')
-    .set({
-      status,
-      updated_at: nowIso(),
-      ...(status === 'failed'
-        ? {
-            error_code: typeof err?.code === 'number' ? err.code : null,
-            error_title: typeof err?.title === 'string' ? err.title : 'Failed',
-            error_detail: typeof err?.error_data?.details === 'string' ? err.error_data.details : typeof err?.message === 'string' ? err.message : null,
-          }
-        : { error_code: null, error_title: null, error_detail: null }),
-    })
-    .where('id', '=', message.id)
+    .select(['id', 'status', 'wamid'])
+    .where('wamid', 'in', list)
+    .where('direction', '=', 'outbound')
     .execute()
+  if (messages.length === 0) return
+  const events = await db
+    .selectFrom('message_statuses')
+    .select(['wamid', 'status', 'errors'])
+    .where('wamid', 'in', messages.map((m) => m.wamid!))
+    .execute()
+  for (const message of messages) {
+    const own = events.filter((e) => e.wamid === message.wamid)
+    const status = deriveStatus(new Set(own.map((e) => e.status)), message.status)
+    if (status === message.status) continue
+    const failed = status === 'failed' ? own.find((e) => e.status === 'failed') : undefined
+    const err = failed?.errors ? ((JSON.parse(failed.errors) as StatusError[])[0] ?? undefined) : undefined
+    await db
+      .updateTable('messages')
+      .set({
+        status,
+        updated_at: nowIso(),
+        ...(status === 'failed'
+          ? {
+              error_code: typeof err?.code === 'number' ? err.code : null,
+              error_title: typeof err?.title === 'string' ? err.title : 'Failed',
+              error_detail: typeof err?.error_data?.details === 'string' ? err.error_data.details : typeof err?.message === 'string' ? err.message : null,
+            }
+          : { error_code: null, error_title: null, error_detail: null }),
+      })
+      .where('id', '=', message.id)
+      .execute()
+  }
 }

@@ -28,15 +28,36 @@ export async function appendUnlessPresent(db: Executor, kind: JournalKind, conte
   return row ? Number(row.seq) : undefined
 }
 
-/** The sequence number of an identical earlier entry, if any (Meta redelivers byte-identical bodies). */
-export async function findJournalEntryByHash(db: Executor, kind: JournalKind, content: Buffer): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('journal')
-    .select('seq')
-    .where('kind', '=', kind)
-    .where('content_sha256', '=', sha256Hex(content))
-    .executeTakeFirst()
-  return row ? Number(row.seq) : undefined
+/**
+ * Appends several entries in one statement, skipping any whose kind and bytes are journaled
+ * already (Meta redelivers byte-identical bodies; the first copy is the record). Returns, per
+ * input, its sequence number and whether it was a duplicate.
+ */
+export async function appendEntries(db: Executor, kind: JournalKind, contents: Buffer[]): Promise<{ seq: number; duplicate: boolean }[]> {
+  const now = nowIso()
+  const hashes = contents.map((c) => sha256Hex(c))
+  const firstIndex = new Map<string, number>()
+  hashes.forEach((h, i) => {
+    if (!firstIndex.has(h)) firstIndex.set(h, i)
+  })
+  const rows = [...firstIndex.entries()].map(([h, i]) => ({ received_at: now, kind, content_sha256: h, content: contents[i]!, key_id: null }))
+  const inserted = await db
+    .insertInto('journal')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['kind', 'content_sha256']).doNothing())
+    .returning(['seq', 'content_sha256'])
+    .execute()
+  // Matched by hash, not by position: RETURNING does not promise an order.
+  const seqOf = new Map(inserted.map((r) => [r.content_sha256, Number(r.seq)]))
+  const missing = hashes.filter((h) => !seqOf.has(h))
+  const earlier = missing.length
+    ? await db.selectFrom('journal').select(['seq', 'content_sha256']).where('kind', '=', kind).where('content_sha256', 'in', [...new Set(missing)]).execute()
+    : []
+  const earlierSeq = new Map(earlier.map((r) => [r.content_sha256, Number(r.seq)]))
+  return hashes.map((h, i) => {
+    const fresh = seqOf.get(h)
+    return fresh !== undefined && firstIndex.get(h) === i ? { seq: fresh, duplicate: false } : { seq: fresh ?? earlierSeq.get(h)!, duplicate: true }
+  })
 }
 
 export const countJournal = async (db: Executor): Promise<number> =>

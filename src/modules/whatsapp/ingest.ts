@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { DatabaseHandle } from '../../db/database.js'
-import { appendUnlessPresent, findJournalEntryByHash } from '../journal/journal.repo.js'
-import { projectWebhook } from './inbound-projector.js'
+import { appendEntries } from '../journal/journal.repo.js'
+import { projectWebhooks } from './inbound-projector.js'
 import { customerKeyOf, parseWebhook, type WebhookEvent } from './webhook-events.js'
 
 function laneOf(key: string, lanes: number): number {
@@ -93,18 +93,10 @@ export class WebhookIngestor {
 
   private commit(batch: Pending[]): Promise<IngestResult[]> {
     return this.database.db.transaction().execute(async (tx) => {
-      const results: IngestResult[] = []
-      for (const p of batch) {
-        // Meta redelivers byte-identical bodies; the first copy is the record.
-        const seq = await appendUnlessPresent(tx, 'whatsapp.webhook', p.raw)
-        if (seq === undefined) {
-          results.push({ journalSeq: (await findJournalEntryByHash(tx, 'whatsapp.webhook', p.raw))!, duplicate: true, unrouted: [] })
-          continue
-        }
-        const { unrouted } = await projectWebhook(tx, seq, p.events, this.isOurNumber)
-        results.push({ journalSeq: seq, duplicate: false, unrouted })
-      }
-      return results
+      const appended = await appendEntries(tx, 'whatsapp.webhook', batch.map((p) => p.raw))
+      const fresh = batch.flatMap((p, i) => (appended[i]!.duplicate ? [] : [{ journalSeq: appended[i]!.seq, events: p.events }]))
+      const unrouted = await projectWebhooks(tx, fresh, this.isOurNumber)
+      return appended.map((a) => ({ journalSeq: a.seq, duplicate: a.duplicate, unrouted: a.duplicate ? [] : (unrouted.get(a.seq) ?? []) }))
     })
   }
 

@@ -23,6 +23,16 @@ export async function enqueueJob(
   return id
 }
 
+/** Enqueues several jobs in one statement (the ingest path queues media downloads this way). */
+export async function enqueueJobs(db: Executor, jobs: { kind: string; payload: Record<string, unknown>; groupKey?: string }[]): Promise<void> {
+  if (jobs.length === 0) return
+  const now = nowIso()
+  await db
+    .insertInto('jobs')
+    .values(jobs.map((j) => ({ id: newSortableId(), kind: j.kind, group_key: j.groupKey ?? null, payload: JSON.stringify(j.payload), state: 'queued' as const, run_at: now, attempts: 0, lease_until: null, last_error: null, created_at: now, updated_at: now })))
+    .execute()
+}
+
 /**
  * Claims up to `limit` due jobs of a kind for `leaseMs`: marks them running and counts the attempt.
  * A job with a group key is claimed only when no older job of its group is queued or running, so

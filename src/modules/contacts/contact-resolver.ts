@@ -1,0 +1,81 @@
+import type { Executor } from '../../db/database.js'
+import type { ContactRow } from '../../db/schema.js'
+import { newId } from '../../platform/ids.js'
+import { nowIso } from '../../platform/time.js'
+import type { ContactIdentity } from '../whatsapp/webhook-events.js'
+
+/**
+ * Resolves many WhatsApp identities to contacts with one read and at most one insert: keyed by
+ * BSUID when present (a username user may come without a phone number), else by wa_id. Fills in
+ * a missing identifier and the newest profile name. Call `resolve` for each identity in arrival
+ * order, then `flush` once.
+ */
+export class ContactResolver {
+  private readonly byUserId = new Map<string, ContactRow>()
+  private readonly byWaId = new Map<string, ContactRow>()
+  private readonly created = new Set<ContactRow>()
+  private readonly changed = new Set<ContactRow>()
+
+  static async load(db: Executor, identities: ContactIdentity[]): Promise<ContactResolver> {
+    const resolver = new ContactResolver()
+    const userIds = [...new Set(identities.flatMap((i) => (i.userId ? [i.userId] : [])))]
+    const waIds = [...new Set(identities.flatMap((i) => (i.waId ? [i.waId] : [])))]
+    if (userIds.length + waIds.length > 0) {
+      const rows = await db
+        .selectFrom('contacts')
+        .selectAll()
+        .where((eb) => eb.or([...(userIds.length ? [eb('user_id', 'in', userIds)] : []), ...(waIds.length ? [eb('wa_id', 'in', waIds)] : [])]))
+        .execute()
+      for (const row of rows) resolver.index(row)
+    }
+    return resolver
+  }
+
+  resolve(id: ContactIdentity, at: string): ContactRow {
+    const existing = (id.userId ? this.byUserId.get(id.userId) : undefined) ?? (id.waId ? this.byWaId.get(id.waId) : undefined)
+    if (!existing) {
+      const now = nowIso()
+      const row: ContactRow = { id: newId(), wa_id: id.waId ?? null, user_id: id.userId ?? null, profile_name: id.name ?? null, first_contact_at: at, last_contact_at: at, created_at: now, updated_at: now }
+      this.created.add(row)
+      this.index(row)
+      return row
+    }
+    let changed = false
+    if (id.waId && !existing.wa_id && !this.byWaId.has(id.waId)) {
+      existing.wa_id = id.waId
+      changed = true
+    }
+    if (id.userId && !existing.user_id && !this.byUserId.has(id.userId)) {
+      existing.user_id = id.userId
+      changed = true
+    }
+    if (id.name && id.name !== existing.profile_name && at >= existing.last_contact_at) {
+      existing.profile_name = id.name
+      changed = true
+    }
+    if (at > existing.last_contact_at) {
+      existing.last_contact_at = at
+      changed = true
+    }
+    if (changed && !this.created.has(existing)) this.changed.add(existing)
+    this.index(existing)
+    return existing
+  }
+
+  async flush(db: Executor): Promise<void> {
+    if (this.created.size > 0) await db.insertInto('contacts').values([...this.created]).execute()
+    const now = nowIso()
+    for (const c of this.changed) {
+      await db
+        .updateTable('contacts')
+        .set({ wa_id: c.wa_id, user_id: c.user_id, profile_name: c.profile_name, last_contact_at: c.last_contact_at, updated_at: now })
+        .where('id', '=', c.id)
+        .execute()
+    }
+  }
+
+  private index(row: ContactRow) {
+    if (row.user_id) this.byUserId.set(row.user_id, row)
+    if (row.wa_id) this.byWaId.set(row.wa_id, row)
+  }
+}
