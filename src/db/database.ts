@@ -87,7 +87,7 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<Databas
   }
   const pool = new pg.Pool({
     connectionString: url,
-    max: opts.pgPoolSize ?? 10,
+    max: opts.pgPoolSize ?? 20,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })

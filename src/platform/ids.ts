@@ -1,14 +1,13 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
-
-export const newId = (): string => randomUUID()
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 
 let lastMs = 0
 let counter = 0
 /**
  * A UUIDv7-style id (RFC 9562): 48-bit millisecond time, then a counter, then random bits, so ids
- * made by one process sort in the order they were made, even within one millisecond.
+ * made by one process sort in the order they were made, even within one millisecond, and new rows
+ * land at the end of primary-key indexes instead of at random pages.
  */
-export function newSortableId(): string {
+export function newId(): string {
   const ms = Date.now()
   counter = ms === lastMs ? counter + 1 : 0
   lastMs = ms

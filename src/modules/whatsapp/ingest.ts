@@ -36,7 +36,7 @@ export class WebhookIngestor {
     private readonly log: FastifyBaseLogger,
     private readonly maxBatch = 200,
   ) {
-    const lanes = database.dialect === 'postgres' ? 4 : 1
+    const lanes = database.dialect === 'postgres' ? 2 : 1
     this.lanes = Array.from({ length: lanes }, () => ({ queue: [], running: false }))
   }
 

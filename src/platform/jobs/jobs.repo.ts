@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Dialect, Executor } from '../../db/database.js'
 import type { JobRow } from '../../db/schema.js'
-import { newSortableId } from '../ids.js'
+import { newId } from '../ids.js'
 import { isoPlus, nowIso } from '../time.js'
 
 /**
@@ -15,7 +15,7 @@ export async function enqueueJob(
   opts: { runAt?: string; groupKey?: string } = {},
 ): Promise<string> {
   const now = nowIso()
-  const id = newSortableId()
+  const id = newId()
   await db
     .insertInto('jobs')
     .values({ id, kind, group_key: opts.groupKey ?? null, payload: JSON.stringify(payload), state: 'queued', run_at: opts.runAt ?? now, attempts: 0, lease_until: null, last_error: null, created_at: now, updated_at: now })
@@ -29,7 +29,7 @@ export async function enqueueJobs(db: Executor, jobs: { kind: string; payload: R
   const now = nowIso()
   await db
     .insertInto('jobs')
-    .values(jobs.map((j) => ({ id: newSortableId(), kind: j.kind, group_key: j.groupKey ?? null, payload: JSON.stringify(j.payload), state: 'queued' as const, run_at: now, attempts: 0, lease_until: null, last_error: null, created_at: now, updated_at: now })))
+    .values(jobs.map((j) => ({ id: newId(), kind: j.kind, group_key: j.groupKey ?? null, payload: JSON.stringify(j.payload), state: 'queued' as const, run_at: now, attempts: 0, lease_until: null, last_error: null, created_at: now, updated_at: now })))
     .execute()
 }
 
