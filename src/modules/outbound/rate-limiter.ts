@@ -1,10 +1,17 @@
 /**
  * Send-rate limits per business number, enforced before each Graph call.
- * - Throughput: at most `perSecond` sends in ANY 1,000 ms window (a sliding log of send times, not
- *   a token bucket, which would allow twice the rate across a window boundary).
+ * - Throughput: at most `perSecond` sends in ANY window of WINDOW_MS (a sliding log of send times,
+ *   not a token bucket, which would allow twice the rate across a window boundary). The window is
+ *   a little longer than a second because requests reach Meta with varying delay: two sends 1,000 ms
+ *   apart here can arrive 990 ms apart there.
+ * - Sends are also paced (a token bucket holding 20 ms worth of sends), so that no burst depends
+ *   on every request of it taking the same time to reach Meta, while a late timer can catch up.
  * - Pair rate: per recipient a token bucket (`pairBurst` at once, then one per `pairIntervalMs`),
  *   matching Meta's "about one message per 6 s, short bursts tolerated".
  */
+/** One second plus a margin for the jitter of request delays between us and Meta. */
+export const WINDOW_MS = 1040
+
 export class SendRateLimiter {
   private readonly sent: number[] = [] // ring of the last `perSecond` send times
   private head = 0
@@ -16,17 +23,40 @@ export class SendRateLimiter {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Milliseconds until one more send fits the throughput window (0 = now). */
+  private tokens = 1
+  private refilledAt = Number.NEGATIVE_INFINITY
+
+  private get interval(): number {
+    return WINDOW_MS / this.perSecond
+  }
+
+  private refillPacing(now: number): void {
+    const capacity = Math.max(1, Math.ceil(this.perSecond / 50))
+    this.tokens = this.refilledAt === Number.NEGATIVE_INFINITY ? capacity : Math.min(capacity, this.tokens + (now - this.refilledAt) / this.interval)
+    this.refilledAt = now
+  }
+
+  /** Milliseconds until one more send fits the throughput window and the pacing (0 = now). */
   throughputWait(): number {
-    if (this.sent.length < this.perSecond) return 0
+    const now = this.now()
+    this.refillPacing(now)
+    const paced = this.tokens >= 1 ? 0 : (1 - this.tokens) * this.interval
+    if (this.sent.length < this.perSecond) return paced
     const oldest = this.sent[this.head]!
-    return Math.max(0, oldest + 1000 - this.now())
+    return Math.max(0, oldest + WINDOW_MS - now, paced)
+  }
+
+  /** How many sends are due within the next `horizonMs` (what a worker may claim now). */
+  dueWithin(horizonMs: number): number {
+    const wait = this.throughputWait()
+    if (wait > horizonMs) return 0
+    return Math.min(this.available(), Math.floor(this.tokens + (horizonMs - wait) / this.interval) || 1)
   }
 
   /** How many sends fit the throughput window right now. */
   available(): number {
     if (this.sent.length < this.perSecond) return this.perSecond - this.sent.length
-    const cutoff = this.now() - 1000
+    const cutoff = this.now() - WINDOW_MS
     let n = 0
     for (let i = 0; i < this.perSecond; i++) if (this.sent[(this.head + i) % this.perSecond]! <= cutoff) n++
     else break
@@ -42,6 +72,8 @@ export class SendRateLimiter {
   /** Records a send; call only when both waits are 0. */
   take(recipient: string): void {
     const t = this.now()
+    this.refillPacing(t)
+    this.tokens -= 1
     if (this.sent.length < this.perSecond) this.sent.push(t)
     else {
       this.sent[this.head] = t

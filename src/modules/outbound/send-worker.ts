@@ -3,13 +3,14 @@ import type { DatabaseHandle } from '../../db/database.js'
 import type { JobRow } from '../../db/schema.js'
 import { backoffMs, claimJobs, completeJob, failJob, findExpiredLeases, retryJobLater } from '../../platform/jobs/jobs.repo.js'
 import { nowIso } from '../../platform/time.js'
-import { appendToJournal } from '../journal/journal.repo.js'
-import { applyStoredStatuses } from '../inbox/message-status.js'
 import { classifyGraphError, REASON_TEXT } from '../whatsapp/graph-errors.js'
 import { GraphApiError, type GraphClient, GraphTransportError } from '../whatsapp/graph-client.js'
 import { SendRateLimiter } from './rate-limiter.js'
 import { SEND_JOB } from './send.service.js'
-import { loadSendable, toGraphBody } from './sendable.js'
+import { loadSendables, type Sendable, toGraphBody } from './sendable.js'
+import { SentRecorder } from './sent-recorder.js'
+
+const messageIdOf = (job: JobRow): string => (JSON.parse(job.payload) as { messageId: string }).messageId
 import type { MediaUploader } from './media-uploader.js'
 
 const MAX_ATTEMPTS = 8
@@ -40,10 +41,12 @@ export class SendWorker {
   private readonly inFlight = new Set<Promise<void>>()
 
   private readonly leaseMs: number
+  private readonly recorder: SentRecorder
 
   constructor(private readonly o: SendWorkerOptions) {
     this.limiter = new SendRateLimiter(o.messagesPerSecond)
     this.leaseMs = o.leaseMs ?? 60_000
+    this.recorder = new SentRecorder(o.database)
   }
 
   start(): void {
@@ -93,15 +96,18 @@ export class SendWorker {
       await Promise.race(this.inFlight)
       return 1
     }
-    const room = Math.min(this.limiter.available(), 50, maxInFlight - this.inFlight.size)
+    // What the rate allows within the next 50 ms: claimed jobs wait that long at most for their slot.
+    const room = Math.min(this.limiter.dueWithin(50), 100, maxInFlight - this.inFlight.size)
     if (room <= 0) {
       await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(this.limiter.throughputWait()))))
       return 1
     }
     const jobs = await claimJobs(this.o.database.db, this.o.database.dialect, SEND_JOB, room, this.leaseMs)
+    if (jobs.length === 0) return 0
+    const sendables = await loadSendables(this.o.database.db, jobs.map((j) => messageIdOf(j)))
     // Jobs of one conversation are claimed one at a time (group key), so sends keep their order.
     for (const job of jobs) {
-      const p = this.sendOne(job).finally(() => this.inFlight.delete(p))
+      const p = this.sendOne(job, sendables.get(messageIdOf(job))).finally(() => this.inFlight.delete(p))
       this.inFlight.add(p)
     }
     return jobs.length
@@ -118,10 +124,9 @@ export class SendWorker {
     })
   }
 
-  private async sendOne(job: JobRow): Promise<void> {
+  private async sendOne(job: JobRow, m: Sendable | undefined): Promise<void> {
     const { db } = this.o.database
-    const { messageId } = JSON.parse(job.payload) as { messageId: string }
-    const m = await loadSendable(db, messageId)
+    const messageId = messageIdOf(job)
     if (!m || m.status !== 'queued') return completeJob(db, job.id)
     if (m.channelPaused) return retryJobLater(db, job.id, 30_000, `channel paused: ${m.channelPaused}`)
     const recipient = m.waId ?? m.userId ?? ''
@@ -133,17 +138,7 @@ export class SendWorker {
       const res = await this.o.graph.sendMessage(m.channelId, body)
       const wamid = res.messages[0]?.id
       if (!wamid) throw new GraphApiError(200, undefined, undefined, 'Graph answered without a message id')
-      await db.transaction().execute(async (tx) => {
-        await appendToJournal(tx, 'whatsapp.send_response', Buffer.from(JSON.stringify({ messageId, request: body, response: res })))
-        await tx
-          .updateTable('messages')
-          .set({ wamid, status: 'sent', updated_at: nowIso() })
-          .where('id', '=', messageId)
-          .where('status', 'in', ['queued', 'uncertain'])
-          .execute()
-        await completeJob(tx, job.id)
-        await applyStoredStatuses(tx, wamid)
-      })
+      await this.recorder.record({ messageId, jobId: job.id, wamid, request: body, response: res })
     } catch (error) {
       await this.handleFailure(job, messageId, m.channelId, error)
     }
@@ -192,8 +187,7 @@ export class SendWorker {
   /** Jobs left running by a dead worker: their outcome is unknown, so never resend them blindly. */
   private async recoverExpiredLeases(): Promise<void> {
     for (const job of await findExpiredLeases(this.o.database.db, SEND_JOB)) {
-      const { messageId } = JSON.parse(job.payload) as { messageId: string }
-      await this.markUncertain(job.id, messageId, 'worker stopped during the send')
+      await this.markUncertain(job.id, messageIdOf(job), 'worker stopped during the send')
     }
   }
 }

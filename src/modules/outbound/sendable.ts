@@ -1,9 +1,9 @@
 import type { Executor } from '../../db/database.js'
 import type { MediaUploader } from './media-uploader.js'
 
-/** Everything the worker needs to send one message, read in one query. */
-export async function loadSendable(db: Executor, messageId: string) {
-  const row = await db
+/** Everything the worker needs to send these messages, read in one query. */
+export async function loadSendables(db: Executor, messageIds: string[]) {
+  const rows = await db
     .selectFrom('messages')
     .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
     .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
@@ -20,12 +20,12 @@ export async function loadSendable(db: Executor, messageId: string) {
       'contacts.user_id as userId',
       'channels.paused_reason as channelPaused',
     ])
-    .where('messages.id', '=', messageId)
-    .executeTakeFirst()
-  return row
+    .where('messages.id', 'in', messageIds)
+    .execute()
+  return new Map(rows.map((r) => [r.id, r]))
 }
 
-export type Sendable = NonNullable<Awaited<ReturnType<typeof loadSendable>>>
+export type Sendable = NonNullable<ReturnType<Awaited<ReturnType<typeof loadSendables>>['get']>>
 
 const MEDIA = new Set(['image', 'video', 'audio', 'sticker', 'document'])
 

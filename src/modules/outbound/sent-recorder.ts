@@ -1,0 +1,52 @@
+import type { DatabaseHandle } from '../../db/database.js'
+import { nowIso } from '../../platform/time.js'
+import { appendEntries } from '../journal/journal.repo.js'
+import { applyStoredStatuses } from '../inbox/message-status.js'
+
+export type SentOutcome = { messageId: string; jobId: string; wamid: string; request: unknown; response: unknown }
+
+/**
+ * Records accepted sends (wamid, `sent`, journal entry, job done) in groups: the sends that finish
+ * together share one transaction and one fsync, which is what lets the sender keep up with
+ * 1,000 messages per second. A crash before the group commits leaves those jobs running: they
+ * become `uncertain` and are linked back by their status webhooks (biz_opaque_callback_data).
+ */
+export class SentRecorder {
+  private pending: { outcome: SentOutcome; resolve: () => void; reject: (e: unknown) => void }[] = []
+  private scheduled = false
+
+  constructor(private readonly database: DatabaseHandle) {}
+
+  record(outcome: SentOutcome): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ outcome, resolve, reject })
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => void this.flush())
+      }
+    })
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const group = this.pending.splice(0, 500)
+      try {
+        await this.database.db.transaction().execute(async (tx) => {
+          const outcomes = group.map((g) => g.outcome)
+          await appendEntries(tx, 'whatsapp.send_response', outcomes.map((o) => Buffer.from(JSON.stringify({ messageId: o.messageId, request: o.request, response: o.response }))))
+          const now = nowIso()
+          for (const o of outcomes) {
+            await tx.updateTable('messages').set({ wamid: o.wamid, status: 'sent', updated_at: now }).where('id', '=', o.messageId).where('status', 'in', ['queued', 'uncertain']).execute()
+          }
+          await tx.updateTable('jobs').set({ state: 'done', lease_until: null, updated_at: now }).where('id', 'in', outcomes.map((o) => o.jobId)).execute()
+          await applyStoredStatuses(tx, outcomes.map((o) => o.wamid))
+        })
+        for (const g of group) g.resolve()
+      } catch (error) {
+        for (const g of group) g.reject(error)
+      }
+      await new Promise((r) => setImmediate(r))
+    }
+    this.scheduled = false
+  }
+}
