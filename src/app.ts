@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
@@ -20,7 +21,10 @@ import { channelRoutes } from './modules/whatsapp/channels.routes.js'
 import { installAccessControl } from './platform/http/access.js'
 import { healthRoutes } from './platform/http/health.routes.js'
 import { installProblemHandler } from './platform/http/problem.js'
+import { webAppRoutes } from './platform/http/web-app.routes.js'
 import { JobRunner } from './platform/jobs/job-runner.js'
+import { eventRoutes } from './platform/realtime/events.routes.js'
+import { RealtimeHub } from './platform/realtime/hub.js'
 import { type SimulatorState, simulatorPlugin } from './simulator/index.js'
 
 export type AppDeps = {
@@ -31,10 +35,14 @@ export type AppDeps = {
   mediaStore: MediaStore
   /** Present when the built-in simulator serves as the Cloud API. */
   simulator?: SimulatorState | undefined
-  logger?: boolean | Record<string, unknown>
+  /** false for silence (tests); otherwise the configured level, with redaction, to `stream` or stdout. */
+  logger?: false | { stream?: NodeJS.WritableStream }
 }
 
-export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; jobs: JobRunner; graph: GraphClient }
+export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; jobs: JobRunner; graph: GraphClient; hub: RealtimeHub }
+
+/** The built web app: web/dist beside src/ (from source) or beside dist/ (compiled). */
+const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url))
 
 /** Personal data and secrets never reach the log. */
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'req.headers["x-hub-signature-256"]', 'res.headers["set-cookie"]']
@@ -43,7 +51,7 @@ const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers[
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, database, whatsapp } = deps
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, redact: REDACT },
+    logger: deps.logger === false ? false : { level: config.logLevel, redact: REDACT, ...(deps.logger?.stream ? { stream: deps.logger.stream } : {}) },
     bodyLimit: 1024 * 1024,
     trustProxy: config.publicUrl !== undefined,
     // Per-request lines only when debugging: at ingest rates they cost more than they tell.
@@ -63,22 +71,44 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const channelIds = new Set([whatsapp.phoneNumberId])
   const ingestor = new WebhookIngestor(database, (id) => id !== undefined && channelIds.has(id), app.log)
   const jobs = new JobRunner(database, [mediaDownloadJob(database.db, graph, deps.mediaStore)], app.log)
-  const sendWorker = new SendWorker({ database, graph, media: new MediaUploader(database.db, deps.mediaStore, graph), messagesPerSecond: whatsapp.messagesPerSecond, leaseMs: config.sendLeaseMs, log: app.log })
-  ingestor.onCommitted(() => jobs.poke())
+  const hub = new RealtimeHub()
+  const sendWorker = new SendWorker({
+    database,
+    graph,
+    media: new MediaUploader(database.db, deps.mediaStore, graph),
+    messagesPerSecond: whatsapp.messagesPerSecond,
+    leaseMs: config.sendLeaseMs,
+    log: app.log,
+    onChange: (_messageId, conversationId) => hub.conversationsChanged([conversationId]),
+  })
+  ingestor.onCommitted((group) => {
+    jobs.poke()
+    hub.conversationsChanged(group.conversationIds)
+  })
 
   await app.register(healthRoutes, { database })
   await app.register(authRoutes, { db: database.db, throttle: new LoginThrottle(), secureCookies: config.publicUrl?.startsWith('https://') ?? false })
   await app.register(userRoutes, { db: database.db })
   await app.register(webhookRoutes, { appSecret: whatsapp.appSecret, verifyToken: whatsapp.verifyToken, ingestor })
-  await app.register(inboxRoutes, { db: database.db, graph, channelId: whatsapp.phoneNumberId, onQueued: () => sendWorker.poke() })
+  await app.register(inboxRoutes, {
+    db: database.db,
+    graph,
+    channelId: whatsapp.phoneNumberId,
+    onChanged: (conversationId, queued) => {
+      if (queued) sendWorker.poke()
+      hub.conversationsChanged([conversationId])
+    },
+  })
+  await app.register(eventRoutes, { hub })
   await app.register(mediaRoutes, { db: database.db, store: deps.mediaStore })
   await app.register(channelRoutes, { db: database.db, onResume: () => sendWorker.poke() })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })
+  await app.register(webAppRoutes, { root: WEB_ROOT })
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
 
   app.addHook('onClose', async () => {
     await sendWorker.stop()
     await jobs.stop()
   })
-  return { app, ingestor, sendWorker, jobs, graph }
+  return { app, ingestor, sendWorker, jobs, graph, hub }
 }

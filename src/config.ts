@@ -35,6 +35,11 @@ const envSchema = z
     POSTFACH_MASTER_KEY_FILE: optionalString,
     SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
     SEND_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    // The built-in simulator's mischief, to see how Postfach copes (all off by default).
+    SIMULATOR_STATUS_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(700),
+    SIMULATOR_DUPLICATE_RATE: z.coerce.number().min(0).max(1).default(0),
+    SIMULATOR_SHUFFLE_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+    SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.POSTFACH_ADMIN_EMAIL) !== Boolean(env.POSTFACH_ADMIN_PASSWORD)) {
@@ -89,6 +94,8 @@ export type Config = Readonly<{
   whatsapp: WhatsAppSettings | undefined
   messagesPerSecond: number
   initialAdmin: { email: string; password: string } | undefined
+  /** How the built-in simulator behaves (used only without WhatsApp credentials). */
+  simulator: { statusStepMs: number; duplicateRate: number; jitterMs: number; failureRate: number }
   masterKeyFile: string | undefined
 }>
 
@@ -135,5 +142,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { email: e.POSTFACH_ADMIN_EMAIL.toLowerCase(), password: e.POSTFACH_ADMIN_PASSWORD! }
       : undefined,
     masterKeyFile: e.POSTFACH_MASTER_KEY_FILE,
+    simulator: { statusStepMs: e.SIMULATOR_STATUS_DELAY_MS, duplicateRate: e.SIMULATOR_DUPLICATE_RATE, jitterMs: e.SIMULATOR_SHUFFLE_MS, failureRate: e.SIMULATOR_FAILURE_RATE },
   })
 }

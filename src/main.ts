@@ -41,7 +41,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let url = ''
   const simulator = config.whatsapp
     ? undefined
-    : createSimulatorState({ ...opts.simulator, webhookUrl: () => `${url}/webhooks/whatsapp`, publicBase: () => `${url}/graph` })
+    : createSimulatorState({
+        behaviour: { statusStepMs: config.simulator.statusStepMs, failureRate: config.simulator.failureRate, ...opts.simulator?.behaviour },
+        delivery: { duplicateRate: config.simulator.duplicateRate, jitterMs: config.simulator.jitterMs, ...opts.simulator?.delivery },
+        webhookUrl: () => `${url}/webhooks/whatsapp`,
+        publicBase: () => `${url}/graph`,
+      })
   const whatsapp: AppDeps['whatsapp'] = config.whatsapp ?? {
     appSecret: SIMULATOR_DEFAULTS.appSecret,
     verifyToken: SIMULATOR_DEFAULTS.verifyToken,
@@ -61,7 +66,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
   const log = built.app.log
   log.info(`Postfach is running at ${config.publicUrl ?? url} (database: ${database.dialect})`)
-  if (simulator) log.warn(`No WhatsApp credentials set: using the built-in Cloud API simulator. Customer phone: ${url}/simulator`)
+  if (simulator) {
+    log.warn(`No WhatsApp credentials set: using the built-in Cloud API simulator. Customer phone: ${url}/simulator`)
+    // Like Meta, check the callback before delivering to it.
+    if (!(await simulator.verifyCallback(`${url}/webhooks/whatsapp`, whatsapp.verifyToken))) log.error('The simulator could not verify the webhook callback.')
+  }
   if (createdAdmin?.generatedPassword) {
     // Printed, not logged: the password must not end up in a log collector.
     process.stdout.write(`\nFirst start: log in as ${createdAdmin.email} with the password ${createdAdmin.generatedPassword}\n\n`)

@@ -45,7 +45,7 @@ export async function startTestServer(o: StartOptions & { env?: Record<string, s
   const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', POSTFACH_ADMIN_EMAIL: 'root@example.com', POSTFACH_ADMIN_PASSWORD: 'root-password-123', ...o.env })
   const database = await openDatabase({ url: TEST_DATABASE_URL, dataDir, ...(schema ? { pgSchema: schema } : {}) })
   const server = await startServer(config, {
-    logger: false,
+    logger: o.logger ?? false,
     database,
     simulator: { behaviour: { statusStepMs: 20 }, delivery: { retryDelaysMs: [50, 100, 200, 400] }, ...o.simulator },
   })

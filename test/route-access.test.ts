@@ -8,6 +8,7 @@ import { DIALECT, startTestServer, type Caller, type TestServer } from './helper
 const PUBLIC = new Set([
   'GET /api/health', 'GET /api/ready', 'GET /api/openapi.json', 'POST /api/auth/login',
   'GET /webhooks/whatsapp', 'POST /webhooks/whatsapp', // Meta; the POST is signed
+  'GET /*', // the web app's files (index.html and assets); never data
 ])
 const isSimulator = (url: string) => url.startsWith('/graph') || url.startsWith('/simulator')
 
@@ -72,5 +73,25 @@ describe(`${DIALECT}: every route declares and enforces its roles`, () => {
     expect(() => app.get('/api/forgotten', async () => 'x')).toThrow(/declares no access/)
     await app.close()
     await db.destroy()
+  })
+})
+
+describe(`${DIALECT}: OpenAPI document`, () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer()
+  })
+  afterAll(() => server.stop())
+
+  it('describes every API route with its request schema', async () => {
+    const res = await server.app.inject({ method: 'GET', url: '/api/openapi.json' })
+    expect(res.statusCode).toBe(200)
+    const doc = res.json()
+    expect(doc.openapi).toMatch(/^3\./)
+    const documented = new Set(Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`)))
+    const apiRoutes = routeTableOf(server.app).filter((r) => r.url.startsWith('/api/') && r.method !== 'HEAD' && r.url !== '/api/openapi.json')
+    for (const r of apiRoutes) expect(documented, `${r.method} ${r.url}`).toContain(`${r.method} ${r.url}`)
+    const send = doc.paths['/api/conversations/{id}/messages'].post
+    expect(JSON.stringify(send.requestBody)).toContain('"template"')
   })
 })

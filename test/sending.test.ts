@@ -121,3 +121,36 @@ describe(`${DIALECT}: sending through the simulator`, () => {
     expect(res.json().wamid).toBe(inbound.wamid)
   })
 })
+
+describe(`${DIALECT}: interactive and location messages`, () => {
+  let server: TestServer
+  let agent: Caller
+  beforeAll(async () => {
+    server = await startTestServer()
+    agent = await server.login('agent')
+  })
+  afterAll(() => server.stop())
+
+  it('sends reply buttons, receives the customer\'s button reply, and sends a location', async () => {
+    const sim = server.simulatorState()
+    const first = sim.customerSends('4915188000001', 'Kunde', 'text', { body: 'Termin?' })
+    const { conversation_id } = await eventually(() => server.database.db.selectFrom('messages').select('conversation_id').where('wamid', '=', first).executeTakeFirst())
+    const buttons = await agent.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversation_id}/messages`,
+      payload: { type: 'interactive', interactive: { type: 'button', body: { text: 'Wann passt es Ihnen?' }, action: { buttons: [{ type: 'reply', reply: { id: 'mo', title: 'Montag' } }, { type: 'reply', reply: { id: 'di', title: 'Dienstag' } }] } } },
+    })
+    expect(buttons.statusCode).toBe(202)
+    const sent = await eventually(() => server.database.db.selectFrom('messages').selectAll().where('id', '=', buttons.json().id).where('wamid', 'is not', null).executeTakeFirst())
+    const reply = sim.customerSends('4915188000001', 'Kunde', 'interactive', { type: 'button_reply', button_reply: { id: 'di', title: 'Dienstag' } }, { context: { from: sim.identity.displayPhoneNumber, id: sent.wamid } })
+    await eventually(() => server.database.db.selectFrom('messages').select('id').where('wamid', '=', reply).executeTakeFirst())
+    const items = (await agent.inject({ method: 'GET', url: `/api/conversations/${conversation_id}/messages` })).json().items
+    const answer = items.find((m: { wamid: string }) => m.wamid === reply)
+    expect(answer).toMatchObject({ type: 'interactive', interactive: { type: 'button_reply', buttonReply: { id: 'di', title: 'Dienstag' } }, context: { replyTo: sent.wamid } })
+
+    const location = await agent.inject({ method: 'POST', url: `/api/conversations/${conversation_id}/messages`, payload: { type: 'location', location: { latitude: 52.52, longitude: 13.405, name: 'Filiale Mitte' } } })
+    expect(location.statusCode).toBe(202)
+    await eventually(() => server.database.db.selectFrom('messages').select('wamid').where('id', '=', location.json().id).where('wamid', 'is not', null).executeTakeFirst())
+    expect(sim.sent.find((s) => s.bizOpaque === location.json().id)!.body).toMatchObject({ type: 'location', location: { latitude: 52.52, longitude: 13.405, name: 'Filiale Mitte' } })
+  })
+})

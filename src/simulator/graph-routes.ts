@@ -75,9 +75,55 @@ export const graphRoutes: FastifyPluginAsync<{ state: SimulatorState }> = async 
     return { data: [{ ...state.profile, messaging_product: 'whatsapp' }] }
   })
 
+  const checkWaba = (id: string) => {
+    if (id !== state.identity.wabaId) throw new SimGraphError(400, 100, `Unsupported request. Object with ID '${id}' does not exist`)
+  }
+
   app.get('/:version/:wabaId/message_templates', { config }, async (request) => {
     authorize(request)
+    checkWaba((request.params as { wabaId: string }).wabaId)
     return { data: state.templates, paging: { cursors: { before: 'MAZDZD', after: 'MjQZD' } } }
+  })
+
+  app.post('/:version/:wabaId/message_templates', { config }, async (request) => {
+    authorize(request)
+    checkWaba((request.params as { wabaId: string }).wabaId)
+    return state.createTemplate((request.body ?? {}) as Record<string, unknown>)
+  })
+
+  app.delete('/:version/:wabaId/message_templates', { config }, async (request) => {
+    authorize(request)
+    checkWaba((request.params as { wabaId: string }).wabaId)
+    const name = (request.query as { name?: string }).name
+    if (!name || !state.deleteTemplate(name)) throw new SimGraphError(400, 100, 'Invalid parameter', `template ${String(name)} does not exist`)
+    return { success: true }
+  })
+
+  app.get('/:version/:wabaId/phone_numbers', { config }, async (request) => {
+    authorize(request)
+    checkWaba((request.params as { wabaId: string }).wabaId)
+    return { data: [state.phoneNumberInfo()], paging: { cursors: { before: 'QVFI', after: 'QVFI' } } }
+  })
+
+  app.post('/:version/:wabaId/subscribed_apps', { config }, async (request) => {
+    authorize(request)
+    checkWaba((request.params as { wabaId: string }).wabaId)
+    return { success: true }
+  })
+
+  app.post('/:version/:phoneNumberId/register', { config }, async (request) => {
+    authorize(request)
+    checkNumber((request.params as { phoneNumberId: string }).phoneNumberId)
+    const pin = (request.body as { pin?: unknown } | undefined)?.pin
+    if (typeof pin !== 'string' || !/^\d{6}$/.test(pin)) throw new SimGraphError(400, 133005, 'Two step verification PIN Mismatch')
+    return { success: true }
+  })
+
+  app.post('/:version/:phoneNumberId/whatsapp_business_profile', { config }, async (request) => {
+    authorize(request)
+    checkNumber((request.params as { phoneNumberId: string }).phoneNumberId)
+    state.updateProfile((request.body ?? {}) as Record<string, unknown>)
+    return { success: true }
   })
 }
 

@@ -43,7 +43,7 @@ export function createSimulatorState(o: SimulatorOptions): SimulatorState {
     identity,
     o.accessToken ?? SIMULATOR_DEFAULTS.accessToken,
     sender,
-    { statusStepMs: 700, throughputPerSecond: 80, pairBurst: 5, pairIntervalMs: 6000, emitStatuses: true, ...o.behaviour },
+    { statusStepMs: 700, throughputPerSecond: 80, pairBurst: 5, pairIntervalMs: 6000, emitStatuses: true, failureRate: 0, ...o.behaviour },
     o.publicBase,
   )
 }

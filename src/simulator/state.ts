@@ -13,6 +13,8 @@ export type SimulatorBehaviour = {
   pairIntervalMs: number
   /** Send status webhooks for accepted messages (benchmarks of the sender switch them off). */
   emitStatuses: boolean
+  /** Share of accepted messages that fail later with 131000, as some do at Meta. 0..1 */
+  failureRate: number
 }
 
 type Template = { name: string; language: string; status: string; category: string; id: string; components: unknown[] }
@@ -77,6 +79,60 @@ export class SimulatorState {
     this.received.push({ waId, wamid, type, content, at: Date.now() })
     this.sender.send(payload)
     return wamid
+  }
+
+  /** POST /{waba}/message_templates: PENDING first, APPROVED (with its webhook) a moment later. */
+  createTemplate(body: Record<string, unknown>) {
+    const name = body.name
+    const language = body.language
+    const category = String(body.category ?? '').toUpperCase()
+    if (typeof name !== 'string' || !/^[a-z0-9_]{1,512}$/.test(name)) throw new SimGraphError(400, 100, 'Invalid parameter', 'name must be lowercase letters, digits and underscores')
+    if (typeof language !== 'string' || language.length < 2) throw new SimGraphError(400, 100, 'Invalid parameter', 'language is required')
+    if (!['MARKETING', 'UTILITY', 'AUTHENTICATION'].includes(category)) throw new SimGraphError(400, 100, 'Invalid parameter', 'category must be MARKETING, UTILITY or AUTHENTICATION')
+    if (this.templates.some((t) => t.name === name && t.language === language)) throw new SimGraphError(400, 100, 'Invalid parameter', 'Content in this language already exists')
+    const t: Template = { id: String(BigInt('0x' + randomBytes(7).toString('hex'))), name, language, status: 'PENDING', category, components: Array.isArray(body.components) ? body.components : [] }
+    this.templates.push(t)
+    setTimeout(() => {
+      t.status = 'APPROVED'
+      this.sender.send({
+        object: 'whatsapp_business_account',
+        entry: [{ id: this.identity.wabaId, time: Math.floor(Date.now() / 1000), changes: [{ field: 'message_template_status_update', value: { event: 'APPROVED', message_template_id: Number(t.id), message_template_name: t.name, message_template_language: t.language, reason: 'NONE', message_template_category: t.category } }] }],
+      })
+    }, this.behaviour.statusStepMs * 3)
+    return { id: t.id, status: 'PENDING', category }
+  }
+
+  deleteTemplate(name: string): boolean {
+    const before = this.templates.length
+    for (let i = this.templates.length - 1; i >= 0; i--) if (this.templates[i]!.name === name) this.templates.splice(i, 1)
+    return this.templates.length < before
+  }
+
+  /** POST /{phone}/whatsapp_business_profile with Meta's field limits. */
+  updateProfile(body: Record<string, unknown>) {
+    const limits: Record<string, number> = { about: 139, address: 256, description: 512, email: 128 }
+    for (const [k, max] of Object.entries(limits)) {
+      const v = body[k]
+      if (v !== undefined && (typeof v !== 'string' || v.length > max || (k === 'about' && v.length < 1))) throw new SimGraphError(400, 100, 'Invalid parameter', `${k} must be at most ${max} characters`)
+    }
+    const websites = body.websites
+    if (websites !== undefined && (!Array.isArray(websites) || websites.length > 2 || websites.some((w) => typeof w !== 'string' || !/^https?:\/\//.test(w) || w.length > 256))) {
+      throw new SimGraphError(400, 100, 'Invalid parameter', 'websites: at most 2 http(s) URLs of at most 256 characters')
+    }
+    const { messaging_product: _mp, ...fields } = body
+    this.profile = { ...this.profile, ...(fields as Partial<typeof this.profile>) }
+  }
+
+  /** Meta's check of a callback URL before it delivers: GET with a challenge to echo. */
+  async verifyCallback(url: string, verifyToken: string): Promise<boolean> {
+    const challenge = String(randomBytes(4).readUInt32BE())
+    const q = new URLSearchParams({ 'hub.mode': 'subscribe', 'hub.verify_token': verifyToken, 'hub.challenge': challenge })
+    try {
+      const res = await fetch(`${url}?${q}`, { signal: AbortSignal.timeout(5000) })
+      return res.ok && (await res.text()) === challenge
+    } catch {
+      return false
+    }
   }
 
   customer(waId: string, name?: string) {
@@ -165,6 +221,7 @@ export class SimulatorState {
       return emit('failed', 1, [metaError(131047, 'Re-engagement message', 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.')])
     }
     emit('sent', 1)
+    if (Math.random() < this.behaviour.failureRate) return emit('failed', 2, [metaError(131000, 'Something went wrong', 'Message failed to send because of an unknown error.')])
     if (s.recipient === MAGIC_RECIPIENTS.blocked) return
     emit('delivered', 2)
     if (s.recipient !== MAGIC_RECIPIENTS.noReadReceipts) emit('read', 3)

@@ -13,7 +13,13 @@ import { findConversation, findConversationWithContact, listConversations, updat
 import { findLastInbound, findMessage, listMessages } from './messages.repo.js'
 import { conversationSchema, messageSchema, presentConversation, presentMessage } from './presenters.js'
 
-export type InboxRoutesOptions = { db: Db; graph: GraphClient; channelId: string; onQueued: () => void }
+export type InboxRoutesOptions = {
+  db: Db
+  graph: GraphClient
+  channelId: string
+  /** After a committed change to a conversation; `queued` when a message awaits sending. */
+  onChanged: (conversationId: string, queued?: boolean) => void
+}
 
 const idParams = z.object({ id: z.string().min(1).max(100) })
 const conversationQuery = pageQuery.extend({
@@ -41,7 +47,7 @@ async function withMedia(db: Db, rows: MessageRow[]) {
 }
 
 /** Conversations and messages: reading, sending, marking read, assigning. */
-export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, channelId, onQueued }) => {
+export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, channelId, onChanged }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const access = STAFF
   const tags = ['inbox']
@@ -69,6 +75,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
       if (!user || user.active !== 1 || user.role === 'auditor') throw new AppError('inbox.invalid_assignee', 400, 'The assignee must be an active admin or agent.')
     }
     await updateConversation(db, c.id, { ...(status ? { status } : {}), ...(assigneeId !== undefined ? { assignee_id: assigneeId } : {}) })
+    onChanged(c.id)
     return presentConversation((await findConversationWithContact(db, c.id))!)
   })
 
@@ -82,21 +89,22 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
 
   app.post('/api/conversations/:id/messages', { config: { access }, bodyLimit: 256 * 1024, schema: { tags, params: idParams, body: outboundMessage, response: { 202: messageSchema } } }, async (request, reply) => {
     const row = await queueMessage(db, { conversationId: request.params.id, message: request.body, sentBy: request.auth?.user?.id ?? null })
-    onQueued()
+    onChanged(row.conversation_id, true)
     return reply.code(202).send((await withMedia(db, [row]))[0]!)
   })
 
   app.post('/api/messages', { config: { access }, bodyLimit: 256 * 1024, schema: { tags, body: startConversationBody, response: { 202: messageSchema } } }, async (request, reply) => {
     const { to, ...message } = request.body
     const row = await startConversation(db, { channelId, to, message, sentBy: request.auth?.user?.id ?? null })
-    onQueued()
+    onChanged(row.conversation_id, true)
     return reply.code(202).send(presentMessage(row))
   })
 
   app.post('/api/messages/:id/resend', { config: { access }, schema: { tags, params: idParams, response: { 202: messageSchema } } }, async (request, reply) => {
-    if (!(await findMessage(db, request.params.id))) throw notFound('Message')
-    await resendUncertain(db, request.params.id)
-    onQueued()
+    const message = await findMessage(db, request.params.id)
+    if (!message) throw notFound('Message')
+    await resendUncertain(db, message.id)
+    onChanged(message.conversation_id, true)
     return reply.code(202).send(presentMessage((await findMessage(db, request.params.id))!))
   })
 

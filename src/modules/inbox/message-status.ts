@@ -21,18 +21,20 @@ type StatusError = { code?: unknown; title?: unknown; message?: unknown; error_d
 /**
  * Re-applies every stored status event of these wamids to their messages, where the messages
  * exist yet. Idempotent; called after statuses arrive and after a message gets its wamid. Two
- * reads for any number of wamids, then one write per message whose status changes.
+ * reads for any number of wamids, then one write per message whose status changes. Returns the
+ * conversations whose messages changed.
  */
-export async function applyStoredStatuses(db: Executor, wamids: string | readonly string[]): Promise<void> {
+export async function applyStoredStatuses(db: Executor, wamids: string | readonly string[]): Promise<string[]> {
   const list = [...new Set(typeof wamids === 'string' ? [wamids] : wamids)]
-  if (list.length === 0) return
+  if (list.length === 0) return []
+  const changedConversations: string[] = []
   const messages = await db
     .selectFrom('messages')
-    .select(['id', 'status', 'wamid'])
+    .select(['id', 'status', 'wamid', 'conversation_id'])
     .where('wamid', 'in', list)
     .where('direction', '=', 'outbound')
     .execute()
-  if (messages.length === 0) return
+  if (messages.length === 0) return []
   const events = await db
     .selectFrom('message_statuses')
     .select(['wamid', 'status', 'errors'])
@@ -59,5 +61,7 @@ export async function applyStoredStatuses(db: Executor, wamids: string | readonl
       })
       .where('id', '=', message.id)
       .execute()
+    changedConversations.push(message.conversation_id)
   }
+  return changedConversations
 }

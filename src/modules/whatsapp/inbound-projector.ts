@@ -19,13 +19,14 @@ export type JournaledEvents = { journalSeq: number; events: WebhookEvent[] }
  * statuses, in the caller's transaction, with a fixed number of statements per group rather than
  * per webhook (what makes group commit pay on PostgreSQL). Idempotent: re-applying an entry
  * changes nothing (unique wamid, unique (wamid, status)), so projections can be rebuilt from the
- * journal. Returns the phone number ids that are not ours, per journal entry.
+ * journal. Returns the phone number ids that are not ours, per journal entry, and the
+ * conversations that changed.
  */
 export async function projectWebhooks(
   db: Executor,
   entries: JournaledEvents[],
   isOurNumber: (phoneNumberId: string | undefined) => boolean,
-): Promise<Map<number, string[]>> {
+): Promise<{ unrouted: Map<number, string[]>; conversationIds: Set<string> }> {
   const unrouted = new Map<number, string[]>()
   const messages: { seq: number; e: InboundMessageEvent }[] = []
   const statuses: { seq: number; e: StatusEvent }[] = []
@@ -39,9 +40,8 @@ export async function projectWebhooks(
     }
   }
   await recordUnrouted(db, unrouted)
-  await projectMessages(db, messages)
-  await projectStatuses(db, statuses)
-  return unrouted
+  const conversationIds = new Set([...(await projectMessages(db, messages)), ...(await projectStatuses(db, statuses))])
+  return { unrouted, conversationIds }
 }
 
 async function recordUnrouted(db: Executor, unrouted: Map<number, string[]>) {
@@ -54,8 +54,8 @@ async function recordUnrouted(db: Executor, unrouted: Map<number, string[]>) {
     .execute()
 }
 
-async function projectMessages(db: Executor, items: { seq: number; e: InboundMessageEvent }[]) {
-  if (items.length === 0) return
+async function projectMessages(db: Executor, items: { seq: number; e: InboundMessageEvent }[]): Promise<string[]> {
+  if (items.length === 0) return []
   const contacts = await ContactResolver.load(db, items.map((i) => i.e.contact))
   const resolved = items.map((i) => ({ ...i, contact: contacts.resolve(i.e.contact, i.e.timestamp) }))
   await contacts.flush(db)
@@ -105,6 +105,7 @@ async function projectMessages(db: Executor, items: { seq: number; e: InboundMes
       await applyNumberChange(db, r.contact.id, { newWaId: system.wa_id, newUserId: system.user_id })
     }
   }
+  return [...conversations.values()]
 }
 
 /** Records Meta's media ids and queues their download into our own store. */
@@ -136,8 +137,8 @@ async function registerInboundMedia(db: Executor, items: { messageId: string; ty
   await enqueueJobs(db, media.map((m) => ({ kind: MEDIA_DOWNLOAD_JOB, payload: { mediaId: m.id } })))
 }
 
-async function projectStatuses(db: Executor, items: { seq: number; e: StatusEvent }[]) {
-  if (items.length === 0) return
+async function projectStatuses(db: Executor, items: { seq: number; e: StatusEvent }[]): Promise<string[]> {
+  if (items.length === 0) return []
   const rows = new Map<string, { wamid: string; status: string; occurred_at: string; errors: string | null; pricing: string | null; biz_opaque_callback_data: string | null; journal_seq: number }>()
   for (const { seq, e } of items) {
     const key = `${e.wamid}|${e.status}`
@@ -154,7 +155,7 @@ async function projectStatuses(db: Executor, items: { seq: number; e: StatusEven
   }
   await db.insertInto('message_statuses').values([...rows.values()]).onConflict((oc) => oc.columns(['wamid', 'status']).doNothing()).execute()
   await linkUncertainSends(db, items.map((i) => i.e))
-  await applyStoredStatuses(db, items.map((i) => i.e.wamid))
+  return applyStoredStatuses(db, items.map((i) => i.e.wamid))
 }
 
 /**

@@ -12,7 +12,9 @@ function laneOf(key: string, lanes: number): number {
 
 type Pending = { raw: Buffer; events: WebhookEvent[]; resolve: (r: IngestResult) => void; reject: (e: unknown) => void }
 export type IngestResult = { journalSeq: number; duplicate: boolean; unrouted: string[] }
-export type CommittedListener = (results: { events: WebhookEvent[]; result: IngestResult }[]) => void
+/** What a committed group changed, for real-time updates. */
+export type CommittedGroup = { results: IngestResult[]; conversationIds: Set<string> }
+export type CommittedListener = (group: CommittedGroup) => void
 
 /**
  * Commits webhooks durably: journal entry plus projections in one transaction, and only then
@@ -64,9 +66,9 @@ export class WebhookIngestor {
       while (lane.queue.length > 0) {
         const batch = lane.queue.splice(0, this.maxBatch)
         try {
-          const results = await this.commit(batch)
-          batch.forEach((p, i) => p.resolve(results[i]!))
-          this.notify(batch, results)
+          const group = await this.commit(batch)
+          batch.forEach((p, i) => p.resolve(group.results[i]!))
+          this.notify(group)
         } catch (error) {
           if (batch.length === 1) {
             batch[0]!.reject(error)
@@ -75,9 +77,9 @@ export class WebhookIngestor {
           this.log.warn({ err: error, size: batch.length }, 'group commit failed; retrying webhooks one by one')
           for (const p of batch) {
             try {
-              const [result] = await this.commit([p])
-              p.resolve(result!)
-              this.notify([p], [result!])
+              const group = await this.commit([p])
+              p.resolve(group.results[0]!)
+              this.notify(group)
             } catch (e) {
               p.reject(e)
             }
@@ -91,20 +93,22 @@ export class WebhookIngestor {
     }
   }
 
-  private commit(batch: Pending[]): Promise<IngestResult[]> {
+  private commit(batch: Pending[]): Promise<CommittedGroup> {
     return this.database.db.transaction().execute(async (tx) => {
       const appended = await appendEntries(tx, 'whatsapp.webhook', batch.map((p) => p.raw))
       const fresh = batch.flatMap((p, i) => (appended[i]!.duplicate ? [] : [{ journalSeq: appended[i]!.seq, events: p.events }]))
-      const unrouted = await projectWebhooks(tx, fresh, this.isOurNumber)
-      return appended.map((a) => ({ journalSeq: a.seq, duplicate: a.duplicate, unrouted: a.duplicate ? [] : (unrouted.get(a.seq) ?? []) }))
+      const { unrouted, conversationIds } = await projectWebhooks(tx, fresh, this.isOurNumber)
+      return {
+        results: appended.map((a) => ({ journalSeq: a.seq, duplicate: a.duplicate, unrouted: a.duplicate ? [] : (unrouted.get(a.seq) ?? []) })),
+        conversationIds,
+      }
     })
   }
 
-  private notify(batch: Pending[], results: IngestResult[]): void {
-    const items = batch.map((p, i) => ({ events: p.events, result: results[i]! }))
+  private notify(group: CommittedGroup): void {
     for (const l of this.listeners) {
       try {
-        l(items)
+        l(group)
       } catch (error) {
         this.log.error({ err: error }, 'webhook listener failed')
       }

@@ -1,0 +1,34 @@
+/**
+ * In-process fan-out of what changed, published after commit. Browsers subscribe through
+ * `GET /api/events` (server-sent events) and refetch what an event names. With several instances
+ * on PostgreSQL each instance publishes only its own changes (LISTEN/NOTIFY is the next step).
+ */
+export type RealtimeEvent =
+  | { type: 'conversation.changed'; conversationId: string }
+  | { type: 'inbox.changed' }
+
+type Listener = (event: RealtimeEvent, id: number) => void
+
+export class RealtimeHub {
+  private readonly listeners = new Set<Listener>()
+  private seq = 0
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  publish(event: RealtimeEvent): void {
+    const id = ++this.seq
+    for (const l of this.listeners) l(event, id)
+  }
+
+  /** Publishes one `conversation.changed` per distinct id. */
+  conversationsChanged(ids: Iterable<string>): void {
+    for (const conversationId of new Set(ids)) this.publish({ type: 'conversation.changed', conversationId })
+  }
+
+  get subscribers(): number {
+    return this.listeners.size
+  }
+}

@@ -1,0 +1,75 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DIALECT, startTestServer, type TestServer } from '../helpers.js'
+import { launchBrowser, screenshotPath } from './browser.js'
+
+describe(`${DIALECT}: the inbox in a real browser`, () => {
+  let server: TestServer
+  let browser: Browser
+  let page: Page
+  const foreign: string[] = []
+
+  beforeAll(async () => {
+    server = await startTestServer({ simulator: { behaviour: { statusStepMs: 150 } } })
+    browser = await launchBrowser()
+    const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 } })
+    page = await context.newPage()
+    // Every request the page makes must go to our own origin.
+    page.on('request', (r) => {
+      if (!r.url().startsWith(server.url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) foreign.push(r.url())
+    })
+  }, 60_000)
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  it('logs in, sees a customer message arrive live, replies and watches the ticks reach read', async () => {
+    await page.goto(server.url)
+    await page.getByLabel('E-Mail').fill('root@example.com')
+    await page.getByLabel('Passwort').fill('wrong-password')
+    await page.getByRole('button', { name: 'Anmelden' }).click()
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('falsch')
+    await page.screenshot({ path: screenshotPath('login') })
+    await page.getByLabel('Passwort').fill('root-password-123')
+    await page.getByRole('button', { name: 'Anmelden' }).click()
+    await page.getByText('Noch keine Unterhaltungen').waitFor()
+
+    // A customer writes from the simulator's phone: it appears without reload.
+    server.simulatorState().customerSends('4915112345678', 'Erika Mustermann', 'text', { body: 'Ist meine Bestellung *4711* unterwegs?' })
+    const row = page.getByRole('button', { name: /Erika Mustermann/ })
+    await row.waitFor({ timeout: 10_000 })
+    await row.click()
+    await page.getByText('Ist meine Bestellung').waitFor()
+    expect(await page.locator('.bubble.inbound strong').textContent()).toBe('4711')
+
+    await page.getByLabel('Nachricht').fill('Ja, sie kommt morgen an.')
+    await page.keyboard.press('Enter')
+    const bubble = page.locator('.bubble.outbound', { hasText: 'Ja, sie kommt morgen an.' })
+    await bubble.waitFor()
+    await bubble.locator('[data-status="read"]').waitFor({ timeout: 15_000 })
+    await page.screenshot({ path: screenshotPath('inbox-chat') })
+    expect(server.simulatorState().sent.filter((s) => s.recipient === '4915112345678').map((s) => (s.body.text as { body: string }).body)).toEqual(['Ja, sie kommt morgen an.'])
+  })
+
+  it('explains an over-long message before sending and offers a template when the window is closed', async () => {
+    await page.getByLabel('Nachricht').fill('x'.repeat(4100))
+    await page.getByText('Höchstens 4096 Zeichen (4 zu viele).').waitFor()
+    expect(await page.getByRole('button', { name: 'Senden', exact: true }).isDisabled()).toBe(true)
+    await page.getByLabel('Nachricht').fill('')
+
+    const { id } = await server.database.db.selectFrom('conversations').select('id').executeTakeFirstOrThrow()
+    await server.database.db.updateTable('conversations').set({ last_inbound_at: new Date(Date.now() - 25 * 3600_000).toISOString() }).where('id', '=', id).execute()
+    server.hub.conversationsChanged([id])
+    await page.getByText('Das 24-Stunden-Fenster ist geschlossen').waitFor()
+    await page.getByRole('button', { name: 'Vorlage senden' }).click()
+    await page.locator('.bubble.outbound', { hasText: 'Vorlage „hello_world“' }).waitFor()
+  })
+
+  it('switches to English and logs out', async () => {
+    await page.getByLabel('Sprache').selectOption('en')
+    await page.getByRole('button', { name: 'Log out' }).click()
+    await page.getByRole('button', { name: 'Log in' }).waitFor()
+    expect(foreign).toEqual([])
+  })
+})

@@ -1,0 +1,34 @@
+import { Writable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DIALECT, eventually, readFixture, startTestServer, type TestServer } from './helpers.js'
+
+describe(`${DIALECT}: no personal data or secrets in the log`, () => {
+  let server: TestServer
+  const lines: string[] = []
+  beforeAll(async () => {
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk))
+        done()
+      },
+    })
+    // The most talkative level: even per-request lines must not carry personal data.
+    server = await startTestServer({ logger: { stream }, env: { LOG_LEVEL: 'trace' } })
+  })
+  afterAll(() => server.stop())
+
+  it('logs requests without phone numbers, names, message text, cookies or tokens', async () => {
+    const agent = await server.login('agent')
+    expect((await server.webhook(readFixture('text.json'))).statusCode).toBe(200)
+    const { conversation_id } = await eventually(() => server.database.db.selectFrom('messages').select('conversation_id').executeTakeFirst())
+    const sent = await agent.inject({ method: 'POST', url: `/api/conversations/${conversation_id}/messages`, payload: { type: 'text', text: { body: 'Vertrauliche Antwort 4711' } } })
+    expect(sent.statusCode).toBe(202)
+    await eventually(async () => (await server.database.db.selectFrom('messages').select('wamid').where('id', '=', sent.json().id).executeTakeFirst())?.wamid)
+    await agent.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'agent1@example.com', password: 'wrong-secret-password' } })
+    const log = lines.join('')
+    expect(lines.length).toBeGreaterThan(5) // the log was written at all
+    for (const secret of ['4915112345678', 'Erika Mustermann', 'Bestellung 4711', 'Vertrauliche Antwort', 'wrong-secret-password', 'correct-horse-battery', 'simulator-access-token', 'simulator-app-secret', agent.headers.cookie!.split('=')[1]!, agent.headers['x-csrf-token']!]) {
+      expect(log, `log contains ${secret.slice(0, 12)}…`).not.toContain(secret)
+    }
+  })
+})
