@@ -67,7 +67,7 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
   })
 
   it('switches to English and logs out', async () => {
-    await page.getByLabel('Sprache').selectOption('en')
+    await page.getByLabel('Sprache', { exact: true }).selectOption('en')
     await page.getByRole('button', { name: 'Log out' }).click()
     await page.getByRole('button', { name: 'Log in' }).waitFor()
     expect(foreign).toEqual([])

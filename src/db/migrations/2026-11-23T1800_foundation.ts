@@ -186,7 +186,8 @@ export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promi
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute()
-  await db.schema.createIndex('jobs_due_idx').on('jobs').columns(['state', 'kind', 'run_at']).execute()
+  // The claim walks this index in order and stops at its limit, however long the queue.
+  await db.schema.createIndex('jobs_due_idx').on('jobs').columns(['state', 'kind', 'run_at', 'id']).execute()
   await db.schema.createIndex('jobs_group_idx').on('jobs').columns(['group_key', 'state', 'id']).execute()
 
   await forbidUpdateAndDelete(db, dialect, 'journal')

@@ -62,6 +62,7 @@ export async function claimJobs(db: Executor, dialect: Dialect, kind: string, li
         ),
       ]),
     )
+    .orderBy('run_at')
     .orderBy('id')
     .limit(limit)
   const ids = dialect === 'postgres' ? due.forUpdate().skipLocked() : due
@@ -72,7 +73,7 @@ export async function claimJobs(db: Executor, dialect: Dialect, kind: string, li
     .returningAll()
     .execute()
   // RETURNING gives no order; callers rely on oldest first.
-  return claimed.sort((a, b) => a.id.localeCompare(b.id))
+  return claimed.sort((a, b) => a.run_at.localeCompare(b.run_at) || a.id.localeCompare(b.id))
 }
 
 export async function completeJob(db: Executor, id: string): Promise<void> {

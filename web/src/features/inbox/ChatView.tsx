@@ -30,7 +30,10 @@ export function ChatView(props: { conversation: Conversation; user: User; versio
   useEffect(() => {
     void load()
   }, [load, props.version])
-  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [messages.length])
+  useEffect(() => {
+    // Braces matter: recent browsers return a promise from scrollIntoView, and an effect must not.
+    void bottom.current?.scrollIntoView({ block: 'end' })
+  }, [messages.length])
 
   async function loadOlder() {
     if (!older) return
