@@ -5,6 +5,7 @@ import { backoffMs, claimJobs, completeJob, failJob, findExpiredLeases, retryJob
 import { nowIso } from '../../platform/time.js'
 import { classifyGraphError, REASON_TEXT } from '../whatsapp/graph-errors.js'
 import { GraphApiError, type GraphClient, GraphTransportError } from '../whatsapp/graph-client.js'
+import { WorkerLoop } from '../../platform/jobs/worker-loop.js'
 import { SendRateLimiter } from './rate-limiter.js'
 import { SEND_JOB } from './send.service.js'
 import { loadSendables, type Sendable, toGraphBody } from './sendable.js'
@@ -33,10 +34,7 @@ export type SendWorkerOptions = {
  * but marks its message `uncertain`. So a message is sent at most once, and none is lost: it is
  * sent, failed with a reason, or offered to the agent for a deliberate resend.
  */
-export class SendWorker {
-  private stopped = true
-  private loop: Promise<void> | undefined
-  private wake: (() => void) | undefined
+export class SendWorker extends WorkerLoop {
   private readonly limiter: SendRateLimiter
   private readonly inFlight = new Set<Promise<void>>()
 
@@ -44,34 +42,21 @@ export class SendWorker {
   private readonly recorder: SentRecorder
 
   constructor(private readonly o: SendWorkerOptions) {
+    super()
     this.limiter = new SendRateLimiter(o.messagesPerSecond)
     this.leaseMs = o.leaseMs ?? 60_000
     this.recorder = new SentRecorder(o.database)
   }
 
-  start(): void {
-    if (!this.stopped) return
-    this.stopped = false
-    this.loop = this.run()
-  }
-
-  /** Stops claiming; waits for the sends under way. */
-  async stop(): Promise<void> {
-    this.stopped = true
-    this.wake?.()
-    await this.loop
+  /** After stop: wait for the sends under way. */
+  protected override async drain(): Promise<void> {
     await Promise.all(this.inFlight)
   }
 
-  /** Wakes the loop at once (a message was just queued). */
-  poke(): void {
-    this.wake?.()
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     await this.recoverExpiredLeases()
     let lastRecovery = Date.now()
-    while (!this.stopped) {
+    while (this.running) {
       try {
         if (Date.now() - lastRecovery > this.leaseMs / 2) {
           await this.recoverExpiredLeases()
@@ -111,17 +96,6 @@ export class SendWorker {
       this.inFlight.add(p)
     }
     return jobs.length
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms)
-      function done() {
-        clearTimeout(t)
-        resolve()
-      }
-      this.wake = done
-    })
   }
 
   private async sendOne(job: JobRow, m: Sendable | undefined): Promise<void> {

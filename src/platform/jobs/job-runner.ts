@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { DatabaseHandle } from '../../db/database.js'
 import type { JobRow } from '../../db/schema.js'
+import { WorkerLoop } from './worker-loop.js'
 import { backoffMs, claimJobs, completeJob, failJob, findExpiredLeases, retryJobLater } from './jobs.repo.js'
 
 export type JobHandler = {
@@ -17,36 +18,18 @@ export type JobHandler = {
  * run twice (sending) have their own worker; these may safely run again after a crash, so an
  * expired lease simply puts the job back in the queue.
  */
-export class JobRunner {
-  private stopped = true
-  private loop: Promise<void> | undefined
-  private wake: (() => void) | undefined
-
+export class JobRunner extends WorkerLoop {
   constructor(
     private readonly database: DatabaseHandle,
     private readonly handlers: JobHandler[],
     private readonly log: FastifyBaseLogger,
     private readonly pollMs = 500,
-  ) {}
-
-  start(): void {
-    if (!this.stopped) return
-    this.stopped = false
-    this.loop = this.run()
+  ) {
+    super()
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true
-    this.wake?.()
-    await this.loop
-  }
-
-  poke(): void {
-    this.wake?.()
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
+  protected async run(): Promise<void> {
+    while (this.running) {
       let worked = 0
       for (const h of this.handlers) {
         try {
@@ -55,10 +38,7 @@ export class JobRunner {
           this.log.error({ err: error, kind: h.kind }, 'job loop failed')
         }
       }
-      if (worked === 0) await new Promise<void>((r) => {
-        const t = setTimeout(r, this.pollMs)
-        this.wake = () => { clearTimeout(t); r() }
-      })
+      if (worked === 0) await this.idle(this.pollMs)
     }
   }
 

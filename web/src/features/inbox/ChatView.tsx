@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, type Conversation, type Message, type Page, type User } from '../../app/api'
 import { Composer } from './Composer'
-import { formatNumber, formatTime } from './format'
+import { formatNumber, formatUntil } from './format'
 import { MessageBubble } from './MessageBubble'
 
 export function ChatView(props: { conversation: Conversation; user: User; version: number; onChanged: () => void }) {
@@ -53,7 +53,7 @@ export function ChatView(props: { conversation: Conversation; user: User; versio
         <div>
           <h2>{c.contact.name ?? formatNumber(c.contact.waId)}</h2>
           <p className="muted small">
-            {formatNumber(c.contact.waId)} · {c.windowExpiresAt ? t('inbox.windowOpen', { time: formatTime(c.windowExpiresAt) }) : t('inbox.windowClosed')}
+            {formatNumber(c.contact.waId)} · {c.windowExpiresAt ? t('inbox.windowOpen', { time: formatUntil(c.windowExpiresAt) }) : t('inbox.windowClosed')}
           </p>
         </div>
         <div className="chat-actions">
