@@ -8,6 +8,7 @@ import type { DatabaseHandle } from './db/database.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
 import { LoginThrottle } from './modules/auth/login-throttle.js'
 import { userRoutes } from './modules/auth/users.routes.js'
+import { type SetupState, setupRoutes } from './modules/auth/setup.routes.js'
 import { inboxRoutes } from './modules/inbox/inbox.routes.js'
 import { mediaDownloadJob } from './modules/media/media-download.job.js'
 import type { MediaStore } from './modules/media/media-store.js'
@@ -33,6 +34,8 @@ export type AppDeps = {
   /** The Cloud API settings in effect: real credentials, or the simulator's. */
   whatsapp: Omit<WhatsAppSettings, 'apiBaseUrl'> & { apiBaseUrl: string | (() => string) }
   mediaStore: MediaStore
+  /** First-start setup (a one-time token while no user exists). */
+  setup?: SetupState
   /** Present when the built-in simulator serves as the Cloud API. */
   simulator?: SimulatorState | undefined
   /** false for silence (tests); otherwise the configured level, with redaction, to `stream` or stdout. */
@@ -87,7 +90,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   })
 
   await app.register(healthRoutes, { database })
-  await app.register(authRoutes, { db: database.db, throttle: new LoginThrottle(), secureCookies: config.publicUrl?.startsWith('https://') ?? false })
+  const secureCookies = config.publicUrl?.startsWith('https://') ?? false
+  await app.register(authRoutes, { db: database.db, throttle: new LoginThrottle(), secureCookies })
+  await app.register(setupRoutes, { db: database.db, setup: deps.setup ?? { token: undefined }, secureCookies })
   await app.register(userRoutes, { db: database.db })
   await app.register(webhookRoutes, { appSecret: whatsapp.appSecret, verifyToken: whatsapp.verifyToken, ingestor })
   await app.register(inboxRoutes, {

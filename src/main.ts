@@ -10,22 +10,27 @@ import { FileMediaStore } from './modules/media/media-store.js'
 import { ensureChannel } from './modules/whatsapp/channels.repo.js'
 import { createSimulatorState, SIMULATOR_DEFAULTS, type SimulatorOptions, type SimulatorState } from './simulator/index.js'
 
-export type RunningServer = App & { url: string; database: DatabaseHandle; simulator: SimulatorState | undefined; close(): Promise<void> }
-
-/** Creates the first admin from POSTFACH_ADMIN_* when the database has no user yet. */
-async function ensureInitialAdmin(database: DatabaseHandle, config: Config): Promise<{ email: string; generatedPassword?: string } | undefined> {
-  if ((await countUsers(database.db)) > 0) return undefined
-  // Without POSTFACH_ADMIN_*, a first start still lets a person log in: a generated password is
-  // shown once on the console (never stored in plain text) and can be changed afterwards.
-  const admin = config.initialAdmin ?? { email: 'admin@postfach.local', password: newSecret().slice(0, 20) }
-  await insertUser(database.db, { email: admin.email, name: 'Administrator', role: 'admin', passwordHash: await hashPassword(admin.password) })
-  return config.initialAdmin ? { email: admin.email } : { email: admin.email, generatedPassword: admin.password }
+export type RunningServer = App & {
+  url: string
+  database: DatabaseHandle
+  simulator: SimulatorState | undefined
+  /** The first-start setup state (its token is printed on the console). */
+  setup: { token: string | undefined }
+  close(): Promise<void>
 }
 
 /**
- * Boots Postfach: database and migrations, the first admin, the Cloud API (real or the built-in
- * simulator when no credentials are set), HTTP, then the workers.
+ * A first start: creates the admin from POSTFACH_ADMIN_* when set; otherwise returns a one-time
+ * token for the setup page, where a person creates the first admin in the browser.
  */
+async function prepareFirstStart(database: DatabaseHandle, config: Config): Promise<{ createdAdmin?: string; setupToken?: string }> {
+  if ((await countUsers(database.db)) > 0) return {}
+  if (!config.initialAdmin) return { setupToken: newSecret() }
+  const { email, password } = config.initialAdmin
+  await insertUser(database.db, { email, name: 'Administrator', role: 'admin', passwordHash: await hashPassword(password) })
+  return { createdAdmin: email }
+}
+
 export type StartOptions = {
   logger?: AppDeps['logger']
   database?: DatabaseHandle
@@ -36,7 +41,8 @@ export type StartOptions = {
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const database = opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, ...(config.databaseSchema ? { pgSchema: config.databaseSchema } : {}) }))
   await migrateToLatest(database)
-  const createdAdmin = await ensureInitialAdmin(database, config)
+  const firstStart = await prepareFirstStart(database, config)
+  const setup = { token: firstStart.setupToken }
 
   let url = ''
   const simulator = config.whatsapp
@@ -58,7 +64,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   }
   await ensureChannel(database.db, { id: whatsapp.phoneNumberId, wabaId: whatsapp.businessAccountId, displayPhoneNumber: simulator?.identity.displayPhoneNumber })
 
-  const built = await buildApp({ config, database, whatsapp, mediaStore: new FileMediaStore(path.join(config.dataDir, 'media')), simulator, ...(opts.logger !== undefined ? { logger: opts.logger } : {}) })
+  const built = await buildApp({ config, database, whatsapp, setup, mediaStore: new FileMediaStore(path.join(config.dataDir, 'media')), simulator, ...(opts.logger !== undefined ? { logger: opts.logger } : {}) })
   const address = await built.app.listen({ port: config.port, host: config.host })
   url = address.replace('://[::1]', '://localhost')
   built.sendWorker.start()
@@ -71,15 +77,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // Like Meta, check the callback before delivering to it.
     if (!(await simulator.verifyCallback(`${url}/webhooks/whatsapp`, whatsapp.verifyToken))) log.error('The simulator could not verify the webhook callback.')
   }
-  if (createdAdmin?.generatedPassword) {
-    // Printed, not logged: the password must not end up in a log collector.
-    process.stdout.write(`\nFirst start: log in as ${createdAdmin.email} with the password ${createdAdmin.generatedPassword}\n\n`)
-  } else if (createdAdmin) log.info(`Created the first admin ${createdAdmin.email}`)
+  if (setup.token) {
+    // Printed, not logged: the link must not end up in a log collector.
+    process.stdout.write(`\nFirst start: create the administrator at ${config.publicUrl ?? url}/setup?token=${setup.token}\n\n`)
+  } else if (firstStart.createdAdmin) log.info(`Created the first admin ${firstStart.createdAdmin}`)
   return {
     ...built,
     url,
     database,
     simulator,
+    setup,
     async close() {
       await built.app.close()
       await database.destroy()

@@ -7,6 +7,7 @@ import { DIALECT, startTestServer, type Caller, type TestServer } from './helper
 /** Routes anyone may call, and why. Adding a public route means adding it here. */
 const PUBLIC = new Set([
   'GET /api/health', 'GET /api/ready', 'GET /api/openapi.json', 'POST /api/auth/login',
+  'GET /api/setup', 'POST /api/setup', // first start only; the POST needs the console's one-time token
   'GET /webhooks/whatsapp', 'POST /webhooks/whatsapp', // Meta; the POST is signed
   'GET /*', // the web app's files (index.html and assets); never data
 ])
