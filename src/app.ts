@@ -73,8 +73,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const graph = new GraphClient(whatsapp.apiBaseUrl, whatsapp.accessToken)
   const channelIds = new Set([whatsapp.phoneNumberId])
   const ingestor = new WebhookIngestor(database, (id) => id !== undefined && channelIds.has(id), app.log)
-  const jobs = new JobRunner(database, [mediaDownloadJob(database.db, graph, deps.mediaStore)], app.log)
   const hub = new RealtimeHub()
+  // Inbound media are named by their message's id: tell the message's conversation it is here.
+  const mediaStored = async (mediaId: string) => {
+    const m = await database.db.selectFrom('messages').select('conversation_id').where('id', '=', mediaId).executeTakeFirst()
+    if (m) hub.conversationsChanged([m.conversation_id])
+  }
+  const jobs = new JobRunner(database, [mediaDownloadJob(database.db, graph, deps.mediaStore, (id) => void mediaStored(id))], app.log)
   const sendWorker = new SendWorker({
     database,
     graph,

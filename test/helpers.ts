@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { afterAll, beforeAll } from 'vitest'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/db/database.js'
@@ -85,15 +86,47 @@ export async function startTestServer(o: StartOptions & { env?: Record<string, s
     },
     async stop() {
       await server.close().catch(() => {})
-      if (schema) {
-        const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
-        await client.connect()
-        await client.query(`drop schema if exists ${schema} cascade`)
-        await client.end()
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true })
+      await removeTestDatabase(dataDir, schema)
     },
   })
+}
+
+/** Runs SQL on the test PostgreSQL server (outside any app connection). */
+export async function onTestPostgres(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
+  await client.connect()
+  try {
+    await client.query(statement)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Drops a test run's schema (PostgreSQL) and data directory. */
+export async function removeTestDatabase(dataDir: string, schema: string | undefined): Promise<void> {
+  if (schema) await onTestPostgres(`drop schema if exists ${schema} cascade`)
+  fs.rmSync(dataDir, { recursive: true, force: true })
+}
+
+/**
+ * A simulated customer writes a text; resolves with the conversation id once Postfach stored it
+ * (and with the message's wamid).
+ */
+export async function customerWrites(server: TestServer, waId: string, body = 'Hallo', name = 'Test Kunde') {
+  const wamid = server.simulatorState().customerSends(waId, name, 'text', { body })
+  const row = await eventually(() => server.database.db.selectFrom('messages').select('conversation_id').where('wamid', '=', wamid).executeTakeFirst())
+  return { conversationId: row.conversation_id, wamid }
+}
+
+/** Registers a fresh server (and a logged-in agent) for the tests of one describe block. */
+export function useTestServer(opts: Parameters<typeof startTestServer>[0] = {}) {
+  const ctx = {} as { server: TestServer; agent: Caller }
+  beforeAll(async () => {
+    ctx.server = await startTestServer(opts)
+    ctx.agent = await ctx.server.login('agent')
+  }, 60_000)
+  afterAll(() => ctx.server.stop())
+  return ctx
 }
 
 export const readFixture = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8')

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DIALECT, eventually, startTestServer, type Caller, type TestServer } from './helpers.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { customerWrites, DIALECT, eventually, useTestServer, type Caller, type TestServer } from './helpers.js'
 
 /** A multipart body as a browser would send it. */
 async function multipart(bytes: Buffer, mimeType: string, filename: string, field = 'file') {
@@ -13,13 +13,12 @@ async function multipart(bytes: Buffer, mimeType: string, filename: string, fiel
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
 
 describe(`${DIALECT}: media in and out`, () => {
+  const ctx = useTestServer()
   let server: TestServer
   let agent: Caller
-  beforeAll(async () => {
-    server = await startTestServer()
-    agent = await server.login('agent')
+  beforeAll(() => {
+    ;({ server, agent } = ctx)
   })
-  afterAll(() => server.stop())
 
   it('downloads inbound media into the store, checks its digest and serves it', async () => {
     const sim = server.simulatorState()
@@ -55,8 +54,7 @@ describe(`${DIALECT}: media in and out`, () => {
     const media = upload.json()
     expect(media).toMatchObject({ mimeType: 'image/png', size: PNG.length, filename: 'lageplan.png' })
 
-    const wamid = server.simulatorState().customerSends('4915144000003', 'K', 'text', { body: 'Wo?' })
-    const { conversation_id } = await eventually(() => server.database.db.selectFrom('messages').select('conversation_id').where('wamid', '=', wamid).executeTakeFirst())
+    const { conversationId: conversation_id } = await customerWrites(server, '4915144000003', 'Wo?')
     const sent = await agent.inject({ method: 'POST', url: `/api/conversations/${conversation_id}/messages`, payload: { type: 'image', image: { id: media.id, caption: 'Hier' } } })
     expect(sent.statusCode).toBe(202)
     const row = await eventually(() => server.database.db.selectFrom('messages').selectAll().where('id', '=', sent.json().id).where('wamid', 'is not', null).executeTakeFirst())
@@ -73,8 +71,7 @@ describe(`${DIALECT}: media in and out`, () => {
     const json = await agent.inject({ method: 'POST', url: '/api/media', payload: { file: 'x' } })
     expect(json.statusCode).toBe(415)
     expect((await agent.inject({ method: 'GET', url: '/api/media/nope' })).statusCode).toBe(404)
-    const wamid = server.simulatorState().customerSends('4915144000004', 'K', 'text', { body: 'Hi' })
-    const { conversation_id } = await eventually(() => server.database.db.selectFrom('messages').select('conversation_id').where('wamid', '=', wamid).executeTakeFirst())
+    const { conversationId: conversation_id } = await customerWrites(server, '4915144000004', 'Hi')
     const missing = await agent.inject({ method: 'POST', url: `/api/conversations/${conversation_id}/messages`, payload: { type: 'image', image: { id: 'not-uploaded' } } })
     expect(missing.statusCode).toBe(400)
   })

@@ -4,8 +4,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
-import { TEST_DATABASE_URL } from './helpers.js'
+import { onTestPostgres, removeTestDatabase, TEST_DATABASE_URL } from './helpers.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 
@@ -26,10 +25,7 @@ export async function processDatabase() {
   let schema: string | undefined
   if (TEST_DATABASE_URL) {
     schema = `p_${randomBytes(6).toString('hex')}`
-    const c = new pg.Client({ connectionString: TEST_DATABASE_URL })
-    await c.connect()
-    await c.query(`create schema ${schema}`)
-    await c.end()
+    await onTestPostgres(`create schema ${schema}`)
     databaseUrl = TEST_DATABASE_URL
   }
   return {
@@ -38,15 +34,7 @@ export async function processDatabase() {
     schema,
     /** Environment for a Postfach process on this database. */
     env: { DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema! } : {}) } as Record<string, string>,
-    async cleanup() {
-      if (schema) {
-        const c = new pg.Client({ connectionString: TEST_DATABASE_URL })
-        await c.connect()
-        await c.query(`drop schema if exists ${schema} cascade`)
-        await c.end()
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true })
-    },
+    cleanup: () => removeTestDatabase(dataDir, schema),
   }
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { enqueueJob } from '../src/platform/jobs/jobs.repo.js'
 import { SEND_JOB } from '../src/modules/outbound/send.service.js'
 import { MAGIC_RECIPIENTS, SIMULATOR_DEFAULTS } from '../src/simulator/index.js'
-import { DIALECT, eventually, startTestServer, type Caller, type TestServer } from './helpers.js'
+import { customerWrites, DIALECT, eventually, startTestServer, type Caller, type TestServer } from './helpers.js'
 
 describe(`${DIALECT}: send failures, pauses and crash recovery`, () => {
   let server: TestServer
@@ -15,10 +15,7 @@ describe(`${DIALECT}: send failures, pauses and crash recovery`, () => {
   })
   afterAll(() => server.stop())
 
-  async function conversationWith(waId: string) {
-    const wamid = server.simulatorState().customerSends(waId, 'K', 'text', { body: 'Hallo' })
-    return (await eventually(() => server.database.db.selectFrom('messages').select('conversation_id').where('wamid', '=', wamid).executeTakeFirst())).conversation_id
-  }
+  const conversationWith = async (waId: string) => (await customerWrites(server, waId)).conversationId
   const message = (id: string) => server.database.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
   const sentTo = (id: string) => server.simulatorState().sent.filter((s) => s.bizOpaque === id).length
 

@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { MAGIC_RECIPIENTS } from '../src/simulator/index.js'
-import { count, DIALECT, eventually, startTestServer, type Caller, type TestServer } from './helpers.js'
+import { count, customerWrites as writes, DIALECT, eventually, useTestServer, type Caller, type TestServer } from './helpers.js'
 
 type Json = Record<string, any>
 
 describe(`${DIALECT}: sending through the simulator`, () => {
+  const ctx = useTestServer()
+  const customerWrites = async (waId: string, body?: string) => (await writes(ctx.server, waId, body)).conversationId
   let server: TestServer
   let agent: Caller
-  beforeAll(async () => {
-    server = await startTestServer()
-    agent = await server.login('agent')
+  beforeAll(() => {
+    ;({ server, agent } = ctx)
   })
-  afterAll(() => server.stop())
-
-  /** A simulated customer writes; resolves with the conversation once Postfach has it. */
-  async function customerWrites(waId: string, body = 'Hallo!') {
-    const wamid = server.simulatorState().customerSends(waId, 'Test Kunde', 'text', { body })
-    const row = await eventually(() => server.database.db.selectFrom('messages').select('conversation_id').where('wamid', '=', wamid).executeTakeFirst())
-    return row.conversation_id
-  }
   const messages = async (conversationId: string): Promise<Json[]> =>
     (await agent.inject({ method: 'GET', url: `/api/conversations/${conversationId}/messages` })).json().items
   const send = (conversationId: string, payload: object) => agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload })
@@ -123,18 +116,12 @@ describe(`${DIALECT}: sending through the simulator`, () => {
 })
 
 describe(`${DIALECT}: interactive and location messages`, () => {
-  let server: TestServer
-  let agent: Caller
-  beforeAll(async () => {
-    server = await startTestServer()
-    agent = await server.login('agent')
-  })
-  afterAll(() => server.stop())
+  const ctx = useTestServer()
 
   it('sends reply buttons, receives the customer\'s button reply, and sends a location', async () => {
+    const { server, agent } = ctx
     const sim = server.simulatorState()
-    const first = sim.customerSends('4915188000001', 'Kunde', 'text', { body: 'Termin?' })
-    const { conversation_id } = await eventually(() => server.database.db.selectFrom('messages').select('conversation_id').where('wamid', '=', first).executeTakeFirst())
+    const { conversationId: conversation_id } = await writes(server, '4915188000001', 'Termin?')
     const buttons = await agent.inject({
       method: 'POST',
       url: `/api/conversations/${conversation_id}/messages`,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deriveStatus } from '../src/modules/inbox/message-status.js'
 import { statusEvent } from '../src/simulator/payloads.js'
-import { DIALECT, eventually, startTestServer, type Caller, type TestServer } from './helpers.js'
+import { customerWrites, DIALECT, eventually, startTestServer, type Caller, type TestServer } from './helpers.js'
 
 const ORDERS: string[][] = [
   ['sent', 'delivered', 'read'],
@@ -40,8 +40,7 @@ describe(`${DIALECT}: status webhooks applied monotonically`, () => {
   afterAll(() => server.stop())
 
   async function sentMessage(waId: string) {
-    const wamid = server.simulatorState().customerSends(waId, 'K', 'text', { body: 'Hallo' })
-    const { conversation_id } = await eventually(() => server.database.db.selectFrom('messages').select('conversation_id').where('wamid', '=', wamid).executeTakeFirst())
+    const { conversationId: conversation_id } = await customerWrites(server, waId)
     const res = await agent.inject({ method: 'POST', url: `/api/conversations/${conversation_id}/messages`, payload: { type: 'text', text: { body: 'Antwort' } } })
     return eventually(() => server.database.db.selectFrom('messages').selectAll().where('id', '=', res.json().id).where('wamid', 'is not', null).executeTakeFirst())
   }

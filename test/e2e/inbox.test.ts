@@ -52,6 +52,18 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     expect(server.simulatorState().sent.filter((s) => s.recipient === '4915112345678').map((s) => (s.body.text as { body: string }).body)).toEqual(['Ja, sie kommt morgen an.'])
   })
 
+  it('shows an image the customer sends once Postfach has downloaded it', async () => {
+    const res = await fetch(`${server.url}/simulator/api/customers/4915112345678/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'image', caption: 'Foto vom Paket' }),
+    })
+    expect(res.status).toBe(201)
+    const img = page.getByRole('img', { name: 'Foto vom Paket' })
+    await img.waitFor({ timeout: 10_000 })
+    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(1)
+  })
+
   it('explains an over-long message before sending and offers a template when the window is closed', async () => {
     await page.getByLabel('Nachricht').fill('x'.repeat(4100))
     await page.getByText('Höchstens 4096 Zeichen (4 zu viele).').waitFor()

@@ -11,7 +11,7 @@ import type { MediaStore } from './media-store.js'
  * token), then checks size and Meta's SHA-256 before storing. Webhook media ids expire after
  * 7 days, so this runs at once and retries with backoff.
  */
-export function mediaDownloadJob(db: Db, graph: GraphClient, store: MediaStore): JobHandler {
+export function mediaDownloadJob(db: Db, graph: GraphClient, store: MediaStore, onStored: (mediaId: string) => void = () => {}): JobHandler {
   return {
     kind: MEDIA_DOWNLOAD_JOB,
     maxAttempts: 12,
@@ -33,6 +33,7 @@ export function mediaDownloadJob(db: Db, graph: GraphClient, store: MediaStore):
         .set({ state: 'stored', sha256, size: bytes.length, mime_type: info.mime_type || row.mime_type, last_error: null, updated_at: nowIso() })
         .where('id', '=', mediaId)
         .execute()
+      onStored(mediaId)
     },
     async onGiveUp(payload, error) {
       await db.updateTable('media').set({ state: 'failed', last_error: error, updated_at: nowIso() }).where('id', '=', String(payload.mediaId)).execute()
