@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { enqueueJob } from '../src/platform/jobs/jobs.repo.js'
-import { SEND_JOB } from '../src/modules/outbound/send.service.js'
 import { MAGIC_RECIPIENTS, SIMULATOR_DEFAULTS } from '../src/simulator/index.js'
 import { customerWrites, DIALECT, eventually, startTestServer, type Caller, type TestServer } from './helpers.js'
 
@@ -96,7 +94,5 @@ describe(`${DIALECT}: send failures, pauses and crash recovery`, () => {
     // In order, as the agent wrote them.
     const bodies = server.simulatorState().sent.filter((s) => s.recipient === '4915133000003').map((s) => (s.body.text as { body: string }).body)
     expect(bodies).toEqual(ids.map((_, i) => `Nr. ${i}`))
-    void enqueueJob
-    void SEND_JOB
   })
 })

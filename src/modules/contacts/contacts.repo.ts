@@ -66,9 +66,3 @@ export async function applyNumberChange(
   }
   await db.updateTable('contacts').set({ ...patch, updated_at: nowIso() }).where('id', '=', contactId).execute()
 }
-
-export const findContactById = (db: Executor, id: string) =>
-  db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst()
-
-export const findContactByWaId = (db: Executor, waId: string) =>
-  db.selectFrom('contacts').selectAll().where('wa_id', '=', waId).executeTakeFirst()

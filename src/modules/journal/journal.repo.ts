@@ -5,30 +5,8 @@ import { nowIso } from '../../platform/time.js'
 export type JournalKind = 'whatsapp.webhook' | 'whatsapp.send_request' | 'whatsapp.send_response'
 
 /**
- * Appends one entry and returns its sequence number. The journal is append-only: there is no
- * update or delete function, and the database rejects both.
- */
-export async function appendToJournal(db: Executor, kind: JournalKind, content: Buffer): Promise<number> {
-  const appended = await appendUnlessPresent(db, kind, content)
-  if (appended === undefined) throw new Error(`journal already holds this ${kind} entry`)
-  return appended
-}
-
-/**
- * Appends an entry unless an identical one (same kind and bytes) is there already, in one
- * statement. Returns the new sequence number, or undefined for a duplicate.
- */
-export async function appendUnlessPresent(db: Executor, kind: JournalKind, content: Buffer): Promise<number | undefined> {
-  const row = await db
-    .insertInto('journal')
-    .values({ received_at: nowIso(), kind, content_sha256: sha256Hex(content), content, key_id: null })
-    .onConflict((oc) => oc.columns(['kind', 'content_sha256']).doNothing())
-    .returning('seq')
-    .executeTakeFirst()
-  return row ? Number(row.seq) : undefined
-}
-
-/**
+ * The journal is append-only: this module has no update or delete, and the database refuses both.
+ *
  * Appends several entries in one statement, skipping any whose kind and bytes are journaled
  * already (Meta redelivers byte-identical bodies; the first copy is the record). Returns, per
  * input, its sequence number and whether it was a duplicate.
@@ -59,6 +37,3 @@ export async function appendEntries(db: Executor, kind: JournalKind, contents: B
     return fresh !== undefined && firstIndex.get(h) === i ? { seq: fresh, duplicate: false } : { seq: fresh ?? earlierSeq.get(h)!, duplicate: true }
   })
 }
-
-export const countJournal = async (db: Executor): Promise<number> =>
-  Number((await db.selectFrom('journal').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
