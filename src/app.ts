@@ -90,7 +90,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     onChange: (_messageId, conversationId) => hub.conversationsChanged([conversationId]),
   })
   ingestor.onCommitted((group) => {
-    jobs.poke()
+    // Only a group that queued downloads wakes the job runner: its claim is a write, and ingest
+    // should not pay a second commit per group for nothing.
+    if (group.mediaQueued > 0) jobs.poke()
     hub.conversationsChanged(group.conversationIds)
   })
 

@@ -26,7 +26,7 @@ export async function projectWebhooks(
   db: Executor,
   entries: JournaledEvents[],
   isOurNumber: (phoneNumberId: string | undefined) => boolean,
-): Promise<{ unrouted: Map<number, string[]>; conversationIds: Set<string> }> {
+): Promise<{ unrouted: Map<number, string[]>; conversationIds: Set<string>; mediaQueued: number }> {
   const unrouted = new Map<number, string[]>()
   const messages: { seq: number; e: InboundMessageEvent }[] = []
   const statuses: { seq: number; e: StatusEvent }[] = []
@@ -40,8 +40,9 @@ export async function projectWebhooks(
     }
   }
   await recordUnrouted(db, unrouted)
-  const conversationIds = new Set([...(await projectMessages(db, messages)), ...(await projectStatuses(db, statuses))])
-  return { unrouted, conversationIds }
+  const inbound = await projectMessages(db, messages)
+  const conversationIds = new Set([...inbound.conversationIds, ...(await projectStatuses(db, statuses))])
+  return { unrouted, conversationIds, mediaQueued: inbound.mediaQueued }
 }
 
 async function recordUnrouted(db: Executor, unrouted: Map<number, string[]>) {
@@ -54,8 +55,8 @@ async function recordUnrouted(db: Executor, unrouted: Map<number, string[]>) {
     .execute()
 }
 
-async function projectMessages(db: Executor, items: { seq: number; e: InboundMessageEvent }[]): Promise<string[]> {
-  if (items.length === 0) return []
+async function projectMessages(db: Executor, items: { seq: number; e: InboundMessageEvent }[]): Promise<{ conversationIds: string[]; mediaQueued: number }> {
+  if (items.length === 0) return { conversationIds: [], mediaQueued: 0 }
   const contacts = await ContactResolver.load(db, items.map((i) => i.e.contact))
   const resolved = items.map((i) => ({ ...i, contact: contacts.resolve(i.e.contact, i.e.timestamp) }))
   await contacts.flush(db)
@@ -97,7 +98,7 @@ async function projectMessages(db: Executor, items: { seq: number; e: InboundMes
     .execute()
   const fresh = new Set(inserted.map((r) => r.wamid))
   const added = resolved.filter((r) => fresh.has(r.e.wamid) && rows.get(r.e.wamid))
-  await registerInboundMedia(db, added.map((r) => ({ messageId: rows.get(r.e.wamid)!.id, type: rows.get(r.e.wamid)!.type, raw: r.e.raw })))
+  const mediaQueued = await registerInboundMedia(db, added.map((r) => ({ messageId: rows.get(r.e.wamid)!.id, type: rows.get(r.e.wamid)!.type, raw: r.e.raw })))
   for (const r of added) {
     if (r.e.type !== 'system') continue
     const system = r.e.raw.system as { type?: string; wa_id?: string; user_id?: string } | undefined
@@ -105,11 +106,11 @@ async function projectMessages(db: Executor, items: { seq: number; e: InboundMes
       await applyNumberChange(db, r.contact.id, { newWaId: system.wa_id, newUserId: system.user_id })
     }
   }
-  return [...conversations.values()]
+  return { conversationIds: [...conversations.values()], mediaQueued }
 }
 
-/** Records Meta's media ids and queues their download into our own store. */
-async function registerInboundMedia(db: Executor, items: { messageId: string; type: string; raw: Record<string, unknown> }[]) {
+/** Records Meta's media ids and queues their download into our own store; returns how many. */
+async function registerInboundMedia(db: Executor, items: { messageId: string; type: string; raw: Record<string, unknown> }[]): Promise<number> {
   const now = nowIso()
   const media = items.flatMap(({ messageId, type, raw }) => {
     const m = raw[type] as Record<string, unknown> | undefined
@@ -132,9 +133,10 @@ async function registerInboundMedia(db: Executor, items: { messageId: string; ty
       },
     ]
   })
-  if (media.length === 0) return
+  if (media.length === 0) return 0
   await db.insertInto('media').values(media).execute()
   await enqueueJobs(db, media.map((m) => ({ kind: MEDIA_DOWNLOAD_JOB, payload: { mediaId: m.id } })))
+  return media.length
 }
 
 async function projectStatuses(db: Executor, items: { seq: number; e: StatusEvent }[]): Promise<string[]> {

@@ -13,7 +13,7 @@ function laneOf(key: string, lanes: number): number {
 type Pending = { raw: Buffer; events: WebhookEvent[]; resolve: (r: IngestResult) => void; reject: (e: unknown) => void }
 export type IngestResult = { journalSeq: number; duplicate: boolean; unrouted: string[] }
 /** What a committed group changed, for real-time updates. */
-export type CommittedGroup = { results: IngestResult[]; conversationIds: Set<string> }
+export type CommittedGroup = { results: IngestResult[]; conversationIds: Set<string>; mediaQueued: number }
 export type CommittedListener = (group: CommittedGroup) => void
 
 /**
@@ -97,10 +97,11 @@ export class WebhookIngestor {
     return this.database.db.transaction().execute(async (tx) => {
       const appended = await appendEntries(tx, 'whatsapp.webhook', batch.map((p) => p.raw))
       const fresh = batch.flatMap((p, i) => (appended[i]!.duplicate ? [] : [{ journalSeq: appended[i]!.seq, events: p.events }]))
-      const { unrouted, conversationIds } = await projectWebhooks(tx, fresh, this.isOurNumber)
+      const { unrouted, conversationIds, mediaQueued } = await projectWebhooks(tx, fresh, this.isOurNumber)
       return {
         results: appended.map((a) => ({ journalSeq: a.seq, duplicate: a.duplicate, unrouted: a.duplicate ? [] : (unrouted.get(a.seq) ?? []) })),
         conversationIds,
+        mediaQueued,
       }
     })
   }
