@@ -10,6 +10,11 @@ import { LoginThrottle } from './modules/auth/login-throttle.js'
 import { userRoutes } from './modules/auth/users.routes.js'
 import { type SetupState, setupRoutes } from './modules/auth/setup.routes.js'
 import { inboxRoutes } from './modules/inbox/inbox.routes.js'
+import { labelRoutes } from './modules/labels/labels.routes.js'
+import { noteRoutes } from './modules/notes/notes.routes.js'
+import { quickReplyRoutes } from './modules/quick-replies/quick-replies.routes.js'
+import { searchRoutes } from './modules/search/search.routes.js'
+import { settingsRoutes } from './modules/settings/settings.routes.js'
 import { mediaDownloadJob } from './modules/media/media-download.job.js'
 import type { MediaStore } from './modules/media/media-store.js'
 import { mediaRoutes } from './modules/media/media.routes.js'
@@ -111,6 +116,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       hub.conversationsChanged([conversationId])
     },
   })
+  await app.register(labelRoutes, { db: database.db, onConversationChanged: (id) => hub.conversationsChanged([id]) })
+  await app.register(noteRoutes, { db: database.db, hub })
+  await app.register(quickReplyRoutes, { db: database.db })
+  await app.register(searchRoutes, { db: database.db, dialect: database.dialect })
+  await app.register(settingsRoutes, { db: database.db })
   await app.register(eventRoutes, { hub })
   await app.register(mediaRoutes, { db: database.db, store: deps.mediaStore })
   await app.register(channelRoutes, { db: database.db, onResume: () => sendWorker.poke() })

@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely'
 import type { DatabaseHandle, Dialect } from './database.js'
 import * as foundation from './migrations/2026-11-23T1800_foundation.js'
+import * as workspace from './migrations/2026-11-24T0900_workspace.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -10,6 +11,7 @@ type DialectMigration = {
 /** Every migration in execution order. Names carry an ISO date so order is obvious. */
 const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-23T1800_foundation': foundation,
+  '2026-11-24T0900_workspace': workspace,
 }
 
 class StaticProvider implements MigrationProvider {

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely'
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
 
 /** Row types of every table. Times are ISO-8601 UTC strings with milliseconds. */
 export type Role = 'admin' | 'agent' | 'auditor'
@@ -86,6 +86,8 @@ export interface ConversationsTable {
   assignee_id: string | null
   last_message_at: string
   last_inbound_at: string | null
+  /** `created_at` of the newest inbound message the team has seen (unread = inbound stored after it). */
+  read_up_to: ColumnType<string | null, string | null | undefined, string | null>
   created_at: string
   updated_at: string
 }
@@ -150,6 +152,67 @@ export interface JobsTable {
   updated_at: string
 }
 
+export interface LabelsTable {
+  id: string
+  name: string
+  color: string
+  created_at: string
+  updated_at: string
+}
+
+export interface ConversationLabelsTable {
+  conversation_id: string
+  label_id: string
+  created_by: string | null
+  created_at: string
+}
+
+export interface NotesTable {
+  id: string
+  conversation_id: string
+  author_id: string
+  body: string
+  /** JSON array of mentioned user ids. */
+  mentions: string
+  created_at: string
+}
+
+export interface NotificationsTable {
+  id: string
+  user_id: string
+  kind: 'mention'
+  conversation_id: string
+  note_id: string | null
+  actor_id: string | null
+  created_at: string
+  read_at: string | null
+}
+
+export interface QuickRepliesTable {
+  id: string
+  shortcut: string
+  body: string
+  /** null: shared with the team. */
+  owner_id: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface SettingsTable {
+  key: string
+  value: string
+  updated_by: string | null
+  updated_at: string
+}
+
+/** SQLite's full-text index of message text (kept by triggers; PostgreSQL uses messages.search). */
+export interface MessagesFtsTable {
+  rowid: number
+  body: string
+  message_id: string
+  conversation_id: string
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
@@ -163,6 +226,13 @@ export interface Database {
   message_statuses: MessageStatusesTable
   media: MediaTable
   jobs: JobsTable
+  labels: LabelsTable
+  conversation_labels: ConversationLabelsTable
+  notes: NotesTable
+  notifications: NotificationsTable
+  quick_replies: QuickRepliesTable
+  settings: SettingsTable
+  messages_fts: MessagesFtsTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -172,3 +242,6 @@ export type MessageRow = Selectable<MessagesTable>
 export type NewMessage = Insertable<MessagesTable>
 export type MediaRow = Selectable<MediaTable>
 export type JobRow = Selectable<JobsTable>
+export type LabelRow = Selectable<LabelsTable>
+export type NoteRow = Selectable<NotesTable>
+export type QuickReplyRow = Selectable<QuickRepliesTable>

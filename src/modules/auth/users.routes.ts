@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
 import { conflict, notFound } from '../../platform/errors.js'
-import { ADMIN } from '../../platform/http/access.js'
+import { ADMIN, STAFF } from '../../platform/http/access.js'
 import { listOf } from '../../platform/http/cursor.js'
 import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.js'
 import { createTokenBody, createUserBody, idParams, presentUser, tokenSchema, updateUserBody, userSchema } from './auth.schemas.js'
@@ -20,6 +20,12 @@ export const userRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) =
 
   app.get('/api/users', { config: { access }, schema: { tags: ['users'], response: { 200: list(userSchema) } } }, async () => ({
     items: (await listUsers(db)).map(presentUser),
+    nextCursor: null,
+  }))
+
+  // Colleagues an agent can assign a conversation to or mention: names only, no e-mail addresses.
+  app.get('/api/team', { config: { access: STAFF }, schema: { tags: ['users'], response: { 200: list(z.object({ id: z.string(), name: z.string(), role: z.enum(['admin', 'agent']) })) } } }, async () => ({
+    items: (await listUsers(db)).flatMap((u) => (u.active === 1 && u.role !== 'auditor' ? [{ id: u.id, name: u.name, role: u.role as 'admin' | 'agent' }] : [])),
     nextCursor: null,
   }))
 

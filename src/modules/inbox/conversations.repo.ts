@@ -104,21 +104,61 @@ export type ConversationFilter = {
   status?: ConversationStatus | undefined
   /** A user id, or 'none' for unassigned. */
   assignee?: string | undefined
+  labelId?: string | undefined
+  channelId?: string | undefined
   /** Cursor: the (last_message_at, id) of the last row of the previous page. */
   after?: { at: string; id: string } | undefined
   limit: number
 }
 
-/** Conversations with their contact, newest activity first, paged by keyset. */
-export function listConversations(db: Executor, f: ConversationFilter) {
-  let q = db
+/**
+ * Conversations with their contact, their newest message's id and the count of inbound messages
+ * after what the team has read. Both subqueries are index seeks on (conversation_id, timestamp).
+ */
+function conversationsWithContact(db: Executor) {
+  return db
     .selectFrom('conversations')
     .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
     .selectAll('conversations')
-    .select(['contacts.wa_id', 'contacts.user_id', 'contacts.profile_name'])
+    .select(['contacts.wa_id', 'contacts.user_id', 'contacts.profile_name', 'contacts.first_contact_at', 'contacts.last_contact_at'])
+    .select((eb) => [
+      eb
+        .selectFrom('messages')
+        .select('messages.id')
+        .whereRef('messages.conversation_id', '=', 'conversations.id')
+        .orderBy('messages.timestamp', 'desc')
+        .orderBy('messages.id', 'desc')
+        .limit(1)
+        .as('last_message_id'),
+      eb
+        .selectFrom('messages')
+        .select((e) => e.fn.countAll<number | string>().as('n'))
+        .whereRef('messages.conversation_id', '=', 'conversations.id')
+        .where('messages.direction', '=', 'inbound')
+        .where((e) => e.or([e('conversations.read_up_to', 'is', null), e('messages.created_at', '>', e.ref('conversations.read_up_to'))]))
+        .as('unread_count'),
+    ])
+}
+
+/** Conversations with their contact, newest activity first, paged by keyset. */
+export function listConversations(db: Executor, f: ConversationFilter) {
+  let q = conversationsWithContact(db)
   if (f.status) q = q.where('conversations.status', '=', f.status)
   if (f.assignee === 'none') q = q.where('conversations.assignee_id', 'is', null)
   else if (f.assignee) q = q.where('conversations.assignee_id', '=', f.assignee)
+  if (f.channelId) q = q.where('conversations.channel_id', '=', f.channelId)
+  if (f.labelId) {
+    const labelId = f.labelId
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('conversation_labels')
+          .select('conversation_labels.label_id')
+          .whereRef('conversation_labels.conversation_id', '=', 'conversations.id')
+          .where('conversation_labels.label_id', '=', labelId),
+      ),
+    )
+  }
   if (f.after) {
     const { at, id } = f.after
     q = q.where((eb) =>
@@ -131,13 +171,29 @@ export function listConversations(db: Executor, f: ConversationFilter) {
 export type ConversationWithContact = Awaited<ReturnType<typeof listConversations>>[number]
 
 export const findConversationWithContact = (db: Executor, id: string) =>
-  db
-    .selectFrom('conversations')
-    .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
-    .selectAll('conversations')
-    .select(['contacts.wa_id', 'contacts.user_id', 'contacts.profile_name'])
-    .where('conversations.id', '=', id)
+  conversationsWithContact(db).where('conversations.id', '=', id).executeTakeFirst()
+
+/**
+ * Marks every inbound message stored so far as read by the team. The watermark is our own
+ * insertion time (milliseconds), not WhatsApp's timestamp (seconds), so that a message arriving
+ * in the same second as the last read one still counts as unread.
+ */
+export async function markConversationRead(db: Executor, id: string): Promise<void> {
+  const last = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.max('created_at').as('at'))
+    .where('conversation_id', '=', id)
+    .where('direction', '=', 'inbound')
     .executeTakeFirst()
+  const upTo = last?.at
+  if (!upTo) return
+  await db
+    .updateTable('conversations')
+    .set({ read_up_to: upTo })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('read_up_to', 'is', null), eb('read_up_to', '<', upTo)]))
+    .execute()
+}
 
 export async function updateConversation(
   db: Executor,

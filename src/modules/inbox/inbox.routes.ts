@@ -9,9 +9,10 @@ import { decodeCursor, listOf, pageQuery, toPage } from '../../platform/http/cur
 import { outboundMessage, startConversationBody } from '../outbound/outbound.schemas.js'
 import { queueMessage, resendUncertain, startConversation } from '../outbound/send.service.js'
 import type { GraphClient } from '../whatsapp/graph-client.js'
-import { findConversation, findConversationWithContact, listConversations, updateConversation } from './conversations.repo.js'
+import { presentConversations } from './conversation-view.js'
+import { findConversation, findConversationWithContact, listConversations, markConversationRead, updateConversation } from './conversations.repo.js'
 import { findLastInbound, findMessage, listMessages } from './messages.repo.js'
-import { conversationSchema, messageSchema, presentConversation, presentMessage } from './presenters.js'
+import { conversationSchema, messageSchema, presentMessage } from './presenters.js'
 
 export type InboxRoutesOptions = {
   db: Db
@@ -25,6 +26,8 @@ const idParams = z.object({ id: z.string().min(1).max(100) })
 const conversationQuery = pageQuery.extend({
   status: z.enum(['open', 'pending', 'resolved']).optional(),
   assignee: z.string().max(100).optional().describe("a user id, 'me' or 'none'"),
+  label: z.string().max(100).optional().describe('a label id'),
+  channel: z.string().max(40).optional().describe('a phone number id'),
 })
 const conversationPatch = z
   .object({ status: z.enum(['open', 'pending', 'resolved']), assigneeId: z.string().max(100).nullable() })
@@ -53,17 +56,17 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
   const tags = ['inbox']
 
   app.get('/api/conversations', { config: { access }, schema: { tags, querystring: conversationQuery, response: { 200: listOf(conversationSchema) } } }, async (request) => {
-    const { limit, cursor, status } = request.query
+    const { limit, cursor, status, label, channel } = request.query
     const assignee = request.query.assignee === 'me' ? (request.auth?.user?.id ?? 'none') : request.query.assignee
-    const rows = await listConversations(db, { status, assignee, after: decodeCursor(cursor), limit })
+    const rows = await listConversations(db, { status, assignee, labelId: label, channelId: channel, after: decodeCursor(cursor), limit })
     const page = toPage(rows, limit, (r) => [r.last_message_at, r.id])
-    return { items: page.items.map(presentConversation), nextCursor: page.nextCursor }
+    return { items: await presentConversations(db, page.items), nextCursor: page.nextCursor }
   })
 
   app.get('/api/conversations/:id', { config: { access }, schema: { tags, params: idParams, response: { 200: conversationSchema } } }, async (request) => {
     const c = await findConversationWithContact(db, request.params.id)
     if (!c) throw notFound('Conversation')
-    return presentConversation(c)
+    return (await presentConversations(db, [c]))[0]!
   })
 
   app.patch('/api/conversations/:id', { config: { access }, schema: { tags, params: idParams, body: conversationPatch, response: { 200: conversationSchema } } }, async (request) => {
@@ -76,7 +79,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     }
     await updateConversation(db, c.id, { ...(status ? { status } : {}), ...(assigneeId !== undefined ? { assignee_id: assigneeId } : {}) })
     onChanged(c.id)
-    return presentConversation((await findConversationWithContact(db, c.id))!)
+    return (await presentConversations(db, [(await findConversationWithContact(db, c.id))!]))[0]!
   })
 
   app.get('/api/conversations/:id/messages', { config: { access }, schema: { tags, params: idParams, querystring: pageQuery, response: { 200: listOf(messageSchema) } } }, async (request) => {
@@ -112,7 +115,11 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     const c = await findConversation(db, request.params.id)
     if (!c) throw notFound('Conversation')
     const last = await findLastInbound(db, c.id)
-    if (last?.wamid) await graph.markRead(c.channel_id, last.wamid)
-    return { wamid: last?.wamid ?? null }
+    if (!last) return { wamid: null }
+    // Our own unread count first: it must clear even when Meta is unreachable.
+    await markConversationRead(db, c.id)
+    onChanged(c.id)
+    if (last.wamid) await graph.markRead(c.channel_id, last.wamid)
+    return { wamid: last.wamid }
   })
 }

@@ -3,7 +3,21 @@ import type { MediaRow, MessageRow } from '../../db/schema.js'
 import { windowExpiresAt } from '../outbound/send.service.js'
 import type { ConversationWithContact } from './conversations.repo.js'
 
-export const contactSchema = z.object({ id: z.string(), waId: z.string().nullable(), userId: z.string().nullable(), name: z.string().nullable() })
+export const contactSchema = z.object({
+  id: z.string(),
+  waId: z.string().nullable(),
+  userId: z.string().nullable(),
+  name: z.string().nullable(),
+  firstContactAt: z.string(),
+  lastContactAt: z.string(),
+})
+
+export const previewSchema = z.object({
+  type: z.string(),
+  direction: z.enum(['inbound', 'outbound']),
+  status: z.string(),
+  text: z.string().nullable(),
+})
 
 export const conversationSchema = z.object({
   id: z.string(),
@@ -13,6 +27,9 @@ export const conversationSchema = z.object({
   lastMessageAt: z.string(),
   lastInboundAt: z.string().nullable(),
   windowExpiresAt: z.string().nullable(),
+  unreadCount: z.number().int(),
+  labelIds: z.array(z.string()),
+  lastMessage: previewSchema.nullable(),
   contact: contactSchema,
 })
 
@@ -31,7 +48,9 @@ export const messageSchema = z
   })
   .catchall(z.unknown())
 
-export const presentConversation = (c: ConversationWithContact) => ({
+export type MessagePreview = z.infer<typeof previewSchema>
+
+export const presentConversation = (c: ConversationWithContact, extra: { labelIds: string[]; lastMessage: MessagePreview | null }) => ({
   id: c.id,
   status: c.status,
   assigneeId: c.assignee_id,
@@ -39,8 +58,35 @@ export const presentConversation = (c: ConversationWithContact) => ({
   lastMessageAt: c.last_message_at,
   lastInboundAt: c.last_inbound_at,
   windowExpiresAt: windowExpiresAt(c.last_inbound_at),
-  contact: { id: c.contact_id, waId: c.wa_id, userId: c.user_id, name: c.profile_name },
+  unreadCount: Number(c.unread_count ?? 0),
+  labelIds: extra.labelIds,
+  lastMessage: extra.lastMessage,
+  contact: {
+    id: c.contact_id,
+    waId: c.wa_id,
+    userId: c.user_id,
+    name: c.profile_name,
+    firstContactAt: c.first_contact_at,
+    lastContactAt: c.last_contact_at,
+  },
 })
+
+/** The searchable/previewable text of a message's content: body, caption, file name or title. */
+export function messageText(type: string, content: string): string | null {
+  if (!content.startsWith('{')) return null
+  const raw = JSON.parse(content) as Record<string, Record<string, unknown> | undefined>
+  const obj = raw[type] ?? {}
+  const interactive = raw.interactive as { button_reply?: { title?: string }; list_reply?: { title?: string } } | undefined
+  const text = [obj.body, obj.caption, obj.filename, interactive?.button_reply?.title, interactive?.list_reply?.title, obj.text, obj.name, obj.emoji]
+    .find((v) => typeof v === 'string' && v.length > 0)
+  return typeof text === 'string' ? text : null
+}
+
+/** One line for the conversation list: type, direction, ticks and the start of the text. */
+export function previewOf(m: Pick<MessageRow, 'type' | 'direction' | 'status' | 'content'>): MessagePreview {
+  const text = messageText(m.type, m.content)
+  return { type: m.type, direction: m.direction, status: m.status, text: text && text.length > 120 ? `${text.slice(0, 119)}…` : text }
+}
 
 const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
 

@@ -19,7 +19,11 @@ export const eventRoutes: FastifyPluginAsync<{ hub: RealtimeHub }> = async (app,
     const res = reply.raw
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' })
     res.write('retry: 2000\n: connected\n\n')
-    const unsubscribe = hub.subscribe((event, id) => res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`))
+    const me = request.auth?.user?.id
+    const unsubscribe = hub.subscribe((event, id) => {
+      if (event.type === 'notification' && event.userId !== me) return
+      res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
+    })
     const heartbeat = setInterval(() => res.write(': ping\n\n'), 20_000)
     const end = () => {
       clearInterval(heartbeat)

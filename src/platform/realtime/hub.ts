@@ -6,6 +6,9 @@
 export type RealtimeEvent =
   | { type: 'conversation.changed'; conversationId: string }
   | { type: 'inbox.changed' }
+  /** Addressed to one user only (an @mention); the stream delivers it to that user alone. */
+  | { type: 'notification'; userId: string; conversationId: string }
+  | { type: 'note.typing'; conversationId: string; userId: string; name: string }
 
 type Listener = (event: RealtimeEvent, id: number) => void
 

@@ -1,0 +1,18 @@
+import type { Executor } from '../../db/database.js'
+import { labelIdsOf } from '../labels/labels.repo.js'
+import type { ConversationWithContact } from './conversations.repo.js'
+import { presentConversation, previewOf } from './presenters.js'
+
+/** Presents conversations with their labels and last-message preview: two queries per page, not per row. */
+export async function presentConversations(db: Executor, rows: ConversationWithContact[]) {
+  const ids = rows.map((r) => r.id)
+  const lastIds = rows.flatMap((r) => (r.last_message_id ? [r.last_message_id] : []))
+  const [labels, last] = await Promise.all([
+    labelIdsOf(db, ids),
+    lastIds.length
+      ? db.selectFrom('messages').select(['id', 'type', 'direction', 'status', 'content']).where('id', 'in', lastIds).execute()
+      : Promise.resolve([]),
+  ])
+  const lastById = new Map(last.map((m) => [m.id, previewOf(m)]))
+  return rows.map((r) => presentConversation(r, { labelIds: labels.get(r.id) ?? [], lastMessage: (r.last_message_id && lastById.get(r.last_message_id)) || null }))
+}

@@ -1,0 +1,70 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Db, Dialect } from '../../db/database.js'
+import { STAFF } from '../../platform/http/access.js'
+import { messageText } from '../inbox/presenters.js'
+import { searchContacts, searchMessageIds, searchTerms } from './search.repo.js'
+
+const searchQuery = z.object({
+  q: z.string().trim().min(1).max(200),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+})
+const contactRef = z.object({ id: z.string(), name: z.string().nullable(), waId: z.string().nullable() })
+const searchResult = z.object({
+  terms: z.array(z.string()),
+  messages: z.array(
+    z.object({
+      id: z.string(),
+      conversationId: z.string(),
+      direction: z.enum(['inbound', 'outbound']),
+      type: z.string(),
+      timestamp: z.string(),
+      text: z.string().nullable(),
+      contact: contactRef,
+    }),
+  ),
+  conversations: z.array(z.object({ conversationId: z.string(), lastMessageAt: z.string(), contact: contactRef })),
+})
+
+/**
+ * `GET /api/search?q=`: full text over message text and contact names/numbers. The answer names
+ * the matched terms; the app highlights them (no HTML from the server).
+ */
+export const searchRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = async (base, { db, dialect }) => {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+
+  app.get('/api/search', { config: { access: STAFF }, schema: { tags: ['search'], querystring: searchQuery, response: { 200: searchResult } } }, async (request) => {
+    const { q, limit } = request.query
+    const terms = searchTerms(q)
+    const [ids, contacts] = await Promise.all([searchMessageIds(db, dialect, terms, limit), searchContacts(db, q, 10)])
+    const rows = ids.length
+      ? await db
+          .selectFrom('messages')
+          .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
+          .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
+          .select(['messages.id', 'messages.conversation_id', 'messages.direction', 'messages.type', 'messages.timestamp', 'messages.content'])
+          .select(['contacts.id as contact_id', 'contacts.profile_name', 'contacts.wa_id'])
+          .where('messages.id', 'in', ids)
+          .execute()
+      : []
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    return {
+      terms,
+      messages: ids.flatMap((id) => {
+        const r = byId.get(id)
+        if (!r) return []
+        return [{
+          id: r.id,
+          conversationId: r.conversation_id,
+          direction: r.direction,
+          type: r.type,
+          timestamp: r.timestamp,
+          text: messageText(r.type, r.content),
+          contact: { id: r.contact_id, name: r.profile_name, waId: r.wa_id },
+        }]
+      }),
+      conversations: contacts.map((c) => ({ conversationId: c.conversation_id, lastMessageAt: c.last_message_at, contact: { id: c.id, name: c.profile_name, waId: c.wa_id } })),
+    }
+  })
+}
