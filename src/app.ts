@@ -24,6 +24,7 @@ import { GraphClient } from './modules/whatsapp/graph-client.js'
 import { WebhookIngestor } from './modules/whatsapp/ingest.js'
 import { webhookRoutes } from './modules/whatsapp/webhook.routes.js'
 import { channelRoutes } from './modules/whatsapp/channels.routes.js'
+import { templateRoutes } from './modules/whatsapp/templates.routes.js'
 import { installAccessControl } from './platform/http/access.js'
 import { healthRoutes } from './platform/http/health.routes.js'
 import { installProblemHandler } from './platform/http/problem.js'
@@ -123,7 +124,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(settingsRoutes, { db: database.db })
   await app.register(eventRoutes, { hub })
   await app.register(mediaRoutes, { db: database.db, store: deps.mediaStore })
-  await app.register(channelRoutes, { db: database.db, onResume: () => sendWorker.poke() })
+  await app.register(channelRoutes, {
+    db: database.db,
+    graph,
+    onResume: () => sendWorker.poke(),
+    connection: {
+      phoneNumberId: whatsapp.phoneNumberId,
+      wabaId: whatsapp.businessAccountId,
+      verifyToken: whatsapp.verifyToken,
+      webhookUrl: `${config.publicUrl ?? `http://${config.host}:${config.port}`}/webhooks/whatsapp`,
+      mode: deps.simulator ? 'simulator' : 'live',
+    },
+  })
+  await app.register(templateRoutes, { graph, wabaId: whatsapp.businessAccountId })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })
   await app.register(webAppRoutes, { root: WEB_ROOT })
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())

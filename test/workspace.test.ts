@@ -188,4 +188,31 @@ describe(`${DIALECT}: the team's workspace (labels, notes, quick replies, search
     expect(team.some((u) => u.id === auditor.userId)).toBe(false)
     expect(team.every((u) => !('email' in u))).toBe(true)
   })
+
+  it('offers only approved templates with their body and variable count', async () => {
+    const items = (await agent.inject({ method: 'GET', url: '/api/templates' })).json().items as Json[]
+    expect(items.map((t) => t.name)).toContain('order_shipped')
+    expect(items.map((t) => t.name)).not.toContain('paused_offer')
+    expect(items.find((t) => t.name === 'order_shipped')).toMatchObject({ language: 'de', body: 'Ihre Bestellung {{1}} ist unterwegs.', variables: 1 })
+  })
+
+  it('shows admins what to copy into Meta (webhook URL, verify token) and tests the connection live', async () => {
+    const channelId = server.simulatorState().identity.phoneNumberId
+    const connection = await admin.inject({ method: 'GET', url: `/api/channels/${channelId}/connection` })
+    expect(connection.json()).toMatchObject({ phoneNumberId: channelId, mode: 'simulator' })
+    expect(connection.json().webhookUrl).toMatch(/\/webhooks\/whatsapp$/)
+    expect(JSON.stringify(connection.json())).not.toContain(server.simulatorState().accessToken)
+    expect((await agent.inject({ method: 'GET', url: `/api/channels/${channelId}/connection` })).statusCode).toBe(403)
+    const ok = await admin.inject({ method: 'POST', url: `/api/channels/${channelId}/test` })
+    expect(ok.json()).toMatchObject({ ok: true, qualityRating: 'GREEN' })
+    const token = server.simulatorState().accessToken
+    server.simulatorState().accessToken = 'rotated-elsewhere'
+    try {
+      const failed = (await admin.inject({ method: 'POST', url: `/api/channels/${channelId}/test` })).json()
+      expect(failed.ok).toBe(false)
+      expect(failed.error).toMatch(/190/)
+    } finally {
+      server.simulatorState().accessToken = token
+    }
+  })
 })

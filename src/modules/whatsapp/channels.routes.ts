@@ -6,6 +6,15 @@ import { notFound } from '../../platform/errors.js'
 import { ADMIN, STAFF } from '../../platform/http/access.js'
 import { listOf } from '../../platform/http/cursor.js'
 import { resumeChannel } from './channels.repo.js'
+import { GraphApiError, type GraphClient } from './graph-client.js'
+
+export type ChannelRoutesOptions = {
+  db: Db
+  graph: GraphClient
+  onResume: () => void
+  /** What an admin copies into Meta's app dashboard. The secrets themselves are never shown. */
+  connection: { phoneNumberId: string; wabaId: string; verifyToken: string; webhookUrl: string; mode: 'live' | 'simulator' }
+}
 
 const channelSchema = z.object({
   id: z.string(),
@@ -15,7 +24,7 @@ const channelSchema = z.object({
 })
 
 /** The WhatsApp numbers and whether sending is paused (for example after a token error). */
-export const channelRoutes: FastifyPluginAsync<{ db: Db; onResume: () => void }> = async (base, { db, onResume }) => {
+export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (base, { db, graph, onResume, connection }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const present = (c: { id: string; waba_id: string; display_phone_number: string | null; paused_reason: string | null; paused_at: string | null }) => ({
     id: c.id,
@@ -28,6 +37,28 @@ export const channelRoutes: FastifyPluginAsync<{ db: Db; onResume: () => void }>
     items: (await db.selectFrom('channels').selectAll().orderBy('id').execute()).map(present),
     nextCursor: null,
   }))
+
+  const channelParams = z.object({ id: z.string().max(40) })
+  const knownChannel = async (id: string) => {
+    if (!(await db.selectFrom('channels').select('id').where('id', '=', id).executeTakeFirst())) throw notFound('Channel')
+  }
+
+  app.get('/api/channels/:id/connection', { config: { access: ADMIN }, schema: { tags: ['channels'], params: channelParams, response: { 200: z.object({ phoneNumberId: z.string(), wabaId: z.string(), verifyToken: z.string(), webhookUrl: z.string(), mode: z.enum(['live', 'simulator']) }) } } }, async (request) => {
+    await knownChannel(request.params.id)
+    return connection
+  })
+
+  // A live call to the Graph API with the configured token: proves token, number id and network.
+  app.post('/api/channels/:id/test', { config: { access: ADMIN }, schema: { tags: ['channels'], params: channelParams, response: { 200: z.object({ ok: z.boolean(), displayPhoneNumber: z.string().nullable(), verifiedName: z.string().nullable(), qualityRating: z.string().nullable(), error: z.string().nullable() }) } } }, async (request) => {
+    await knownChannel(request.params.id)
+    try {
+      const n = await graph.phoneNumber(request.params.id)
+      return { ok: true, displayPhoneNumber: n.display_phone_number ?? null, verifiedName: n.verified_name ?? null, qualityRating: n.quality_rating ?? null, error: null }
+    } catch (err) {
+      const error = err instanceof GraphApiError ? `${err.code ?? err.httpStatus}: ${err.message}` : String((err as Error).message)
+      return { ok: false, displayPhoneNumber: null, verifiedName: null, qualityRating: null, error }
+    }
+  })
 
   app.post('/api/channels/:id/resume', { config: { access: ADMIN }, schema: { tags: ['channels'], params: z.object({ id: z.string().max(40) }), response: { 200: channelSchema } } }, async (request) => {
     const channel = await db.selectFrom('channels').selectAll().where('id', '=', request.params.id).executeTakeFirst()

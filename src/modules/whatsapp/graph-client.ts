@@ -20,6 +20,15 @@ export class GraphTransportError extends Error {}
 
 export type SendResponse = { messaging_product: 'whatsapp'; contacts?: { input: string; wa_id?: string; user_id?: string }[]; messages: { id: string; message_status?: string }[] }
 
+export type GraphTemplate = {
+  id: string
+  name: string
+  language: string
+  status: string
+  category: string
+  components: { type: string; text?: string; format?: string; buttons?: { type: string; text: string }[] }[]
+}
+
 export class GraphClient {
   constructor(
     /** Graph base URL with version; a function when it is known only after listen (simulator). */
@@ -38,6 +47,15 @@ export class GraphClient {
 
   markRead(phoneNumberId: string, wamid: string): Promise<{ success: boolean }> {
     return this.json('POST', `/${phoneNumberId}/messages`, { messaging_product: 'whatsapp', status: 'read', message_id: wamid })
+  }
+
+  /** The number's name, verification and quality, as the channel's connection test shows them. */
+  phoneNumber(phoneNumberId: string): Promise<{ id: string; display_phone_number?: string; verified_name?: string; quality_rating?: string; name_status?: string }> {
+    return this.json('GET', `/${phoneNumberId}?fields=display_phone_number,verified_name,quality_rating,name_status`)
+  }
+
+  listTemplates(wabaId: string): Promise<{ data: GraphTemplate[] }> {
+    return this.json('GET', `/${wabaId}/message_templates?fields=name,language,status,category,components&limit=200`)
   }
 
   getMedia(mediaId: string): Promise<{ url: string; mime_type: string; sha256: string; file_size: number | string; id: string }> {
