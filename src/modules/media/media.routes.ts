@@ -7,30 +7,10 @@ import { AppError, badRequest, notFound } from '../../platform/errors.js'
 import { newId } from '../../platform/ids.js'
 import { ALL_ROLES, STAFF } from '../../platform/http/access.js'
 import { nowIso } from '../../platform/time.js'
+import { MEDIA_LIMITS } from './media-limits.js'
 import type { MediaStore } from './media-store.js'
 
-/** What WhatsApp accepts, with Meta's size caps (shared/whatsapp-cloud-api.md §6). */
 const MB = 1024 * 1024
-export const MEDIA_LIMITS: Record<string, number> = {
-  'image/jpeg': 5 * MB,
-  'image/png': 5 * MB,
-  'image/webp': 500 * 1024,
-  'audio/aac': 16 * MB,
-  'audio/amr': 16 * MB,
-  'audio/mpeg': 16 * MB,
-  'audio/mp4': 16 * MB,
-  'audio/ogg': 16 * MB,
-  'video/mp4': 16 * MB,
-  'video/3gpp': 16 * MB,
-  'text/plain': 100 * MB,
-  'application/pdf': 100 * MB,
-  'application/msword': 100 * MB,
-  'application/vnd.ms-excel': 100 * MB,
-  'application/vnd.ms-powerpoint': 100 * MB,
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 100 * MB,
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 100 * MB,
-  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 100 * MB,
-}
 
 const mediaSchema = z.object({ id: z.string(), mimeType: z.string(), size: z.number(), filename: z.string().nullable(), sha256: z.string() })
 

@@ -2,8 +2,8 @@ import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { LoginPage } from '../features/auth/LoginPage'
 import { SetupPage } from '../features/auth/SetupPage'
-import { InboxPage } from '../features/inbox/InboxPage'
 import { api, setCsrfToken, type User } from './api'
+import { Shell } from './Shell'
 
 type Session = { user: User; csrfToken: string }
 
@@ -43,7 +43,7 @@ export function App() {
       <LoginPage onLoggedIn={start} />
     )
   return (
-    <InboxPage
+    <Shell
       user={session.user}
       onLoggedOut={() => {
         setCsrfToken(null)

@@ -26,14 +26,21 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return data as T
 }
 
-export type User = { id: string; email: string; name: string; role: 'admin' | 'agent' | 'auditor' }
-export type Contact = { id: string; waId: string | null; userId: string | null; name: string | null }
+export type Role = 'admin' | 'agent' | 'auditor'
+export type User = { id: string; email: string; name: string; role: Role }
+export type Contact = { id: string; waId: string | null; userId: string | null; name: string | null; firstContactAt: string; lastContactAt: string }
+export type MessageStatus = 'received' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'uncertain'
+export type Preview = { type: string; direction: 'inbound' | 'outbound'; status: MessageStatus; text: string | null }
 export type Conversation = {
   id: string
   status: 'open' | 'pending' | 'resolved'
   assigneeId: string | null
+  channelId: string
   lastMessageAt: string
   windowExpiresAt: string | null
+  unreadCount: number
+  labelIds: string[]
+  lastMessage: Preview | null
   contact: Contact
 }
 export type Message = {
@@ -42,10 +49,28 @@ export type Message = {
   wamid: string | null
   direction: 'inbound' | 'outbound'
   type: string
-  status: 'received' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'uncertain'
+  status: MessageStatus
   timestamp: string
   error: { code: number | null; title: string; detail: string | null } | null
   context: { replyTo: string | null; forwarded: boolean; frequentlyForwarded: boolean }
+  sentBy: string | null
   [content: string]: unknown
 }
+export type Note = { id: string; conversationId: string; author: { id: string; name: string }; body: string; mentions: string[]; createdAt: string }
+export type Label = { id: string; name: string; color: string }
+export type TeamMember = { id: string; name: string; role: 'admin' | 'agent' }
+export type QuickReply = { id: string; shortcut: string; body: string; scope: 'team' | 'personal' }
+export type Template = { name: string; language: string; category: string; body: string; header: string | null; footer: string | null; variables: number }
+export type Settings = { crmUrlTemplate: string | null }
+export type AppNotification = { id: string; kind: 'mention'; conversationId: string; actorName: string | null; excerpt: string | null; createdAt: string; readAt: string | null }
 export type Page<T> = { items: T[]; nextCursor: string | null }
+
+/** Uploads a file for sending (multipart); answers our media id. */
+export async function uploadMedia(file: File): Promise<{ id: string; mimeType: string; size: number; filename: string | null }> {
+  const form = new FormData()
+  form.append('file', file, file.name)
+  const res = await fetch('/api/media', { method: 'POST', body: form, credentials: 'same-origin', headers: csrfToken ? { 'x-csrf-token': csrfToken } : {} })
+  const data = (await res.json().catch(() => ({}))) as Record<string, unknown>
+  if (!res.ok) throw new ApiError(res.status, String(data.type ?? ''), String(data.detail ?? res.statusText))
+  return data as { id: string; mimeType: string; size: number; filename: string | null }
+}

@@ -1,28 +1,34 @@
 import { useEffect, useRef, useState } from 'react'
 
-/**
- * Subscribes to the server's event stream. Calls `onChange(conversationId?)` for each change and,
- * after a reconnect, once without an id: whatever happened while offline is then refetched.
- */
-export function useInboxEvents(onChange: (conversationId?: string) => void): { online: boolean } {
+export type InboxEvent =
+  | { type: 'conversation.changed'; conversationId: string }
+  | { type: 'inbox.changed' }
+  | { type: 'notification'; conversationId: string }
+  | { type: 'note.typing'; conversationId: string; userId: string; name: string }
+  /** Sent after a reconnect: whatever happened while offline must be refetched. */
+  | { type: 'reconnected' }
+
+const TYPES = ['conversation.changed', 'inbox.changed', 'notification', 'note.typing'] as const
+
+/** Subscribes to the server's event stream (one EventSource for the whole app). */
+export function useInboxEvents(onEvent: (event: InboxEvent) => void): { online: boolean } {
   const [online, setOnline] = useState(true)
-  const handler = useRef(onChange)
-  handler.current = onChange
+  const handler = useRef(onEvent)
+  handler.current = onEvent
 
   useEffect(() => {
     const source = new EventSource('/api/events')
     let wasOffline = false
     source.onopen = () => {
       setOnline(true)
-      if (wasOffline) handler.current()
+      if (wasOffline) handler.current({ type: 'reconnected' })
       wasOffline = false
     }
     source.onerror = () => {
       wasOffline = true
       setOnline(false)
     }
-    source.addEventListener('conversation.changed', (e) => handler.current((JSON.parse((e as MessageEvent<string>).data) as { conversationId: string }).conversationId))
-    source.addEventListener('inbox.changed', () => handler.current())
+    for (const type of TYPES) source.addEventListener(type, (e) => handler.current(JSON.parse((e as MessageEvent<string>).data) as InboxEvent))
     return () => source.close()
   }, [])
   return { online }

@@ -1,31 +1,80 @@
+import { useEffect, useRef } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { Conversation } from '../../app/api'
-import { formatNumber, formatWhen } from './format'
+import { initials, useWorkspace } from '../../app/workspace'
+import { formatNumber, formatUntil, formatWhen } from './format'
+import { LabelChips } from './LabelChips'
+import { Ticks, typeIcon } from './MessageBubble'
 
-export function ConversationList(props: { items: Conversation[]; selectedId: string | null; onSelect: (id: string) => void }) {
+export function ConversationList(props: { items: Conversation[]; selectedId: string | null; onSelect: (id: string) => void; onEndReached: () => void; hasMore: boolean }) {
   const { t } = useTranslation()
+  const { team } = useWorkspace()
+  const sentinel = useRef<HTMLLIElement>(null)
+  const onEnd = useRef(props.onEndReached)
+  onEnd.current = props.onEndReached
+
+  // Infinite scroll: the next page loads when the end of the list comes into view.
+  useEffect(() => {
+    const el = sentinel.current
+    if (!el) return
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && onEnd.current(), { rootMargin: '200px' })
+    observer.observe(el)
+    return () => observer.disconnect()
+  }, [props.hasMore])
+
   if (props.items.length === 0) return <p className="empty">{t('inbox.empty')}</p>
   return (
     <ul className="conversation-list" aria-label={t('inbox.conversations')}>
-      {props.items.map((c) => (
-        <li key={c.id}>
-          <button type="button" className={c.id === props.selectedId ? 'conversation selected' : 'conversation'} aria-current={c.id === props.selectedId} onClick={() => props.onSelect(c.id)}>
-            <span className="avatar" aria-hidden="true">
-              {(c.contact.name ?? c.contact.waId ?? '?').slice(0, 1).toUpperCase()}
-            </span>
-            <span className="conversation-main">
-              <span className="conversation-name">{c.contact.name ?? formatNumber(c.contact.waId) ?? t('inbox.unknownContact')}</span>
-              <span className="conversation-meta">
-                {formatNumber(c.contact.waId)} · {t(`inbox.status.${c.status}`)}
-                {c.windowExpiresAt ? '' : ` · ${t('inbox.windowClosed')}`}
+      {props.items.map((c) => {
+        const name = c.contact.name ?? formatNumber(c.contact.waId) ?? t('inbox.unknownContact')
+        const assignee = team.find((m) => m.id === c.assigneeId)
+        const preview = c.lastMessage
+        return (
+          <li key={c.id}>
+            <button
+              type="button"
+              className={c.id === props.selectedId ? 'conversation selected' : 'conversation'}
+              aria-current={c.id === props.selectedId}
+              data-conversation-id={c.id}
+              onClick={() => props.onSelect(c.id)}
+            >
+              <span className="avatar" aria-hidden="true">
+                {initials(c.contact.name ?? c.contact.waId)}
               </span>
-            </span>
-            <time className="conversation-time" dateTime={c.lastMessageAt}>
-              {formatWhen(c.lastMessageAt)}
-            </time>
-          </button>
-        </li>
-      ))}
+              <span className="conversation-main">
+                <span className="conversation-name">{name}</span>
+                <span className="conversation-preview">
+                  {preview?.direction === 'outbound' && <Ticks status={preview.status} />}
+                  {preview && typeIcon(preview.type)} {preview?.text ?? (preview ? t(`message.${preview.type}`, { defaultValue: t('message.unsupported', { type: preview.type }) }) : '')}
+                </span>
+                <span className="conversation-meta">
+                  {c.status !== 'open' && <span className={`status-pill status-${c.status}`}>{t(`inbox.status.${c.status}`)}</span>}
+                  <span className={c.windowExpiresAt ? 'window open' : 'window closed'}>
+                    {c.windowExpiresAt ? t('inbox.windowUntil', { time: formatUntil(c.windowExpiresAt) }) : t('inbox.windowClosedShort')}
+                  </span>
+                  <LabelChips ids={c.labelIds} />
+                </span>
+              </span>
+              <span className="conversation-side">
+                <time className="conversation-time" dateTime={c.lastMessageAt}>
+                  {formatWhen(c.lastMessageAt)}
+                </time>
+                {c.unreadCount > 0 && (
+                  <span className="unread" aria-label={t('inbox.unread', { count: c.unreadCount })}>
+                    {c.unreadCount}
+                  </span>
+                )}
+                {assignee && (
+                  <span className="assignee-avatar" title={t('inbox.assignedTo', { name: assignee.name })} aria-label={t('inbox.assignedTo', { name: assignee.name })}>
+                    {initials(assignee.name)}
+                  </span>
+                )}
+              </span>
+            </button>
+          </li>
+        )
+      })}
+      {props.hasMore && <li ref={sentinel} className="muted small list-end" aria-hidden="true">{t('app.loading')}</li>}
     </ul>
   )
 }

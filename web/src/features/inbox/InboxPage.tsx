@@ -1,83 +1,140 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, type Conversation, type Page, type User } from '../../app/api'
-import { useInboxEvents } from '../../app/useInboxEvents'
-import { LanguageSwitch } from '../../ui/LanguageSwitch'
+import { api, type Conversation, type Page } from '../../app/api'
+import { useInboxEvent } from '../../app/event-bus'
+import { useWorkspace } from '../../app/workspace'
+import { SearchDialog } from '../search/SearchDialog'
 import { ChatView } from './ChatView'
 import { ConversationList } from './ConversationList'
+import { type Filter, filterQuery, InboxFilters, matchesFilter } from './InboxFilters'
+import { useAttention } from './useAttention'
 
-const FILTERS = ['all', 'mine', 'unassigned', 'open', 'pending', 'resolved'] as const
-type Filter = (typeof FILTERS)[number]
+const byActivity = (a: Conversation, b: Conversation) => (a.lastMessageAt < b.lastMessageAt ? 1 : a.lastMessageAt > b.lastMessageAt ? -1 : a.id < b.id ? 1 : -1)
+const isTyping = (el: Element | null) => !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || (el as HTMLElement).isContentEditable)
 
-function query(filter: Filter): string {
-  if (filter === 'mine') return '?assignee=me'
-  if (filter === 'unassigned') return '?assignee=none'
-  if (filter === 'all') return ''
-  return `?status=${filter}`
-}
-
-export function InboxPage({ user, onLoggedOut }: { user: User; onLoggedOut: () => void }) {
+/** The inbox: filters and conversation list on the left, the chat on the right. Route `inbox/:id[/:messageId]`. */
+export function InboxPage({ route }: { route: string }) {
   const { t } = useTranslation()
-  const [filter, setFilter] = useState<Filter>('all')
+  const { user } = useWorkspace()
+  const [, selectedFromRoute, jumpTo] = route.split('/')
+  const selectedId = selectedFromRoute || null
+  const [filter, setFilter] = useState<Filter>({ view: 'all', status: '', labelId: '', channelId: '' })
   const [items, setItems] = useState<Conversation[]>([])
-  const [selectedId, setSelectedId] = useState<string | null>(null)
+  const [nextCursor, setNextCursor] = useState<string | null>(null)
+  const [loading, setLoading] = useState(false)
+  const [searchOpen, setSearchOpen] = useState(false)
   const [version, setVersion] = useState(0)
+  const [selected, setSelected] = useState<Conversation | null>(null)
+  const filterRef = useRef(filter)
+  filterRef.current = filter
 
-  const loadList = useCallback(async () => {
-    setItems((await api<Page<Conversation>>('GET', `/api/conversations${query(filter)}`)).items)
+  const select = useCallback((id: string | null, messageId?: string) => {
+    window.location.hash = id ? `#/inbox/${id}${messageId ? `/${messageId}` : ''}` : '#/inbox'
+  }, [])
+
+  const loadFirst = useCallback(async () => {
+    const page = await api<Page<Conversation>>('GET', `/api/conversations?limit=50${filterQuery(filter)}`)
+    setItems(page.items)
+    setNextCursor(page.nextCursor)
   }, [filter])
 
   useEffect(() => {
-    void loadList()
-  }, [loadList])
+    void loadFirst()
+  }, [loadFirst])
 
-  const { online } = useInboxEvents((conversationId) => {
-    void loadList()
-    if (!conversationId || conversationId === selectedId) setVersion((v) => v + 1)
+  async function loadMore() {
+    if (!nextCursor || loading) return
+    setLoading(true)
+    try {
+      const page = await api<Page<Conversation>>('GET', `/api/conversations?limit=50${filterQuery(filter)}&cursor=${encodeURIComponent(nextCursor)}`)
+      setItems((prev) => [...prev, ...page.items.filter((c) => !prev.some((p) => p.id === c.id))])
+      setNextCursor(page.nextCursor)
+    } finally {
+      setLoading(false)
+    }
+  }
+
+  // The open conversation is fetched by id, so that it shows even when the list's filter hides it.
+  useEffect(() => {
+    if (!selectedId) return setSelected(null)
+    void api<Conversation>('GET', `/api/conversations/${selectedId}`).then(setSelected, () => setSelected(null))
+  }, [selectedId, version])
+
+  const attention = useAttention(items, selectedId)
+
+  /** One changed conversation: refetch it and put it where its activity belongs (pages stay loaded). */
+  async function refresh(id: string) {
+    const c = await api<Conversation>('GET', `/api/conversations/${id}`).catch(() => null)
+    if (!c) return
+    attention.changed(c)
+    setItems((prev) => {
+      const rest = prev.filter((p) => p.id !== id)
+      return matchesFilter(c, filterRef.current, user.id) ? [...rest, c].sort(byActivity) : rest
+    })
+    if (id === selectedId) {
+      setSelected(c)
+      setVersion((v) => v + 1)
+    }
+  }
+
+  useInboxEvent((e) => {
+    if (e.type === 'conversation.changed') void refresh(e.conversationId)
+    else if (e.type === 'inbox.changed' || e.type === 'reconnected') {
+      void loadFirst()
+      setVersion((v) => v + 1)
+    }
   })
 
-  const selected = items.find((c) => c.id === selectedId) ?? null
-
-  async function logout() {
-    await api('POST', '/api/auth/logout').catch(() => undefined)
-    onLoggedOut()
-  }
+  useEffect(() => {
+    function onKey(e: KeyboardEvent) {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+        e.preventDefault()
+        setSearchOpen(true)
+        return
+      }
+      if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && !isTyping(document.activeElement) && !searchOpen) {
+        e.preventDefault()
+        const i = items.findIndex((c) => c.id === selectedId)
+        const next = items[e.key === 'ArrowDown' ? Math.min(items.length - 1, i + 1) : Math.max(0, i - 1)]
+        if (next) select(next.id)
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [items, selectedId, searchOpen, select])
 
   return (
     <div className="inbox">
-      <header className="topbar">
-        <h1>{t('app.name')}</h1>
-        {!online && (
-          <p role="status" className="offline">
-            {t('app.offline')}
-          </p>
-        )}
-        <span className="muted">{user.name}</span>
-        <LanguageSwitch />
-        <button type="button" onClick={() => void logout()}>
-          {t('app.logout')}
-        </button>
-      </header>
-      <aside className="sidebar">
-        <label className="filter">
-          <span>{t('inbox.filter.label')}</span>
-          <select value={filter} onChange={(e) => setFilter(e.target.value as Filter)}>
-            {FILTERS.map((f) => (
-              <option key={f} value={f}>
-                {t(`inbox.filter.${f}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <ConversationList items={items} selectedId={selectedId} onSelect={setSelectedId} />
+      <aside className="sidebar" aria-label={t('inbox.conversations')}>
+        <div className="sidebar-tools">
+          <button type="button" className="search-button" onClick={() => setSearchOpen(true)} aria-keyshortcuts="Control+K">
+            🔍 {t('search.open')} <kbd>Ctrl K</kbd>
+          </button>
+          {attention.canAsk && (
+            <button type="button" className="link small" onClick={() => void attention.ask()}>
+              {t('notify.enable')}
+            </button>
+          )}
+        </div>
+        <InboxFilters filter={filter} onChange={setFilter} />
+        <ConversationList items={items} selectedId={selectedId} onSelect={(id) => select(id)} onEndReached={() => void loadMore()} hasMore={nextCursor !== null} />
       </aside>
       <main className="main">
         {selected ? (
-          <ChatView conversation={selected} user={user} version={version} onChanged={() => void loadList()} />
+          <ChatView conversation={selected} version={version} jumpTo={jumpTo} onChanged={() => void refresh(selected.id)} />
         ) : (
           <p className="empty">{t('inbox.choose')}</p>
         )}
       </main>
+      {searchOpen && (
+        <SearchDialog
+          onClose={() => setSearchOpen(false)}
+          onOpen={(conversationId, messageId) => {
+            setSearchOpen(false)
+            select(conversationId, messageId)
+          }}
+        />
+      )}
     </div>
   )
 }

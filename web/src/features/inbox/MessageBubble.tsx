@@ -1,12 +1,15 @@
+import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import type { Message } from '../../app/api'
-import { formatTime } from './format'
+import type { Message, MessageStatus } from '../../app/api'
+import { formatSize, formatTime } from './format'
 import { WhatsAppText } from './whatsapp-text'
 
 type Obj = Record<string, unknown>
 const str = (v: unknown) => (typeof v === 'string' ? v : '')
 
-function Media({ m, kind }: { m: Message; kind: string }) {
+type Zoom = (url: string, caption: string) => void
+
+function Media({ m, kind, onZoom }: { m: Message; kind: string; onZoom?: Zoom | undefined }) {
   const { t } = useTranslation()
   const c = (m[kind] ?? {}) as Obj
   const state = str(c.mediaState)
@@ -16,12 +19,17 @@ function Media({ m, kind }: { m: Message; kind: string }) {
   if (state === 'failed') return <p className="error">{`${t(`message.${kind}`)} · ${t('message.mediaFailed')}`}</p>
   return (
     <>
-      {kind === 'image' || kind === 'sticker' ? <img className="media" src={url} alt={caption || t(`message.${kind}`)} /> : null}
+      {kind === 'image' || kind === 'sticker' ? (
+        <button type="button" className="media-button" onClick={() => onZoom?.(url, caption)} aria-label={t('message.enlarge')}>
+          <img className="media" src={url} alt={caption || t(`message.${kind}`)} />
+        </button>
+      ) : null}
       {kind === 'video' ? <video className="media" src={url} controls aria-label={t('message.video')} /> : null}
       {kind === 'audio' ? <audio src={url} controls aria-label={t('message.audio')} /> : null}
       {kind === 'document' ? (
-        <a href={url} download>
-          📄 {str(c.filename) || t('message.document')} · {t('message.download')}
+        <a href={url} download={str(c.filename) || true}>
+          📄 {str(c.filename) || t('message.document')}
+          {typeof c.size === 'number' ? ` (${formatSize(c.size)})` : ''} · {t('message.download')}
         </a>
       ) : null}
       {caption ? (
@@ -33,7 +41,7 @@ function Media({ m, kind }: { m: Message; kind: string }) {
   )
 }
 
-function Content({ m }: { m: Message }) {
+function Content({ m, onZoom }: { m: Message; onZoom?: Zoom | undefined }) {
   const { t } = useTranslation()
   const c = (m[m.type] ?? {}) as Obj
   switch (m.type) {
@@ -48,7 +56,7 @@ function Content({ m }: { m: Message }) {
     case 'audio':
     case 'document':
     case 'sticker':
-      return <Media m={m} kind={m.type} />
+      return <Media m={m} kind={m.type} onZoom={onZoom} />
     case 'location': {
       const lat = Number(c.latitude)
       const lon = Number(c.longitude)
@@ -73,8 +81,20 @@ function Content({ m }: { m: Message }) {
     }
     case 'button':
       return <p>{t('message.interactive', { title: str(c.text) })}</p>
-    case 'contacts':
-      return <p>👤 {t('message.contacts')}</p>
+    case 'contacts': {
+      const cards = (Array.isArray(m.contacts) ? m.contacts : []) as { name?: { formattedName?: string }; phones?: { phone?: string }[] }[]
+      return (
+        <div className="contact-card">
+          {cards.length === 0 && <p>👤 {t('message.contacts')}</p>}
+          {cards.map((card, i) => (
+            <p key={i}>
+              👤 <strong>{card.name?.formattedName ?? t('message.contacts')}</strong>
+              {(card.phones ?? []).map((p) => ` · ${p.phone ?? ''}`)}
+            </p>
+          ))}
+        </div>
+      )
+    }
     case 'order':
       return <p>🛒 {t('message.order')}</p>
     case 'system':
@@ -84,28 +104,55 @@ function Content({ m }: { m: Message }) {
   }
 }
 
-function Ticks({ m }: { m: Message }) {
+export function Ticks({ status }: { status: MessageStatus }) {
   const { t } = useTranslation()
-  const label = t(`message.status.${m.status}`)
-  const symbol = { queued: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '⚠', uncertain: '?', received: '' }[m.status]
+  const label = t(`message.status.${status}`)
+  const symbol = { queued: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '⚠', uncertain: '?', received: '' }[status]
   return (
-    <span className={`ticks ticks-${m.status}`} title={label} aria-label={label} data-status={m.status}>
+    <span className={`ticks ticks-${status}`} title={label} aria-label={label} data-status={status}>
       {symbol}
     </span>
   )
 }
 
-export function MessageBubble({ m, onResend }: { m: Message; onResend: (id: string) => void }) {
+const ICONS: Record<string, string> = { image: '📷', video: '🎥', audio: '🎤', document: '📄', sticker: '🏷️', location: '📍', contacts: '👤', reaction: '👍', template: '📋', interactive: '🔘', button: '🔘', order: '🛒' }
+/** The small type icon before a preview in the conversation list. */
+export const typeIcon = (type: string) => ICONS[type] ?? ''
+
+export type BubbleActions = {
+  onResend: (id: string) => void
+  onReply: (m: Message) => void
+  onReact: (m: Message, emoji: string) => void
+  onZoom: Zoom
+}
+
+const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '🙏']
+
+/**
+ * One message: its content, the quoted message it replies to, the reactions it received, time,
+ * ticks (outbound), the agent who sent it, and the failure reason or a deliberate resend.
+ */
+export function MessageBubble(props: { m: Message; quoted?: Message | undefined; reactions: string[]; senderName?: string | undefined; highlighted: boolean; canAct: boolean } & BubbleActions) {
   const { t } = useTranslation()
+  const { m } = props
+  const [picking, setPicking] = useState(false)
   return (
-    <li className={`bubble ${m.direction}`} data-message-id={m.id}>
+    <li className={`bubble ${m.direction}${props.highlighted ? ' highlighted' : ''}`} data-message-id={m.id} id={`message-${m.id}`}>
+      {props.senderName ? <p className="sender small">{props.senderName}</p> : null}
       {m.context.forwarded || m.context.frequentlyForwarded ? <p className="muted small">↪ {t('message.forwarded')}</p> : null}
-      {m.context.replyTo ? <p className="muted small">↩ {t('message.replyTo')}</p> : null}
-      <Content m={m} />
+      {m.context.replyTo ? (
+        <blockquote className="quote small">{props.quoted ? quoteText(props.quoted, t) : t('message.replyTo')}</blockquote>
+      ) : null}
+      <Content m={m} onZoom={props.onZoom} />
       <p className="bubble-meta">
         <time dateTime={m.timestamp}>{formatTime(m.timestamp)}</time>
-        {m.direction === 'outbound' ? <Ticks m={m} /> : null}
+        {m.direction === 'outbound' ? <Ticks status={m.status} /> : null}
       </p>
+      {props.reactions.length > 0 && (
+        <p className="reactions" aria-label={t('message.reactions', { list: props.reactions.join(' ') })}>
+          {props.reactions.join(' ')}
+        </p>
+      )}
       {m.status === 'failed' && m.error ? (
         <p className="error small" role="note">
           {m.error.detail ?? m.error.title}
@@ -114,11 +161,46 @@ export function MessageBubble({ m, onResend }: { m: Message; onResend: (id: stri
       {m.status === 'uncertain' ? (
         <p className="small">
           {t('message.uncertainHint')}{' '}
-          <button type="button" className="link" onClick={() => onResend(m.id)}>
+          <button type="button" className="link" onClick={() => props.onResend(m.id)}>
             {t('message.resend')}
           </button>
         </p>
       ) : null}
+      {props.canAct && m.wamid && m.type !== 'reaction' && (
+        <div className="bubble-actions">
+          <button type="button" className="icon" onClick={() => props.onReply(m)} aria-label={t('message.reply')} title={t('message.reply')}>
+            ↩
+          </button>
+          <button type="button" className="icon" onClick={() => setPicking((p) => !p)} aria-label={t('message.react')} title={t('message.react')} aria-expanded={picking}>
+            🙂
+          </button>
+          {picking && (
+            <span className="reaction-picker" role="group" aria-label={t('message.react')}>
+              {QUICK_REACTIONS.map((e) => (
+                <button
+                  key={e}
+                  type="button"
+                  className="icon"
+                  aria-label={t('message.reactWith', { emoji: e })}
+                  onClick={() => {
+                    setPicking(false)
+                    props.onReact(m, e)
+                  }}
+                >
+                  {e}
+                </button>
+              ))}
+            </span>
+          )}
+        </div>
+      )}
     </li>
   )
+}
+
+/** One line of the message a reply quotes. */
+export function quoteText(m: Message, t: (k: string, o?: Record<string, unknown>) => string): string {
+  const c = (m[m.type] ?? {}) as Obj
+  const text = str(c.body) || str(c.caption) || str(c.filename)
+  return text ? (text.length > 120 ? `${text.slice(0, 119)}…` : text) : t(`message.${m.type}`, { defaultValue: m.type })
 }

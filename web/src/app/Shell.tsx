@@ -1,0 +1,55 @@
+import { useTranslation } from 'react-i18next'
+import { InboxPage } from '../features/inbox/InboxPage'
+import { NotificationsMenu } from '../features/notifications/NotificationsMenu'
+import { SettingsPage } from '../features/settings/SettingsPage'
+import { LanguageSwitch } from '../ui/LanguageSwitch'
+import { api, type User } from './api'
+import { emitInboxEvent } from './event-bus'
+import { useHashRoute } from './useHashRoute'
+import { useInboxEvents } from './useInboxEvents'
+import { WorkspaceProvider } from './workspace'
+
+/** The signed-in frame: top bar with navigation, then the inbox or the settings. */
+export function Shell({ user, onLoggedOut }: { user: User; onLoggedOut: () => void }) {
+  const { t } = useTranslation()
+  const [route, go] = useHashRoute()
+  const { online } = useInboxEvents(emitInboxEvent)
+  const inSettings = route.startsWith('settings') || user.role === 'auditor'
+
+  async function logout() {
+    await api('POST', '/api/auth/logout').catch(() => undefined)
+    onLoggedOut()
+  }
+
+  return (
+    <WorkspaceProvider user={user}>
+      <div className="shell">
+        <header className="topbar">
+          <h1>{t('app.name')}</h1>
+          <nav aria-label={t('app.navigation')} className="topnav">
+            {user.role !== 'auditor' && (
+              <a href="#/inbox" aria-current={!inSettings ? 'page' : undefined}>
+                {t('app.inbox')}
+              </a>
+            )}
+            <a href="#/settings" aria-current={inSettings ? 'page' : undefined}>
+              {t('app.settings')}
+            </a>
+          </nav>
+          {!online && (
+            <p role="status" className="offline">
+              {t('app.offline')}
+            </p>
+          )}
+          {user.role !== 'auditor' && <NotificationsMenu onOpen={(conversationId) => go(`inbox/${conversationId}`)} />}
+          <span className="topbar-user">{user.name}</span>
+          <LanguageSwitch />
+          <button type="button" onClick={() => void logout()}>
+            {t('app.logout')}
+          </button>
+        </header>
+        {inSettings ? <SettingsPage route={route} /> : <InboxPage route={route} />}
+      </div>
+    </WorkspaceProvider>
+  )
+}

@@ -1,0 +1,100 @@
+import { useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api, type Conversation } from '../../app/api'
+import { useWorkspace } from '../../app/workspace'
+import { formatNumber, formatUntil } from './format'
+import { LabelChips } from './LabelChips'
+
+/** Name, number and window state; assignment, status and labels of the conversation. */
+export function ChatHeader(props: { conversation: Conversation; onChanged: () => void; panelOpen: boolean; onTogglePanel: () => void; typingNames: string[] }) {
+  const { t } = useTranslation()
+  const { user, team, labels } = useWorkspace()
+  const { conversation: c } = props
+  const [labelsOpen, setLabelsOpen] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+
+  async function run(call: Promise<unknown>) {
+    setError(null)
+    try {
+      await call
+      props.onChanged()
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
+  const patch = (body: object) => run(api('PATCH', `/api/conversations/${c.id}`, body))
+  const toggleLabel = (id: string, on: boolean) => run(api(on ? 'PUT' : 'DELETE', `/api/conversations/${c.id}/labels/${id}`))
+
+  return (
+    <header className="chat-header">
+      <button type="button" className="chat-title" onClick={props.onTogglePanel} aria-expanded={props.panelOpen} aria-controls="contact-panel" title={t('contact.show')}>
+        <h2>{c.contact.name ?? formatNumber(c.contact.waId)}</h2>
+        <span className="muted small">
+          {formatNumber(c.contact.waId)} ·{' '}
+          <span className={c.windowExpiresAt ? 'window open' : 'window closed'}>
+            {c.windowExpiresAt ? t('inbox.windowOpen', { time: formatUntil(c.windowExpiresAt) }) : t('inbox.windowClosed')}
+          </span>
+        </span>
+        {props.typingNames.length > 0 && <span className="typing small">{t('note.typing', { names: props.typingNames.join(', ') })}</span>}
+      </button>
+      <div className="chat-actions">
+        <LabelChips ids={c.labelIds} />
+        <div className="popover-anchor">
+          <button type="button" aria-expanded={labelsOpen} aria-haspopup="true" onClick={() => setLabelsOpen((o) => !o)}>
+            🏷️ {t('labels.title')}
+          </button>
+          {labelsOpen && (
+            <fieldset className="popover" aria-label={t('labels.apply')}>
+              <legend className="visually-hidden">{t('labels.apply')}</legend>
+              {labels.length === 0 && <p className="muted small">{t('labels.none')}</p>}
+              {labels.map((l) => (
+                <label key={l.id} className="check">
+                  <input type="checkbox" checked={c.labelIds.includes(l.id)} onChange={(e) => void toggleLabel(l.id, e.target.checked)} />
+                  <span className="swatch" style={{ background: l.color }} aria-hidden="true" /> {l.name}
+                </label>
+              ))}
+            </fieldset>
+          )}
+        </div>
+        <label>
+          <span className="visually-hidden">{t('inbox.assignee')}</span>
+          <select aria-label={t('inbox.assignee')} value={c.assigneeId ?? ''} onChange={(e) => void patch({ assigneeId: e.target.value || null })}>
+            <option value="">{t('inbox.unassigned')}</option>
+            <option value={user.id}>{t('inbox.me', { name: user.name })}</option>
+            {team
+              .filter((m) => m.id !== user.id)
+              .map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.name}
+                </option>
+              ))}
+          </select>
+        </label>
+        <label>
+          <span className="visually-hidden">{t('inbox.statusLabel')}</span>
+          <select aria-label={t('inbox.statusLabel')} value={c.status} onChange={(e) => void patch({ status: e.target.value })}>
+            {(['open', 'pending', 'resolved'] as const).map((s) => (
+              <option key={s} value={s}>
+                {t(`inbox.status.${s}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {c.status === 'resolved' ? (
+          <button type="button" onClick={() => void patch({ status: 'open' })}>
+            {t('inbox.reopen')}
+          </button>
+        ) : (
+          <button type="button" onClick={() => void patch({ status: 'resolved' })}>
+            {t('inbox.resolve')}
+          </button>
+        )}
+      </div>
+      {error && (
+        <p role="alert" className="error small">
+          {error}
+        </p>
+      )}
+    </header>
+  )
+}

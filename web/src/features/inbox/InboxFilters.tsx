@@ -1,0 +1,87 @@
+import { useEffect, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api, type Conversation, type Page } from '../../app/api'
+import { useWorkspace } from '../../app/workspace'
+import { formatNumber } from './format'
+
+export type Filter = { view: 'all' | 'mine' | 'unassigned'; status: '' | 'open' | 'pending' | 'resolved'; labelId: string; channelId: string }
+
+export function filterQuery(f: Filter): string {
+  const q = new URLSearchParams()
+  if (f.view === 'mine') q.set('assignee', 'me')
+  if (f.view === 'unassigned') q.set('assignee', 'none')
+  if (f.status) q.set('status', f.status)
+  if (f.labelId) q.set('label', f.labelId)
+  if (f.channelId) q.set('channel', f.channelId)
+  const s = q.toString()
+  return s ? `&${s}` : ''
+}
+
+/** The same filter on the client, for conversations that change while the list is shown. */
+export function matchesFilter(c: Conversation, f: Filter, userId: string): boolean {
+  if (f.view === 'mine' && c.assigneeId !== userId) return false
+  if (f.view === 'unassigned' && c.assigneeId !== null) return false
+  if (f.status && c.status !== f.status) return false
+  if (f.labelId && !c.labelIds.includes(f.labelId)) return false
+  if (f.channelId && c.channelId !== f.channelId) return false
+  return true
+}
+
+export function InboxFilters({ filter, onChange }: { filter: Filter; onChange: (f: Filter) => void }) {
+  const { t } = useTranslation()
+  const { labels } = useWorkspace()
+  const [channels, setChannels] = useState<{ id: string; displayPhoneNumber: string | null }[]>([])
+  useEffect(() => {
+    void api<Page<{ id: string; displayPhoneNumber: string | null }>>('GET', '/api/channels').then((p) => setChannels(p.items), () => undefined)
+  }, [])
+  const set = (patch: Partial<Filter>) => onChange({ ...filter, ...patch })
+
+  return (
+    <div className="filters">
+      <div className="segmented" role="group" aria-label={t('inbox.filter.view')}>
+        {(['all', 'mine', 'unassigned'] as const).map((v) => (
+          <button key={v} type="button" aria-pressed={filter.view === v} onClick={() => set({ view: v })}>
+            {t(`inbox.filter.${v}`)}
+          </button>
+        ))}
+      </div>
+      <div className="filter-row">
+        <label>
+          <span className="visually-hidden">{t('inbox.filter.status')}</span>
+          <select value={filter.status} onChange={(e) => set({ status: e.target.value as Filter['status'] })} aria-label={t('inbox.filter.status')}>
+            <option value="">{t('inbox.filter.anyStatus')}</option>
+            {(['open', 'pending', 'resolved'] as const).map((s) => (
+              <option key={s} value={s}>
+                {t(`inbox.status.${s}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span className="visually-hidden">{t('inbox.filter.label')}</span>
+          <select value={filter.labelId} onChange={(e) => set({ labelId: e.target.value })} aria-label={t('inbox.filter.label')}>
+            <option value="">{t('inbox.filter.anyLabel')}</option>
+            {labels.map((l) => (
+              <option key={l.id} value={l.id}>
+                {l.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        {channels.length > 1 && (
+          <label>
+            <span className="visually-hidden">{t('inbox.filter.channel')}</span>
+            <select value={filter.channelId} onChange={(e) => set({ channelId: e.target.value })} aria-label={t('inbox.filter.channel')}>
+              <option value="">{t('inbox.filter.anyChannel')}</option>
+              {channels.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {formatNumber(c.displayPhoneNumber?.replace(/\D/g, '') ?? c.id)}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </div>
+    </div>
+  )
+}

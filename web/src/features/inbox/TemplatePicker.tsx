@@ -1,0 +1,85 @@
+import { type FormEvent, useEffect, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api, ApiError, type Conversation, type Page, type Template } from '../../app/api'
+
+/** Fills {{1}}, {{2}} … with the entered values (empty ones stay visible as placeholders). */
+export const previewTemplate = (body: string, values: string[]) => body.replaceAll(/\{\{(\d+)\}\}/g, (whole, n: string) => values[Number(n) - 1] || whole)
+
+/**
+ * When the 24-hour window is closed only an approved template can be sent: pick one, fill its
+ * variables, see the message as the customer will, send.
+ */
+export function TemplatePicker({ conversation: c, onSent }: { conversation: Conversation; onSent: () => void }) {
+  const { t } = useTranslation()
+  const [templates, setTemplates] = useState<Template[]>([])
+  const [selected, setSelected] = useState(0)
+  const [values, setValues] = useState<string[]>([])
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+
+  useEffect(() => {
+    void api<Page<Template>>('GET', '/api/templates').then(
+      (p) => setTemplates(p.items),
+      (err: Error) => setError(err.message),
+    )
+  }, [])
+  const template = templates[selected]
+
+  async function submit(e: FormEvent) {
+    e.preventDefault()
+    if (!template) return
+    setBusy(true)
+    setError(null)
+    try {
+      const parameters = values.slice(0, template.variables).map((text) => ({ type: 'text', text }))
+      await api('POST', `/api/conversations/${c.id}/messages`, {
+        type: 'template',
+        template: { name: template.name, language: { code: template.language }, ...(parameters.length ? { components: [{ type: 'body', parameters }] } : {}) },
+      })
+      setValues([])
+      onSent()
+    } catch (err) {
+      setError(t('composer.error', { detail: err instanceof ApiError ? err.message : String(err) }))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <form className="template-picker" onSubmit={submit} aria-label={t('template.title')}>
+      <p className="muted small">{t('composer.closed')}</p>
+      <label>
+        {t('template.choose')}
+        <select value={selected} onChange={(e) => { setSelected(Number(e.target.value)); setValues([]) }}>
+          {templates.map((tp, i) => (
+            <option key={`${tp.name}/${tp.language}`} value={i}>
+              {tp.name} ({tp.language})
+            </option>
+          ))}
+        </select>
+      </label>
+      {template &&
+        Array.from({ length: template.variables }, (_, i) => (
+          <label key={i}>
+            {t('template.variable', { placeholder: `{{${i + 1}}}` })}
+            <input required maxLength={1024} value={values[i] ?? ''} onChange={(e) => setValues((v) => Object.assign([...v], { [i]: e.target.value }))} />
+          </label>
+        ))}
+      {template && (
+        <div className="template-preview" aria-label={t('template.preview')}>
+          {template.header && <p><strong>{template.header}</strong></p>}
+          <p>{previewTemplate(template.body, values)}</p>
+          {template.footer && <p className="muted small">{template.footer}</p>}
+        </div>
+      )}
+      <button type="submit" disabled={busy || !template}>
+        {t('composer.sendTemplate')}
+      </button>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </form>
+  )
+}

@@ -1,0 +1,50 @@
+import { useCallback, useEffect, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { type AppNotification, api, type Page } from '../../app/api'
+import { useInboxEvent } from '../../app/event-bus'
+import { formatWhen } from '../inbox/format'
+
+/** The bell: @mentions of me, newest first; opening one marks it read and opens its conversation. */
+export function NotificationsMenu({ onOpen }: { onOpen: (conversationId: string) => void }) {
+  const { t } = useTranslation()
+  const [items, setItems] = useState<AppNotification[]>([])
+  const [open, setOpen] = useState(false)
+  const load = useCallback(async () => setItems((await api<Page<AppNotification>>('GET', '/api/notifications')).items), [])
+  useEffect(() => {
+    void load().catch(() => undefined)
+  }, [load])
+  useInboxEvent((e) => {
+    if (e.type === 'notification' || e.type === 'reconnected') void load().catch(() => undefined)
+  })
+  const unread = items.filter((n) => !n.readAt).length
+
+  async function openOne(n: AppNotification) {
+    setOpen(false)
+    await api('POST', '/api/notifications/read', { ids: [n.id] }).catch(() => undefined)
+    void load()
+    onOpen(n.conversationId)
+  }
+
+  return (
+    <div className="popover-anchor">
+      <button type="button" className="bell" aria-expanded={open} aria-label={t('notify.title', { count: unread })} onClick={() => setOpen((o) => !o)}>
+        🔔{unread > 0 && <span className="unread">{unread}</span>}
+      </button>
+      {open && (
+        <div className="popover notifications" role="region" aria-label={t('notify.list')}>
+          {items.length === 0 && <p className="muted small">{t('notify.none')}</p>}
+          <ul>
+            {items.map((n) => (
+              <li key={n.id} className={n.readAt ? '' : 'unread-item'}>
+                <button type="button" onClick={() => void openOne(n)}>
+                  <strong>{t('notify.mention', { name: n.actorName ?? '?' })}</strong> <span className="muted small">{formatWhen(n.createdAt)}</span>
+                  <span className="small">{n.excerpt}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  )
+}

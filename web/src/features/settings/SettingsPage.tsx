@@ -1,0 +1,45 @@
+import { useTranslation } from 'react-i18next'
+import { useWorkspace } from '../../app/workspace'
+import { ChannelSettings } from './ChannelSettings'
+import { GeneralSettings } from './GeneralSettings'
+import { LabelSettings } from './LabelSettings'
+import { QuickReplySettings } from './QuickReplySettings'
+import { TokenSettings } from './TokenSettings'
+import { UserSettings } from './UserSettings'
+
+const PAGES = {
+  users: { roles: ['admin'], Page: UserSettings },
+  tokens: { roles: ['admin'], Page: TokenSettings },
+  channel: { roles: ['admin'], Page: ChannelSettings },
+  labels: { roles: ['admin'], Page: LabelSettings },
+  'quick-replies': { roles: ['admin', 'agent'], Page: QuickReplySettings },
+  general: { roles: ['admin'], Page: GeneralSettings },
+} as const
+type PageKey = keyof typeof PAGES
+
+/** Settings by route `settings/:page`; each role sees the pages it may use. */
+export function SettingsPage({ route }: { route: string }) {
+  const { t } = useTranslation()
+  const { user } = useWorkspace()
+  const allowed = (Object.keys(PAGES) as PageKey[]).filter((k) => (PAGES[k].roles as readonly string[]).includes(user.role))
+  const wanted = route.split('/')[1] as PageKey | undefined
+  const current = wanted && allowed.includes(wanted) ? wanted : allowed[0]
+  const Page = current ? PAGES[current].Page : null
+  return (
+    <div className="settings">
+      <nav className="settings-nav" aria-label={t('app.settings')}>
+        <h2>{t('app.settings')}</h2>
+        <ul>
+          {allowed.map((k) => (
+            <li key={k}>
+              <a href={`#/settings/${k}`} aria-current={k === current ? 'page' : undefined}>
+                {t(`settings.${k}.title`)}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main className="settings-main">{Page ? <Page /> : <p className="empty">{t('settings.auditorOnly')}</p>}</main>
+    </div>
+  )
+}

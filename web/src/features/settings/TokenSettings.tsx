@@ -1,0 +1,85 @@
+import { type FormEvent, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api, type Role } from '../../app/api'
+import { formatWhen } from '../inbox/format'
+import { ErrorLine, useList } from './useList'
+
+type TokenRow = { id: string; name: string; role: Role; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }
+
+/** API tokens for integrations: shown once when created, stored hashed, revocable. */
+export function TokenSettings() {
+  const { t } = useTranslation()
+  const { items, error, act } = useList<TokenRow>('/api/tokens')
+  const [fresh, setFresh] = useState<string | null>(null)
+
+  async function create(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault()
+    const form = e.currentTarget
+    const f = new FormData(form)
+    const created = await act(() => api<{ token: string }>('POST', '/api/tokens', { name: f.get('name'), role: f.get('role') }))
+    if (created) {
+      setFresh(created.token)
+      form.reset()
+    }
+  }
+
+  return (
+    <section aria-labelledby="tokens-title">
+      <h2 id="tokens-title">{t('settings.tokens.title')}</h2>
+      <p className="muted">{t('settings.tokens.intro')}</p>
+      {fresh && (
+        <div className="notice" role="status">
+          <p>{t('settings.tokens.once')}</p>
+          <code className="secret">{fresh}</code>
+        </div>
+      )}
+      <table className="table">
+        <thead>
+          <tr>
+            <th>{t('settings.tokens.name')}</th>
+            <th>{t('settings.users.role')}</th>
+            <th>{t('settings.tokens.lastUsed')}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((tk) => (
+            <tr key={tk.id} className={tk.revokedAt ? 'inactive' : ''}>
+              <td>{tk.name}</td>
+              <td>{t(`role.${tk.role}`)}</td>
+              <td>{tk.lastUsedAt ? formatWhen(tk.lastUsedAt) : t('settings.tokens.never')}</td>
+              <td>
+                {tk.revokedAt ? (
+                  <span className="muted">{t('settings.tokens.revoked')}</span>
+                ) : (
+                  <button type="button" onClick={() => void act(() => api('DELETE', `/api/tokens/${tk.id}`))} aria-label={t('settings.tokens.revokeNamed', { name: tk.name })}>
+                    {t('settings.tokens.revoke')}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form className="card-form" onSubmit={create} aria-label={t('settings.tokens.create')}>
+        <h3>{t('settings.tokens.create')}</h3>
+        <label>
+          {t('settings.tokens.name')}
+          <input name="name" required maxLength={100} placeholder="CRM" />
+        </label>
+        <label>
+          {t('settings.users.role')}
+          <select name="role" defaultValue="agent">
+            {(['agent', 'admin', 'auditor'] as const).map((r) => (
+              <option key={r} value={r}>
+                {t(`role.${r}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">{t('settings.tokens.createButton')}</button>
+        <ErrorLine error={error} />
+      </form>
+    </section>
+  )
+}

@@ -1,0 +1,96 @@
+import { type FormEvent, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api, type Role } from '../../app/api'
+import { useWorkspace } from '../../app/workspace'
+import { ErrorLine, useList } from './useList'
+
+type UserRow = { id: string; email: string; name: string; role: Role; active: boolean; createdAt: string }
+const ROLES: Role[] = ['agent', 'admin', 'auditor']
+
+/** Team members: create with a first password, change role, deactivate (ends their sessions). */
+export function UserSettings() {
+  const { t } = useTranslation()
+  const { user: me, reload: reloadWorkspace } = useWorkspace()
+  const { items, error, act } = useList<UserRow>('/api/users')
+  const [formKey, setFormKey] = useState(0)
+
+  async function create(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault()
+    const f = new FormData(e.currentTarget)
+    const created = await act(() => api('POST', '/api/users', { name: f.get('name'), email: f.get('email'), role: f.get('role'), password: f.get('password') }))
+    if (created) {
+      setFormKey((k) => k + 1)
+      void reloadWorkspace()
+    }
+  }
+  const update = (id: string, body: object) => act(() => api('PATCH', `/api/users/${id}`, body)).then(() => reloadWorkspace())
+
+  return (
+    <section aria-labelledby="users-title">
+      <h2 id="users-title">{t('settings.users.title')}</h2>
+      <table className="table">
+        <thead>
+          <tr>
+            <th>{t('settings.users.name')}</th>
+            <th>{t('login.email')}</th>
+            <th>{t('settings.users.role')}</th>
+            <th>{t('settings.users.state')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((u) => (
+            <tr key={u.id} className={u.active ? '' : 'inactive'}>
+              <td>{u.name}</td>
+              <td>{u.email}</td>
+              <td>
+                <select aria-label={t('settings.users.roleOf', { name: u.name })} value={u.role} disabled={u.id === me.id} onChange={(e) => void update(u.id, { role: e.target.value })}>
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {t(`role.${r}`)}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                {u.id === me.id ? (
+                  <span className="muted">{t('settings.users.you')}</span>
+                ) : (
+                  <button type="button" onClick={() => void update(u.id, { active: !u.active })}>
+                    {u.active ? t('settings.users.deactivate') : t('settings.users.activate')}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form key={formKey} className="card-form" onSubmit={create} aria-label={t('settings.users.create')}>
+        <h3>{t('settings.users.create')}</h3>
+        <label>
+          {t('settings.users.name')}
+          <input name="name" required maxLength={200} />
+        </label>
+        <label>
+          {t('login.email')}
+          <input name="email" type="email" required maxLength={320} />
+        </label>
+        <label>
+          {t('settings.users.role')}
+          <select name="role" defaultValue="agent">
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {t(`role.${r}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('settings.users.firstPassword')}
+          <input name="password" type="password" required minLength={12} maxLength={1024} autoComplete="new-password" />
+        </label>
+        <button type="submit">{t('settings.users.createButton')}</button>
+        <ErrorLine error={error} />
+      </form>
+    </section>
+  )
+}

@@ -1,0 +1,32 @@
+import { useCallback, useEffect, useState } from 'react'
+import { api, ApiError, type Page } from '../../app/api'
+
+/** A settings list: its items, a reload, and `act` that runs a change, shows its error, reloads. */
+export function useList<T>(path: string) {
+  const [items, setItems] = useState<T[]>([])
+  const [error, setError] = useState<string | null>(null)
+  const reload = useCallback(async () => setItems((await api<Page<T>>('GET', path)).items), [path])
+  useEffect(() => {
+    void reload().catch((e: Error) => setError(e.message))
+  }, [reload])
+  async function act<R>(call: () => Promise<R>): Promise<R | undefined> {
+    setError(null)
+    try {
+      const r = await call()
+      await reload()
+      return r
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e))
+      return undefined
+    }
+  }
+  return { items, error, act, reload }
+}
+
+export function ErrorLine({ error }: { error: string | null }) {
+  return error ? (
+    <p role="alert" className="error">
+      {error}
+    </p>
+  ) : null
+}
