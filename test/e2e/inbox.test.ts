@@ -43,7 +43,7 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     await page.getByText('Ist meine Bestellung').waitFor()
     expect(await page.locator('.bubble.inbound strong').textContent()).toBe('4711')
 
-    await page.getByLabel('Nachricht').fill('Ja, sie kommt morgen an.')
+    await page.getByLabel('Nachricht', { exact: true }).fill('Ja, sie kommt morgen an.')
     await page.keyboard.press('Enter')
     const bubble = page.locator('.bubble.outbound', { hasText: 'Ja, sie kommt morgen an.' })
     await bubble.waitFor()
@@ -65,10 +65,10 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
   })
 
   it('explains an over-long message before sending and offers a template when the window is closed', async () => {
-    await page.getByLabel('Nachricht').fill('x'.repeat(4100))
+    await page.getByLabel('Nachricht', { exact: true }).fill('x'.repeat(4100))
     await page.getByText('Höchstens 4096 Zeichen (4 zu viele).').waitFor()
     expect(await page.getByRole('button', { name: 'Senden', exact: true }).isDisabled()).toBe(true)
-    await page.getByLabel('Nachricht').fill('')
+    await page.getByLabel('Nachricht', { exact: true }).fill('')
 
     const { id } = await server.database.db.selectFrom('conversations').select('id').executeTakeFirstOrThrow()
     await server.database.db.updateTable('conversations').set({ last_inbound_at: new Date(Date.now() - 25 * 3600_000).toISOString() }).where('id', '=', id).execute()

@@ -147,7 +147,7 @@ export function ChatView(props: { conversation: Conversation; version: number; j
               return (
                 <Fragment key={e.kind === 'message' ? e.m.id : e.n.id}>
                   {separator && (
-                    <li className="day-separator" role="separator">
+                    <li className="day-separator">
                       <span>{formatDay(e.at)}</span>
                     </li>
                   )}

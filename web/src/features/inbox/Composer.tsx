@@ -222,7 +222,7 @@ export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { 
             aria-invalid={tooMany > 0}
             aria-describedby="composer-hint"
             aria-autocomplete="list"
-            aria-expanded={suggestions.length > 0}
+            aria-controls={suggestions.length > 0 ? 'composer-suggestions' : undefined}
           />
         </div>
         <button type="submit" disabled={busy || !text.trim() || tooMany > 0}>

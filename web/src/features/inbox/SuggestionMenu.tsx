@@ -3,7 +3,7 @@ export type Suggestion = { id: string; label: string; detail: string; insert: st
 /** The list that opens above the composer for `/` quick replies and `@` mentions. */
 export function SuggestionMenu({ items, active, onPick, label }: { items: Suggestion[]; active: number; onPick: (s: Suggestion) => void; label: string }) {
   return (
-    <ul className="suggestions" role="listbox" aria-label={label}>
+    <ul id="composer-suggestions" className="suggestions" role="listbox" aria-label={label}>
       {items.slice(0, 8).map((s, i) => (
         <li
           key={s.id}

@@ -1,0 +1,197 @@
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hashPassword } from '../../src/modules/auth/passwords.js'
+import { insertUser } from '../../src/modules/auth/users.repo.js'
+import { DIALECT, startTestServer, type TestServer } from '../helpers.js'
+import { launchBrowser, screenshotPath } from './browser.js'
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+// A 1×1 PNG, as an agent would drop a screenshot into the composer.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
+
+/** Serious and critical accessibility violations on the current screen (axe-core). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE)
+  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+}
+
+async function login(context: BrowserContext, url: string, email: string, password: string): Promise<Page> {
+  const page = await context.newPage()
+  await page.goto(url)
+  await page.getByLabel('E-Mail').fill(email)
+  await page.getByLabel('Passwort').fill(password)
+  await page.getByRole('button', { name: 'Anmelden' }).click()
+  await page.getByRole('navigation', { name: 'Hauptnavigation' }).waitFor()
+  return page
+}
+
+describe(`${DIALECT}: a team working the inbox together in real browsers`, () => {
+  let server: TestServer
+  let browser: Browser
+  let admin: Page
+  let ben: Page
+  const foreign: string[] = []
+
+  beforeAll(async () => {
+    server = await startTestServer({ simulator: { behaviour: { statusStepMs: 100 } } })
+    await insertUser(server.database.db, { email: 'ben@example.com', name: 'Ben Berger', role: 'agent', passwordHash: await hashPassword('bens-password-123') })
+    browser = await launchBrowser()
+    // bypassCSP only so that axe-core can be injected; the CSP itself is tested elsewhere.
+    const a = await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 }, bypassCSP: true })
+    const b = await browser.newContext({ locale: 'de-DE', viewport: { width: 1024, height: 768 } })
+    for (const c of [a, b]) c.on('request', (r) => void (!r.url().startsWith(server.url) && !/^(data|blob):/.test(r.url()) && foreign.push(r.url())))
+    admin = await login(a, server.url, 'root@example.com', 'root-password-123')
+    ben = await login(b, server.url, 'ben@example.com', 'bens-password-123')
+  }, 60_000)
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  it('admin sets up labels, a team quick reply and the CRM link in the settings', async () => {
+    await admin.getByRole('link', { name: 'Einstellungen' }).click()
+    await admin.getByRole('link', { name: 'Labels' }).click()
+    await admin.getByLabel('Name', { exact: true }).fill('Reklamation')
+    await admin.getByRole('button', { name: 'Anlegen' }).click()
+    await admin.locator('.chip', { hasText: 'Reklamation' }).waitFor()
+
+    await admin.getByRole('link', { name: 'Schnellantworten' }).click()
+    await admin.getByLabel('Abkürzung').fill('danke')
+    await admin.getByLabel('Text', { exact: true }).fill('Danke, {{contact.name}}! Ihr {{agent.name}}')
+    await admin.getByRole('button', { name: 'Anlegen' }).click()
+    await admin.getByRole('cell', { name: '/danke', exact: true }).waitFor()
+
+    await admin.getByRole('link', { name: 'Allgemein' }).click()
+    await admin.getByLabel('CRM-Link').fill('https://crm.example/contacts?phone={{phone}}')
+    await admin.getByRole('button', { name: 'Speichern' }).click()
+    await admin.getByText('Gespeichert.').waitFor()
+
+    await admin.getByRole('link', { name: 'Benutzer' }).click()
+    await admin.getByRole('cell', { name: 'Ben Berger' }).waitFor()
+    expect(await seriousViolations(admin)).toEqual([])
+    await admin.screenshot({ path: screenshotPath('settings-users') })
+    await admin.getByRole('link', { name: 'WhatsApp-Nummer' }).click()
+    await admin.getByRole('button', { name: 'Verbindung testen' }).click()
+    await admin.getByText(/Verbunden: Postfach Demo/).waitFor()
+    await admin.screenshot({ path: screenshotPath('settings-channel') })
+  })
+
+  it('a new message shows unread in the list and the tab title; opening it clears both', async () => {
+    await admin.getByRole('link', { name: 'Postfach' }).click()
+    server.simulatorState().customerSends('4915700000001', 'Erika Muster', 'text', { body: 'Meine Bestellung kam beschädigt an' })
+    const row = admin.locator('.conversation', { hasText: 'Erika Muster' })
+    await row.waitFor()
+    await row.getByLabel('1 ungelesene Nachricht').waitFor()
+    await expect.poll(() => admin.title()).toBe('(1) Postfach')
+    await row.click()
+    await admin.getByText('Meine Bestellung kam beschädigt an').waitFor()
+    await expect.poll(() => admin.title()).toBe('Postfach')
+    await expect.poll(() => row.getByLabel(/ungelesene/).count()).toBe(0)
+  })
+
+  it('labels a conversation and filters the list by label', async () => {
+    await admin.getByRole('button', { name: /Labels/ }).click()
+    await admin.getByRole('checkbox', { name: 'Reklamation' }).click()
+    await admin.locator('.conversation .chip', { hasText: 'Reklamation' }).waitFor()
+    await admin.getByRole('button', { name: /Labels/ }).click()
+    server.simulatorState().customerSends('4915700000002', 'Otto Ohnelabel', 'text', { body: 'Hallo' })
+    await admin.locator('.conversation', { hasText: 'Otto Ohnelabel' }).waitFor()
+    await admin.getByLabel('Label', { exact: true }).selectOption({ label: 'Reklamation' })
+    await expect.poll(() => admin.locator('.conversation', { hasText: 'Otto Ohnelabel' }).count()).toBe(0)
+    expect(await admin.locator('.conversation', { hasText: 'Erika Muster' }).count()).toBe(1)
+    await admin.getByLabel('Label', { exact: true }).selectOption({ label: 'Jedes Label' })
+    await admin.locator('.conversation', { hasText: 'Otto Ohnelabel' }).waitFor()
+  })
+
+  it('inserts a quick reply with "/" and its variables filled, and sends it', async () => {
+    await admin.locator('.conversation', { hasText: 'Erika Muster' }).click()
+    const input = admin.getByLabel('Nachricht', { exact: true })
+    await input.fill('')
+    await input.pressSequentially('/da')
+    await admin.getByRole('listbox', { name: 'Schnellantworten' }).waitFor()
+    await admin.keyboard.press('Enter')
+    await expect.poll(() => input.inputValue()).toBe('Danke, Erika Muster! Ihr Administrator')
+    await admin.keyboard.press('Enter')
+    await admin.locator('.bubble.outbound', { hasText: 'Danke, Erika Muster!' }).waitFor()
+    await expect.poll(() => server.simulatorState().sent.filter((s) => s.recipient === '4915700000001').map((s) => (s.body.text as { body: string } | undefined)?.body)).toEqual(['Danke, Erika Muster! Ihr Administrator'])
+  })
+
+  it('a private note with an @mention stays internal and notifies the colleague live', async () => {
+    const sentBefore = server.simulatorState().sent.length
+    await admin.getByRole('tab', { name: 'Notiz' }).click()
+    const note = admin.getByLabel('Interne Notiz')
+    await note.pressSequentially('Bitte übernehmen @Be')
+    await admin.getByRole('listbox', { name: 'Kolleginnen und Kollegen' }).waitFor()
+    await admin.keyboard.press('Enter')
+    await admin.getByRole('button', { name: 'Notiz speichern' }).click()
+    await admin.locator('.note', { hasText: 'Bitte übernehmen @Ben Berger' }).waitFor()
+    expect(server.simulatorState().sent.length).toBe(sentBefore)
+
+    await ben.getByRole('button', { name: /Benachrichtigungen \(1 neu\)/ }).waitFor()
+    await ben.getByRole('button', { name: /^Benachrichtigungen/ }).click()
+    await ben.getByRole('button', { name: /hat Sie erwähnt/ }).click()
+    await ben.locator('.note', { hasText: 'Bitte übernehmen' }).waitFor()
+    await admin.getByRole('tab', { name: 'Antwort' }).click()
+  })
+
+  it('assignment moves between two agents in two browsers without reload', async () => {
+    await ben.getByRole('link', { name: 'Postfach' }).click()
+    await ben.getByRole('button', { name: 'Meine', exact: true }).click()
+    await ben.getByText('Noch keine Unterhaltungen').waitFor()
+    await admin.getByLabel('Zuständig').selectOption({ label: 'Ben Berger' })
+    const row = ben.locator('.conversation', { hasText: 'Erika Muster' })
+    await row.waitFor()
+    await row.getByLabel('Zugewiesen an Ben Berger').waitFor()
+    await row.click()
+    await ben.getByLabel('Zuständig').selectOption({ label: 'Niemand' })
+    await expect.poll(() => ben.locator('.conversation', { hasText: 'Erika Muster' }).count()).toBe(0)
+    await expect.poll(() => admin.getByLabel('Zuständig').inputValue()).toBe('')
+    await ben.getByRole('button', { name: 'Alle', exact: true }).click()
+  })
+
+  it('uploads an image from the composer and shows it; refuses a file WhatsApp does not accept before uploading', async () => {
+    await admin.locator('.conversation', { hasText: 'Erika Muster' }).click()
+    const mediaBefore = (await server.database.db.selectFrom('media').select('id').execute()).length
+    await admin.locator('input[type=file]').setInputFiles({ name: 'setup.exe', mimeType: 'application/x-msdownload', buffer: Buffer.from('MZ') })
+    await admin.getByText('WhatsApp nimmt diesen Dateityp nicht an').waitFor()
+    expect((await server.database.db.selectFrom('media').select('id').execute()).length).toBe(mediaBefore)
+
+    await admin.getByLabel('Nachricht', { exact: true }).fill('Das Etikett')
+    await admin.locator('input[type=file]').setInputFiles({ name: 'etikett.png', mimeType: 'image/png', buffer: PNG })
+    const img = admin.locator('.bubble.outbound img[alt="Das Etikett"]')
+    await img.waitFor()
+    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(1)
+    await expect.poll(() => server.simulatorState().sent.some((s) => s.recipient === '4915700000001' && s.body.type === 'image')).toBe(true)
+  })
+
+  it('finds a message with Ctrl+K, highlights the hit and jumps to it', async () => {
+    await admin.locator('.conversation', { hasText: 'Otto Ohnelabel' }).click()
+    await admin.keyboard.press('Control+k')
+    await admin.getByRole('searchbox', { name: 'Suche' }).fill('beschädigt')
+    const hit = admin.locator('.search-hit', { hasText: 'Erika Muster' })
+    await hit.waitFor()
+    expect(await hit.locator('mark').textContent()).toBe('beschädigt')
+    await admin.screenshot({ path: screenshotPath('search') })
+    await hit.click()
+    await admin.locator('.bubble.highlighted', { hasText: 'Meine Bestellung kam beschädigt an' }).waitFor()
+  })
+
+  it('shows the contact panel with the CRM link, moves with arrow keys, closes panels with Esc, and has no serious a11y violations', async () => {
+    await admin.locator('.chat-title').click()
+    const crm = admin.getByRole('link', { name: /Im CRM öffnen/ })
+    expect(await crm.getAttribute('href')).toBe('https://crm.example/contacts?phone=%2B4915700000001')
+    await admin.screenshot({ path: screenshotPath('inbox-team') })
+    expect(await seriousViolations(admin)).toEqual([])
+    await admin.keyboard.press('Escape')
+    await expect.poll(() => crm.count()).toBe(0)
+
+    await admin.locator('body').click({ position: { x: 5, y: 300 } })
+    const before = await admin.locator('.conversation[aria-current="true"]').textContent()
+    await admin.keyboard.press('ArrowDown')
+    await expect.poll(() => admin.locator('.conversation[aria-current="true"]').textContent()).not.toBe(before)
+    expect(foreign).toEqual([])
+  })
+})
