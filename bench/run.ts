@@ -1,9 +1,9 @@
-// npm run bench [-- --seconds 10 --only ingest|send --messages 100000]
+// npm run bench [-- --seconds 10 --only ingest|send|inbox --messages 100000 --conversations 50000]
 // Benchmarks measure Postfach against a floor in the same run; see README "Performance".
 import { parseArgs } from 'node:util'
 import { benchIngest, formatIngest } from './ingest.js'
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, only: { type: 'string' }, messages: { type: 'string', default: '100000' } } })
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, only: { type: 'string' }, messages: { type: 'string', default: '100000' }, conversations: { type: 'string', default: '50000' } } })
 const pgUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const seconds = Number(values.seconds)
 
@@ -18,4 +18,10 @@ if (!values.only || values.only === 'send') {
   const messages = Number(values.messages)
   console.log(`bench/send: ${messages} queued messages against the simulator\n`)
   console.log(formatSend(await benchSend({ messages, limits: [80, 250, 1000] })))
+}
+if (!values.only || values.only === 'inbox') {
+  const { benchInbox, formatInbox, INBOX_GOALS } = await import('./inbox.js')
+  const conversations = Number(values.conversations)
+  console.log(`\nbench/inbox: ${conversations} conversations × 20 messages, 200 requests per query, through the HTTP API and directly on the database\n`)
+  console.log(formatInbox(await benchInbox({ conversations, perConversation: 20, samples: 200, pgUrl, log: (s) => console.error(s) }), INBOX_GOALS))
 }

@@ -40,7 +40,7 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     const row = page.getByRole('button', { name: /Erika Mustermann/ })
     await row.waitFor({ timeout: 10_000 })
     await row.click()
-    await page.getByText('Ist meine Bestellung').waitFor()
+    await page.locator('.bubble', { hasText: 'Ist meine Bestellung' }).waitFor()
     expect(await page.locator('.bubble.inbound strong').textContent()).toBe('4711')
 
     await page.getByLabel('Nachricht', { exact: true }).fill('Ja, sie kommt morgen an.')

@@ -87,7 +87,7 @@ describe(`${DIALECT}: a team working the inbox together in real browsers`, () =>
     await row.getByLabel('1 ungelesene Nachricht').waitFor()
     await expect.poll(() => admin.title()).toBe('(1) Postfach')
     await row.click()
-    await admin.getByText('Meine Bestellung kam beschädigt an').waitFor()
+    await admin.locator('.bubble', { hasText: 'Meine Bestellung kam beschädigt an' }).waitFor()
     await expect.poll(() => admin.title()).toBe('Postfach')
     await expect.poll(() => row.getByLabel(/ungelesene/).count()).toBe(0)
   })

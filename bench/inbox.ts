@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { gzipSync } from 'node:zlib'
+import pg from 'pg'
+import { openDatabase } from '../src/db/database.js'
+import { migrateToLatest } from '../src/db/migrate.js'
+import { createApiToken } from '../src/modules/auth/api-tokens.js'
+import { listConversations } from '../src/modules/inbox/conversations.repo.js'
+import { listMessages } from '../src/modules/inbox/messages.repo.js'
+import { searchMessageIds, searchTerms } from '../src/modules/search/search.repo.js'
+import { freePort, ServerProcess } from '../test/process.js'
+import { seedInbox } from './inbox-seed.js'
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+const CHANNEL = '109876543210987'
+const SEARCHES = ['rechnung', 'defekt garantie', 'überweisung', 'storno abholung', 'gutsch']
+
+const p = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0
+}
+async function timed(n: number, run: (i: number) => Promise<unknown>): Promise<{ p50: number; p95: number }> {
+  for (let i = 0; i < 5; i++) await run(i) // warm caches and statement plans
+  const ms: number[] = []
+  for (let i = 0; i < n; i++) {
+    const t = performance.now()
+    await run(i)
+    ms.push(performance.now() - t)
+  }
+  return { p50: p(ms, 0.5), p95: p(ms, 0.95) }
+}
+
+/** Initial JavaScript of the web app (what index.html loads), gzip-compressed, in KB. */
+export function bundleSize(): { file: string; gzipKb: number } {
+  const dist = path.join(ROOT, 'web/dist')
+  const html = fs.readFileSync(path.join(dist, 'index.html'), 'utf8')
+  const src = /<script[^>]+src="\/?([^"]+)"/.exec(html)?.[1]
+  if (!src) throw new Error('no script in web/dist/index.html: run npm run build')
+  return { file: src, gzipKb: gzipSync(fs.readFileSync(path.join(dist, src))).length / 1024 }
+}
+
+export type InboxRow = { engine: string; query: string; http: { p50: number; p95: number }; db: { p50: number; p95: number } }
+
+export async function benchInbox(o: { conversations: number; perConversation: number; samples: number; pgUrl: string | undefined; log: (s: string) => void }): Promise<InboxRow[]> {
+  const rows: InboxRow[] = []
+  for (const engine of o.pgUrl ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-inbox-'))
+    const schema = engine === 'postgres' ? `bench_${randomBytes(4).toString('hex')}` : undefined
+    if (schema) {
+      const c = new pg.Client({ connectionString: o.pgUrl })
+      await c.connect()
+      await c.query(`create schema ${schema}`)
+      await c.end()
+    }
+    const handle = await openDatabase({ url: engine === 'postgres' ? o.pgUrl : undefined, dataDir, ...(schema ? { pgSchema: schema } : {}) })
+    await migrateToLatest(handle)
+    const t0 = performance.now()
+    o.log(`${engine}: seeding ${o.conversations} conversations × ${o.perConversation} messages`)
+    await seedInbox(handle, { conversations: o.conversations, perConversation: o.perConversation, channelId: CHANNEL, log: o.log })
+    o.log(`${engine}: seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s`)
+    const { token } = await createApiToken(handle.db, { name: 'bench', role: 'agent', createdBy: null })
+    const ids = (await handle.db.selectFrom('conversations').select('id').limit(2000).execute()).map((r) => r.id)
+
+    const port = await freePort()
+    const server = new ServerProcess(port, { DATA_DIR: dataDir, ...(schema ? { DATABASE_URL: o.pgUrl!, DATABASE_SCHEMA: schema } : {}) })
+    await server.start()
+    const get = async (url: string) => {
+      const res = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${token}` } })
+      if (!res.ok) throw new Error(`${url} → ${res.status}`)
+      return res.json() as Promise<{ nextCursor: string | null }>
+    }
+    const first = await get('/api/conversations?limit=50')
+    const n = o.samples
+    const add = (query: string, http: { p50: number; p95: number }, db: { p50: number; p95: number }) => rows.push({ engine, query, http, db })
+
+    add(
+      'conversation list, first page',
+      await timed(n, () => get('/api/conversations?limit=50')),
+      await timed(n, () => listConversations(handle.db, { limit: 50 })),
+    )
+    const cursor = first.nextCursor!
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string]
+    add(
+      'conversation list, next page',
+      await timed(n, () => get(`/api/conversations?limit=50&cursor=${cursor}`)),
+      await timed(n, () => listConversations(handle.db, { limit: 50, after: { at: decoded[0], id: decoded[1] } })),
+    )
+    add(
+      'search',
+      await timed(n, (i) => get(`/api/search?q=${encodeURIComponent(SEARCHES[i % SEARCHES.length]!)}`)),
+      await timed(n, (i) => searchMessageIds(handle.db, handle.dialect, searchTerms(SEARCHES[i % SEARCHES.length]!), 20)),
+    )
+    add(
+      'open conversation (last 50 messages)',
+      await timed(n, (i) => get(`/api/conversations/${ids[i % ids.length]}/messages?limit=50`)),
+      await timed(n, (i) => listMessages(handle.db, { conversationId: ids[i % ids.length]!, limit: 50 })),
+    )
+    await server.kill()
+    await handle.destroy()
+    if (schema) {
+      const c = new pg.Client({ connectionString: o.pgUrl })
+      await c.connect()
+      await c.query(`drop schema ${schema} cascade`)
+      await c.end()
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  }
+  return rows
+}
+
+export function formatInbox(rows: InboxRow[], goal: Record<string, number>): string {
+  const f = (x: number) => x.toFixed(1).padStart(7)
+  const lines = ['engine    query                                  HTTP p50   HTTP p95   DB p50   DB p95   goal (p95)']
+  for (const r of rows) {
+    const g = goal[r.query] ?? 0
+    lines.push(`${r.engine.padEnd(9)} ${r.query.padEnd(38)} ${f(r.http.p50)} ms ${f(r.http.p95)} ms ${f(r.db.p50)} ${f(r.db.p95)}   < ${g} ms ${r.http.p95 < g ? 'met' : 'MISSED'}`)
+  }
+  const b = bundleSize()
+  lines.push('', `web bundle: ${b.file} ${b.gzipKb.toFixed(1)} KB gzip (goal ≤ 300 KB) ${b.gzipKb <= 300 ? 'met' : 'MISSED'}`)
+  return lines.join('\n')
+}
+
+export const INBOX_GOALS = { 'conversation list, first page': 20, 'conversation list, next page': 20, search: 50, 'open conversation (last 50 messages)': 20 }
