@@ -132,9 +132,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       phoneNumberId: whatsapp.phoneNumberId,
       wabaId: whatsapp.businessAccountId,
       verifyToken: whatsapp.verifyToken,
-      webhookUrl: `${config.publicUrl ?? `http://${config.host}:${config.port}`}/webhooks/whatsapp`,
       mode: deps.simulator ? 'simulator' : 'live',
     },
+    publicUrl: config.publicUrl,
   })
   await app.register(templateRoutes, { graph, wabaId: whatsapp.businessAccountId })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })

@@ -13,7 +13,9 @@ export type ChannelRoutesOptions = {
   graph: GraphClient
   onResume: () => void
   /** What an admin copies into Meta's app dashboard. The secrets themselves are never shown. */
-  connection: { phoneNumberId: string; wabaId: string; verifyToken: string; webhookUrl: string; mode: 'live' | 'simulator' }
+  connection: { phoneNumberId: string; wabaId: string; verifyToken: string; mode: 'live' | 'simulator' }
+  /** PUBLIC_URL when set; otherwise the address the admin reaches us at. */
+  publicUrl: string | undefined
 }
 
 const channelSchema = z.object({
@@ -24,7 +26,7 @@ const channelSchema = z.object({
 })
 
 /** The WhatsApp numbers and whether sending is paused (for example after a token error). */
-export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (base, { db, graph, onResume, connection }) => {
+export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (base, { db, graph, onResume, connection, publicUrl }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const present = (c: { id: string; waba_id: string; display_phone_number: string | null; paused_reason: string | null; paused_at: string | null }) => ({
     id: c.id,
@@ -45,7 +47,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ba
 
   app.get('/api/channels/:id/connection', { config: { access: ADMIN }, schema: { tags: ['channels'], params: channelParams, response: { 200: z.object({ phoneNumberId: z.string(), wabaId: z.string(), verifyToken: z.string(), webhookUrl: z.string(), mode: z.enum(['live', 'simulator']) }) } } }, async (request) => {
     await knownChannel(request.params.id)
-    return connection
+    return { ...connection, webhookUrl: `${publicUrl ?? `${request.protocol}://${request.host}`}/webhooks/whatsapp` }
   })
 
   // A live call to the Graph API with the configured token: proves token, number id and network.
