@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { CONVERSATION_STATUSES, TranslatedOptions } from '../../ui/Options'
 import { api, type Conversation } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { formatNumber, formatUntil } from './format'
@@ -73,11 +74,7 @@ export function ChatHeader(props: { conversation: Conversation; onChanged: () =>
         <label>
           <span className="visually-hidden">{t('inbox.statusLabel')}</span>
           <select aria-label={t('inbox.statusLabel')} value={c.status} onChange={(e) => void patch({ status: e.target.value })}>
-            {(['open', 'pending', 'resolved'] as const).map((s) => (
-              <option key={s} value={s}>
-                {t(`inbox.status.${s}`)}
-              </option>
-            ))}
+            <TranslatedOptions values={CONVERSATION_STATUSES} prefix="inbox.status" />
           </select>
         </label>
         {c.status === 'resolved' ? (

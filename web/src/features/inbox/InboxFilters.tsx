@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { CONVERSATION_STATUSES, TranslatedOptions } from '../../ui/Options'
 import { api, type Conversation, type Page } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { formatNumber } from './format'
@@ -50,11 +51,7 @@ export function InboxFilters({ filter, onChange }: { filter: Filter; onChange: (
           <span className="visually-hidden">{t('inbox.filter.status')}</span>
           <select value={filter.status} onChange={(e) => set({ status: e.target.value as Filter['status'] })} aria-label={t('inbox.filter.status')}>
             <option value="">{t('inbox.filter.anyStatus')}</option>
-            {(['open', 'pending', 'resolved'] as const).map((s) => (
-              <option key={s} value={s}>
-                {t(`inbox.status.${s}`)}
-              </option>
-            ))}
+            <TranslatedOptions values={CONVERSATION_STATUSES} prefix="inbox.status" />
           </select>
         </label>
         <label>

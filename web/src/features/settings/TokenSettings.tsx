@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { ROLES, TranslatedOptions } from '../../ui/Options'
 import { api, type Role } from '../../app/api'
 import { formatWhen } from '../inbox/format'
 import { ErrorLine, useList } from './useList'
@@ -70,11 +71,7 @@ export function TokenSettings() {
         <label>
           {t('settings.users.role')}
           <select name="role" defaultValue="agent">
-            {(['agent', 'admin', 'auditor'] as const).map((r) => (
-              <option key={r} value={r}>
-                {t(`role.${r}`)}
-              </option>
-            ))}
+            <TranslatedOptions values={ROLES} prefix="role" />
           </select>
         </label>
         <button type="submit">{t('settings.tokens.createButton')}</button>

@@ -1,11 +1,11 @@
 import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { ROLES, TranslatedOptions } from '../../ui/Options'
 import { api, type Role } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine, useList } from './useList'
 
 type UserRow = { id: string; email: string; name: string; role: Role; active: boolean; createdAt: string }
-const ROLES: Role[] = ['agent', 'admin', 'auditor']
 
 /** Team members: create with a first password, change role, deactivate (ends their sessions). */
 export function UserSettings() {
@@ -44,11 +44,7 @@ export function UserSettings() {
               <td>{u.email}</td>
               <td>
                 <select aria-label={t('settings.users.roleOf', { name: u.name })} value={u.role} disabled={u.id === me.id} onChange={(e) => void update(u.id, { role: e.target.value })}>
-                  {ROLES.map((r) => (
-                    <option key={r} value={r}>
-                      {t(`role.${r}`)}
-                    </option>
-                  ))}
+                  <TranslatedOptions values={ROLES} prefix="role" />
                 </select>
               </td>
               <td>
@@ -77,11 +73,7 @@ export function UserSettings() {
         <label>
           {t('settings.users.role')}
           <select name="role" defaultValue="agent">
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {t(`role.${r}`)}
-              </option>
-            ))}
+            <TranslatedOptions values={ROLES} prefix="role" />
           </select>
         </label>
         <label>
