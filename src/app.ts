@@ -3,7 +3,9 @@ import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
-import type { Config, WhatsAppSettings } from './config.js'
+import type { Config } from './config.js'
+import type { SecretBox } from './platform/crypto/secret-box.js'
+import type { WhatsAppConnection } from './modules/whatsapp/connection.js'
 import type { DatabaseHandle } from './db/database.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
 import { LoginThrottle } from './modules/auth/login-throttle.js'
@@ -37,8 +39,10 @@ import { type SimulatorState, simulatorPlugin } from './simulator/index.js'
 export type AppDeps = {
   config: Config
   database: DatabaseHandle
-  /** The Cloud API settings in effect: real credentials, or the simulator's. */
-  whatsapp: Omit<WhatsAppSettings, 'apiBaseUrl'> & { apiBaseUrl: string | (() => string) }
+  /** The Cloud API connection in effect: real credentials (environment or saved), or the simulator's. */
+  whatsapp: WhatsAppConnection
+  /** Seals secrets kept in the database with the master key. */
+  secretBox: SecretBox
   mediaStore: MediaStore
   /** First-start setup (a one-time token while no user exists). */
   setup?: SetupState
@@ -76,9 +80,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     transform: jsonSchemaTransform,
   })
 
-  const graph = new GraphClient(whatsapp.apiBaseUrl, whatsapp.accessToken)
-  const channelIds = new Set([whatsapp.phoneNumberId])
-  const ingestor = new WebhookIngestor(database, (id) => id !== undefined && channelIds.has(id), app.log)
+  const graph = new GraphClient(whatsapp)
+  const ingestor = new WebhookIngestor(database, (id) => id !== undefined && id === whatsapp.phoneNumberId, app.log)
   const hub = new RealtimeHub()
   // Inbound media are named by their message's id: tell the message's conversation it is here.
   const mediaStored = async (mediaId: string) => {
@@ -107,11 +110,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(authRoutes, { db: database.db, throttle: new LoginThrottle(), secureCookies })
   await app.register(setupRoutes, { db: database.db, setup: deps.setup ?? { token: undefined }, secureCookies })
   await app.register(userRoutes, { db: database.db })
-  await app.register(webhookRoutes, { appSecret: whatsapp.appSecret, verifyToken: whatsapp.verifyToken, ingestor })
+  await app.register(webhookRoutes, { credentials: whatsapp, ingestor })
   await app.register(inboxRoutes, {
     db: database.db,
     graph,
-    channelId: whatsapp.phoneNumberId,
+    defaultChannel: whatsapp,
     onChanged: (conversationId, queued) => {
       if (queued) sendWorker.poke()
       hub.conversationsChanged([conversationId])
@@ -128,15 +131,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     db: database.db,
     graph,
     onResume: () => sendWorker.poke(),
-    connection: {
-      phoneNumberId: whatsapp.phoneNumberId,
-      wabaId: whatsapp.businessAccountId,
-      verifyToken: whatsapp.verifyToken,
-      mode: deps.simulator ? 'simulator' : 'live',
-    },
+    connection: whatsapp,
+    secretBox: deps.secretBox,
     publicUrl: config.publicUrl,
   })
-  await app.register(templateRoutes, { graph, wabaId: whatsapp.businessAccountId })
+  await app.register(templateRoutes, { graph, account: whatsapp })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })
   await app.register(webAppRoutes, { root: WEB_ROOT })
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())

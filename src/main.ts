@@ -8,6 +8,8 @@ import { countUsers, insertUser } from './modules/auth/users.repo.js'
 import { newSecret } from './platform/ids.js'
 import { FileMediaStore } from './modules/media/media-store.js'
 import { ensureChannel } from './modules/whatsapp/channels.repo.js'
+import { loadCredentials, WhatsAppConnection } from './modules/whatsapp/connection.js'
+import { loadMasterKey, SecretBox } from './platform/crypto/secret-box.js'
 import { createSimulatorState, SIMULATOR_DEFAULTS, type SimulatorOptions, type SimulatorState } from './simulator/index.js'
 
 export type RunningServer = App & {
@@ -44,8 +46,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const firstStart = await prepareFirstStart(database, config)
   const setup = { token: firstStart.setupToken }
 
+  const secretBox = new SecretBox(loadMasterKey({ keyFile: config.masterKeyFile, dataDir: config.dataDir }))
+  // Environment variables win; then credentials an admin saved; else the built-in simulator.
+  const saved = config.whatsapp ? undefined : await loadCredentials(database.db, secretBox)
   let url = ''
-  const simulator = config.whatsapp
+  const simulator = config.whatsapp || saved
     ? undefined
     : createSimulatorState({
         behaviour: { statusStepMs: config.simulator.statusStepMs, failureRate: config.simulator.failureRate, ...opts.simulator?.behaviour },
@@ -53,18 +58,22 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         webhookUrl: () => `${url}/webhooks/whatsapp`,
         publicBase: () => `${url}/graph`,
       })
-  const whatsapp: AppDeps['whatsapp'] = config.whatsapp ?? {
-    appSecret: SIMULATOR_DEFAULTS.appSecret,
-    verifyToken: SIMULATOR_DEFAULTS.verifyToken,
-    accessToken: SIMULATOR_DEFAULTS.accessToken,
-    phoneNumberId: SIMULATOR_DEFAULTS.phoneNumberId,
-    businessAccountId: SIMULATOR_DEFAULTS.wabaId,
-    apiBaseUrl: () => `${url}/graph/v26.0`,
-    messagesPerSecond: config.messagesPerSecond,
-  }
+  const whatsapp = new WhatsAppConnection(
+    config.whatsapp ??
+      saved ?? {
+        appSecret: SIMULATOR_DEFAULTS.appSecret,
+        verifyToken: SIMULATOR_DEFAULTS.verifyToken,
+        accessToken: SIMULATOR_DEFAULTS.accessToken,
+        phoneNumberId: SIMULATOR_DEFAULTS.phoneNumberId,
+        businessAccountId: SIMULATOR_DEFAULTS.wabaId,
+        apiBaseUrl: () => `${url}/graph/v26.0`,
+      },
+    config.whatsapp ? 'environment' : saved ? 'database' : 'simulator',
+    config.whatsapp?.messagesPerSecond ?? config.messagesPerSecond,
+  )
   await ensureChannel(database.db, { id: whatsapp.phoneNumberId, wabaId: whatsapp.businessAccountId, displayPhoneNumber: simulator?.identity.displayPhoneNumber })
 
-  const built = await buildApp({ config, database, whatsapp, setup, mediaStore: new FileMediaStore(path.join(config.dataDir, 'media')), simulator, ...(opts.logger !== undefined ? { logger: opts.logger } : {}) })
+  const built = await buildApp({ config, database, whatsapp, secretBox, setup, mediaStore: new FileMediaStore(path.join(config.dataDir, 'media')), simulator, ...(opts.logger !== undefined ? { logger: opts.logger } : {}) })
   const address = await built.app.listen({ port: config.port, host: config.host })
   url = address.replace('://[::1]', '://localhost')
   built.sendWorker.start()

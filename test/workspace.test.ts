@@ -199,7 +199,7 @@ describe(`${DIALECT}: the team's workspace (labels, notes, quick replies, search
   it('shows admins what to copy into Meta (webhook URL, verify token) and tests the connection live', async () => {
     const channelId = server.simulatorState().identity.phoneNumberId
     const connection = await admin.inject({ method: 'GET', url: `/api/channels/${channelId}/connection` })
-    expect(connection.json()).toMatchObject({ phoneNumberId: channelId, mode: 'simulator' })
+    expect(connection.json()).toMatchObject({ phoneNumberId: channelId, source: 'simulator' })
     expect(connection.json().webhookUrl).toBe('http://localhost:80/webhooks/whatsapp')
     expect(JSON.stringify(connection.json())).not.toContain(server.simulatorState().accessToken)
     expect((await agent.inject({ method: 'GET', url: `/api/channels/${channelId}/connection` })).statusCode).toBe(403)

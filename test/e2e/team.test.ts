@@ -76,6 +76,17 @@ describe(`${DIALECT}: a team working the inbox together in real browsers`, () =>
     await admin.getByRole('link', { name: 'WhatsApp-Nummer' }).click()
     await admin.getByRole('button', { name: 'Verbindung testen' }).click()
     await admin.getByText(/Verbunden: Postfach Demo/).waitFor()
+    // Write-only credentials: a token Meta refuses is explained, and nothing changes.
+    const form = admin.getByRole('form', { name: 'Zugangsdaten ändern' })
+    await form.getByLabel('Phone-Number-ID').fill(server.simulatorState().identity.phoneNumberId)
+    await form.getByLabel('WhatsApp-Business-Account-ID').fill(server.simulatorState().identity.wabaId)
+    await form.getByLabel('Access-Token (System-User)').fill('EAAG-not-a-valid-token-0000')
+    await form.getByLabel('App-Secret').fill('0123456789abcdef0123')
+    await form.getByLabel('Verify-Token (frei wählbar)').fill('ein-neues-token')
+    await form.getByLabel('Graph-API-Adresse (optional)').fill(`${server.url}/graph/v26.0`)
+    await form.getByRole('button', { name: 'Prüfen und speichern' }).click()
+    await admin.getByText(/Meta hat diese Zugangsdaten abgelehnt: .*190/).waitFor()
+    expect(await server.database.db.selectFrom('settings').select('key').where('key', '=', 'whatsapp.credentials').executeTakeFirst()).toBeUndefined()
     await admin.screenshot({ path: screenshotPath('settings-channel') })
   })
 

@@ -17,7 +17,8 @@ import { conversationSchema, messageSchema, presentMessage } from './presenters.
 export type InboxRoutesOptions = {
   db: Db
   graph: GraphClient
-  channelId: string
+  /** The number new conversations start on (read per request: credentials can change). */
+  defaultChannel: { readonly phoneNumberId: string }
   /** After a committed change to a conversation; `queued` when a message awaits sending. */
   onChanged: (conversationId: string, queued?: boolean) => void
 }
@@ -50,7 +51,7 @@ async function withMedia(db: Db, rows: MessageRow[]) {
 }
 
 /** Conversations and messages: reading, sending, marking read, assigning. */
-export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, channelId, onChanged }) => {
+export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, defaultChannel, onChanged }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const access = STAFF
   const tags = ['inbox']
@@ -98,7 +99,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
 
   app.post('/api/messages', { config: { access }, bodyLimit: 256 * 1024, schema: { tags, body: startConversationBody, response: { 202: messageSchema } } }, async (request, reply) => {
     const { to, ...message } = request.body
-    const row = await startConversation(db, { channelId, to, message, sentBy: request.auth?.user?.id ?? null })
+    const row = await startConversation(db, { channelId: defaultChannel.phoneNumberId, to, message, sentBy: request.auth?.user?.id ?? null })
     onChanged(row.conversation_id, true)
     return reply.code(202).send(presentMessage(row))
   })

@@ -5,18 +5,40 @@ import type { Db } from '../../db/database.js'
 import { notFound } from '../../platform/errors.js'
 import { ADMIN, STAFF } from '../../platform/http/access.js'
 import { listOf } from '../../platform/http/cursor.js'
-import { resumeChannel } from './channels.repo.js'
-import { GraphApiError, type GraphClient } from './graph-client.js'
+import { DEFAULT_GRAPH_BASE_URL } from '../../config.js'
+import { AppError } from '../../platform/errors.js'
+import type { SecretBox } from '../../platform/crypto/secret-box.js'
+import { ensureChannel, resumeChannel } from './channels.repo.js'
+import { saveCredentials, type WhatsAppConnection } from './connection.js'
+import { GraphApiError, GraphClient } from './graph-client.js'
 
 export type ChannelRoutesOptions = {
   db: Db
   graph: GraphClient
   onResume: () => void
-  /** What an admin copies into Meta's app dashboard. The secrets themselves are never shown. */
-  connection: { phoneNumberId: string; wabaId: string; verifyToken: string; mode: 'live' | 'simulator' }
+  connection: WhatsAppConnection
+  secretBox: SecretBox
   /** PUBLIC_URL when set; otherwise the address the admin reaches us at. */
   publicUrl: string | undefined
 }
+
+const digits = (what: string) => z.string().trim().regex(/^\d{5,25}$/, `${what}: digits only`)
+/** Write-only: a full set is saved at once, tested against the Graph API first, and never shown again. */
+const credentialsBody = z.object({
+  phoneNumberId: digits('phone number id'),
+  businessAccountId: digits('WhatsApp Business Account id'),
+  accessToken: z.string().trim().min(20).max(2000),
+  appSecret: z.string().trim().min(16).max(200),
+  verifyToken: z.string().trim().min(8).max(200),
+  apiBaseUrl: z.url({ protocol: /^https?$/ }).max(300).optional(),
+})
+const connectionSchema = z.object({
+  phoneNumberId: z.string(),
+  wabaId: z.string(),
+  verifyToken: z.string(),
+  webhookUrl: z.string(),
+  source: z.enum(['environment', 'database', 'simulator']),
+})
 
 const channelSchema = z.object({
   id: z.string(),
@@ -26,7 +48,7 @@ const channelSchema = z.object({
 })
 
 /** The WhatsApp numbers and whether sending is paused (for example after a token error). */
-export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (base, { db, graph, onResume, connection, publicUrl }) => {
+export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (base, { db, graph, onResume, connection, secretBox, publicUrl }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const present = (c: { id: string; waba_id: string; display_phone_number: string | null; paused_reason: string | null; paused_at: string | null }) => ({
     id: c.id,
@@ -45,9 +67,37 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ba
     if (!(await db.selectFrom('channels').select('id').where('id', '=', id).executeTakeFirst())) throw notFound('Channel')
   }
 
-  app.get('/api/channels/:id/connection', { config: { access: ADMIN }, schema: { tags: ['channels'], params: channelParams, response: { 200: z.object({ phoneNumberId: z.string(), wabaId: z.string(), verifyToken: z.string(), webhookUrl: z.string(), mode: z.enum(['live', 'simulator']) }) } } }, async (request) => {
+  /** What an admin copies into Meta's app dashboard. App secret and access token are never shown. */
+  const view = (host: string) => ({
+    phoneNumberId: connection.phoneNumberId,
+    wabaId: connection.businessAccountId,
+    verifyToken: connection.verifyToken,
+    webhookUrl: `${publicUrl ?? host}/webhooks/whatsapp`,
+    source: connection.source,
+  })
+
+  app.get('/api/channels/:id/connection', { config: { access: ADMIN }, schema: { tags: ['channels'], params: channelParams, response: { 200: connectionSchema } } }, async (request) => {
     await knownChannel(request.params.id)
-    return { ...connection, webhookUrl: `${publicUrl ?? `${request.protocol}://${request.host}`}/webhooks/whatsapp` }
+    return view(`${request.protocol}://${request.host}`)
+  })
+
+  app.put('/api/channels/credentials', { config: { access: ADMIN }, bodyLimit: 16 * 1024, schema: { tags: ['channels'], body: credentialsBody, response: { 200: connectionSchema } } }, async (request) => {
+    if (connection.source === 'environment') {
+      throw new AppError('channels.managed_by_environment', 409, 'The WhatsApp credentials come from environment variables (WHATSAPP_*); change them there.')
+    }
+    const creds = { ...request.body, apiBaseUrl: (request.body.apiBaseUrl ?? DEFAULT_GRAPH_BASE_URL).replace(/\/+$/, '') }
+    // Nothing is stored unless Meta accepts the token for this number.
+    const number = await new GraphClient(creds).phoneNumber(creds.phoneNumberId).catch((err: unknown) => {
+      const reason = err instanceof GraphApiError ? `${err.code ?? err.httpStatus}: ${err.message}` : String((err as Error).message)
+      throw new AppError('channels.credentials_rejected', 422, `The Graph API refused these credentials (${reason}).`, { cause: err })
+    })
+    await db.transaction().execute(async (trx) => {
+      await saveCredentials(trx, secretBox, creds, request.auth?.user?.id ?? null)
+      await ensureChannel(trx, { id: creds.phoneNumberId, wabaId: creds.businessAccountId, displayPhoneNumber: number.display_phone_number?.replace(/\D/g, '') })
+    })
+    connection.replace(creds, 'database')
+    onResume()
+    return view(`${request.protocol}://${request.host}`)
   })
 
   // A live call to the Graph API with the configured token: proves token, number id and network.

@@ -31,14 +31,13 @@ export type GraphTemplate = {
 
 export class GraphClient {
   constructor(
-    /** Graph base URL with version; a function when it is known only after listen (simulator). */
-    private readonly base: string | (() => string),
-    private readonly accessToken: string,
+    /** Read at every call, so that new credentials take effect at once. */
+    private readonly connection: { readonly apiBaseUrl: string; readonly accessToken: string },
     private readonly timeoutMs = 15_000,
   ) {}
 
   private get baseUrl(): string {
-    return typeof this.base === 'string' ? this.base : this.base()
+    return this.connection.apiBaseUrl
   }
 
   sendMessage(phoneNumberId: string, body: Record<string, unknown>): Promise<SendResponse> {
@@ -92,7 +91,7 @@ export class GraphClient {
     try {
       return await fetch(url, {
         ...init,
-        headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${this.accessToken}` },
+        headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${this.connection.accessToken}` },
         signal: AbortSignal.timeout(this.timeoutMs),
       })
     } catch (error) {

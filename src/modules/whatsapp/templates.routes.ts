@@ -21,11 +21,11 @@ const templateSchema = z.object({
  * The approved message templates of the business account, for the template picker. Read from the
  * Graph API on demand; only APPROVED ones can be sent, so only those are offered.
  */
-export const templateRoutes: FastifyPluginAsync<{ graph: GraphClient; wabaId: string }> = async (base, { graph, wabaId }) => {
+export const templateRoutes: FastifyPluginAsync<{ graph: GraphClient; account: { readonly businessAccountId: string } }> = async (base, { graph, account }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
 
   app.get('/api/templates', { config: { access: STAFF }, schema: { tags: ['templates'], response: { 200: listOf(templateSchema) } } }, async () => {
-    const { data } = await graph.listTemplates(wabaId).catch((err: unknown) => {
+    const { data } = await graph.listTemplates(account.businessAccountId).catch((err: unknown) => {
       throw new AppError('templates.unavailable', 502, 'The WhatsApp templates could not be loaded.', { cause: err })
     })
     const text = (t: (typeof data)[number], type: string) => t.components.find((c) => c.type.toUpperCase() === type)?.text ?? null

@@ -9,8 +9,8 @@ import { MalformedWebhookError } from './webhook-events.js'
 export const WEBHOOK_BODY_LIMIT = 3 * 1024 * 1024
 
 export type WebhookRoutesOptions = {
-  appSecret: string
-  verifyToken: string
+  /** Read per request: an admin may replace the credentials while the server runs. */
+  credentials: { readonly appSecret: string; readonly verifyToken: string }
   ingestor: WebhookIngestor
 }
 
@@ -29,7 +29,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     const q = request.query as Record<string, unknown>
     const token = q['hub.verify_token']
     const challenge = q['hub.challenge']
-    if (q['hub.mode'] !== 'subscribe' || typeof token !== 'string' || !safeEqual(token, opts.verifyToken) || typeof challenge !== 'string') {
+    if (q['hub.mode'] !== 'subscribe' || typeof token !== 'string' || !safeEqual(token, opts.credentials.verifyToken) || typeof challenge !== 'string') {
       throw new AppError('whatsapp.verification_failed', 403, 'The verify token does not match.')
     }
     return reply.type('text/plain').send(challenge)
@@ -37,7 +37,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
 
   app.post('/webhooks/whatsapp', { config: { access: 'public' }, bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-    if (!isValidSignature(opts.appSecret, raw, request.headers['x-hub-signature-256'])) {
+    if (!isValidSignature(opts.credentials.appSecret, raw, request.headers['x-hub-signature-256'])) {
       throw new AppError('whatsapp.bad_signature', 401, 'Missing or invalid X-Hub-Signature-256.')
     }
     let body: unknown

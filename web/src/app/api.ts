@@ -1,3 +1,5 @@
+import i18n from '../i18n'
+
 /** A problem+json error from the API, with its stable type. */
 export class ApiError extends Error {
   constructor(
@@ -7,6 +9,16 @@ export class ApiError extends Error {
   ) {
     super(detail)
   }
+}
+
+/**
+ * What to tell the user about a failed request: the translation of its problem type when there is
+ * one (`problem.window-closed`), else the server's English detail.
+ */
+export function describeError(err: unknown): string {
+  if (!(err instanceof ApiError)) return String(err instanceof Error ? err.message : err)
+  const key = `problem.${err.type.split('/').pop() ?? ''}`
+  return i18n.exists(key) ? i18n.t(key, { detail: err.message }) : err.message
 }
 
 let csrfToken: string | null = null

@@ -1,7 +1,7 @@
 import { type ClipboardEvent, type DragEvent, type FormEvent, type KeyboardEvent, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { MEDIA_LIMITS, messageTypeOf } from '../../../../src/modules/media/media-limits'
-import { api, ApiError, type Conversation, type Message, uploadMedia } from '../../app/api'
+import { api, describeError, type Conversation, type Message, uploadMedia } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { EmojiButton } from './EmojiButton'
 import { formatSize } from './format'
@@ -68,7 +68,7 @@ export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { 
       onSent()
       return true
     } catch (err) {
-      setError(t('composer.error', { detail: err instanceof ApiError ? err.message : String(err) }))
+      setError(t('composer.error', { detail: describeError(err) }))
       return false
     } finally {
       setBusy(false)

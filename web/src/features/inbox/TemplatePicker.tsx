@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, ApiError, type Conversation, type Page, type Template } from '../../app/api'
+import { api, describeError, type Conversation, type Page, type Template } from '../../app/api'
 
 /** Fills {{1}}, {{2}} … with the entered values (empty ones stay visible as placeholders). */
 export const previewTemplate = (body: string, values: string[]) => body.replaceAll(/\{\{(\d+)\}\}/g, (whole, n: string) => values[Number(n) - 1] || whole)
@@ -39,7 +39,7 @@ export function TemplatePicker({ conversation: c, onSent }: { conversation: Conv
       setValues([])
       onSent()
     } catch (err) {
-      setError(t('composer.error', { detail: err instanceof ApiError ? err.message : String(err) }))
+      setError(t('composer.error', { detail: describeError(err) }))
     } finally {
       setBusy(false)
     }

@@ -1,10 +1,10 @@
-import { useEffect, useState } from 'react'
+import { type FormEvent, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api } from '../../app/api'
 import { ErrorLine, useList } from './useList'
 
 type Channel = { id: string; wabaId: string; displayPhoneNumber: string | null; paused: { reason: string; since: string } | null }
-type Connection = { phoneNumberId: string; wabaId: string; verifyToken: string; webhookUrl: string; mode: 'live' | 'simulator' }
+type Connection = { phoneNumberId: string; wabaId: string; verifyToken: string; webhookUrl: string; source: 'environment' | 'database' | 'simulator' }
 type TestResult = { ok: boolean; displayPhoneNumber: string | null; verifiedName: string | null; qualityRating: string | null; error: string | null }
 
 function Copyable({ label, value }: { label: string; value: string }) {
@@ -36,6 +36,17 @@ export function ChannelSettings() {
     if (channel) void api<Connection>('GET', `/api/channels/${channel.id}/connection`).then(setConnection, () => undefined)
   }, [channel])
 
+  async function saveCredentials(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault()
+    const form = e.currentTarget
+    const f = Object.fromEntries(new FormData(form)) as Record<string, string>
+    const saved = await act(() => api<Connection>('PUT', '/api/channels/credentials', { ...f, apiBaseUrl: f.apiBaseUrl || undefined }))
+    if (saved) {
+      setConnection(saved)
+      form.reset()
+    }
+  }
+
   return (
     <section aria-labelledby="channel-title">
       <h2 id="channel-title">{t('settings.channel.title')}</h2>
@@ -45,7 +56,7 @@ export function ChannelSettings() {
           <p>
             {t('settings.channel.number')}: <strong>{channel.displayPhoneNumber ?? channel.id}</strong> · {t('settings.channel.phoneNumberId')}: <code>{channel.id}</code>
           </p>
-          {connection?.mode === 'simulator' && <p className="notice">{t('settings.channel.simulator')}</p>}
+          {connection?.source === 'simulator' && <p className="notice">{t('settings.channel.simulator')}</p>}
           {connection && (
             <>
               <Copyable label={t('settings.channel.webhookUrl')} value={connection.webhookUrl} />
@@ -71,6 +82,38 @@ export function ChannelSettings() {
           )}
         </>
       )}
+      {connection && connection.source !== 'environment' && (
+        <form className="card-form" onSubmit={saveCredentials} aria-label={t('settings.channel.credentials')}>
+          <h3>{t('settings.channel.credentials')}</h3>
+          <p className="muted small">{t('settings.channel.credentialsHint')}</p>
+          <label>
+            {t('settings.channel.phoneNumberId')}
+            <input name="phoneNumberId" required inputMode="numeric" pattern="\d{5,25}" autoComplete="off" />
+          </label>
+          <label>
+            {t('settings.channel.wabaId')}
+            <input name="businessAccountId" required inputMode="numeric" pattern="\d{5,25}" autoComplete="off" />
+          </label>
+          <label>
+            {t('settings.channel.accessToken')}
+            <input name="accessToken" type="password" required minLength={20} autoComplete="off" />
+          </label>
+          <label>
+            {t('settings.channel.appSecret')}
+            <input name="appSecret" type="password" required minLength={16} autoComplete="off" />
+          </label>
+          <label>
+            {t('settings.channel.newVerifyToken')}
+            <input name="verifyToken" required minLength={8} autoComplete="off" />
+          </label>
+          <label>
+            {t('settings.channel.apiBaseUrl')}
+            <input name="apiBaseUrl" type="url" placeholder="https://graph.facebook.com/v26.0" />
+          </label>
+          <button type="submit">{t('settings.channel.saveCredentials')}</button>
+        </form>
+      )}
+      {connection?.source === 'environment' && <p className="muted small">{t('settings.channel.fromEnvironment')}</p>}
       <ErrorLine error={error} />
     </section>
   )

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, ApiError } from '../../app/api'
+import { api, describeError } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine } from './useList'
 
@@ -21,7 +21,7 @@ export function GeneralSettings() {
       await reload()
       setSaved(true)
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err))
+      setError(describeError(err))
     }
   }
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react'
-import { api, ApiError, type Page } from '../../app/api'
+import { api, describeError, type Page } from '../../app/api'
 
 /** A settings list: its items, a reload, and `act` that runs a change, shows its error, reloads. */
 export function useList<T>(path: string) {
@@ -16,7 +16,7 @@ export function useList<T>(path: string) {
       await reload()
       return r
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e))
+      setError(describeError(e))
       return undefined
     }
   }
