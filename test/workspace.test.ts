@@ -175,6 +175,14 @@ describe(`${DIALECT}: the team's workspace (labels, notes, quick replies, search
       expect((await search('"(*')).messages).toEqual([]) // FTS syntax characters are not an error
     })
 
+    it('returns the newest hits first and honours the limit (both search paths: many hits and few)', async () => {
+      for (let i = 1; i <= 5; i++) await customerWrites(server, '4915200000040', `Paketnummer ${i} bitte prüfen`, 'Paula Paket')
+      const many = (await agent.inject({ method: 'GET', url: '/api/search?q=paketnummer&limit=3' })).json()
+      expect(many.messages.map((m: Json) => m.text)).toEqual(['Paketnummer 5 bitte prüfen', 'Paketnummer 4 bitte prüfen', 'Paketnummer 3 bitte prüfen'])
+      const few = (await agent.inject({ method: 'GET', url: '/api/search?q=paketnummer 2&limit=3' })).json()
+      expect(few.messages.map((m: Json) => m.text)).toEqual(['Paketnummer 2 bitte prüfen'])
+    })
+
     it('refuses an empty or oversized query', async () => {
       expect((await agent.inject({ method: 'GET', url: '/api/search?q=' })).statusCode).toBe(400)
       expect((await agent.inject({ method: 'GET', url: `/api/search?q=${'a'.repeat(201)}` })).statusCode).toBe(400)

@@ -123,6 +123,8 @@ async function postgresSearch(db: Kysely<any>) {
     .raw(`alter table messages add column search tsvector generated always as (to_tsvector('simple', postfach_message_text(content, type))) stored`)
     .execute(db)
   await sql.raw(`create index messages_search_idx on messages using gin (search)`).execute(db)
+  // Search walks the newest messages first (common words); see search.repo.ts.
+  await sql.raw(`create index messages_timestamp_idx on messages (timestamp desc, id desc)`).execute(db)
 }
 
 export async function down(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promise<void> {

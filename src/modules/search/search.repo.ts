@@ -1,5 +1,6 @@
-import { sql } from 'kysely'
+import { type ExpressionBuilder, sql } from 'kysely'
 import type { Db, Dialect } from '../../db/database.js'
+import type { Database } from '../../db/schema.js'
 
 /**
  * Words of a search as the index tokenises them: letters and digits, at most 8 terms. Each term
@@ -22,23 +23,49 @@ export async function searchMessageIds(db: Db, dialect: Dialect, terms: string[]
     return rows.rows.map((r) => r.message_id)
   }
   const query = terms.map((t) => `${t}:*`).join(' & ')
-  const rows = await sql<{ id: string }>`select id from messages where search @@ to_tsquery('simple', ${query}) order by timestamp desc, id desc limit ${limit}`.execute(db)
-  return rows.rows.map((r) => r.id)
+  // Common words: walking the newest messages and testing each stored tsvector finds enough hits
+  // within a bounded number of rows, where the GIN index would read huge posting lists and sort.
+  const recent = await sql<{ id: string }>`select id from (select id, timestamp, search from messages order by timestamp desc, id desc limit ${RECENT_WINDOW}) r
+    where search @@ to_tsquery('simple', ${query}) order by timestamp desc, id desc limit ${limit}`.execute(db)
+  if (recent.rows.length >= limit) return recent.rows.map((r) => r.id)
+  // Rare words: the GIN index. Materialized so the planner cannot turn it back into a walk by time.
+  const all = await sql<{ id: string }>`with hits as materialized (select id, timestamp from messages where search @@ to_tsquery('simple', ${query}))
+    select id from hits order by timestamp desc, id desc limit ${limit}`.execute(db)
+  return all.rows.map((r) => r.id)
 }
 
-/** Conversations whose contact's name or number contains the query. */
-export function searchContacts(db: Db, q: string, limit: number) {
+/** How many of the newest messages the PostgreSQL search tests before it asks the GIN index. */
+const RECENT_WINDOW = 50_000
+
+/**
+ * Conversations whose contact's name or number contains the query, most recent first. Few matching
+ * contacts (the usual case: a name, a number): match the contacts, then fetch their conversations.
+ * Many (a common part of names): walk conversations by activity, where matches come early.
+ */
+export async function searchContacts(db: Db, q: string, limit: number) {
   const text = `%${q.toLowerCase().replaceAll(/[\\%_]/g, (c) => `\\${c}`)}%`
   const digits = q.replaceAll(/\D/g, '')
+  const matches = (eb: ExpressionBuilder<Database, 'contacts'>) => {
+    const byName = sql<boolean>`lower(${eb.ref('contacts.profile_name')}) like ${text} escape '\\'`
+    return digits.length >= 3 ? eb.or([byName, eb('contacts.wa_id', 'like', `%${digits}%`)]) : byName
+  }
+  const contacts = await db.selectFrom('contacts').select('id').where(matches).limit(MANY_CONTACTS).execute()
+  if (contacts.length === 0) return []
+  const few = contacts.length < MANY_CONTACTS
+  // With many matches, only the most recently active conversations are looked at (a bounded walk).
+  const candidates = few
+    ? db.selectFrom('conversations').selectAll().where('contact_id', 'in', contacts.map((c) => c.id))
+    : db.selectFrom('conversations').selectAll().orderBy('last_message_at', 'desc').limit(RECENT_CONVERSATIONS)
   return db
-    .selectFrom('conversations')
+    .selectFrom(candidates.as('conversations'))
     .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
     .select(['conversations.id as conversation_id', 'conversations.last_message_at', 'contacts.id', 'contacts.profile_name', 'contacts.wa_id', 'contacts.user_id'])
-    .where((eb) => {
-      const byName = sql<boolean>`lower(${eb.ref('contacts.profile_name')}) like ${text} escape '\\'`
-      return digits.length >= 3 ? eb.or([byName, eb('contacts.wa_id', 'like', `%${digits}%`)]) : byName
-    })
+    .where(matches)
     .orderBy('conversations.last_message_at', 'desc')
     .limit(limit)
     .execute()
 }
+
+const RECENT_CONVERSATIONS = 2000
+
+const MANY_CONTACTS = 200
