@@ -72,6 +72,16 @@ describe(`${DIALECT}: sending through the simulator`, () => {
     expect(undeliverable.error_code).toBe(131026)
     const api = (await messages(undeliverable.conversation_id)).find((m) => m.id === nobody.json().id)
     expect(api!.error).toMatchObject({ code: 131026 })
+    // Sending again cannot reach someone who is not on WhatsApp: not offered, and refused.
+    expect(api!.canResend).toBe(false)
+    expect((await agent.inject({ method: 'POST', url: `/api/messages/${nobody.json().id}/resend` })).statusCode).toBe(409)
+
+    // A missing template can be fixed (approve it, then send again): offered, and queued again.
+    const fixable = (await messages(failed.conversation_id)).find((m) => m.id === missing.json().id)
+    expect(fixable!.canResend).toBe(true)
+    const again = await agent.inject({ method: 'POST', url: `/api/messages/${missing.json().id}/resend` })
+    expect(again.statusCode).toBe(202)
+    expect(again.json().status).toBe('queued')
   })
 
   it('replies with context and reacts to a customer message', async () => {

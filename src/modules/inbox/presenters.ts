@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { MediaRow, MessageRow } from '../../db/schema.js'
 import { windowExpiresAt } from '../outbound/send.service.js'
+import { mayResendFailure } from '../whatsapp/graph-errors.js'
 import type { ConversationWithContact } from './conversations.repo.js'
 
 export const contactSchema = z.object({
@@ -45,6 +46,8 @@ export const messageSchema = z
     error: z.object({ code: z.number().nullable(), title: z.string(), detail: z.string().nullable() }).nullable(),
     context: z.object({ replyTo: z.string().nullable(), forwarded: z.boolean(), frequentlyForwarded: z.boolean() }),
     sentBy: z.string().nullable(),
+    /** An agent may send it again on purpose (uncertain, or failed for a reason sending again can fix). */
+    canResend: z.boolean(),
   })
   .catchall(z.unknown())
 
@@ -124,6 +127,7 @@ export function presentMessage(m: MessageRow, media?: MediaRow) {
     error: m.error_title ? { code: m.error_code, title: m.error_title, detail: m.error_detail } : null,
     context: { replyTo: m.context_wamid, forwarded: context.forwarded === true, frequentlyForwarded: context.frequently_forwarded === true },
     sentBy: m.sent_by,
+    canResend: m.direction === 'outbound' && m.wamid === null && (m.status === 'uncertain' || (m.status === 'failed' && mayResendFailure(m.error_title))),
     [m.type]: content,
     ...(m.type === 'unsupported' ? { unsupported: { type: key === 'unsupported' ? (content.type ?? null) : key, raw: camelKeys(raw) } } : {}),
     ...(raw.referral ? { referral: camelKeys(raw.referral) } : {}),

@@ -6,6 +6,7 @@ import { newId } from '../../platform/ids.js'
 import { enqueueJob } from '../../platform/jobs/jobs.repo.js'
 import { HOUR, nowIso } from '../../platform/time.js'
 import { upsertContact } from '../contacts/contacts.repo.js'
+import { mayResendFailure } from '../whatsapp/graph-errors.js'
 import { findConversation, touchConversation } from '../inbox/conversations.repo.js'
 import { insertMessage } from '../inbox/messages.repo.js'
 import type { OutboundMessage } from './outbound.schemas.js'
@@ -99,6 +100,10 @@ async function checkMediaReady(db: Db, message: OutboundMessage): Promise<void> 
 
 /** Re-queues a message whose send outcome is unknown, at the agent's explicit request. */
 export async function resendUncertain(db: Db, messageId: string): Promise<void> {
+  const current = await db.selectFrom('messages').select(['status', 'error_title']).where('id', '=', messageId).executeTakeFirst()
+  if (current?.status === 'failed' && !mayResendFailure(current.error_title)) {
+    throw conflict('inbox.not_resendable', 'This failure cannot be fixed by sending again (for example an opt-out or a closed window).')
+  }
   await db.transaction().execute(async (tx) => {
     const res = await tx
       .updateTable('messages')

@@ -69,3 +69,14 @@ export function classifyGraphError(code: number | undefined, httpStatus: number)
   if (httpStatus >= 500 || httpStatus === 429) return { action: 'retry', reason: 'service-unavailable' }
   return { action: 'fail', reason: 'rejected' }
 }
+
+/**
+ * Failures that sending again cannot fix, or must not try: the customer's choice (opt-out), the
+ * window, or who the recipient is. Everything else may be sent again deliberately by an agent.
+ */
+const NEVER_AGAIN = new Set(['window-closed', 'recipient-not-on-whatsapp', 'marketing-opt-out', 'marketing-limit', 'recipient-is-sender', 'recipient-not-allowed', 'bsuid-not-supported', 'identity-changed'])
+
+/** Whether a failed send (stored with its reason as `error_title`) may be sent again by an agent. */
+export function mayResendFailure(reason: string | null): boolean {
+  return reason === null || !NEVER_AGAIN.has(reason)
+}

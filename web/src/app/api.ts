@@ -66,6 +66,7 @@ export type Message = {
   error: { code: number | null; title: string; detail: string | null } | null
   context: { replyTo: string | null; forwarded: boolean; frequentlyForwarded: boolean }
   sentBy: string | null
+  canResend: boolean
   [content: string]: unknown
 }
 export type Note = { id: string; conversationId: string; author: { id: string; name: string }; body: string; mentions: string[]; createdAt: string }

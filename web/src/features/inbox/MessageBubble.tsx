@@ -158,11 +158,11 @@ export function MessageBubble(props: { m: Message; quoted?: Message | undefined;
           {m.error.detail ?? m.error.title}
         </p>
       ) : null}
-      {m.status === 'uncertain' ? (
+      {m.canResend ? (
         <p className="small">
-          {t('message.uncertainHint')}{' '}
+          {m.status === 'uncertain' ? `${t('message.uncertainHint')} ` : null}
           <button type="button" className="link" onClick={() => props.onResend(m.id)}>
-            {t('message.resend')}
+            {m.status === 'uncertain' ? t('message.resend') : t('message.retry')}
           </button>
         </p>
       ) : null}
