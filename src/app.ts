@@ -27,6 +27,11 @@ import { WebhookIngestor } from './modules/whatsapp/ingest.js'
 import { webhookRoutes } from './modules/whatsapp/webhook.routes.js'
 import { channelRoutes } from './modules/whatsapp/channels.routes.js'
 import { templateRoutes } from './modules/whatsapp/templates.routes.js'
+import { TemplateCatalog } from './modules/whatsapp/template-catalog.js'
+import { Suppressions } from './modules/consent/consent.repo.js'
+import { ConsentService } from './modules/consent/consent.service.js'
+import { consentRoutes } from './modules/consent/consent.routes.js'
+import { KeywordMatcher } from './modules/consent/keywords.js'
 import { installAccessControl } from './platform/http/access.js'
 import { healthRoutes } from './platform/http/health.routes.js'
 import { installProblemHandler } from './platform/http/problem.js'
@@ -81,7 +86,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   })
 
   const graph = new GraphClient(whatsapp)
-  const ingestor = new WebhookIngestor(database, (id) => id !== undefined && id === whatsapp.phoneNumberId, app.log)
+  const templates = new TemplateCatalog(graph, whatsapp)
+  const consent = new ConsentService(new Suppressions(deps.secretBox.deriveKey('postfach:suppression:v1')), new KeywordMatcher())
+  const ingestor = new WebhookIngestor(database, (id) => id !== undefined && id === whatsapp.phoneNumberId, app.log, consent.afterProjection)
   const hub = new RealtimeHub()
   // Inbound media are named by their message's id: tell the message's conversation it is here.
   const mediaStored = async (mediaId: string) => {
@@ -95,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     media: new MediaUploader(database.db, deps.mediaStore, graph),
     messagesPerSecond: whatsapp.messagesPerSecond,
     leaseMs: config.sendLeaseMs,
+    consent,
     log: app.log,
     onChange: (_messageId, conversationId) => hub.conversationsChanged([conversationId]),
   })
@@ -115,6 +123,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     db: database.db,
     graph,
     defaultChannel: whatsapp,
+    consent,
+    templates,
     onChanged: (conversationId, queued) => {
       if (queued) sendWorker.poke()
       hub.conversationsChanged([conversationId])
@@ -135,7 +145,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     secretBox: deps.secretBox,
     publicUrl: config.publicUrl,
   })
-  await app.register(templateRoutes, { graph, account: whatsapp })
+  await app.register(templateRoutes, { catalog: templates })
+  await app.register(consentRoutes, { db: database.db, consent, onChanged: (id) => hub.conversationsChanged([id]) })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })
   await app.register(webAppRoutes, { root: WEB_ROOT })
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())

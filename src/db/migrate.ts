@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import type { DatabaseHandle, Dialect } from './database.js'
 import * as foundation from './migrations/2026-11-23T1800_foundation.js'
 import * as workspace from './migrations/2026-11-24T0900_workspace.js'
+import * as consent from './migrations/2026-11-24T1200_consent.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -12,6 +13,7 @@ type DialectMigration = {
 const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-23T1800_foundation': foundation,
   '2026-11-24T0900_workspace': workspace,
+  '2026-11-24T1200_consent': consent,
 }
 
 class StaticProvider implements MigrationProvider {

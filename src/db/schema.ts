@@ -108,6 +108,8 @@ export interface MessagesTable {
   error_detail: string | null
   sent_by: string | null
   journal_seq: number | null
+  /** The consent purpose a send served (marketing, reviews …); null for service messages. */
+  purpose: ColumnType<string | null, string | null | undefined, string | null>
   created_at: string
   updated_at: string
 }
@@ -213,6 +215,41 @@ export interface MessagesFtsTable {
   conversation_id: string
 }
 
+export type ConsentKind = 'requested' | 'confirmed' | 'withdrawn' | 'objected'
+export type ConsentChannel = 'web' | 'whatsapp' | 'agent' | 'import' | 'meta'
+
+export interface ConsentPurposesTable {
+  key: string
+  label_de: string
+  label_en: string
+  created_at: string
+}
+
+export interface ConsentEventsTable {
+  id: string
+  contact_id: string
+  purpose: string
+  kind: ConsentKind
+  channel: ConsentChannel
+  text: string | null
+  text_sha256: string | null
+  notice_version: string | null
+  source: string
+  evidence: string
+  evidence_ref: string | null
+  occurred_at: string
+  recorded_at: string
+  recorded_by: string | null
+  expires_at: string | null
+}
+
+export interface SuppressionsTable {
+  number_hash: string
+  scope: string
+  reason: string
+  created_at: string
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
@@ -233,6 +270,9 @@ export interface Database {
   quick_replies: QuickRepliesTable
   settings: SettingsTable
   messages_fts: MessagesFtsTable
+  consent_purposes: ConsentPurposesTable
+  consent_events: ConsentEventsTable
+  suppressions: SuppressionsTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -245,3 +285,4 @@ export type JobRow = Selectable<JobsTable>
 export type LabelRow = Selectable<LabelsTable>
 export type NoteRow = Selectable<NotesTable>
 export type QuickReplyRow = Selectable<QuickRepliesTable>
+export type ConsentEventRow = Selectable<ConsentEventsTable>

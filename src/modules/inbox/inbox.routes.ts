@@ -8,7 +8,9 @@ import { STAFF } from '../../platform/http/access.js'
 import { decodeCursor, listOf, pageQuery, toPage } from '../../platform/http/cursor.js'
 import { outboundMessage, startConversationBody } from '../outbound/outbound.schemas.js'
 import { queueMessage, resendUncertain, startConversation } from '../outbound/send.service.js'
+import type { ConsentService } from '../consent/consent.service.js'
 import type { GraphClient } from '../whatsapp/graph-client.js'
+import type { TemplateCatalog } from '../whatsapp/template-catalog.js'
 import { presentConversations } from './conversation-view.js'
 import { findConversation, findConversationWithContact, listConversations, markConversationRead, updateConversation } from './conversations.repo.js'
 import { findLastInbound, findMessage, listMessages } from './messages.repo.js'
@@ -19,6 +21,8 @@ export type InboxRoutesOptions = {
   graph: GraphClient
   /** The number new conversations start on (read per request: credentials can change). */
   defaultChannel: { readonly phoneNumberId: string }
+  consent: ConsentService
+  templates: TemplateCatalog
   /** After a committed change to a conversation; `queued` when a message awaits sending. */
   onChanged: (conversationId: string, queued?: boolean) => void
 }
@@ -51,7 +55,7 @@ async function withMedia(db: Db, rows: MessageRow[]) {
 }
 
 /** Conversations and messages: reading, sending, marking read, assigning. */
-export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, defaultChannel, onChanged }) => {
+export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, defaultChannel, consent, templates, onChanged }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const access = STAFF
   const tags = ['inbox']
@@ -91,15 +95,50 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     return { items: await withMedia(db, page.items), nextCursor: page.nextCursor }
   })
 
+  /**
+   * The consent purpose a send serves: the one named, or `marketing` for a MARKETING-category
+   * template. Unknown to the catalog (Meta unreachable) means unknown category: refused, not guessed.
+   */
+  async function purposeOf(message: { type: string; purpose?: string | undefined; template?: { name: string; language: { code: string } } }): Promise<string | null> {
+    if (message.type !== 'template' || !message.template) return null
+    let purpose = message.purpose ?? null
+    if (!purpose) {
+      const category = await templates.categoryOf(message.template.name, message.template.language.code).catch((err: unknown) => {
+        throw new AppError('templates.unavailable', 503, 'The template catalog could not be read, so its category (and the consent it needs) is unknown.', { cause: err })
+      })
+      if (category?.toUpperCase() === 'MARKETING') purpose = 'marketing'
+    }
+    if (purpose && !(await db.selectFrom('consent_purposes').select('key').where('key', '=', purpose).executeTakeFirst())) {
+      throw new AppError('consent.unknown_purpose', 400, `There is no consent purpose "${purpose}".`, { details: { field: 'purpose' } })
+    }
+    return purpose
+  }
+  const consentGuard = (purpose: string | null) =>
+    purpose
+      ? async (conversation: { contact_id: string }) => {
+          const contact = await db.selectFrom('contacts').select(['id', 'wa_id']).where('id', '=', conversation.contact_id).executeTakeFirst()
+          await consent.assertMayMarket(db, { contactId: contact?.id, waId: contact?.wa_id ?? null, purpose })
+        }
+      : undefined
+
   app.post('/api/conversations/:id/messages', { config: { access }, bodyLimit: 256 * 1024, schema: { tags, params: idParams, body: outboundMessage, response: { 202: messageSchema } } }, async (request, reply) => {
-    const row = await queueMessage(db, { conversationId: request.params.id, message: request.body, sentBy: request.auth?.user?.id ?? null })
+    if (!(await findConversation(db, request.params.id))) throw notFound('Conversation')
+    const purpose = await purposeOf(request.body)
+    const guard = consentGuard(purpose)
+    const row = await queueMessage(db, { conversationId: request.params.id, message: request.body, sentBy: request.auth?.user?.id ?? null, purpose, ...(guard ? { beforeQueue: guard } : {}) })
     onChanged(row.conversation_id, true)
     return reply.code(202).send((await withMedia(db, [row]))[0]!)
   })
 
   app.post('/api/messages', { config: { access }, bodyLimit: 256 * 1024, schema: { tags, body: startConversationBody, response: { 202: messageSchema } } }, async (request, reply) => {
     const { to, ...message } = request.body
-    const row = await startConversation(db, { channelId: defaultChannel.phoneNumberId, to, message, sentBy: request.auth?.user?.id ?? null })
+    const purpose = await purposeOf(message)
+    // A number we have never seen cannot have consented: refused before a contact is created.
+    if (purpose) {
+      const known = await db.selectFrom('contacts').select('id').where('wa_id', '=', to).executeTakeFirst()
+      await consent.assertMayMarket(db, { contactId: known?.id, waId: to, purpose })
+    }
+    const row = await startConversation(db, { channelId: defaultChannel.phoneNumberId, to, message, sentBy: request.auth?.user?.id ?? null, purpose })
     onChanged(row.conversation_id, true)
     return reply.code(202).send(presentMessage(row))
   })

@@ -58,6 +58,12 @@ export const templateObject = z.object({
     .optional(),
 })
 
+/**
+ * Postfach's one addition to the Cloud API message object: the consent purpose a template serves
+ * (`marketing`, `reviews` …). A MARKETING-category template without it counts as `marketing`.
+ */
+const purpose = z.string().regex(/^[a-z0-9_-]{1,40}$/).optional()
+
 export const outboundMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), context, text: z.object({ body: z.string().min(1).max(4096), preview_url: z.boolean().optional() }) }),
   z.object({ type: z.literal('image'), context, image: mediaRef(true) }),
@@ -71,7 +77,7 @@ export const outboundMessage = z.discriminatedUnion('type', [
     location: z.object({ latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180), name: z.string().max(1000).optional(), address: z.string().max(1000).optional() }),
   }),
   z.object({ type: z.literal('interactive'), context, interactive }),
-  z.object({ type: z.literal('template'), context, template: templateObject }),
+  z.object({ type: z.literal('template'), context, purpose, template: templateObject }),
   z.object({ type: z.literal('reaction'), reaction: z.object({ message_id: z.string().min(1).max(200), emoji: z.string().max(16) }) }),
 ])
 export type OutboundMessage = z.infer<typeof outboundMessage>
@@ -79,5 +85,6 @@ export type OutboundMessage = z.infer<typeof outboundMessage>
 export const startConversationBody = z.object({
   to: z.string().regex(/^\d{7,15}$/, 'a wa_id: the number in E.164 digits without +'),
   type: z.literal('template'),
+  purpose,
   template: templateObject,
 })

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import { type ConsentService, refusalError } from '../consent/consent.service.js'
 import type { DatabaseHandle } from '../../db/database.js'
 import type { JobRow } from '../../db/schema.js'
 import { backoffMs, claimJobs, completeJob, failJob, findExpiredLeases, retryJobLater } from '../../platform/jobs/jobs.repo.js'
@@ -26,6 +27,8 @@ export type SendWorkerOptions = {
   leaseMs?: number
   /** Called after a message changed state (for real-time updates). */
   onChange?: (messageId: string, conversationId: string) => void
+  /** Checks consent for sends that serve a purpose (marketing) right before the Graph call. */
+  consent?: ConsentService
 }
 
 /**
@@ -103,6 +106,22 @@ export class SendWorker extends WorkerLoop {
     const messageId = messageIdOf(job)
     if (!m || m.status !== 'queued') return completeJob(db, job.id)
     if (m.channelPaused) return retryJobLater(db, job.id, 30_000, `channel paused: ${m.channelPaused}`)
+    // Consent is checked again at send time: a STOP that arrived after queueing stops the send.
+    if (m.purpose && this.o.consent) {
+      const refused = await this.o.consent.refusal(db, { contactId: m.contactId, waId: m.waId, purpose: m.purpose })
+      if (refused) {
+        await db.transaction().execute(async (tx) => {
+          await tx
+            .updateTable('messages')
+            .set({ status: 'failed', error_code: null, error_title: refused, error_detail: refusalError(refused, m.purpose!).message, updated_at: nowIso() })
+            .where('id', '=', messageId)
+            .execute()
+          await failJob(tx, job.id, `consent: ${refused}`)
+        })
+        this.o.onChange?.(messageId, m.conversationId)
+        return
+      }
+    }
     const recipient = m.waId ?? m.userId ?? ''
     const pairWait = this.limiter.pairWait(recipient)
     if (pairWait > 0) return retryJobLater(db, job.id, pairWait, 'pair rate limit')

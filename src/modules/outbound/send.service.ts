@@ -1,6 +1,6 @@
 import parsePhoneNumber from 'libphonenumber-js'
-import type { Db } from '../../db/database.js'
-import type { MessageRow } from '../../db/schema.js'
+import type { Db, Executor } from '../../db/database.js'
+import type { ConversationRow, MessageRow } from '../../db/schema.js'
 import { AppError, badRequest, conflict, notFound } from '../../platform/errors.js'
 import { newId } from '../../platform/ids.js'
 import { enqueueJob } from '../../platform/jobs/jobs.repo.js'
@@ -26,7 +26,10 @@ export function windowExpiresAt(lastInboundAt: string | null, now = Date.now()):
  * template, media present), then message row `queued` and its send job in one transaction. The
  * worker does the Graph call; nothing here talks to Meta.
  */
-export async function queueMessage(db: Db, q: { conversationId: string; message: OutboundMessage; sentBy: string | null }): Promise<MessageRow> {
+export async function queueMessage(
+  db: Db,
+  q: { conversationId: string; message: OutboundMessage; sentBy: string | null; purpose?: string | null; beforeQueue?: (conversation: ConversationRow) => Promise<void> },
+): Promise<MessageRow> {
   const conversation = await findConversation(db, q.conversationId)
   if (!conversation) throw notFound('Conversation')
   const { message } = q
@@ -36,39 +39,51 @@ export async function queueMessage(db: Db, q: { conversationId: string; message:
     })
   }
   await checkMediaReady(db, message)
+  await q.beforeQueue?.(conversation)
   const contextWamid = 'context' in message && message.context ? await resolveContext(db, conversation.id, message.context.message_id) : null
   if (message.type === 'reaction') message.reaction.message_id = await resolveContext(db, conversation.id, message.reaction.message_id)
-  const { context: _ctx, ...content } = message as OutboundMessage & { context?: unknown }
-  return db.transaction().execute(async (tx) => {
-    const now = nowIso()
-    const row: MessageRow = {
-      id: newId(),
-      conversation_id: conversation.id,
-      wamid: null,
-      direction: 'outbound',
-      type: message.type,
-      status: 'queued',
-      timestamp: now,
-      content: JSON.stringify(content),
-      key_id: null,
-      context_wamid: contextWamid,
-      error_code: null,
-      error_title: null,
-      error_detail: null,
-      sent_by: q.sentBy,
-      journal_seq: null,
-      created_at: now,
-      updated_at: now,
-    }
-    await insertMessage(tx, row)
-    await enqueueJob(tx, SEND_JOB, { messageId: row.id }, { groupKey: conversation.id })
-    await touchConversation(tx, { contactId: conversation.contact_id, channelId: conversation.channel_id, at: now, inbound: false })
-    return row
-  })
+  const { context: _ctx, purpose: _purpose, ...content } = message as OutboundMessage & { context?: unknown; purpose?: unknown }
+  return db.transaction().execute((tx) => insertQueued(tx, conversation, { type: message.type, content, contextWamid, sentBy: q.sentBy, purpose: q.purpose ?? null }))
+}
+
+/** The queued message row, its send job and the conversation's activity, in the caller's transaction. */
+export async function insertQueued(
+  tx: Executor,
+  conversation: Pick<ConversationRow, 'id' | 'contact_id' | 'channel_id'>,
+  m: { type: string; content: Record<string, unknown>; contextWamid?: string | null; sentBy: string | null; purpose?: string | null },
+): Promise<MessageRow> {
+  const now = nowIso()
+  const row: MessageRow = {
+    id: newId(),
+    conversation_id: conversation.id,
+    wamid: null,
+    direction: 'outbound',
+    type: m.type,
+    status: 'queued',
+    timestamp: now,
+    content: JSON.stringify(m.content),
+    key_id: null,
+    context_wamid: m.contextWamid ?? null,
+    error_code: null,
+    error_title: null,
+    error_detail: null,
+    sent_by: m.sentBy,
+    journal_seq: null,
+    purpose: m.purpose ?? null,
+    created_at: now,
+    updated_at: now,
+  }
+  await insertMessage(tx, row)
+  await enqueueJob(tx, SEND_JOB, { messageId: row.id }, { groupKey: conversation.id })
+  await touchConversation(tx, { contactId: conversation.contact_id, channelId: conversation.channel_id, at: now, inbound: false })
+  return row
 }
 
 /** Starts (or continues) a conversation with a number by template, the only way to write first. */
-export async function startConversation(db: Db, q: { channelId: string; to: string; message: OutboundMessage; sentBy: string | null }) {
+export async function startConversation(
+  db: Db,
+  q: { channelId: string; to: string; message: OutboundMessage; sentBy: string | null; purpose?: string | null; beforeQueue?: (conversation: ConversationRow) => Promise<void> },
+) {
   const phone = parsePhoneNumber('+' + q.to)
   if (!phone?.isValid()) throw badRequest(`${q.to} is not a valid phone number.`, { field: 'to' })
   const now = nowIso()
@@ -76,7 +91,7 @@ export async function startConversation(db: Db, q: { channelId: string; to: stri
     const contact = await upsertContact(tx, { waId: phone.number.slice(1), userId: undefined, name: undefined }, now)
     return touchConversation(tx, { contactId: contact.id, channelId: q.channelId, at: now, inbound: false })
   })
-  return queueMessage(db, { conversationId: conversation.id, message: q.message, sentBy: q.sentBy })
+  return queueMessage(db, { conversationId: conversation.id, message: q.message, sentBy: q.sentBy, purpose: q.purpose ?? null, ...(q.beforeQueue ? { beforeQueue: q.beforeQueue } : {}) })
 }
 
 /** A reply or reaction names a message by wamid (as in the Cloud API) or by our id. */

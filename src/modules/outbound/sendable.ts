@@ -14,6 +14,8 @@ export async function loadSendables(db: Executor, messageIds: string[]) {
       'messages.type',
       'messages.content',
       'messages.context_wamid',
+      'messages.purpose',
+      'contacts.id as contactId',
       'conversations.id as conversationId',
       'conversations.channel_id as channelId',
       'contacts.wa_id as waId',

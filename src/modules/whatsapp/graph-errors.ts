@@ -74,7 +74,7 @@ export function classifyGraphError(code: number | undefined, httpStatus: number)
  * Failures that sending again cannot fix, or must not try: the customer's choice (opt-out), the
  * window, or who the recipient is. Everything else may be sent again deliberately by an agent.
  */
-const NEVER_AGAIN = new Set(['window-closed', 'recipient-not-on-whatsapp', 'marketing-opt-out', 'marketing-limit', 'recipient-is-sender', 'recipient-not-allowed', 'bsuid-not-supported', 'identity-changed'])
+const NEVER_AGAIN = new Set(['no-consent', 'withdrawn', 'objected', 'suppressed', 'window-closed', 'recipient-not-on-whatsapp', 'marketing-opt-out', 'marketing-limit', 'recipient-is-sender', 'recipient-not-allowed', 'bsuid-not-supported', 'identity-changed'])
 
 /** Whether a failed send (stored with its reason as `error_title`) may be sent again by an agent. */
 export function mayResendFailure(reason: string | null): boolean {

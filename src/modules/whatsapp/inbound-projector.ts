@@ -14,6 +14,9 @@ export const MEDIA_DOWNLOAD_JOB = 'media.download'
 /** The events of one journal entry. */
 export type JournaledEvents = { journalSeq: number; events: WebhookEvent[] }
 
+/** A customer message stored for the first time by this group (redeliveries are not in it). */
+export type NewInboundMessage = { messageId: string; wamid: string; conversationId: string; contactId: string; waId: string | null; type: string; raw: Record<string, unknown>; journalSeq: number; timestamp: string }
+
 /**
  * Applies the events of a group of journal entries to contacts, conversations, messages and
  * statuses, in the caller's transaction, with a fixed number of statements per group rather than
@@ -26,7 +29,7 @@ export async function projectWebhooks(
   db: Executor,
   entries: JournaledEvents[],
   isOurNumber: (phoneNumberId: string | undefined) => boolean,
-): Promise<{ unrouted: Map<number, string[]>; conversationIds: Set<string>; mediaQueued: number }> {
+): Promise<{ unrouted: Map<number, string[]>; conversationIds: Set<string>; mediaQueued: number; added: NewInboundMessage[] }> {
   const unrouted = new Map<number, string[]>()
   const messages: { seq: number; e: InboundMessageEvent }[] = []
   const statuses: { seq: number; e: StatusEvent }[] = []
@@ -42,7 +45,7 @@ export async function projectWebhooks(
   await recordUnrouted(db, unrouted)
   const inbound = await projectMessages(db, messages)
   const conversationIds = new Set([...inbound.conversationIds, ...(await projectStatuses(db, statuses))])
-  return { unrouted, conversationIds, mediaQueued: inbound.mediaQueued }
+  return { unrouted, conversationIds, mediaQueued: inbound.mediaQueued, added: inbound.added }
 }
 
 async function recordUnrouted(db: Executor, unrouted: Map<number, string[]>) {
@@ -55,8 +58,8 @@ async function recordUnrouted(db: Executor, unrouted: Map<number, string[]>) {
     .execute()
 }
 
-async function projectMessages(db: Executor, items: { seq: number; e: InboundMessageEvent }[]): Promise<{ conversationIds: string[]; mediaQueued: number }> {
-  if (items.length === 0) return { conversationIds: [], mediaQueued: 0 }
+async function projectMessages(db: Executor, items: { seq: number; e: InboundMessageEvent }[]): Promise<{ conversationIds: string[]; mediaQueued: number; added: NewInboundMessage[] }> {
+  if (items.length === 0) return { conversationIds: [], mediaQueued: 0, added: [] }
   const contacts = await ContactResolver.load(db, items.map((i) => i.e.contact))
   const resolved = items.map((i) => ({ ...i, contact: contacts.resolve(i.e.contact, i.e.timestamp) }))
   await contacts.flush(db)
@@ -106,7 +109,11 @@ async function projectMessages(db: Executor, items: { seq: number; e: InboundMes
       await applyNumberChange(db, r.contact.id, { newWaId: system.wa_id, newUserId: system.user_id })
     }
   }
-  return { conversationIds: [...conversations.values()], mediaQueued }
+  const newMessages = added.map((r) => {
+    const row = rows.get(r.e.wamid)!
+    return { messageId: row.id, wamid: r.e.wamid, conversationId: row.conversation_id, contactId: r.contact.id, waId: r.contact.wa_id ?? r.e.contact.waId ?? null, type: r.e.type, raw: r.e.raw, journalSeq: r.seq, timestamp: r.e.timestamp }
+  })
+  return { conversationIds: [...conversations.values()], mediaQueued, added: newMessages }
 }
 
 /** Records Meta's media ids and queues their download into our own store; returns how many. */

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { DatabaseHandle } from '../../db/database.js'
+import type { DatabaseHandle, Executor } from '../../db/database.js'
 import { appendEntries } from '../journal/journal.repo.js'
-import { projectWebhooks } from './inbound-projector.js'
+import { type NewInboundMessage, projectWebhooks } from './inbound-projector.js'
 import { customerKeyOf, parseWebhook, type WebhookEvent } from './webhook-events.js'
 
 function laneOf(key: string, lanes: number): number {
@@ -36,6 +36,8 @@ export class WebhookIngestor {
     private readonly database: DatabaseHandle,
     private readonly isOurNumber: (phoneNumberId: string | undefined) => boolean,
     private readonly log: FastifyBaseLogger,
+    /** Runs in the group's transaction after projection (consent keywords must commit with their message). */
+    private readonly afterProjection: ((tx: Executor, added: NewInboundMessage[]) => Promise<void>) | undefined = undefined,
     private readonly maxBatch = 200,
   ) {
     const lanes = database.dialect === 'postgres' ? 2 : 1
@@ -97,7 +99,8 @@ export class WebhookIngestor {
     return this.database.db.transaction().execute(async (tx) => {
       const appended = await appendEntries(tx, 'whatsapp.webhook', batch.map((p) => p.raw))
       const fresh = batch.flatMap((p, i) => (appended[i]!.duplicate ? [] : [{ journalSeq: appended[i]!.seq, events: p.events }]))
-      const { unrouted, conversationIds, mediaQueued } = await projectWebhooks(tx, fresh, this.isOurNumber)
+      const { unrouted, conversationIds, mediaQueued, added } = await projectWebhooks(tx, fresh, this.isOurNumber)
+      if (this.afterProjection && added.length > 0) await this.afterProjection(tx, added)
       return {
         results: appended.map((a) => ({ journalSeq: a.seq, duplicate: a.duplicate, unrouted: a.duplicate ? [] : (unrouted.get(a.seq) ?? []) })),
         conversationIds,

@@ -4,7 +4,8 @@ import { z } from 'zod'
 import { AppError } from '../../platform/errors.js'
 import { STAFF } from '../../platform/http/access.js'
 import { listOf } from '../../platform/http/cursor.js'
-import type { GraphClient } from './graph-client.js'
+import type { GraphTemplate } from './graph-client.js'
+import type { TemplateCatalog } from './template-catalog.js'
 
 const templateSchema = z.object({
   name: z.string(),
@@ -21,14 +22,14 @@ const templateSchema = z.object({
  * The approved message templates of the business account, for the template picker. Read from the
  * Graph API on demand; only APPROVED ones can be sent, so only those are offered.
  */
-export const templateRoutes: FastifyPluginAsync<{ graph: GraphClient; account: { readonly businessAccountId: string } }> = async (base, { graph, account }) => {
+export const templateRoutes: FastifyPluginAsync<{ catalog: TemplateCatalog }> = async (base, { catalog }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
 
   app.get('/api/templates', { config: { access: STAFF }, schema: { tags: ['templates'], response: { 200: listOf(templateSchema) } } }, async () => {
-    const { data } = await graph.listTemplates(account.businessAccountId).catch((err: unknown) => {
+    const data = await catalog.list().catch((err: unknown) => {
       throw new AppError('templates.unavailable', 502, 'The WhatsApp templates could not be loaded.', { cause: err })
     })
-    const text = (t: (typeof data)[number], type: string) => t.components.find((c) => c.type.toUpperCase() === type)?.text ?? null
+    const text = (t: GraphTemplate, type: string) => t.components.find((c) => c.type.toUpperCase() === type)?.text ?? null
     return {
       items: data
         .filter((t) => t.status === 'APPROVED')

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
@@ -10,6 +10,11 @@ import path from 'node:path'
 export class SecretBox {
   constructor(private readonly key: Buffer) {
     if (key.length !== 32) throw new Error('the master key must be 32 bytes')
+  }
+
+  /** A separate key for another use (for example keyed hashes), derived so the master key never leaves. */
+  deriveKey(label: string): Buffer {
+    return createHmac('sha256', this.key).update(label).digest()
   }
 
   seal(plaintext: string, purpose: string): string {

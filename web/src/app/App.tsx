@@ -15,18 +15,18 @@ export function App() {
 
   useEffect(() => {
     void (async () => {
-      if ((await api<{ needed: boolean }>('GET', '/api/setup').catch(() => ({ needed: false }))).needed) {
+      // Both at once: the first screen waits for one round trip, not two.
+      const [setup, me] = await Promise.all([
+        api<{ needed: boolean }>('GET', '/api/setup').catch(() => ({ needed: false })),
+        api<Session>('GET', '/api/auth/me').catch(() => null),
+      ])
+      if (setup.needed) {
         setSetupNeeded(true)
         setSession(null)
         return
       }
-      await api<Session>('GET', '/api/auth/me').then(
-        (s) => {
-          setCsrfToken(s.csrfToken)
-          setSession(s)
-        },
-        () => setSession(null),
-      )
+      if (me) setCsrfToken(me.csrfToken)
+      setSession(me)
     })()
   }, [])
 

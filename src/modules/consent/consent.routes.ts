@@ -1,0 +1,105 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Db } from '../../db/database.js'
+import type { ConsentEventRow } from '../../db/schema.js'
+import { AppError, notFound } from '../../platform/errors.js'
+import { STAFF } from '../../platform/http/access.js'
+import { listOf } from '../../platform/http/cursor.js'
+import { nowIso } from '../../platform/time.js'
+import { appendConsentEvents, listPurposes } from './consent.repo.js'
+import type { ConsentService } from './consent.service.js'
+
+const idParams = z.object({ id: z.string().min(1).max(100) })
+const eventSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['requested', 'confirmed', 'withdrawn', 'objected']),
+  channel: z.string(),
+  text: z.string().nullable(),
+  textSha256: z.string().nullable(),
+  noticeVersion: z.string().nullable(),
+  source: z.record(z.string(), z.unknown()),
+  evidence: z.record(z.string(), z.unknown()),
+  occurredAt: z.string(),
+  recordedAt: z.string(),
+  recordedBy: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+})
+const consentSchema = z.object({
+  purpose: z.string(),
+  label: z.object({ de: z.string(), en: z.string() }),
+  state: z.enum(['none', 'pending', 'confirmed', 'withdrawn', 'objected']),
+  events: z.array(eventSchema),
+})
+const contactSchema = z.object({ id: z.string(), waId: z.string().nullable(), userId: z.string().nullable(), name: z.string().nullable(), firstContactAt: z.string(), lastContactAt: z.string() })
+/** What an agent may record: a withdrawal or objection the customer stated elsewhere (phone, letter). */
+const recordBody = z.object({
+  purpose: z.string().max(40).optional().describe('omit for every purpose'),
+  kind: z.enum(['withdrawn', 'objected']),
+  reason: z.string().trim().min(3).max(500),
+})
+
+const presentEvent = (e: ConsentEventRow) => ({
+  id: e.id,
+  kind: e.kind,
+  channel: e.channel,
+  text: e.text,
+  textSha256: e.text_sha256,
+  noticeVersion: e.notice_version,
+  source: JSON.parse(e.source) as Record<string, unknown>,
+  evidence: JSON.parse(e.evidence) as Record<string, unknown>,
+  occurredAt: e.occurred_at,
+  recordedAt: e.recorded_at,
+  recordedBy: e.recorded_by,
+  expiresAt: e.expires_at,
+})
+
+/**
+ * Contacts by number and their consent ledger. Agents can record a withdrawal or objection (never a
+ * consent: that comes from the customer's own number or the double opt-in).
+ */
+export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; onChanged: (conversationId: string) => void }> = async (base, { db, consent, onChanged }) => {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  const tags = ['consent']
+
+  app.get('/api/contacts', { config: { access: STAFF }, schema: { tags, querystring: z.object({ waId: z.string().regex(/^\d{5,20}$/) }), response: { 200: listOf(contactSchema) } } }, async (request) => {
+    const rows = await db.selectFrom('contacts').selectAll().where('wa_id', '=', request.query.waId).execute()
+    return {
+      items: rows.map((c) => ({ id: c.id, waId: c.wa_id, userId: c.user_id, name: c.profile_name, firstContactAt: c.first_contact_at, lastContactAt: c.last_contact_at })),
+      nextCursor: null,
+    }
+  })
+
+  app.get('/api/consent/purposes', { config: { access: STAFF }, schema: { tags, response: { 200: listOf(z.object({ key: z.string(), label: z.object({ de: z.string(), en: z.string() }) })) } } }, async () => ({
+    items: (await listPurposes(db)).map((p) => ({ key: p.key, label: { de: p.label_de, en: p.label_en } })),
+    nextCursor: null,
+  }))
+
+  app.get('/api/contacts/:id/consents', { config: { access: STAFF }, schema: { tags, params: idParams, response: { 200: listOf(consentSchema) } } }, async (request) => {
+    if (!(await db.selectFrom('contacts').select('id').where('id', '=', request.params.id).executeTakeFirst())) throw notFound('Contact')
+    const overview = await consent.overview(db, request.params.id)
+    return {
+      items: overview.map((o) => ({ purpose: o.purpose.key, label: { de: o.purpose.label_de, en: o.purpose.label_en }, state: o.state, events: o.events.map(presentEvent) })),
+      nextCursor: null,
+    }
+  })
+
+  app.post('/api/contacts/:id/consents', { config: { access: STAFF }, schema: { tags, params: idParams, body: recordBody, response: { 201: z.object({ recorded: z.number().int() }) } } }, async (request, reply) => {
+    const contact = await db.selectFrom('contacts').select(['id', 'wa_id']).where('id', '=', request.params.id).executeTakeFirst()
+    if (!contact) throw notFound('Contact')
+    const purposes = (await listPurposes(db)).map((p) => p.key)
+    const { purpose, kind, reason } = request.body
+    if (purpose && !purposes.includes(purpose)) throw new AppError('consent.unknown_purpose', 400, `There is no consent purpose "${purpose}".`, { details: { field: 'purpose' } })
+    const now = nowIso()
+    const auth = request.auth
+    const by = auth?.kind === 'token' ? `token:${auth.tokenId}` : (auth?.user?.id ?? null)
+    const targets = purpose ? [purpose] : purposes
+    await db.transaction().execute(async (tx) => {
+      await appendConsentEvents(tx, targets.map((p) => ({ contactId: contact.id, purpose: p, kind, channel: 'agent' as const, source: { recordedBy: by, reason }, evidence: { reason }, occurredAt: now, recordedBy: by })))
+      if (kind === 'objected' && contact.wa_id) await consent.suppressions.add(tx, contact.wa_id, 'objection recorded by an agent', now)
+    })
+    const conversations = await db.selectFrom('conversations').select('id').where('contact_id', '=', contact.id).execute()
+    for (const c of conversations) onChanged(c.id)
+    return reply.code(201).send({ recorded: targets.length })
+  })
+}

@@ -1,0 +1,96 @@
+import type { Executor } from '../../db/database.js'
+import { AppError } from '../../platform/errors.js'
+import { nowIso } from '../../platform/time.js'
+import type { NewInboundMessage } from '../whatsapp/inbound-projector.js'
+import { insertQueued } from '../outbound/send.service.js'
+import { appendConsentEvents, listConsentEvents, listPurposes, type NewConsentEvent, type Suppressions } from './consent.repo.js'
+import { type ConsentState, deriveState, refusalFor } from './consent-state.js'
+import { type KeywordMatcher, normalizeKeyword } from './keywords.js'
+
+export type Refusal = 'no-consent' | 'withdrawn' | 'objected' | 'suppressed'
+
+const TEXTS = {
+  stopped: 'Erledigt: Sie erhalten von uns keine Werbenachrichten mehr. / Done: you will not receive marketing messages from us anymore.',
+  started: (label: string) => `Danke! Sie erhalten ab jetzt „${label}“ per WhatsApp. Abmelden jederzeit mit STOP. / Thank you! Reply STOP at any time to unsubscribe.`,
+}
+
+/** The text a customer's message carries where a keyword can be: text, template button, reply button. */
+function keywordText(m: NewInboundMessage): string | undefined {
+  const r = m.raw as { text?: { body?: string }; button?: { text?: string }; interactive?: { button_reply?: { title?: string } } }
+  return r.text?.body ?? r.button?.text ?? r.interactive?.button_reply?.title
+}
+
+/**
+ * Consent: the ledger's current state per purpose, the send-time check for marketing, and the
+ * keywords in customers' messages (STOP withdraws and objects to every marketing purpose, START
+ * confirms one from the customer's own number).
+ */
+export class ConsentService {
+  constructor(
+    readonly suppressions: Suppressions,
+    readonly keywords: KeywordMatcher,
+  ) {}
+
+  async overview(db: Executor, contactId: string, now = nowIso()) {
+    const [purposes, events] = await Promise.all([listPurposes(db), listConsentEvents(db, contactId)])
+    return purposes.map((p) => {
+      const mine = events.filter((e) => e.purpose === p.key)
+      const facts = mine.map((e) => ({ kind: e.kind, occurredAt: e.occurred_at, expiresAt: e.expires_at }))
+      return { purpose: p, state: deriveState(facts, now) as ConsentState, events: mine }
+    })
+  }
+
+  /** Why a marketing send for this purpose to this contact must not happen; undefined if it may. */
+  async refusal(db: Executor, c: { contactId: string | undefined; waId: string | null; purpose: string }): Promise<Refusal | undefined> {
+    const events = c.contactId ? (await listConsentEvents(db, c.contactId)).filter((e) => e.purpose === c.purpose) : []
+    const state = deriveState(events.map((e) => ({ kind: e.kind, occurredAt: e.occurred_at, expiresAt: e.expires_at })), nowIso())
+    const refused = refusalFor(state)
+    if (refused) return refused
+    // Confirmed, but the number objected after that confirmation (for example under an erased contact).
+    const suppressedAt = c.waId ? await this.suppressions.since(db, c.waId) : undefined
+    const confirmedAt = events.filter((e) => e.kind === 'confirmed').at(-1)?.occurred_at ?? ''
+    return suppressedAt && suppressedAt > confirmedAt ? 'suppressed' : undefined
+  }
+
+  async assertMayMarket(db: Executor, c: { contactId: string | undefined; waId: string | null; purpose: string }): Promise<void> {
+    const refused = await this.refusal(db, c)
+    if (refused) throw refusalError(refused, c.purpose)
+  }
+
+  /** Keywords in new customer messages, in the ingest transaction: committed with the message itself. */
+  readonly afterProjection = async (tx: Executor, added: NewInboundMessage[]): Promise<void> => {
+    const matches = added.flatMap((m) => {
+      const text = keywordText(m)
+      const match = text ? this.keywords.match(text) : undefined
+      return match && text ? [{ m, text, match }] : []
+    })
+    if (matches.length === 0) return
+    const purposes = await listPurposes(tx)
+    for (const { m, text, match } of matches) {
+      const base = { contactId: m.contactId, channel: 'whatsapp' as const, text, source: { keyword: text }, evidence: { wamid: m.wamid, journalSeq: m.journalSeq }, evidenceRef: m.wamid, occurredAt: m.timestamp }
+      const conversation = await tx.selectFrom('conversations').select(['id', 'contact_id', 'channel_id']).where('id', '=', m.conversationId).executeTakeFirstOrThrow()
+      if (match.action === 'stop') {
+        // STOP is both a withdrawal and an objection to direct marketing (Art. 21): every purpose, at once.
+        await appendConsentEvents(tx, purposes.map((p): NewConsentEvent => ({ ...base, purpose: p.key, kind: 'objected' })))
+        if (m.waId) await this.suppressions.add(tx, m.waId, 'objected by keyword', m.timestamp)
+        await insertQueued(tx, conversation, { type: 'text', content: { type: 'text', text: { body: TEXTS.stopped } }, sentBy: null })
+        continue
+      }
+      const topic = match.topic ? normalizeKeyword(match.topic) : null
+      const purpose = topic ? purposes.find((p) => [p.key, p.label_de, p.label_en].some((l) => normalizeKeyword(l).includes(topic))) : purposes.find((p) => p.key === 'marketing')
+      if (!purpose) continue // an unknown topic is an ordinary message, not a consent
+      await appendConsentEvents(tx, [{ ...base, purpose: purpose.key, kind: 'confirmed' }])
+      await insertQueued(tx, conversation, { type: 'text', content: { type: 'text', text: { body: TEXTS.started(purpose.label_de) } }, sentBy: null })
+    }
+  }
+}
+
+export function refusalError(refused: Refusal, purpose: string): AppError {
+  const detail = {
+    'no-consent': `There is no confirmed consent for "${purpose}".`,
+    withdrawn: `The consent for "${purpose}" was withdrawn.`,
+    objected: `The customer objected to "${purpose}" messages.`,
+    suppressed: 'The number is on the suppression list (it objected to marketing).',
+  }[refused]
+  return new AppError(`consent.${refused.replace('-', '_')}`, 409, detail, { details: { purpose, reason: refused } })
+}

@@ -1,0 +1,44 @@
+/**
+ * Opt-out and opt-in keywords, matched against a customer's whole message: case- and
+ * accent-insensitive, surrounding punctuation and spaces ignored ("Stopp!" = "stopp").
+ */
+export const DEFAULT_KEYWORDS = {
+  stop: ['stop', 'stopp', 'abmelden', 'abbestellen', 'unsubscribe', 'austragen'],
+  // Not "ja"/"yes": an answer to an agent's question must never become a marketing consent.
+  start: ['start', 'anmelden', 'subscribe'],
+}
+
+export const normalizeKeyword = (text: string) =>
+  text
+    .normalize('NFD')
+    .replaceAll(/\p{M}/gu, '')
+    .toLowerCase()
+    .replaceAll(/[^\p{L}\p{N}\s]/gu, ' ')
+    .replaceAll(/\s+/g, ' ')
+    .trim()
+
+export type KeywordMatch = { action: 'stop' } | { action: 'start'; topic: string | null }
+
+export class KeywordMatcher {
+  private stop = new Set<string>()
+  private start = new Set<string>()
+
+  constructor(keywords = DEFAULT_KEYWORDS) {
+    this.configure(keywords)
+  }
+
+  configure(keywords: { stop: string[]; start: string[] }): void {
+    this.stop = new Set(keywords.stop.map(normalizeKeyword))
+    this.start = new Set(keywords.start.map(normalizeKeyword))
+  }
+
+  /** STOP-like words alone; START-like words alone or followed by a topic ("START newsletter"). */
+  match(text: string): KeywordMatch | undefined {
+    const t = normalizeKeyword(text)
+    if (t.length === 0 || t.length > 60) return undefined
+    if (this.stop.has(t)) return { action: 'stop' }
+    const [first, ...rest] = t.split(' ')
+    if (first && this.start.has(first)) return { action: 'start', topic: rest.length ? rest.join(' ') : null }
+    return undefined
+  }
+}
