@@ -183,7 +183,7 @@ export function ChatView(props: { conversation: Conversation; version: number; j
         </div>
         <Composer conversation={c} replyTo={replyTo} onCancelReply={() => setReplyTo(null)} onSent={() => void load()} />
       </section>
-      {panelOpen && <ContactPanel conversation={c} onClose={() => setPanelOpen(false)} onChanged={props.onChanged} />}
+      {panelOpen && <ContactPanel conversation={c} onClose={() => setPanelOpen(false)} version={props.version} />}
       {zoom && <Lightbox url={zoom.url} caption={zoom.caption} onClose={() => setZoom(null)} />}
     </div>
   )

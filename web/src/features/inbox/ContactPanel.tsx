@@ -1,6 +1,6 @@
-import { useEffect, useRef } from 'react'
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import type { Conversation } from '../../app/api'
+import { api, type Conversation, describeError, type Page } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { formatNumber } from './format'
 import { LabelChips } from './LabelChips'
@@ -14,8 +14,62 @@ export function crmLink(template: string | null, c: Conversation): string | null
 
 const when = (iso: string, lng: string) => new Date(iso).toLocaleString(lng === 'en' ? 'en-GB' : 'de-DE', { dateStyle: 'medium', timeStyle: 'short' })
 
-/** The contact's WhatsApp identity, first and last contact, labels and the link into the CRM. */
-export function ContactPanel({ conversation: c, onClose }: { conversation: Conversation; onClose: () => void; onChanged: () => void }) {
+type Consent = { purpose: string; label: { de: string; en: string }; state: 'none' | 'pending' | 'confirmed' | 'withdrawn' | 'objected'; events: { kind: string; occurredAt: string; channel: string }[] }
+
+/** Consent per purpose, and recording an objection the customer stated elsewhere (phone, letter). */
+function ConsentList({ contactId, version }: { contactId: string; version: number }) {
+  const { t, i18n } = useTranslation()
+  const [items, setItems] = useState<Consent[]>([])
+  const [recording, setRecording] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const load = useCallback(() => api<Page<Consent>>('GET', `/api/contacts/${contactId}/consents`).then((p) => setItems(p.items), () => undefined), [contactId])
+  useEffect(() => {
+    void load()
+  }, [load, version])
+
+  async function record(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault()
+    const reason = String(new FormData(e.currentTarget).get('reason') ?? '')
+    try {
+      await api('POST', `/api/contacts/${contactId}/consents`, { kind: 'objected', reason })
+      setRecording(false)
+      setError(null)
+      await load()
+    } catch (err) {
+      setError(describeError(err))
+    }
+  }
+
+  return (
+    <>
+      <ul className="consents">
+        {items.map((c) => (
+          <li key={c.purpose}>
+            <span>{i18n.language === 'en' ? c.label.en : c.label.de}</span>{' '}
+            <span className={`consent-state consent-${c.state}`}>{t(`consent.state.${c.state}`)}</span>
+          </li>
+        ))}
+      </ul>
+      {recording ? (
+        <form className="card-form" onSubmit={record} aria-label={t('consent.recordObjection')}>
+          <label>
+            {t('consent.reason')}
+            <input name="reason" required minLength={3} maxLength={500} placeholder={t('consent.reasonPlaceholder')} />
+          </label>
+          <button type="submit">{t('consent.record')}</button>
+          {error && <p role="alert" className="error small">{error}</p>}
+        </form>
+      ) : (
+        <button type="button" className="link small" onClick={() => setRecording(true)}>
+          {t('consent.recordObjection')}
+        </button>
+      )}
+    </>
+  )
+}
+
+/** The contact's WhatsApp identity, first and last contact, consent, labels and the link into the CRM. */
+export function ContactPanel({ conversation: c, onClose, version }: { conversation: Conversation; onClose: () => void; version: number }) {
   const { t, i18n } = useTranslation()
   const { settings } = useWorkspace()
   const close = useRef<HTMLButtonElement>(null)
@@ -45,7 +99,9 @@ export function ContactPanel({ conversation: c, onClose }: { conversation: Conve
         <dt>{t('contact.lastContact')}</dt>
         <dd>{when(c.contact.lastContactAt, i18n.language)}</dd>
         <dt>{t('contact.consent')}</dt>
-        <dd className="muted">{t('contact.consentUnknown')}</dd>
+        <dd>
+          <ConsentList contactId={c.contact.id} version={version} />
+        </dd>
         <dt>{t('labels.title')}</dt>
         <dd>{c.labelIds.length ? <LabelChips ids={c.labelIds} /> : '—'}</dd>
       </dl>

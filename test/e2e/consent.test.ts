@@ -1,0 +1,48 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DIALECT, startTestServer, type TestServer } from '../helpers.js'
+import { launchBrowser, screenshotPath } from './browser.js'
+
+describe(`${DIALECT}: consent in the browser (START, STOP, refused marketing send)`, () => {
+  let server: TestServer
+  let browser: Browser
+  let page: Page
+
+  beforeAll(async () => {
+    server = await startTestServer({ simulator: { behaviour: { statusStepMs: 100 } } })
+    browser = await launchBrowser()
+    page = await (await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 } })).newPage()
+    await page.goto(server.url)
+    await page.getByLabel('E-Mail').fill('root@example.com')
+    await page.getByLabel('Passwort').fill('root-password-123')
+    await page.getByRole('button', { name: 'Anmelden' }).click()
+    await page.getByRole('navigation', { name: 'Hauptnavigation' }).waitFor()
+  }, 60_000)
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  it('GDPR-7, WA-2: START shows as confirmed in the contact panel, STOP as objected, and a marketing template is then refused', async () => {
+    server.simulatorState().customerSends('4915400000001', 'Maria Marketing', 'text', { body: 'START' })
+    await page.locator('.conversation', { hasText: 'Maria Marketing' }).click()
+    await page.locator('.chat-title').click()
+    const marketing = page.locator('.consents li', { hasText: 'Angebote und Newsletter' })
+    await marketing.getByText('Bestätigt').waitFor()
+    await page.screenshot({ path: screenshotPath('contact-consent') })
+
+    server.simulatorState().customerSends('4915400000001', 'Maria Marketing', 'text', { body: 'STOP' })
+    await marketing.getByText('Widersprochen').waitFor()
+    await page.locator('.bubble.outbound', { hasText: 'keine Werbenachrichten mehr' }).waitFor()
+
+    // A day later only templates can be sent; the marketing one is refused with the reason.
+    const { id } = await server.database.db.selectFrom('conversations').select('id').executeTakeFirstOrThrow()
+    await server.database.db.updateTable('conversations').set({ last_inbound_at: new Date(Date.now() - 25 * 3600_000).toISOString() }).where('id', '=', id).execute()
+    server.hub.conversationsChanged([id])
+    await page.getByLabel('Vorlage', { exact: true }).selectOption({ label: 'welcome_back (de)' })
+    await page.getByLabel('Wert für {{1}}').fill('Maria')
+    await page.getByRole('button', { name: 'Vorlage senden' }).click()
+    await page.getByRole('alert').getByText('Die Person hat der Werbung widersprochen').waitFor()
+    expect(server.simulatorState().sent.filter((s) => s.recipient === '4915400000001' && s.body.type === 'template')).toEqual([])
+  })
+})
