@@ -31,6 +31,7 @@ import { TemplateCatalog } from './modules/whatsapp/template-catalog.js'
 import { Suppressions } from './modules/consent/consent.repo.js'
 import { ConsentService } from './modules/consent/consent.service.js'
 import { consentRoutes } from './modules/consent/consent.routes.js'
+import { optinRoutes } from './modules/consent/optin.routes.js'
 import { KeywordMatcher } from './modules/consent/keywords.js'
 import { installAccessControl } from './platform/http/access.js'
 import { healthRoutes } from './platform/http/health.routes.js'
@@ -147,6 +148,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   })
   await app.register(templateRoutes, { catalog: templates })
   await app.register(consentRoutes, { db: database.db, consent, onChanged: (id) => hub.conversationsChanged([id]) })
+  await app.register(optinRoutes, {
+    db: database.db,
+    channel: whatsapp,
+    confirmationTemplate: { name: 'optin_confirmation', language: 'de' },
+    onQueued: (conversationId) => {
+      sendWorker.poke()
+      hub.conversationsChanged([conversationId])
+    },
+  })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })
   await app.register(webAppRoutes, { root: WEB_ROOT })
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())

@@ -10,6 +10,7 @@ const PUBLIC = new Set([
   'GET /api/setup', 'POST /api/setup', // first start only; the POST needs the console's one-time token
   'GET /webhooks/whatsapp', 'POST /webhooks/whatsapp', // Meta; the POST is signed
   'GET /*', // the web app's files (index.html and assets); never data
+  'GET /optin/:purpose', 'POST /optin/:purpose', 'GET /optin-assets/optin.css', // the public double opt-in page
 ])
 const isSimulator = (url: string) => url.startsWith('/graph') || url.startsWith('/simulator')
 

@@ -61,12 +61,16 @@ export class ConsentService {
   readonly afterProjection = async (tx: Executor, added: NewInboundMessage[]): Promise<void> => {
     const matches = added.flatMap((m) => {
       const text = keywordText(m)
-      const match = text ? this.keywords.match(text) : undefined
+      const match = text ? (this.keywords.match(text) ?? (this.keywords.isConfirmation(text) ? { action: 'confirm' as const } : undefined)) : undefined
       return match && text ? [{ m, text, match }] : []
     })
     if (matches.length === 0) return
     const purposes = await listPurposes(tx)
     for (const { m, text, match } of matches) {
+      if (match.action === 'confirm') {
+        await this.confirmPending(tx, m, text, purposes)
+        continue
+      }
       const base = { contactId: m.contactId, channel: 'whatsapp' as const, text, source: { keyword: text }, evidence: { wamid: m.wamid, journalSeq: m.journalSeq }, evidenceRef: m.wamid, occurredAt: m.timestamp }
       const conversation = await tx.selectFrom('conversations').select(['id', 'contact_id', 'channel_id']).where('id', '=', m.conversationId).executeTakeFirstOrThrow()
       if (match.action === 'stop') {
@@ -82,6 +86,38 @@ export class ConsentService {
       await appendConsentEvents(tx, [{ ...base, purpose: purpose.key, kind: 'confirmed' }])
       await insertQueued(tx, conversation, { type: 'text', content: { type: 'text', text: { body: TEXTS.started(purpose.label_de) } }, sentBy: null })
     }
+  }
+
+  /**
+   * Double opt-in, step 3: a confirmation from the same number turns every pending request of
+   * this contact into a confirmed consent, with the reply as evidence. Without a pending request
+   * "JA" is an ordinary answer and records nothing.
+   */
+  private async confirmPending(tx: Executor, m: NewInboundMessage, text: string, purposes: { key: string; label_de: string }[]): Promise<void> {
+    const overview = await this.overview(tx, m.contactId, m.timestamp)
+    const pending = overview.filter((o) => o.state === 'pending')
+    if (pending.length === 0) return
+    await appendConsentEvents(
+      tx,
+      pending.map((p) => {
+        const request = p.events.filter((e) => e.kind === 'requested').at(-1)
+        return {
+          contactId: m.contactId,
+          purpose: p.purpose.key,
+          kind: 'confirmed' as const,
+          channel: 'whatsapp' as const,
+          text: request?.text ?? null,
+          noticeVersion: request?.notice_version ?? null,
+          source: { doubleOptIn: request?.id ?? null, reply: text },
+          evidence: { wamid: m.wamid, journalSeq: m.journalSeq },
+          evidenceRef: m.wamid,
+          occurredAt: m.timestamp,
+        }
+      }),
+    )
+    const conversation = await tx.selectFrom('conversations').select(['id', 'contact_id', 'channel_id']).where('id', '=', m.conversationId).executeTakeFirstOrThrow()
+    const labels = pending.map((p) => purposes.find((x) => x.key === p.purpose.key)?.label_de ?? p.purpose.key).join(', ')
+    await insertQueued(tx, conversation, { type: 'text', content: { type: 'text', text: { body: TEXTS.started(labels) } }, sentBy: null })
   }
 }
 

@@ -6,6 +6,8 @@ export const DEFAULT_KEYWORDS = {
   stop: ['stop', 'stopp', 'abmelden', 'abbestellen', 'unsubscribe', 'austragen'],
   // Not "ja"/"yes": an answer to an agent's question must never become a marketing consent.
   start: ['start', 'anmelden', 'subscribe'],
+  /** Confirm a pending double opt-in only (the confirmation template's button says JA). */
+  confirm: ['ja', 'yes', 'bestätigen', 'confirm', 'ok'],
 }
 
 export const normalizeKeyword = (text: string) =>
@@ -22,14 +24,21 @@ export type KeywordMatch = { action: 'stop' } | { action: 'start'; topic: string
 export class KeywordMatcher {
   private stop = new Set<string>()
   private start = new Set<string>()
+  private confirm = new Set<string>()
 
   constructor(keywords = DEFAULT_KEYWORDS) {
     this.configure(keywords)
   }
 
-  configure(keywords: { stop: string[]; start: string[] }): void {
+  configure(keywords: { stop: string[]; start: string[]; confirm: string[] }): void {
     this.stop = new Set(keywords.stop.map(normalizeKeyword))
     this.start = new Set(keywords.start.map(normalizeKeyword))
+    this.confirm = new Set(keywords.confirm.map(normalizeKeyword))
+  }
+
+  /** A confirmation word alone ("JA", "Ja!", "Bestätigen"): counts only while a request is pending. */
+  isConfirmation(text: string): boolean {
+    return this.confirm.has(normalizeKeyword(text))
   }
 
   /** STOP-like words alone; START-like words alone or followed by a topic ("START newsletter"). */
