@@ -45,4 +45,33 @@ describe(`${DIALECT}: consent in the browser (START, STOP, refused marketing sen
     await page.getByRole('alert').getByText('Die Person hat der Werbung widersprochen').waitFor()
     expect(server.simulatorState().sent.filter((s) => s.recipient === '4915400000001' && s.body.type === 'template')).toEqual([])
   })
+
+  it('TDDDG-25, UWG-DOI: the opt-in page works without JavaScript, stores nothing on the device, and the customer confirms on the phone', async () => {
+    await server.database.db.insertInto('settings').values([
+      { key: 'company', value: JSON.stringify({ name: 'Muster GmbH', address: 'Hauptstraße 1, 10115 Berlin' }), updated_by: null, updated_at: new Date().toISOString() },
+      { key: 'privacy.notice', value: JSON.stringify({ url: `${server.url}/datenschutz`, version: '3' }), updated_by: null, updated_at: new Date().toISOString() },
+    ]).execute()
+    const context = await browser.newContext({ locale: 'de-DE', javaScriptEnabled: false })
+    const requests: string[] = []
+    context.on('request', (r) => void requests.push(r.url()))
+    const optin = await context.newPage()
+    await optin.goto(`${server.url}/optin/marketing`)
+    await optin.getByLabel('Ihre Mobilnummer (mit WhatsApp)').fill('0151 40000002')
+    await optin.getByRole('checkbox').check()
+    await optin.screenshot({ path: screenshotPath('optin') })
+    await optin.getByRole('button', { name: 'Einwilligung senden' }).click()
+    await optin.getByText('Bitte bestätigen Sie dort mit JA').waitFor({ timeout: 8000 })
+    expect(await context.cookies()).toEqual([])
+    expect(await optin.content()).not.toMatch(/<script/i) // nothing to run: the form needs no JavaScript
+    expect(requests.every((u) => u.startsWith(server.url))).toBe(true)
+    await context.close()
+
+    // The customer answers the confirmation on the phone; the agent sees the consent confirmed.
+    await expect.poll(() => server.simulatorState().sent.some((s) => s.recipient === '4915140000002' && s.body.type === 'template')).toBe(true)
+    server.simulatorState().customerSends('4915140000002', 'Olaf Optin', 'button', { text: 'JA', payload: 'JA' })
+    await page.locator('.conversation', { hasText: 'Olaf Optin' }).click()
+    // The contact panel stays open from one conversation to the next.
+    if (!(await page.locator('.contact-panel').isVisible())) await page.locator('.chat-title').click()
+    await page.locator('.contact-panel', { hasText: '+4915140000002' }).locator('.consents li', { hasText: 'Angebote und Newsletter' }).getByText('Bestätigt').waitFor({ timeout: 8000 })
+  })
 })

@@ -49,7 +49,9 @@ export class ContactResolver {
       existing.user_id = id.userId
       changed = true
     }
-    if (id.name && id.name !== existing.profile_name && at >= existing.last_contact_at) {
+    // The newest name wins; a contact we created ourselves (opt-in, first template) has none yet and
+    // takes the first one, even when our own send was stamped a moment after the customer's message.
+    if (id.name && id.name !== existing.profile_name && (at >= existing.last_contact_at || !existing.profile_name)) {
       existing.profile_name = id.name
       changed = true
     }
