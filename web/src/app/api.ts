@@ -74,7 +74,11 @@ export type Label = { id: string; name: string; color: string }
 export type TeamMember = { id: string; name: string; role: 'admin' | 'agent' }
 export type QuickReply = { id: string; shortcut: string; body: string; scope: 'team' | 'personal' }
 export type Template = { name: string; language: string; category: string; body: string; header: string | null; footer: string | null; variables: number }
-export type Settings = { crmUrlTemplate: string | null }
+export type Settings = {
+  crmUrlTemplate: string | null
+  company: { name: string; address: string; email?: string } | null
+  privacyNotice: { url: string; version: string } | null
+}
 export type AppNotification = { id: string; kind: 'mention'; conversationId: string; actorName: string | null; excerpt: string | null; createdAt: string; readAt: string | null }
 export type Page<T> = { items: T[]; nextCursor: string | null }
 

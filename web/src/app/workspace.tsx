@@ -17,7 +17,7 @@ export function WorkspaceProvider({ user, children }: { user: User; children: Re
   const [team, setTeam] = useState<TeamMember[]>([])
   const [labels, setLabels] = useState<Label[]>([])
   const [quickReplies, setQuickReplies] = useState<QuickReply[]>([])
-  const [settings, setSettings] = useState<Settings>({ crmUrlTemplate: null })
+  const [settings, setSettings] = useState<Settings>({ crmUrlTemplate: null, company: null, privacyNotice: null })
   const staff = user.role !== 'auditor'
 
   const reload = useCallback(async () => {
