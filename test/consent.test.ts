@@ -88,6 +88,34 @@ describe(`${DIALECT}: consent ledger, keywords and the marketing check`, () => {
     expect(JSON.stringify(suppressions)).not.toContain('4915300000004')
   })
 
+  it('WA-2: Meta\'s marketing opt-out (user_preferences stop, and a send failing with 131050) is recorded as an objection', async () => {
+    const { conversationId } = await customerWrites(server, '4915300000006', 'START')
+    const contact = await contactOf('4915300000006')
+    const prefs = {
+      object: 'whatsapp_business_account',
+      entry: [{ id: server.simulatorState().identity.wabaId, changes: [{ field: 'user_preferences', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '4930123456789', phone_number_id: server.simulatorState().identity.phoneNumberId }, contacts: [{ wa_id: '4915300000006', profile: { name: 'Test Kunde' } }], user_preferences: [{ wa_id: '4915300000006', detail: 'User requested to stop marketing messages', category: 'marketing_messages', value: 'stop', timestamp: Math.floor(Date.now() / 1000) }] } }] }],
+    }
+    expect((await server.webhook(prefs)).statusCode).toBe(200)
+    expect(await stateOf(contact.id)).toBe('objected')
+    const event = (await consents(contact.id)).find((c) => c.purpose === 'marketing')!.events.at(-1)
+    expect(event).toMatchObject({ kind: 'objected', channel: 'meta', source: { signal: 'user_preferences stop' } })
+    expect((await send(conversationId, MARKETING_TEMPLATE)).statusCode).toBe(409)
+
+    // The asynchronous form: a status webhook failing with 131050.
+    const fixture = (await import('node:fs')).readFileSync(new URL('../../shared/whatsapp-fixtures/status-failed-131050.json', import.meta.url), 'utf8')
+    expect((await server.webhook(fixture)).statusCode).toBe(200)
+    const other = await contactOf('4915112345678')
+    expect(await stateOf(other.id)).toBe('objected')
+
+    // The synchronous form: the simulator's opted-out number answers a marketing send with 131050.
+    const optedOut = '491550000002'
+    const c2 = (await customerWrites(server, optedOut, 'START')).conversationId
+    const res = await send(c2, MARKETING_TEMPLATE)
+    expect(res.statusCode).toBe(202)
+    await eventually(async () => (await server.database.db.selectFrom('messages').select('status').where('id', '=', res.json().id).executeTakeFirstOrThrow()).status === 'failed')
+    expect(await stateOf((await contactOf(optedOut)).id)).toBe('objected')
+  })
+
   it('GDPR-7 (c): consent events cannot be edited or deleted, only superseded', async () => {
     await expect(server.database.db.updateTable('consent_events').set({ kind: 'confirmed' }).execute()).rejects.toThrow(/append-only/)
     await expect(server.database.db.deleteFrom('consent_events').execute()).rejects.toThrow(/append-only/)

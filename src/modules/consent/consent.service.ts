@@ -1,7 +1,9 @@
 import type { Executor } from '../../db/database.js'
 import { AppError } from '../../platform/errors.js'
-import { nowIso } from '../../platform/time.js'
+import { fromUnixSeconds, nowIso } from '../../platform/time.js'
 import type { NewInboundMessage } from '../whatsapp/inbound-projector.js'
+import type { ConsentSignal } from '../whatsapp/webhook-events.js'
+import { upsertContact } from '../contacts/contacts.repo.js'
 import { insertQueued } from '../outbound/send.service.js'
 import { appendConsentEvents, listConsentEvents, listPurposes, type NewConsentEvent, type Suppressions } from './consent.repo.js'
 import { type ConsentState, deriveState, refusalFor } from './consent-state.js'
@@ -58,7 +60,8 @@ export class ConsentService {
   }
 
   /** Keywords in new customer messages, in the ingest transaction: committed with the message itself. */
-  readonly afterProjection = async (tx: Executor, added: NewInboundMessage[]): Promise<void> => {
+  readonly afterProjection = async (tx: Executor, added: NewInboundMessage[], signals: ConsentSignal[] = []): Promise<void> => {
+    if (signals.length > 0) await this.applyMetaSignals(tx, signals)
     const matches = added.flatMap((m) => {
       const text = keywordText(m)
       const match = text ? (this.keywords.match(text) ?? (this.keywords.isConfirmation(text) ? { action: 'confirm' as const } : undefined)) : undefined
@@ -118,6 +121,45 @@ export class ConsentService {
     const conversation = await tx.selectFrom('conversations').select(['id', 'contact_id', 'channel_id']).where('id', '=', m.conversationId).executeTakeFirstOrThrow()
     const labels = pending.map((p) => purposes.find((x) => x.key === p.purpose.key)?.label_de ?? p.purpose.key).join(', ')
     await insertQueued(tx, conversation, { type: 'text', content: { type: 'text', text: { body: TEXTS.started(labels) } }, sentBy: null })
+  }
+
+  /**
+   * Meta's marketing opt-out (WA-2): the user pressed "Stop marketing messages" in WhatsApp
+   * (`user_preferences` value `stop`), or a marketing send failed with 131050. Both are recorded as
+   * an objection to every purpose, with the webhook as evidence. `resume`/`signup` are Meta's
+   * signals, not the express consent German law requires: they change nothing here.
+   */
+  private async applyMetaSignals(tx: Executor, signals: ConsentSignal[]): Promise<void> {
+    const purposes = await listPurposes(tx)
+    for (const { journalSeq, event } of signals) {
+      const stops: { waId: string | undefined; userId: string | undefined; at: string; ref: string }[] = []
+      if (event.kind === 'status') {
+        stops.push({ waId: event.recipient && /^\d+$/.test(event.recipient) ? event.recipient : undefined, userId: event.recipient && !/^\d+$/.test(event.recipient) ? event.recipient : undefined, at: event.timestamp, ref: `${event.wamid}:131050` })
+      } else {
+        for (const p of (Array.isArray(event.value.user_preferences) ? event.value.user_preferences : []) as Record<string, unknown>[]) {
+          if (p.category !== 'marketing_messages' || p.value !== 'stop') continue
+          const at = fromUnixSeconds(String(p.timestamp ?? '')) ?? nowIso()
+          stops.push({ waId: typeof p.wa_id === 'string' ? p.wa_id : undefined, userId: typeof p.user_id === 'string' ? p.user_id : undefined, at, ref: `prefs:${journalSeq}:${String(p.wa_id ?? p.user_id)}` })
+        }
+      }
+      for (const stop of stops) {
+        await this.objectAtMeta(tx, { ...stop, signal: event.kind === 'status' ? 'error 131050' : 'user_preferences stop', evidence: { journalSeq } }, purposes)
+      }
+    }
+  }
+
+  /** Records Meta's opt-out signal as an objection to every purpose, and suppresses the number. */
+  async objectAtMeta(
+    tx: Executor,
+    s: { waId: string | undefined; userId: string | undefined; at: string; ref: string; signal: string; evidence: Record<string, unknown> },
+    purposes?: { key: string }[],
+  ): Promise<void> {
+    if (!s.waId && !s.userId) return
+    const all = purposes ?? (await listPurposes(tx))
+    const contact = await upsertContact(tx, { waId: s.waId, userId: s.userId, name: undefined }, s.at)
+    await appendConsentEvents(tx, all.map((p) => ({ contactId: contact.id, purpose: p.key, kind: 'objected' as const, channel: 'meta' as const, source: { signal: s.signal }, evidence: s.evidence, evidenceRef: s.ref, occurredAt: s.at })))
+    const waId = s.waId ?? contact.wa_id
+    if (waId) await this.suppressions.add(tx, waId, 'marketing opt-out at Meta', s.at)
   }
 }
 

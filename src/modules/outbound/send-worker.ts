@@ -133,12 +133,12 @@ export class SendWorker extends WorkerLoop {
       if (!wamid) throw new GraphApiError(200, undefined, undefined, 'Graph answered without a message id')
       await this.recorder.record({ messageId, jobId: job.id, wamid, request: body, response: res })
     } catch (error) {
-      await this.handleFailure(job, messageId, m.channelId, error)
+      await this.handleFailure(job, messageId, m.channelId, error, m)
     }
     this.o.onChange?.(messageId, m.conversationId)
   }
 
-  private async handleFailure(job: JobRow, messageId: string, channelId: string, error: unknown): Promise<void> {
+  private async handleFailure(job: JobRow, messageId: string, channelId: string, error: unknown, m?: Sendable): Promise<void> {
     const { db } = this.o.database
     if (error instanceof GraphTransportError) {
       // Refused before a byte went out: safe to try again. Anything else may have reached Meta.
@@ -167,6 +167,10 @@ export class SendWorker extends WorkerLoop {
         .where('id', '=', messageId)
         .execute()
       await failJob(tx, job.id, error.message)
+      // Meta says the person stopped marketing from us: that is an objection, recorded with the send.
+      if (reason === 'marketing-opt-out' && m && this.o.consent) {
+        await this.o.consent.objectAtMeta(tx, { waId: m.waId ?? undefined, userId: m.userId ?? undefined, at: nowIso(), ref: `${messageId}:131050`, signal: 'error 131050', evidence: { messageId, error: error.message } })
+      }
     })
   }
 

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { DatabaseHandle, Executor } from '../../db/database.js'
 import { appendEntries } from '../journal/journal.repo.js'
 import { type NewInboundMessage, projectWebhooks } from './inbound-projector.js'
-import { customerKeyOf, parseWebhook, type WebhookEvent } from './webhook-events.js'
+import { type ConsentSignal, customerKeyOf, isConsentSignal, parseWebhook, type WebhookEvent } from './webhook-events.js'
 
 function laneOf(key: string, lanes: number): number {
   let h = 0
@@ -36,8 +36,8 @@ export class WebhookIngestor {
     private readonly database: DatabaseHandle,
     private readonly isOurNumber: (phoneNumberId: string | undefined) => boolean,
     private readonly log: FastifyBaseLogger,
-    /** Runs in the group's transaction after projection (consent keywords must commit with their message). */
-    private readonly afterProjection: ((tx: Executor, added: NewInboundMessage[]) => Promise<void>) | undefined = undefined,
+    /** Runs in the group's transaction after projection (consent keywords and Meta's opt-out signals commit with their webhook). */
+    private readonly afterProjection: ((tx: Executor, added: NewInboundMessage[], signals: ConsentSignal[]) => Promise<void>) | undefined = undefined,
     private readonly maxBatch = 200,
   ) {
     const lanes = database.dialect === 'postgres' ? 2 : 1
@@ -100,7 +100,8 @@ export class WebhookIngestor {
       const appended = await appendEntries(tx, 'whatsapp.webhook', batch.map((p) => p.raw))
       const fresh = batch.flatMap((p, i) => (appended[i]!.duplicate ? [] : [{ journalSeq: appended[i]!.seq, events: p.events }]))
       const { unrouted, conversationIds, mediaQueued, added } = await projectWebhooks(tx, fresh, this.isOurNumber)
-      if (this.afterProjection && added.length > 0) await this.afterProjection(tx, added)
+      const signals = fresh.flatMap((f) => f.events.filter(isConsentSignal).map((event) => ({ journalSeq: f.journalSeq, event })))
+      if (this.afterProjection && (added.length > 0 || signals.length > 0)) await this.afterProjection(tx, added, signals)
       return {
         results: appended.map((a) => ({ journalSeq: a.seq, duplicate: a.duplicate, unrouted: a.duplicate ? [] : (unrouted.get(a.seq) ?? []) })),
         conversationIds,

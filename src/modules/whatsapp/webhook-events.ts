@@ -38,6 +38,13 @@ export type OtherEvent = { kind: 'other'; field: string; phoneNumberId: string |
 
 export type WebhookEvent = InboundMessageEvent | StatusEvent | OtherEvent
 
+/** Meta's marketing opt-out: the `user_preferences` webhook, or a send that failed with 131050. */
+export const MARKETING_OPT_OUT = 131050
+export const isConsentSignal = (e: WebhookEvent): e is OtherEvent | StatusEvent =>
+  (e.kind === 'other' && e.field === 'user_preferences') ||
+  (e.kind === 'status' && e.status === 'failed' && (e.errors ?? []).some((x) => (x as { code?: unknown } | null)?.code === MARKETING_OPT_OUT))
+export type ConsentSignal = { journalSeq: number; event: OtherEvent | StatusEvent }
+
 /** Types whose content we understand; anything else is presented as `unsupported`. */
 export const KNOWN_MESSAGE_TYPES = new Set([
   'text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive',
