@@ -1,7 +1,10 @@
+import { lazy, Suspense } from 'react'
 import { useTranslation } from 'react-i18next'
 import { InboxPage } from '../features/inbox/InboxPage'
 import { NotificationsMenu } from '../features/notifications/NotificationsMenu'
-import { SettingsPage } from '../features/settings/SettingsPage'
+
+// Settings are loaded when opened: the inbox's first load carries only what the inbox needs.
+const SettingsPage = lazy(() => import('../features/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })))
 import { LanguageSwitch } from '../ui/LanguageSwitch'
 import { api, type User } from './api'
 import { emitInboxEvent } from './event-bus'
@@ -48,7 +51,13 @@ export function Shell({ user, onLoggedOut }: { user: User; onLoggedOut: () => vo
             {t('app.logout')}
           </button>
         </header>
-        {inSettings ? <SettingsPage route={route} /> : <InboxPage route={route} />}
+        {inSettings ? (
+          <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>
+            <SettingsPage route={route} />
+          </Suspense>
+        ) : (
+          <InboxPage route={route} />
+        )}
       </div>
     </WorkspaceProvider>
   )

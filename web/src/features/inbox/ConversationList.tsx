@@ -13,6 +13,12 @@ export function ConversationList(props: { items: Conversation[]; selectedId: str
   const onEnd = useRef(props.onEndReached)
   onEnd.current = props.onEndReached
 
+  // For bench/inbox: the moment the first conversations are on screen and their handlers attached.
+  const hasItems = props.items.length > 0
+  useEffect(() => {
+    if (hasItems && performance.getEntriesByName('inbox-interactive').length === 0) performance.mark('inbox-interactive')
+  }, [hasItems])
+
   // Infinite scroll: the next page loads when the end of the list comes into view.
   useEffect(() => {
     const el = sentinel.current

@@ -2,19 +2,28 @@ import i18n from '../../i18n'
 
 const locale = () => (i18n.language === 'en' ? 'en-GB' : 'de-DE')
 
-export const formatTime = (iso: string) => new Date(iso).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' })
+// Building an Intl formatter is the expensive part (every toLocale…String builds one): keep them.
+const formatters = new Map<string, Intl.DateTimeFormat>()
+function formatter(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale()}|${JSON.stringify(options)}`
+  let f = formatters.get(key)
+  if (!f) formatters.set(key, (f = new Intl.DateTimeFormat(locale(), options)))
+  return f
+}
+
+export const formatTime = (iso: string) => formatter({ hour: '2-digit', minute: '2-digit' }).format(new Date(iso))
 
 export function formatWhen(iso: string): string {
   const d = new Date(iso)
   const today = new Date()
-  return d.toDateString() === today.toDateString() ? formatTime(iso) : d.toLocaleDateString(locale(), { day: '2-digit', month: '2-digit', year: '2-digit' })
+  return d.toDateString() === today.toDateString() ? formatTime(iso) : formatter({ day: '2-digit', month: '2-digit', year: '2-digit' }).format(d)
 }
 
 /** A moment in the next days: the time today, else weekday and time ("Di., 14:30"). */
 export function formatUntil(iso: string): string {
   const d = new Date(iso)
   if (d.toDateString() === new Date().toDateString()) return formatTime(iso)
-  return d.toLocaleString(locale(), { weekday: 'short', hour: '2-digit', minute: '2-digit' })
+  return formatter({ weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(d)
 }
 
 /** A phone number as people read it: +49 151 12345678 (digits only, as WhatsApp gives them). */
@@ -42,5 +51,5 @@ export function formatDay(iso: string): string {
   const yesterday = new Date(today.getTime() - 86_400_000)
   if (d.toDateString() === today.toDateString()) return i18n.t('day.today')
   if (d.toDateString() === yesterday.toDateString()) return i18n.t('day.yesterday')
-  return d.toLocaleDateString(locale(), { weekday: 'short', day: '2-digit', month: '2-digit', year: 'numeric' })
+  return formatter({ weekday: 'short', day: '2-digit', month: '2-digit', year: 'numeric' }).format(d)
 }
