@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { appendConsentEvents } from '../src/modules/consent/consent.repo.js'
-import { DIALECT, eventually, useTestServer, type Caller, type TestServer } from './helpers.js'
+import { customerWrites, DIALECT, eventually, useTestServer, type Caller, type TestServer } from './helpers.js'
 
 type Json = Record<string, any>
 const COMPANY = { name: 'Muster Fahrräder GmbH', address: 'Hauptstraße 1, 10115 Berlin', email: 'info@muster.example' }
@@ -114,5 +114,30 @@ describe(`${DIALECT}: double opt-in page and confirmation from the same number`,
     let last = 0
     for (let i = 0; i < 11; i++) last = (await submit({ phone: `+49151300000${String(i).padStart(2, '0')}`, consent: 'yes' }, '192.0.2.50')).statusCode
     expect(last).toBe(429)
+  })
+
+  it('GDPR-13/14: the first answer in a conversation the customer started is preceded by the privacy notice, once per version, and the delivery is recorded', async () => {
+    const { conversationId } = await customerWrites(server, '4915120000050', 'Hallo, eine Frage')
+    const answer = (body: string) => agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body } } })
+    const texts = () => server.simulatorState().sent.filter((s) => s.recipient === '4915120000050').map((s) => String((s.body.text as { body?: string } | undefined)?.body))
+    expect((await answer('Gern, worum geht es?')).statusCode).toBe(202)
+    await eventually(() => texts().length === 2)
+    expect(texts()[0]).toMatch(/^Datenschutzhinweis: Muster Fahrräder GmbH/)
+    expect(texts()[0]).toContain('https://muster.example/datenschutz (Version 2026-11)')
+    expect(texts()[0]).toMatch(/berechtigtes Interesse/)
+    expect(texts()[1]).toBe('Gern, worum geht es?')
+    const deliveries = await server.database.db.selectFrom('privacy_notice_deliveries').selectAll().where('conversation_id', '=', conversationId).execute()
+    expect(deliveries.map((d) => d.version)).toEqual(['2026-11'])
+
+    expect((await answer('Noch etwas?')).statusCode).toBe(202)
+    await eventually(() => texts().length === 3)
+    expect(texts()[2]).toBe('Noch etwas?')
+
+    // A new version of the notice goes out once more, before the next answer.
+    await admin.inject({ method: 'PUT', url: '/api/settings', payload: { privacyNotice: { ...NOTICE, version: '2027-01' } } })
+    await answer('Und jetzt?')
+    await eventually(() => texts().length === 5)
+    expect(texts()[3]).toContain('(Version 2027-01)')
+    expect(texts()[4]).toBe('Und jetzt?')
   })
 })

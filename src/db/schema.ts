@@ -243,6 +243,15 @@ export interface ConsentEventsTable {
   expires_at: string | null
 }
 
+export interface PrivacyNoticeDeliveriesTable {
+  id: string
+  contact_id: string
+  conversation_id: string
+  message_id: string
+  version: string
+  created_at: string
+}
+
 export interface SuppressionsTable {
   number_hash: string
   scope: string
@@ -273,6 +282,7 @@ export interface Database {
   consent_purposes: ConsentPurposesTable
   consent_events: ConsentEventsTable
   suppressions: SuppressionsTable
+  privacy_notice_deliveries: PrivacyNoticeDeliveriesTable
 }
 
 export type UserRow = Selectable<UsersTable>

@@ -55,10 +55,22 @@ export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promi
     .addPrimaryKeyConstraint('suppressions_pk', ['number_hash', 'scope'])
     .execute()
 
+  // Which version of the privacy notice went to whom, and in which message (GDPR-13/14).
+  await db.schema
+    .createTable('privacy_notice_deliveries')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('contact_id', 'text', (c) => c.notNull().references('contacts.id'))
+    .addColumn('conversation_id', 'text', (c) => c.notNull())
+    .addColumn('message_id', 'text', (c) => c.notNull())
+    .addColumn('version', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('privacy_notice_deliveries_contact_idx').on('privacy_notice_deliveries').columns(['contact_id', 'version']).execute()
+
   // Which consent purpose a send served; null for service messages (answers, order updates).
   await db.schema.alterTable('messages').addColumn('purpose', 'text').execute()
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['suppressions', 'consent_events', 'consent_purposes']) await db.schema.dropTable(t).ifExists().execute()
+  for (const t of ['privacy_notice_deliveries', 'suppressions', 'consent_events', 'consent_purposes']) await db.schema.dropTable(t).ifExists().execute()
 }

@@ -9,6 +9,7 @@ import { decodeCursor, listOf, pageQuery, toPage } from '../../platform/http/cur
 import { outboundMessage, startConversationBody } from '../outbound/outbound.schemas.js'
 import { queueMessage, resendUncertain, startConversation } from '../outbound/send.service.js'
 import type { ConsentService } from '../consent/consent.service.js'
+import { sendNoticeFirst } from '../consent/privacy-notice.js'
 import type { GraphClient } from '../whatsapp/graph-client.js'
 import type { TemplateCatalog } from '../whatsapp/template-catalog.js'
 import { presentConversations } from './conversation-view.js'
@@ -125,7 +126,9 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     if (!(await findConversation(db, request.params.id))) throw notFound('Conversation')
     const purpose = await purposeOf(request.body)
     const guard = consentGuard(purpose)
-    const row = await queueMessage(db, { conversationId: request.params.id, message: request.body, sentBy: request.auth?.user?.id ?? null, purpose, ...(guard ? { beforeQueue: guard } : {}) })
+    // An answer in the window goes after the privacy notice (once per contact and version); templates carry their own.
+    const precede = request.body.type === 'template' || request.body.type === 'reaction' ? undefined : sendNoticeFirst
+    const row = await queueMessage(db, { conversationId: request.params.id, message: request.body, sentBy: request.auth?.user?.id ?? null, purpose, ...(guard ? { beforeQueue: guard } : {}), ...(precede ? { precede } : {}) })
     onChanged(row.conversation_id, true)
     return reply.code(202).send((await withMedia(db, [row]))[0]!)
   })

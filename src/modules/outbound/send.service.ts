@@ -28,7 +28,15 @@ export function windowExpiresAt(lastInboundAt: string | null, now = Date.now()):
  */
 export async function queueMessage(
   db: Db,
-  q: { conversationId: string; message: OutboundMessage; sentBy: string | null; purpose?: string | null; beforeQueue?: (conversation: ConversationRow) => Promise<void> },
+  q: {
+    conversationId: string
+    message: OutboundMessage
+    sentBy: string | null
+    purpose?: string | null
+    beforeQueue?: (conversation: ConversationRow) => Promise<void>
+    /** Runs in the send's transaction just before the message is queued (e.g. the privacy notice goes first). */
+    precede?: (tx: Executor, conversation: ConversationRow) => Promise<void>
+  },
 ): Promise<MessageRow> {
   const conversation = await findConversation(db, q.conversationId)
   if (!conversation) throw notFound('Conversation')
@@ -43,7 +51,10 @@ export async function queueMessage(
   const contextWamid = 'context' in message && message.context ? await resolveContext(db, conversation.id, message.context.message_id) : null
   if (message.type === 'reaction') message.reaction.message_id = await resolveContext(db, conversation.id, message.reaction.message_id)
   const { context: _ctx, purpose: _purpose, ...content } = message as OutboundMessage & { context?: unknown; purpose?: unknown }
-  return db.transaction().execute((tx) => insertQueued(tx, conversation, { type: message.type, content, contextWamid, sentBy: q.sentBy, purpose: q.purpose ?? null }))
+  return db.transaction().execute(async (tx) => {
+    await q.precede?.(tx, conversation)
+    return insertQueued(tx, conversation, { type: message.type, content, contextWamid, sentBy: q.sentBy, purpose: q.purpose ?? null })
+  })
 }
 
 /** The queued message row, its send job and the conversation's activity, in the caller's transaction. */
