@@ -5,7 +5,7 @@ export type InboxEvent =
   | { type: 'inbox.changed' }
   | { type: 'notification'; conversationId: string }
   | { type: 'note.typing'; conversationId: string; userId: string; name: string }
-  /** Sent after a reconnect: whatever happened while offline must be refetched. */
+  /** Sent whenever the stream (re)opens: whatever happened while it was not open must be refetched. */
   | { type: 'reconnected' }
 
 const TYPES = ['conversation.changed', 'inbox.changed', 'notification', 'note.typing'] as const
@@ -18,16 +18,13 @@ export function useInboxEvents(onEvent: (event: InboxEvent) => void): { online: 
 
   useEffect(() => {
     const source = new EventSource('/api/events')
-    let wasOffline = false
     source.onopen = () => {
       setOnline(true)
-      if (wasOffline) handler.current({ type: 'reconnected' })
-      wasOffline = false
+      // Also on the first open: a change between the first page load and the subscription would
+      // otherwise be missed until the next one.
+      handler.current({ type: 'reconnected' })
     }
-    source.onerror = () => {
-      wasOffline = true
-      setOnline(false)
-    }
+    source.onerror = () => setOnline(false)
     for (const type of TYPES) source.addEventListener(type, (e) => handler.current(JSON.parse((e as MessageEvent<string>).data) as InboxEvent))
     return () => source.close()
   }, [])
