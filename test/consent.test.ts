@@ -116,6 +116,23 @@ describe(`${DIALECT}: consent ledger, keywords and the marketing check`, () => {
     expect(await stateOf((await contactOf(optedOut)).id)).toBe('objected')
   })
 
+  it('GDPR-7, UWG-DOI: the evidence of a contact prints with wording, hash, and the raw confirming message', async () => {
+    const { wamid } = await customerWrites(server, '4915300000007', 'START')
+    const contact = await contactOf('4915300000007')
+    const res = await agent.inject({ method: 'GET', url: `/api/contacts/${contact.id}/consents/evidence` })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toContain('text/html')
+    expect(res.body).toContain('Einwilligungsnachweis')
+    expect(res.body).toContain('+4915300000007')
+    expect(res.body).toContain('confirmed')
+    expect(res.body).toContain(wamid)
+    expect(res.body).toContain('&quot;body&quot;:&quot;START&quot;') // the raw message, escaped
+    expect(res.body).not.toMatch(/<script/i)
+    const auditor = await server.login('auditor')
+    expect((await auditor.inject({ method: 'GET', url: `/api/contacts/${contact.id}/consents/evidence` })).statusCode).toBe(200)
+    expect((await server.app.inject({ method: 'GET', url: `/api/contacts/${contact.id}/consents/evidence` })).statusCode).toBe(401)
+  })
+
   it('GDPR-7 (c): consent events cannot be edited or deleted, only superseded', async () => {
     await expect(server.database.db.updateTable('consent_events').set({ kind: 'confirmed' }).execute()).rejects.toThrow(/append-only/)
     await expect(server.database.db.deleteFrom('consent_events').execute()).rejects.toThrow(/append-only/)

@@ -4,11 +4,13 @@ import { z } from 'zod'
 import type { Db } from '../../db/database.js'
 import type { ConsentEventRow } from '../../db/schema.js'
 import { AppError, notFound } from '../../platform/errors.js'
-import { STAFF } from '../../platform/http/access.js'
+import { ALL_ROLES, STAFF } from '../../platform/http/access.js'
 import { listOf } from '../../platform/http/cursor.js'
 import { nowIso } from '../../platform/time.js'
 import { appendConsentEvents, listPurposes } from './consent.repo.js'
 import type { ConsentService } from './consent.service.js'
+import { getSetting } from '../settings/settings.repo.js'
+import { renderEvidence } from './evidence-page.js'
 
 const idParams = z.object({ id: z.string().min(1).max(100) })
 const eventSchema = z.object({
@@ -82,6 +84,24 @@ export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
       items: overview.map((o) => ({ purpose: o.purpose.key, label: { de: o.purpose.label_de, en: o.purpose.label_en }, state: o.state, events: o.events.map(presentEvent) })),
       nextCursor: null,
     }
+  })
+
+  // Printable evidence (GDPR-7, UWG-DOI): every event with wording, hash, notice version and the raw confirming message.
+  app.get('/api/contacts/:id/consents/evidence', { config: { access: ALL_ROLES }, schema: { tags, params: idParams } }, async (request, reply) => {
+    const contact = await db.selectFrom('contacts').selectAll().where('id', '=', request.params.id).executeTakeFirst()
+    if (!contact) throw notFound('Contact')
+    const overview = await consent.overview(db, contact.id)
+    const wamids = overview.flatMap((o) => o.events.map((e) => (JSON.parse(e.evidence) as { wamid?: string }).wamid).filter((w): w is string => !!w))
+    const raws = wamids.length ? await db.selectFrom('messages').select(['wamid', 'content']).where('wamid', 'in', wamids).execute() : []
+    const company = (await getSetting<{ name: string }>(db, 'company'))?.name ?? '—'
+    const html = renderEvidence({
+      company,
+      contact: { id: contact.id, waId: contact.wa_id, name: contact.profile_name },
+      purposes: overview.map((o) => ({ key: o.purpose.key, label: o.purpose.label_de, state: o.state, events: o.events })),
+      messages: new Map(raws.map((r) => [r.wamid!, r.content])),
+      printedAt: nowIso(),
+    })
+    return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").header('cache-control', 'no-store').send(html)
   })
 
   app.post('/api/contacts/:id/consents', { config: { access: STAFF }, schema: { tags, params: idParams, body: recordBody, response: { 201: z.object({ recorded: z.number().int() }) } } }, async (request, reply) => {

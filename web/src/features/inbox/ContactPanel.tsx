@@ -50,6 +50,9 @@ function ConsentList({ contactId, version }: { contactId: string; version: numbe
           </li>
         ))}
       </ul>
+      <a className="small" href={`/api/contacts/${contactId}/consents/evidence`} target="_blank" rel="noopener">
+        {t('consent.evidence')}
+      </a>{' '}
       {recording ? (
         <form className="card-form" onSubmit={record} aria-label={t('consent.recordObjection')}>
           <label>
