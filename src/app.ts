@@ -40,6 +40,7 @@ import { webAppRoutes } from './platform/http/web-app.routes.js'
 import { JobRunner } from './platform/jobs/job-runner.js'
 import { eventRoutes } from './platform/realtime/events.routes.js'
 import { RealtimeHub } from './platform/realtime/hub.js'
+import { bridgeHub } from './platform/realtime/pg-bridge.js'
 import { type SimulatorState, simulatorPlugin } from './simulator/index.js'
 
 export type AppDeps = {
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const consent = new ConsentService(new Suppressions(deps.secretBox.deriveKey('postfach:suppression:v1')), new KeywordMatcher())
   const ingestor = new WebhookIngestor(database, (id) => id !== undefined && id === whatsapp.phoneNumberId, app.log, consent.afterProjection)
   const hub = new RealtimeHub()
+  const unbridge = await bridgeHub(hub, database, app.log)
   // Inbound media are named by their message's id: tell the message's conversation it is here.
   const mediaStored = async (mediaId: string) => {
     const m = await database.db.selectFrom('messages').select('conversation_id').where('id', '=', mediaId).executeTakeFirst()
@@ -162,6 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
 
   app.addHook('onClose', async () => {
+    await unbridge()
     await sendWorker.stop()
     await jobs.stop()
   })

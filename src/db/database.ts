@@ -15,6 +15,8 @@ export type DatabaseHandle = {
   dialect: Dialect
   /** For PostgreSQL: the schema all tables live in (tests use one fresh schema per run). */
   schema: string | undefined
+  /** PostgreSQL only: a dedicated connection that LISTENs on a channel (for instances sharing the database). */
+  listen?: (channel: string, onPayload: (payload: string) => void) => Promise<() => Promise<void>>
   destroy(): Promise<void>
 }
 
@@ -91,5 +93,15 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<Databas
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return { db, dialect: 'postgres', schema, destroy: () => db.destroy() }
+  const listen = async (channel: string, onPayload: (payload: string) => void) => {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    client.on('notification', (n) => n.channel === channel && n.payload !== undefined && onPayload(n.payload))
+    client.on('error', () => undefined) // a lost listener ends with the instance; the browsers refetch on reconnect
+    await client.query(`listen "${channel}"`)
+    return async () => {
+      await client.end().catch(() => undefined)
+    }
+  }
+  return { db, dialect: 'postgres', schema, listen, destroy: () => db.destroy() }
 }

@@ -1,7 +1,7 @@
 /**
  * In-process fan-out of what changed, published after commit. Browsers subscribe through
  * `GET /api/events` (server-sent events) and refetch what an event names. With several instances
- * on PostgreSQL each instance publishes only its own changes (LISTEN/NOTIFY is the next step).
+ * on PostgreSQL, events travel between them by LISTEN/NOTIFY (pg-bridge.ts).
  */
 export type RealtimeEvent =
   | { type: 'conversation.changed'; conversationId: string }
@@ -21,7 +21,16 @@ export class RealtimeHub {
     return () => this.listeners.delete(listener)
   }
 
+  /** Called for every event published here, so that other instances can receive it (see pg-bridge). */
+  onPublish: ((event: RealtimeEvent) => void) | undefined
+
   publish(event: RealtimeEvent): void {
+    this.deliver(event)
+    this.onPublish?.(event)
+  }
+
+  /** Delivers to this instance's subscribers only (events that another instance published). */
+  deliver(event: RealtimeEvent): void {
     const id = ++this.seq
     for (const l of this.listeners) l(event, id)
   }

@@ -1,0 +1,48 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../src/config.js'
+import { openDatabase } from '../src/db/database.js'
+import { type RunningServer, startServer } from '../src/main.js'
+import type { RealtimeEvent } from '../src/platform/realtime/hub.js'
+import { DIALECT, eventually, readFixture, startTestServer, TEST_DATABASE_URL, type TestServer } from './helpers.js'
+
+describe(`${DIALECT}: realtime events across instances`, () => {
+  let a: TestServer
+  let b: RunningServer | undefined
+  let dataDir: string
+  beforeAll(async () => {
+    a = await startTestServer()
+    if (DIALECT !== 'postgres') return
+    // A second instance on the same database (schema), as behind a load balancer.
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-second-'))
+    const database = await openDatabase({ url: TEST_DATABASE_URL, dataDir, pgSchema: a.database.schema! })
+    b = await startServer(loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), { logger: false, database })
+  }, 60_000)
+  afterAll(async () => {
+    await b?.close()
+    await a.stop()
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  if (DIALECT === 'postgres') {
+    it('a change committed on one instance reaches the browsers connected to another (LISTEN/NOTIFY), without echo', async () => {
+      const onB: RealtimeEvent[] = []
+      const onA: RealtimeEvent[] = []
+      b!.hub.subscribe((e) => void onB.push(e))
+      a.hub.subscribe((e) => void onA.push(e))
+      expect((await a.webhook(readFixture('text.json'))).statusCode).toBe(200)
+      const { conversation_id } = await eventually(() => a.database.db.selectFrom('messages').select('conversation_id').executeTakeFirst())
+      await eventually(() => onB.some((e) => e.type === 'conversation.changed' && e.conversationId === conversation_id))
+      // The publishing instance delivers its own event once, not again when its NOTIFY comes back.
+      await new Promise((r) => setTimeout(r, 300))
+      expect(onA.filter((e) => e.type === 'conversation.changed' && e.conversationId === conversation_id)).toHaveLength(1)
+    })
+  } else {
+    it('with SQLite (one process owns the file) events stay in the instance: no bridge', () => {
+      expect(a.database.listen).toBeUndefined()
+      expect(a.hub.onPublish).toBeUndefined()
+    })
+  }
+})
