@@ -113,16 +113,16 @@ async function postgresSearch(db: Kysely<any>) {
     .raw(`create or replace function postfach_message_text(content text, type text) returns text
       language sql immutable parallel safe as $$
         -- Only JSON content is indexed: ciphertext (written by the archive, never starting with '{') yields ''.
-        select case when left(content, 1) = '{' then trim(concat_ws(' ',
-          content::jsonb #>> '{text,body}', content::jsonb -> type ->> 'caption', content::jsonb #>> '{document,filename}',
-          content::jsonb #>> '{interactive,button_reply,title}', content::jsonb #>> '{interactive,list_reply,title}',
-          content::jsonb #>> '{button,text}')) else '' end
+        select case when left(content, 1) = '{' then (
+          select trim(concat_ws(' ', j #>> '{text,body}', j -> type ->> 'caption', j #>> '{document,filename}',
+            j #>> '{interactive,button_reply,title}', j #>> '{interactive,list_reply,title}', j #>> '{button,text}'))
+          from (select content::jsonb as j) parsed) else '' end
       $$`)
     .execute(db)
   await sql
     .raw(`alter table messages add column search tsvector generated always as (to_tsvector('simple', postfach_message_text(content, type))) stored`)
     .execute(db)
-  await sql.raw(`create index messages_search_idx on messages using gin (search)`).execute(db)
+  await sql.raw(`create index messages_search_idx on messages using gin (search) with (fastupdate = off)`).execute(db)
   // Search walks the newest messages first (common words); see search.repo.ts.
   await sql.raw(`create index messages_timestamp_idx on messages (timestamp desc, id desc)`).execute(db)
 }

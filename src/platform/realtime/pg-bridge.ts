@@ -15,14 +15,25 @@ export async function bridgeHub(hub: RealtimeHub, database: DatabaseHandle, log:
   const origin = randomUUID()
   const stop = await database.listen(channel, (payload) => {
     try {
-      const message = JSON.parse(payload) as { origin: string; event: RealtimeEvent }
-      if (message.origin !== origin) hub.deliver(message.event)
+      const message = JSON.parse(payload) as { origin: string; events: RealtimeEvent[] }
+      if (message.origin !== origin) for (const e of message.events) hub.deliver(e)
     } catch {
       /* not ours */
     }
   })
+  // Events of one tick travel together: a committed webhook group changes many conversations, and
+  // one NOTIFY per group (not per conversation) keeps the ingest path free of extra round trips.
+  let pending: RealtimeEvent[] = []
+  const flush = () => {
+    const events = pending
+    pending = []
+    for (let i = 0; i < events.length; i += 40) {
+      const payload = JSON.stringify({ origin, events: events.slice(i, i + 40) }) // well under NOTIFY's 8000 bytes
+      sql`select pg_notify(${channel}, ${payload})`.execute(database.db).catch((err: unknown) => log.warn({ err }, 'realtime notify failed'))
+    }
+  }
   hub.onPublish = (event) => {
-    sql`select pg_notify(${channel}, ${JSON.stringify({ origin, event })})`.execute(database.db).catch((err: unknown) => log.warn({ err }, 'realtime notify failed'))
+    if (pending.push(event) === 1) setImmediate(flush)
   }
   return async () => {
     hub.onPublish = undefined
