@@ -1,6 +1,6 @@
 /**
- * Counts events per key in a sliding window, in memory (per instance). `take` records one event
- * and answers 0 when it was within the limit, else the seconds until one would be.
+ * Counts events per key in a sliding window, in memory (per instance): with several instances
+ * behind a balancer each keeps its own window (the limits then multiply by the instance count).
  */
 export class SlidingWindow {
   private readonly hits = new Map<string, number[]>()
@@ -11,20 +11,37 @@ export class SlidingWindow {
     private readonly now: () => number = Date.now,
   ) {}
 
-  take(key: string): number {
-    const cutoff = this.now() - this.windowMs
-    const list = (this.hits.get(key) ?? []).filter((t) => t > cutoff)
-    if (list.length >= this.limit) {
-      this.hits.set(key, list)
-      return Math.ceil((list[list.length - this.limit]! + this.windowMs - this.now()) / 1000)
-    }
-    list.push(this.now())
-    this.hits.set(key, list)
-    if (this.hits.size > 10_000) this.prune(cutoff)
-    return 0
+  /** Seconds until one more event is within the limit; 0 when it is now. */
+  wait(key: string): number {
+    const list = this.recent(key)
+    if (list.length < this.limit) return 0
+    return Math.ceil((list[list.length - this.limit]! + this.windowMs - this.now()) / 1000)
   }
 
-  private prune(cutoff: number) {
-    for (const [k, v] of this.hits) if (v.every((t) => t <= cutoff)) this.hits.delete(k)
+  record(key: string): void {
+    const list = this.recent(key)
+    list.push(this.now())
+    this.hits.set(key, list)
+    if (this.hits.size > 10_000) this.prune()
+  }
+
+  clear(key: string): void {
+    this.hits.delete(key)
+  }
+
+  /** Records one event if within the limit and answers 0; otherwise records nothing and answers the wait. */
+  take(key: string): number {
+    const wait = this.wait(key)
+    if (wait === 0) this.record(key)
+    return wait
+  }
+
+  private recent(key: string): number[] {
+    const cutoff = this.now() - this.windowMs
+    return (this.hits.get(key) ?? []).filter((t) => t > cutoff)
+  }
+
+  private prune() {
+    for (const key of [...this.hits.keys()]) if (this.recent(key).length === 0) this.hits.delete(key)
   }
 }

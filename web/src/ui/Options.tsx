@@ -16,3 +16,16 @@ export function TranslatedOptions({ values, prefix }: { values: readonly string[
 
 export const CONVERSATION_STATUSES = ['open', 'pending', 'resolved'] as const
 export const ROLES = ['agent', 'admin', 'auditor'] as const
+
+/** The role picker of the user and token forms (field name `role`, default agent). */
+export function RoleField() {
+  const { t } = useTranslation()
+  return (
+    <label>
+      {t('settings.users.role')}
+      <select name="role" defaultValue="agent">
+        <TranslatedOptions values={ROLES} prefix="role" />
+      </select>
+    </label>
+  )
+}

@@ -3,13 +3,15 @@ import { useTranslation } from 'react-i18next'
 import { MEDIA_LIMITS, messageTypeOf } from '../../../../src/modules/media/media-limits'
 import { api, describeError, type Conversation, type Message, uploadMedia } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
-import { EmojiButton } from './EmojiButton'
+import { EmojiPicker } from './EmojiPicker'
 import { formatSize } from './format'
 import { quoteText } from './MessageBubble'
 import { type Suggestion, SuggestionMenu } from './SuggestionMenu'
 import { TemplatePicker } from './TemplatePicker'
 
 const MAX = 4096
+// The emojis service teams use most; the operating system's emoji keyboard has the rest.
+const EMOJIS = ['😊', '🙂', '😀', '😉', '😅', '🙏', '👍', '👋', '👌', '🙌', '👏', '💪', '❤️', '🎉', '✅', '❌', '⚠️', '📦', '🚚', '📞', '📧', '📅', '⏰', '💶', '🔧', '😢', '😮', '🤔', '👀', '✨']
 type Mode = 'reply' | 'note'
 
 /** The word being typed at the caret when it starts with `/` (quick reply) or `@` (mention). */
@@ -196,7 +198,12 @@ export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { 
             <input ref={fileInput} type="file" hidden accept={Object.keys(MEDIA_LIMITS).join(',')} onChange={(e) => e.target.files && void attach(e.target.files).then(() => (e.target.value = ''))} aria-label={t('composer.attach')} />
           </>
         )}
-        <EmojiButton
+        <EmojiPicker
+          emojis={EMOJIS}
+          icon="😊"
+          label={t('composer.emoji')}
+          itemLabel={(e) => e}
+          groupClassName="popover emoji-grid"
           onPick={(emoji) => {
             const next = text.slice(0, caret) + emoji + text.slice(caret)
             setText(next)

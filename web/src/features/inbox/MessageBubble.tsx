@@ -1,6 +1,6 @@
-import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { Message, MessageStatus } from '../../app/api'
+import { EmojiPicker } from './EmojiPicker'
 import { formatSize, formatTime } from './format'
 import { WhatsAppText } from './whatsapp-text'
 
@@ -135,7 +135,6 @@ const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '🙏']
 export function MessageBubble(props: { m: Message; quoted?: Message | undefined; reactions: string[]; senderName?: string | undefined; highlighted: boolean; canAct: boolean } & BubbleActions) {
   const { t } = useTranslation()
   const { m } = props
-  const [picking, setPicking] = useState(false)
   return (
     <li className={`bubble ${m.direction}${props.highlighted ? ' highlighted' : ''}`} data-message-id={m.id} id={`message-${m.id}`}>
       {props.senderName ? <p className="sender small">{props.senderName}</p> : null}
@@ -171,27 +170,7 @@ export function MessageBubble(props: { m: Message; quoted?: Message | undefined;
           <button type="button" className="icon" onClick={() => props.onReply(m)} aria-label={t('message.reply')} title={t('message.reply')}>
             ↩
           </button>
-          <button type="button" className="icon" onClick={() => setPicking((p) => !p)} aria-label={t('message.react')} title={t('message.react')} aria-expanded={picking}>
-            🙂
-          </button>
-          {picking && (
-            <span className="reaction-picker" role="group" aria-label={t('message.react')}>
-              {QUICK_REACTIONS.map((e) => (
-                <button
-                  key={e}
-                  type="button"
-                  className="icon"
-                  aria-label={t('message.reactWith', { emoji: e })}
-                  onClick={() => {
-                    setPicking(false)
-                    props.onReact(m, e)
-                  }}
-                >
-                  {e}
-                </button>
-              ))}
-            </span>
-          )}
+          <EmojiPicker emojis={QUICK_REACTIONS} icon="🙂" label={t('message.react')} itemLabel={(e) => t('message.reactWith', { emoji: e })} groupClassName="reaction-picker" onPick={(e) => props.onReact(m, e)} />
         </div>
       )}
     </li>

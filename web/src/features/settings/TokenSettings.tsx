@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { ROLES, TranslatedOptions } from '../../ui/Options'
+import { RoleField } from '../../ui/Options'
 import { api, type Role } from '../../app/api'
 import { formatWhen } from '../inbox/format'
 import { ErrorLine, useList } from './useList'
@@ -68,12 +68,7 @@ export function TokenSettings() {
           {t('settings.tokens.name')}
           <input name="name" required maxLength={100} placeholder="CRM" />
         </label>
-        <label>
-          {t('settings.users.role')}
-          <select name="role" defaultValue="agent">
-            <TranslatedOptions values={ROLES} prefix="role" />
-          </select>
-        </label>
+        <RoleField />
         <button type="submit">{t('settings.tokens.createButton')}</button>
         <ErrorLine error={error} />
       </form>

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { ROLES, TranslatedOptions } from '../../ui/Options'
+import { RoleField, ROLES, TranslatedOptions } from '../../ui/Options'
 import { api, type Role } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine, useList } from './useList'
@@ -70,12 +70,7 @@ export function UserSettings() {
           {t('login.email')}
           <input name="email" type="email" required maxLength={320} />
         </label>
-        <label>
-          {t('settings.users.role')}
-          <select name="role" defaultValue="agent">
-            <TranslatedOptions values={ROLES} prefix="role" />
-          </select>
-        </label>
+        <RoleField />
         <label>
           {t('settings.users.firstPassword')}
           <input name="password" type="password" required minLength={12} maxLength={1024} autoComplete="new-password" />
