@@ -37,6 +37,17 @@ async function queueMessages(dataDir: string, n: number) {
   await database.destroy()
 }
 
+/** Sends in each second from the first one (BENCH_SEND_HISTOGRAM=1 prints them: warm-up, steady rate). */
+function perSecond(times: number[]): number[] {
+  const first = Math.min(...times)
+  const counts: number[] = []
+  for (const t of times) {
+    const second = Math.floor((t - first) / 1000)
+    counts[second] = (counts[second] ?? 0) + 1
+  }
+  return Array.from(counts, (c) => c ?? 0)
+}
+
 /** The highest number of sends in any 1,000 ms window. */
 function maxPerSecond(times: number[]): number {
   const t = [...times].sort((a, b) => a - b)
@@ -75,6 +86,7 @@ export async function benchSend(o: { messages: number; limits: number[] }): Prom
     await server.kill()
     await sim.close()
     const times = sim.state.sent.map((s) => s.at)
+    if (process.env.BENCH_SEND_HISTOGRAM) console.error(`sends per second: ${perSecond(times).join(' ')}`)
     const first = Math.min(...times)
     const last = Math.max(...times)
     const seconds = (last - first) / 1000

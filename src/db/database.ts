@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
+import { Kysely, PostgresDialect, sql, SqliteDialect, type Transaction } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.js'
 
@@ -35,6 +35,34 @@ export type DatabaseOptions = {
 // int8 (bigint, identity columns) would otherwise arrive as strings; our sequence numbers stay far
 // below 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10))
+
+/**
+ * A transaction whose commit need not wait for the disk: it becomes durable with the next durable
+ * commit (both engines write their log in order) or within a fraction of a second. Only for writes
+ * whose loss in a power cut the crash recovery already handles, never for anything acknowledged to
+ * Meta or a user (SQLite `synchronous=NORMAL` for this commit, PostgreSQL `synchronous_commit=off`).
+ */
+export async function relaxedTransaction<T>(database: DatabaseHandle, fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+  if (database.dialect === 'postgres') {
+    return database.db.transaction().execute(async (tx) => {
+      await sql`set local synchronous_commit = off`.execute(tx)
+      return fn(tx)
+    })
+  }
+  // SQLite allows the setting only outside a transaction; holding the one connection keeps every
+  // other commit at FULL.
+  return database.db.connection().execute(async (conn) => {
+    const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(conn)
+    const configured = rows[0]?.synchronous ?? 2
+    if (configured <= 1) return conn.transaction().execute(fn) // already NORMAL or OFF
+    await sql`pragma synchronous = NORMAL`.execute(conn)
+    try {
+      return await conn.transaction().execute(fn)
+    } finally {
+      await sql.raw(`pragma synchronous = ${configured}`).execute(conn)
+    }
+  })
+}
 
 export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandle> {
   if (opts.url) return openPostgres(opts.url, opts)

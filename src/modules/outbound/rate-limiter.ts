@@ -9,8 +9,8 @@
  * - Pair rate: per recipient a token bucket (`pairBurst` at once, then one per `pairIntervalMs`),
  *   matching Meta's "about one message per 6 s, short bursts tolerated".
  */
-/** One second plus a margin for the jitter of request delays between us and Meta. */
-export const WINDOW_MS = 1040
+/** One second plus a margin (30 ms) for the jitter of request delays between us and Meta. */
+export const WINDOW_MS = 1030
 
 export class SendRateLimiter {
   private readonly sent: number[] = [] // ring of the last `perSecond` send times
@@ -83,14 +83,40 @@ export class SendRateLimiter {
     b.tokens -= 1
   }
 
-  /** Waits for a throughput slot, then records the send. */
-  async acquire(recipient: string): Promise<void> {
-    for (;;) {
-      const wait = this.throughputWait()
-      if (wait === 0) break
-      await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(wait))))
+  private readonly queue: { recipient: string; resolve: () => void }[] = []
+  private timer: NodeJS.Timeout | undefined
+
+  /** Sends waiting for their throughput slot (claimed, not yet due). */
+  get waiting(): number {
+    return this.queue.length
+  }
+
+  /**
+   * Waits for a throughput slot, then records the send. Waiters are served first come, first
+   * served by one timer, so a thousand waiting sends cost one wake-up per slot, not a thousand.
+   */
+  acquire(recipient: string): Promise<void> {
+    if (this.queue.length === 0 && this.throughputWait() === 0) {
+      this.take(recipient)
+      return Promise.resolve()
     }
-    this.take(recipient)
+    return new Promise((resolve) => {
+      this.queue.push({ recipient, resolve })
+      this.schedule()
+    })
+  }
+
+  private schedule(): void {
+    if (this.timer || this.queue.length === 0) return
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      while (this.queue.length > 0 && this.throughputWait() === 0) {
+        const next = this.queue.shift()!
+        this.take(next.recipient)
+        next.resolve()
+      }
+      this.schedule()
+    }, Math.max(1, Math.ceil(this.throughputWait())))
   }
 
   private refill(recipient: string) {

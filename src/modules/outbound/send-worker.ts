@@ -84,10 +84,14 @@ export class SendWorker extends WorkerLoop {
       await Promise.race(this.inFlight)
       return 1
     }
-    // What the rate allows within the next 50 ms: claimed jobs wait that long at most for their slot.
-    const room = Math.min(this.limiter.dueWithin(50), 100, maxInFlight - this.inFlight.size)
-    if (room <= 0) {
-      await new Promise((r) => setTimeout(r, Math.max(1, Math.ceil(this.limiter.throughputWait()))))
+    // What the rate allows within the next 50 ms, less what is already claimed and waiting for its
+    // slot: a claimed job waits that long at most, so a crash leaves few sends `uncertain`.
+    const room = Math.min(this.limiter.dueWithin(50) - this.limiter.waiting, 100, maxInFlight - this.inFlight.size)
+    // Claim in batches of at least 25 ms worth while sends are still waiting: every claim is a
+    // durable commit, and a few large ones cost far less than many small ones.
+    const worthClaiming = this.limiter.waiting === 0 ? 1 : Math.ceil(this.o.messagesPerSecond / 40)
+    if (room < worthClaiming) {
+      await new Promise((r) => setTimeout(r, Math.max(5, Math.ceil(this.limiter.throughputWait()))))
       return 1
     }
     const jobs = await claimJobs(this.o.database.db, this.o.database.dialect, SEND_JOB, room, this.leaseMs)
@@ -142,8 +146,7 @@ export class SendWorker extends WorkerLoop {
     const { db } = this.o.database
     if (error instanceof GraphTransportError) {
       // Refused before a byte went out: safe to try again. Anything else may have reached Meta.
-      const refused = String((error.cause as { cause?: { code?: string } })?.cause?.code ?? '') === 'ECONNREFUSED'
-      if (refused && job.attempts < MAX_ATTEMPTS) return retryJobLater(db, job.id, backoffMs(job.attempts), error.message)
+      if (error.refused && job.attempts < MAX_ATTEMPTS) return retryJobLater(db, job.id, backoffMs(job.attempts), error.message)
       return this.markUncertain(job.id, messageId, error.message)
     }
     if (!(error instanceof GraphApiError)) {

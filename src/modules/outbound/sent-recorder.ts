@@ -1,4 +1,4 @@
-import type { DatabaseHandle } from '../../db/database.js'
+import { type DatabaseHandle, relaxedTransaction } from '../../db/database.js'
 import { nowIso } from '../../platform/time.js'
 import { appendEntries } from '../journal/journal.repo.js'
 import { applyStoredStatuses } from '../inbox/message-status.js'
@@ -31,7 +31,9 @@ export class SentRecorder {
     while (this.pending.length > 0) {
       const group = this.pending.splice(0, 500)
       try {
-        await this.database.db.transaction().execute(async (tx) => {
+        // Relaxed durability: a record lost in a power cut leaves its job running, which the recovery
+        // turns into `uncertain`, linked back by the status webhook; the next claim's commit makes it durable.
+        await relaxedTransaction(this.database, async (tx) => {
           const outcomes = group.map((g) => g.outcome)
           await appendEntries(tx, 'whatsapp.send_response', outcomes.map((o) => Buffer.from(JSON.stringify({ messageId: o.messageId, request: o.request, response: o.response }))))
           const now = nowIso()

@@ -1,3 +1,5 @@
+import { requestJson, TransportFailure } from './graph-transport.js'
+
 /**
  * A thin client for the Graph endpoints Postfach uses. Speaks to Meta or to the built-in simulator;
  * they differ only in base URL and token.
@@ -16,7 +18,15 @@ export class GraphApiError extends Error {
 }
 
 /** The network call did not produce an answer (refused, reset, timed out). */
-export class GraphTransportError extends Error {}
+export class GraphTransportError extends Error {
+  constructor(
+    message: string,
+    /** The connection was refused: no byte of the request can have reached Meta. */
+    readonly refused = false,
+  ) {
+    super(message)
+  }
+}
 
 export type SendResponse = { messaging_product: 'whatsapp'; contacts?: { input: string; wa_id?: string; user_id?: string }[]; messages: { id: string; message_status?: string }[] }
 
@@ -79,12 +89,17 @@ export class GraphClient {
   }
 
   private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.fetch(`${this.baseUrl}${path}`, {
-      method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-    })
-    if (!res.ok) throw await this.errorOf(res)
-    return (await res.json()) as T
+    let answer
+    try {
+      answer = await requestJson(method, `${this.baseUrl}${path}`, { authorization: `Bearer ${this.connection.accessToken}` }, body === undefined ? undefined : JSON.stringify(body), this.timeoutMs)
+    } catch (error) {
+      const refused = error instanceof TransportFailure && error.refused
+      throw new GraphTransportError(`Graph API unreachable: ${(error as Error).message}`, refused)
+    }
+    const parsed = parseJson(answer.body)
+    if (answer.status < 200 || answer.status >= 300) return Promise.reject(graphError(answer.status, parsed))
+    if (parsed === undefined) throw new GraphApiError(answer.status, undefined, undefined, 'Graph answered with a body that is not JSON')
+    return parsed as T
   }
 
   private async fetch(url: string, init: RequestInit): Promise<Response> {
@@ -95,17 +110,25 @@ export class GraphClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       })
     } catch (error) {
-      throw new GraphTransportError(`Graph API unreachable: ${(error as Error).message}`, { cause: error })
+      const code = String((error as { cause?: { code?: string } }).cause?.code ?? '')
+      throw new GraphTransportError(`Graph API unreachable: ${(error as Error).message}`, code === 'ECONNREFUSED')
     }
   }
 
   private async errorOf(res: Response): Promise<GraphApiError> {
-    let err: GraphErrorBody | undefined
-    try {
-      err = ((await res.json()) as { error?: GraphErrorBody }).error
-    } catch {
-      /* not JSON: keep the status only */
-    }
-    return new GraphApiError(res.status, err?.code, err?.error_data?.details, err?.message ?? `HTTP ${res.status}`)
+    return graphError(res.status, parseJson(Buffer.from(await res.arrayBuffer())))
   }
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+function graphError(status: number, body: unknown): GraphApiError {
+  const err = (body as { error?: GraphErrorBody } | undefined)?.error
+  return new GraphApiError(status, err?.code, err?.error_data?.details, err?.message ?? `HTTP ${status}`)
 }
