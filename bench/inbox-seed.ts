@@ -1,4 +1,4 @@
-import { sql } from 'kysely'
+import { type Insertable, sql } from 'kysely'
 import type { DatabaseHandle } from '../src/db/database.js'
 import type { ContactsTable, ConversationsTable, NewMessage } from '../src/db/schema.js'
 import { newId } from '../src/platform/ids.js'
@@ -28,7 +28,7 @@ export async function seedInbox(handle: DatabaseHandle, o: { conversations: numb
   await db.insertInto('channels').values({ id: o.channelId, waba_id: 'bench', display_phone_number: null, paused_reason: null, paused_at: null, created_at: iso(now), updated_at: iso(now) }).onConflict((oc) => oc.column('id').doNothing()).execute()
   const batch = 500
   for (let start = 0; start < o.conversations; start += batch) {
-    const contacts: ContactsTable[] = []
+    const contacts: Insertable<ContactsTable>[] = []
     const conversations: Omit<ConversationsTable, 'read_up_to'>[] = []
     const messages: NewMessage[] = []
     for (let i = start; i < Math.min(o.conversations, start + batch); i++) {

@@ -31,6 +31,9 @@ import { TemplateCatalog } from './modules/whatsapp/template-catalog.js'
 import { Suppressions } from './modules/consent/consent.repo.js'
 import { ConsentService } from './modules/consent/consent.service.js'
 import { consentRoutes } from './modules/consent/consent.routes.js'
+import { breachRoutes } from './modules/privacy/breach.routes.js'
+import { dsrRoutes } from './modules/privacy/dsr.routes.js'
+import { privacyRoutes } from './modules/privacy/privacy.routes.js'
 import { optinRoutes } from './modules/consent/optin.routes.js'
 import { KeywordMatcher } from './modules/consent/keywords.js'
 import { installAccessControl } from './platform/http/access.js'
@@ -159,6 +162,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       hub.conversationsChanged([conversationId])
     },
   })
+  await app.register(privacyRoutes, {
+    db: database.db,
+    consent,
+    store: deps.mediaStore,
+    deployment: { dialect: database.dialect, https: config.publicUrl?.startsWith('https://') ?? false, simulator: deps.simulator !== undefined },
+  })
+  await app.register(dsrRoutes, { db: database.db })
+  await app.register(breachRoutes, { db: database.db })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })
   await app.register(webAppRoutes, { root: WEB_ROOT })
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())

@@ -72,6 +72,8 @@ export interface ContactsTable {
   wa_id: string | null
   user_id: string | null
   profile_name: string | null
+  /** The newest rectified name (GDPR-16); wins over the WhatsApp profile name. */
+  name_override: ColumnType<string | null, string | null | undefined, string | null>
   first_contact_at: string
   last_contact_at: string
   created_at: string
@@ -259,6 +261,92 @@ export interface SuppressionsTable {
   created_at: string
 }
 
+export type DsrKind = 'access' | 'portability' | 'rectification' | 'erasure' | 'restriction' | 'objection'
+export type DsrStatus = 'open' | 'completed' | 'refused'
+
+export interface AuditLogTable {
+  id: string
+  at: string
+  actor_id: string | null
+  actor_kind: 'user' | 'token' | 'system'
+  actor_role: string | null
+  action: string
+  contact_id: string | null
+  target: string
+  detail: string
+  ip: string | null
+  user_agent: string | null
+}
+
+export interface DsrRequestsTable {
+  id: string
+  contact_id: string | null
+  kind: DsrKind
+  channel: string
+  received_at: string
+  due_at: string
+  extended_due_at: string | null
+  extension_reason: string | null
+  identity_verified_at: string | null
+  status: DsrStatus
+  outcome: string | null
+  closed_at: string | null
+  note: string | null
+  created_by: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface ContactCorrectionsTable {
+  id: string
+  contact_id: string
+  field: string
+  old_value: string | null
+  new_value: string
+  reason: string
+  dsr_id: string | null
+  corrected_by: string | null
+  corrected_at: string
+}
+
+export interface BreachesTable {
+  id: string
+  title: string
+  aware_at: string
+  due_at: string
+  source: string
+  nature: ColumnType<string, string | undefined, string>
+  categories: ColumnType<string, string | undefined, string>
+  subjects_approx: number | null
+  records_approx: number | null
+  consequences: ColumnType<string, string | undefined, string>
+  measures: ColumnType<string, string | undefined, string>
+  contact_point: ColumnType<string, string | undefined, string>
+  risk: ColumnType<string, string | undefined, string>
+  notified_authority_at: string | null
+  late_reason: string | null
+  notified_subjects_at: string | null
+  closed_at: string | null
+  created_by: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface BreachUpdatesTable {
+  id: string
+  breach_id: string
+  text: string
+  author_id: string | null
+  created_at: string
+}
+
+export interface ProcessingRecordsTable {
+  version: number
+  content_sha256: string
+  content: string
+  created_at: string
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
@@ -283,6 +371,12 @@ export interface Database {
   consent_events: ConsentEventsTable
   suppressions: SuppressionsTable
   privacy_notice_deliveries: PrivacyNoticeDeliveriesTable
+  audit_log: AuditLogTable
+  dsr_requests: DsrRequestsTable
+  contact_corrections: ContactCorrectionsTable
+  breaches: BreachesTable
+  breach_updates: BreachUpdatesTable
+  processing_records: ProcessingRecordsTable
 }
 
 export type UserRow = Selectable<UsersTable>

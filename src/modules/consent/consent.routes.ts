@@ -11,6 +11,7 @@ import { appendConsentEvents, listPurposes } from './consent.repo.js'
 import type { ConsentService } from './consent.service.js'
 import { getSetting } from '../settings/settings.repo.js'
 import { renderEvidence } from './evidence-page.js'
+import { audit } from '../privacy/audit.js'
 
 const idParams = z.object({ id: z.string().min(1).max(100) })
 const eventSchema = z.object({
@@ -67,7 +68,7 @@ export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
   app.get('/api/contacts', { config: { access: STAFF }, schema: { tags, querystring: z.object({ waId: z.string().regex(/^\d{5,20}$/) }), response: { 200: listOf(contactSchema) } } }, async (request) => {
     const rows = await db.selectFrom('contacts').selectAll().where('wa_id', '=', request.query.waId).execute()
     return {
-      items: rows.map((c) => ({ id: c.id, waId: c.wa_id, userId: c.user_id, name: c.profile_name, firstContactAt: c.first_contact_at, lastContactAt: c.last_contact_at })),
+      items: rows.map((c) => ({ id: c.id, waId: c.wa_id, userId: c.user_id, name: c.name_override ?? c.profile_name, firstContactAt: c.first_contact_at, lastContactAt: c.last_contact_at })),
       nextCursor: null,
     }
   })
@@ -90,13 +91,14 @@ export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
   app.get('/api/contacts/:id/consents/evidence', { config: { access: ALL_ROLES }, schema: { tags, params: idParams } }, async (request, reply) => {
     const contact = await db.selectFrom('contacts').selectAll().where('id', '=', request.params.id).executeTakeFirst()
     if (!contact) throw notFound('Contact')
+    await audit(db, request, { action: 'consent.evidence_viewed', target: `contact:${contact.id}`, contactId: contact.id })
     const overview = await consent.overview(db, contact.id)
     const wamids = overview.flatMap((o) => o.events.map((e) => (JSON.parse(e.evidence) as { wamid?: string }).wamid).filter((w): w is string => !!w))
     const raws = wamids.length ? await db.selectFrom('messages').select(['wamid', 'content']).where('wamid', 'in', wamids).execute() : []
     const company = (await getSetting<{ name: string }>(db, 'company'))?.name ?? '—'
     const html = renderEvidence({
       company,
-      contact: { id: contact.id, waId: contact.wa_id, name: contact.profile_name },
+      contact: { id: contact.id, waId: contact.wa_id, name: contact.name_override ?? contact.profile_name },
       purposes: overview.map((o) => ({ key: o.purpose.key, label: o.purpose.label_de, state: o.state, events: o.events })),
       messages: new Map(raws.map((r) => [r.wamid!, r.content])),
       printedAt: nowIso(),

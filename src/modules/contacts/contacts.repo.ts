@@ -28,6 +28,7 @@ export async function upsertContact(db: Executor, id: ContactIdentity, at: strin
       wa_id: id.waId ?? null,
       user_id: id.userId ?? null,
       profile_name: id.name ?? null,
+      name_override: null,
       first_contact_at: at,
       last_contact_at: at,
       created_at: now,

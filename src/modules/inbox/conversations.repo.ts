@@ -120,7 +120,9 @@ function conversationsWithContact(db: Executor) {
     .selectFrom('conversations')
     .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
     .selectAll('conversations')
-    .select(['contacts.wa_id', 'contacts.user_id', 'contacts.profile_name', 'contacts.first_contact_at', 'contacts.last_contact_at'])
+    .select(['contacts.wa_id', 'contacts.user_id', 'contacts.first_contact_at', 'contacts.last_contact_at'])
+    // A rectified name (GDPR-16) wins over the WhatsApp profile name.
+    .select((eb) => eb.fn.coalesce('contacts.name_override', 'contacts.profile_name').as('profile_name'))
     .select((eb) => [
       eb
         .selectFrom('messages')

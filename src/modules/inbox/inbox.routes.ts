@@ -2,7 +2,6 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
-import type { MediaRow, MessageRow } from '../../db/schema.js'
 import { AppError, notFound } from '../../platform/errors.js'
 import { STAFF } from '../../platform/http/access.js'
 import { decodeCursor, listOf, pageQuery, toPage } from '../../platform/http/cursor.js'
@@ -15,7 +14,8 @@ import type { TemplateCatalog } from '../whatsapp/template-catalog.js'
 import { presentConversations } from './conversation-view.js'
 import { findConversation, findConversationWithContact, listConversations, markConversationRead, updateConversation } from './conversations.repo.js'
 import { findLastInbound, findMessage, listMessages } from './messages.repo.js'
-import { conversationSchema, messageSchema, presentMessage } from './presenters.js'
+import { ReadAudit } from '../privacy/audit.js'
+import { conversationSchema, messageSchema, presentMessage, presentWithMedia } from './presenters.js'
 
 export type InboxRoutesOptions = {
   db: Db
@@ -40,23 +40,9 @@ const conversationPatch = z
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'at least one field')
 
-async function withMedia(db: Db, rows: MessageRow[]) {
-  const ids = rows.filter((r) => ['image', 'audio', 'video', 'document', 'sticker'].includes(r.type)).map((r) => r.id)
-  const mediaIds = rows.flatMap((r) => {
-    const c = JSON.parse(r.content) as Record<string, { id?: string } | undefined>
-    return r.direction === 'outbound' && c[r.type]?.id ? [c[r.type]!.id!] : []
-  })
-  const all = [...ids, ...mediaIds]
-  const media: MediaRow[] = all.length ? await db.selectFrom('media').selectAll().where('id', 'in', all).execute() : []
-  const byId = new Map(media.map((m) => [m.id, m]))
-  return rows.map((r) => {
-    const c = JSON.parse(r.content) as Record<string, { id?: string } | undefined>
-    return presentMessage(r, byId.get(r.direction === 'inbound' ? r.id : (c[r.type]?.id ?? '')))
-  })
-}
-
 /** Conversations and messages: reading, sending, marking read, assigning. */
 export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, defaultChannel, consent, templates, onChanged }) => {
+  const readAudit = new ReadAudit()
   const app = base.withTypeProvider<ZodTypeProvider>()
   const access = STAFF
   const tags = ['inbox']
@@ -89,11 +75,13 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
   })
 
   app.get('/api/conversations/:id/messages', { config: { access }, schema: { tags, params: idParams, querystring: pageQuery, response: { 200: listOf(messageSchema) } } }, async (request) => {
-    if (!(await findConversation(db, request.params.id))) throw notFound('Conversation')
+    const conversation = await findConversation(db, request.params.id)
+    if (!conversation) throw notFound('Conversation')
+    await readAudit.conversationRead(db, request, conversation)
     const { limit, cursor } = request.query
     const rows = await listMessages(db, { conversationId: request.params.id, after: decodeCursor(cursor), limit })
     const page = toPage(rows, limit, (r) => [r.timestamp, r.id])
-    return { items: await withMedia(db, page.items), nextCursor: page.nextCursor }
+    return { items: (await presentWithMedia(db, page.items)).map((m) => m.message), nextCursor: page.nextCursor }
   })
 
   /**
@@ -130,7 +118,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     const precede = request.body.type === 'template' || request.body.type === 'reaction' ? undefined : sendNoticeFirst
     const row = await queueMessage(db, { conversationId: request.params.id, message: request.body, sentBy: request.auth?.user?.id ?? null, purpose, ...(guard ? { beforeQueue: guard } : {}), ...(precede ? { precede } : {}) })
     onChanged(row.conversation_id, true)
-    return reply.code(202).send((await withMedia(db, [row]))[0]!)
+    return reply.code(202).send((await presentWithMedia(db, [row]))[0]!.message)
   })
 
   app.post('/api/messages', { config: { access }, bodyLimit: 256 * 1024, schema: { tags, body: startConversationBody, response: { 202: messageSchema } } }, async (request, reply) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { Executor } from '../../db/database.js'
 import type { MediaRow, MessageRow } from '../../db/schema.js'
 import { windowExpiresAt } from '../outbound/send.service.js'
 import { mayResendFailure } from '../whatsapp/graph-errors.js'
@@ -132,4 +133,21 @@ export function presentMessage(m: MessageRow, media?: MediaRow) {
     ...(m.type === 'unsupported' ? { unsupported: { type: key === 'unsupported' ? (content.type ?? null) : key, raw: camelKeys(raw) } } : {}),
     ...(raw.referral ? { referral: camelKeys(raw.referral) } : {}),
   }
+}
+
+/** Messages as the API shows them, with their media rows (our copies) looked up in chunks. */
+export async function presentWithMedia(db: Executor, rows: MessageRow[]) {
+  const ids = rows.filter((r) => MEDIA.has(r.type)).map((r) => r.id)
+  const mediaIds = rows.flatMap((r) => {
+    const c = JSON.parse(r.content) as Record<string, { id?: string } | undefined>
+    return r.direction === 'outbound' && c[r.type]?.id ? [c[r.type]!.id!] : []
+  })
+  const all = [...ids, ...mediaIds]
+  const media: MediaRow[] = []
+  for (let i = 0; i < all.length; i += 1000) media.push(...(await db.selectFrom('media').selectAll().where('id', 'in', all.slice(i, i + 1000)).execute()))
+  const byId = new Map(media.map((m) => [m.id, m]))
+  return rows.map((r) => {
+    const c = JSON.parse(r.content) as Record<string, { id?: string } | undefined>
+    return { message: presentMessage(r, byId.get(r.direction === 'inbound' ? r.id : (c[r.type]?.id ?? ''))), media: byId.get(r.direction === 'inbound' ? r.id : (c[r.type]?.id ?? '')) }
+  })
 }

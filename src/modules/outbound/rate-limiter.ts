@@ -9,8 +9,8 @@
  * - Pair rate: per recipient a token bucket (`pairBurst` at once, then one per `pairIntervalMs`),
  *   matching Meta's "about one message per 6 s, short bursts tolerated".
  */
-/** One second plus a margin (30 ms) for the jitter of request delays between us and Meta. */
-export const WINDOW_MS = 1030
+/** One second plus a margin (40 ms) for the jitter of request delays between us and Meta. */
+export const WINDOW_MS = 1040
 
 export class SendRateLimiter {
   private readonly sent: number[] = [] // ring of the last `perSecond` send times

@@ -46,7 +46,7 @@ export async function searchContacts(db: Db, q: string, limit: number) {
   const text = `%${q.toLowerCase().replaceAll(/[\\%_]/g, (c) => `\\${c}`)}%`
   const digits = q.replaceAll(/\D/g, '')
   const matches = (eb: ExpressionBuilder<Database, 'contacts'>) => {
-    const byName = sql<boolean>`lower(${eb.ref('contacts.profile_name')}) like ${text} escape '\\'`
+    const byName = sql<boolean>`lower(coalesce(${eb.ref('contacts.name_override')}, ${eb.ref('contacts.profile_name')})) like ${text} escape '\\'`
     return digits.length >= 3 ? eb.or([byName, eb('contacts.wa_id', 'like', `%${digits}%`)]) : byName
   }
   const contacts = await db.selectFrom('contacts').select('id').where(matches).limit(MANY_CONTACTS).execute()
@@ -59,7 +59,8 @@ export async function searchContacts(db: Db, q: string, limit: number) {
   return db
     .selectFrom(candidates.as('conversations'))
     .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
-    .select(['conversations.id as conversation_id', 'conversations.last_message_at', 'contacts.id', 'contacts.profile_name', 'contacts.wa_id', 'contacts.user_id'])
+    .select(['conversations.id as conversation_id', 'conversations.last_message_at', 'contacts.id', 'contacts.wa_id', 'contacts.user_id'])
+    .select((eb) => eb.fn.coalesce('contacts.name_override', 'contacts.profile_name').as('profile_name'))
     .where(matches)
     .orderBy('conversations.last_message_at', 'desc')
     .limit(limit)

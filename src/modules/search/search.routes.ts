@@ -44,7 +44,8 @@ export const searchRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = as
           .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
           .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
           .select(['messages.id', 'messages.conversation_id', 'messages.direction', 'messages.type', 'messages.timestamp', 'messages.content'])
-          .select(['contacts.id as contact_id', 'contacts.profile_name', 'contacts.wa_id'])
+          .select(['contacts.id as contact_id', 'contacts.wa_id'])
+          .select((eb) => eb.fn.coalesce('contacts.name_override', 'contacts.profile_name').as('profile_name'))
           .where('messages.id', 'in', ids)
           .execute()
       : []

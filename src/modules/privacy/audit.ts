@@ -1,0 +1,70 @@
+import type { FastifyRequest } from 'fastify'
+import type { Executor } from '../../db/database.js'
+import { newId } from '../../platform/ids.js'
+import { nowIso } from '../../platform/time.js'
+
+/** What the audit log records: reading, exporting, changing or erasing personal data, and the privacy workflow. */
+export type AuditAction =
+  | 'conversation.read'
+  | 'contact.exported'
+  | 'contact.corrected'
+  | 'consent.evidence_viewed'
+  | 'dsr.created'
+  | 'dsr.extended'
+  | 'dsr.identity_verified'
+  | 'dsr.completed'
+  | 'dsr.refused'
+  | 'breach.recorded'
+  | 'breach.updated'
+  | 'breach.notified'
+  | 'processing_record.viewed'
+
+export type AuditEntry = {
+  action: AuditAction
+  target: string
+  contactId?: string | null
+  /** References and counts only: never message text, names or numbers. */
+  detail?: Record<string, unknown>
+}
+
+/** Who did it, from where: the authenticated user or token, the client address and agent. */
+function actorOf(request: FastifyRequest | undefined) {
+  const auth = request?.auth
+  return {
+    actor_id: auth ? (auth.kind === 'token' ? auth.tokenId : auth.user.id) : null,
+    actor_kind: auth ? (auth.kind === 'token' ? ('token' as const) : ('user' as const)) : ('system' as const),
+    actor_role: auth?.role ?? null,
+    ip: request?.ip ?? null,
+    user_agent: request?.headers['user-agent']?.slice(0, 300) ?? null,
+  }
+}
+
+/**
+ * Appends to the audit log (append-only in the database). Written in the caller's transaction
+ * where there is one, so an action and its record commit together.
+ */
+export async function audit(db: Executor, request: FastifyRequest | undefined, entry: AuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({ id: newId(), at: nowIso(), ...actorOf(request), action: entry.action, contact_id: entry.contactId ?? null, target: entry.target, detail: JSON.stringify(entry.detail ?? {}) })
+    .execute()
+}
+
+/**
+ * Reading a conversation is logged once per person and conversation per quarter hour: enough to
+ * show who saw whose data and when, without a write for every page an agent scrolls.
+ */
+export class ReadAudit {
+  private readonly last = new Map<string, number>()
+  constructor(private readonly windowMs = 15 * 60_000) {}
+
+  async conversationRead(db: Executor, request: FastifyRequest, c: { id: string; contact_id: string }): Promise<void> {
+    const auth = request.auth
+    const key = `${auth?.kind === 'token' ? auth.tokenId : (auth?.user?.id ?? '-')}:${c.id}`
+    const now = Date.now()
+    if (now - (this.last.get(key) ?? 0) < this.windowMs) return
+    this.last.set(key, now)
+    if (this.last.size > 20_000) for (const [k, at] of this.last) if (now - at >= this.windowMs) this.last.delete(k)
+    await audit(db, request, { action: 'conversation.read', target: `conversation:${c.id}`, contactId: c.contact_id })
+  }
+}

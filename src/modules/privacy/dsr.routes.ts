@@ -1,0 +1,174 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Db } from '../../db/database.js'
+import type { DsrRequestsTable } from '../../db/schema.js'
+import { AppError, conflict, notFound } from '../../platform/errors.js'
+import { ADMIN } from '../../platform/http/access.js'
+import { listOf } from '../../platform/http/cursor.js'
+import { newId } from '../../platform/ids.js'
+import { nowIso } from '../../platform/time.js'
+import { audit } from './audit.js'
+import { addMonths, daysUntil, dsrDueDate, dsrLatestExtension, localDate } from './deadlines.js'
+
+const KINDS = ['access', 'portability', 'rectification', 'erasure', 'restriction', 'objection'] as const
+const CHANNELS = ['whatsapp', 'email', 'letter', 'phone', 'web', 'in_person'] as const
+
+const dsrSchema = z.object({
+  id: z.string(),
+  contactId: z.string().nullable(),
+  kind: z.enum(KINDS),
+  channel: z.string(),
+  receivedAt: z.string(),
+  dueDate: z.string().describe('the date the answer is due (YYYY-MM-DD, company time zone), after any extension'),
+  originalDueDate: z.string(),
+  extensionReason: z.string().nullable(),
+  identityVerifiedAt: z.string().nullable(),
+  status: z.enum(['open', 'completed', 'refused']),
+  daysLeft: z.number().int().nullable().describe('null once closed; negative when overdue'),
+  overdue: z.boolean(),
+  outcome: z.string().nullable(),
+  closedAt: z.string().nullable(),
+  note: z.string().nullable(),
+})
+type DsrRow = { [K in keyof DsrRequestsTable]: DsrRequestsTable[K] }
+
+function present(r: DsrRow, today: string) {
+  const due = r.extended_due_at ?? r.due_at
+  const open = r.status === 'open'
+  const daysLeft = open ? daysUntil(due, today) : null
+  return {
+    id: r.id,
+    contactId: r.contact_id,
+    kind: r.kind,
+    channel: r.channel,
+    receivedAt: r.received_at,
+    dueDate: due,
+    originalDueDate: r.due_at,
+    extensionReason: r.extension_reason,
+    identityVerifiedAt: r.identity_verified_at,
+    status: r.status,
+    daysLeft,
+    overdue: daysLeft !== null && daysLeft < 0,
+    outcome: r.outcome,
+    closedAt: r.closed_at,
+    note: r.note,
+  }
+}
+
+const createBody = z.object({
+  kind: z.enum(KINDS),
+  channel: z.enum(CHANNELS),
+  contactId: z.string().min(1).max(100).nullable().optional(),
+  receivedAt: z.iso.datetime({ offset: true }).optional().describe('when the request reached the company (default: now); the deadline runs from here'),
+  note: z.string().trim().max(2000).optional(),
+})
+const extendBody = z.object({
+  months: z.union([z.literal(1), z.literal(2)]),
+  reason: z.string().trim().min(10, 'the person must be told why (Art. 12(3))').max(2000),
+})
+const closeBody = z.object({ outcome: z.string().trim().min(10).max(5000) })
+const idParams = z.object({ id: z.string().min(1).max(100) })
+
+/**
+ * Data-subject requests (Art. 15–22) with their deadlines: logged on receipt, due one month later
+ * (Art. 12(3)), extendable by up to two months only with a reason and only before the first month
+ * is over, closed with what the person was told. Admins handle them; every step is audited.
+ */
+export const dsrRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) => {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  const tags = ['privacy']
+  const load = async (id: string) => {
+    const row = await db.selectFrom('dsr_requests').selectAll().where('id', '=', id).executeTakeFirst()
+    if (!row) throw notFound('Request')
+    return row
+  }
+  const today = () => localDate(nowIso())
+
+  app.get(
+    '/api/privacy/requests',
+    { config: { access: ADMIN }, schema: { tags, querystring: z.object({ status: z.enum(['open', 'completed', 'refused', 'all']).default('open') }), response: { 200: listOf(dsrSchema).extend({ overdue: z.number().int() }) } } },
+    async (request) => {
+      let q = db.selectFrom('dsr_requests').selectAll()
+      if (request.query.status !== 'all') q = q.where('status', '=', request.query.status)
+      const rows = await q.orderBy('due_at').orderBy('received_at').limit(500).execute()
+      const items = rows.map((r) => present(r, today())).sort((a, b) => a.dueDate.localeCompare(b.dueDate))
+      return { items, nextCursor: null, overdue: items.filter((i) => i.overdue).length }
+    },
+  )
+
+  app.get('/api/privacy/requests/:id', { config: { access: ADMIN }, schema: { tags, params: idParams, response: { 200: dsrSchema } } }, async (request) => present(await load(request.params.id), today()))
+
+  app.post('/api/privacy/requests', { config: { access: ADMIN }, schema: { tags, body: createBody, response: { 201: dsrSchema } } }, async (request, reply) => {
+    const { kind, channel, contactId, note } = request.body
+    const now = nowIso()
+    const receivedAt = request.body.receivedAt ? new Date(request.body.receivedAt).toISOString() : now
+    if (receivedAt > now) throw new AppError('privacy.received_in_future', 400, 'A request cannot be received in the future.', { details: { field: 'receivedAt' } })
+    if (contactId && !(await db.selectFrom('contacts').select('id').where('id', '=', contactId).executeTakeFirst())) throw notFound('Contact')
+    const row: DsrRow = {
+      id: newId(),
+      contact_id: contactId ?? null,
+      kind,
+      channel,
+      received_at: receivedAt,
+      due_at: dsrDueDate(receivedAt),
+      extended_due_at: null,
+      extension_reason: null,
+      identity_verified_at: null,
+      status: 'open',
+      outcome: null,
+      closed_at: null,
+      note: note ?? null,
+      created_by: request.auth?.user?.id ?? null,
+      created_at: now,
+      updated_at: now,
+    }
+    await db.transaction().execute(async (tx) => {
+      await tx.insertInto('dsr_requests').values(row).execute()
+      await audit(tx, request, { action: 'dsr.created', target: `dsr:${row.id}`, contactId: row.contact_id, detail: { kind, channel, dueDate: row.due_at } })
+    })
+    return reply.code(201).send(present(row, today()))
+  })
+
+  app.post('/api/privacy/requests/:id/extend', { config: { access: ADMIN }, schema: { tags, params: idParams, body: extendBody, response: { 200: dsrSchema } } }, async (request) => {
+    const r = await load(request.params.id)
+    if (r.status !== 'open') throw conflict('privacy.request_closed', 'The request is already closed.')
+    if (r.extended_due_at) throw conflict('privacy.already_extended', 'The deadline was already extended; Art. 12(3) allows one extension of up to two months.')
+    // The person must be told of the extension within the first month: an overdue request cannot be extended.
+    if (daysUntil(r.due_at, today()) < 0) throw conflict('privacy.extension_too_late', 'The first month is over; an extension had to be announced before the original deadline.')
+    const extended = addMonths(r.due_at, request.body.months)
+    const latest = dsrLatestExtension(r.received_at)
+    const due = extended > latest ? latest : extended
+    await db.transaction().execute(async (tx) => {
+      await tx.updateTable('dsr_requests').set({ extended_due_at: due, extension_reason: request.body.reason, updated_at: nowIso() }).where('id', '=', r.id).execute()
+      await audit(tx, request, { action: 'dsr.extended', target: `dsr:${r.id}`, contactId: r.contact_id, detail: { months: request.body.months, dueDate: due } })
+    })
+    return present(await load(r.id), today())
+  })
+
+  app.post('/api/privacy/requests/:id/verify-identity', { config: { access: ADMIN }, schema: { tags, params: idParams, response: { 200: dsrSchema } } }, async (request) => {
+    const r = await load(request.params.id)
+    if (r.status !== 'open') throw conflict('privacy.request_closed', 'The request is already closed.')
+    await db.transaction().execute(async (tx) => {
+      await tx.updateTable('dsr_requests').set({ identity_verified_at: r.identity_verified_at ?? nowIso(), updated_at: nowIso() }).where('id', '=', r.id).execute()
+      await audit(tx, request, { action: 'dsr.identity_verified', target: `dsr:${r.id}`, contactId: r.contact_id })
+    })
+    return present(await load(r.id), today())
+  })
+
+  for (const [verb, status, action] of [['complete', 'completed', 'dsr.completed'], ['refuse', 'refused', 'dsr.refused']] as const) {
+    app.post(`/api/privacy/requests/:id/${verb}`, { config: { access: ADMIN }, schema: { tags, params: idParams, body: closeBody, response: { 200: dsrSchema } } }, async (request) => {
+      const r = await load(request.params.id)
+      if (r.status !== 'open') throw conflict('privacy.request_closed', 'The request is already closed.')
+      if (status === 'completed' && !r.identity_verified_at && r.kind !== 'objection') {
+        throw conflict('privacy.identity_unverified', "Verify the requester's identity before answering; an objection to marketing needs no verification.")
+      }
+      const now = nowIso()
+      await db.transaction().execute(async (tx) => {
+        await tx.updateTable('dsr_requests').set({ status, outcome: request.body.outcome, closed_at: now, updated_at: now }).where('id', '=', r.id).execute()
+        await audit(tx, request, { action, target: `dsr:${r.id}`, contactId: r.contact_id, detail: { kind: r.kind, late: daysUntil(r.extended_due_at ?? r.due_at, localDate(now)) < 0 } })
+      })
+      return present(await load(r.id), today())
+    })
+  }
+}

@@ -1,0 +1,142 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { zipSync } from 'fflate'
+import { z } from 'zod'
+import type { Db } from '../../db/database.js'
+import { notFound } from '../../platform/errors.js'
+import { ADMIN, ALL_ROLES, STAFF } from '../../platform/http/access.js'
+import { decodeCursor, listOf, pageQuery, toPage } from '../../platform/http/cursor.js'
+import { newId } from '../../platform/ids.js'
+import { nowIso } from '../../platform/time.js'
+import type { ConsentService } from '../consent/consent.service.js'
+import type { MediaStore } from '../media/media-store.js'
+import { getSetting, putSetting } from '../settings/settings.repo.js'
+import { audit } from './audit.js'
+import { buildProcessingRecord, currentRecordVersion, type Deployment } from './processing-record.js'
+import { renderRecordHtml, renderRecordPdf } from './processing-record-render.js'
+import { type Dpo, dpoSchema, metaStorageSchema, readMetaStorage, readRetention, retentionSchema } from './retention-settings.js'
+import { collectSubjectData, mediaFileName, subjectExportSchema } from './subject-export.js'
+import { renderSubjectHtml } from './subject-export-html.js'
+
+const idParams = z.object({ id: z.string().min(1).max(100) })
+const AUDITORS = ['admin', 'auditor'] as const
+const privacySettings = z.object({ retention: retentionSchema, metaStorage: metaStorageSchema, dpo: dpoSchema.nullable() })
+const correctionBody = z.object({
+  field: z.literal('name').describe('the contact field to correct'),
+  value: z.string().trim().min(1).max(200),
+  reason: z.string().trim().min(3).max(500),
+  dsrId: z.string().max(100).optional().describe('the rectification request this answers'),
+})
+const correctionSchema = z.object({ id: z.string(), field: z.string(), oldValue: z.string().nullable(), newValue: z.string(), reason: z.string(), dsrId: z.string().nullable(), correctedBy: z.string().nullable(), correctedAt: z.string() })
+const auditSchema = z.object({ id: z.string(), at: z.string(), actorId: z.string().nullable(), actorKind: z.string(), actorRole: z.string().nullable(), action: z.string(), contactId: z.string().nullable(), target: z.string(), detail: z.record(z.string(), z.unknown()), ip: z.string().nullable() })
+
+/**
+ * The data-protection officer's tools: the access/portability package per contact, rectification
+ * with history, the Art. 30 record generated from the configuration (versioned), the privacy
+ * settings behind it, and the audit log.
+ */
+export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; store: MediaStore; deployment: Deployment }> = async (base, { db, consent, store, deployment }) => {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  const tags = ['privacy']
+
+  // Access and portability (GDPR-15, GDPR-20): one ZIP with data.json, index.html and the media.
+  app.get('/api/contacts/:id/export', { config: { access: ADMIN }, schema: { tags, params: idParams } }, async (request, reply) => {
+    if (!(await db.selectFrom('contacts').select('id').where('id', '=', request.params.id).executeTakeFirst())) throw notFound('Contact')
+    const exportedAt = nowIso()
+    const { data, mediaRows } = await collectSubjectData(db, consent, request.params.id, exportedAt)
+    const files: Record<string, Uint8Array> = {
+      'data.json': Buffer.from(JSON.stringify(data, null, 2)),
+      'index.html': Buffer.from(renderSubjectHtml(data)),
+      'schema.json': Buffer.from(JSON.stringify(z.toJSONSchema(subjectExportSchema), null, 2)),
+    }
+    for (const m of mediaRows) {
+      const bytes = m.state === 'stored' && m.sha256 ? await store.get(m.sha256) : undefined
+      if (bytes) files[mediaFileName(m)] = bytes
+    }
+    const zip = zipSync(files, { level: 6, mtime: new Date(exportedAt) })
+    await audit(db, request, { action: 'contact.exported', target: `contact:${request.params.id}`, contactId: request.params.id, detail: { messages: data.conversations.reduce((n, c) => n + c.messages.length, 0), media: mediaRows.length } })
+    return reply
+      .type('application/zip')
+      .header('content-disposition', `attachment; filename="auskunft-${request.params.id}-${exportedAt.slice(0, 10)}.zip"`)
+      .header('cache-control', 'no-store')
+      .send(Buffer.from(zip))
+  })
+
+  app.get('/api/privacy/export-schema.json', { config: { access: ALL_ROLES }, schema: { tags } }, async () => z.toJSONSchema(subjectExportSchema))
+
+  // Rectification (GDPR-16): appended, never overwritten; the newest value is the live one.
+  app.get('/api/contacts/:id/corrections', { config: { access: STAFF }, schema: { tags, params: idParams, response: { 200: listOf(correctionSchema) } } }, async (request) => {
+    const rows = await db.selectFrom('contact_corrections').selectAll().where('contact_id', '=', request.params.id).orderBy('corrected_at').orderBy('id').execute()
+    return { items: rows.map((r) => ({ id: r.id, field: r.field, oldValue: r.old_value, newValue: r.new_value, reason: r.reason, dsrId: r.dsr_id, correctedBy: r.corrected_by, correctedAt: r.corrected_at })), nextCursor: null }
+  })
+
+  app.post('/api/contacts/:id/corrections', { config: { access: STAFF }, schema: { tags, params: idParams, body: correctionBody, response: { 201: correctionSchema } } }, async (request, reply) => {
+    const { value, reason, dsrId } = request.body
+    const by = request.auth?.kind === 'token' ? `token:${request.auth.tokenId}` : (request.auth?.user?.id ?? null)
+    const row = await db.transaction().execute(async (tx) => {
+      const contact = await tx.selectFrom('contacts').select(['id', 'name_override', 'profile_name']).where('id', '=', request.params.id).executeTakeFirst()
+      if (!contact) throw notFound('Contact')
+      if (dsrId && !(await tx.selectFrom('dsr_requests').select('id').where('id', '=', dsrId).where('contact_id', '=', contact.id).executeTakeFirst())) throw notFound('Request')
+      const now = nowIso()
+      const correction = { id: newId(), contact_id: contact.id, field: 'name', old_value: contact.name_override ?? contact.profile_name, new_value: value, reason, dsr_id: dsrId ?? null, corrected_by: by, corrected_at: now }
+      await tx.insertInto('contact_corrections').values(correction).execute()
+      await tx.updateTable('contacts').set({ name_override: value, updated_at: now }).where('id', '=', contact.id).execute()
+      await audit(tx, request, { action: 'contact.corrected', target: `contact:${contact.id}`, contactId: contact.id, detail: { field: 'name', correction: correction.id } })
+      return correction
+    })
+    return reply.code(201).send({ id: row.id, field: row.field, oldValue: row.old_value, newValue: row.new_value, reason: row.reason, dsrId: row.dsr_id, correctedBy: row.corrected_by, correctedAt: row.corrected_at })
+  })
+
+  // The Art. 30 record (GDPR-30), generated from the live configuration and versioned.
+  app.get(
+    '/api/privacy/processing-record',
+    { config: { access: AUDITORS }, schema: { tags, querystring: z.object({ format: z.enum(['html', 'pdf', 'json']).default('html') }) } },
+    async (request, reply) => {
+      const record = await buildProcessingRecord(db, deployment)
+      const { version, createdAt } = await currentRecordVersion(db, record)
+      await audit(db, request, { action: 'processing_record.viewed', target: `processing_record:${version}`, detail: { format: request.query.format } })
+      const meta = { version, createdAt, printedAt: nowIso() }
+      reply.header('cache-control', 'no-store')
+      if (request.query.format === 'json') return { version, createdAt, record }
+      if (request.query.format === 'pdf') return reply.type('application/pdf').header('content-disposition', `inline; filename="verarbeitungsverzeichnis-v${version}.pdf"`).send(await renderRecordPdf(record, meta))
+      return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(renderRecordHtml(record, meta))
+    },
+  )
+
+  app.get('/api/privacy/processing-record/versions', { config: { access: AUDITORS }, schema: { tags, response: { 200: listOf(z.object({ version: z.number().int(), createdAt: z.string(), contentSha256: z.string() })) } } }, async () => {
+    const rows = await db.selectFrom('processing_records').select(['version', 'created_at', 'content_sha256']).orderBy('version', 'desc').execute()
+    return { items: rows.map((r) => ({ version: r.version, createdAt: r.created_at, contentSha256: r.content_sha256 })), nextCursor: null }
+  })
+
+  const readSettings = async () => ({ retention: await readRetention(db), metaStorage: await readMetaStorage(db), dpo: (await getSetting<Dpo>(db, 'privacy.dpo')) ?? null })
+  app.get('/api/privacy/settings', { config: { access: AUDITORS }, schema: { tags, response: { 200: privacySettings } } }, readSettings)
+  app.put('/api/privacy/settings', { config: { access: ADMIN }, schema: { tags, body: privacySettings.partial(), response: { 200: privacySettings } } }, async (request) => {
+    const by = request.auth?.user?.id ?? null
+    const { retention, metaStorage, dpo } = request.body
+    await db.transaction().execute(async (tx) => {
+      if (retention !== undefined) await putSetting(tx, 'privacy.retention', retention, by)
+      if (metaStorage !== undefined) await putSetting(tx, 'privacy.meta_storage', metaStorage, by)
+      if (dpo !== undefined) await putSetting(tx, 'privacy.dpo', dpo, by)
+    })
+    // The record follows the configuration: a change makes a new version at once.
+    await currentRecordVersion(db, await buildProcessingRecord(db, deployment))
+    return readSettings()
+  })
+
+  // The audit log: admins and auditors read it; nobody can change it.
+  app.get('/api/audit', { config: { access: AUDITORS }, schema: { tags, querystring: pageQuery.extend({ contactId: z.string().max(100).optional(), action: z.string().max(60).optional() }), response: { 200: listOf(auditSchema) } } }, async (request) => {
+    const { cursor, limit, contactId, action } = request.query
+    const after = decodeCursor(cursor)
+    let q = db.selectFrom('audit_log').selectAll()
+    if (contactId) q = q.where('contact_id', '=', contactId)
+    if (action) q = q.where('action', '=', action)
+    if (after) q = q.where((eb) => eb.or([eb('at', '<', after.at), eb.and([eb('at', '=', after.at), eb('id', '<', after.id)])]))
+    const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
+    const page = toPage(rows, limit, (r) => [r.at, r.id])
+    return {
+      items: page.items.map((r) => ({ id: r.id, at: r.at, actorId: r.actor_id, actorKind: r.actor_kind, actorRole: r.actor_role, action: r.action, contactId: r.contact_id, target: r.target, detail: JSON.parse(r.detail) as Record<string, unknown>, ip: r.ip })),
+      nextCursor: page.nextCursor,
+    }
+  })
+
+}
