@@ -167,6 +167,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     consent,
     store: deps.mediaStore,
     deployment: { dialect: database.dialect, https: config.publicUrl?.startsWith('https://') ?? false, simulator: deps.simulator !== undefined },
+    onConversationsChanged: (ids) => hub.conversationsChanged(ids),
   })
   await app.register(dsrRoutes, { db: database.db })
   await app.register(breachRoutes, { db: database.db })

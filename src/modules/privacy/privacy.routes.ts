@@ -35,7 +35,10 @@ const auditSchema = z.object({ id: z.string(), at: z.string(), actorId: z.string
  * with history, the Art. 30 record generated from the configuration (versioned), the privacy
  * settings behind it, and the audit log.
  */
-export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; store: MediaStore; deployment: Deployment }> = async (base, { db, consent, store, deployment }) => {
+export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; store: MediaStore; deployment: Deployment; onConversationsChanged: (ids: string[]) => void }> = async (
+  base,
+  { db, consent, store, deployment, onConversationsChanged },
+) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['privacy']
 
@@ -84,6 +87,7 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
       await audit(tx, request, { action: 'contact.corrected', target: `contact:${contact.id}`, contactId: contact.id, detail: { field: 'name', correction: correction.id } })
       return correction
     })
+    onConversationsChanged((await db.selectFrom('conversations').select('id').where('contact_id', '=', row.contact_id).execute()).map((c) => c.id))
     return reply.code(201).send({ id: row.id, field: row.field, oldValue: row.old_value, newValue: row.new_value, reason: row.reason, dsrId: row.dsr_id, correctedBy: row.corrected_by, correctedAt: row.corrected_at })
   })
 

@@ -71,10 +71,49 @@ function ConsentList({ contactId, version }: { contactId: string; version: numbe
   )
 }
 
+/** Rectification (GDPR-16): a corrected name is appended to the history; the WhatsApp profile name stays on record. */
+function NameCorrection({ contactId }: { contactId: string }) {
+  const { t } = useTranslation()
+  const [open, setOpen] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault()
+    const f = new FormData(e.currentTarget)
+    try {
+      await api('POST', `/api/contacts/${contactId}/corrections`, { field: 'name', value: f.get('value'), reason: f.get('reason') })
+      setOpen(false)
+      setError(null)
+    } catch (err) {
+      setError(describeError(err))
+    }
+  }
+  if (!open) {
+    return (
+      <button type="button" className="link small" onClick={() => setOpen(true)} aria-label={t('contact.correctName')}>
+        {t('contact.correct')}
+      </button>
+    )
+  }
+  return (
+    <form className="card-form" onSubmit={submit} aria-label={t('contact.correctName')}>
+      <label>
+        {t('contact.newName')}
+        <input name="value" required maxLength={200} />
+      </label>
+      <label>
+        {t('contact.correctionReason')}
+        <input name="reason" required minLength={3} maxLength={500} />
+      </label>
+      <button type="submit">{t('contact.correct')}</button>
+      {error && <p role="alert" className="error small">{error}</p>}
+    </form>
+  )
+}
+
 /** The contact's WhatsApp identity, first and last contact, consent, labels and the link into the CRM. */
 export function ContactPanel({ conversation: c, onClose, version }: { conversation: Conversation; onClose: () => void; version: number }) {
   const { t, i18n } = useTranslation()
-  const { settings } = useWorkspace()
+  const { settings, user } = useWorkspace()
   const close = useRef<HTMLButtonElement>(null)
   useEffect(() => close.current?.focus(), [c.id])
   const link = crmLink(settings.crmUrlTemplate, c)
@@ -88,7 +127,9 @@ export function ContactPanel({ conversation: c, onClose, version }: { conversati
       </header>
       <dl>
         <dt>{t('contact.name')}</dt>
-        <dd>{c.contact.name ?? '—'}</dd>
+        <dd>
+          {c.contact.name ?? '—'} {user.role !== 'auditor' && <NameCorrection key={c.contact.id} contactId={c.contact.id} />}
+        </dd>
         <dt>{t('contact.number')}</dt>
         <dd>{c.contact.waId ? formatNumber(c.contact.waId) : '—'}</dd>
         {c.contact.userId && (
@@ -114,6 +155,11 @@ export function ContactPanel({ conversation: c, onClose, version }: { conversati
         </a>
       ) : (
         <p className="muted small">{t('contact.noCrm')}</p>
+      )}
+      {user.role === 'admin' && (
+        <a className="small" href={`/api/contacts/${c.contact.id}/export`} download>
+          {t('contact.export')}
+        </a>
       )}
     </aside>
   )

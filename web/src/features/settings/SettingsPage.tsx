@@ -1,5 +1,9 @@
 import { useTranslation } from 'react-i18next'
 import { useWorkspace } from '../../app/workspace'
+import { AuditLogPage } from '../privacy/AuditLogPage'
+import { BreachesPage } from '../privacy/BreachesPage'
+import { RecordPage } from '../privacy/RecordPage'
+import { RequestsPage } from '../privacy/RequestsPage'
 import { ChannelSettings } from './ChannelSettings'
 import { GeneralSettings } from './GeneralSettings'
 import { LabelSettings } from './LabelSettings'
@@ -14,6 +18,10 @@ const PAGES = {
   labels: { roles: ['admin'], Page: LabelSettings },
   'quick-replies': { roles: ['admin', 'agent'], Page: QuickReplySettings },
   general: { roles: ['admin'], Page: GeneralSettings },
+  requests: { roles: ['admin'], Page: RequestsPage },
+  breaches: { roles: ['admin'], Page: BreachesPage },
+  record: { roles: ['admin', 'auditor'], Page: RecordPage },
+  audit: { roles: ['admin', 'auditor'], Page: AuditLogPage },
 } as const
 type PageKey = keyof typeof PAGES
 
