@@ -5,6 +5,9 @@ const esc = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').re
 
 type Meta = { version: number; createdAt: string; printedAt: string }
 
+const berlin = new Intl.DateTimeFormat('de-DE', { timeZone: 'Europe/Berlin', dateStyle: 'medium', timeStyle: 'short' })
+const when = (iso: string) => berlin.format(new Date(iso))
+
 /** The record's sections in the order of Art. 30(1), as heading and lines: one source for HTML and PDF. */
 function sections(r: ProcessingRecord): { id: string; title: string; lines: string[] }[] {
   const c = r.a_controller
@@ -33,7 +36,7 @@ export function renderRecordHtml(r: ProcessingRecord, m: Meta): string {
   return `<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Verzeichnis von Verarbeitungstätigkeiten – Version ${m.version}</title>
 <style>body{font:14px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#111}h1{font-size:1.4rem}h2{font-size:1.05rem;margin-top:1.5rem;border-bottom:1px solid #ccc}small{color:#555}@media print{body{margin:0}}</style></head>
 <body><h1>Verzeichnis von Verarbeitungstätigkeiten (Art. 30 Abs. 1 DSGVO)</h1>
-<p><strong>${esc(r.title)}</strong><br><small>Version ${m.version} vom ${esc(m.createdAt)} · erzeugt aus der laufenden Konfiguration · gedruckt ${esc(m.printedAt)}</small></p>
+<p><strong>${esc(r.title)}</strong><br><small>Version ${m.version} vom ${esc(when(m.createdAt))} · erzeugt aus der laufenden Konfiguration · gedruckt ${esc(when(m.printedAt))}</small></p>
 ${body}
 </body></html>`
 }
@@ -44,7 +47,7 @@ export function renderRecordPdf(r: ProcessingRecord, m: Meta): Promise<Buffer> {
   doc.on('data', (c: Buffer) => chunks.push(c))
   const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))))
   doc.font('Helvetica-Bold').fontSize(16).text('Verzeichnis von Verarbeitungstätigkeiten (Art. 30 Abs. 1 DSGVO)')
-  doc.moveDown(0.3).font('Helvetica').fontSize(10).text(`${r.title} · Version ${m.version} vom ${m.createdAt} · gedruckt ${m.printedAt}`)
+  doc.moveDown(0.3).font('Helvetica').fontSize(10).text(`${r.title} · Version ${m.version} vom ${when(m.createdAt)} · gedruckt ${when(m.printedAt)}`)
   for (const s of sections(r)) {
     doc.moveDown(0.8).font('Helvetica-Bold').fontSize(12).text(s.title)
     doc.moveDown(0.2).font('Helvetica').fontSize(10)

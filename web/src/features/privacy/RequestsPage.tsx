@@ -37,7 +37,7 @@ function RequestRow({ r, act }: { r: DataRequest; act: (call: () => Promise<unkn
     <tr className={r.overdue ? 'overdue' : undefined}>
       <td>{t(`privacy.kind.${r.kind}`)}</td>
       <td>{t(`privacy.channel.${r.channel}`)}</td>
-      <td>{new Date(r.receivedAt).toLocaleDateString(i18n.language === 'en' ? 'en-GB' : 'de-DE')}</td>
+      <td>{new Date(r.receivedAt).toLocaleDateString(i18n.language === 'en' ? 'en-GB' : 'de-DE', { dateStyle: 'medium' })}</td>
       <td>
         {date(r.dueDate)}
         {r.extensionReason && <span className="muted small"> ({t('privacy.requests.extended')})</span>}

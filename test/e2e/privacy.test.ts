@@ -1,0 +1,86 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DIALECT, startTestServer, type TestServer } from '../helpers.js'
+import { launchBrowser, screenshotPath } from './browser.js'
+
+describe(`${DIALECT}: the data-protection officer's pages in the browser`, () => {
+  let server: TestServer
+  let browser: Browser
+  let page: Page
+
+  beforeAll(async () => {
+    server = await startTestServer({ simulator: { behaviour: { statusStepMs: 100 } } })
+    browser = await launchBrowser()
+    page = await (await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 } })).newPage()
+    await page.goto(server.url)
+    await page.getByLabel('E-Mail').fill('root@example.com')
+    await page.getByLabel('Passwort').fill('root-password-123')
+    await page.getByRole('button', { name: 'Anmelden' }).click()
+    await page.getByRole('navigation', { name: 'Hauptnavigation' }).waitFor()
+  }, 60_000)
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  it('GDPR-12: a request logged late shows as overdue with a warning; a new one can be extended with a reason', async () => {
+    await page.goto(`${server.url}/#/settings/requests`)
+    await page.getByRole('heading', { name: 'Betroffenenanfragen' }).waitFor()
+    const form = page.getByRole('form', { name: 'Anfrage erfassen' })
+    await form.getByLabel('Art').selectOption({ label: 'Löschung' })
+    await form.getByLabel('Eingang über').selectOption({ label: 'Brief' })
+    await form.getByLabel('Eingegangen am (leer: jetzt)').fill('2026-01-31T10:00')
+    await form.getByRole('button', { name: 'Erfassen' }).click()
+    await page.getByRole('alert').getByText('1 Anfrage ist überfällig.').waitFor()
+    const overdueRow = page.locator('tr.overdue', { hasText: 'Löschung' })
+    await overdueRow.getByText('28.02.2026').waitFor()
+
+    await form.getByLabel('Art').selectOption({ label: 'Auskunft' })
+    await form.getByRole('button', { name: 'Erfassen' }).click()
+    const fresh = page.locator('tr', { hasText: 'Auskunft' })
+    await fresh.getByText(/noch \d+ Tage/).waitFor()
+    await fresh.getByRole('button', { name: 'Frist verlängern' }).click()
+    await fresh.getByLabel('Begründung (wird der Person mitgeteilt)').fill('Umfangreiche Unterlagen aus drei Systemen')
+    await fresh.getByRole('form', { name: 'Frist verlängern' }).getByRole('button', { name: 'Frist verlängern' }).click()
+    await fresh.getByText('verlängert').waitFor()
+    await page.screenshot({ path: screenshotPath('privacy-requests'), fullPage: true })
+    const rows = await server.database.db.selectFrom('dsr_requests').select(['kind', 'extension_reason']).orderBy('created_at').execute()
+    expect(rows).toEqual([{ kind: 'erasure', extension_reason: null }, { kind: 'access', extension_reason: 'Umfangreiche Unterlagen aus drei Systemen' }])
+  })
+
+  it('GDPR-33/34: a breach shows its 72-hour countdown; GDPR-30: the record opens; GDPR-5: the audit log lists what happened', async () => {
+    await page.goto(`${server.url}/#/settings/breaches`)
+    await page.getByLabel('Kurzbeschreibung').fill('Fehlversand eines Exports')
+    await page.getByRole('button', { name: 'Erfassen' }).click()
+    await page.locator('.card', { hasText: 'Fehlversand eines Exports' }).getByText(/noch 7[12] Stunden/).waitFor()
+    await page.screenshot({ path: screenshotPath('privacy-breaches'), fullPage: true })
+
+    await page.goto(`${server.url}/#/settings/record`)
+    await page.getByLabel('Handelsbriefe (Jahre, mind. 6)').fill('7')
+    await page.getByRole('button', { name: 'Speichern' }).click()
+    await page.getByRole('status').getByText('Gespeichert.').waitFor()
+    const [recordPage] = await Promise.all([page.context().waitForEvent('page'), page.getByRole('link', { name: 'Verzeichnis öffnen' }).click()])
+    await recordPage.getByRole('heading', { name: 'f) Vorgesehene Fristen für die Löschung' }).waitFor()
+    expect(await recordPage.locator('#field-f').textContent()).toContain('7 Jahre ab Ende des Kalenderjahres')
+    await recordPage.screenshot({ path: screenshotPath('privacy-record'), fullPage: true })
+    await recordPage.close()
+
+    await page.goto(`${server.url}/#/settings/audit`)
+    await page.getByRole('cell', { name: 'Verarbeitungsverzeichnis abgerufen' }).first().waitFor()
+    await page.getByRole('cell', { name: 'Datenpanne erfasst' }).waitFor()
+    await page.screenshot({ path: screenshotPath('privacy-audit'), fullPage: true })
+  })
+
+  it('GDPR-16: a colleague rectifies a name in the contact panel; the list shows the new name at once', async () => {
+    server.simulatorState().customerSends('4915400000009', 'Hans Maier', 'text', { body: 'Ich heiße Meier.' })
+    await page.goto(`${server.url}/#/inbox`)
+    await page.locator('.conversation', { hasText: 'Hans Maier' }).click()
+    await page.locator('.chat-title').click()
+    await page.getByRole('button', { name: 'Name berichtigen' }).click()
+    await page.getByLabel('Richtiger Name').fill('Hans Meier')
+    await page.getByLabel('Anlass').fill('Schreibfehler laut Kunde')
+    await page.getByRole('form', { name: 'Name berichtigen' }).getByRole('button', { name: 'Berichtigen' }).click()
+    await page.locator('.conversation', { hasText: 'Hans Meier' }).waitFor()
+    await expect(page.getByRole('link', { name: 'Datenauskunft (ZIP)' }).getAttribute('href')).resolves.toMatch(/\/api\/contacts\/.+\/export$/)
+  })
+})
