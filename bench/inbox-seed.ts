@@ -29,7 +29,7 @@ export async function seedInbox(handle: DatabaseHandle, o: { conversations: numb
   const batch = 500
   for (let start = 0; start < o.conversations; start += batch) {
     const contacts: Insertable<ContactsTable>[] = []
-    const conversations: Omit<ConversationsTable, 'read_up_to'>[] = []
+    const conversations: Insertable<ConversationsTable>[] = []
     const messages: NewMessage[] = []
     for (let i = start; i < Math.min(o.conversations, start + batch); i++) {
       const contactId = newId()

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
 import { unzipSync } from 'fflate'
 import { sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -264,5 +266,115 @@ describe(`${DIALECT}: data-subject rights, audit log, breach register, Art. 30 r
     const text = JSON.stringify(rows)
     expect(text).not.toMatch(/49154\d{8}/)
     expect(text).not.toContain('Ich möchte wissen')
+  })
+
+  const erasureRequestFor = async (contactId: string) => {
+    const dsr = (await createRequest({ kind: 'erasure', channel: 'whatsapp', contactId })).json()
+    await admin.inject({ method: 'POST', url: `/api/privacy/requests/${dsr.id}/verify-identity` })
+    return dsr.id as string
+  }
+
+  it('GDPR-17, GDPR-18: erasure deletes the marketing thread at once, restricts the business letters until 31 Dec of year + 6, and answers with both outcomes', async () => {
+    const waId = '4915400000020'
+    const db = server.database.db
+    const { conversationId } = await customerWrites(server, waId, 'Ich bestelle drei Stühle.', 'Rita Recht')
+    await customerWrites(server, waId, 'START', 'Rita Recht')
+    const contact = await contactOf(waId)
+    const marketing = await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'template', template: { name: 'welcome_back', language: { code: 'de' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Rita' }] }] } } })
+    expect(marketing.statusCode).toBe(202)
+    const answer = await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: 'Die Stühle kommen am Freitag.' } } })
+    await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/notes`, payload: { body: 'Kundin zahlt per Rechnung', mentions: [] } })
+    // A campaign thread on a second number, classified marketing.
+    const now = new Date().toISOString()
+    await db.insertInto('conversations').values({ id: 'campaign-thread-1', contact_id: contact.id, channel_id: '999000111', status: 'open', assignee_id: null, last_message_at: now, last_inbound_at: null, retention_class: 'marketing', created_at: now, updated_at: now }).execute()
+    await db.insertInto('messages').values({ id: 'campaign-msg-1', conversation_id: 'campaign-thread-1', wamid: 'wamid.campaign-1', direction: 'outbound', type: 'text', status: 'read', timestamp: now, content: JSON.stringify({ type: 'text', text: { body: 'Winterschlussverkauf!' } }), key_id: null, context_wamid: null, error_code: null, error_title: null, error_detail: null, sent_by: null, journal_seq: null, created_at: now, updated_at: now }).execute()
+    await eventually(async () => (await db.selectFrom('messages').select('status').where('id', '=', answer.json().id).executeTakeFirstOrThrow()).status !== 'queued')
+
+    const dsrId = await erasureRequestFor(contact.id)
+    const res = await admin.inject({ method: 'POST', url: `/api/privacy/requests/${dsrId}/erase` })
+    expect(res.statusCode).toBe(200)
+    const years = (await admin.inject({ method: 'GET', url: '/api/privacy/settings' })).json().retention.handelsbriefYears
+    const year = new Date().getUTCFullYear() + years - 6
+    const { letter, summary, receiptId } = res.json()
+    // Marketing: gone at once (the template send and the whole campaign thread).
+    expect(await db.selectFrom('messages').select('id').where('id', 'in', [marketing.json().id, 'campaign-msg-1']).execute()).toEqual([])
+    expect(await db.selectFrom('conversations').select('id').where('id', '=', 'campaign-thread-1').executeTakeFirst()).toBeUndefined()
+    expect(await db.selectFrom('notes').select('id').where('conversation_id', '=', conversationId).execute()).toEqual([])
+    // Business letters: kept, restricted, scheduled for 31 Dec of year + 6.
+    const kept = await db.selectFrom('messages').select('id').where('conversation_id', '=', conversationId).execute()
+    expect(kept.map((m) => m.id)).toContain(answer.json().id)
+    expect(await db.selectFrom('contacts').select(['restricted_at', 'erase_after', 'wa_id']).where('id', '=', contact.id).executeTakeFirstOrThrow()).toMatchObject({ erase_after: `${year + 6}-12-31`, wa_id: waId })
+    expect(summary.retained).toEqual([{ dataClass: 'handelsbrief', messages: kept.length, until: `${year + 6}-12-31` }])
+    expect(summary.erased).toMatchObject({ messages: 2, conversations: 1, notes: 1 })
+    expect(letter).toContain('2 Nachrichten ohne Aufbewahrungspflicht')
+    expect(letter).toContain(`aufzubewahren bis 31.12.${year + 6}`)
+    expect(letter).toContain('Art. 77')
+    // The request is answered with the letter; the receipt holds no personal data.
+    expect((await admin.inject({ method: 'GET', url: `/api/privacy/requests/${dsrId}` })).json()).toMatchObject({ status: 'completed', outcome: letter })
+    const receipt = await db.selectFrom('erasure_receipts').selectAll().where('id', '=', receiptId).executeTakeFirstOrThrow()
+    expect(receipt.summary).not.toContain(waId)
+    expect(receipt.summary).not.toContain('Rita')
+    // Restricted: hidden from agents' list, search, conversation and sending; marketing suppressed.
+    expect((await agent.inject({ method: 'GET', url: '/api/conversations?limit=200' })).json().items.map((c: Json) => c.id)).not.toContain(conversationId)
+    expect((await agent.inject({ method: 'GET', url: `/api/conversations/${conversationId}/messages` })).statusCode).toBe(404)
+    expect((await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: 'Hallo?' } } })).statusCode).toBe(404)
+    const search = (await agent.inject({ method: 'GET', url: '/api/search?q=Stühle' })).json()
+    expect(search.messages.map((m: Json) => m.conversationId)).not.toContain(conversationId)
+    expect((await agent.inject({ method: 'GET', url: '/api/search?q=Rita' })).json().conversations).toEqual([])
+    const cold = await agent.inject({ method: 'POST', url: '/api/messages', payload: { to: waId, type: 'template', template: { name: 'order_shipped', language: { code: 'de' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '1' }] }] } } })
+    expect(cold.statusCode).toBe(409)
+    expect(cold.json().type).toMatch(/restricted$/)
+    // Run twice: the closed request refuses; the audit log has the erasure.
+    expect((await admin.inject({ method: 'POST', url: `/api/privacy/requests/${dsrId}/erase` })).statusCode).toBe(409)
+    expect((await auditor.inject({ method: 'GET', url: `/api/audit?contactId=${contact.id}&action=contact.erased` })).json().items).toHaveLength(1)
+  })
+
+  it('GDPR-17: a person with nothing under retention is erased entirely: messages, media files, name and number; the suppression entry stays', async () => {
+    const waId = '4915400000021'
+    const db = server.database.db
+    const sim = server.simulatorState()
+    const mediaId = sim.storeMedia(PNG, 'image/png')
+    const sha = createHash('sha256').update(PNG).digest('hex')
+    const { conversationId } = await customerWrites(server, waId, 'Bitte keine Werbung mehr.', 'Otto Opt')
+    const imageWamid = sim.customerSends(waId, 'Otto Opt', 'image', { mime_type: 'image/png', sha256: createHash('sha256').update(PNG).digest('base64'), id: mediaId })
+    const image = await eventually(() => db.selectFrom('media').innerJoin('messages', 'messages.id', 'media.id').select(['media.id', 'media.sha256']).where('messages.wamid', '=', imageWamid).where('media.state', '=', 'stored').executeTakeFirst())
+    await db.updateTable('conversations').set({ retention_class: 'marketing' }).where('id', '=', conversationId).execute()
+    const contact = await contactOf(waId)
+    await agent.inject({ method: 'POST', url: `/api/contacts/${contact.id}/corrections`, payload: { field: 'name', value: 'Otto Optiker', reason: 'Tippfehler' } })
+    // Another contact shares the same image bytes? Then the file must stay; here nobody else has it.
+    const others = await db.selectFrom('media').select('id').where('sha256', '=', sha).where('id', '!=', image.id).execute()
+    const file = path.join(server.dataDir, 'media', sha.slice(0, 2), sha.slice(2, 4), sha)
+    expect(fs.existsSync(file)).toBe(true)
+
+    const res = await admin.inject({ method: 'POST', url: `/api/privacy/requests/${await erasureRequestFor(contact.id)}/erase` })
+    expect(res.statusCode).toBe(200)
+    expect(res.json().summary.retained).toEqual([])
+    expect(await db.selectFrom('messages').select('id').where('conversation_id', '=', conversationId).execute()).toEqual([])
+    expect(await db.selectFrom('conversations').select('id').where('id', '=', conversationId).executeTakeFirst()).toBeUndefined()
+    expect(await db.selectFrom('media').select('id').where('id', '=', image.id).executeTakeFirst()).toBeUndefined()
+    expect(fs.existsSync(file)).toBe(others.length > 0)
+    expect(await db.selectFrom('contact_corrections').select('id').where('contact_id', '=', contact.id).execute()).toEqual([])
+    const row = await db.selectFrom('contacts').selectAll().where('id', '=', contact.id).executeTakeFirstOrThrow()
+    expect(row).toMatchObject({ wa_id: null, profile_name: null, name_override: null })
+    expect(row.erased_at).not.toBeNull()
+    // The number cannot be found any more, but marketing to it stays blocked (suppression survives erasure).
+    expect((await agent.inject({ method: 'GET', url: `/api/contacts?waId=${waId}` })).json().items).toEqual([])
+    const again = await customerWrites(server, waId, 'Hallo, ich bin neu hier', 'Otto')
+    const marketingAgain = await agent.inject({ method: 'POST', url: `/api/conversations/${again.conversationId}/messages`, payload: { type: 'template', template: { name: 'welcome_back', language: { code: 'de' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Otto' }] }] } } })
+    expect(marketingAgain.statusCode).toBe(409)
+    expect(marketingAgain.json().type).toMatch(/suppressed$/)
+  })
+
+  it('GDPR-17: erasure needs an open, verified erasure request linked to a contact', async () => {
+    const access = (await createRequest({ kind: 'access', channel: 'letter' })).json()
+    expect((await admin.inject({ method: 'POST', url: `/api/privacy/requests/${access.id}/erase` })).json().type).toMatch(/not-erasure$/)
+    const unlinked = (await createRequest({ kind: 'erasure', channel: 'letter' })).json()
+    expect((await admin.inject({ method: 'POST', url: `/api/privacy/requests/${unlinked.id}/erase` })).json().type).toMatch(/no-contact$/)
+    const { conversationId } = await customerWrites(server, '4915400000022', 'Hallo', 'Vera Verify')
+    const contact = await contactOf('4915400000022')
+    const unverified = (await createRequest({ kind: 'erasure', channel: 'letter', contactId: contact.id })).json()
+    expect((await admin.inject({ method: 'POST', url: `/api/privacy/requests/${unverified.id}/erase` })).json().type).toMatch(/identity-unverified$/)
+    expect((await agent.inject({ method: 'POST', url: `/api/privacy/requests/${unverified.id}/erase` })).statusCode).toBe(403)
+    expect(await server.database.db.selectFrom('messages').select('id').where('conversation_id', '=', conversationId).execute()).toHaveLength(1)
   })
 })

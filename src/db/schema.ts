@@ -2,6 +2,7 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
 
 /** Row types of every table. Times are ISO-8601 UTC strings with milliseconds. */
 export type Role = 'admin' | 'agent' | 'auditor'
+export type RetentionClass = 'handelsbrief' | 'buchungsbeleg' | 'buch' | 'marketing' | 'none'
 export type ConversationStatus = 'open' | 'pending' | 'resolved'
 export type MessageDirection = 'inbound' | 'outbound'
 export type MessageStatus = 'received' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'uncertain'
@@ -74,6 +75,12 @@ export interface ContactsTable {
   profile_name: string | null
   /** The newest rectified name (GDPR-16); wins over the WhatsApp profile name. */
   name_override: ColumnType<string | null, string | null | undefined, string | null>
+  /** Art. 18: set while the person's data is kept only for a retention duty (hidden from agents). */
+  restricted_at: ColumnType<string | null, string | null | undefined, string | null>
+  restriction_reason: ColumnType<string | null, string | null | undefined, string | null>
+  /** The date the last retention duty ends (YYYY-MM-DD). */
+  erase_after: ColumnType<string | null, string | null | undefined, string | null>
+  erased_at: ColumnType<string | null, string | null | undefined, string | null>
   first_contact_at: string
   last_contact_at: string
   created_at: string
@@ -90,6 +97,8 @@ export interface ConversationsTable {
   last_inbound_at: string | null
   /** `created_at` of the newest inbound message the team has seen (unread = inbound stored after it). */
   read_up_to: ColumnType<string | null, string | null | undefined, string | null>
+  /** handelsbrief, buchungsbeleg, buch, marketing, none; null: the configured default. */
+  retention_class: ColumnType<RetentionClass | null, RetentionClass | null | undefined, RetentionClass | null>
   created_at: string
   updated_at: string
 }
@@ -112,6 +121,8 @@ export interface MessagesTable {
   journal_seq: number | null
   /** The consent purpose a send served (marketing, reviews …); null for service messages. */
   purpose: ColumnType<string | null, string | null | undefined, string | null>
+  /** Overrides the conversation's class for this message. */
+  retention_class: ColumnType<RetentionClass | null, RetentionClass | null | undefined, RetentionClass | null>
   created_at: string
   updated_at: string
 }
@@ -340,6 +351,15 @@ export interface BreachUpdatesTable {
   created_at: string
 }
 
+export interface ErasureReceiptsTable {
+  id: string
+  contact_id: string
+  dsr_id: string | null
+  summary: string
+  created_by: string | null
+  created_at: string
+}
+
 export interface ProcessingRecordsTable {
   version: number
   content_sha256: string
@@ -377,6 +397,7 @@ export interface Database {
   breaches: BreachesTable
   breach_updates: BreachUpdatesTable
   processing_records: ProcessingRecordsTable
+  erasure_receipts: ErasureReceiptsTable
 }
 
 export type UserRow = Selectable<UsersTable>

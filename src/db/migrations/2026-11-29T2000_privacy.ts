@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import { appendOnly } from './append-only.js'
+import { appendOnly, noUpdate } from './append-only.js'
 
 /**
  * Data-protection workflow: the audit log (who read, exported, changed personal data), data-subject
@@ -61,8 +61,31 @@ export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promi
     .addColumn('corrected_at', 'text', (c) => c.notNull())
     .execute()
   await db.schema.createIndex('contact_corrections_contact_idx').on('contact_corrections').columns(['contact_id', 'corrected_at']).execute()
-  await appendOnly(db, dialect, 'contact_corrections')
+  // Corrections are never edited; an erasure of the person deletes them with the rest.
+  await noUpdate(db, dialect, 'contact_corrections')
   await db.schema.alterTable('contacts').addColumn('name_override', 'text').execute()
+
+  // Erasure against retention (compliance 1.5): what is under a retention duty is restricted until
+  // it ends; everything else goes at once. The class decides: handelsbrief, buchungsbeleg, buch
+  // (tax retention), marketing or none. Null means the configured default (or marketing for sends
+  // that served a consent purpose).
+  await db.schema.alterTable('conversations').addColumn('retention_class', 'text').execute()
+  await db.schema.alterTable('messages').addColumn('retention_class', 'text').execute()
+  await db.schema.alterTable('contacts').addColumn('restricted_at', 'text').execute() // Art. 18: hidden from agents, kept for the auditor
+  await db.schema.alterTable('contacts').addColumn('restriction_reason', 'text').execute()
+  await db.schema.alterTable('contacts').addColumn('erase_after', 'text').execute() // the date retention ends
+  await db.schema.alterTable('contacts').addColumn('erased_at', 'text').execute()
+  // What an erasure did, without personal data: counts, classes, dates.
+  await db.schema
+    .createTable('erasure_receipts')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('contact_id', 'text', (c) => c.notNull())
+    .addColumn('dsr_id', 'text')
+    .addColumn('summary', 'text', (c) => c.notNull())
+    .addColumn('created_by', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute()
+  await appendOnly(db, dialect, 'erasure_receipts')
 
   // Art. 33: every breach is documented, notified or not; the 72 h run from awareness.
   await db.schema
@@ -111,5 +134,5 @@ export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promi
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['processing_records', 'breach_updates', 'breaches', 'contact_corrections', 'dsr_requests', 'audit_log']) await db.schema.dropTable(t).ifExists().execute()
+  for (const t of ['erasure_receipts', 'processing_records', 'breach_updates', 'breaches', 'contact_corrections', 'dsr_requests', 'audit_log']) await db.schema.dropTable(t).ifExists().execute()
 }

@@ -14,3 +14,13 @@ export async function appendOnly(db: Kysely<any>, dialect: 'sqlite' | 'postgres'
   await sql.raw(`create or replace function ${table}_append_only() returns trigger language plpgsql as $$ begin raise exception '${table} is append-only'; end $$`).execute(db)
   await sql.raw(`create trigger ${table}_no_change before update or delete or truncate on ${table} for each statement execute function ${table}_append_only()`).execute(db)
 }
+
+/** Rows may be added and, for an erasure, deleted, but never changed. */
+export async function noUpdate(db: Kysely<any>, dialect: 'sqlite' | 'postgres', table: string): Promise<void> {
+  if (dialect === 'sqlite') {
+    await sql.raw(`create trigger ${table}_no_update before update on ${table} begin select raise(abort, '${table} is append-only'); end`).execute(db)
+    return
+  }
+  await sql.raw(`create or replace function ${table}_no_update() returns trigger language plpgsql as $$ begin raise exception '${table} is append-only'; end $$`).execute(db)
+  await sql.raw(`create trigger ${table}_no_update before update on ${table} for each statement execute function ${table}_no_update()`).execute(db)
+}

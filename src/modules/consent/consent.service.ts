@@ -47,9 +47,10 @@ export class ConsentService {
     const events = c.contactId ? (await listConsentEvents(db, c.contactId)).filter((e) => e.purpose === c.purpose) : []
     const state = deriveState(events.map((e) => ({ kind: e.kind, occurredAt: e.occurred_at, expiresAt: e.expires_at })), nowIso())
     const refused = refusalFor(state)
-    if (refused) return refused
-    // Confirmed, but the number objected after that confirmation (for example under an erased contact).
     const suppressedAt = c.waId ? await this.suppressions.since(db, c.waId) : undefined
+    // No consent on record, but the number objected before (for example under an erased contact): say so.
+    if (refused) return refused === 'no-consent' && suppressedAt ? 'suppressed' : refused
+    // Confirmed, but the number objected after that confirmation.
     const confirmedAt = events.filter((e) => e.kind === 'confirmed').at(-1)?.occurred_at ?? ''
     return suppressedAt && suppressedAt > confirmedAt ? 'suppressed' : undefined
   }

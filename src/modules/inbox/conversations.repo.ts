@@ -97,8 +97,14 @@ export async function upsertConversations(db: Executor, activity: ConversationAc
   return new Map(rows.map((r) => [`${r.contact_id}|${r.channel_id}`, r.id]))
 }
 
+/** A conversation the team may work with: none of a restricted person (Art. 18: their data is only stored). */
 export const findConversation = (db: Executor, id: string) =>
-  db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst()
+  db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('id', '=', id)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('contacts').select('contacts.id').whereRef('contacts.id', '=', 'conversations.contact_id').where('contacts.restricted_at', 'is not', null))))
+    .executeTakeFirst()
 
 export type ConversationFilter = {
   status?: ConversationStatus | undefined
@@ -119,6 +125,7 @@ function conversationsWithContact(db: Executor) {
   return db
     .selectFrom('conversations')
     .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
+    .where('contacts.restricted_at', 'is', null) // restricted people are hidden from the team (Art. 18)
     .selectAll('conversations')
     .select(['contacts.wa_id', 'contacts.user_id', 'contacts.first_contact_at', 'contacts.last_contact_at'])
     // A rectified name (GDPR-16) wins over the WhatsApp profile name.

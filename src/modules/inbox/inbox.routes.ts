@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
-import { AppError, notFound } from '../../platform/errors.js'
+import { AppError, conflict, notFound } from '../../platform/errors.js'
 import { STAFF } from '../../platform/http/access.js'
 import { decodeCursor, listOf, pageQuery, toPage } from '../../platform/http/cursor.js'
 import { outboundMessage, startConversationBody } from '../outbound/outbound.schemas.js'
@@ -124,11 +124,11 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
   app.post('/api/messages', { config: { access }, bodyLimit: 256 * 1024, schema: { tags, body: startConversationBody, response: { 202: messageSchema } } }, async (request, reply) => {
     const { to, ...message } = request.body
     const purpose = await purposeOf(message)
+    const known = await db.selectFrom('contacts').select(['id', 'restricted_at']).where('wa_id', '=', to).executeTakeFirst()
+    // Art. 18: a restricted person's data is only stored, not used to write to them.
+    if (known?.restricted_at) throw conflict('privacy.restricted', 'This person asked for erasure; their data is kept only for a legal retention duty and may not be used.')
     // A number we have never seen cannot have consented: refused before a contact is created.
-    if (purpose) {
-      const known = await db.selectFrom('contacts').select('id').where('wa_id', '=', to).executeTakeFirst()
-      await consent.assertMayMarket(db, { contactId: known?.id, waId: to, purpose })
-    }
+    if (purpose) await consent.assertMayMarket(db, { contactId: known?.id, waId: to, purpose })
     const row = await startConversation(db, { channelId: defaultChannel.phoneNumberId, to, message, sentBy: request.auth?.user?.id ?? null, purpose })
     onChanged(row.conversation_id, true)
     return reply.code(202).send(presentMessage(row))

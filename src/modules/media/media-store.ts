@@ -11,6 +11,8 @@ export interface MediaStore {
   put(bytes: Buffer): Promise<string>
   get(sha256: string): Promise<Buffer | undefined>
   has(sha256: string): Promise<boolean>
+  /** Removes the bytes (an erasure); absent bytes are not an error. */
+  delete(sha256: string): Promise<void>
 }
 
 export class FileMediaStore implements MediaStore {
@@ -47,6 +49,10 @@ export class FileMediaStore implements MediaStore {
       () => true,
       () => false,
     )
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await fs.rm(this.pathOf(sha256), { force: true })
   }
 
   private pathOf(sha: string): string {

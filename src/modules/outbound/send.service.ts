@@ -81,6 +81,7 @@ export async function insertQueued(
     sent_by: m.sentBy,
     journal_seq: null,
     purpose: m.purpose ?? null,
+    retention_class: null,
     created_at: now,
     updated_at: now,
   }

@@ -8,6 +8,7 @@ export type AuditAction =
   | 'conversation.read'
   | 'contact.exported'
   | 'contact.corrected'
+  | 'contact.erased'
   | 'consent.evidence_viewed'
   | 'dsr.created'
   | 'dsr.extended'

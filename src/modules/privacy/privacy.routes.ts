@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { zipSync } from 'fflate'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
-import { notFound } from '../../platform/errors.js'
+import { conflict, notFound } from '../../platform/errors.js'
 import { ADMIN, ALL_ROLES, STAFF } from '../../platform/http/access.js'
 import { decodeCursor, listOf, pageQuery, toPage } from '../../platform/http/cursor.js'
 import { newId } from '../../platform/ids.js'
@@ -12,6 +12,7 @@ import type { ConsentService } from '../consent/consent.service.js'
 import type { MediaStore } from '../media/media-store.js'
 import { getSetting, putSetting } from '../settings/settings.repo.js'
 import { audit } from './audit.js'
+import { eraseContact, erasureLetter, writeErasureReceipt } from './erasure.js'
 import { buildProcessingRecord, currentRecordVersion, type Deployment } from './processing-record.js'
 import { renderRecordHtml, renderRecordPdf } from './processing-record-render.js'
 import { type Dpo, dpoSchema, metaStorageSchema, readMetaStorage, readRetention, retentionSchema } from './retention-settings.js'
@@ -66,6 +67,37 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
   })
 
   app.get('/api/privacy/export-schema.json', { config: { access: ALL_ROLES }, schema: { tags } }, async () => z.toJSONSchema(subjectExportSchema))
+
+  // Erasure (GDPR-17/18): runs an open, verified erasure request; answers with the letter to the person.
+  app.post(
+    '/api/privacy/requests/:id/erase',
+    { config: { access: ADMIN }, schema: { tags, params: idParams, response: { 200: z.object({ receiptId: z.string(), letter: z.string(), summary: z.record(z.string(), z.unknown()) }) } } },
+    async (request) => {
+      const dsr = await db.selectFrom('dsr_requests').selectAll().where('id', '=', request.params.id).executeTakeFirst()
+      if (!dsr) throw notFound('Request')
+      if (dsr.kind !== 'erasure') throw conflict('privacy.not_erasure', 'Only an erasure request erases data.')
+      if (dsr.status !== 'open') throw conflict('privacy.request_closed', 'The request is already closed.')
+      if (!dsr.contact_id) throw conflict('privacy.no_contact', 'Link the request to a contact first.')
+      if (!dsr.identity_verified_at) throw conflict('privacy.identity_unverified', "Verify the requester's identity before erasing.")
+      const contactId = dsr.contact_id
+      const conversationIds = (await db.selectFrom('conversations').select('id').where('contact_id', '=', contactId).execute()).map((c) => c.id)
+      const retention = await readRetention(db)
+      const company = (await getSetting<{ name: string }>(db, 'company'))?.name ?? null
+      const by = request.auth?.user?.id ?? null
+      const result = await db.transaction().execute(async (tx) => {
+        const { summary, orphanedMedia } = await eraseContact(tx, { contactId, retention, suppressions: consent.suppressions })
+        const receiptId = await writeErasureReceipt(tx, { contactId, dsrId: dsr.id, summary, by })
+        const letter = erasureLetter(summary, company)
+        const now = nowIso()
+        await tx.updateTable('dsr_requests').set({ status: 'completed', outcome: letter, closed_at: now, updated_at: now }).where('id', '=', dsr.id).execute()
+        await audit(tx, request, { action: 'contact.erased', target: `contact:${contactId}`, contactId, detail: { receipt: receiptId, erased: summary.erased.messages, retained: summary.retained.map((r) => r.messages) } })
+        return { receiptId, letter, summary, orphanedMedia }
+      })
+      for (const sha of result.orphanedMedia) await store.delete(sha)
+      onConversationsChanged(conversationIds)
+      return { receiptId: result.receiptId, letter: result.letter, summary: result.summary }
+    },
+  )
 
   // Rectification (GDPR-16): appended, never overwritten; the newest value is the live one.
   app.get('/api/contacts/:id/corrections', { config: { access: STAFF }, schema: { tags, params: idParams, response: { 200: listOf(correctionSchema) } } }, async (request) => {

@@ -6,7 +6,11 @@ import { getSetting } from '../settings/settings.repo.js'
  * Retention periods per class of data. Tax classes run from the end of the calendar year
  * (§ 147 AO, § 257 HGB); the rest are kept only as long as needed (Art. 5(1)(e) GDPR).
  */
+export const RETENTION_CLASSES = ['handelsbrief', 'buchungsbeleg', 'buch', 'marketing', 'none'] as const
+
 export const retentionSchema = z.object({
+  /** The class of a conversation nobody classified: conservative, a business letter. */
+  defaultClass: z.enum(RETENTION_CLASSES).default('handelsbrief'),
   handelsbriefYears: z.number().int().min(6).max(30).default(6),
   buchungsbelegYears: z.number().int().min(8).max(30).default(8),
   buchYears: z.number().int().min(10).max(30).default(10),
@@ -31,3 +35,11 @@ export const readMetaStorage = async (db: Executor): Promise<MetaStorage> => met
 /** The data-protection officer (Art. 37), if there is one. */
 export const dpoSchema = z.object({ name: z.string().trim().min(2).max(200), email: z.email().max(320), address: z.string().trim().max(500).optional() })
 export type Dpo = z.infer<typeof dpoSchema>
+
+/** Years of tax retention per class; 0 for classes without a retention duty. */
+export function retentionYears(r: RetentionSettings, cls: (typeof RETENTION_CLASSES)[number]): number {
+  return cls === 'handelsbrief' ? r.handelsbriefYears : cls === 'buchungsbeleg' ? r.buchungsbelegYears : cls === 'buch' ? r.buchYears : 0
+}
+
+/** Retention runs from the end of the calendar year of the record (§ 147(4) AO): the last day it must be kept. */
+export const retainedUntil = (timestamp: string, years: number): string => `${Number(timestamp.slice(0, 4)) + years}-12-31`

@@ -47,7 +47,8 @@ export async function searchContacts(db: Db, q: string, limit: number) {
   const digits = q.replaceAll(/\D/g, '')
   const matches = (eb: ExpressionBuilder<Database, 'contacts'>) => {
     const byName = sql<boolean>`lower(coalesce(${eb.ref('contacts.name_override')}, ${eb.ref('contacts.profile_name')})) like ${text} escape '\\'`
-    return digits.length >= 3 ? eb.or([byName, eb('contacts.wa_id', 'like', `%${digits}%`)]) : byName
+    const found = digits.length >= 3 ? eb.or([byName, eb('contacts.wa_id', 'like', `%${digits}%`)]) : byName
+    return eb.and([found, eb('contacts.restricted_at', 'is', null)])
   }
   const contacts = await db.selectFrom('contacts').select('id').where(matches).limit(MANY_CONTACTS).execute()
   if (contacts.length === 0) return []

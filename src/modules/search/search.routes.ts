@@ -47,6 +47,7 @@ export const searchRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = as
           .select(['contacts.id as contact_id', 'contacts.wa_id'])
           .select((eb) => eb.fn.coalesce('contacts.name_override', 'contacts.profile_name').as('profile_name'))
           .where('messages.id', 'in', ids)
+          .where('contacts.restricted_at', 'is', null)
           .execute()
       : []
     const byId = new Map(rows.map((r) => [r.id, r]))

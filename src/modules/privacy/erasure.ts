@@ -1,0 +1,150 @@
+import type { Executor } from '../../db/database.js'
+import type { RetentionClass } from '../../db/schema.js'
+import { newId } from '../../platform/ids.js'
+import { nowIso } from '../../platform/time.js'
+import type { Suppressions } from '../consent/consent.repo.js'
+import { type RetentionSettings, retainedUntil, retentionYears } from './retention-settings.js'
+
+const TAX_CLASSES: RetentionClass[] = ['handelsbrief', 'buchungsbeleg', 'buch']
+const CHUNK = 500
+
+/** What an erasure did, without personal data: the receipt and the basis of the answer letter. */
+export type ErasureSummary = {
+  erased: { messages: number; conversations: number; notes: number; labels: number; media: number; name: boolean; number: boolean }
+  /** Kept under a retention duty and restricted (Art. 17(3)(b), Art. 18), per class, until the date given. */
+  retained: { dataClass: RetentionClass; messages: number; until: string }[]
+  /** Kept as proof and to honour the objection: consent evidence (restricted) and the suppression entry. */
+  kept: { consentEvents: number; suppressed: boolean }
+}
+
+/** The class a message is kept under: its own, marketing for consent-based sends, else its conversation's or the default. */
+export function classOf(m: { retention_class: RetentionClass | null; purpose: string | null }, conversationClass: RetentionClass | null, defaultClass: RetentionClass): RetentionClass {
+  return m.retention_class ?? (m.purpose ? 'marketing' : (conversationClass ?? defaultClass))
+}
+
+async function inChunks<T>(items: T[], run: (chunk: T[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += CHUNK) await run(items.slice(i, i + CHUNK))
+}
+
+/**
+ * Erases a person as far as the law allows (GDPR-17, compliance 1.5), in the caller's transaction:
+ * - deleted at once: messages without a retention duty (marketing, none) with their statuses and
+ *   media, every note, label and notification on their conversations, conversations left empty;
+ * - restricted: messages under tax retention stay, hidden from agents, until the end of their
+ *   retention (31 Dec of the year + the class's years); the contact is marked restricted with that date;
+ * - kept: consent evidence (restricted, Art. 17(3)(e)) and a suppression entry so that the person
+ *   is not contacted again (Art. 21(3)).
+ * Returns the summary for the receipt and the letter; the media files to delete after commit.
+ */
+export async function eraseContact(
+  tx: Executor,
+  o: { contactId: string; retention: RetentionSettings; suppressions: Suppressions; now?: string },
+): Promise<{ summary: ErasureSummary; orphanedMedia: string[] }> {
+  const now = o.now ?? nowIso()
+  const contact = await tx.selectFrom('contacts').selectAll().where('id', '=', o.contactId).executeTakeFirstOrThrow()
+  const conversations = await tx.selectFrom('conversations').select(['id', 'retention_class']).where('contact_id', '=', contact.id).execute()
+  const conversationIds = conversations.map((c) => c.id)
+  const classById = new Map(conversations.map((c) => [c.id, c.retention_class]))
+  const messages = conversationIds.length
+    ? await tx.selectFrom('messages').select(['id', 'conversation_id', 'wamid', 'timestamp', 'purpose', 'retention_class']).where('conversation_id', 'in', conversationIds).execute()
+    : []
+
+  const erase: typeof messages = []
+  const retained = new Map<RetentionClass, { messages: number; until: string }>()
+  for (const m of messages) {
+    const cls = classOf(m, classById.get(m.conversation_id) ?? null, o.retention.defaultClass)
+    if (!TAX_CLASSES.includes(cls)) {
+      erase.push(m)
+      continue
+    }
+    const until = retainedUntil(m.timestamp, retentionYears(o.retention, cls))
+    const r = retained.get(cls) ?? { messages: 0, until }
+    r.messages++
+    if (until > r.until) r.until = until
+    retained.set(cls, r)
+  }
+
+  // Media of erased inbound messages (our copy has the message's id); bytes go after commit if no other row needs them.
+  const eraseIds = erase.map((m) => m.id)
+  const media: { id: string; sha256: string | null }[] = []
+  await inChunks(eraseIds, async (ids) => media.push(...(await tx.selectFrom('media').select(['id', 'sha256']).where('id', 'in', ids).execute())))
+  await inChunks(media.map((m) => m.id), (ids) => tx.deleteFrom('media').where('id', 'in', ids).execute())
+  const shas = [...new Set(media.flatMap((m) => (m.sha256 ? [m.sha256] : [])))]
+  const stillUsed = new Set<string>()
+  await inChunks(shas, async (s) => (await tx.selectFrom('media').select('sha256').where('sha256', 'in', s).execute()).forEach((r) => r.sha256 && stillUsed.add(r.sha256)))
+
+  await inChunks(erase.flatMap((m) => (m.wamid ? [m.wamid] : [])), (w) => tx.deleteFrom('message_statuses').where('wamid', 'in', w).execute())
+  // A queued send of an erased message finds no message and ends (the worker completes such jobs).
+  await inChunks(eraseIds, (ids) => tx.deleteFrom('messages').where('id', 'in', ids).execute())
+
+  let notes = 0
+  let labels = 0
+  if (conversationIds.length) {
+    await tx.deleteFrom('notifications').where('conversation_id', 'in', conversationIds).execute()
+    notes = Number((await tx.deleteFrom('notes').where('conversation_id', 'in', conversationIds).executeTakeFirst()).numDeletedRows)
+    labels = Number((await tx.deleteFrom('conversation_labels').where('conversation_id', 'in', conversationIds).executeTakeFirst()).numDeletedRows)
+  }
+  // Conversations with nothing left go entirely.
+  const erased = new Set(eraseIds)
+  const keptConversations = new Set(messages.filter((m) => !erased.has(m.id)).map((m) => m.conversation_id))
+  const emptied = conversationIds.filter((id) => !keptConversations.has(id))
+  if (emptied.length) await tx.deleteFrom('conversations').where('id', 'in', emptied).execute()
+
+  const consentEvents = Number((await tx.selectFrom('consent_events').select((eb) => eb.fn.countAll().as('n')).where('contact_id', '=', contact.id).executeTakeFirstOrThrow()).n)
+  if (contact.wa_id) await o.suppressions.add(tx, contact.wa_id, 'erasure request', now)
+
+  const retainedList = [...retained].map(([dataClass, r]) => ({ dataClass, ...r }))
+  const eraseAfter = retainedList.reduce<string | null>((max, r) => (max === null || r.until > max ? r.until : max), null)
+  if (eraseAfter) {
+    // Under retention the person stays identifiable to the auditor only (Art. 18).
+    await tx.updateTable('contacts').set({ restricted_at: now, restriction_reason: 'retention', erase_after: eraseAfter, updated_at: now }).where('id', '=', contact.id).execute()
+  } else {
+    await tx.deleteFrom('contact_corrections').where('contact_id', '=', contact.id).execute()
+    await tx
+      .updateTable('contacts')
+      .set({ wa_id: null, user_id: null, profile_name: null, name_override: null, erased_at: now, restricted_at: consentEvents ? now : null, restriction_reason: consentEvents ? 'consent-evidence' : null, updated_at: now })
+      .where('id', '=', contact.id)
+      .execute()
+  }
+  return {
+    summary: {
+      erased: { messages: erase.length, conversations: emptied.length, notes, labels, media: media.length, name: !eraseAfter, number: !eraseAfter },
+      retained: retainedList,
+      kept: { consentEvents, suppressed: contact.wa_id !== null },
+    },
+    orphanedMedia: shas.filter((s) => !stillUsed.has(s)),
+  }
+}
+
+export async function writeErasureReceipt(tx: Executor, r: { contactId: string; dsrId: string | null; summary: ErasureSummary; by: string | null }): Promise<string> {
+  const id = newId()
+  await tx.insertInto('erasure_receipts').values({ id, contact_id: r.contactId, dsr_id: r.dsrId, summary: JSON.stringify(r.summary), created_by: r.by, created_at: nowIso() }).execute()
+  return id
+}
+
+const CLASS_DE: Record<RetentionClass, string> = {
+  handelsbrief: 'Handelsbriefe (§ 257 Abs. 1 Nr. 2, 3 HGB, § 147 Abs. 1 Nr. 2, 3 AO)',
+  buchungsbeleg: 'Buchungsbelege (§ 147 Abs. 1 Nr. 4 AO)',
+  buch: 'Bücher und Aufzeichnungen (§ 147 Abs. 1 Nr. 1 AO)',
+  marketing: 'Werbung',
+  none: 'ohne Aufbewahrungspflicht',
+}
+
+const dateDe = (d: string) => `${d.slice(8, 10)}.${d.slice(5, 7)}.${d.slice(0, 4)}`
+
+/** The answer to the person (Art. 12(1), 17, 18): what was deleted, what is kept, why and until when. */
+export function erasureLetter(s: ErasureSummary, company: string | null): string {
+  const lines = [
+    'Ihr Antrag auf Löschung Ihrer Daten (Art. 17 DSGVO)',
+    '',
+    `Wir haben gelöscht: ${s.erased.messages} Nachrichten ohne Aufbewahrungspflicht, ${s.erased.media} Mediendateien, ${s.erased.notes} interne Notizen und ${s.erased.labels} Zuordnungen${s.erased.name ? ' sowie Ihren Namen und Ihre Telefonnummer' : ''}.`,
+  ]
+  if (s.retained.length) {
+    lines.push('', 'Folgende Daten müssen wir wegen gesetzlicher Aufbewahrungspflichten noch aufbewahren (Art. 17 Abs. 3 lit. b DSGVO). Sie sind bis dahin gesperrt (Art. 18 DSGVO) und nur noch für Prüfungen zugänglich; danach löschen wir sie:')
+    for (const r of s.retained) lines.push(`- ${r.messages} Nachrichten: ${CLASS_DE[r.dataClass]}, aufzubewahren bis ${dateDe(r.until)}`)
+  }
+  if (s.kept.consentEvents) lines.push('', `Den Nachweis Ihrer Einwilligungen und Widerrufe (${s.kept.consentEvents} Einträge) bewahren wir gesperrt auf, um die Rechtmäßigkeit früherer Nachrichten belegen zu können (Art. 7 Abs. 1, Art. 17 Abs. 3 lit. e DSGVO).`)
+  if (s.kept.suppressed) lines.push('', 'Damit wir Ihnen keine Werbung mehr senden, steht ein nicht umkehrbarer Prüfwert Ihrer Nummer auf unserer Sperrliste.')
+  lines.push('', 'Sie haben das Recht, sich bei einer Datenschutz-Aufsichtsbehörde zu beschweren (Art. 77 DSGVO).', '', company ?? '')
+  return lines.join('\n').trim()
+}
