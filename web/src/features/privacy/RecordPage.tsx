@@ -4,11 +4,11 @@ import { api, describeError, type Page } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine } from '../settings/useList'
 
-type Retention = { handelsbriefYears: number; buchungsbelegYears: number; buchYears: number; marketingDays: number; consentEvidenceYears: number; notesMonths: number; auditYears: number }
+type Retention = { defaultClass: string; handelsbriefYears: number; buchungsbelegYears: number; buchYears: number; marketingDays: number; consentEvidenceYears: number; notesMonths: number; auditYears: number }
 type PrivacySettings = { retention: Retention; metaStorage: 'default' | 'local-eu' | 'no-storage'; dpo: { name: string; email: string; address?: string } | null }
 type Version = { version: number; createdAt: string }
 
-const RETENTION_FIELDS: { key: keyof Retention; min: number }[] = [
+const RETENTION_FIELDS: { key: Exclude<keyof Retention, 'defaultClass'>; min: number }[] = [
   { key: 'handelsbriefYears', min: 6 },
   { key: 'buchungsbelegYears', min: 8 },
   { key: 'buchYears', min: 10 },
@@ -41,7 +41,7 @@ export function RecordPage() {
     setSaved(false)
     setError(null)
     const f = new FormData(e.currentTarget)
-    const retention = Object.fromEntries(RETENTION_FIELDS.map(({ key }) => [key, Number(f.get(key))]))
+    const retention = { defaultClass: f.get('defaultClass'), ...Object.fromEntries(RETENTION_FIELDS.map(({ key }) => [key, Number(f.get(key))])) }
     const dpoName = String(f.get('dpoName') ?? '').trim()
     try {
       await api('PUT', '/api/privacy/settings', { retention, metaStorage: f.get('metaStorage'), dpo: dpoName ? { name: dpoName, email: String(f.get('dpoEmail') ?? '').trim() } : null })
@@ -73,6 +73,16 @@ export function RecordPage() {
         <form className="card-form" onSubmit={save}>
           <fieldset disabled={user.role !== 'admin'}>
             <legend>{t('privacy.record.retention')}</legend>
+            <label>
+              {t('privacy.record.defaultClass')}
+              <select name="defaultClass" defaultValue={settings.retention.defaultClass}>
+                {['handelsbrief', 'buchungsbeleg', 'buch', 'marketing', 'none'].map((c) => (
+                  <option key={c} value={c}>
+                    {t(`privacy.class.${c}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
             {RETENTION_FIELDS.map(({ key, min }) => (
               <label key={key}>
                 {t(`privacy.retention.${key}`)}

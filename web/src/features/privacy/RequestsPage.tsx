@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api } from '../../app/api'
+import { api, type Page } from '../../app/api'
 import { ErrorLine, useList } from '../settings/useList'
 
 export type DataRequest = {
@@ -63,15 +63,21 @@ function RequestRow({ r, act }: { r: DataRequest; act: (call: () => Promise<unkn
                 {t('privacy.requests.extend')}
               </button>
             )}
-            <button type="button" onClick={() => setMode('complete')}>
-              {t('privacy.requests.complete')}
-            </button>
+            {r.kind === 'erasure' && r.contactId && r.identityVerifiedAt ? (
+              <button type="button" onClick={() => window.confirm(t('privacy.requests.eraseConfirm')) && void act(() => api('POST', `/api/privacy/requests/${r.id}/erase`))}>
+                {t('privacy.requests.erase')}
+              </button>
+            ) : (
+              <button type="button" onClick={() => setMode('complete')}>
+                {t('privacy.requests.complete')}
+              </button>
+            )}
             <button type="button" onClick={() => setMode('refuse')}>
               {t('privacy.requests.refuse')}
             </button>
           </div>
         )}
-        {r.outcome && <p className="small">{r.outcome}</p>}
+        {r.outcome && <p className="small outcome">{r.outcome}</p>}
         {mode !== 'none' && (
           <form className="card-form" onSubmit={submit} aria-label={t(`privacy.requests.${mode}`)}>
             {mode === 'extend' ? (
@@ -118,8 +124,15 @@ export function RequestsPage() {
     const f = new FormData(e.currentTarget)
     const received = String(f.get('receivedAt') ?? '')
     const note = String(f.get('note') ?? '').trim()
-    const body = { kind: f.get('kind'), channel: f.get('channel'), ...(received ? { receivedAt: new Date(received).toISOString() } : {}), ...(note ? { note } : {}) }
-    if (await act(() => api('POST', '/api/privacy/requests', body))) setFormKey((k) => k + 1)
+    const number = String(f.get('number') ?? '').replace(/\D/g, '')
+    const created = await act(async () => {
+      // The request is linked to the contact with this WhatsApp number, if Postfach knows one.
+      const contact = number ? (await api<Page<{ id: string }>>('GET', `/api/contacts?waId=${number}`)).items[0] : undefined
+      if (number && !contact) throw new Error(t('privacy.requests.unknownNumber'))
+      const body = { kind: f.get('kind'), channel: f.get('channel'), ...(contact ? { contactId: contact.id } : {}), ...(received ? { receivedAt: new Date(received).toISOString() } : {}), ...(note ? { note } : {}) }
+      return api('POST', '/api/privacy/requests', body)
+    })
+    if (created) setFormKey((k) => k + 1)
   }
 
   return (
@@ -175,6 +188,10 @@ export function RequestsPage() {
               </option>
             ))}
           </select>
+        </label>
+        <label>
+          {t('privacy.requests.number')}
+          <input name="number" inputMode="tel" maxLength={30} placeholder="49151…" />
         </label>
         <label>
           {t('privacy.requests.receivedAt')}
