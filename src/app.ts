@@ -31,6 +31,8 @@ import { TemplateCatalog } from './modules/whatsapp/template-catalog.js'
 import { Suppressions } from './modules/consent/consent.repo.js'
 import { ConsentService } from './modules/consent/consent.service.js'
 import { consentRoutes } from './modules/consent/consent.routes.js'
+import { consentImportRoutes } from './modules/consent/consent-import.routes.js'
+import { getSetting } from './modules/settings/settings.repo.js'
 import { breachRoutes } from './modules/privacy/breach.routes.js'
 import { dsrRoutes } from './modules/privacy/dsr.routes.js'
 import { privacyRoutes } from './modules/privacy/privacy.routes.js'
@@ -93,6 +95,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const graph = new GraphClient(whatsapp)
   const templates = new TemplateCatalog(graph, whatsapp)
   const consent = new ConsentService(new Suppressions(deps.secretBox.deriveKey('postfach:suppression:v1')), new KeywordMatcher())
+  const savedKeywords = await getSetting<{ stop: string[]; start: string[]; confirm: string[] }>(database.db, 'consent.keywords')
+  if (savedKeywords) consent.keywords.configure(savedKeywords)
   const ingestor = new WebhookIngestor(database, (id) => id !== undefined && id === whatsapp.phoneNumberId, app.log, consent.afterProjection)
   const hub = new RealtimeHub()
   const unbridge = await bridgeHub(hub, database, app.log)
@@ -170,6 +174,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     onConversationsChanged: (ids) => hub.conversationsChanged(ids),
   })
   await app.register(dsrRoutes, { db: database.db })
+  await app.register(consentImportRoutes, { db: database.db, consent })
   await app.register(breachRoutes, { db: database.db })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })
   await app.register(webAppRoutes, { root: WEB_ROOT })

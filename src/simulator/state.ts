@@ -35,10 +35,13 @@ export class SimulatorState {
   readonly templates: Template[] = [
     { id: '1689556908129832', name: 'hello_world', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hello World' }] },
     { id: '1689556908129833', name: 'order_shipped', language: 'de', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Ihre Bestellung {{1}} ist unterwegs.' }] },
-    { id: '1689556908129834', name: 'welcome_back', language: 'de', status: 'APPROVED', category: 'MARKETING', components: [{ type: 'BODY', text: 'Schön, dass Sie wieder da sind, {{1}}!' }] },
+    // Advertising says how to object, with every message (§ 7 UWG, Art. 21(4) GDPR).
+    { id: '1689556908129834', name: 'welcome_back', language: 'de', status: 'APPROVED', category: 'MARKETING', components: [{ type: 'BODY', text: 'Schön, dass Sie wieder da sind, {{1}}!' }, { type: 'FOOTER', text: 'Keine Werbung mehr? Antworten Sie STOP.' }] },
+    // …and one that does not, which Postfach refuses to send.
+    { id: '1689556908129837', name: 'flash_sale', language: 'de', status: 'APPROVED', category: 'MARKETING', components: [{ type: 'BODY', text: 'Nur heute: {{1}} % Rabatt!' }] },
     // Neutral (no advertising): the double opt-in confirmation request.
     { id: '1689556908129836', name: 'optin_confirmation', language: 'de', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Bitte bestätigen Sie, dass Sie „{{1}}“ von {{2}} per WhatsApp erhalten möchten: Antworten Sie mit JA. Ohne Bestätigung erhalten Sie keine Nachrichten.' }, { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'JA' }] }] },
-    { id: '1689556908129835', name: 'paused_offer', language: 'de', status: 'PAUSED', category: 'MARKETING', components: [{ type: 'BODY', text: 'Angebot' }] },
+    { id: '1689556908129835', name: 'paused_offer', language: 'de', status: 'PAUSED', category: 'MARKETING', components: [{ type: 'BODY', text: 'Angebot' }, { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Stopp' }] }] },
   ]
   profile = { about: 'Postfach Demo GmbH', address: 'Musterstraße 1, 10115 Berlin', description: 'Simulated business', email: 'kontakt@example.com', websites: ['https://example.com'], vertical: 'RETAIL' }
 

@@ -3,13 +3,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
 import type { ConsentEventRow } from '../../db/schema.js'
-import { AppError, notFound } from '../../platform/errors.js'
-import { ALL_ROLES, STAFF } from '../../platform/http/access.js'
+import { AppError, conflict, notFound } from '../../platform/errors.js'
+import { ADMIN, ALL_ROLES, STAFF } from '../../platform/http/access.js'
 import { listOf } from '../../platform/http/cursor.js'
 import { nowIso } from '../../platform/time.js'
 import { appendConsentEvents, listPurposes } from './consent.repo.js'
 import type { ConsentService } from './consent.service.js'
-import { getSetting } from '../settings/settings.repo.js'
+import { getSetting, putSetting } from '../settings/settings.repo.js'
+import { normalizeKeyword } from './keywords.js'
 import { renderEvidence } from './evidence-page.js'
 import { audit } from '../privacy/audit.js'
 
@@ -77,6 +78,37 @@ export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
     items: (await listPurposes(db)).map((p) => ({ key: p.key, label: { de: p.label_de, en: p.label_en } })),
     nextCursor: null,
   }))
+
+  // Purposes are configurable (marketing by topic, review requests …); a purpose is never deleted,
+  // because consents given for it must stay provable.
+  app.post(
+    '/api/consent/purposes',
+    { config: { access: ADMIN }, schema: { tags, body: z.object({ key: z.string().regex(/^[a-z][a-z0-9_-]{1,39}$/, 'lower-case letters, digits, - and _'), label: z.object({ de: z.string().trim().min(2).max(100), en: z.string().trim().min(2).max(100) }) }), response: { 201: z.object({ key: z.string(), label: z.object({ de: z.string(), en: z.string() }) }) } } },
+    async (request, reply) => {
+      const { key, label } = request.body
+      if (await db.selectFrom('consent_purposes').select('key').where('key', '=', key).executeTakeFirst()) throw conflict('consent.purpose_exists', `The purpose "${key}" exists already.`)
+      await db.insertInto('consent_purposes').values({ key, label_de: label.de, label_en: label.en, created_at: nowIso() }).execute()
+      return reply.code(201).send({ key, label })
+    },
+  )
+
+  const keywordList = z.array(z.string().trim().min(1).max(30)).min(1).max(20)
+  const keywordsSchema = z.object({ stop: keywordList, start: keywordList, confirm: keywordList })
+  app.get('/api/consent/keywords', { config: { access: STAFF }, schema: { tags, response: { 200: keywordsSchema } } }, async () => consent.keywords.current)
+  app.put('/api/consent/keywords', { config: { access: ADMIN }, schema: { tags, body: keywordsSchema, response: { 200: keywordsSchema } } }, async (request) => {
+    const lists = Object.entries(request.body).map(([name, words]) => [name, new Set(words.map(normalizeKeyword).filter(Boolean))] as const)
+    for (const [name, words] of lists) {
+      if (words.size === 0) throw new AppError('consent.keywords_empty', 400, `The ${name} list has no usable word.`, { details: { field: name } })
+      for (const [other, otherWords] of lists) {
+        const shared = name < other ? [...words].filter((w) => otherWords.has(w)) : []
+        if (shared.length) throw new AppError('consent.keywords_ambiguous', 400, `"${shared[0]}" cannot be both a ${name} and a ${other} keyword.`, { details: { field: name } })
+      }
+    }
+    const normalized = Object.fromEntries(lists.map(([name, words]) => [name, [...words]])) as z.infer<typeof keywordsSchema>
+    await putSetting(db, 'consent.keywords', normalized, request.auth?.user?.id ?? null)
+    consent.keywords.configure(normalized)
+    return consent.keywords.current
+  })
 
   app.get('/api/contacts/:id/consents', { config: { access: STAFF }, schema: { tags, params: idParams, response: { 200: listOf(consentSchema) } } }, async (request) => {
     if (!(await db.selectFrom('contacts').select('id').where('id', '=', request.params.id).executeTakeFirst())) throw notFound('Contact')

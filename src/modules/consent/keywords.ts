@@ -36,6 +36,17 @@ export class KeywordMatcher {
     this.confirm = new Set(keywords.confirm.map(normalizeKeyword))
   }
 
+  /** Whether a text names a STOP keyword anywhere ("Abmelden mit STOP"): a template's opt-out notice. */
+  mentionsStop(text: string): boolean {
+    return normalizeKeyword(text)
+      .split(' ')
+      .some((w) => this.stop.has(w))
+  }
+
+  get current(): { stop: string[]; start: string[]; confirm: string[] } {
+    return { stop: [...this.stop], start: [...this.start], confirm: [...this.confirm] }
+  }
+
   /** A confirmation word alone ("JA", "Ja!", "Bestätigen"): counts only while a request is pending. */
   isConfirmation(text: string): boolean {
     return this.confirm.has(normalizeKeyword(text))

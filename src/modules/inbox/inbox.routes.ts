@@ -15,6 +15,7 @@ import { presentConversations } from './conversation-view.js'
 import { findConversation, findConversationWithContact, listConversations, markConversationRead, updateConversation } from './conversations.repo.js'
 import { findLastInbound, findMessage, listMessages } from './messages.repo.js'
 import { ReadAudit } from '../privacy/audit.js'
+import { hasOptOut } from '../consent/template-opt-out.js'
 import { conversationSchema, messageSchema, presentMessage, presentWithMedia } from './presenters.js'
 
 export type InboxRoutesOptions = {
@@ -88,25 +89,30 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
    * The consent purpose a send serves: the one named, or `marketing` for a MARKETING-category
    * template. Unknown to the catalog (Meta unreachable) means unknown category: refused, not guessed.
    */
-  async function purposeOf(message: { type: string; purpose?: string | undefined; template?: { name: string; language: { code: string } } }): Promise<string | null> {
+  type Purpose = { key: string; templateWithoutOptOut: string | null }
+  async function purposeOf(message: { type: string; purpose?: string | undefined; template?: { name: string; language: { code: string } } }): Promise<Purpose | null> {
     if (message.type !== 'template' || !message.template) return null
-    let purpose = message.purpose ?? null
-    if (!purpose) {
-      const category = await templates.categoryOf(message.template.name, message.template.language.code).catch((err: unknown) => {
-        throw new AppError('templates.unavailable', 503, 'The template catalog could not be read, so its category (and the consent it needs) is unknown.', { cause: err })
-      })
-      if (category?.toUpperCase() === 'MARKETING') purpose = 'marketing'
-    }
+    const template = await templates.find(message.template.name, message.template.language.code).catch((err: unknown) => {
+      throw new AppError('templates.unavailable', 503, 'The template catalog could not be read, so its category (and the consent it needs) is unknown.', { cause: err })
+    })
+    const purpose = message.purpose ?? (template?.category.toUpperCase() === 'MARKETING' ? 'marketing' : null)
     if (purpose && !(await db.selectFrom('consent_purposes').select('key').where('key', '=', purpose).executeTakeFirst())) {
       throw new AppError('consent.unknown_purpose', 400, `There is no consent purpose "${purpose}".`, { details: { field: 'purpose' } })
     }
-    return purpose
+    return purpose ? { key: purpose, templateWithoutOptOut: template && !hasOptOut(template, consent.keywords) ? template.name : null } : null
   }
-  const consentGuard = (purpose: string | null) =>
+  /** Consent first (the more fundamental refusal), then the objection notice the template must carry. */
+  async function assertMayAdvertise(purpose: Purpose, contact: { id: string | undefined; waId: string | null }) {
+    await consent.assertMayMarket(db, { contactId: contact.id, waId: contact.waId, purpose: purpose.key })
+    if (purpose.templateWithoutOptOut) {
+      throw conflict('consent.template_without_opt_out', `Template "${purpose.templateWithoutOptOut}" serves ${purpose.key} but does not say how to object (a STOP button or a footer naming a stop keyword).`, { template: purpose.templateWithoutOptOut })
+    }
+  }
+  const consentGuard = (purpose: Purpose | null) =>
     purpose
       ? async (conversation: { contact_id: string }) => {
           const contact = await db.selectFrom('contacts').select(['id', 'wa_id']).where('id', '=', conversation.contact_id).executeTakeFirst()
-          await consent.assertMayMarket(db, { contactId: contact?.id, waId: contact?.wa_id ?? null, purpose })
+          await assertMayAdvertise(purpose, { id: contact?.id, waId: contact?.wa_id ?? null })
         }
       : undefined
 
@@ -116,7 +122,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     const guard = consentGuard(purpose)
     // An answer in the window goes after the privacy notice (once per contact and version); templates carry their own.
     const precede = request.body.type === 'template' || request.body.type === 'reaction' ? undefined : sendNoticeFirst
-    const row = await queueMessage(db, { conversationId: request.params.id, message: request.body, sentBy: request.auth?.user?.id ?? null, purpose, ...(guard ? { beforeQueue: guard } : {}), ...(precede ? { precede } : {}) })
+    const row = await queueMessage(db, { conversationId: request.params.id, message: request.body, sentBy: request.auth?.user?.id ?? null, purpose: purpose?.key ?? null, ...(guard ? { beforeQueue: guard } : {}), ...(precede ? { precede } : {}) })
     onChanged(row.conversation_id, true)
     return reply.code(202).send((await presentWithMedia(db, [row]))[0]!.message)
   })
@@ -128,8 +134,8 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     // Art. 18: a restricted person's data is only stored, not used to write to them.
     if (known?.restricted_at) throw conflict('privacy.restricted', 'This person asked for erasure; their data is kept only for a legal retention duty and may not be used.')
     // A number we have never seen cannot have consented: refused before a contact is created.
-    if (purpose) await consent.assertMayMarket(db, { contactId: known?.id, waId: to, purpose })
-    const row = await startConversation(db, { channelId: defaultChannel.phoneNumberId, to, message, sentBy: request.auth?.user?.id ?? null, purpose })
+    if (purpose) await assertMayAdvertise(purpose, { id: known?.id, waId: to })
+    const row = await startConversation(db, { channelId: defaultChannel.phoneNumberId, to, message, sentBy: request.auth?.user?.id ?? null, purpose: purpose?.key ?? null })
     onChanged(row.conversation_id, true)
     return reply.code(202).send(presentMessage(row))
   })

@@ -20,8 +20,13 @@ export class TemplateCatalog {
     return data
   }
 
+  /** A template by name and language, if the account has it. */
+  async find(name: string, language: string): Promise<GraphTemplate | undefined> {
+    return (await this.list()).find((t) => t.name === name && t.language === language)
+  }
+
   /** The category of a template by name and language, if the account has it. */
   async categoryOf(name: string, language: string): Promise<string | undefined> {
-    return (await this.list()).find((t) => t.name === name && t.language === language)?.category
+    return (await this.find(name, language))?.category
   }
 }
