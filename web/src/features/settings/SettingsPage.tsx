@@ -5,6 +5,7 @@ import { BreachesPage } from '../privacy/BreachesPage'
 import { RecordPage } from '../privacy/RecordPage'
 import { RequestsPage } from '../privacy/RequestsPage'
 import { ChannelSettings } from './ChannelSettings'
+import { ConsentSettings } from './ConsentSettings'
 import { GeneralSettings } from './GeneralSettings'
 import { LabelSettings } from './LabelSettings'
 import { QuickReplySettings } from './QuickReplySettings'
@@ -18,6 +19,7 @@ const PAGES = {
   labels: { roles: ['admin'], Page: LabelSettings },
   'quick-replies': { roles: ['admin', 'agent'], Page: QuickReplySettings },
   general: { roles: ['admin'], Page: GeneralSettings },
+  consent: { roles: ['admin'], Page: ConsentSettings },
   requests: { roles: ['admin'], Page: RequestsPage },
   breaches: { roles: ['admin'], Page: BreachesPage },
   record: { roles: ['admin', 'auditor'], Page: RecordPage },
