@@ -329,6 +329,27 @@ describe(`${DIALECT}: data-subject rights, audit log, breach register, Art. 30 r
     expect((await auditor.inject({ method: 'GET', url: `/api/audit?contactId=${contact.id}&action=contact.erased` })).json().items).toHaveLength(1)
   })
 
+  it('GDPR-5: when retention ends, the restricted business letters go too, with a receipt; nothing identifiable remains', async () => {
+    const db = server.database.db
+    const contact = await db.selectFrom('contacts').select(['id', 'erase_after']).where('wa_id', '=', '4915400000020').executeTakeFirstOrThrow()
+    expect(contact.erase_after).not.toBeNull()
+    // Not yet due: nothing happens.
+    expect((await admin.inject({ method: 'POST', url: '/api/privacy/retention/run' })).json().erased).toBe(0)
+    // The clock passes the end of retention (the date is moved instead of the clock).
+    await db.updateTable('contacts').set({ erase_after: '2020-12-31' }).where('id', '=', contact.id).execute()
+    expect((await admin.inject({ method: 'POST', url: '/api/privacy/retention/run' })).json().erased).toBe(1)
+    const conversations = await db.selectFrom('conversations').select('id').where('contact_id', '=', contact.id).execute()
+    expect(conversations).toEqual([])
+    const row = await db.selectFrom('contacts').selectAll().where('id', '=', contact.id).executeTakeFirstOrThrow()
+    expect(row).toMatchObject({ wa_id: null, profile_name: null, name_override: null, erase_after: null })
+    const receipts = await db.selectFrom('erasure_receipts').selectAll().where('contact_id', '=', contact.id).orderBy('created_at').execute()
+    expect(receipts).toHaveLength(2)
+    expect(receipts[1]!.dsr_id).toBeNull()
+    expect(JSON.parse(receipts[1]!.summary).erased.messages).toBeGreaterThan(0)
+    expect((await admin.inject({ method: 'POST', url: '/api/privacy/retention/run' })).json().erased).toBe(0)
+    expect((await agent.inject({ method: 'POST', url: '/api/privacy/retention/run' })).statusCode).toBe(403)
+  })
+
   it('GDPR-17: a person with nothing under retention is erased entirely: messages, media files, name and number; the suppression entry stays', async () => {
     const waId = '4915400000021'
     const db = server.database.db

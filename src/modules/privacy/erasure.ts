@@ -1,4 +1,4 @@
-import type { Executor } from '../../db/database.js'
+import type { Db, Executor } from '../../db/database.js'
 import type { RetentionClass } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
@@ -38,7 +38,7 @@ async function inChunks<T>(items: T[], run: (chunk: T[]) => Promise<unknown>): P
  */
 export async function eraseContact(
   tx: Executor,
-  o: { contactId: string; retention: RetentionSettings; suppressions: Suppressions; now?: string },
+  o: { contactId: string; retention: RetentionSettings; suppressions: Suppressions; now?: string; retentionEnded?: boolean },
 ): Promise<{ summary: ErasureSummary; orphanedMedia: string[] }> {
   const now = o.now ?? nowIso()
   const contact = await tx.selectFrom('contacts').selectAll().where('id', '=', o.contactId).executeTakeFirstOrThrow()
@@ -53,7 +53,7 @@ export async function eraseContact(
   const retained = new Map<RetentionClass, { messages: number; until: string }>()
   for (const m of messages) {
     const cls = classOf(m, classById.get(m.conversation_id) ?? null, o.retention.defaultClass)
-    if (!TAX_CLASSES.includes(cls)) {
+    if (!TAX_CLASSES.includes(cls) || o.retentionEnded) {
       erase.push(m)
       continue
     }
@@ -102,7 +102,7 @@ export async function eraseContact(
     await tx.deleteFrom('contact_corrections').where('contact_id', '=', contact.id).execute()
     await tx
       .updateTable('contacts')
-      .set({ wa_id: null, user_id: null, profile_name: null, name_override: null, erased_at: now, restricted_at: consentEvents ? now : null, restriction_reason: consentEvents ? 'consent-evidence' : null, updated_at: now })
+      .set({ wa_id: null, user_id: null, profile_name: null, name_override: null, erased_at: now, erase_after: null, restricted_at: consentEvents ? now : null, restriction_reason: consentEvents ? 'consent-evidence' : null, updated_at: now })
       .where('id', '=', contact.id)
       .execute()
   }
@@ -147,4 +147,22 @@ export function erasureLetter(s: ErasureSummary, company: string | null): string
   if (s.kept.suppressed) lines.push('', 'Damit wir Ihnen keine Werbung mehr senden, steht ein nicht umkehrbarer Prüfwert Ihrer Nummer auf unserer Sperrliste.')
   lines.push('', 'Sie haben das Recht, sich bei einer Datenschutz-Aufsichtsbehörde zu beschweren (Art. 77 DSGVO).', '', company ?? '')
   return lines.join('\n').trim()
+}
+
+/**
+ * The end of restriction: people whose retention ended (erase_after before today) are erased
+ * completely, each with a receipt (GDPR-5 storage limitation, GDPR-17 step 3).
+ */
+export async function eraseExpired(db: Db, o: { today: string; retention: RetentionSettings; suppressions: Suppressions }): Promise<{ contacts: number; orphanedMedia: string[] }> {
+  const due = await db.selectFrom('contacts').select('id').where('restricted_at', 'is not', null).where('erased_at', 'is', null).where('erase_after', '<', o.today).execute()
+  const orphanedMedia: string[] = []
+  for (const c of due) {
+    const media = await db.transaction().execute(async (tx) => {
+      const { summary, orphanedMedia } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, retentionEnded: true })
+      await writeErasureReceipt(tx, { contactId: c.id, dsrId: null, summary, by: null })
+      return orphanedMedia
+    })
+    orphanedMedia.push(...media)
+  }
+  return { contacts: due.length, orphanedMedia }
 }

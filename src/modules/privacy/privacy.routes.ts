@@ -12,7 +12,8 @@ import type { ConsentService } from '../consent/consent.service.js'
 import type { MediaStore } from '../media/media-store.js'
 import { getSetting, putSetting } from '../settings/settings.repo.js'
 import { audit } from './audit.js'
-import { eraseContact, erasureLetter, writeErasureReceipt } from './erasure.js'
+import { localDate } from './deadlines.js'
+import { eraseContact, eraseExpired, erasureLetter, writeErasureReceipt } from './erasure.js'
 import { buildProcessingRecord, currentRecordVersion, type Deployment } from './processing-record.js'
 import { renderRecordHtml, renderRecordPdf } from './processing-record-render.js'
 import { type Dpo, dpoSchema, metaStorageSchema, readMetaStorage, readRetention, retentionSchema } from './retention-settings.js'
@@ -42,6 +43,14 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
 ) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['privacy']
+  const runRetention = async () => {
+    const { contacts, orphanedMedia } = await eraseExpired(db, { today: localDate(nowIso()), retention: await readRetention(db), suppressions: consent.suppressions })
+    for (const sha of orphanedMedia) await store.delete(sha)
+    return contacts
+  }
+  const timer = setInterval(() => void runRetention().catch((err: unknown) => base.log.error({ err }, 'retention run failed')), 3_600_000)
+  timer.unref()
+  base.addHook('onClose', async () => clearInterval(timer))
 
   // Access and portability (GDPR-15, GDPR-20): one ZIP with data.json, index.html and the media.
   app.get('/api/contacts/:id/export', { config: { access: ADMIN }, schema: { tags, params: idParams } }, async (request, reply) => {
@@ -98,6 +107,9 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
       return { receiptId: result.receiptId, letter: result.letter, summary: result.summary }
     },
   )
+
+  // The end of retention: restricted people whose retention ended are erased (also run hourly).
+  app.post('/api/privacy/retention/run', { config: { access: ADMIN }, schema: { tags, response: { 200: z.object({ erased: z.number().int() }) } } }, async () => ({ erased: await runRetention() }))
 
   // Rectification (GDPR-16): appended, never overwritten; the newest value is the live one.
   app.get('/api/contacts/:id/corrections', { config: { access: STAFF }, schema: { tags, params: idParams, response: { 200: listOf(correctionSchema) } } }, async (request) => {
