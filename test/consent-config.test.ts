@@ -52,11 +52,12 @@ describe(`${DIALECT}: consent configuration, imports and the objection notice`, 
   it('WA-2: the opt-out keywords are configurable; a new word withdraws at once, an ambiguous list is refused', async () => {
     const current = (await agent.inject({ method: 'GET', url: '/api/consent/keywords' })).json()
     expect(current.stop).toContain('stopp')
+    expect(current.confirm).toContain('bestätigen')
     expect((await admin.inject({ method: 'PUT', url: '/api/consent/keywords', payload: { ...current, start: [...current.start, 'stopp'] } })).json().type).toMatch(/keywords-ambiguous$/)
     expect((await agent.inject({ method: 'PUT', url: '/api/consent/keywords', payload: current })).statusCode).toBe(403)
     const put = await admin.inject({ method: 'PUT', url: '/api/consent/keywords', payload: { ...current, stop: [...current.stop, 'Schluss damit'] } })
     expect(put.statusCode).toBe(200)
-    expect(put.json().stop).toContain('schluss damit')
+    expect(put.json().stop).toContain('Schluss damit')
     await customerWrites(server, '4915500000002', 'START')
     const contact = (await contactOf('4915500000002'))!
     await eventually(async () => (await stateOf(contact.id, 'marketing')) === 'confirmed')

@@ -96,15 +96,16 @@ export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
   const keywordsSchema = z.object({ stop: keywordList, start: keywordList, confirm: keywordList })
   app.get('/api/consent/keywords', { config: { access: STAFF }, schema: { tags, response: { 200: keywordsSchema } } }, async () => consent.keywords.current)
   app.put('/api/consent/keywords', { config: { access: ADMIN }, schema: { tags, body: keywordsSchema, response: { 200: keywordsSchema } } }, async (request) => {
-    const lists = Object.entries(request.body).map(([name, words]) => [name, new Set(words.map(normalizeKeyword).filter(Boolean))] as const)
+    // Each word once (by its normalised form), as written; no word in two lists.
+    const lists = Object.entries(request.body).map(([name, words]) => [name, new Map(words.map((w) => [normalizeKeyword(w), w.trim()] as const).filter(([n]) => n))] as const)
     for (const [name, words] of lists) {
       if (words.size === 0) throw new AppError('consent.keywords_empty', 400, `The ${name} list has no usable word.`, { details: { field: name } })
       for (const [other, otherWords] of lists) {
-        const shared = name < other ? [...words].filter((w) => otherWords.has(w)) : []
+        const shared = name < other ? [...words.keys()].filter((w) => otherWords.has(w)) : []
         if (shared.length) throw new AppError('consent.keywords_ambiguous', 400, `"${shared[0]}" cannot be both a ${name} and a ${other} keyword.`, { details: { field: name } })
       }
     }
-    const normalized = Object.fromEntries(lists.map(([name, words]) => [name, [...words]])) as z.infer<typeof keywordsSchema>
+    const normalized = Object.fromEntries(lists.map(([name, words]) => [name, [...words.values()]])) as z.infer<typeof keywordsSchema>
     await putSetting(db, 'consent.keywords', normalized, request.auth?.user?.id ?? null)
     consent.keywords.configure(normalized)
     return consent.keywords.current

@@ -25,12 +25,15 @@ export class KeywordMatcher {
   private stop = new Set<string>()
   private start = new Set<string>()
   private confirm = new Set<string>()
+  /** As the admin wrote them (shown back), while matching uses the normalised forms. */
+  private written: { stop: string[]; start: string[]; confirm: string[] } = { stop: [], start: [], confirm: [] }
 
   constructor(keywords = DEFAULT_KEYWORDS) {
     this.configure(keywords)
   }
 
   configure(keywords: { stop: string[]; start: string[]; confirm: string[] }): void {
+    this.written = { stop: [...keywords.stop], start: [...keywords.start], confirm: [...keywords.confirm] }
     this.stop = new Set(keywords.stop.map(normalizeKeyword))
     this.start = new Set(keywords.start.map(normalizeKeyword))
     this.confirm = new Set(keywords.confirm.map(normalizeKeyword))
@@ -44,7 +47,7 @@ export class KeywordMatcher {
   }
 
   get current(): { stop: string[]; start: string[]; confirm: string[] } {
-    return { stop: [...this.stop], start: [...this.start], confirm: [...this.confirm] }
+    return { stop: [...this.written.stop], start: [...this.written.start], confirm: [...this.written.confirm] }
   }
 
   /** A confirmation word alone ("JA", "Ja!", "Bestätigen"): counts only while a request is pending. */
