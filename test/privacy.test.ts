@@ -324,6 +324,13 @@ describe(`${DIALECT}: data-subject rights, audit log, breach register, Art. 30 r
     const cold = await agent.inject({ method: 'POST', url: '/api/messages', payload: { to: waId, type: 'template', template: { name: 'order_shipped', language: { code: 'de' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '1' }] }] } } })
     expect(cold.statusCode).toBe(409)
     expect(cold.json().type).toMatch(/restricted$/)
+    // Writing again starts afresh: a new, visible conversation; the restricted one stays hidden.
+    const again = await customerWrites(server, waId, 'Ich habe eine neue Frage.', 'Rita Recht')
+    expect(again.conversationId).not.toBe(conversationId)
+    const visible = (await agent.inject({ method: 'GET', url: '/api/conversations?limit=200' })).json().items.map((c: Json) => c.id)
+    expect(visible).toContain(again.conversationId)
+    expect(visible).not.toContain(conversationId)
+    expect((await db.selectFrom('contacts').select(['wa_id', 'restricted_at']).where('id', '=', contact.id).executeTakeFirstOrThrow()).wa_id).toBeNull()
     // Run twice: the closed request refuses; the audit log has the erasure.
     expect((await admin.inject({ method: 'POST', url: `/api/privacy/requests/${dsrId}/erase` })).statusCode).toBe(409)
     expect((await auditor.inject({ method: 'GET', url: `/api/audit?contactId=${contact.id}&action=contact.erased` })).json().items).toHaveLength(1)
@@ -331,7 +338,7 @@ describe(`${DIALECT}: data-subject rights, audit log, breach register, Art. 30 r
 
   it('GDPR-5: when retention ends, the restricted business letters go too, with a receipt; nothing identifiable remains', async () => {
     const db = server.database.db
-    const contact = await db.selectFrom('contacts').select(['id', 'erase_after']).where('wa_id', '=', '4915400000020').executeTakeFirstOrThrow()
+    const contact = await db.selectFrom('contacts').select(['id', 'erase_after']).where('restriction_reason', '=', 'retention').where('erased_at', 'is', null).executeTakeFirstOrThrow()
     expect(contact.erase_after).not.toBeNull()
     // Not yet due: nothing happens.
     expect((await admin.inject({ method: 'POST', url: '/api/privacy/retention/run' })).json().erased).toBe(0)
@@ -342,6 +349,7 @@ describe(`${DIALECT}: data-subject rights, audit log, breach register, Art. 30 r
     expect(conversations).toEqual([])
     const row = await db.selectFrom('contacts').selectAll().where('id', '=', contact.id).executeTakeFirstOrThrow()
     expect(row).toMatchObject({ wa_id: null, profile_name: null, name_override: null, erase_after: null })
+    expect(row.erased_at).not.toBeNull()
     const receipts = await db.selectFrom('erasure_receipts').selectAll().where('contact_id', '=', contact.id).orderBy('created_at').execute()
     expect(receipts).toHaveLength(2)
     expect(receipts[1]!.dsr_id).toBeNull()

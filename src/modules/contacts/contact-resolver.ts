@@ -26,7 +26,11 @@ export class ContactResolver {
         .selectAll()
         .where((eb) => eb.or([...(userIds.length ? [eb('user_id', 'in', userIds)] : []), ...(waIds.length ? [eb('wa_id', 'in', waIds)] : [])]))
         .execute()
-      for (const row of rows) resolver.index(row)
+      // A restricted person (erasure under a retention duty) who writes again starts afresh: the kept
+      // record lets go of the identifiers and stays hidden; the new message goes to a new contact.
+      const restricted = rows.filter((r) => r.restricted_at !== null)
+      if (restricted.length) await db.updateTable('contacts').set({ wa_id: null, user_id: null, updated_at: nowIso() }).where('id', 'in', restricted.map((r) => r.id)).execute()
+      for (const row of rows) if (row.restricted_at === null) resolver.index(row)
     }
     return resolver
   }
