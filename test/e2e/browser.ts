@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, chromium, type Page } from 'playwright-core'
 
 /** Debian's Chromium, driven by playwright-core (no browser download). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -17,4 +17,15 @@ export function launchBrowser(): Promise<Browser> {
 export function screenshotPath(name: string): string {
   fs.mkdirSync(SCREENSHOTS, { recursive: true })
   return path.join(SCREENSHOTS, `${name}.png`)
+}
+
+/** A German desktop page of a new browser context, signed in as the first admin the test server created. */
+export async function adminPage(browser: Browser, url: string): Promise<Page> {
+  const page = await (await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 } })).newPage()
+  await page.goto(url)
+  await page.getByLabel('E-Mail').fill('root@example.com')
+  await page.getByLabel('Passwort').fill('root-password-123')
+  await page.getByRole('button', { name: 'Anmelden' }).click()
+  await page.getByRole('navigation', { name: 'Hauptnavigation' }).waitFor()
+  return page
 }

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIALECT, startTestServer, type TestServer } from '../helpers.js'
-import { launchBrowser, screenshotPath } from './browser.js'
+import { adminPage, launchBrowser, screenshotPath } from './browser.js'
 
 describe(`${DIALECT}: consent in the browser (START, STOP, refused marketing send)`, () => {
   let server: TestServer
@@ -11,12 +11,7 @@ describe(`${DIALECT}: consent in the browser (START, STOP, refused marketing sen
   beforeAll(async () => {
     server = await startTestServer({ simulator: { behaviour: { statusStepMs: 100 } } })
     browser = await launchBrowser()
-    page = await (await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 } })).newPage()
-    await page.goto(server.url)
-    await page.getByLabel('E-Mail').fill('root@example.com')
-    await page.getByLabel('Passwort').fill('root-password-123')
-    await page.getByRole('button', { name: 'Anmelden' }).click()
-    await page.getByRole('navigation', { name: 'Hauptnavigation' }).waitFor()
+    page = await adminPage(browser, server.url)
   }, 60_000)
   afterAll(async () => {
     await browser?.close()
