@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
+import type { Selectable } from 'kysely'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db, Executor } from '../../db/database.js'
@@ -11,7 +12,7 @@ import { nowIso } from '../../platform/time.js'
 import { audit } from './audit.js'
 import { breachDueAt } from './deadlines.js'
 
-type BreachRow = { [K in keyof BreachesTable]: BreachesTable[K] extends import('kysely').ColumnType<infer S, unknown, unknown> ? S : BreachesTable[K] }
+type BreachRow = Selectable<BreachesTable>
 
 const breachSchema = z.object({
   id: z.string(),

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
+import type { Selectable } from 'kysely'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
@@ -31,7 +32,7 @@ const dsrSchema = z.object({
   closedAt: z.string().nullable(),
   note: z.string().nullable(),
 })
-type DsrRow = { [K in keyof DsrRequestsTable]: DsrRequestsTable[K] }
+type DsrRow = Selectable<DsrRequestsTable>
 
 function present(r: DsrRow, today: string) {
   const due = r.extended_due_at ?? r.due_at
