@@ -5,6 +5,9 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { Config } from './config.js'
 import type { SecretBox } from './platform/crypto/secret-box.js'
+import { ArchiveLog } from './modules/archive/archive-log.js'
+import { archiveRoutes } from './modules/archive/archive.routes.js'
+import { loadArchiveKey } from './modules/archive/signing-key.js'
 import type { WhatsAppConnection } from './modules/whatsapp/connection.js'
 import type { DatabaseHandle } from './db/database.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
@@ -64,7 +67,7 @@ export type AppDeps = {
   logger?: false | { stream?: NodeJS.WritableStream }
 }
 
-export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; jobs: JobRunner; graph: GraphClient; hub: RealtimeHub }
+export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; jobs: JobRunner; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog }
 
 /** The built web app: web/dist beside src/ (from source) or beside dist/ (compiled). */
 const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -176,6 +179,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(dsrRoutes, { db: database.db })
   await app.register(consentImportRoutes, { db: database.db, consent })
   await app.register(breachRoutes, { db: database.db })
+  const archiveKey = loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir })
+  const archive = new ArchiveLog(database, archiveKey, { checkpointEntries: config.archiveCheckpoint.entries, checkpointIntervalMs: config.archiveCheckpoint.intervalMs }, (err) =>
+    app.log.error({ err }, 'archive integration failed'),
+  )
+  await app.register(archiveRoutes, { db: database.db, log: archive, keyPair: archiveKey })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })
   await app.register(webAppRoutes, { root: WEB_ROOT })
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
@@ -184,6 +192,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await unbridge()
     await sendWorker.stop()
     await jobs.stop()
+    // Last: everything the workers committed goes into the log and under a final checkpoint.
+    await archive.stop()
   })
-  return { app, ingestor, sendWorker, jobs, graph, hub }
+  return { app, ingestor, sendWorker, jobs, graph, hub, archive }
 }

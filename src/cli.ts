@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase } from './db/database.js'
@@ -7,6 +8,9 @@ import { createApiToken } from './modules/auth/api-tokens.js'
 import { hashPassword } from './modules/auth/passwords.js'
 import { findUserByEmail, insertUser } from './modules/auth/users.repo.js'
 import { startServer } from './main.js'
+import { FileMediaStore } from './modules/media/media-store.js'
+import { loadArchiveKey } from './modules/archive/signing-key.js'
+import { type VerifyReport, verifyArchive } from './modules/archive/verify.js'
 
 const USAGE = `Usage: postfach <command>
 
@@ -14,6 +18,8 @@ const USAGE = `Usage: postfach <command>
   migrate                                   apply database migrations
   user create --email E --name N --role R   create a user (password from POSTFACH_NEW_PASSWORD or --password)
   token create --name N --role R            create an API token (printed once)
+  archive verify [--json]                   recompute the archive's log and check every checkpoint,
+                                            journal entry and media file; exit 1 naming each problem
 
 Roles: admin, agent, auditor. Configuration comes from environment variables (see README).`
 
@@ -46,7 +52,7 @@ export async function runCli(argv: string[]): Promise<number> {
         console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.')
         return 0
       }
-      const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' } } })
+      const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, json: { type: 'boolean' } } })
       if (values.role && !ROLES.has(values.role)) throw new UsageError(`--role must be one of admin, agent, auditor`)
       if (command === 'user' && sub === 'create') {
         const password = values.password ?? process.env.POSTFACH_NEW_PASSWORD
@@ -56,6 +62,12 @@ export async function runCli(argv: string[]): Promise<number> {
         const user = await insertUser(database.db, { email: values.email, name: values.name ?? values.email, role: values.role as Role, passwordHash: await hashPassword(password) })
         console.log(`Created ${user.role} ${user.email} (${user.id})`)
         return 0
+      }
+      if (command === 'archive' && sub === 'verify') {
+        const report = await verifyArchive(database, loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir }), new FileMediaStore(path.join(config.dataDir, 'media')))
+        if (values.json) console.log(JSON.stringify(report, null, 2))
+        else printVerifyReport(report)
+        return report.ok ? 0 : 1
       }
       if (command === 'token' && sub === 'create') {
         if (!values.name || !values.role) throw new UsageError('token create needs --name and --role')
@@ -79,3 +91,12 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+function printVerifyReport(r: VerifyReport) {
+  console.log(`${r.leaves} log entries, ${r.checkpoints} checkpoints, ${r.media} media files and ${r.messages} messages checked; ${r.pending} entries not yet in the log.`)
+  for (const p of r.problems) {
+    const where = [p.leafIndex !== undefined && `entry ${p.leafIndex}`, p.journalSeq !== undefined && `journal seq ${p.journalSeq}`, p.checkpointSize !== undefined && `checkpoint ${p.checkpointSize}`, p.mediaId && `media ${p.mediaId}`, p.messageId && `message ${p.messageId}`].filter(Boolean).join(', ')
+    console.log(`FAIL ${where}: ${p.problem}`)
+  }
+  console.log(r.ok ? 'The archive is intact.' : `The archive is NOT intact: ${r.problems.length} problem(s).`)
+}

@@ -33,6 +33,10 @@ const envSchema = z
     POSTFACH_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
     POSTFACH_ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
     POSTFACH_MASTER_KEY_FILE: optionalString,
+    POSTFACH_ARCHIVE_KEY_FILE: optionalString,
+    // A signed checkpoint after this many new log entries or this many seconds, whichever is first.
+    ARCHIVE_CHECKPOINT_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+    ARCHIVE_CHECKPOINT_SECONDS: z.coerce.number().min(0.05).max(3600).default(10),
     SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
     SEND_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     // The built-in simulator's mischief, to see how Postfach copes (all off by default).
@@ -97,6 +101,9 @@ export type Config = Readonly<{
   /** How the built-in simulator behaves (used only without WhatsApp credentials). */
   simulator: { statusStepMs: number; duplicateRate: number; jitterMs: number; failureRate: number }
   masterKeyFile: string | undefined
+  /** The archive's Ed25519 signing key (PEM); default DATA_DIR/archive-signing.key, made at first start. */
+  archiveKeyFile: string | undefined
+  archiveCheckpoint: { entries: number; intervalMs: number }
 }>
 
 export class ConfigError extends Error {
@@ -142,6 +149,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { email: e.POSTFACH_ADMIN_EMAIL.toLowerCase(), password: e.POSTFACH_ADMIN_PASSWORD! }
       : undefined,
     masterKeyFile: e.POSTFACH_MASTER_KEY_FILE,
+    archiveKeyFile: e.POSTFACH_ARCHIVE_KEY_FILE,
+    archiveCheckpoint: { entries: e.ARCHIVE_CHECKPOINT_ENTRIES, intervalMs: Math.round(e.ARCHIVE_CHECKPOINT_SECONDS * 1000) },
     simulator: { statusStepMs: e.SIMULATOR_STATUS_DELAY_MS, duplicateRate: e.SIMULATOR_DUPLICATE_RATE, jitterMs: e.SIMULATOR_SHUFFLE_MS, failureRate: e.SIMULATOR_FAILURE_RATE },
   })
 }

@@ -78,6 +78,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   url = address.replace('://[::1]', '://localhost')
   built.sendWorker.start()
   built.jobs.start()
+  built.archive.start()
 
   const log = built.app.log
   log.info(`Postfach is running at ${config.publicUrl ?? url} (database: ${database.dialect})`)

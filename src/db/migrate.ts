@@ -4,6 +4,7 @@ import * as foundation from './migrations/2026-11-23T1800_foundation.js'
 import * as workspace from './migrations/2026-11-24T0900_workspace.js'
 import * as consent from './migrations/2026-11-24T1200_consent.js'
 import * as privacy from './migrations/2026-11-29T2000_privacy.js'
+import * as archive from './migrations/2026-11-30T0900_archive.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-24T0900_workspace': workspace,
   '2026-11-24T1200_consent': consent,
   '2026-11-29T2000_privacy': privacy,
+  '2026-11-30T0900_archive': archive,
 }
 
 class StaticProvider implements MigrationProvider {

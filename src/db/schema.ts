@@ -367,6 +367,26 @@ export interface ProcessingRecordsTable {
   created_at: string
 }
 
+export interface ArchiveLeavesTable {
+  idx: number
+  journal_seq: number
+  leaf_data: Buffer
+}
+
+export interface ArchiveNodesTable {
+  level: number
+  idx: number
+  hash: Buffer
+}
+
+export interface ArchiveCheckpointsTable {
+  size: number
+  root_hash: string
+  note: string
+  timestamp_token: Buffer | null
+  created_at: string
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
@@ -398,6 +418,9 @@ export interface Database {
   breach_updates: BreachUpdatesTable
   processing_records: ProcessingRecordsTable
   erasure_receipts: ErasureReceiptsTable
+  archive_leaves: ArchiveLeavesTable
+  archive_nodes: ArchiveNodesTable
+  archive_checkpoints: ArchiveCheckpointsTable
 }
 
 export type UserRow = Selectable<UsersTable>

@@ -1,8 +1,27 @@
-import type { Executor } from '../../db/database.js'
+import { PostgresAdapter, sql } from 'kysely'
+import type { DatabaseHandle, Executor } from '../../db/database.js'
 import { sha256Hex } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 
-export type JournalKind = 'whatsapp.webhook' | 'whatsapp.send_request' | 'whatsapp.send_response'
+export type JournalKind = 'whatsapp.webhook' | 'whatsapp.send_request' | 'whatsapp.send_response' | 'media.stored' | 'archive.erasure'
+
+/**
+ * PostgreSQL hands out sequence numbers before commit, so entries can become visible out of
+ * order. Every append holds this lock shared until its transaction ends; the archive takes it
+ * exclusively for an instant to learn a sequence number below which nothing is still in flight.
+ * (Keyed by schema, so separate installations in one database do not wait for each other.)
+ */
+const lockJournal = (db: Executor) => sql`select pg_advisory_xact_lock_shared(20261129, hashtext(current_schema()))`.execute(db)
+
+/** The highest sequence number with no earlier entry still uncommitted; undefined for SQLite, whose single writer commits in order. */
+export async function journalHorizon(database: DatabaseHandle): Promise<number | undefined> {
+  if (database.dialect !== 'postgres') return undefined
+  return database.db.transaction().execute(async (tx) => {
+    await sql`select pg_advisory_xact_lock(20261129, hashtext(current_schema()))`.execute(tx)
+    const { rows } = await sql<{ seq: number | null }>`select max(seq) as seq from journal`.execute(tx)
+    return Number(rows[0]?.seq ?? 0)
+  })
+}
 
 /**
  * The journal is append-only: this module has no update or delete, and the database refuses both.
@@ -18,6 +37,7 @@ export async function appendEntries(db: Executor, kind: JournalKind, contents: B
   hashes.forEach((h, i) => {
     if (!firstIndex.has(h)) firstIndex.set(h, i)
   })
+  if (db.getExecutor().adapter instanceof PostgresAdapter) await lockJournal(db)
   const rows = [...firstIndex.entries()].map(([h, i]) => ({ received_at: now, kind, content_sha256: h, content: contents[i]!, key_id: null }))
   const inserted = await db
     .insertInto('journal')

@@ -4,6 +4,7 @@ import type { JobHandler } from '../../platform/jobs/job-runner.js'
 import { nowIso } from '../../platform/time.js'
 import type { GraphClient } from '../whatsapp/graph-client.js'
 import { MEDIA_DOWNLOAD_JOB } from '../whatsapp/inbound-projector.js'
+import { journalMediaStored } from './media-record.js'
 import type { MediaStore } from './media-store.js'
 
 /**
@@ -28,11 +29,11 @@ export function mediaDownloadJob(db: Db, graph: GraphClient, store: MediaStore, 
       const expected = row.expected_sha256 ?? info.sha256
       if (expected && !digestMatches(bytes, expected)) throw new Error('sha256 mismatch')
       const sha256 = await store.put(bytes)
-      await db
-        .updateTable('media')
-        .set({ state: 'stored', sha256, size: bytes.length, mime_type: info.mime_type || row.mime_type, last_error: null, updated_at: nowIso() })
-        .where('id', '=', mediaId)
-        .execute()
+      const mimeType = info.mime_type || row.mime_type
+      await db.transaction().execute(async (tx) => {
+        await tx.updateTable('media').set({ state: 'stored', sha256, size: bytes.length, mime_type: mimeType, last_error: null, updated_at: nowIso() }).where('id', '=', mediaId).execute()
+        await journalMediaStored(tx, { mediaId, sha256, size: bytes.length, mimeType })
+      })
       onStored(mediaId)
     },
     async onGiveUp(payload, error) {

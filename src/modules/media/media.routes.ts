@@ -8,6 +8,7 @@ import { newId } from '../../platform/ids.js'
 import { ALL_ROLES, STAFF } from '../../platform/http/access.js'
 import { nowIso } from '../../platform/time.js'
 import { MEDIA_LIMITS } from './media-limits.js'
+import { journalMediaStored } from './media-record.js'
 import type { MediaStore } from './media-store.js'
 
 const MB = 1024 * 1024
@@ -35,10 +36,13 @@ export const mediaRoutes: FastifyPluginAsync<{ db: Db; store: MediaStore }> = as
     const now = nowIso()
     const id = newId()
     const filename = file.filename?.slice(0, 240) || null
-    await db
-      .insertInto('media')
-      .values({ id, direction: 'outbound', state: 'stored', mime_type: mimeType, filename, size: bytes.length, sha256, expected_sha256: null, graph_media_id: null, graph_uploaded_at: null, last_error: null, created_at: now, updated_at: now })
-      .execute()
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('media')
+        .values({ id, direction: 'outbound', state: 'stored', mime_type: mimeType, filename, size: bytes.length, sha256, expected_sha256: null, graph_media_id: null, graph_uploaded_at: null, last_error: null, created_at: now, updated_at: now })
+        .execute()
+      await journalMediaStored(tx, { mediaId: id, sha256, size: bytes.length, mimeType })
+    })
     return reply.code(201).send({ id, mimeType, size: bytes.length, filename, sha256 })
   })
 

@@ -35,10 +35,11 @@ export class SentRecorder {
         // turns into `uncertain`, linked back by the status webhook; the next claim's commit makes it durable.
         await relaxedTransaction(this.database, async (tx) => {
           const outcomes = group.map((g) => g.outcome)
-          await appendEntries(tx, 'whatsapp.send_response', outcomes.map((o) => Buffer.from(JSON.stringify({ messageId: o.messageId, request: o.request, response: o.response }))))
+          const entries = await appendEntries(tx, 'whatsapp.send_response', outcomes.map((o) => Buffer.from(JSON.stringify({ messageId: o.messageId, request: o.request, response: o.response }))))
           const now = nowIso()
-          for (const o of outcomes) {
-            await tx.updateTable('messages').set({ wamid: o.wamid, status: 'sent', updated_at: now }).where('id', '=', o.messageId).where('status', 'in', ['queued', 'uncertain']).execute()
+          for (const [i, o] of outcomes.entries()) {
+            // The journal entry is the message's archive record (its inclusion proof names it).
+            await tx.updateTable('messages').set({ wamid: o.wamid, status: 'sent', journal_seq: entries[i]!.seq, updated_at: now }).where('id', '=', o.messageId).where('status', 'in', ['queued', 'uncertain']).execute()
           }
           await tx.updateTable('jobs').set({ state: 'done', lease_until: null, updated_at: now }).where('id', 'in', outcomes.map((o) => o.jobId)).execute()
           await applyStoredStatuses(tx, outcomes.map((o) => o.wamid))

@@ -3,6 +3,7 @@ import type { RetentionClass } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 import type { Suppressions } from '../consent/consent.repo.js'
+import { appendEntries } from '../journal/journal.repo.js'
 import { type RetentionSettings, retainedUntil, retentionYears } from './retention-settings.js'
 
 const TAX_CLASSES: RetentionClass[] = ['handelsbrief', 'buchungsbeleg', 'buch']
@@ -116,9 +117,14 @@ export async function eraseContact(
   }
 }
 
-export async function writeErasureReceipt(tx: Executor, r: { contactId: string; dsrId: string | null; summary: ErasureSummary; by: string | null }): Promise<string> {
+/**
+ * The receipt, and its entry in the archive's log: which media files the erasure destroys (so the
+ * verifier expects them gone) and the counts, never who it was about (SHRED-4).
+ */
+export async function writeErasureReceipt(tx: Executor, r: { contactId: string; dsrId: string | null; summary: ErasureSummary; by: string | null; media: string[] }): Promise<string> {
   const id = newId()
   await tx.insertInto('erasure_receipts').values({ id, contact_id: r.contactId, dsr_id: r.dsrId, summary: JSON.stringify(r.summary), created_by: r.by, created_at: nowIso() }).execute()
+  await appendEntries(tx, 'archive.erasure', [Buffer.from(JSON.stringify({ receipt: id, erased: r.summary.erased, media: r.media }))])
   return id
 }
 
@@ -159,7 +165,7 @@ export async function eraseExpired(db: Db, o: { today: string; retention: Retent
   for (const c of due) {
     const media = await db.transaction().execute(async (tx) => {
       const { summary, orphanedMedia } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, retentionEnded: true })
-      await writeErasureReceipt(tx, { contactId: c.id, dsrId: null, summary, by: null })
+      await writeErasureReceipt(tx, { contactId: c.id, dsrId: null, summary, by: null, media: orphanedMedia })
       return orphanedMedia
     })
     orphanedMedia.push(...media)

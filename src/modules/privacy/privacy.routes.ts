@@ -95,7 +95,7 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
       const by = request.auth?.user?.id ?? null
       const result = await db.transaction().execute(async (tx) => {
         const { summary, orphanedMedia } = await eraseContact(tx, { contactId, retention, suppressions: consent.suppressions })
-        const receiptId = await writeErasureReceipt(tx, { contactId, dsrId: dsr.id, summary, by })
+        const receiptId = await writeErasureReceipt(tx, { contactId, dsrId: dsr.id, summary, by, media: orphanedMedia })
         const letter = erasureLetter(summary, company)
         const now = nowIso()
         await tx.updateTable('dsr_requests').set({ status: 'completed', outcome: letter, closed_at: now, updated_at: now }).where('id', '=', dsr.id).execute()

@@ -1,0 +1,143 @@
+import { sql } from 'kysely'
+import { type DatabaseHandle, type Executor, relaxedTransaction } from '../../db/database.js'
+import { nowIso } from '../../platform/time.js'
+import { journalHorizon } from '../journal/journal.repo.js'
+import { signCheckpoint } from './checkpoint.js'
+import type { Frontier, TreeNode } from './compact-range.js'
+import { leafOfJournalRow } from './leaf.js'
+import { leafHash } from './merkle.js'
+import type { ArchiveKey } from './signing-key.js'
+import { loadFrontier } from './tree-store.js'
+
+export type ArchiveLogOptions = { checkpointEntries: number; checkpointIntervalMs: number; batch?: number; tickMs?: number }
+export type CheckpointRow = { size: number; rootHash: string; note: string; createdAt: string }
+
+const INSERT_CHUNK = 500
+
+/**
+ * The integrator: takes committed journal entries in sequence order into the Merkle log (leaf,
+ * leaf hash and every subtree it completes, in one transaction) and signs a checkpoint every N
+ * entries or T seconds and on shutdown. Leaves are derived from the journal deterministically, so
+ * a batch lost in a power cut is simply integrated again; the journal itself is the durable record.
+ */
+export class ArchiveLog {
+  private frontier: Frontier | undefined
+  private lastSeq = 0
+  private checkpointed: { size: number; at: number } | undefined
+  private chain: Promise<unknown> = Promise.resolve()
+  private timer: NodeJS.Timeout | undefined
+  private readonly batch: number
+
+  constructor(
+    private readonly database: DatabaseHandle,
+    private readonly key: ArchiveKey,
+    private readonly opts: ArchiveLogOptions,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {
+    this.batch = opts.batch ?? 2000
+  }
+
+  /** What a verifier needs: the key name (the origin) and the public key. */
+  get verifierKey(): Pick<ArchiveKey, 'name' | 'publicKey'> {
+    return { name: this.key.name, publicKey: this.key.publicKey }
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.sync().catch(this.onError), this.opts.tickMs ?? 250)
+    this.timer.unref()
+  }
+
+  /** Stops the timer, then takes in everything committed and signs a final checkpoint. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+    await this.sync({ forceCheckpoint: true })
+  }
+
+  /** Integrates every committed entry, then checkpoints when one is due (or forced). Serialised within the process. */
+  sync(o: { forceCheckpoint?: boolean } = {}): Promise<CheckpointRow | undefined> {
+    const run = this.chain.then(async () => {
+      while ((await this.integrateBatch()) === this.batch) {}
+      return this.checkpointIfDue(o.forceCheckpoint ?? false)
+    })
+    this.chain = run.catch(() => {})
+    return run
+  }
+
+  /** The log's size as this process knows it. */
+  get size(): number {
+    return this.frontier?.size ?? 0
+  }
+
+  private async integrateBatch(): Promise<number> {
+    const horizon = await journalHorizon(this.database)
+    const outcome = await relaxedTransaction(this.database, async (tx) => {
+      // Several instances may share a PostgreSQL database: one integrates at a time.
+      if (this.database.dialect === 'postgres') {
+        const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(20261130, hashtext(current_schema())) as ok`.execute(tx)
+        if (!rows[0]?.ok) return undefined
+      }
+      const frontier = await this.currentFrontier(tx)
+      const lastSeq = this.frontier === frontier ? this.lastSeq : await lastJournalSeq(tx, frontier.size)
+      let query = tx.selectFrom('journal').select(['seq', 'kind', 'received_at', 'content', 'content_sha256']).where('seq', '>', lastSeq).orderBy('seq').limit(this.batch)
+      if (horizon !== undefined) query = query.where('seq', '<=', horizon)
+      const rows = await query.execute()
+      const next = frontier.copy()
+      const leaves: { idx: number; journal_seq: number; leaf_data: Buffer }[] = []
+      const nodes: TreeNode[] = []
+      for (const row of rows) {
+        const data = leafOfJournalRow(row)
+        leaves.push({ idx: next.size, journal_seq: Number(row.seq), leaf_data: data })
+        nodes.push(...next.append(leafHash(data)))
+      }
+      for (let i = 0; i < leaves.length; i += INSERT_CHUNK) await tx.insertInto('archive_leaves').values(leaves.slice(i, i + INSERT_CHUNK)).execute()
+      for (let i = 0; i < nodes.length; i += INSERT_CHUNK) await tx.insertInto('archive_nodes').values(nodes.slice(i, i + INSERT_CHUNK)).execute()
+      return { next, lastSeq: leaves.at(-1)?.journal_seq ?? lastSeq, added: leaves.length }
+    })
+    if (!outcome) return 0
+    // Only after the commit: a failed batch leaves the in-memory edge as the database has it.
+    this.frontier = outcome.next
+    this.lastSeq = outcome.lastSeq
+    return outcome.added
+  }
+
+  /** The in-memory right edge, reloaded when another instance has moved the log on. */
+  private async currentFrontier(tx: Executor): Promise<Frontier> {
+    if (this.frontier) {
+      const row = await tx.selectFrom('archive_leaves').select('idx').where('idx', '=', this.frontier.size).executeTakeFirst()
+      if (!row) return this.frontier
+    }
+    return loadFrontier(tx)
+  }
+
+  private async checkpointIfDue(force: boolean): Promise<CheckpointRow | undefined> {
+    const frontier = this.frontier
+    if (!frontier || frontier.size === 0) return undefined
+    const last = (this.checkpointed ??= { size: await latestCheckpointSize(this.database.db), at: Date.now() })
+    const grown = frontier.size - last.size
+    if (grown <= 0) return undefined
+    if (!force && grown < this.opts.checkpointEntries && Date.now() - last.at < this.opts.checkpointIntervalMs) return undefined
+    const root = frontier.root()
+    const note = signCheckpoint({ origin: this.key.name, size: frontier.size, root }, this.key)
+    const row = { size: frontier.size, root_hash: root.toString('hex'), note, timestamp_token: null, created_at: nowIso() }
+    await this.database.db.insertInto('archive_checkpoints').values(row).onConflict((oc) => oc.column('size').doNothing()).execute()
+    this.checkpointed = { size: frontier.size, at: Date.now() }
+    return { size: row.size, rootHash: row.root_hash, note, createdAt: row.created_at }
+  }
+}
+
+async function lastJournalSeq(db: Executor, size: number): Promise<number> {
+  if (size === 0) return 0
+  const row = await db.selectFrom('archive_leaves').select('journal_seq').where('idx', '=', size - 1).executeTakeFirstOrThrow()
+  return Number(row.journal_seq)
+}
+
+async function latestCheckpointSize(db: Executor): Promise<number> {
+  const row = await db.selectFrom('archive_checkpoints').select(sql<number | null>`max(size)`.as('size')).executeTakeFirst()
+  return Number(row?.size ?? 0)
+}
+
+export async function latestCheckpoint(db: Executor): Promise<CheckpointRow | undefined> {
+  const row = await db.selectFrom('archive_checkpoints').selectAll().orderBy('size', 'desc').limit(1).executeTakeFirst()
+  return row ? { size: Number(row.size), rootHash: row.root_hash, note: row.note, createdAt: row.created_at } : undefined
+}

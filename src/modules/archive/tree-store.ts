@@ -1,0 +1,57 @@
+import { type ExpressionBuilder, sql } from 'kysely'
+import type { Executor } from '../../db/database.js'
+import type { Database } from '../../db/schema.js'
+import { completeSubtrees, foldRight, Frontier, type NodeKey, type TreeNode } from './compact-range.js'
+import { consistencyProof, inclusionProof, rootOf, type SubtreeSource } from './merkle.js'
+
+const keyOf = (k: NodeKey) => `${k.level}:${k.idx}`
+
+/** Reads the given nodes in one query; throws if one is missing (the log is damaged). */
+export async function readNodes(db: Executor, keys: NodeKey[]): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>()
+  const byLevel = new Map<number, number[]>()
+  for (const k of keys) byLevel.set(k.level, [...(byLevel.get(k.level) ?? []), k.idx])
+  if (byLevel.size === 0) return out
+  const rows = await db
+    .selectFrom('archive_nodes')
+    .select(['level', 'idx', 'hash'])
+    .where((eb: ExpressionBuilder<Database, 'archive_nodes'>) => eb.or([...byLevel].map(([level, idxs]) => eb.and([eb('level', '=', level), eb('idx', 'in', [...new Set(idxs)])]))))
+    .execute()
+  for (const r of rows) out.set(`${r.level}:${Number(r.idx)}`, Buffer.from(r.hash))
+  for (const k of keys) if (!out.has(keyOf(k))) throw new Error(`archive node ${keyOf(k)} is missing`)
+  return out
+}
+
+/**
+ * Runs a proof computation against the stored nodes: a first pass records which subtree hashes it
+ * asks for, one query fetches their complete subtrees, a second pass computes. O(log² n) nodes at
+ * most, whatever the size of the log.
+ */
+async function withStoredSubtrees<T>(db: Executor, compute: (mth: SubtreeSource) => T): Promise<T> {
+  const asked: [number, number][] = []
+  const placeholder = Buffer.alloc(32)
+  compute((start, end) => {
+    asked.push([start, end])
+    return placeholder
+  })
+  const keys = asked.flatMap(([s, e]) => completeSubtrees(s, e))
+  const nodes = await readNodes(db, keys)
+  return compute((start, end) => foldRight(completeSubtrees(start, end).map((k) => nodes.get(keyOf(k))!)))
+}
+
+export const storedRoot = (db: Executor, size: number) => withStoredSubtrees(db, (mth) => rootOf(size, mth))
+export const storedInclusionProof = (db: Executor, leafIndex: number, size: number) => withStoredSubtrees(db, (mth) => inclusionProof(leafIndex, size, mth))
+export const storedConsistencyProof = (db: Executor, from: number, to: number) => withStoredSubtrees(db, (mth) => consistencyProof(from, to, mth))
+
+/** The number of leaves in the log (the next leaf index). */
+export async function storedSize(db: Executor): Promise<number> {
+  const row = await db.selectFrom('archive_leaves').select(sql<number | null>`max(idx)`.as('last')).executeTakeFirst()
+  return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1
+}
+
+export async function loadFrontier(db: Executor): Promise<Frontier> {
+  const size = await storedSize(db)
+  const keys = completeSubtrees(0, size)
+  const nodes = await readNodes(db, keys)
+  return Frontier.of(size, keys.map((k): TreeNode => ({ ...k, hash: nodes.get(keyOf(k))! })))
+}

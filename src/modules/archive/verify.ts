@@ -1,0 +1,186 @@
+import type { DatabaseHandle } from '../../db/database.js'
+import type { MediaStore } from '../media/media-store.js'
+import { parseWebhook } from '../whatsapp/webhook-events.js'
+import { verifyCheckpoint } from './checkpoint.js'
+import { Frontier, type TreeNode } from './compact-range.js'
+import { leafOfJournalRow, payloadDigest } from './leaf.js'
+import { leafHash } from './merkle.js'
+import type { ArchiveKey } from './signing-key.js'
+import { readNodes } from './tree-store.js'
+
+export type VerifyProblem = { leafIndex?: number; journalSeq?: number; checkpointSize?: number; mediaId?: string; messageId?: string; problem: string }
+export type VerifyReport = { ok: boolean; leaves: number; checkpoints: number; pending: number; media: number; messages: number; problems: VerifyProblem[] }
+
+const PAGE = 5000
+
+/**
+ * Recomputes the whole log from what is stored and checks it against every signed checkpoint:
+ * each leaf against its journal entry (so an edited, deleted or swapped payload is named), the
+ * tree and every stored node from the leaves, every checkpoint's signature and root, entries that
+ * appear in the journal but not in the log, and every media file against its logged digest.
+ * Reads each row once; memory stays O(log n) plus the media index.
+ */
+export async function verifyArchive(database: DatabaseHandle, key: Pick<ArchiveKey, 'name' | 'publicKey'>, media: MediaStore | undefined): Promise<VerifyReport> {
+  const db = database.db
+  const problems: VerifyProblem[] = []
+  const checkpoints = (await db.selectFrom('archive_checkpoints').select(['size', 'root_hash', 'note']).orderBy('size').execute()).map((c) => ({ ...c, size: Number(c.size) }))
+  for (const c of checkpoints) {
+    const signed = verifyCheckpoint(c.note, key)
+    if (!signed) problems.push({ checkpointSize: c.size, problem: 'the checkpoint signature does not verify with the archive key' })
+    else if (signed.size !== c.size || signed.root.toString('hex') !== c.root_hash) problems.push({ checkpointSize: c.size, problem: 'the stored size or root differs from the signed note' })
+  }
+
+  const frontier = Frontier.empty()
+  const mediaLeaves = new Map<string, { leafIndex: number; mediaId: string }>() // by sha256
+  const erasedMedia = new Set<string>()
+  let nextCheckpoint = 0
+  let lastSeq = 0
+  let cursor = -1
+  for (;;) {
+    const rows = await db
+      .selectFrom('archive_leaves as l')
+      .leftJoin('journal as j', 'j.seq', 'l.journal_seq')
+      .select(['l.idx', 'l.journal_seq', 'l.leaf_data', 'j.seq', 'j.kind', 'j.received_at', 'j.content', 'j.content_sha256'])
+      .where('l.idx', '>', cursor)
+      .orderBy('l.idx')
+      .limit(PAGE)
+      .execute()
+    if (rows.length === 0) break
+    const created: TreeNode[] = []
+    for (const r of rows) {
+      const idx = Number(r.idx)
+      const seq = Number(r.journal_seq)
+      if (idx !== frontier.size) {
+        problems.push({ leafIndex: frontier.size, problem: `log entries ${frontier.size}…${idx - 1} were deleted` })
+      }
+      if (seq <= lastSeq) problems.push({ leafIndex: idx, journalSeq: seq, problem: 'the log order was changed (sequence numbers out of order)' })
+      lastSeq = Math.max(lastSeq, seq)
+      const data = Buffer.from(r.leaf_data)
+      if (r.seq === null || r.kind === null || r.received_at === null || r.content_sha256 === null) {
+        problems.push({ leafIndex: idx, journalSeq: seq, problem: 'the journal entry was deleted' })
+      } else {
+        const recomputed = leafOfJournalRow({ seq: Number(r.seq), kind: r.kind, received_at: r.received_at, content: r.content, content_sha256: r.content_sha256 })
+        // A changed entry is named here; the tree goes on with the logged leaf, so the roots then
+        // test the log itself (a leaf rewritten to match shows up as a root that no longer verifies).
+        if (!recomputed.equals(data)) problems.push({ leafIndex: idx, journalSeq: seq, problem: `the stored ${r.kind} entry differs from what was logged (payload, time or kind changed)` })
+        else if (r.content && r.content_sha256 !== payloadDigest(r.content)) problems.push({ leafIndex: idx, journalSeq: seq, problem: 'the payload no longer matches its recorded digest' })
+        if (r.content && (r.kind === 'media.stored' || r.kind === 'archive.erasure')) noteMedia(r.kind, r.content, idx, mediaLeaves, erasedMedia)
+      }
+      created.push(...frontier.append(leafHash(data)))
+      while (nextCheckpoint < checkpoints.length && checkpoints[nextCheckpoint]!.size === frontier.size) {
+        const c = checkpoints[nextCheckpoint++]!
+        if (frontier.root().toString('hex') !== c.root_hash) problems.push({ checkpointSize: c.size, problem: `the log's first ${c.size} entries no longer produce the signed root` })
+      }
+      cursor = idx
+    }
+    await compareStoredNodes(database, created, problems)
+  }
+  for (const c of checkpoints.slice(nextCheckpoint)) problems.push({ checkpointSize: c.size, problem: `the checkpoint covers ${c.size} entries but the log holds only ${frontier.size}` })
+
+  // Entries in the journal that the log does not know, below the log's end, were added afterwards.
+  const outside = await db
+    .selectFrom('journal as j')
+    .leftJoin('archive_leaves as l', 'l.journal_seq', 'j.seq')
+    .select(['j.seq'])
+    .where('l.idx', 'is', null)
+    .orderBy('j.seq')
+    .execute()
+  let pending = 0
+  for (const o of outside) {
+    if (Number(o.seq) < lastSeq) problems.push({ journalSeq: Number(o.seq), problem: 'a journal entry is not in the log (inserted after the fact)' })
+    else pending++
+  }
+
+  for (const [sha256, m] of mediaLeaves) {
+    if (erasedMedia.has(sha256) || !media) continue
+    const bytes = await media.get(sha256)
+    if (!bytes) problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, problem: 'the media file is missing' })
+    else if (payloadDigest(bytes) !== sha256) problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, problem: 'the media file changed since it was logged' })
+  }
+
+  const messages = await checkMessages(database, problems)
+  return { ok: problems.length === 0, leaves: frontier.size, checkpoints: checkpoints.length, pending, media: mediaLeaves.size, messages, problems }
+}
+
+/**
+ * The inbox's message rows are a view of the journal (they change status, so they cannot be
+ * append-only): every inbound message must be the message object of its logged webhook, byte for
+ * byte, and every outbound one must be the send its logged Graph response accepted.
+ */
+async function checkMessages(database: DatabaseHandle, problems: VerifyProblem[]): Promise<number> {
+  let checked = 0
+  let cursor = ''
+  for (;;) {
+    const rows = await database.db
+      .selectFrom('messages as m')
+      .leftJoin('journal as j', 'j.seq', 'm.journal_seq')
+      .select(['m.id', 'm.wamid', 'm.direction', 'm.content', 'm.timestamp', 'm.journal_seq', 'j.kind', 'j.content as journal_content'])
+      .where('m.id', '>', cursor)
+      .orderBy('m.id')
+      .limit(PAGE)
+      .execute()
+    if (rows.length === 0) return checked
+    for (const r of rows) {
+      cursor = r.id
+      if (r.journal_seq === null) {
+        if (r.direction === 'inbound') problems.push({ messageId: r.id, problem: 'an inbound message without a journal entry (inserted after the fact)' })
+        continue // an outbound message not sent yet, or one whose response was lost (linked by status)
+      }
+      checked++
+      const seq = Number(r.journal_seq)
+      if (!r.journal_content) {
+        problems.push({ messageId: r.id, journalSeq: seq, problem: 'the message names a journal entry that does not exist' })
+        continue
+      }
+      const logged = loggedMessage(r.kind, r.journal_content, r.wamid, r.id)
+      if (logged === undefined) problems.push({ messageId: r.id, journalSeq: seq, problem: `the message is not in the journal entry it names` })
+      else if (logged !== null && logged.content !== r.content) problems.push({ messageId: r.id, journalSeq: seq, problem: 'the stored message differs from the one received (content changed)' })
+      else if (logged !== null && logged.timestamp !== null && logged.timestamp !== r.timestamp) problems.push({ messageId: r.id, journalSeq: seq, problem: 'the stored message time differs from the one received' })
+    }
+  }
+}
+
+/** The message as its journal entry has it; null when the entry proves the send but keeps no projected copy; undefined when the entry does not contain it. */
+function loggedMessage(kind: string | null, content: Buffer, wamid: string | null, messageId: string): { content: string; timestamp: string | null } | null | undefined {
+  try {
+    const body = JSON.parse(Buffer.from(content).toString('utf8'))
+    if (kind === 'whatsapp.webhook') {
+      const event = parseWebhook(body).find((e) => e.kind === 'message' && e.wamid === wamid)
+      // (A webhook without a time gets the time of ingest, which the entry itself records.)
+      return event?.kind === 'message' ? { content: JSON.stringify(event.raw), timestamp: event.raw.timestamp === undefined ? null : event.timestamp } : undefined
+    }
+    if (kind === 'whatsapp.send_response') {
+      const accepted = (body.response as { messages?: { id?: string }[] } | undefined)?.messages?.[0]?.id
+      return body.messageId === messageId && accepted === wamid ? null : undefined
+    }
+  } catch {
+    // unreadable: reported as not containing the message
+  }
+  return undefined
+}
+
+function noteMedia(kind: string, content: Buffer, leafIndex: number, logged: Map<string, { leafIndex: number; mediaId: string }>, erased: Set<string>) {
+  try {
+    const body = JSON.parse(content.toString('utf8')) as { sha256?: unknown; mediaId?: unknown; media?: unknown }
+    if (kind === 'media.stored' && typeof body.sha256 === 'string') logged.set(body.sha256, { leafIndex, mediaId: String(body.mediaId) })
+    if (kind === 'archive.erasure' && Array.isArray(body.media)) for (const s of body.media) if (typeof s === 'string') erased.add(s)
+  } catch {
+    // An unreadable entry is reported by its leaf check already.
+  }
+}
+
+/** The stored nodes must be exactly the ones the leaves produce: proofs are served from them. */
+async function compareStoredNodes(database: DatabaseHandle, created: TreeNode[], problems: VerifyProblem[]) {
+  let stored: Map<string, Buffer>
+  try {
+    stored = await readNodes(database.db, created)
+  } catch (e) {
+    problems.push({ problem: `stored tree nodes are missing: ${(e as Error).message}` })
+    return
+  }
+  for (const n of created) {
+    if (!stored.get(`${n.level}:${n.idx}`)!.equals(n.hash)) {
+      problems.push({ leafIndex: n.idx * 2 ** n.level, problem: `the stored tree node ${n.level}:${n.idx} does not match the leaves under it` })
+    }
+  }
+}

@@ -1,0 +1,291 @@
+import { execFile } from 'node:child_process'
+import { createHash, createPublicKey } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verifyCheckpoint } from '../src/modules/archive/checkpoint.js'
+import { decodeLeaf } from '../src/modules/archive/leaf.js'
+import { leafHash, verifyConsistency, verifyInclusion } from '../src/modules/archive/merkle.js'
+import { verifyArchive, type VerifyReport } from '../src/modules/archive/verify.js'
+import { FileMediaStore } from '../src/modules/media/media-store.js'
+import { type Caller, customerWrites, DIALECT, eventually, startTestServer, TEST_DATABASE_URL, type TestServer } from './helpers.js'
+
+const run = promisify(execFile)
+const ROOT = path.resolve(import.meta.dirname, '..')
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
+
+/** A customer conversation with text, an image (downloaded into the store) and an agent's reply. */
+async function populate(server: TestServer, agent: Caller, prefix: string) {
+  const texts = []
+  for (let i = 0; i < 3; i++) texts.push(await customerWrites(server, `49151770000${prefix}${i}`, `Hallo Nummer ${i}`, `Kunde ${i}`))
+  const sim = server.simulatorState()
+  const mediaId = sim.storeMedia(PNG, 'image/png')
+  const imageWamid = sim.customerSends(`49151770000${prefix}0`, 'Kunde 0', 'image', { mime_type: 'image/png', sha256: createHash('sha256').update(PNG).digest('base64'), id: mediaId })
+  const image = await eventually(() => server.database.db.selectFrom('media').select(['id', 'sha256']).where('state', '=', 'stored').executeTakeFirst())
+  const reply = await agent.inject({ method: 'POST', url: `/api/conversations/${texts[0]!.conversationId}/messages`, payload: { type: 'text', text: { body: 'Gern geschehen' } } })
+  expect(reply.statusCode).toBe(202)
+  const outboundId = reply.json().id as string
+  await eventually(async () => (await server.database.db.selectFrom('messages').select('journal_seq').where('id', '=', outboundId).executeTakeFirst())?.journal_seq)
+  const inbound = await server.database.db.selectFrom('messages').select(['id', 'journal_seq']).where('wamid', '=', texts[1]!.wamid).executeTakeFirstOrThrow()
+  return { inbound: { id: inbound.id, seq: Number(inbound.journal_seq) }, outboundId, image, imageWamid }
+}
+
+const verify = (server: TestServer) => verifyArchive(server.database, server.archive.verifierKey, new FileMediaStore(path.join(server.dataDir, 'media')))
+
+/** An attacker with database access: the append-only triggers are the first thing to go. */
+async function withoutTriggers(server: TestServer, table: string, change: () => Promise<unknown>) {
+  const db = server.database.db
+  if (DIALECT === 'postgres') {
+    await sql.raw(`alter table ${table} disable trigger user`).execute(db)
+    await change()
+    await sql.raw(`alter table ${table} enable trigger user`).execute(db)
+    return
+  }
+  const { rows } = await sql<{ name: string; sql: string }>`select name, sql from sqlite_master where type = 'trigger' and tbl_name = ${table}`.execute(db)
+  for (const t of rows) await sql.raw(`drop trigger ${t.name}`).execute(db)
+  await change()
+  for (const t of rows) await sql.raw(t.sql).execute(db)
+}
+
+const cli = (server: TestServer, args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli-main.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'silent', DATA_DIR: server.dataDir, ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: server.database.schema! } : {}) },
+  }).then(
+    (r) => ({ code: 0, stdout: r.stdout }),
+    (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+  )
+
+describe(`${DIALECT}: the archive's Merkle log over the journal`, () => {
+  let server: TestServer
+  let agent: Caller
+  let auditor: Caller
+  let fixture: Awaited<ReturnType<typeof populate>>
+  beforeAll(async () => {
+    server = await startTestServer({ env: { ARCHIVE_CHECKPOINT_SECONDS: '3600', ARCHIVE_CHECKPOINT_ENTRIES: '1000000' } })
+    agent = await server.login('agent')
+    auditor = await server.login('auditor')
+    fixture = await populate(server, agent, '1')
+    await server.archive.sync({ forceCheckpoint: true })
+  }, 60_000)
+  afterAll(() => server.stop())
+
+  it('ARCH-3 / GOBD-2: every journal entry is a leaf, numbered without gaps in journal order', async () => {
+    const db = server.database.db
+    // Status webhooks keep arriving: compare what the journal held before the log caught up.
+    const journalBefore = await db.selectFrom('journal').select(['seq', 'kind']).orderBy('seq').execute()
+    await server.archive.sync()
+    const leaves = await db.selectFrom('archive_leaves').select(['idx', 'journal_seq', 'leaf_data']).orderBy('idx').execute()
+    const lastSeq = Number(leaves.at(-1)!.journal_seq)
+    const journal = await db.selectFrom('journal').select(['seq', 'kind']).where('seq', '<=', lastSeq).orderBy('seq').execute()
+    expect(journal.length).toBeGreaterThanOrEqual(journalBefore.length)
+    expect(leaves.length).toBe(journal.length)
+    expect(leaves.map((l) => Number(l.idx))).toEqual(journal.map((_, i) => i))
+    expect(leaves.map((l) => Number(l.journal_seq))).toEqual(journal.map((j) => Number(j.seq)))
+    // Webhooks, the Graph response of the reply and the stored image are all in it.
+    expect(new Set(journal.map((j) => j.kind))).toEqual(new Set(['whatsapp.webhook', 'whatsapp.send_response', 'media.stored']))
+    expect((await verify(server)).ok).toBe(true)
+  })
+
+  it('SHRED-4: a leaf names the payload by digest and carries no number or text', async () => {
+    const leaves = await server.database.db.selectFrom('archive_leaves as l').innerJoin('journal as j', 'j.seq', 'l.journal_seq').select(['l.leaf_data', 'j.content', 'j.seq', 'j.kind', 'j.received_at']).execute()
+    for (const l of leaves) {
+      const text = Buffer.from(l.leaf_data).toString('utf8')
+      expect(text).not.toMatch(/4915177|Hallo|Kunde|Gern/)
+      expect(decodeLeaf(l.leaf_data)).toEqual({ seq: Number(l.seq), kind: l.kind, at: l.received_at, payloadSha256: createHash('sha256').update(l.content!).digest('hex') })
+    }
+  })
+
+  it('proves an inbound and an outbound message against the signed checkpoint, with the public key alone', async () => {
+    const key = (await auditor.inject({ method: 'GET', url: '/api/archive/public-key' })).json()
+    expect(key.algorithm).toBe('Ed25519')
+    const publicKey = createPublicKey(key.pem)
+    expect(Buffer.from(key.publicKey, 'base64')).toHaveLength(32)
+    const note = await auditor.inject({ method: 'GET', url: '/api/archive/checkpoint' })
+    expect(note.headers['content-type']).toMatch(/^text\/plain/)
+    const checkpoint = verifyCheckpoint(note.body, { name: key.keyName, publicKey })!
+    expect(checkpoint.origin).toBe(key.keyName)
+    for (const messageId of [fixture.inbound.id, fixture.outboundId]) {
+      const res = await auditor.inject({ method: 'GET', url: `/api/archive/proof/inclusion?messageId=${messageId}` })
+      expect(res.statusCode).toBe(200)
+      const p = res.json()
+      expect(p.treeSize).toBe(checkpoint.size)
+      expect(p.rootHash).toBe(checkpoint.root.toString('hex'))
+      const leaf = Buffer.from(p.leafData, 'base64')
+      expect(p.leafHash).toBe(leafHash(leaf).toString('hex'))
+      expect(verifyInclusion(p.leafIndex, p.treeSize, leafHash(leaf), p.path.map((h: string) => Buffer.from(h, 'hex')), checkpoint.root)).toBe(true)
+      // The proof is for this message's entry, and a wrong leaf or index does not verify.
+      const message = await server.database.db.selectFrom('messages').select('journal_seq').where('id', '=', messageId).executeTakeFirstOrThrow()
+      expect(decodeLeaf(leaf)!.seq).toBe(Number(message.journal_seq))
+      expect(verifyInclusion(p.leafIndex, p.treeSize, leafHash(Buffer.from('x')), p.path.map((h: string) => Buffer.from(h, 'hex')), checkpoint.root)).toBe(false)
+    }
+  })
+
+  it('ARCH-2: any two checkpoints are consistent, and later entries extend the log', async () => {
+    const before = (await auditor.inject({ method: 'GET', url: '/api/archive/checkpoints' })).json().items[0]
+    await customerWrites(server, '4915177000199', 'Noch eine Frage')
+    const after = (await server.archive.sync({ forceCheckpoint: true }))!
+    expect(after.size).toBeGreaterThan(before.size)
+    const listed = (await auditor.inject({ method: 'GET', url: '/api/archive/checkpoints' })).json().items
+    expect(listed.map((c: { size: number }) => c.size)).toEqual([after.size, before.size])
+    const res = await auditor.inject({ method: 'GET', url: `/api/archive/proof/consistency?from=${before.size}&to=${after.size}` })
+    expect(res.statusCode).toBe(200)
+    const path = res.json().path.map((h: string) => Buffer.from(h, 'hex'))
+    expect(verifyConsistency(before.size, after.size, Buffer.from(before.rootHash, 'hex'), Buffer.from(after.rootHash, 'hex'), path)).toBe(true)
+    expect(verifyConsistency(before.size, after.size, Buffer.from(after.rootHash, 'hex'), Buffer.from(before.rootHash, 'hex'), path)).toBe(false)
+    // Every size pair in between proves as well (the stored nodes serve any range).
+    for (let from = 1; from <= after.size; from++) {
+      const p = (await auditor.inject({ method: 'GET', url: `/api/archive/proof/consistency?from=${from}&to=${after.size}` })).json()
+      expect(p.path.length === 0 ? from === after.size : true).toBe(true)
+    }
+  })
+
+  it('answers malformed, unknown, unauthenticated and forbidden proof requests clearly', async () => {
+    const anonymous = await server.app.inject({ method: 'GET', url: `/api/archive/proof/inclusion?messageId=${fixture.inbound.id}` })
+    expect(anonymous.statusCode).toBe(401)
+    expect((await agent.inject({ method: 'GET', url: `/api/archive/proof/inclusion?messageId=${fixture.inbound.id}` })).statusCode).toBe(403)
+    expect((await agent.inject({ method: 'GET', url: '/api/archive/proof/consistency?from=1&to=2' })).statusCode).toBe(403)
+    const both = await auditor.inject({ method: 'GET', url: `/api/archive/proof/inclusion?messageId=${fixture.inbound.id}&leafIndex=0` })
+    expect(both.statusCode).toBe(400)
+    expect((await auditor.inject({ method: 'GET', url: '/api/archive/proof/inclusion' })).statusCode).toBe(400)
+    expect((await auditor.inject({ method: 'GET', url: '/api/archive/proof/inclusion?leafIndex=-1' })).statusCode).toBe(400)
+    expect((await auditor.inject({ method: 'GET', url: '/api/archive/proof/inclusion?messageId=nope' })).statusCode).toBe(404)
+    expect((await auditor.inject({ method: 'GET', url: '/api/archive/proof/inclusion?leafIndex=999999' })).statusCode).toBe(404)
+    expect((await auditor.inject({ method: 'GET', url: '/api/archive/proof/consistency?from=3&to=2' })).statusCode).toBe(400)
+    const beyond = await auditor.inject({ method: 'GET', url: '/api/archive/proof/consistency?from=1&to=99999999' })
+    expect(beyond.statusCode).toBe(400)
+    expect(beyond.json().detail).toMatch(/latest checkpoint/)
+    expect((await auditor.inject({ method: 'GET', url: '/api/archive/proof/consistency?from=a&to=2' })).statusCode).toBe(400)
+    // The agent may fetch the checkpoint and key (they are public knowledge for verifiers).
+    expect((await agent.inject({ method: 'GET', url: '/api/archive/checkpoint' })).statusCode).toBe(200)
+  })
+
+  it('GOBD-6 (a): the log tables refuse UPDATE and DELETE', async () => {
+    const db = server.database.db
+    await expect(db.updateTable('archive_leaves').set({ journal_seq: 999 }).where('idx', '=', 0).execute()).rejects.toThrow(/append-only/)
+    await expect(db.deleteFrom('archive_nodes').where('level', '=', 0).execute()).rejects.toThrow(/append-only/)
+    await expect(db.deleteFrom('archive_checkpoints').execute()).rejects.toThrow(/append-only/)
+    await expect(db.updateTable('journal').set({ kind: 'x' }).where('seq', '=', fixture.inbound.seq).execute()).rejects.toThrow(/append-only/)
+    expect((await verify(server)).ok).toBe(true)
+  })
+
+  it('signs a checkpoint over everything on shutdown, with the key kept in DATA_DIR (0600)', async () => {
+    const keyFile = path.join(server.dataDir, 'archive-signing.key')
+    expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600)
+    await customerWrites(server, '4915177000198', 'Zum Schluss')
+    await server.archive.stop()
+    const leaves = await server.database.db.selectFrom('archive_leaves').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+    const latest = await server.database.db.selectFrom('archive_checkpoints').select('size').orderBy('size', 'desc').limit(1).executeTakeFirstOrThrow()
+    expect(Number(latest.size)).toBe(Number(leaves.n))
+    const journal = await server.database.db.selectFrom('journal').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+    expect(Number(leaves.n)).toBe(Number(journal.n))
+  })
+})
+
+type Tamper = { name: string; change: (server: TestServer, f: Awaited<ReturnType<typeof populate>>) => Promise<void>; expect: (report: VerifyReport, f: Awaited<ReturnType<typeof populate>>) => void; cliNames: (f: Awaited<ReturnType<typeof populate>>) => RegExp }
+
+const TAMPERS: Tamper[] = [
+  {
+    name: 'one byte of a webhook payload is edited',
+    async change(server, f) {
+      const row = await server.database.db.selectFrom('journal').select('content').where('seq', '=', f.inbound.seq).executeTakeFirstOrThrow()
+      const edited = Buffer.from(row.content!.toString('utf8').replace('Hallo Nummer 1', 'Hallo Nummer 7'))
+      await withoutTriggers(server, 'journal', () => server.database.db.updateTable('journal').set({ content: edited }).where('seq', '=', f.inbound.seq).execute())
+    },
+    expect: (r, f) => expect(r.problems).toContainEqual(expect.objectContaining({ journalSeq: f.inbound.seq, problem: expect.stringMatching(/differs from what was logged/) })),
+    cliNames: (f) => new RegExp(`journal seq ${f.inbound.seq}: the stored whatsapp.webhook entry differs`),
+  },
+  {
+    name: 'a journal entry is deleted',
+    change: (server, f) => withoutTriggers(server, 'journal', () => server.database.db.deleteFrom('journal').where('seq', '=', f.inbound.seq).execute()),
+    expect: (r, f) => expect(r.problems).toContainEqual(expect.objectContaining({ journalSeq: f.inbound.seq, problem: 'the journal entry was deleted' })),
+    cliNames: (f) => new RegExp(`journal seq ${f.inbound.seq}: the journal entry was deleted`),
+  },
+  {
+    name: 'two journal entries are swapped (reordered)',
+    async change(server, f) {
+      const db = server.database.db
+      const [a, b] = await db.selectFrom('journal').selectAll().where('kind', '=', 'whatsapp.webhook').where('seq', '<=', f.inbound.seq).orderBy('seq', 'desc').limit(2).execute()
+      await withoutTriggers(server, 'journal', async () => {
+        await db.updateTable('journal').set({ content: b!.content, content_sha256: `${b!.content_sha256}-` }).where('seq', '=', a!.seq).execute()
+        await db.updateTable('journal').set({ content: a!.content, content_sha256: a!.content_sha256 }).where('seq', '=', b!.seq).execute()
+        await db.updateTable('journal').set({ content_sha256: b!.content_sha256 }).where('seq', '=', a!.seq).execute()
+      })
+    },
+    expect: (r, f) => {
+      const named = r.problems.filter((p) => /differs from what was logged/.test(p.problem)).map((p) => p.journalSeq)
+      expect(named).toHaveLength(2)
+      expect(named).toContain(f.inbound.seq)
+    },
+    cliNames: (f) => new RegExp(`journal seq ${f.inbound.seq}:`),
+  },
+  {
+    name: 'a journal entry is inserted into the past',
+    async change(server) {
+      const body = Buffer.from('{"object":"whatsapp_business_account","entry":[]}')
+      const values = `0, '2026-01-01T00:00:00.000Z', 'whatsapp.webhook', '${createHash('sha256').update(body).digest('hex')}'`
+      const statement = DIALECT === 'postgres' ? `insert into journal (seq, received_at, kind, content_sha256) overriding system value values (${values})` : `insert into journal (seq, received_at, kind, content_sha256) values (${values})`
+      await sql.raw(statement).execute(server.database.db)
+    },
+    expect: (r) => expect(r.problems).toContainEqual(expect.objectContaining({ journalSeq: 0, problem: expect.stringMatching(/not in the log/) })),
+    cliNames: () => /journal seq 0: a journal entry is not in the log/,
+  },
+  {
+    name: 'a leaf and its tree nodes are rewritten to match an edited payload',
+    async change(server, f) {
+      const db = server.database.db
+      const leaf = await db.selectFrom('archive_leaves').select(['idx', 'leaf_data']).where('journal_seq', '=', f.inbound.seq).executeTakeFirstOrThrow()
+      const forged = Buffer.from(Buffer.from(leaf.leaf_data).toString('utf8').replace(/payload-sha256 \w+/, `payload-sha256 ${'0'.repeat(64)}`))
+      await withoutTriggers(server, 'archive_leaves', () => db.updateTable('archive_leaves').set({ leaf_data: forged }).where('idx', '=', leaf.idx).execute())
+      await withoutTriggers(server, 'archive_nodes', () => db.updateTable('archive_nodes').set({ hash: leafHash(forged) }).where('level', '=', 0).where('idx', '=', leaf.idx).execute())
+    },
+    expect: (r) => {
+      expect(r.problems.some((p) => p.checkpointSize !== undefined && /no longer produce the signed root/.test(p.problem))).toBe(true)
+    },
+    cliNames: () => /checkpoint \d+: the log's first \d+ entries no longer produce the signed root/,
+  },
+  {
+    name: "a media file's bytes are changed",
+    async change(server, f) {
+      fs.writeFileSync(path.join(server.dataDir, 'media', f.image.sha256!.slice(0, 2), f.image.sha256!.slice(2, 4), f.image.sha256!), Buffer.concat([PNG, Buffer.from([0])]))
+    },
+    expect: (r, f) => expect(r.problems).toContainEqual(expect.objectContaining({ mediaId: f.image.id, problem: 'the media file changed since it was logged' })),
+    cliNames: (f) => new RegExp(`media ${f.image.id}: the media file changed`),
+  },
+  {
+    name: "a message's text is edited in the inbox table",
+    async change(server, f) {
+      const row = await server.database.db.selectFrom('messages').select('content').where('id', '=', f.inbound.id).executeTakeFirstOrThrow()
+      await server.database.db.updateTable('messages').set({ content: row.content.replace('Nummer', 'Numero') }).where('id', '=', f.inbound.id).execute()
+    },
+    expect: (r, f) => expect(r.problems).toContainEqual(expect.objectContaining({ messageId: f.inbound.id, problem: expect.stringMatching(/content changed/) })),
+    cliNames: (f) => new RegExp(`message ${f.inbound.id}: the stored message differs`),
+  },
+]
+
+describe(`${DIALECT}: GOBD-6 (b) tampering with the stored archive is detected and named`, () => {
+  for (const t of TAMPERS) {
+    it(`${t.name}`, async () => {
+      const server = await startTestServer()
+      try {
+        const agent = await server.login('agent')
+        const f = await populate(server, agent, '2')
+        await server.archive.sync({ forceCheckpoint: true })
+        const intact = await cli(server, ['archive', 'verify'])
+        expect(intact.stdout).toMatch(/The archive is intact/)
+        expect(intact.code).toBe(0)
+        await t.change(server, f)
+        const report = await verify(server)
+        expect(report.ok).toBe(false)
+        t.expect(report, f)
+        const broken = await cli(server, ['archive', 'verify'])
+        expect(broken.code).toBe(1)
+        expect(broken.stdout).toMatch(t.cliNames(f))
+      } finally {
+        await server.stop()
+      }
+    }, 60_000)
+  }
+})
