@@ -10,7 +10,11 @@ const keyOf = (k: NodeKey) => `${k.level}:${k.idx}`
 export async function readNodes(db: Executor, keys: NodeKey[]): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>()
   const byLevel = new Map<number, number[]>()
-  for (const k of keys) byLevel.set(k.level, [...(byLevel.get(k.level) ?? []), k.idx])
+  for (const k of keys) {
+    const list = byLevel.get(k.level)
+    if (list) list.push(k.idx)
+    else byLevel.set(k.level, [k.idx])
+  }
   if (byLevel.size === 0) return out
   const rows = await db
     .selectFrom('archive_nodes')

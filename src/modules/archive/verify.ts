@@ -6,7 +6,6 @@ import { Frontier, type TreeNode } from './compact-range.js'
 import { leafOfJournalRow, payloadDigest } from './leaf.js'
 import { leafHash } from './merkle.js'
 import type { ArchiveKey } from './signing-key.js'
-import { readNodes } from './tree-store.js'
 
 export type VerifyProblem = { leafIndex?: number; journalSeq?: number; checkpointSize?: number; mediaId?: string; messageId?: string; problem: string }
 export type VerifyReport = { ok: boolean; leaves: number; checkpoints: number; pending: number; media: number; messages: number; problems: VerifyProblem[] }
@@ -169,18 +168,28 @@ function noteMedia(kind: string, content: Buffer, leafIndex: number, logged: Map
   }
 }
 
-/** The stored nodes must be exactly the ones the leaves produce: proofs are served from them. */
+/** The stored nodes must be exactly the ones the leaves produce: proofs are served from them. One range scan per level. */
 async function compareStoredNodes(database: DatabaseHandle, created: TreeNode[], problems: VerifyProblem[]) {
-  let stored: Map<string, Buffer>
-  try {
-    stored = await readNodes(database.db, created)
-  } catch (e) {
-    problems.push({ problem: `stored tree nodes are missing: ${(e as Error).message}` })
-    return
-  }
+  const byLevel = new Map<number, TreeNode[]>()
   for (const n of created) {
-    if (!stored.get(`${n.level}:${n.idx}`)!.equals(n.hash)) {
-      problems.push({ leafIndex: n.idx * 2 ** n.level, problem: `the stored tree node ${n.level}:${n.idx} does not match the leaves under it` })
+    const list = byLevel.get(n.level)
+    if (list) list.push(n)
+    else byLevel.set(n.level, [n])
+  }
+  for (const [level, nodes] of byLevel) {
+    const rows = await database.db
+      .selectFrom('archive_nodes')
+      .select(['idx', 'hash'])
+      .where('level', '=', level)
+      .where('idx', '>=', nodes[0]!.idx)
+      .where('idx', '<=', nodes.at(-1)!.idx)
+      .orderBy('idx')
+      .execute()
+    const stored = new Map(rows.map((r) => [Number(r.idx), r.hash]))
+    for (const n of nodes) {
+      const hash = stored.get(n.idx)
+      if (!hash) problems.push({ leafIndex: n.idx * 2 ** level, problem: `the stored tree node ${level}:${n.idx} is missing` })
+      else if (!Buffer.from(hash).equals(n.hash)) problems.push({ leafIndex: n.idx * 2 ** level, problem: `the stored tree node ${level}:${n.idx} does not match the leaves under it` })
     }
   }
 }
