@@ -8,6 +8,7 @@ import type { SecretBox } from './platform/crypto/secret-box.js'
 import { ArchiveLog } from './modules/archive/archive-log.js'
 import { archiveRoutes } from './modules/archive/archive.routes.js'
 import { loadArchiveKey } from './modules/archive/signing-key.js'
+import { ArchiveWatch } from './modules/archive/watch.js'
 import type { WhatsAppConnection } from './modules/whatsapp/connection.js'
 import type { DatabaseHandle } from './db/database.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
@@ -67,7 +68,7 @@ export type AppDeps = {
   logger?: false | { stream?: NodeJS.WritableStream }
 }
 
-export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; jobs: JobRunner; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog }
+export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; jobs: JobRunner; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch }
 
 /** The built web app: web/dist beside src/ (from source) or beside dist/ (compiled). */
 const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -183,7 +184,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const archive = new ArchiveLog(database, archiveKey, { checkpointEntries: config.archiveCheckpoint.entries, checkpointIntervalMs: config.archiveCheckpoint.intervalMs }, (err) =>
     app.log.error({ err }, 'archive integration failed'),
   )
-  await app.register(archiveRoutes, { db: database.db, log: archive, keyPair: archiveKey })
+  const archiveWatch = new ArchiveWatch(database, archiveKey, { intervalMs: config.archiveVerifyMs, recentLeaves: 1000 }, (err) => app.log.error({ err }, 'archive verification failed to run'))
+  await app.register(archiveRoutes, { db: database.db, log: archive, keyPair: archiveKey, watch: archiveWatch })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })
   await app.register(webAppRoutes, { root: WEB_ROOT })
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
@@ -193,7 +195,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await sendWorker.stop()
     await jobs.stop()
     // Last: everything the workers committed goes into the log and under a final checkpoint.
+    archiveWatch.stop()
     await archive.stop()
   })
-  return { app, ingestor, sendWorker, jobs, graph, hub, archive }
+  return { app, ingestor, sendWorker, jobs, graph, hub, archive, archiveWatch }
 }

@@ -37,6 +37,8 @@ const envSchema = z
     // A signed checkpoint after this many new log entries or this many seconds, whichever is first.
     ARCHIVE_CHECKPOINT_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(1000),
     ARCHIVE_CHECKPOINT_SECONDS: z.coerce.number().min(0.05).max(3600).default(10),
+    // How often the continuous verifier re-checks new checkpoints and the most recent entries.
+    ARCHIVE_VERIFY_SECONDS: z.coerce.number().min(0.05).max(86_400).default(60),
     SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
     SEND_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     // The built-in simulator's mischief, to see how Postfach copes (all off by default).
@@ -104,6 +106,7 @@ export type Config = Readonly<{
   /** The archive's Ed25519 signing key (PEM); default DATA_DIR/archive-signing.key, made at first start. */
   archiveKeyFile: string | undefined
   archiveCheckpoint: { entries: number; intervalMs: number }
+  archiveVerifyMs: number
 }>
 
 export class ConfigError extends Error {
@@ -151,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterKeyFile: e.POSTFACH_MASTER_KEY_FILE,
     archiveKeyFile: e.POSTFACH_ARCHIVE_KEY_FILE,
     archiveCheckpoint: { entries: e.ARCHIVE_CHECKPOINT_ENTRIES, intervalMs: Math.round(e.ARCHIVE_CHECKPOINT_SECONDS * 1000) },
+    archiveVerifyMs: Math.round(e.ARCHIVE_VERIFY_SECONDS * 1000),
     simulator: { statusStepMs: e.SIMULATOR_STATUS_DELAY_MS, duplicateRate: e.SIMULATOR_DUPLICATE_RATE, jitterMs: e.SIMULATOR_SHUFFLE_MS, failureRate: e.SIMULATOR_FAILURE_RATE },
   })
 }

@@ -79,6 +79,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   built.sendWorker.start()
   built.jobs.start()
   built.archive.start()
+  built.archiveWatch.start()
 
   const log = built.app.log
   log.info(`Postfach is running at ${config.publicUrl ?? url} (database: ${database.dialect})`)

@@ -289,3 +289,35 @@ describe(`${DIALECT}: GOBD-6 (b) tampering with the stored archive is detected a
     }, 60_000)
   }
 })
+
+describe(`${DIALECT}: the continuous verifier`, () => {
+  it('raises an alert on a changed entry: status, audit log and a draft incident in the breach register', async () => {
+    const server = await startTestServer()
+    try {
+      const agent = await server.login('agent')
+      const admin = await server.login('admin')
+      const f = await populate(server, agent, '3')
+      await server.archive.sync({ forceCheckpoint: true })
+      const healthy = (await admin.inject({ method: 'GET', url: '/api/archive/status?check=1' })).json()
+      expect(healthy.integrity).toMatchObject({ ok: true, problems: [] })
+      expect(healthy.integrity.provenSize).toBe(healthy.latestCheckpoint.size)
+      expect(healthy.size).toBeGreaterThanOrEqual(healthy.latestCheckpoint.size)
+      expect((await agent.inject({ method: 'GET', url: '/api/archive/status' })).statusCode).toBe(403)
+
+      await TAMPERS[0]!.change(server, f)
+      const alarmed = (await admin.inject({ method: 'GET', url: '/api/archive/status?check=1' })).json()
+      expect(alarmed.integrity.ok).toBe(false)
+      expect(alarmed.integrity.problems).toContainEqual(expect.objectContaining({ journalSeq: f.inbound.seq }))
+      const breaches = (await admin.inject({ method: 'GET', url: '/api/privacy/breaches' })).json().items
+      expect(breaches).toContainEqual(expect.objectContaining({ id: alarmed.integrity.breachId, source: 'archive-verifier' }))
+      const log = (await admin.inject({ method: 'GET', url: '/api/audit?action=archive.integrity_failed' })).json().items
+      expect(log.length).toBeGreaterThanOrEqual(1)
+      // The alert stays until it is dealt with, and a second check does not open a second incident.
+      await admin.inject({ method: 'GET', url: '/api/archive/status?check=1' })
+      const again = (await admin.inject({ method: 'GET', url: '/api/privacy/breaches' })).json().items
+      expect(again.filter((b: { source: string }) => b.source === 'archive-verifier')).toHaveLength(1)
+    } finally {
+      await server.stop()
+    }
+  }, 60_000)
+})

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { sql } from 'kysely'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
@@ -9,21 +10,22 @@ import { type ArchiveLog, latestCheckpoint } from './archive-log.js'
 import { keyId, rawPublicKey } from './checkpoint.js'
 import { leafHash } from './merkle.js'
 import type { ArchiveKey } from './signing-key.js'
-import { storedConsistencyProof, storedInclusionProof } from './tree-store.js'
+import type { ArchiveWatch } from './watch.js'
+import { storedConsistencyProof, storedInclusionProof, storedSize } from './tree-store.js'
 
 /** Proofs name the log's entries; they are for the people who check the archive. */
 const ARCHIVE_READERS: readonly Role[] = ['admin', 'auditor']
 
 const hex = (b: Buffer) => b.toString('hex')
 
-export type ArchiveRoutesOptions = { db: Db; log: ArchiveLog; keyPair: ArchiveKey }
+export type ArchiveRoutesOptions = { db: Db; log: ArchiveLog; keyPair: ArchiveKey; watch: ArchiveWatch }
 
 /**
  * What an auditor's tools need to check the archive without trusting Postfach (RFC 6962 proofs
  * against C2SP signed checkpoints): the latest checkpoint, the public key, inclusion proofs for
  * messages and consistency proofs between tree sizes.
  */
-export const archiveRoutes: FastifyPluginAsync<ArchiveRoutesOptions> = async (base, { db, log, keyPair }) => {
+export const archiveRoutes: FastifyPluginAsync<ArchiveRoutesOptions> = async (base, { db, log, keyPair, watch }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
 
   /** The latest checkpoint; when `covering` is beyond it, the log is brought up to date and signed first. */
@@ -116,6 +118,41 @@ export const archiveRoutes: FastifyPluginAsync<ArchiveRoutesOptions> = async (ba
       const latest = await latestCheckpoint(db)
       if (!latest || to > latest.size) throw badRequest(`to must not exceed the latest checkpoint's size (${latest?.size ?? 0}).`, { latest: latest?.size ?? 0 })
       return { from, to, path: (await storedConsistencyProof(db, from, to)).map(hex) }
+    },
+  )
+
+  app.get(
+    '/api/archive/status',
+    {
+      config: { access: ARCHIVE_READERS },
+      schema: {
+        tags: ['archive'],
+        summary: "The archive's state: log size, latest checkpoint, entries waiting, and the continuous verifier's result",
+        querystring: z.object({ check: z.enum(['0', '1']).default('0').describe('1: run the verifier now') }),
+        response: {
+          200: z.object({
+            size: z.number(),
+            pending: z.number().describe('journal entries not yet in the log'),
+            latestCheckpoint: z.object({ size: z.number(), rootHash: z.string(), createdAt: z.string() }).nullable(),
+            integrity: z.object({ ok: z.boolean(), checkedAt: z.string().nullable(), provenSize: z.number(), breachId: z.string().nullable(), problems: z.array(z.object({ leafIndex: z.number().optional(), journalSeq: z.number().optional(), checkpointSize: z.number().optional(), problem: z.string() })) }),
+            keyName: z.string(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const integrity = request.query.check === '1' ? await watch.check() : watch.status
+      const latest = await latestCheckpoint(db)
+      const size = await storedSize(db)
+      const lastSeq = size ? Number((await db.selectFrom('archive_leaves').select('journal_seq').where('idx', '=', size - 1).executeTakeFirstOrThrow()).journal_seq) : 0
+      const pending = await db.selectFrom('journal').select(sql<number>`count(*)`.as('n')).where('seq', '>', lastSeq).executeTakeFirstOrThrow()
+      return {
+        size,
+        pending: Number(pending.n),
+        latestCheckpoint: latest ? { size: latest.size, rootHash: latest.rootHash, createdAt: latest.createdAt } : null,
+        integrity: { ...integrity, problems: integrity.problems.map(({ leafIndex, journalSeq, checkpointSize, problem }) => ({ leafIndex, journalSeq, checkpointSize, problem })) },
+        keyName: keyPair.name,
+      }
     },
   )
 

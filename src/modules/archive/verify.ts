@@ -36,14 +36,7 @@ export async function verifyArchive(database: DatabaseHandle, key: Pick<ArchiveK
   let lastSeq = 0
   let cursor = -1
   for (;;) {
-    const rows = await db
-      .selectFrom('archive_leaves as l')
-      .leftJoin('journal as j', 'j.seq', 'l.journal_seq')
-      .select(['l.idx', 'l.journal_seq', 'l.leaf_data', 'j.seq', 'j.kind', 'j.received_at', 'j.content', 'j.content_sha256'])
-      .where('l.idx', '>', cursor)
-      .orderBy('l.idx')
-      .limit(PAGE)
-      .execute()
+    const rows = await leafPage(database, cursor, PAGE)
     if (rows.length === 0) break
     const created: TreeNode[] = []
     for (const r of rows) {
@@ -55,16 +48,8 @@ export async function verifyArchive(database: DatabaseHandle, key: Pick<ArchiveK
       if (seq <= lastSeq) problems.push({ leafIndex: idx, journalSeq: seq, problem: 'the log order was changed (sequence numbers out of order)' })
       lastSeq = Math.max(lastSeq, seq)
       const data = Buffer.from(r.leaf_data)
-      if (r.seq === null || r.kind === null || r.received_at === null || r.content_sha256 === null) {
-        problems.push({ leafIndex: idx, journalSeq: seq, problem: 'the journal entry was deleted' })
-      } else {
-        const recomputed = leafOfJournalRow({ seq: Number(r.seq), kind: r.kind, received_at: r.received_at, content: r.content, content_sha256: r.content_sha256 })
-        // A changed entry is named here; the tree goes on with the logged leaf, so the roots then
-        // test the log itself (a leaf rewritten to match shows up as a root that no longer verifies).
-        if (!recomputed.equals(data)) problems.push({ leafIndex: idx, journalSeq: seq, problem: `the stored ${r.kind} entry differs from what was logged (payload, time or kind changed)` })
-        else if (r.content && r.content_sha256 !== payloadDigest(r.content)) problems.push({ leafIndex: idx, journalSeq: seq, problem: 'the payload no longer matches its recorded digest' })
-        if (r.content && (r.kind === 'media.stored' || r.kind === 'archive.erasure')) noteMedia(r.kind, r.content, idx, mediaLeaves, erasedMedia)
-      }
+      checkLeafAgainstJournal(r, problems)
+      if (r.content && (r.kind === 'media.stored' || r.kind === 'archive.erasure')) noteMedia(r.kind, r.content, idx, mediaLeaves, erasedMedia)
       created.push(...frontier.append(leafHash(data)))
       while (nextCheckpoint < checkpoints.length && checkpoints[nextCheckpoint]!.size === frontier.size) {
         const c = checkpoints[nextCheckpoint++]!
@@ -156,6 +141,37 @@ function loggedMessage(kind: string | null, content: Buffer, wamid: string | nul
     // unreadable: reported as not containing the message
   }
   return undefined
+}
+
+export type LeafRow = Awaited<ReturnType<typeof leafPage>>[number]
+
+/** Leaves after `cursor` in log order, each with its journal entry (null fields when the entry is gone). */
+export function leafPage(database: DatabaseHandle, cursor: number, limit: number) {
+  return database.db
+    .selectFrom('archive_leaves as l')
+    .leftJoin('journal as j', 'j.seq', 'l.journal_seq')
+    .select(['l.idx', 'l.journal_seq', 'l.leaf_data', 'j.seq', 'j.kind', 'j.received_at', 'j.content', 'j.content_sha256'])
+    .where('l.idx', '>', cursor)
+    .orderBy('l.idx')
+    .limit(limit)
+    .execute()
+}
+
+/**
+ * A leaf against the journal entry it was made from. A changed entry is named here; the tree goes
+ * on with the logged leaf, so the roots then test the log itself (a leaf rewritten to match shows
+ * up as a root that no longer verifies).
+ */
+export function checkLeafAgainstJournal(r: LeafRow, problems: VerifyProblem[]): void {
+  const leafIndex = Number(r.idx)
+  const journalSeq = Number(r.journal_seq)
+  if (r.seq === null || r.kind === null || r.received_at === null || r.content_sha256 === null) {
+    problems.push({ leafIndex, journalSeq, problem: 'the journal entry was deleted' })
+    return
+  }
+  const recomputed = leafOfJournalRow({ seq: Number(r.seq), kind: r.kind, received_at: r.received_at, content: r.content, content_sha256: r.content_sha256 })
+  if (!recomputed.equals(r.leaf_data)) problems.push({ leafIndex, journalSeq, problem: `the stored ${r.kind} entry differs from what was logged (payload, time or kind changed)` })
+  else if (r.content && r.content_sha256 !== payloadDigest(r.content)) problems.push({ leafIndex, journalSeq, problem: 'the payload no longer matches its recorded digest' })
 }
 
 function noteMedia(kind: string, content: Buffer, leafIndex: number, logged: Map<string, { leafIndex: number; mediaId: string }>, erased: Set<string>) {

@@ -19,6 +19,12 @@ export type AuditAction =
   | 'breach.updated'
   | 'breach.notified'
   | 'processing_record.viewed'
+  | 'archive.integrity_failed'
+  | 'archive.classified'
+  | 'archive.hold_set'
+  | 'archive.hold_released'
+  | 'archive.searched'
+  | 'archive.exported'
 
 export type AuditEntry = {
   action: AuditAction

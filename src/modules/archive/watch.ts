@@ -1,0 +1,99 @@
+import type { DatabaseHandle } from '../../db/database.js'
+import { nowIso } from '../../platform/time.js'
+import { audit } from '../privacy/audit.js'
+import { recordBreach } from '../privacy/breach.routes.js'
+import { verifyCheckpoint } from './checkpoint.js'
+import { verifyConsistency } from './merkle.js'
+import type { ArchiveKey } from './signing-key.js'
+import { storedConsistencyProof, storedRoot, storedSize } from './tree-store.js'
+import { checkLeafAgainstJournal, leafPage, type VerifyProblem } from './verify.js'
+
+export type IntegrityState = {
+  ok: boolean
+  checkedAt: string | null
+  /** The latest checkpoint size the watch has proven consistent with all before it. */
+  provenSize: number
+  problems: VerifyProblem[]
+  /** The draft incident opened in the breach register on the first failure. */
+  breachId: string | null
+}
+
+/**
+ * The continuous verifier: after every check it has proven each new checkpoint signed and
+ * consistent with the one before (from the stored tree), and the most recent leaves equal to
+ * what their stored journal entries give now. A failure is written to the audit log, opens a
+ * draft incident in the breach register (a changed archive may be a breach, Art. 33) and stays
+ * visible at GET /api/archive/status until someone has looked. `postfach archive verify` checks
+ * everything; this checks what changes, cheaply, all the time.
+ */
+export class ArchiveWatch {
+  private state: IntegrityState = { ok: true, checkedAt: null, provenSize: 0, problems: [], breachId: null }
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<IntegrityState> | undefined
+
+  constructor(
+    private readonly database: DatabaseHandle,
+    private readonly key: Pick<ArchiveKey, 'name' | 'publicKey'>,
+    private readonly opts: { intervalMs: number; recentLeaves: number },
+    private readonly onError: (e: unknown) => void = () => {},
+  ) {}
+
+  get status(): IntegrityState {
+    return this.state
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.check().catch(this.onError), this.opts.intervalMs)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  check(): Promise<IntegrityState> {
+    this.running ??= this.run().finally(() => (this.running = undefined))
+    return this.running
+  }
+
+  private async run(): Promise<IntegrityState> {
+    const db = this.database.db
+    const problems: VerifyProblem[] = []
+    // Checkpoints since the last proven one, each against its predecessor.
+    const checkpoints = await db.selectFrom('archive_checkpoints').select(['size', 'root_hash', 'note']).where('size', '>=', this.state.provenSize).orderBy('size').execute()
+    let previous: { size: number; root: Buffer } | undefined
+    let proven = this.state.provenSize
+    const size = await storedSize(db)
+    for (const c of checkpoints) {
+      const signed = verifyCheckpoint(c.note, this.key)
+      const cSize = Number(c.size)
+      if (!signed || signed.size !== cSize || signed.root.toString('hex') !== c.root_hash) {
+        problems.push({ checkpointSize: cSize, problem: 'the checkpoint signature or content does not verify' })
+        continue
+      }
+      if (cSize > size) {
+        problems.push({ checkpointSize: cSize, problem: `the checkpoint covers ${cSize} entries but the log holds only ${size}` })
+        continue
+      }
+      const root = await storedRoot(db, cSize)
+      if (!root.equals(signed.root)) problems.push({ checkpointSize: cSize, problem: "the stored tree no longer produces the checkpoint's root" })
+      else if (previous && previous.size < cSize && !verifyConsistency(previous.size, cSize, previous.root, root, await storedConsistencyProof(db, previous.size, cSize))) {
+        problems.push({ checkpointSize: cSize, problem: `checkpoint ${cSize} is not an extension of checkpoint ${previous.size}` })
+      } else proven = cSize
+      previous = { size: cSize, root }
+    }
+    // The most recent leaves against their journal entries.
+    const recent = await leafPage(this.database, Math.max(-1, size - 1 - this.opts.recentLeaves), this.opts.recentLeaves)
+    for (const r of recent) checkLeafAgainstJournal(r, problems)
+
+    const failedNow = problems.length > 0 && this.state.ok
+    this.state = { ok: problems.length === 0 && this.state.ok, checkedAt: nowIso(), provenSize: problems.length ? this.state.provenSize : proven, problems: [...this.state.problems, ...problems].slice(0, 100), breachId: this.state.breachId }
+    if (failedNow) {
+      const summary = problems.slice(0, 10).map((p) => `${p.leafIndex !== undefined ? `entry ${p.leafIndex}: ` : p.checkpointSize !== undefined ? `checkpoint ${p.checkpointSize}: ` : ''}${p.problem}`)
+      await audit(db, undefined, { action: 'archive.integrity_failed', target: 'archive', detail: { problems: summary } })
+      this.state.breachId = await recordBreach(db, { title: 'Archiv-Integritätsprüfung fehlgeschlagen', source: 'archive-verifier', nature: `Die laufende Prüfung des Archivs hat Abweichungen gefunden:\n${summary.join('\n')}` })
+    }
+    return this.state
+  }
+}
