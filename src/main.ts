@@ -6,6 +6,7 @@ import { migrateToLatest } from './db/migrate.js'
 import { hashPassword } from './modules/auth/passwords.js'
 import { countUsers, insertUser } from './modules/auth/users.repo.js'
 import { newSecret } from './platform/ids.js'
+import { recordRelease } from './modules/archive/releases.js'
 import { FileMediaStore } from './modules/media/media-store.js'
 import { ensureChannel } from './modules/whatsapp/channels.repo.js'
 import { loadCredentials, WhatsAppConnection } from './modules/whatsapp/connection.js'
@@ -43,6 +44,7 @@ export type StartOptions = {
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const database = opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, ...(config.databaseSchema ? { pgSchema: config.databaseSchema } : {}) }))
   await migrateToLatest(database)
+  await recordRelease(database.db)
   const firstStart = await prepareFirstStart(database, config)
   const setup = { token: firstStart.setupToken }
 

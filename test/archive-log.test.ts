@@ -84,8 +84,8 @@ describe(`${DIALECT}: the archive's Merkle log over the journal`, () => {
     expect(leaves.length).toBe(journal.length)
     expect(leaves.map((l) => Number(l.idx))).toEqual(journal.map((_, i) => i))
     expect(leaves.map((l) => Number(l.journal_seq))).toEqual(journal.map((j) => Number(j.seq)))
-    // Webhooks, the Graph response of the reply and the stored image are all in it.
-    expect(new Set(journal.map((j) => j.kind))).toEqual(new Set(['whatsapp.webhook', 'whatsapp.send_response', 'media.stored']))
+    // The release that started, webhooks, the Graph response of the reply and the stored image are all in it.
+    expect(new Set(journal.map((j) => j.kind))).toEqual(new Set(['archive.release', 'whatsapp.webhook', 'whatsapp.send_response', 'media.stored']))
     expect((await verify(server)).ok).toBe(true)
   })
 

@@ -387,6 +387,41 @@ export interface ArchiveCheckpointsTable {
   created_at: string
 }
 
+export interface ArchiveReleasesTable {
+  id: string
+  version: string
+  journal_seq_from: number
+  started_at: string
+}
+
+export interface ArchiveClassificationsTable {
+  id: string
+  conversation_id: string
+  message_id: string | null
+  previous_class: RetentionClass | null
+  class: RetentionClass
+  reason: string
+  actor_id: string | null
+  created_at: string
+}
+
+export type HoldScope = 'contact' | 'conversation' | 'period'
+
+export interface LegalHoldsTable {
+  id: string
+  scope: HoldScope
+  contact_id: string | null
+  conversation_id: string | null
+  period_from: string | null
+  period_to: string | null
+  reason: string
+  created_by: string | null
+  created_at: string
+  released_at: string | null
+  released_by: string | null
+  release_reason: string | null
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
@@ -421,6 +456,9 @@ export interface Database {
   archive_leaves: ArchiveLeavesTable
   archive_nodes: ArchiveNodesTable
   archive_checkpoints: ArchiveCheckpointsTable
+  archive_releases: ArchiveReleasesTable
+  archive_classifications: ArchiveClassificationsTable
+  legal_holds: LegalHoldsTable
 }
 
 export type UserRow = Selectable<UsersTable>

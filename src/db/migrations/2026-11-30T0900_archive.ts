@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { appendOnly } from './append-only.js'
 
 /**
@@ -37,4 +37,47 @@ export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promi
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute()
   await appendOnly(db, dialect, 'archive_checkpoints')
+
+  // Every software version that ran, from which journal entry on (GOBD-1, GOBD-12): each step of a
+  // record names the release that wrote it.
+  await db.schema
+    .createTable('archive_releases')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('version', 'text', (c) => c.notNull())
+    .addColumn('journal_seq_from', 'bigint', (c) => c.notNull())
+    .addColumn('started_at', 'text', (c) => c.notNull())
+    .execute()
+  await appendOnly(db, dialect, 'archive_releases')
+
+  // Reclassification history (GOBD-11): never updated; the live class is on the conversation or message.
+  await db.schema
+    .createTable('archive_classifications')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('conversation_id', 'text', (c) => c.notNull())
+    .addColumn('message_id', 'text') // null: the whole conversation
+    .addColumn('previous_class', 'text')
+    .addColumn('class', 'text', (c) => c.notNull().check(sql`class in ('handelsbrief', 'buchungsbeleg', 'buch', 'marketing', 'none')`))
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addColumn('actor_id', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('archive_classifications_conversation_idx').on('archive_classifications').columns(['conversation_id', 'created_at']).execute()
+  await appendOnly(db, dialect, 'archive_classifications')
+
+  // Legal holds (GOBD-10): while active, nothing they cover is deleted or shredded.
+  await db.schema
+    .createTable('legal_holds')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('scope', 'text', (c) => c.notNull().check(sql`scope in ('contact', 'conversation', 'period')`))
+    .addColumn('contact_id', 'text')
+    .addColumn('conversation_id', 'text')
+    .addColumn('period_from', 'text') // ISO instants, inclusive
+    .addColumn('period_to', 'text')
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addColumn('created_by', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('released_at', 'text')
+    .addColumn('released_by', 'text')
+    .addColumn('release_reason', 'text')
+    .execute()
 }

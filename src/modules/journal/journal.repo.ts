@@ -3,7 +3,15 @@ import type { DatabaseHandle, Executor } from '../../db/database.js'
 import { sha256Hex } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 
-export type JournalKind = 'whatsapp.webhook' | 'whatsapp.send_request' | 'whatsapp.send_response' | 'media.stored' | 'archive.erasure'
+export type JournalKind =
+  | 'whatsapp.webhook'
+  | 'whatsapp.send_request'
+  | 'whatsapp.send_response'
+  | 'media.stored'
+  | 'archive.erasure'
+  | 'archive.release'
+  | 'archive.classification'
+  | 'archive.hold'
 
 /**
  * PostgreSQL hands out sequence numbers before commit, so entries can become visible out of

@@ -23,6 +23,7 @@ export type AuditAction =
   | 'archive.classified'
   | 'archive.hold_set'
   | 'archive.hold_released'
+  | 'archive.hold_blocked'
   | 'archive.searched'
   | 'archive.exported'
 

@@ -3,6 +3,8 @@ import type { RetentionClass } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 import type { Suppressions } from '../consent/consent.repo.js'
+import { activeHoldsFor, holdsCovering } from '../archive/holds.js'
+import { audit } from './audit.js'
 import { appendEntries } from '../journal/journal.repo.js'
 import { type RetentionSettings, retainedUntil, retentionYears } from './retention-settings.js'
 
@@ -16,6 +18,8 @@ export type ErasureSummary = {
   retained: { dataClass: RetentionClass; messages: number; until: string }[]
   /** Kept as proof and to honour the objection: consent evidence (restricted) and the suppression entry. */
   kept: { consentEvents: number; suppressed: boolean }
+  /** Kept, restricted, because a legal hold covers them (GOBD-10, Art. 17(3)(e)): until it is released. */
+  held: { messages: number; holds: string[] }
 }
 
 /** The class a message is kept under: its own, marketing for consent-based sends, else its conversation's or the default. */
@@ -52,7 +56,15 @@ export async function eraseContact(
 
   const erase: typeof messages = []
   const retained = new Map<RetentionClass, { messages: number; until: string }>()
+  const holds = await activeHoldsFor(tx, contact.id, conversationIds)
+  const held = { messages: 0, holds: new Set<string>() }
   for (const m of messages) {
+    const covering = holdsCovering(holds, m, contact.id)
+    if (covering.length) {
+      held.messages++
+      for (const h of covering) held.holds.add(h.id)
+      continue
+    }
     const cls = classOf(m, classById.get(m.conversation_id) ?? null, o.retention.defaultClass)
     if (!TAX_CLASSES.includes(cls) || o.retentionEnded) {
       erase.push(m)
@@ -95,10 +107,12 @@ export async function eraseContact(
   if (contact.wa_id) await o.suppressions.add(tx, contact.wa_id, 'erasure request', now)
 
   const retainedList = [...retained].map(([dataClass, r]) => ({ dataClass, ...r }))
-  const eraseAfter = retainedList.reduce<string | null>((max, r) => (max === null || r.until > max ? r.until : max), null)
+  // Held data has no end date: the person is looked at again every day until the hold is released.
+  const today = now.slice(0, 10)
+  const eraseAfter = retainedList.reduce<string | null>((max, r) => (max === null || r.until > max ? r.until : max), held.messages ? today : null)
   if (eraseAfter) {
     // Under retention the person stays identifiable to the auditor only (Art. 18).
-    await tx.updateTable('contacts').set({ restricted_at: now, restriction_reason: 'retention', erase_after: eraseAfter, updated_at: now }).where('id', '=', contact.id).execute()
+    await tx.updateTable('contacts').set({ restricted_at: now, restriction_reason: held.messages ? 'legal-hold' : 'retention', erase_after: eraseAfter, updated_at: now }).where('id', '=', contact.id).execute()
   } else {
     await tx.deleteFrom('contact_corrections').where('contact_id', '=', contact.id).execute()
     await tx
@@ -112,6 +126,7 @@ export async function eraseContact(
       erased: { messages: erase.length, conversations: emptied.length, notes, labels, media: media.length, name: !eraseAfter, number: !eraseAfter },
       retained: retainedList,
       kept: { consentEvents, suppressed: contact.wa_id !== null },
+      held: { messages: held.messages, holds: [...held.holds] },
     },
     orphanedMedia: shas.filter((s) => !stillUsed.has(s)),
   }
@@ -149,6 +164,7 @@ export function erasureLetter(s: ErasureSummary, company: string | null): string
     lines.push('', 'Folgende Daten müssen wir wegen gesetzlicher Aufbewahrungspflichten noch aufbewahren (Art. 17 Abs. 3 lit. b DSGVO). Sie sind bis dahin gesperrt (Art. 18 DSGVO) und nur noch für Prüfungen zugänglich; danach löschen wir sie:')
     for (const r of s.retained) lines.push(`- ${r.messages} Nachrichten: ${CLASS_DE[r.dataClass]}, aufzubewahren bis ${dateDe(r.until)}`)
   }
+  if (s.held.messages) lines.push('', `${s.held.messages} Nachrichten bewahren wir gesperrt auf, solange eine rechtliche Aufbewahrungspflicht besteht (laufende Prüfung oder Rechtsstreit, Art. 17 Abs. 3 lit. e DSGVO); danach löschen wir sie ohne weiteren Antrag.`)
   if (s.kept.consentEvents) lines.push('', `Den Nachweis Ihrer Einwilligungen und Widerrufe (${s.kept.consentEvents} Einträge) bewahren wir gesperrt auf, um die Rechtmäßigkeit früherer Nachrichten belegen zu können (Art. 7 Abs. 1, Art. 17 Abs. 3 lit. e DSGVO).`)
   if (s.kept.suppressed) lines.push('', 'Damit wir Ihnen keine Werbung mehr senden, steht ein nicht umkehrbarer Prüfwert Ihrer Nummer auf unserer Sperrliste.')
   lines.push('', 'Sie haben das Recht, sich bei einer Datenschutz-Aufsichtsbehörde zu beschweren (Art. 77 DSGVO).', '', company ?? '')
@@ -166,6 +182,7 @@ export async function eraseExpired(db: Db, o: { today: string; retention: Retent
     const media = await db.transaction().execute(async (tx) => {
       const { summary, orphanedMedia } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, retentionEnded: true })
       await writeErasureReceipt(tx, { contactId: c.id, dsrId: null, summary, by: null, media: orphanedMedia })
+      if (summary.held.messages) await audit(tx, undefined, { action: 'archive.hold_blocked', target: `contact:${c.id}`, contactId: c.id, detail: { messages: summary.held.messages, holds: summary.held.holds } })
       return orphanedMedia
     })
     orphanedMedia.push(...media)
