@@ -8,6 +8,7 @@ import type { SecretBox } from './platform/crypto/secret-box.js'
 import { ArchiveLog } from './modules/archive/archive-log.js'
 import { archiveRoutes } from './modules/archive/archive.routes.js'
 import { archiveRecordRoutes } from './modules/archive/records.routes.js'
+import { archiveAccessRoutes } from './modules/archive/access.routes.js'
 import { loadArchiveKey } from './modules/archive/signing-key.js'
 import { ArchiveWatch } from './modules/archive/watch.js'
 import type { WhatsAppConnection } from './modules/whatsapp/connection.js'
@@ -187,6 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   )
   const archiveWatch = new ArchiveWatch(database, archiveKey, { intervalMs: config.archiveVerifyMs, recentLeaves: 1000 }, (err) => app.log.error({ err }, 'archive verification failed to run'))
   await app.register(archiveRecordRoutes, { db: database.db })
+  await app.register(archiveAccessRoutes, { db: database.db, log: archive, keyPair: archiveKey, store: deps.mediaStore })
   await app.register(archiveRoutes, { db: database.db, log: archive, keyPair: archiveKey, watch: archiveWatch })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })
   await app.register(webAppRoutes, { root: WEB_ROOT })

@@ -11,6 +11,7 @@ import { startServer } from './main.js'
 import { FileMediaStore } from './modules/media/media-store.js'
 import { loadArchiveKey } from './modules/archive/signing-key.js'
 import { type VerifyReport, verifyArchive } from './modules/archive/verify.js'
+import { verifyBundleZip } from './modules/archive/bundle.js'
 
 const USAGE = `Usage: postfach <command>
 
@@ -20,6 +21,7 @@ const USAGE = `Usage: postfach <command>
   token create --name N --role R            create an API token (printed once)
   archive verify [--json]                   recompute the archive's log and check every checkpoint,
                                             journal entry and media file; exit 1 naming each problem
+  archive verify-bundle <zip>               check an exported archive bundle offline (no database)
 
 Roles: admin, agent, auditor. Configuration comes from environment variables (see README).`
 
@@ -29,6 +31,15 @@ const ROLES = new Set(['admin', 'agent', 'auditor'])
 export async function runCli(argv: string[]): Promise<number> {
   const [command = 'serve', sub, ...rest] = argv
   try {
+    // Offline: needs neither configuration nor database.
+    if (command === 'archive' && sub === 'verify-bundle') {
+      if (!rest[0]) throw new UsageError('archive verify-bundle needs the path of the ZIP')
+      const report = await verifyBundleZip(rest[0])
+      for (const p of report.problems) console.log(`FAIL ${p}`)
+      console.log(`${report.entries} journal entries, ${report.media} media files, ${report.messages} messages checked.`)
+      console.log(report.ok ? 'The bundle is intact and every original is in the signed log.' : 'The bundle is NOT intact.')
+      return report.ok ? 0 : 1
+    }
     const config = loadConfig()
     if (command === 'serve') {
       const server = await startServer(config)

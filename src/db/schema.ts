@@ -151,6 +151,7 @@ export interface MediaTable {
   last_error: string | null
   created_at: string
   updated_at: string
+  journal_seq: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface JobsTable {

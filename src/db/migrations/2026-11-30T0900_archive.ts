@@ -38,6 +38,9 @@ export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promi
     .execute()
   await appendOnly(db, dialect, 'archive_checkpoints')
 
+  // The journal entry that logged a media file's digest (the Z3 export ships it with its proof).
+  await db.schema.alterTable('media').addColumn('journal_seq', 'bigint').execute()
+
   // Every software version that ran, from which journal entry on (GOBD-1, GOBD-12): each step of a
   // record names the release that wrote it.
   await db.schema

@@ -6,8 +6,18 @@ import { consistencyProof, inclusionProof, rootOf, type SubtreeSource } from './
 
 const keyOf = (k: NodeKey) => `${k.level}:${k.idx}`
 
-/** Reads the given nodes in one query; throws if one is missing (the log is damaged). */
+const NODE_QUERY_KEYS = 4000
+
+/** Reads the given nodes (a query per few thousand); throws if one is missing (the log is damaged). */
 export async function readNodes(db: Executor, keys: NodeKey[]): Promise<Map<string, Buffer>> {
+  const unique = [...new Map(keys.map((k) => [keyOf(k), k])).values()]
+  if (unique.length <= NODE_QUERY_KEYS) return readNodeBatch(db, unique)
+  const out = new Map<string, Buffer>()
+  for (let i = 0; i < unique.length; i += NODE_QUERY_KEYS) for (const [k, v] of await readNodeBatch(db, unique.slice(i, i + NODE_QUERY_KEYS))) out.set(k, v)
+  return out
+}
+
+async function readNodeBatch(db: Executor, keys: NodeKey[]): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>()
   const byLevel = new Map<number, number[]>()
   for (const k of keys) {
@@ -45,6 +55,8 @@ async function withStoredSubtrees<T>(db: Executor, compute: (mth: SubtreeSource)
 
 export const storedRoot = (db: Executor, size: number) => withStoredSubtrees(db, (mth) => rootOf(size, mth))
 export const storedInclusionProof = (db: Executor, leafIndex: number, size: number) => withStoredSubtrees(db, (mth) => inclusionProof(leafIndex, size, mth))
+/** Many inclusion proofs against one tree size, sharing their node reads (an export's proofs). */
+export const storedInclusionProofs = (db: Executor, leafIndices: number[], size: number) => withStoredSubtrees(db, (mth) => leafIndices.map((m) => inclusionProof(m, size, mth)))
 export const storedConsistencyProof = (db: Executor, from: number, to: number) => withStoredSubtrees(db, (mth) => consistencyProof(from, to, mth))
 
 /** The number of leaves in the log (the next leaf index). */

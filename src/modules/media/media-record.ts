@@ -7,5 +7,6 @@ import { appendEntries } from '../journal/journal.repo.js'
  * transaction that marks the media stored.
  */
 export async function journalMediaStored(tx: Executor, m: { mediaId: string; sha256: string; size: number; mimeType: string }): Promise<void> {
-  await appendEntries(tx, 'media.stored', [Buffer.from(JSON.stringify({ mediaId: m.mediaId, sha256: m.sha256, size: m.size, mimeType: m.mimeType }))])
+  const [entry] = await appendEntries(tx, 'media.stored', [Buffer.from(JSON.stringify({ mediaId: m.mediaId, sha256: m.sha256, size: m.size, mimeType: m.mimeType }))])
+  await tx.updateTable('media').set({ journal_seq: entry!.seq }).where('id', '=', m.mediaId).execute()
 }
