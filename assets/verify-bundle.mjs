@@ -5,7 +5,7 @@
 //
 // Checks, without trusting Postfach or its database:
 //  1. archive/checkpoint.txt is signed by archive/public-key.pem (C2SP signed note, Ed25519);
-//  2. every raw file in raw/ hashes to the digest in its log leaf, and the leaf is in the signed
+//  2. every raw file in raw/ matches the commitment in its log leaf, and the leaf is in the signed
 //     tree (RFC 6962 inclusion proof, archive/manifest.json);
 //  3. every media file hashes to its name, and the logged media entry names that digest;
 //  4. every message row of nachrichten.csv is contained in the raw entry it cites.
@@ -64,8 +64,8 @@ export function openCheckpoint(note, name, publicKey) {
 }
 
 function parseLeaf(bytes) {
-  const m = /^postfach-leaf\/1\nseq (\d+)\nkind (\S+)\nat (\S+)\npayload-sha256 ([0-9a-f]{64})\n$/.exec(bytes.toString('utf8'))
-  return m ? { seq: Number(m[1]), kind: m[2], at: m[3], payloadSha256: m[4] } : undefined
+  const m = /^postfach-leaf\/1\nseq (\d+)\nkind (\S+)\nat (\S+)\nstored-sha256 ([0-9a-f]{64})\ncommitment ([0-9a-f]{64})\n$/.exec(bytes.toString('utf8'))
+  return m ? { seq: Number(m[1]), kind: m[2], at: m[3], storedSha256: m[4], commitment: m[5] } : undefined
 }
 
 /** Semicolon CSV with double-quote encapsulation and CRLF records, as index.xml declares. */
@@ -111,7 +111,9 @@ export function verifyBundle(dir) {
     }
     entries.set(e.journalSeq, bytes)
     if (!leaf || leaf.seq !== e.journalSeq) problems.push(`${e.file}: the log leaf does not describe journal entry ${e.journalSeq}`)
-    else if (sha256(bytes).toString('hex') !== leaf.payloadSha256) problems.push(`${e.file}: the bytes differ from what the archive logged (journal entry ${e.journalSeq}, log entry ${e.leafIndex})`)
+    // The leaf commits to SHA-256(salt ‖ original); the salt comes with the bundle (empty for
+    // entries that were stored as received).
+    else if (sha256(Buffer.from(e.salt ?? '', 'hex'), bytes).toString('hex') !== leaf.commitment) problems.push(`${e.file}: the bytes differ from what the archive logged (journal entry ${e.journalSeq}, log entry ${e.leafIndex})`)
     const proof = e.path.map((h) => Buffer.from(h, 'hex'))
     if (!verifyInclusion(e.leafIndex, checkpoint.size, leafHash(leafData), proof, checkpoint.root)) problems.push(`${e.file}: log entry ${e.leafIndex} is not in the signed tree`)
   }

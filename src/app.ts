@@ -11,6 +11,8 @@ import { archiveRecordRoutes } from './modules/archive/records.routes.js'
 import { archiveAccessRoutes } from './modules/archive/access.routes.js'
 import { loadArchiveKey } from './modules/archive/signing-key.js'
 import { ArchiveWatch } from './modules/archive/watch.js'
+import { DataKeys } from './modules/archive/data-keys.js'
+import { JournalSealer } from './modules/archive/journal-sealer.js'
 import type { WhatsAppConnection } from './modules/whatsapp/connection.js'
 import type { DatabaseHandle } from './db/database.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
@@ -70,7 +72,7 @@ export type AppDeps = {
   logger?: false | { stream?: NodeJS.WritableStream }
 }
 
-export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; jobs: JobRunner; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch }
+export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; jobs: JobRunner; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch; sealer: JournalSealer }
 
 /** The built web app: web/dist beside src/ (from source) or beside dist/ (compiled). */
 const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -103,7 +105,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const consent = new ConsentService(new Suppressions(deps.secretBox.deriveKey('postfach:suppression:v1')), new KeywordMatcher())
   const savedKeywords = await getSetting<{ stop: string[]; start: string[]; confirm: string[] }>(database.db, 'consent.keywords')
   if (savedKeywords) consent.keywords.configure(savedKeywords)
-  const ingestor = new WebhookIngestor(database, (id) => id !== undefined && id === whatsapp.phoneNumberId, app.log, consent.afterProjection)
+  const dataKeys = new DataKeys(deps.secretBox, config.dataDir)
+  const again = await dataKeys.reapplyTombstones(database.db)
+  if (again) app.log.warn(`${again} data keys that had been shredded were present again (a restored backup?) and were destroyed again`)
+  const sealer = new JournalSealer(dataKeys, deps.secretBox)
+  const ingestor = new WebhookIngestor(database, (id) => id !== undefined && id === whatsapp.phoneNumberId, app.log, consent.afterProjection, 200, sealer)
   const hub = new RealtimeHub()
   const unbridge = await bridgeHub(hub, database, app.log)
   // Inbound media are named by their message's id: tell the message's conversation it is here.
@@ -119,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     messagesPerSecond: whatsapp.messagesPerSecond,
     leaseMs: config.sendLeaseMs,
     consent,
+    sealer,
     log: app.log,
     onChange: (_messageId, conversationId) => hub.conversationsChanged([conversationId]),
   })
@@ -188,7 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   )
   const archiveWatch = new ArchiveWatch(database, archiveKey, { intervalMs: config.archiveVerifyMs, recentLeaves: 1000 }, (err) => app.log.error({ err }, 'archive verification failed to run'))
   await app.register(archiveRecordRoutes, { db: database.db })
-  await app.register(archiveAccessRoutes, { db: database.db, log: archive, keyPair: archiveKey, store: deps.mediaStore })
+  await app.register(archiveAccessRoutes, { db: database.db, log: archive, keyPair: archiveKey, store: deps.mediaStore, sealer })
   await app.register(archiveRoutes, { db: database.db, log: archive, keyPair: archiveKey, watch: archiveWatch })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })
   await app.register(webAppRoutes, { root: WEB_ROOT })
@@ -202,5 +209,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     archiveWatch.stop()
     await archive.stop()
   })
-  return { app, ingestor, sendWorker, jobs, graph, hub, archive, archiveWatch }
+  return { app, ingestor, sendWorker, jobs, graph, hub, archive, archiveWatch, sealer }
 }

@@ -12,6 +12,9 @@ import { FileMediaStore } from './modules/media/media-store.js'
 import { loadArchiveKey } from './modules/archive/signing-key.js'
 import { type VerifyReport, verifyArchive } from './modules/archive/verify.js'
 import { verifyBundleZip } from './modules/archive/bundle.js'
+import { DataKeys } from './modules/archive/data-keys.js'
+import { JournalSealer } from './modules/archive/journal-sealer.js'
+import { loadMasterKey, SecretBox } from './platform/crypto/secret-box.js'
 
 const USAGE = `Usage: postfach <command>
 
@@ -75,7 +78,9 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0
       }
       if (command === 'archive' && sub === 'verify') {
-        const report = await verifyArchive(database, loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir }), new FileMediaStore(path.join(config.dataDir, 'media')))
+        const box = new SecretBox(loadMasterKey({ keyFile: config.masterKeyFile, dataDir: config.dataDir }))
+        const sealer = new JournalSealer(new DataKeys(box, config.dataDir), box)
+        const report = await verifyArchive(database, loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir }), new FileMediaStore(path.join(config.dataDir, 'media')), sealer)
         if (values.json) console.log(JSON.stringify(report, null, 2))
         else printVerifyReport(report)
         return report.ok ? 0 : 1

@@ -32,7 +32,7 @@ async function populate(server: TestServer, agent: Caller, prefix: string) {
   return { inbound: { id: inbound.id, seq: Number(inbound.journal_seq) }, outboundId, image, imageWamid }
 }
 
-const verify = (server: TestServer) => verifyArchive(server.database, server.archive.verifierKey, new FileMediaStore(path.join(server.dataDir, 'media')))
+const verify = (server: TestServer) => verifyArchive(server.database, server.archive.verifierKey, new FileMediaStore(path.join(server.dataDir, 'media')), server.sealer)
 
 /** An attacker with database access: the append-only triggers are the first thing to go. */
 async function withoutTriggers(server: TestServer, table: string, change: () => Promise<unknown>) {
@@ -89,13 +89,29 @@ describe(`${DIALECT}: the archive's Merkle log over the journal`, () => {
     expect((await verify(server)).ok).toBe(true)
   })
 
-  it('SHRED-4: a leaf names the payload by digest and carries no number or text', async () => {
-    const leaves = await server.database.db.selectFrom('archive_leaves as l').innerJoin('journal as j', 'j.seq', 'l.journal_seq').select(['l.leaf_data', 'j.content', 'j.seq', 'j.kind', 'j.received_at']).execute()
+  it('SHRED-4: a leaf names the stored bytes and a salted commitment, never a number, a text or a plain hash of them', async () => {
+    const leaves = await server.database.db.selectFrom('archive_leaves as l').innerJoin('journal as j', 'j.seq', 'l.journal_seq').select(['l.leaf_data', 'j.content', 'j.seq', 'j.kind', 'j.received_at', 'j.commitment']).execute()
+    const numbers = ['4915177000010', '4915177000011', '4915177000012']
+    const plainHashes = new Set(numbers.flatMap((n) => [n, `+${n}`]).map((n) => createHash('sha256').update(n).digest('hex')))
+    let sealed = 0
     for (const l of leaves) {
       const text = Buffer.from(l.leaf_data).toString('utf8')
       expect(text).not.toMatch(/4915177|Hallo|Kunde|Gern/)
-      expect(decodeLeaf(l.leaf_data)).toEqual({ seq: Number(l.seq), kind: l.kind, at: l.received_at, payloadSha256: createHash('sha256').update(l.content!).digest('hex') })
+      const stored = createHash('sha256').update(l.content!).digest('hex')
+      const leaf = decodeLeaf(l.leaf_data)!
+      expect(leaf).toEqual({ seq: Number(l.seq), kind: l.kind, at: l.received_at, storedSha256: stored, commitment: l.commitment ?? stored })
+      expect(plainHashes.has(leaf.commitment) || plainHashes.has(leaf.storedSha256)).toBe(false)
+      if (l.kind === 'whatsapp.webhook' || l.kind === 'whatsapp.send_response') {
+        // Payloads that name a customer are sealed: the number is not in the stored bytes either.
+        expect(Buffer.from(l.content!).toString('latin1')).not.toMatch(/4915177/)
+        expect(l.commitment).not.toBe(stored)
+        // The commitment is SHA-256(salt ‖ original): it proves the original to whoever gets the salt.
+        const opened = (await server.sealer.open(server.database.db, Buffer.from(l.content!)))!
+        expect(createHash('sha256').update(opened.salt).update(opened.payload).digest('hex')).toBe(leaf.commitment)
+        sealed++
+      }
     }
+    expect(sealed).toBeGreaterThanOrEqual(5)
   })
 
   it('proves an inbound and an outbound message against the signed checkpoint, with the public key alone', async () => {
@@ -191,7 +207,8 @@ const TAMPERS: Tamper[] = [
     name: 'one byte of a webhook payload is edited',
     async change(server, f) {
       const row = await server.database.db.selectFrom('journal').select('content').where('seq', '=', f.inbound.seq).executeTakeFirstOrThrow()
-      const edited = Buffer.from(row.content!.toString('utf8').replace('Hallo Nummer 1', 'Hallo Nummer 7'))
+      const edited = Buffer.from(row.content!)
+      edited[edited.length - 1]! ^= 0x01
       await withoutTriggers(server, 'journal', () => server.database.db.updateTable('journal').set({ content: edited }).where('seq', '=', f.inbound.seq).execute())
     },
     expect: (r, f) => expect(r.problems).toContainEqual(expect.objectContaining({ journalSeq: f.inbound.seq, problem: expect.stringMatching(/differs from what was logged/) })),
@@ -237,7 +254,7 @@ const TAMPERS: Tamper[] = [
     async change(server, f) {
       const db = server.database.db
       const leaf = await db.selectFrom('archive_leaves').select(['idx', 'leaf_data']).where('journal_seq', '=', f.inbound.seq).executeTakeFirstOrThrow()
-      const forged = Buffer.from(Buffer.from(leaf.leaf_data).toString('utf8').replace(/payload-sha256 \w+/, `payload-sha256 ${'0'.repeat(64)}`))
+      const forged = Buffer.from(Buffer.from(leaf.leaf_data).toString('utf8').replace(/stored-sha256 \w+/, `stored-sha256 ${'0'.repeat(64)}`))
       await withoutTriggers(server, 'archive_leaves', () => db.updateTable('archive_leaves').set({ leaf_data: forged }).where('idx', '=', leaf.idx).execute())
       await withoutTriggers(server, 'archive_nodes', () => db.updateTable('archive_nodes').set({ hash: leafHash(forged) }).where('level', '=', 0).where('idx', '=', leaf.idx).execute())
     },

@@ -59,6 +59,7 @@ export interface JournalTable {
   content_sha256: string
   content: Buffer | null
   key_id: string | null
+  commitment: ColumnType<string | null, string | null | undefined, never>
 }
 
 export interface UnroutedEventsTable {
@@ -388,6 +389,16 @@ export interface ArchiveCheckpointsTable {
   created_at: string
 }
 
+export interface DataKeysTable {
+  id: string
+  subject_ref: string
+  period: string
+  wrapped: string | null
+  created_at: string
+  destroyed_at: string | null
+  destroyed_reason: string | null
+}
+
 export interface ArchiveReleasesTable {
   id: string
   version: string
@@ -460,6 +471,7 @@ export interface Database {
   archive_releases: ArchiveReleasesTable
   archive_classifications: ArchiveClassificationsTable
   legal_holds: LegalHoldsTable
+  data_keys: DataKeysTable
 }
 
 export type UserRow = Selectable<UsersTable>

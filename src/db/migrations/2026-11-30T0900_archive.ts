@@ -38,6 +38,24 @@ export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promi
     .execute()
   await appendOnly(db, dialect, 'archive_checkpoints')
 
+  // Crypto-shredding (SHRED-1..3): journal payloads that name a customer are sealed with keys of
+  // that customer (one per customer identity and calendar year), wrapped by the master key.
+  // Destroying the keys makes every copy of those payloads unreadable, backups included.
+  await db.schema
+    .createTable('data_keys')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('subject_ref', 'text', (c) => c.notNull()) // keyed hash of the wa_id or BSUID, never the number
+    .addColumn('period', 'text', (c) => c.notNull()) // calendar year (Europe/Berlin) of the entries it seals
+    .addColumn('wrapped', 'text') // null once destroyed
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('destroyed_at', 'text')
+    .addColumn('destroyed_reason', 'text')
+    .addUniqueConstraint('data_keys_subject_period_uq', ['subject_ref', 'period'])
+    .execute()
+  // What a leaf commits to besides the stored bytes: SHA-256(salt ‖ plaintext), the salt sealed with
+  // the payload, so the commitment reveals nothing once the key is gone (null: unsealed entry).
+  await db.schema.alterTable('journal').addColumn('commitment', 'text').execute()
+
   // The journal entry that logged a media file's digest (the Z3 export ships it with its proof).
   await db.schema.alterTable('media').addColumn('journal_seq', 'bigint').execute()
 

@@ -17,6 +17,7 @@ import { getSetting, putSetting } from '../settings/settings.repo.js'
 import type { CompanySettings } from '../settings/settings.routes.js'
 import type { ArchiveLog } from './archive-log.js'
 import { allowedSelection, auditScopeSchema, readAuditScope, TAX_CLASSES } from './audit-scope.js'
+import type { JournalSealer } from './journal-sealer.js'
 import type { ArchiveKey } from './signing-key.js'
 import { buildZ3Export } from './z3-export.js'
 
@@ -70,7 +71,7 @@ const itemSchema = z.object({
  * audit period and the tax classes, each query logged with its definition and a digest of its
  * result (so it can be reproduced, Z2), and the Z3 data handover as a ZIP.
  */
-export const archiveAccessRoutes: FastifyPluginAsync<{ db: Db; log: ArchiveLog; keyPair: ArchiveKey; store: MediaStore }> = async (base, { db, log, keyPair, store }) => {
+export const archiveAccessRoutes: FastifyPluginAsync<{ db: Db; log: ArchiveLog; keyPair: ArchiveKey; store: MediaStore; sealer: JournalSealer }> = async (base, { db, log, keyPair, store, sealer }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['archive']
 
@@ -140,7 +141,7 @@ export const archiveAccessRoutes: FastifyPluginAsync<{ db: Db; log: ArchiveLog; 
       await allowedSelection(db, request, s)
       if (s.contactId && !(await db.selectFrom('contacts').select('id').where('id', '=', s.contactId).executeTakeFirst())) throw badRequest('Unknown contact.', { field: 'contactId' })
       const company = await getSetting<CompanySettings>(db, 'company')
-      const { zip, messages, checkpoint } = await buildZ3Export(db, { selection: s, log, key: keyPair, store, supplier: { name: company?.name ?? 'Postfach', location: company?.address ?? '-' } })
+      const { zip, messages, checkpoint } = await buildZ3Export(db, { selection: s, log, key: keyPair, store, sealer, supplier: { name: company?.name ?? 'Postfach', location: company?.address ?? '-' } })
       await audit(db, request, { action: 'archive.exported', target: 'archive:z3', contactId: s.contactId ?? null, detail: { selection: s, messages, checkpoint: checkpoint.size } })
       return reply
         .type('application/zip')

@@ -79,7 +79,7 @@ export class ArchiveLog {
       }
       const frontier = await this.currentFrontier(tx)
       const lastSeq = this.frontier === frontier ? this.lastSeq : await lastJournalSeq(tx, frontier.size)
-      let query = tx.selectFrom('journal').select(['seq', 'kind', 'received_at', 'content', 'content_sha256']).where('seq', '>', lastSeq).orderBy('seq').limit(this.batch)
+      let query = tx.selectFrom('journal').select(['seq', 'kind', 'received_at', 'content', 'content_sha256', 'commitment']).where('seq', '>', lastSeq).orderBy('seq').limit(this.batch)
       if (horizon !== undefined) query = query.where('seq', '<=', horizon)
       const rows = await query.execute()
       const next = frontier.copy()

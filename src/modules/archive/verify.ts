@@ -1,6 +1,8 @@
 import type { DatabaseHandle } from '../../db/database.js'
 import type { MediaStore } from '../media/media-store.js'
 import { parseWebhook } from '../whatsapp/webhook-events.js'
+import type { JournalSealer } from './journal-sealer.js'
+import { isSealed } from './sealed-payload.js'
 import { verifyCheckpoint } from './checkpoint.js'
 import { Frontier, type TreeNode } from './compact-range.js'
 import { leafOfJournalRow, payloadDigest } from './leaf.js'
@@ -19,7 +21,13 @@ const PAGE = 5000
  * appear in the journal but not in the log, and every media file against its logged digest.
  * Reads each row once; memory stays O(log n) plus the media index.
  */
-export async function verifyArchive(database: DatabaseHandle, key: Pick<ArchiveKey, 'name' | 'publicKey'>, media: MediaStore | undefined): Promise<VerifyReport> {
+export async function verifyArchive(
+  database: DatabaseHandle,
+  key: Pick<ArchiveKey, 'name' | 'publicKey'>,
+  media: MediaStore | undefined,
+  /** Opens sealed payloads for the message check; without it sealed entries are checked by their leaves only. */
+  sealer?: Pick<JournalSealer, 'open'>,
+): Promise<VerifyReport> {
   const db = database.db
   const problems: VerifyProblem[] = []
   const checkpoints = (await db.selectFrom('archive_checkpoints').select(['size', 'root_hash', 'note']).orderBy('size').execute()).map((c) => ({ ...c, size: Number(c.size) }))
@@ -82,7 +90,7 @@ export async function verifyArchive(database: DatabaseHandle, key: Pick<ArchiveK
     else if (payloadDigest(bytes) !== sha256) problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, problem: 'the media file changed since it was logged' })
   }
 
-  const messages = await checkMessages(database, problems)
+  const messages = await checkMessages(database, problems, sealer)
   return { ok: problems.length === 0, leaves: frontier.size, checkpoints: checkpoints.length, pending, media: mediaLeaves.size, messages, problems }
 }
 
@@ -91,7 +99,7 @@ export async function verifyArchive(database: DatabaseHandle, key: Pick<ArchiveK
  * append-only): every inbound message must be the message object of its logged webhook, byte for
  * byte, and every outbound one must be the send its logged Graph response accepted.
  */
-async function checkMessages(database: DatabaseHandle, problems: VerifyProblem[]): Promise<number> {
+async function checkMessages(database: DatabaseHandle, problems: VerifyProblem[], sealer: Pick<JournalSealer, 'open'> | undefined): Promise<number> {
   let checked = 0
   let cursor = ''
   for (;;) {
@@ -116,7 +124,16 @@ async function checkMessages(database: DatabaseHandle, problems: VerifyProblem[]
         problems.push({ messageId: r.id, journalSeq: seq, problem: 'the message names a journal entry that does not exist' })
         continue
       }
-      const logged = loggedMessage(r.kind, r.journal_content, r.wamid, r.id)
+      const stored = Buffer.from(r.journal_content)
+      let opened: { payload: Buffer } | undefined
+      try {
+        opened = isSealed(stored) ? await sealer?.open(database.db, stored) : { payload: stored }
+      } catch {
+        problems.push({ messageId: r.id, journalSeq: seq, problem: 'the sealed journal entry no longer opens (its bytes were changed)' })
+        continue
+      }
+      if (!opened) continue // sealed and no key (shredded, or no key at hand): the leaf check covers it
+      const logged = loggedMessage(r.kind, opened.payload, r.wamid, r.id)
       if (logged === undefined) problems.push({ messageId: r.id, journalSeq: seq, problem: `the message is not in the journal entry it names` })
       else if (logged !== null && logged.content !== r.content) problems.push({ messageId: r.id, journalSeq: seq, problem: 'the stored message differs from the one received (content changed)' })
       else if (logged !== null && logged.timestamp !== null && logged.timestamp !== r.timestamp) problems.push({ messageId: r.id, journalSeq: seq, problem: 'the stored message time differs from the one received' })
@@ -150,7 +167,7 @@ export function leafPage(database: DatabaseHandle, cursor: number, limit: number
   return database.db
     .selectFrom('archive_leaves as l')
     .leftJoin('journal as j', 'j.seq', 'l.journal_seq')
-    .select(['l.idx', 'l.journal_seq', 'l.leaf_data', 'j.seq', 'j.kind', 'j.received_at', 'j.content', 'j.content_sha256'])
+    .select(['l.idx', 'l.journal_seq', 'l.leaf_data', 'j.seq', 'j.kind', 'j.received_at', 'j.content', 'j.content_sha256', 'j.commitment', 'j.key_id'])
     .where('l.idx', '>', cursor)
     .orderBy('l.idx')
     .limit(limit)
@@ -169,9 +186,10 @@ export function checkLeafAgainstJournal(r: LeafRow, problems: VerifyProblem[]): 
     problems.push({ leafIndex, journalSeq, problem: 'the journal entry was deleted' })
     return
   }
-  const recomputed = leafOfJournalRow({ seq: Number(r.seq), kind: r.kind, received_at: r.received_at, content: r.content, content_sha256: r.content_sha256 })
+  const recomputed = leafOfJournalRow({ seq: Number(r.seq), kind: r.kind, received_at: r.received_at, content: r.content, content_sha256: r.content_sha256, commitment: r.commitment })
   if (!recomputed.equals(r.leaf_data)) problems.push({ leafIndex, journalSeq, problem: `the stored ${r.kind} entry differs from what was logged (payload, time or kind changed)` })
-  else if (r.content && r.content_sha256 !== payloadDigest(r.content)) problems.push({ leafIndex, journalSeq, problem: 'the payload no longer matches its recorded digest' })
+  // (A sealed payload's digest is keyed; only a plain one can be recomputed here.)
+  else if (r.content && r.key_id === null && r.content_sha256 !== payloadDigest(r.content)) problems.push({ leafIndex, journalSeq, problem: 'the payload no longer matches its recorded digest' })
 }
 
 function noteMedia(kind: string, content: Buffer, leafIndex: number, logged: Map<string, { leafIndex: number; mediaId: string }>, erased: Set<string>) {

@@ -10,6 +10,7 @@ import { localDate } from '../privacy/deadlines.js'
 import { readRetention, retainedUntil, retentionYears } from '../privacy/retention-settings.js'
 import { type ArchiveLog, type CheckpointRow, latestCheckpoint } from './archive-log.js'
 import { SOFTWARE_VERSION } from './releases.js'
+import type { JournalSealer } from './journal-sealer.js'
 import type { ArchiveKey } from './signing-key.js'
 import { storedInclusionProofs } from './tree-store.js'
 
@@ -32,7 +33,7 @@ const CSV = { delimiter: ';', record_delimiter: '\r\n', quoted_string: true } as
  * byte (GOBD-7), the signed checkpoint with an inclusion proof for every raw file, and the
  * standalone verifier (ARCH-5). Nothing outside the selection is in it (GOBD-11 c).
  */
-export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: ArchiveLog; key: ArchiveKey; store: MediaStore; supplier: { name: string; location: string } }): Promise<{ zip: Uint8Array; messages: number; checkpoint: CheckpointRow }> {
+export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: ArchiveLog; key: ArchiveKey; store: MediaStore; sealer: JournalSealer; supplier: { name: string; location: string } }): Promise<{ zip: Uint8Array; messages: number; checkpoint: CheckpointRow }> {
   const { selection } = o
   const checkpoint = (await o.log.sync({ forceCheckpoint: true })) ?? (await latestCheckpoint(db))
   if (!checkpoint) throw new Error('the archive has no checkpoint')
@@ -70,8 +71,15 @@ export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: Ar
   const proofs = await storedInclusionProofs(db, entries.map((e) => Number(e.idx)), checkpoint.size)
   const leafOfSeq = new Map(entries.map((e) => [Number(e.seq), Number(e.idx)]))
 
+  // The originals as received (sealed ones opened: GOBD-16), each with the salt of its commitment.
   const files: Record<string, Uint8Array> = {}
-  for (const e of entries) if (e.content) files[`raw/${Number(e.seq)}.json`] = e.content
+  const salts = new Map<number, string>()
+  for (const e of entries) {
+    const opened = e.content ? await o.sealer.open(db, Buffer.from(e.content)) : undefined
+    if (!opened) continue
+    files[`raw/${Number(e.seq)}.json`] = opened.payload
+    salts.set(Number(e.seq), opened.salt.toString('hex'))
+  }
   const mediaFiles: { mediaId: string; sha256: string; file: string; journalSeq: number | null }[] = []
   for (const m of media) {
     if (!m.sha256) continue
@@ -179,7 +187,9 @@ export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: Ar
         treeSize: checkpoint.size,
         rootHash: checkpoint.rootHash,
         selection,
-        entries: entries.map((e, i) => ({ journalSeq: Number(e.seq), kind: e.kind, file: `raw/${Number(e.seq)}.json`, leafIndex: Number(e.idx), leafData: Buffer.from(e.leaf_data).toString('base64'), path: proofs[i]!.map((h) => h.toString('hex')) })),
+        entries: entries.flatMap((e, i) =>
+          salts.has(Number(e.seq)) ? [{ journalSeq: Number(e.seq), kind: e.kind, file: `raw/${Number(e.seq)}.json`, salt: salts.get(Number(e.seq))!, leafIndex: Number(e.idx), leafData: Buffer.from(e.leaf_data).toString('base64'), path: proofs[i]!.map((h) => h.toString('hex')) }] : [],
+        ),
         media: mediaFiles,
       },
       null,

@@ -2,6 +2,7 @@ import { PostgresAdapter, sql } from 'kysely'
 import type { DatabaseHandle, Executor } from '../../db/database.js'
 import { sha256Hex } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
+import type { JournalSealer } from '../archive/journal-sealer.js'
 
 export type JournalKind =
   | 'whatsapp.webhook'
@@ -31,6 +32,13 @@ export async function journalHorizon(database: DatabaseHandle): Promise<number |
   })
 }
 
+/** How payloads that name customers are sealed (crypto-shredding); absent: stored as received. */
+export type Sealing = {
+  sealer: Pick<JournalSealer, 'digest' | 'seal'>
+  /** Per content, the customer identities it names. */
+  identities: string[][]
+}
+
 /**
  * The journal is append-only: this module has no update or delete, and the database refuses both.
  *
@@ -38,15 +46,19 @@ export async function journalHorizon(database: DatabaseHandle): Promise<number |
  * already (Meta redelivers byte-identical bodies; the first copy is the record). Returns, per
  * input, its sequence number and whether it was a duplicate.
  */
-export async function appendEntries(db: Executor, kind: JournalKind, contents: Buffer[]): Promise<{ seq: number; duplicate: boolean }[]> {
+export async function appendEntries(db: Executor, kind: JournalKind, contents: Buffer[], sealing?: Sealing): Promise<{ seq: number; duplicate: boolean }[]> {
   const now = nowIso()
-  const hashes = contents.map((c) => sha256Hex(c))
+  const hashes = contents.map((c, i) => (sealing?.identities[i]?.length ? sealing.sealer.digest(c) : sha256Hex(c)))
   const firstIndex = new Map<string, number>()
   hashes.forEach((h, i) => {
     if (!firstIndex.has(h)) firstIndex.set(h, i)
   })
   if (db.getExecutor().adapter instanceof PostgresAdapter) await lockJournal(db)
-  const rows = [...firstIndex.entries()].map(([h, i]) => ({ received_at: now, kind, content_sha256: h, content: contents[i]!, key_id: null }))
+  const rows = []
+  for (const [h, i] of firstIndex) {
+    const sealed = sealing ? await sealing.sealer.seal(db, contents[i]!, sealing.identities[i] ?? [], now) : undefined
+    rows.push({ received_at: now, kind, content_sha256: h, content: sealed?.stored ?? contents[i]!, key_id: sealed ? sealed.keyIds.join(',') : null, commitment: sealed?.commitment ?? null })
+  }
   const inserted = await db
     .insertInto('journal')
     .values(rows)

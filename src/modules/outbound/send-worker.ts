@@ -11,6 +11,7 @@ import { SendRateLimiter } from './rate-limiter.js'
 import { SEND_JOB } from './send.service.js'
 import { loadSendables, type Sendable, toGraphBody } from './sendable.js'
 import { SentRecorder } from './sent-recorder.js'
+import type { JournalSealer } from '../archive/journal-sealer.js'
 
 const messageIdOf = (job: JobRow): string => (JSON.parse(job.payload) as { messageId: string }).messageId
 import type { MediaUploader } from './media-uploader.js'
@@ -29,6 +30,8 @@ export type SendWorkerOptions = {
   onChange?: (messageId: string, conversationId: string) => void
   /** Checks consent for sends that serve a purpose (marketing) right before the Graph call. */
   consent?: ConsentService
+  /** Seals the journaled Graph exchange with the customer's data keys (crypto-shredding). */
+  sealer?: JournalSealer
 }
 
 /**
@@ -48,7 +51,7 @@ export class SendWorker extends WorkerLoop {
     super()
     this.limiter = new SendRateLimiter(o.messagesPerSecond)
     this.leaseMs = o.leaseMs ?? 60_000
-    this.recorder = new SentRecorder(o.database)
+    this.recorder = new SentRecorder(o.database, o.sealer)
   }
 
   /** After stop: wait for the sends under way. */

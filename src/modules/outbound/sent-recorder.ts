@@ -1,6 +1,7 @@
 import { type DatabaseHandle, relaxedTransaction } from '../../db/database.js'
 import { nowIso } from '../../platform/time.js'
 import { appendEntries } from '../journal/journal.repo.js'
+import { identitiesIn, type JournalSealer } from '../archive/journal-sealer.js'
 import { applyStoredStatuses } from '../inbox/message-status.js'
 
 export type SentOutcome = { messageId: string; jobId: string; wamid: string; request: unknown; response: unknown }
@@ -15,7 +16,10 @@ export class SentRecorder {
   private pending: { outcome: SentOutcome; resolve: () => void; reject: (e: unknown) => void }[] = []
   private scheduled = false
 
-  constructor(private readonly database: DatabaseHandle) {}
+  constructor(
+    private readonly database: DatabaseHandle,
+    private readonly sealer: JournalSealer | undefined = undefined,
+  ) {}
 
   record(outcome: SentOutcome): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -35,7 +39,13 @@ export class SentRecorder {
         // turns into `uncertain`, linked back by the status webhook; the next claim's commit makes it durable.
         await relaxedTransaction(this.database, async (tx) => {
           const outcomes = group.map((g) => g.outcome)
-          const entries = await appendEntries(tx, 'whatsapp.send_response', outcomes.map((o) => Buffer.from(JSON.stringify({ messageId: o.messageId, request: o.request, response: o.response }))))
+          const exchanges = outcomes.map((o) => ({ messageId: o.messageId, request: o.request, response: o.response }))
+          const entries = await appendEntries(
+            tx,
+            'whatsapp.send_response',
+            exchanges.map((e) => Buffer.from(JSON.stringify(e))),
+            this.sealer ? { sealer: this.sealer, identities: exchanges.map((e) => identitiesIn(e)) } : undefined,
+          )
           const now = nowIso()
           for (const [i, o] of outcomes.entries()) {
             // The journal entry is the message's archive record (its inclusion proof names it).

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { DatabaseHandle, Executor } from '../../db/database.js'
 import { appendEntries } from '../journal/journal.repo.js'
+import { identitiesIn, type JournalSealer } from '../archive/journal-sealer.js'
 import { type NewInboundMessage, projectWebhooks } from './inbound-projector.js'
 import { type ConsentSignal, customerKeyOf, isConsentSignal, parseWebhook, type WebhookEvent } from './webhook-events.js'
 
@@ -10,7 +11,7 @@ function laneOf(key: string, lanes: number): number {
   return Math.abs(h) % lanes
 }
 
-type Pending = { raw: Buffer; events: WebhookEvent[]; resolve: (r: IngestResult) => void; reject: (e: unknown) => void }
+type Pending = { raw: Buffer; events: WebhookEvent[]; identities: string[]; resolve: (r: IngestResult) => void; reject: (e: unknown) => void }
 export type IngestResult = { journalSeq: number; duplicate: boolean; unrouted: string[] }
 /** What a committed group changed, for real-time updates. */
 export type CommittedGroup = { results: IngestResult[]; conversationIds: Set<string>; mediaQueued: number }
@@ -39,6 +40,8 @@ export class WebhookIngestor {
     /** Runs in the group's transaction after projection (consent keywords and Meta's opt-out signals commit with their webhook). */
     private readonly afterProjection: ((tx: Executor, added: NewInboundMessage[], signals: ConsentSignal[]) => Promise<void>) | undefined = undefined,
     private readonly maxBatch = 200,
+    /** Seals each body with the data keys of the customers it names (crypto-shredding). */
+    private readonly sealer: JournalSealer | undefined = undefined,
   ) {
     const lanes = database.dialect === 'postgres' ? 2 : 1
     this.lanes = Array.from({ length: lanes }, () => ({ queue: [], running: false }))
@@ -49,7 +52,7 @@ export class WebhookIngestor {
     const events = parseWebhook(body)
     const lane = this.lanes[laneOf(customerKeyOf(events), this.lanes.length)]!
     return new Promise((resolve, reject) => {
-      lane.queue.push({ raw, events, resolve, reject })
+      lane.queue.push({ raw, events, identities: this.sealer ? identitiesIn(body) : [], resolve, reject })
       if (!lane.running) {
         lane.running = true
         // Start after the current I/O phase: every request that arrived with this one joins the
@@ -97,7 +100,7 @@ export class WebhookIngestor {
 
   private commit(batch: Pending[]): Promise<CommittedGroup> {
     return this.database.db.transaction().execute(async (tx) => {
-      const appended = await appendEntries(tx, 'whatsapp.webhook', batch.map((p) => p.raw))
+      const appended = await appendEntries(tx, 'whatsapp.webhook', batch.map((p) => p.raw), this.sealer ? { sealer: this.sealer, identities: batch.map((p) => p.identities) } : undefined)
       const fresh = batch.flatMap((p, i) => (appended[i]!.duplicate ? [] : [{ journalSeq: appended[i]!.seq, events: p.events }]))
       const { unrouted, conversationIds, mediaQueued, added } = await projectWebhooks(tx, fresh, this.isOurNumber)
       const signals = fresh.flatMap((f) => f.events.filter(isConsentSignal).map((event) => ({ journalSeq: f.journalSeq, event })))
