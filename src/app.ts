@@ -13,6 +13,8 @@ import { loadArchiveKey } from './modules/archive/signing-key.js'
 import { ArchiveWatch } from './modules/archive/watch.js'
 import { DataKeys } from './modules/archive/data-keys.js'
 import { JournalSealer } from './modules/archive/journal-sealer.js'
+import { reshredRestored } from './modules/privacy/erasure.js'
+import { readRetention } from './modules/privacy/retention-settings.js'
 import type { WhatsAppConnection } from './modules/whatsapp/connection.js'
 import type { DatabaseHandle } from './db/database.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
@@ -109,6 +111,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const again = await dataKeys.reapplyTombstones(database.db)
   if (again) app.log.warn(`${again} data keys that had been shredded were present again (a restored backup?) and were destroyed again`)
   const sealer = new JournalSealer(dataKeys, deps.secretBox)
+  const reshredded = await reshredRestored(database.db, { retention: await readRetention(database.db), suppressions: consent.suppressions, keys: dataKeys })
+  for (const sha of reshredded.orphanedMedia) await deps.mediaStore.delete(sha)
+  if (reshredded.contacts) app.log.warn(`${reshredded.contacts} people erased earlier were back in the database (a restored backup?) and were erased again`)
   const ingestor = new WebhookIngestor(database, (id) => id !== undefined && id === whatsapp.phoneNumberId, app.log, consent.afterProjection, 200, sealer)
   const hub = new RealtimeHub()
   const unbridge = await bridgeHub(hub, database, app.log)
@@ -183,6 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     db: database.db,
     consent,
     store: deps.mediaStore,
+    keys: dataKeys,
     deployment: { dialect: database.dialect, https: config.publicUrl?.startsWith('https://') ?? false, simulator: deps.simulator !== undefined },
     onConversationsChanged: (ids) => hub.conversationsChanged(ids),
   })

@@ -77,6 +77,8 @@ function openSqlite(opts: DatabaseOptions): DatabaseHandle {
   // FULL: a commit survives power loss, which is what a 200 to Meta promises.
   sqlite.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'FULL'}`)
   sqlite.pragma('foreign_keys = ON')
+  // Deleted rows are overwritten, not left in free pages: an erasure leaves nothing to scrape from the file.
+  sqlite.pragma('secure_delete = ON')
   sqlite.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return { db, dialect: 'sqlite', schema: undefined, destroy: () => db.destroy() }

@@ -95,14 +95,17 @@ export class DataKeys {
     return (await db.selectFrom('data_keys').select('id').where('subject_ref', 'in', refs).where('wrapped', 'is not', null).execute()).map((r) => r.id)
   }
 
-  /** Destroys keys for good: the wrapped form goes, the id is written to the tombstone list. */
-  async destroy(tx: Executor, ids: string[], reason: string): Promise<void> {
-    if (!ids.length) return
-    await tx.updateTable('data_keys').set({ wrapped: null, destroyed_at: nowIso(), destroyed_reason: reason }).where('id', 'in', ids).where('wrapped', 'is not', null).execute()
+  /**
+   * Destroys keys for good: the wrapped form goes, and the ids (and whose erasure it was) are
+   * written to the tombstone list before the transaction commits, so a crash never leaves a
+   * destroyed key unrecorded.
+   */
+  async destroy(tx: Executor, ids: string[], reason: string, contactId?: string): Promise<void> {
+    await tx.updateTable('data_keys').set({ wrapped: null, destroyed_at: nowIso(), destroyed_reason: reason }).where('id', 'in', ids.length ? ids : ['-']).where('wrapped', 'is not', null).execute()
     fs.mkdirSync(this.dataDir, { recursive: true })
     const fd = fs.openSync(this.tombstones, 'a', 0o600)
     try {
-      fs.writeSync(fd, ids.map((id) => `${id}\n`).join(''))
+      fs.writeSync(fd, [...ids.map((id) => `key ${id}\n`), ...(contactId ? [`contact ${contactId}\n`] : [])].join(''))
       fs.fsyncSync(fd)
     } finally {
       fs.closeSync(fd)
@@ -111,10 +114,17 @@ export class DataKeys {
     for (const [k, v] of this.ids) if (ids.includes(v)) this.ids.delete(k)
   }
 
+  /** The tombstone list: shredded key ids, and the contacts whose erasure shredded them. */
+  tombstoneList(): { keys: string[]; contacts: string[] } {
+    if (!fs.existsSync(this.tombstones)) return { keys: [], contacts: [] }
+    const lines = fs.readFileSync(this.tombstones, 'utf8').split('\n')
+    const of = (kind: string) => [...new Set(lines.filter((l) => l.startsWith(`${kind} `)).map((l) => l.slice(kind.length + 1)))]
+    return { keys: of('key'), contacts: of('contact') }
+  }
+
   /** At start: keys listed as shredded but present again (a restored backup) are destroyed again. */
   async reapplyTombstones(db: Executor): Promise<number> {
-    if (!fs.existsSync(this.tombstones)) return 0
-    const ids = [...new Set(fs.readFileSync(this.tombstones, 'utf8').split('\n').filter(Boolean))]
+    const ids = this.tombstoneList().keys
     let again = 0
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500)

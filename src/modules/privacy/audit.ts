@@ -24,6 +24,8 @@ export type AuditAction =
   | 'archive.hold_set'
   | 'archive.hold_released'
   | 'archive.hold_blocked'
+  | 'archive.shred_refused'
+  | 'archive.reshredded'
   | 'archive.searched'
   | 'archive.exported'
 

@@ -3,6 +3,7 @@ import type { RetentionClass } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 import type { Suppressions } from '../consent/consent.repo.js'
+import type { DataKeys } from '../archive/data-keys.js'
 import { activeHoldsFor, holdsCovering } from '../archive/holds.js'
 import { audit } from './audit.js'
 import { appendEntries } from '../journal/journal.repo.js'
@@ -43,8 +44,8 @@ async function inChunks<T>(items: T[], run: (chunk: T[]) => Promise<unknown>): P
  */
 export async function eraseContact(
   tx: Executor,
-  o: { contactId: string; retention: RetentionSettings; suppressions: Suppressions; now?: string; retentionEnded?: boolean },
-): Promise<{ summary: ErasureSummary; orphanedMedia: string[] }> {
+  o: { contactId: string; retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys; now?: string; retentionEnded?: boolean },
+): Promise<{ summary: ErasureSummary; orphanedMedia: string[]; shreddedKeys: string[] }> {
   const now = o.now ?? nowIso()
   const contact = await tx.selectFrom('contacts').selectAll().where('id', '=', o.contactId).executeTakeFirstOrThrow()
   const conversations = await tx.selectFrom('conversations').select(['id', 'retention_class']).where('contact_id', '=', contact.id).execute()
@@ -110,10 +111,17 @@ export async function eraseContact(
   // Held data has no end date: the person is looked at again every day until the hold is released.
   const today = now.slice(0, 10)
   const eraseAfter = retainedList.reduce<string | null>((max, r) => (max === null || r.until > max ? r.until : max), held.messages ? today : null)
+  let shreddedKeys: string[] = []
   if (eraseAfter) {
-    // Under retention the person stays identifiable to the auditor only (Art. 18).
+    // Under retention the person stays identifiable to the auditor only (Art. 18); their keys must
+    // stay too (GOBD-16), so shredding waits, and the log says why (SHRED-2).
+    await audit(tx, undefined, { action: 'archive.shred_refused', target: `contact:${contact.id}`, contactId: contact.id, detail: { until: eraseAfter, held: held.holds, retained: retainedList.map((r) => r.dataClass) } })
     await tx.updateTable('contacts').set({ restricted_at: now, restriction_reason: held.messages ? 'legal-hold' : 'retention', erase_after: eraseAfter, updated_at: now }).where('id', '=', contact.id).execute()
   } else {
+    // Nothing left to keep: the person's data keys go, and with them every sealed copy of their
+    // messages in the journal, in backups and replicas (crypto-shredding, SHRED-1).
+    shreddedKeys = await o.keys.liveKeysOf(tx, identitiesOf(contact))
+    await o.keys.destroy(tx, shreddedKeys, o.retentionEnded ? 'retention ended' : 'erasure request', contact.id)
     await tx.deleteFrom('contact_corrections').where('contact_id', '=', contact.id).execute()
     await tx
       .updateTable('contacts')
@@ -129,17 +137,21 @@ export async function eraseContact(
       held: { messages: held.messages, holds: [...held.holds] },
     },
     orphanedMedia: shas.filter((s) => !stillUsed.has(s)),
+    shreddedKeys,
   }
 }
+
+/** The identities a contact's data keys are made for. */
+const identitiesOf = (c: { wa_id: string | null; user_id: string | null }) => [c.wa_id, c.user_id].filter((v): v is string => Boolean(v))
 
 /**
  * The receipt, and its entry in the archive's log: which media files the erasure destroys (so the
  * verifier expects them gone) and the counts, never who it was about (SHRED-4).
  */
-export async function writeErasureReceipt(tx: Executor, r: { contactId: string; dsrId: string | null; summary: ErasureSummary; by: string | null; media: string[] }): Promise<string> {
+export async function writeErasureReceipt(tx: Executor, r: { contactId: string; dsrId: string | null; summary: ErasureSummary; by: string | null; media: string[]; shreddedKeys: string[] }): Promise<string> {
   const id = newId()
   await tx.insertInto('erasure_receipts').values({ id, contact_id: r.contactId, dsr_id: r.dsrId, summary: JSON.stringify(r.summary), created_by: r.by, created_at: nowIso() }).execute()
-  await appendEntries(tx, 'archive.erasure', [Buffer.from(JSON.stringify({ receipt: id, erased: r.summary.erased, media: r.media }))])
+  await appendEntries(tx, 'archive.erasure', [Buffer.from(JSON.stringify({ receipt: id, erased: r.summary.erased, media: r.media, shreddedKeys: r.shreddedKeys }))])
   return id
 }
 
@@ -175,17 +187,42 @@ export function erasureLetter(s: ErasureSummary, company: string | null): string
  * The end of restriction: people whose retention ended (erase_after before today) are erased
  * completely, each with a receipt (GDPR-5 storage limitation, GDPR-17 step 3).
  */
-export async function eraseExpired(db: Db, o: { today: string; retention: RetentionSettings; suppressions: Suppressions }): Promise<{ contacts: number; orphanedMedia: string[] }> {
+export async function eraseExpired(db: Db, o: { today: string; retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys }): Promise<{ contacts: number; orphanedMedia: string[] }> {
   const due = await db.selectFrom('contacts').select('id').where('restricted_at', 'is not', null).where('erased_at', 'is', null).where('erase_after', '<', o.today).execute()
   const orphanedMedia: string[] = []
   for (const c of due) {
     const media = await db.transaction().execute(async (tx) => {
-      const { summary, orphanedMedia } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, retentionEnded: true })
-      await writeErasureReceipt(tx, { contactId: c.id, dsrId: null, summary, by: null, media: orphanedMedia })
+      const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, keys: o.keys, retentionEnded: true })
+      await writeErasureReceipt(tx, { contactId: c.id, dsrId: null, summary, by: null, media: orphanedMedia, shreddedKeys })
       if (summary.held.messages) await audit(tx, undefined, { action: 'archive.hold_blocked', target: `contact:${c.id}`, contactId: c.id, detail: { messages: summary.held.messages, holds: summary.held.holds } })
       return orphanedMedia
     })
     orphanedMedia.push(...media)
   }
   return { contacts: due.length, orphanedMedia }
+}
+
+/**
+ * After a restore from a backup older than an erasure (SHRED-3): people whose data keys were
+ * shredded are back in the database with their rows. Their keys were destroyed again by the
+ * tombstone list; here their rows go again, each with a receipt saying why.
+ */
+export async function reshredRestored(db: Db, o: { retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys }): Promise<{ contacts: number; orphanedMedia: string[] }> {
+  const listed = o.keys.tombstoneList().contacts
+  const orphanedMedia: string[] = []
+  let contacts = 0
+  for (let i = 0; i < listed.length; i += CHUNK) {
+    const back = await db.selectFrom('contacts').select('id').where('id', 'in', listed.slice(i, i + CHUNK)).where('erased_at', 'is', null).execute()
+    for (const c of back) {
+      const media = await db.transaction().execute(async (tx) => {
+        const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, keys: o.keys, retentionEnded: true })
+        await writeErasureReceipt(tx, { contactId: c.id, dsrId: null, summary, by: null, media: orphanedMedia, shreddedKeys })
+        await audit(tx, undefined, { action: 'archive.reshredded', target: `contact:${c.id}`, contactId: c.id, detail: { reason: 'erased before; restored from a backup' } })
+        return orphanedMedia
+      })
+      orphanedMedia.push(...media)
+      contacts++
+    }
+  }
+  return { contacts, orphanedMedia }
 }

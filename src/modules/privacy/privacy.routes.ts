@@ -9,6 +9,7 @@ import { decodeCursor, listOf, pageQuery, toPage } from '../../platform/http/cur
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 import type { ConsentService } from '../consent/consent.service.js'
+import type { DataKeys } from '../archive/data-keys.js'
 import type { MediaStore } from '../media/media-store.js'
 import { getSetting, putSetting } from '../settings/settings.repo.js'
 import { audit } from './audit.js'
@@ -37,14 +38,14 @@ const auditSchema = z.object({ id: z.string(), at: z.string(), actorId: z.string
  * with history, the Art. 30 record generated from the configuration (versioned), the privacy
  * settings behind it, and the audit log.
  */
-export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; store: MediaStore; deployment: Deployment; onConversationsChanged: (ids: string[]) => void }> = async (
+export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; store: MediaStore; keys: DataKeys; deployment: Deployment; onConversationsChanged: (ids: string[]) => void }> = async (
   base,
-  { db, consent, store, deployment, onConversationsChanged },
+  { db, consent, store, keys, deployment, onConversationsChanged },
 ) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['privacy']
   const runRetention = async () => {
-    const { contacts, orphanedMedia } = await eraseExpired(db, { today: localDate(nowIso()), retention: await readRetention(db), suppressions: consent.suppressions })
+    const { contacts, orphanedMedia } = await eraseExpired(db, { today: localDate(nowIso()), retention: await readRetention(db), suppressions: consent.suppressions, keys })
     for (const sha of orphanedMedia) await store.delete(sha)
     return contacts
   }
@@ -94,8 +95,8 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
       const company = (await getSetting<{ name: string }>(db, 'company'))?.name ?? null
       const by = request.auth?.user?.id ?? null
       const result = await db.transaction().execute(async (tx) => {
-        const { summary, orphanedMedia } = await eraseContact(tx, { contactId, retention, suppressions: consent.suppressions })
-        const receiptId = await writeErasureReceipt(tx, { contactId, dsrId: dsr.id, summary, by, media: orphanedMedia })
+        const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId, retention, suppressions: consent.suppressions, keys })
+        const receiptId = await writeErasureReceipt(tx, { contactId, dsrId: dsr.id, summary, by, media: orphanedMedia, shreddedKeys })
         const letter = erasureLetter(summary, company)
         const now = nowIso()
         await tx.updateTable('dsr_requests').set({ status: 'completed', outcome: letter, closed_at: now, updated_at: now }).where('id', '=', dsr.id).execute()
