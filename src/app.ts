@@ -196,7 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(consentImportRoutes, { db: database.db, consent })
   await app.register(breachRoutes, { db: database.db })
   const archiveKey = loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir })
-  const archive = new ArchiveLog(database, archiveKey, { checkpointEntries: config.archiveCheckpoint.entries, checkpointIntervalMs: config.archiveCheckpoint.intervalMs }, (err) =>
+  const archive = new ArchiveLog(database, archiveKey, { checkpointEntries: config.archiveCheckpoint.entries, checkpointIntervalMs: config.archiveCheckpoint.intervalMs, tsaUrl: config.archiveTsaUrl }, (err) =>
     app.log.error({ err }, 'archive integration failed'),
   )
   const archiveWatch = new ArchiveWatch(database, archiveKey, { intervalMs: config.archiveVerifyMs, recentLeaves: 1000 }, (err) => app.log.error({ err }, 'archive verification failed to run'))

@@ -37,6 +37,8 @@ const envSchema = z
     // A signed checkpoint after this many new log entries or this many seconds, whichever is first.
     ARCHIVE_CHECKPOINT_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(1000),
     ARCHIVE_CHECKPOINT_SECONDS: z.coerce.number().min(0.05).max(3600).default(10),
+    // RFC 3161 time-stamping authority for checkpoints (optional; e.g. a qualified TSA).
+    ARCHIVE_TSA_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
     // How often the continuous verifier re-checks new checkpoints and the most recent entries.
     ARCHIVE_VERIFY_SECONDS: z.coerce.number().min(0.05).max(86_400).default(60),
     SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
@@ -107,6 +109,7 @@ export type Config = Readonly<{
   archiveKeyFile: string | undefined
   archiveCheckpoint: { entries: number; intervalMs: number }
   archiveVerifyMs: number
+  archiveTsaUrl: string | undefined
 }>
 
 export class ConfigError extends Error {
@@ -155,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     archiveKeyFile: e.POSTFACH_ARCHIVE_KEY_FILE,
     archiveCheckpoint: { entries: e.ARCHIVE_CHECKPOINT_ENTRIES, intervalMs: Math.round(e.ARCHIVE_CHECKPOINT_SECONDS * 1000) },
     archiveVerifyMs: Math.round(e.ARCHIVE_VERIFY_SECONDS * 1000),
+    archiveTsaUrl: e.ARCHIVE_TSA_URL,
     simulator: { statusStepMs: e.SIMULATOR_STATUS_DELAY_MS, duplicateRate: e.SIMULATOR_DUPLICATE_RATE, jitterMs: e.SIMULATOR_SHUFFLE_MS, failureRate: e.SIMULATOR_FAILURE_RATE },
   })
 }

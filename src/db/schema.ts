@@ -385,7 +385,13 @@ export interface ArchiveCheckpointsTable {
   size: number
   root_hash: string
   note: string
-  timestamp_token: Buffer | null
+  created_at: string
+}
+
+export interface ArchiveTimestampsTable {
+  checkpoint_size: number
+  tsa_url: string
+  response: Buffer
   created_at: string
 }
 
@@ -472,6 +478,7 @@ export interface Database {
   archive_classifications: ArchiveClassificationsTable
   legal_holds: LegalHoldsTable
   data_keys: DataKeysTable
+  archive_timestamps: ArchiveTimestampsTable
 }
 
 export type UserRow = Selectable<UsersTable>

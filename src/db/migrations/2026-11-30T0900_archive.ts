@@ -33,10 +33,19 @@ export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promi
     .addColumn('size', 'bigint', (c) => c.primaryKey())
     .addColumn('root_hash', 'text', (c) => c.notNull()) // hex
     .addColumn('note', 'text', (c) => c.notNull()) // the C2SP signed note
-    .addColumn('timestamp_token', blob as any) // RFC 3161 token over the note, when a TSA is configured
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute()
   await appendOnly(db, dialect, 'archive_checkpoints')
+
+  // RFC 3161 time-stamp responses over checkpoint notes (ARCH-4), when a TSA is configured.
+  await db.schema
+    .createTable('archive_timestamps')
+    .addColumn('checkpoint_size', 'bigint', (c) => c.primaryKey())
+    .addColumn('tsa_url', 'text', (c) => c.notNull())
+    .addColumn('response', blob as any, (c) => c.notNull()) // the DER TimeStampResp as received
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute()
+  await appendOnly(db, dialect, 'archive_timestamps')
 
   // Crypto-shredding (SHRED-1..3): journal payloads that name a customer are sealed with keys of
   // that customer (one per customer identity and calendar year), wrapped by the master key.

@@ -7,9 +7,17 @@ import type { Frontier, TreeNode } from './compact-range.js'
 import { leafOfJournalRow } from './leaf.js'
 import { leafHash } from './merkle.js'
 import type { ArchiveKey } from './signing-key.js'
+import { anchorCheckpoints } from './timestamping.js'
 import { loadFrontier } from './tree-store.js'
 
-export type ArchiveLogOptions = { checkpointEntries: number; checkpointIntervalMs: number; batch?: number; tickMs?: number }
+export type ArchiveLogOptions = {
+  checkpointEntries: number
+  checkpointIntervalMs: number
+  batch?: number
+  tickMs?: number
+  /** RFC 3161 TSA: every checkpoint gets a time stamp, retried until it has one. */
+  tsaUrl?: string | undefined
+}
 export type CheckpointRow = { size: number; rootHash: string; note: string; createdAt: string }
 
 const INSERT_CHUNK = 500
@@ -52,13 +60,16 @@ export class ArchiveLog {
     if (this.timer) clearInterval(this.timer)
     this.timer = undefined
     await this.sync({ forceCheckpoint: true })
+    await this.anchoring
   }
 
   /** Integrates every committed entry, then checkpoints when one is due (or forced). Serialised within the process. */
   sync(o: { forceCheckpoint?: boolean } = {}): Promise<CheckpointRow | undefined> {
     const run = this.chain.then(async () => {
       while ((await this.integrateBatch()) === this.batch) {}
-      return this.checkpointIfDue(o.forceCheckpoint ?? false)
+      const checkpoint = await this.checkpointIfDue(o.forceCheckpoint ?? false)
+      void this.anchorPending()
+      return checkpoint
     })
     this.chain = run.catch(() => {})
     return run
@@ -101,6 +112,34 @@ export class ArchiveLog {
     return outcome.added
   }
 
+  private anchorFailedAt = 0
+  private anchoring: Promise<void> | undefined
+  private anchorAgain = false
+
+  /**
+   * Time stamps for checkpoints that lack one, beside the log (a slow TSA never holds up
+   * integration); a failing TSA is tried again after a minute. Resolves when every checkpoint
+   * known at the call has had its turn.
+   */
+  anchorPending(o: { retryNow?: boolean } = {}): Promise<void> {
+    const url = this.opts.tsaUrl
+    if (!url || (!o.retryNow && Date.now() - this.anchorFailedAt < 60_000)) return this.anchoring ?? Promise.resolve()
+    this.anchorAgain = true
+    this.anchoring ??= (async () => {
+      while (this.anchorAgain) {
+        this.anchorAgain = false
+        try {
+          await anchorCheckpoints(this.database.db, url)
+        } catch (error) {
+          this.anchorFailedAt = Date.now()
+          this.onError(error)
+          return
+        }
+      }
+    })().finally(() => (this.anchoring = undefined))
+    return this.anchoring
+  }
+
   /** The in-memory right edge, reloaded when another instance has moved the log on. */
   private async currentFrontier(tx: Executor): Promise<Frontier> {
     if (this.frontier) {
@@ -119,7 +158,7 @@ export class ArchiveLog {
     if (!force && grown < this.opts.checkpointEntries && Date.now() - last.at < this.opts.checkpointIntervalMs) return undefined
     const root = frontier.root()
     const note = signCheckpoint({ origin: this.key.name, size: frontier.size, root }, this.key)
-    const row = { size: frontier.size, root_hash: root.toString('hex'), note, timestamp_token: null, created_at: nowIso() }
+    const row = { size: frontier.size, root_hash: root.toString('hex'), note, created_at: nowIso() }
     await this.database.db.insertInto('archive_checkpoints').values(row).onConflict((oc) => oc.column('size').doNothing()).execute()
     this.checkpointed = { size: frontier.size, at: Date.now() }
     return { size: row.size, rootHash: row.root_hash, note, createdAt: row.created_at }

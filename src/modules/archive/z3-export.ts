@@ -37,6 +37,9 @@ export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: Ar
   const { selection } = o
   const checkpoint = (await o.log.sync({ forceCheckpoint: true })) ?? (await latestCheckpoint(db))
   if (!checkpoint) throw new Error('the archive has no checkpoint')
+  // With a TSA configured, the bundle's checkpoint carries its RFC 3161 time stamp.
+  await o.log.anchorPending({ retryNow: true })
+  const stamp = await db.selectFrom('archive_timestamps').select('response').where('checkpoint_size', '=', checkpoint.size).executeTakeFirst()
   const retention = await readRetention(db)
   // A day either side in UTC, then the Berlin calendar date decides.
   const lo = new Date(Date.parse(`${selection.from}T00:00:00Z`) - 86_400_000).toISOString()
@@ -177,6 +180,7 @@ export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: Ar
   files['gdpdu-01-09-2004.dtd'] = asset('gdpdu-01-09-2004.dtd')
   files['verify.mjs'] = asset('verify-bundle.mjs')
   files['archive/checkpoint.txt'] = Buffer.from(checkpoint.note)
+  if (stamp) files['archive/checkpoint.tsr'] = Buffer.from(stamp.response)
   files['archive/public-key.pem'] = Buffer.from(o.key.publicKey.export({ format: 'pem', type: 'spki' }).toString())
   files['archive/manifest.json'] = Buffer.from(
     JSON.stringify(
@@ -196,7 +200,7 @@ export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: Ar
       1,
     ),
   )
-  files['LIESMICH.txt'] = Buffer.from(readme(selection, checkpoint))
+  files['LIESMICH.txt'] = Buffer.from(readme(selection, checkpoint, Boolean(stamp)))
   return { zip: zipSync(files, { level: 6 }), messages: messages.length, checkpoint }
 }
 
@@ -245,7 +249,7 @@ function indexXml(tables: Table[], s: Z3Selection, supplier: { name: string; loc
   ].join('\n')
 }
 
-function readme(s: Z3Selection, c: CheckpointRow): string {
+function readme(s: Z3Selection, c: CheckpointRow, stamped: boolean): string {
   return [
     'Datenüberlassung (Z3, § 147 Abs. 6 AO) aus Postfach',
     '',
@@ -256,6 +260,7 @@ function readme(s: Z3Selection, c: CheckpointRow): string {
     `archive/ enthält den signierten Prüfpunkt (${c.size} Einträge), den öffentlichen Schlüssel und für jedes Original den Inklusionsbeweis.`,
     '',
     'Prüfung ohne Postfach (nur Node.js nötig):  node verify.mjs',
+    ...(stamped ? ['', 'Zeitstempel (RFC 3161) des Prüfpunkts:  openssl ts -verify -in archive/checkpoint.tsr -data archive/checkpoint.txt -CAfile <Zertifikatskette des Zeitstempeldienstes>'] : []),
     '',
   ].join('\r\n')
 }
