@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next'
 import { useWorkspace } from '../../app/workspace'
+import { ArchivePage } from '../archive/ArchivePage'
 import { AuditLogPage } from '../privacy/AuditLogPage'
 import { BreachesPage } from '../privacy/BreachesPage'
 import { RecordPage } from '../privacy/RecordPage'
@@ -24,6 +25,7 @@ const PAGES = {
   breaches: { roles: ['admin'], Page: BreachesPage },
   record: { roles: ['admin', 'auditor'], Page: RecordPage },
   audit: { roles: ['admin', 'auditor'], Page: AuditLogPage },
+  archive: { roles: ['admin', 'auditor'], Page: ArchivePage },
 } as const
 type PageKey = keyof typeof PAGES
 

@@ -1,0 +1,53 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { customerWrites, DIALECT, startTestServer, type TestServer } from '../helpers.js'
+import { adminPage, launchBrowser, screenshotPath } from './browser.js'
+
+describe(`${DIALECT}: the archive page in the browser`, () => {
+  let server: TestServer
+  let browser: Browser
+  let page: Page
+
+  beforeAll(async () => {
+    server = await startTestServer()
+    await customerWrites(server, '4915133000001', 'Ich bestelle zehn Lampen.', 'Lara Licht')
+    await customerWrites(server, '4915133000002', 'Bitte Rechnung schicken.', 'Max Muster')
+    await server.archive.sync({ forceCheckpoint: true })
+    browser = await launchBrowser()
+    page = await adminPage(browser, server.url)
+  }, 60_000)
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  it('shows the verified log, sets the audit period, searches the archive and places a legal hold', async () => {
+    page.setDefaultTimeout(8000)
+    await page.goto(`${server.url}/#/settings/archive`)
+    await page.getByRole('heading', { name: 'Archiv', exact: true }).waitFor()
+    await page.getByText(/Unverändert: alle Prüfpunkte bis \d+ Einträge/).waitFor()
+
+    const scope = page.getByRole('form', { name: 'Prüfungszeitraum' })
+    await scope.getByLabel('Von').fill('2026-01-01')
+    await scope.getByLabel('Bis').fill('2030-12-31')
+    await scope.getByRole('button', { name: 'Speichern' }).click()
+    await scope.getByText('Gespeichert.').waitFor()
+
+    const search = page.getByRole('form', { name: 'Archiv durchsuchen (Z1) und Daten überlassen (Z3)' })
+    await search.getByLabel('Text').fill('Lampen')
+    await search.getByRole('button', { name: 'Suchen' }).click()
+    await page.getByText('1 Nachricht', { exact: true }).waitFor()
+    await page.getByRole('cell', { name: 'Ich bestelle zehn Lampen.' }).waitFor()
+    expect(await page.getByRole('link', { name: 'Als Z3-Paket herunterladen (ZIP)' }).getAttribute('href')).toMatch(/^\/api\/archive\/export\?from=\d{4}-01-01&to=\d{4}-12-31&classes=handelsbrief%2Cbuchungsbeleg%2Cbuch$/)
+
+    const holds = page.getByRole('form', { name: 'Neue Sperre' })
+    await holds.getByLabel('Von').fill('2026-01-01')
+    await holds.getByLabel('Bis').fill('2026-12-31')
+    await holds.getByLabel('Grund').fill('Betriebsprüfung 2026')
+    await holds.getByRole('button', { name: 'Sperre setzen' }).click()
+    await page.getByRole('cell', { name: 'Betriebsprüfung 2026' }).waitFor()
+    await page.screenshot({ path: screenshotPath('archive'), fullPage: true })
+    expect(await server.database.db.selectFrom('legal_holds').select(['scope', 'reason']).execute()).toEqual([{ scope: 'period', reason: 'Betriebsprüfung 2026' }])
+    expect((await server.database.db.selectFrom('settings').select('value').where('key', '=', 'archive.audit_scope').executeTakeFirstOrThrow()).value).toContain('2030-12-31')
+  })
+})
