@@ -199,8 +199,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const archive = new ArchiveLog(database, archiveKey, { checkpointEntries: config.archiveCheckpoint.entries, checkpointIntervalMs: config.archiveCheckpoint.intervalMs, tsaUrl: config.archiveTsaUrl }, (err) =>
     app.log.error({ err }, 'archive integration failed'),
   )
-  const archiveWatch = new ArchiveWatch(database, archiveKey, { intervalMs: config.archiveVerifyMs, recentLeaves: 1000 }, (err) => app.log.error({ err }, 'archive verification failed to run'))
-  await app.register(archiveRecordRoutes, { db: database.db })
+  const archiveWatch = new ArchiveWatch(
+    database,
+    archiveKey,
+    { intervalMs: config.archiveVerifyMs, recentLeaves: 1000, checkpointLimitMs: config.archiveLimits.checkpointMs, commitLimitMs: config.archiveLimits.commitMs, commitP99: () => ingestor.commitLatencyP99() },
+    (err) => app.log.error({ err }, 'archive verification failed to run'))
+  await app.register(archiveRecordRoutes, {
+    db: database.db,
+    facts: { dialect: database.dialect, keyName: archiveKey.name, checkpoint: config.archiveCheckpoint, verifyIntervalMs: config.archiveVerifyMs, tsaUrl: config.archiveTsaUrl },
+  })
   await app.register(archiveAccessRoutes, { db: database.db, log: archive, keyPair: archiveKey, store: deps.mediaStore, sealer })
   await app.register(archiveRoutes, { db: database.db, log: archive, keyPair: archiveKey, watch: archiveWatch })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })

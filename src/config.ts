@@ -39,6 +39,9 @@ const envSchema = z
     ARCHIVE_CHECKPOINT_SECONDS: z.coerce.number().min(0.05).max(3600).default(10),
     // RFC 3161 time-stamping authority for checkpoints (optional; e.g. a qualified TSA).
     ARCHIVE_TSA_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    // GOBD-4 limits: an alert when an entry waits longer for a checkpoint, or commits slower (p99).
+    ARCHIVE_CHECKPOINT_LIMIT_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
+    ARCHIVE_COMMIT_LIMIT_MS: z.coerce.number().int().min(1).max(600_000).default(1000),
     // How often the continuous verifier re-checks new checkpoints and the most recent entries.
     ARCHIVE_VERIFY_SECONDS: z.coerce.number().min(0.05).max(86_400).default(60),
     SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
@@ -109,6 +112,7 @@ export type Config = Readonly<{
   archiveKeyFile: string | undefined
   archiveCheckpoint: { entries: number; intervalMs: number }
   archiveVerifyMs: number
+  archiveLimits: { checkpointMs: number; commitMs: number }
   archiveTsaUrl: string | undefined
 }>
 
@@ -158,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     archiveKeyFile: e.POSTFACH_ARCHIVE_KEY_FILE,
     archiveCheckpoint: { entries: e.ARCHIVE_CHECKPOINT_ENTRIES, intervalMs: Math.round(e.ARCHIVE_CHECKPOINT_SECONDS * 1000) },
     archiveVerifyMs: Math.round(e.ARCHIVE_VERIFY_SECONDS * 1000),
+    archiveLimits: { checkpointMs: Math.round(e.ARCHIVE_CHECKPOINT_LIMIT_SECONDS * 1000), commitMs: e.ARCHIVE_COMMIT_LIMIT_MS },
     archiveTsaUrl: e.ARCHIVE_TSA_URL,
     simulator: { statusStepMs: e.SIMULATOR_STATUS_DELAY_MS, duplicateRate: e.SIMULATOR_DUPLICATE_RATE, jitterMs: e.SIMULATOR_SHUFFLE_MS, failureRate: e.SIMULATOR_FAILURE_RATE },
   })

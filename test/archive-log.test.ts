@@ -338,3 +338,29 @@ describe(`${DIALECT}: the continuous verifier`, () => {
     }
   }, 60_000)
 })
+
+describe(`${DIALECT}: GOBD-4 timeliness`, () => {
+  it('reports how long entries wait for a checkpoint and the commit p99, and raises an alert over the limit', async () => {
+    const server = await startTestServer({ env: { ARCHIVE_CHECKPOINT_SECONDS: '3600', ARCHIVE_CHECKPOINT_ENTRIES: '1000000', ARCHIVE_CHECKPOINT_LIMIT_SECONDS: '1' } })
+    try {
+      const admin = await server.login('admin')
+      await server.archive.sync({ forceCheckpoint: true })
+      await customerWrites(server, '4915177000301', 'Wartet auf den Prüfpunkt')
+      await server.archive.sync()
+      const fresh = (await admin.inject({ method: 'GET', url: '/api/archive/status?check=1' })).json()
+      expect(fresh.timeliness.commitP99Ms).toEqual(expect.any(Number))
+      expect(fresh.timeliness.commitLimitMs).toBe(1000)
+      expect(fresh.pending).toBe(0)
+      await new Promise((r) => setTimeout(r, 1100))
+      const late = (await admin.inject({ method: 'GET', url: '/api/archive/status?check=1' })).json()
+      expect(late.timeliness).toMatchObject({ overdue: true, checkpointLimitMs: 1000 })
+      expect(late.timeliness.uncheckpointedMs).toBeGreaterThan(1000)
+      expect((await admin.inject({ method: 'GET', url: '/api/audit?action=archive.timeliness_exceeded' })).json().items).toHaveLength(1)
+      await server.archive.sync({ forceCheckpoint: true })
+      const covered = (await admin.inject({ method: 'GET', url: '/api/archive/status?check=1' })).json()
+      expect(covered.timeliness).toMatchObject({ overdue: false, uncheckpointedMs: 0 })
+    } finally {
+      await server.stop()
+    }
+  }, 60_000)
+})

@@ -135,3 +135,21 @@ describe(`${DIALECT}: archive records: lifecycle, classification, legal holds`, 
     expect(await db.selectFrom('journal').select('seq').where('kind', '=', 'archive.hold').execute()).toHaveLength(2)
   })
 })
+
+describe(`${DIALECT}: GOBD-12 the procedure documentation`, () => {
+  const ctx = useTestServer()
+  it('is generated from the running system with its technical section, version history and the release in force per journal range', async () => {
+    const { server } = ctx
+    const auditor = await server.login('auditor')
+    const html = await auditor.inject({ method: 'GET', url: '/api/archive/procedure' })
+    expect(html.statusCode).toBe(200)
+    expect(html.headers['content-type']).toMatch(/^text\/html/)
+    for (const part of ['3. Technische Systemdokumentation', 'postfach-leaf/1', 'RFC 6962', server.archive.verifierKey.name, 'Handelsbriefe 6 Jahre', '8. Versionsgeschichte', `Dokumentversion ${VERSION}`]) expect(html.body).toContain(part)
+    const json = (await auditor.inject({ method: 'GET', url: '/api/archive/procedure?format=json' })).json()
+    expect(json.version).toBe(VERSION)
+    expect(json.sections.map((s: Json) => s.id)).toEqual(['general', 'user', 'technical', 'operations', 'controls', 'retention', 'export'])
+    expect(json.releases).toEqual([expect.objectContaining({ version: VERSION, fromJournalEntry: expect.any(Number) })])
+    expect((await ctx.agent.inject({ method: 'GET', url: '/api/archive/procedure' })).statusCode).toBe(403)
+    expect((await auditor.inject({ method: 'GET', url: '/api/archive/procedure?format=pdf' })).statusCode).toBe(400)
+  })
+})

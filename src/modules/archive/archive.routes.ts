@@ -136,6 +136,7 @@ export const archiveRoutes: FastifyPluginAsync<ArchiveRoutesOptions> = async (ba
             latestCheckpoint: z.object({ size: z.number(), rootHash: z.string(), createdAt: z.string() }).nullable(),
             integrity: z.object({ ok: z.boolean(), checkedAt: z.string().nullable(), provenSize: z.number(), breachId: z.string().nullable(), problems: z.array(z.object({ leafIndex: z.number().optional(), journalSeq: z.number().optional(), checkpointSize: z.number().optional(), problem: z.string() })) }),
             keyName: z.string(),
+            timeliness: z.object({ uncheckpointedMs: z.number(), checkpointLimitMs: z.number(), commitP99Ms: z.number().nullable(), commitLimitMs: z.number(), overdue: z.boolean() }),
           }),
         },
       },
@@ -152,6 +153,7 @@ export const archiveRoutes: FastifyPluginAsync<ArchiveRoutesOptions> = async (ba
         latestCheckpoint: latest ? { size: latest.size, rootHash: latest.rootHash, createdAt: latest.createdAt } : null,
         integrity: { ...integrity, problems: integrity.problems.map(({ leafIndex, journalSeq, checkpointSize, problem }) => ({ leafIndex, journalSeq, checkpointSize, problem })) },
         keyName: keyPair.name,
+        timeliness: watch.timeliness,
       }
     },
   )

@@ -11,6 +11,7 @@ import { appendEntries } from '../journal/journal.repo.js'
 import { audit } from '../privacy/audit.js'
 import { classOf } from '../privacy/erasure.js'
 import { readRetention, RETENTION_CLASSES, retainedUntil, retentionYears } from '../privacy/retention-settings.js'
+import { type ProcedureFacts, procedureDocument, procedureHtml } from './procedure-doc.js'
 import { releasesIndex } from './releases.js'
 
 const ARCHIVE_READERS: readonly Role[] = ['admin', 'auditor']
@@ -55,7 +56,7 @@ const journalDecision = (tx: Executor, kind: 'archive.classification' | 'archive
  * every change kept with its reason), legal holds that stop deletion (GOBD-10), and the
  * lifecycle of a message from receipt to its last status (GOBD-1).
  */
-export const archiveRecordRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) => {
+export const archiveRecordRoutes: FastifyPluginAsync<{ db: Db; facts: ProcedureFacts }> = async (base, { db, facts }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['archive']
 
@@ -169,6 +170,16 @@ export const archiveRecordRoutes: FastifyPluginAsync<{ db: Db }> = async (base, 
     })
     return presentHold(await loadHold(h.id))
   })
+
+  app.get(
+    '/api/archive/procedure',
+    { config: { access: ARCHIVE_READERS }, schema: { tags, summary: 'The Verfahrensdokumentation, generated from the running system (GOBD-12)', querystring: z.object({ format: z.enum(['html', 'json']).default('html') }) } },
+    async (request, reply) => {
+      const doc = await procedureDocument(db, facts)
+      if (request.query.format === 'json') return doc
+      return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(procedureHtml(doc))
+    },
+  )
 
   app.get(
     '/api/archive/messages/:id/lifecycle',

@@ -8,6 +8,17 @@ import type { ArchiveKey } from './signing-key.js'
 import { storedConsistencyProof, storedRoot, storedSize } from './tree-store.js'
 import { checkLeafAgainstJournal, leafPage, type VerifyProblem } from './verify.js'
 
+/** GOBD-4: how promptly entries are committed and come under a signed checkpoint. */
+export type Timeliness = {
+  /** Age of the oldest entry no checkpoint covers yet (0: all covered). */
+  uncheckpointedMs: number
+  checkpointLimitMs: number
+  /** p99 of webhook receipt to commit over the last webhooks (null: none yet). */
+  commitP99Ms: number | null
+  commitLimitMs: number
+  overdue: boolean
+}
+
 export type IntegrityState = {
   ok: boolean
   checkedAt: string | null
@@ -28,15 +39,43 @@ export type IntegrityState = {
  */
 export class ArchiveWatch {
   private state: IntegrityState = { ok: true, checkedAt: null, provenSize: 0, problems: [], breachId: null }
+  private timely: Timeliness = { uncheckpointedMs: 0, checkpointLimitMs: 0, commitP99Ms: null, commitLimitMs: 0, overdue: false }
   private timer: NodeJS.Timeout | undefined
   private running: Promise<IntegrityState> | undefined
 
   constructor(
     private readonly database: DatabaseHandle,
     private readonly key: Pick<ArchiveKey, 'name' | 'publicKey'>,
-    private readonly opts: { intervalMs: number; recentLeaves: number },
+    private readonly opts: { intervalMs: number; recentLeaves: number; checkpointLimitMs?: number; commitLimitMs?: number; commitP99?: () => number | null },
     private readonly onError: (e: unknown) => void = () => {},
   ) {}
+
+  get timeliness(): Timeliness {
+    return this.timely
+  }
+
+  /** GOBD-4: the oldest entry without a checkpoint and the commit p99 against their limits; an overrun is logged once per episode. */
+  private async checkTimeliness(): Promise<void> {
+    const db = this.database.db
+    const latest = await db.selectFrom('archive_checkpoints').select('size').orderBy('size', 'desc').limit(1).executeTakeFirst()
+    const covered = Number(latest?.size ?? 0)
+    const firstUncovered = await db.selectFrom('archive_leaves').select('journal_seq').where('idx', '=', covered).executeTakeFirst()
+    let oldest: { received_at: string } | undefined
+    if (firstUncovered) oldest = await db.selectFrom('journal').select('received_at').where('seq', '=', Number(firstUncovered.journal_seq)).executeTakeFirst()
+    else {
+      const lastLeaf = covered > 0 ? await db.selectFrom('archive_leaves').select('journal_seq').where('idx', '=', covered - 1).executeTakeFirst() : undefined
+      oldest = await db.selectFrom('journal').select('received_at').where('seq', '>', Number(lastLeaf?.journal_seq ?? 0)).orderBy('seq').limit(1).executeTakeFirst()
+    }
+    const uncheckpointedMs = oldest ? Math.max(0, Date.now() - Date.parse(oldest.received_at)) : 0
+    const checkpointLimitMs = this.opts.checkpointLimitMs ?? 60_000
+    const commitLimitMs = this.opts.commitLimitMs ?? 1000
+    const commitP99Ms = this.opts.commitP99?.() ?? null
+    const overdue = uncheckpointedMs > checkpointLimitMs || (commitP99Ms !== null && commitP99Ms > commitLimitMs)
+    if (overdue && !this.timely.overdue) {
+      await audit(db, undefined, { action: 'archive.timeliness_exceeded', target: 'archive', detail: { uncheckpointedMs, checkpointLimitMs, commitP99Ms, commitLimitMs } })
+    }
+    this.timely = { uncheckpointedMs, checkpointLimitMs, commitP99Ms, commitLimitMs, overdue }
+  }
 
   get status(): IntegrityState {
     return this.state
@@ -83,6 +122,7 @@ export class ArchiveWatch {
       } else proven = cSize
       previous = { size: cSize, root }
     }
+    await this.checkTimeliness()
     // The most recent leaves against their journal entries.
     const recent = await leafPage(this.database, Math.max(-1, size - 1 - this.opts.recentLeaves), this.opts.recentLeaves)
     for (const r of recent) checkLeafAgainstJournal(r, problems)

@@ -116,7 +116,7 @@ export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: Ar
       ],
       rows: messages.map((m) => [
         m.id, m.conversation_id, m.contact_id, m.channel_id, m.direction === 'inbound' ? 'eingehend' : 'ausgehend', m.type, deDate(m.day), m.timestamp, m.wamid ?? '', m.status, m.cls,
-        deDate(retainedUntil(m.timestamp, retentionYears(retention, m.cls))), messageText(m.type, m.content) ?? '', Number(m.journal_seq), leafOfSeq.get(Number(m.journal_seq)) ?? '',
+        retentionYears(retention, m.cls) ? deDate(retainedUntil(m.timestamp, retentionYears(retention, m.cls))) : '', messageText(m.type, m.content) ?? '', Number(m.journal_seq), leafOfSeq.get(Number(m.journal_seq)) ?? '',
       ]),
       foreignKeys: [{ column: 'konversation_id', references: 'Konversationen' }, { column: 'kontakt_id', references: 'Kontakte' }],
     },

@@ -25,6 +25,7 @@ export type AuditAction =
   | 'archive.hold_released'
   | 'archive.hold_blocked'
   | 'archive.shred_refused'
+  | 'archive.timeliness_exceeded'
   | 'archive.reshredded'
   | 'archive.searched'
   | 'archive.exported'

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Executor } from '../../db/database.js'
 import { getSetting } from '../settings/settings.repo.js'
+import { localDate } from './deadlines.js'
 
 /**
  * Retention periods per class of data. Tax classes run from the end of the calendar year
@@ -41,5 +42,8 @@ export function retentionYears(r: RetentionSettings, cls: (typeof RETENTION_CLAS
   return cls === 'handelsbrief' ? r.handelsbriefYears : cls === 'buchungsbeleg' ? r.buchungsbelegYears : cls === 'buch' ? r.buchYears : 0
 }
 
-/** Retention runs from the end of the calendar year of the record (§ 147(4) AO): the last day it must be kept. */
-export const retainedUntil = (timestamp: string, years: number): string => `${Number(timestamp.slice(0, 4)) + years}-12-31`
+/**
+ * Retention runs from the end of the calendar year of the record (§ 147(4) AO, § 257(5) HGB), the
+ * year as the company lives it (Europe/Berlin): the last day it must be kept.
+ */
+export const retainedUntil = (timestamp: string, years: number): string => `${Number(localDate(timestamp).slice(0, 4)) + years}-12-31`

@@ -32,6 +32,9 @@ export class WebhookIngestor {
    */
   private readonly lanes: { queue: Pending[]; running: boolean }[]
   private readonly listeners: CommittedListener[] = []
+  /** Receipt-to-commit times of the last webhooks (GOBD-4: recorded promptly). */
+  private readonly latencies = new Float64Array(1024)
+  private latencyCount = 0
 
   constructor(
     private readonly database: DatabaseHandle,
@@ -51,8 +54,13 @@ export class WebhookIngestor {
   submit(raw: Buffer, body: unknown): Promise<IngestResult> {
     const events = parseWebhook(body)
     const lane = this.lanes[laneOf(customerKeyOf(events), this.lanes.length)]!
+    const received = performance.now()
     return new Promise((resolve, reject) => {
-      lane.queue.push({ raw, events, identities: this.sealer ? identitiesIn(body) : [], resolve, reject })
+      const committed = (r: IngestResult) => {
+        this.latencies[this.latencyCount++ % this.latencies.length] = performance.now() - received
+        resolve(r)
+      }
+      lane.queue.push({ raw, events, identities: this.sealer ? identitiesIn(body) : [], resolve: committed, reject })
       if (!lane.running) {
         lane.running = true
         // Start after the current I/O phase: every request that arrived with this one joins the
@@ -60,6 +68,14 @@ export class WebhookIngestor {
         setImmediate(() => void this.drain(lane))
       }
     })
+  }
+
+  /** The 99th percentile of receipt-to-commit time over the last webhooks, in ms (null before any). */
+  commitLatencyP99(): number | null {
+    const n = Math.min(this.latencyCount, this.latencies.length)
+    if (n === 0) return null
+    const sorted = Array.from(this.latencies.subarray(0, n)).sort((a, b) => a - b)
+    return sorted[Math.min(n - 1, Math.floor(n * 0.99))]!
   }
 
   onCommitted(listener: CommittedListener): void {
