@@ -82,6 +82,7 @@ export class ArchiveLog {
 
   private async integrateBatch(): Promise<number> {
     const horizon = await journalHorizon(this.database)
+    if (horizon === null) return 0 // appends in flight for longer than a moment: next round
     const outcome = await relaxedTransaction(this.database, async (tx) => {
       // Several instances may share a PostgreSQL database: one integrates at a time.
       if (this.database.dialect === 'postgres') {

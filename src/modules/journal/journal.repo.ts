@@ -22,14 +22,25 @@ export type JournalKind =
  */
 const lockJournal = (db: Executor) => sql`select pg_advisory_xact_lock_shared(20261129, hashtext(current_schema()))`.execute(db)
 
-/** The highest sequence number with no earlier entry still uncommitted; undefined for SQLite, whose single writer commits in order. */
-export async function journalHorizon(database: DatabaseHandle): Promise<number | undefined> {
+/**
+ * The highest sequence number with no earlier entry still uncommitted; undefined for SQLite, whose
+ * single writer commits in order. Waits at most a moment for the lock (appenders queue behind a
+ * waiting exclusive request, so a long wait would stall ingest); if it cannot have it, the answer
+ * is `null`: try again later.
+ */
+export async function journalHorizon(database: DatabaseHandle): Promise<number | null | undefined> {
   if (database.dialect !== 'postgres') return undefined
-  return database.db.transaction().execute(async (tx) => {
-    await sql`select pg_advisory_xact_lock(20261129, hashtext(current_schema()))`.execute(tx)
-    const { rows } = await sql<{ seq: number | null }>`select max(seq) as seq from journal`.execute(tx)
-    return Number(rows[0]?.seq ?? 0)
-  })
+  try {
+    return await database.db.transaction().execute(async (tx) => {
+      await sql`set local lock_timeout = '100ms'`.execute(tx)
+      await sql`select pg_advisory_xact_lock(20261129, hashtext(current_schema()))`.execute(tx)
+      const { rows } = await sql<{ seq: number | null }>`select max(seq) as seq from journal`.execute(tx)
+      return Number(rows[0]?.seq ?? 0)
+    })
+  } catch (error) {
+    if ((error as { code?: string }).code === '55P03') return null // lock_not_available
+    throw error
+  }
 }
 
 /** How payloads that name customers are sealed (crypto-shredding); absent: stored as received. */
