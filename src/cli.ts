@@ -14,7 +14,8 @@ import { type VerifyReport, verifyArchive } from './modules/archive/verify.js'
 import { verifyBundleZip } from './modules/archive/bundle.js'
 import { DataKeys } from './modules/archive/data-keys.js'
 import { JournalSealer } from './modules/archive/journal-sealer.js'
-import { loadMasterKey, SecretBox } from './platform/crypto/secret-box.js'
+import { loadSecretBox } from './platform/crypto/secret-box.js'
+import { rotateMasterKey } from './platform/crypto/rotate.js'
 
 const USAGE = `Usage: postfach <command>
 
@@ -25,6 +26,8 @@ const USAGE = `Usage: postfach <command>
   archive verify [--json]                   recompute the archive's log and check every checkpoint,
                                             journal entry and media file; exit 1 naming each problem
   archive verify-bundle <zip>               check an exported archive bundle offline (no database)
+  keys rotate-master --new-key-file F       re-wrap every data key and stored secret with the key in F
+                                            (stop Postfach first; back up DATA_DIR and the database)
 
 Roles: admin, agent, auditor. Configuration comes from environment variables (see README).`
 
@@ -66,7 +69,7 @@ export async function runCli(argv: string[]): Promise<number> {
         console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.')
         return 0
       }
-      const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, json: { type: 'boolean' } } })
+      const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, json: { type: 'boolean' }, 'new-key-file': { type: 'string' } } })
       if (values.role && !ROLES.has(values.role)) throw new UsageError(`--role must be one of admin, agent, auditor`)
       if (command === 'user' && sub === 'create') {
         const password = values.password ?? process.env.POSTFACH_NEW_PASSWORD
@@ -78,12 +81,19 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0
       }
       if (command === 'archive' && sub === 'verify') {
-        const box = new SecretBox(loadMasterKey({ keyFile: config.masterKeyFile, dataDir: config.dataDir }))
+        const box = loadSecretBox({ keyFile: config.masterKeyFile, dataDir: config.dataDir })
         const sealer = new JournalSealer(new DataKeys(box, config.dataDir), box)
         const report = await verifyArchive(database, loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir }), new FileMediaStore(path.join(config.dataDir, 'media')), sealer)
         if (values.json) console.log(JSON.stringify(report, null, 2))
         else printVerifyReport(report)
         return report.ok ? 0 : 1
+      }
+      if (command === 'keys' && sub === 'rotate-master') {
+        if (!values['new-key-file']) throw new UsageError('keys rotate-master needs --new-key-file')
+        const result = await rotateMasterKey(database.db, { keyFile: config.masterKeyFile, dataDir: config.dataDir, newKeyFile: values['new-key-file'] })
+        console.log(`Re-wrapped ${result.dataKeys} data keys and ${result.secrets} stored secrets.`)
+        console.log(result.replacedDefault ? `The master key in ${result.masterKeyFile} is now the new one; the old one was removed.` : `Now set POSTFACH_MASTER_KEY_FILE=${values['new-key-file']} and destroy the old key file.`)
+        return 0
       }
       if (command === 'token' && sub === 'create') {
         if (!values.name || !values.role) throw new UsageError('token create needs --name and --role')

@@ -10,7 +10,7 @@ import { recordRelease } from './modules/archive/releases.js'
 import { FileMediaStore } from './modules/media/media-store.js'
 import { ensureChannel } from './modules/whatsapp/channels.repo.js'
 import { loadCredentials, WhatsAppConnection } from './modules/whatsapp/connection.js'
-import { loadMasterKey, SecretBox } from './platform/crypto/secret-box.js'
+import { loadSecretBox } from './platform/crypto/secret-box.js'
 import { createSimulatorState, SIMULATOR_DEFAULTS, type SimulatorOptions, type SimulatorState } from './simulator/index.js'
 
 export type RunningServer = App & {
@@ -48,7 +48,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const firstStart = await prepareFirstStart(database, config)
   const setup = { token: firstStart.setupToken }
 
-  const secretBox = new SecretBox(loadMasterKey({ keyFile: config.masterKeyFile, dataDir: config.dataDir }))
+  const secretBox = loadSecretBox({ keyFile: config.masterKeyFile, dataDir: config.dataDir })
   // Environment variables win; then credentials an admin saved; else the built-in simulator.
   const saved = config.whatsapp ? undefined : await loadCredentials(database.db, secretBox)
   let url = ''

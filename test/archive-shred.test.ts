@@ -168,3 +168,58 @@ describe(`${DIALECT}: crypto-shredding`, () => {
     }
   }, 90_000)
 })
+
+describe(`${DIALECT}: master key rotation`, () => {
+  it('re-wraps every data key and the stored credentials; sealed entries still open with the new key only; keyed hashes stay', async () => {
+    const { execFile } = await import('node:child_process')
+    const { promisify } = await import('node:util')
+    const { randomBytes } = await import('node:crypto')
+    const { SecretBox, loadSecretBox } = await import('../src/platform/crypto/secret-box.js')
+    const { saveCredentials, loadCredentials } = await import('../src/modules/whatsapp/connection.js')
+    const { DataKeys } = await import('../src/modules/archive/data-keys.js')
+    const server = await startTestServer()
+    let second: Awaited<ReturnType<typeof startServer>> | undefined
+    try {
+      const db = server.database.db
+      const { wamid } = await customerWrites(server, '4915166000009', 'Vor dem Schlüsselwechsel', 'Rita Rotation')
+      const box = loadSecretBox({ keyFile: undefined, dataDir: server.dataDir })
+      const creds = { appSecret: 'a', verifyToken: 'v', accessToken: 'secret-token', phoneNumberId: '1', businessAccountId: '2', apiBaseUrl: 'https://graph.example/v26.0', messagesPerSecond: 80 }
+      await saveCredentials(db, box, creds, null)
+      const before = await db.selectFrom('data_keys').select(['id', 'subject_ref', 'wrapped']).orderBy('id').execute()
+      expect(before.length).toBeGreaterThanOrEqual(1)
+      const seq = (await db.selectFrom('messages').select('journal_seq').where('wamid', '=', wamid).executeTakeFirstOrThrow()).journal_seq!
+      await server.app.close()
+
+      const newKey = path.join(server.dataDir, 'new.key')
+      fs.writeFileSync(newKey, randomBytes(32).toString('base64'), { mode: 0o600 })
+      const ROOT = path.resolve(import.meta.dirname, '..')
+      const { TEST_DATABASE_URL } = await import('./helpers.js')
+      const out = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli-main.ts', 'keys', 'rotate-master', '--new-key-file', newKey], {
+        cwd: ROOT,
+        env: { ...process.env, LOG_LEVEL: 'silent', DATA_DIR: server.dataDir, ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: server.database.schema! } : {}) },
+      })
+      expect(out.stdout).toMatch(new RegExp(`Re-wrapped ${before.length} data keys and 1 stored secrets`))
+      expect(fs.readFileSync(path.join(server.dataDir, 'master.key'), 'utf8').trim()).toBe(fs.readFileSync(newKey, 'utf8').trim())
+
+      const after = await db.selectFrom('data_keys').select(['id', 'subject_ref', 'wrapped']).orderBy('id').execute()
+      expect(after.map((k) => [k.id, k.subject_ref])).toEqual(before.map((k) => [k.id, k.subject_ref]))
+      after.forEach((k, i) => expect(k.wrapped).not.toBe(before[i]!.wrapped))
+      // The old key opens nothing any more; the new one opens everything.
+      const oldBox = box
+      expect(() => oldBox.open(after[0]!.wrapped!, `data-key:${after[0]!.id}`)).toThrow()
+      const rotated = loadSecretBox({ keyFile: undefined, dataDir: server.dataDir })
+      expect(rotated.root.equals(box.root)).toBe(true)
+      expect(await loadCredentials(db, rotated)).toMatchObject({ accessToken: 'secret-token' })
+      expect(new DataKeys(rotated, server.dataDir).subjectRef('4915166000009')).toBe(new DataKeys(box, server.dataDir).subjectRef('4915166000009'))
+      expect(new SecretBox(box.root).deriveKey('x').equals(rotated.deriveKey('x'))).toBe(true)
+
+      // A restarted Postfach reads the sealed original with the new key.
+      second = await startServer(loadConfig({ PORT: '0', DATA_DIR: server.dataDir, LOG_LEVEL: 'silent' }), { logger: false, database: server.database })
+      const entry = await db.selectFrom('journal').select('content').where('seq', '=', Number(seq)).executeTakeFirstOrThrow()
+      expect((await second.sealer.open(db, Buffer.from(entry.content!)))!.payload.toString('utf8')).toContain('Rita Rotation')
+    } finally {
+      await second?.app.close()
+      await server.stop()
+    }
+  }, 90_000)
+})

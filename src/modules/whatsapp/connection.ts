@@ -64,3 +64,11 @@ export async function loadCredentials(db: Executor, box: SecretBox): Promise<(Wh
   const stored = await getSetting<{ sealed: string }>(db, KEY)
   return stored ? (JSON.parse(box.open(stored.sealed, PURPOSE)) as WhatsAppCredentials & { apiBaseUrl: string }) : undefined
 }
+
+/** Master key rotation: the stored credentials sealed again under the new key (false: none stored). */
+export async function rewrapCredentials(db: Executor, from: SecretBox, to: SecretBox): Promise<boolean> {
+  const stored = await getSetting<{ sealed: string }>(db, KEY)
+  if (!stored) return false
+  await putSetting(db, KEY, { sealed: to.seal(from.open(stored.sealed, PURPOSE), PURPOSE) }, null)
+  return true
+}
