@@ -1,24 +1,18 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { customerWrites, DIALECT, startTestServer, type TestServer } from '../helpers.js'
-import { adminPage, launchBrowser, screenshotPath } from './browser.js'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { customerWrites, DIALECT, type TestServer } from '../helpers.js'
+import { screenshotPath, useAdminBrowser } from './browser.js'
 
 describe(`${DIALECT}: the archive page in the browser`, () => {
+  const ctx = useAdminBrowser({}, async (s) => {
+    await customerWrites(s, '4915133000001', 'Ich bestelle zehn Lampen.', 'Lara Licht')
+    await customerWrites(s, '4915133000002', 'Bitte Rechnung schicken.', 'Max Muster')
+    await s.archive.sync({ forceCheckpoint: true })
+  })
   let server: TestServer
-  let browser: Browser
   let page: Page
-
-  beforeAll(async () => {
-    server = await startTestServer()
-    await customerWrites(server, '4915133000001', 'Ich bestelle zehn Lampen.', 'Lara Licht')
-    await customerWrites(server, '4915133000002', 'Bitte Rechnung schicken.', 'Max Muster')
-    await server.archive.sync({ forceCheckpoint: true })
-    browser = await launchBrowser()
-    page = await adminPage(browser, server.url)
-  }, 60_000)
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
+  beforeAll(() => {
+    ;({ server, page } = ctx)
   })
 
   it('shows the verified log, sets the audit period, searches the archive and places a legal hold', async () => {

@@ -1,6 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
+import { startTestServer, type TestServer } from '../helpers.js'
 
 /** Debian's Chromium, driven by playwright-core (no browser download). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -28,4 +30,23 @@ export async function adminPage(browser: Browser, url: string): Promise<Page> {
   await page.getByRole('button', { name: 'Anmelden' }).click()
   await page.getByRole('navigation', { name: 'Hauptnavigation' }).waitFor()
   return page
+}
+
+/**
+ * A test server and a signed-in admin page for the tests of one describe block; `prepare` runs
+ * on the server before the browser opens (seed data the first screen should show).
+ */
+export function useAdminBrowser(o: Parameters<typeof startTestServer>[0] = {}, prepare?: (server: TestServer) => Promise<unknown>) {
+  const ctx = {} as { server: TestServer; browser: Browser; page: Page }
+  beforeAll(async () => {
+    ctx.server = await startTestServer(o)
+    await prepare?.(ctx.server)
+    ctx.browser = await launchBrowser()
+    ctx.page = await adminPage(ctx.browser, ctx.server.url)
+  }, 60_000)
+  afterAll(async () => {
+    await ctx.browser?.close()
+    await ctx.server?.stop()
+  })
+  return ctx
 }

@@ -1,21 +1,15 @@
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DIALECT, startTestServer, type TestServer } from '../helpers.js'
-import { adminPage, launchBrowser, screenshotPath } from './browser.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { DIALECT, type TestServer } from '../helpers.js'
+import { screenshotPath, useAdminBrowser } from './browser.js'
 
 describe(`${DIALECT}: consent in the browser (START, STOP, refused marketing send)`, () => {
+  const ctx = useAdminBrowser({ simulator: { behaviour: { statusStepMs: 100 } } })
   let server: TestServer
   let browser: Browser
   let page: Page
-
-  beforeAll(async () => {
-    server = await startTestServer({ simulator: { behaviour: { statusStepMs: 100 } } })
-    browser = await launchBrowser()
-    page = await adminPage(browser, server.url)
-  }, 60_000)
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
+  beforeAll(() => {
+    ;({ server, browser, page } = ctx)
   })
 
   it('GDPR-7, WA-2: START shows as confirmed in the contact panel, STOP as objected, and a marketing template is then refused', async () => {

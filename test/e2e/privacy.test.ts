@@ -1,21 +1,14 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DIALECT, startTestServer, type TestServer } from '../helpers.js'
-import { adminPage, launchBrowser, screenshotPath } from './browser.js'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { DIALECT, type TestServer } from '../helpers.js'
+import { screenshotPath, useAdminBrowser } from './browser.js'
 
 describe(`${DIALECT}: the data-protection officer's pages in the browser`, () => {
+  const ctx = useAdminBrowser({ simulator: { behaviour: { statusStepMs: 100 } } })
   let server: TestServer
-  let browser: Browser
   let page: Page
-
-  beforeAll(async () => {
-    server = await startTestServer({ simulator: { behaviour: { statusStepMs: 100 } } })
-    browser = await launchBrowser()
-    page = await adminPage(browser, server.url)
-  }, 60_000)
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
+  beforeAll(() => {
+    ;({ server, page } = ctx)
   })
 
   it('GDPR-12: a request logged late shows as overdue with a warning; a new one can be extended with a reason', async () => {
