@@ -60,6 +60,7 @@ export interface JournalTable {
   content: Buffer | null
   key_id: string | null
   commitment: ColumnType<string | null, string | null | undefined, never>
+  stored_sha256: ColumnType<string | null, string | null | undefined, never>
 }
 
 export interface UnroutedEventsTable {

@@ -64,6 +64,9 @@ export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promi
   // What a leaf commits to besides the stored bytes: SHA-256(salt ‖ plaintext), the salt sealed with
   // the payload, so the commitment reveals nothing once the key is gone (null: unsealed entry).
   await db.schema.alterTable('journal').addColumn('commitment', 'text').execute()
+  // SHA-256 of a sealed payload's stored bytes, so the log takes entries in without reading them
+  // back (for a plain payload, content_sha256 is that digest already).
+  await db.schema.alterTable('journal').addColumn('stored_sha256', 'text').execute()
 
   // The journal entry that logged a media file's digest (the Z3 export ships it with its proof).
   await db.schema.alterTable('media').addColumn('journal_seq', 'bigint').execute()

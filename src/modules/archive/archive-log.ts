@@ -4,7 +4,7 @@ import { nowIso } from '../../platform/time.js'
 import { journalHorizon } from '../journal/journal.repo.js'
 import { signCheckpoint } from './checkpoint.js'
 import type { Frontier, TreeNode } from './compact-range.js'
-import { leafOfJournalRow } from './leaf.js'
+import { leafOfJournalDigests } from './leaf.js'
 import { leafHash } from './merkle.js'
 import type { ArchiveKey } from './signing-key.js'
 import { anchorCheckpoints } from './timestamping.js'
@@ -91,14 +91,14 @@ export class ArchiveLog {
       }
       const frontier = await this.currentFrontier(tx)
       const lastSeq = this.frontier === frontier ? this.lastSeq : await lastJournalSeq(tx, frontier.size)
-      let query = tx.selectFrom('journal').select(['seq', 'kind', 'received_at', 'content', 'content_sha256', 'commitment']).where('seq', '>', lastSeq).orderBy('seq').limit(this.batch)
+      let query = tx.selectFrom('journal').select(['seq', 'kind', 'received_at', 'content_sha256', 'stored_sha256', 'commitment']).where('seq', '>', lastSeq).orderBy('seq').limit(this.batch)
       if (horizon !== undefined) query = query.where('seq', '<=', horizon)
       const rows = await query.execute()
       const next = frontier.copy()
       const leaves: { idx: number; journal_seq: number; leaf_data: Buffer }[] = []
       const nodes: TreeNode[] = []
       for (const row of rows) {
-        const data = leafOfJournalRow(row)
+        const data = leafOfJournalDigests(row)
         leaves.push({ idx: next.size, journal_seq: Number(row.seq), leaf_data: data })
         nodes.push(...next.append(leafHash(data)))
       }

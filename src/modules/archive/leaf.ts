@@ -35,3 +35,9 @@ export function leafOfJournalRow(row: { seq: number; kind: string; received_at: 
   const storedSha256 = row.content ? payloadDigest(row.content) : row.content_sha256
   return encodeLeaf({ seq: Number(row.seq), kind: row.kind, at: row.received_at, storedSha256, commitment: row.commitment ?? storedSha256 })
 }
+
+/** The same leaf from the digests recorded at append time, without reading the payload back (the integrator's way; the verifier reads the bytes). */
+export function leafOfJournalDigests(row: { seq: number; kind: string; received_at: string; content_sha256: string; stored_sha256: string | null; commitment: string | null }): Buffer {
+  const storedSha256 = row.stored_sha256 ?? row.content_sha256
+  return encodeLeaf({ seq: Number(row.seq), kind: row.kind, at: row.received_at, storedSha256, commitment: row.commitment ?? storedSha256 })
+}

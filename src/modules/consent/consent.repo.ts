@@ -3,6 +3,7 @@ import type { Executor } from '../../db/database.js'
 import type { ConsentChannel, ConsentEventRow, ConsentKind } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
+import { appendEntries } from '../journal/journal.repo.js'
 
 export type NewConsentEvent = {
   contactId: string
@@ -19,33 +20,43 @@ export type NewConsentEvent = {
   expiresAt?: string | null
 }
 
-/** Appends consent events; an event already recorded for the same evidence is skipped (replays). */
+/**
+ * Appends consent events; an event already recorded for the same evidence is skipped (replays).
+ * Each new event is also journaled, so the consent ledger is in the archive's log: its id, whose,
+ * which purpose, what happened, when, and the digest of the text agreed to. Never the evidence or
+ * the number (the confirming message is in the journal already, sealed).
+ */
 export async function appendConsentEvents(db: Executor, events: NewConsentEvent[]): Promise<void> {
   if (events.length === 0) return
   const recordedAt = nowIso()
-  await db
+  const rows = events.map((e) => ({
+    id: newId(),
+    contact_id: e.contactId,
+    purpose: e.purpose,
+    kind: e.kind,
+    channel: e.channel,
+    text: e.text ?? null,
+    text_sha256: e.text ? createHash('sha256').update(e.text).digest('hex') : null,
+    notice_version: e.noticeVersion ?? null,
+    source: JSON.stringify(e.source),
+    evidence: JSON.stringify(e.evidence),
+    evidence_ref: e.evidenceRef ?? null,
+    occurred_at: e.occurredAt,
+    recorded_at: recordedAt,
+    recorded_by: e.recordedBy ?? null,
+    expires_at: e.expiresAt ?? null,
+  }))
+  const inserted = await db
     .insertInto('consent_events')
-    .values(
-      events.map((e) => ({
-        id: newId(),
-        contact_id: e.contactId,
-        purpose: e.purpose,
-        kind: e.kind,
-        channel: e.channel,
-        text: e.text ?? null,
-        text_sha256: e.text ? createHash('sha256').update(e.text).digest('hex') : null,
-        notice_version: e.noticeVersion ?? null,
-        source: JSON.stringify(e.source),
-        evidence: JSON.stringify(e.evidence),
-        evidence_ref: e.evidenceRef ?? null,
-        occurred_at: e.occurredAt,
-        recorded_at: recordedAt,
-        recorded_by: e.recordedBy ?? null,
-        expires_at: e.expiresAt ?? null,
-      })),
-    )
+    .values(rows)
     .onConflict((oc) => oc.columns(['evidence_ref', 'purpose', 'kind']).doNothing())
+    .returning('id')
     .execute()
+  const fresh = new Set(inserted.map((r) => r.id))
+  const journaled = rows
+    .filter((r) => fresh.has(r.id))
+    .map((r) => Buffer.from(JSON.stringify({ consentEvent: r.id, contact: r.contact_id, purpose: r.purpose, kind: r.kind, channel: r.channel, textSha256: r.text_sha256, noticeVersion: r.notice_version, occurredAt: r.occurred_at, recordedBy: r.recorded_by })))
+  if (journaled.length) await appendEntries(db, 'consent.event', journaled)
 }
 
 export const listConsentEvents = (db: Executor, contactId: string): Promise<ConsentEventRow[]> =>

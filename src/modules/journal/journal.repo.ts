@@ -13,6 +13,7 @@ export type JournalKind =
   | 'archive.release'
   | 'archive.classification'
   | 'archive.hold'
+  | 'consent.event'
 
 /**
  * PostgreSQL hands out sequence numbers before commit, so entries can become visible out of
@@ -24,19 +25,31 @@ const lockJournal = (db: Executor) => sql`select pg_advisory_xact_lock_shared(20
 
 /**
  * The highest sequence number with no earlier entry still uncommitted; undefined for SQLite, whose
- * single writer commits in order. Waits at most a moment for the lock (appenders queue behind a
- * waiting exclusive request, so a long wait would stall ingest); if it cannot have it, the answer
- * is `null`: try again later.
+ * single writer commits in order. The exclusive lock is only *tried* (a try never queues, so it
+ * never holds up an appender); it succeeds in the gaps between commits. Only when it has failed
+ * for a while does the integrator wait for it, at most 100 ms. `null`: try again later.
  */
 export async function journalHorizon(database: DatabaseHandle): Promise<number | null | undefined> {
   if (database.dialect !== 'postgres') return undefined
-  try {
-    return await database.db.transaction().execute(async (tx) => {
-      await sql`set local lock_timeout = '100ms'`.execute(tx)
-      await sql`select pg_advisory_xact_lock(20261129, hashtext(current_schema()))`.execute(tx)
+  const attempt = (wait: boolean) =>
+    database.db.transaction().execute(async (tx) => {
+      if (wait) {
+        await sql`set local lock_timeout = '100ms'`.execute(tx)
+        await sql`select pg_advisory_xact_lock(20261129, hashtext(current_schema()))`.execute(tx)
+      } else {
+        const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(20261129, hashtext(current_schema())) as ok`.execute(tx)
+        if (!rows[0]?.ok) return null
+      }
       const { rows } = await sql<{ seq: number | null }>`select max(seq) as seq from journal`.execute(tx)
       return Number(rows[0]?.seq ?? 0)
     })
+  for (let i = 0; i < 20; i++) {
+    const horizon = await attempt(false)
+    if (horizon !== null) return horizon
+    await new Promise((r) => setTimeout(r, 2))
+  }
+  try {
+    return await attempt(true)
   } catch (error) {
     if ((error as { code?: string }).code === '55P03') return null // lock_not_available
     throw error
@@ -68,7 +81,7 @@ export async function appendEntries(db: Executor, kind: JournalKind, contents: B
   const rows = []
   for (const [h, i] of firstIndex) {
     const sealed = sealing ? await sealing.sealer.seal(db, contents[i]!, sealing.identities[i] ?? [], now) : undefined
-    rows.push({ received_at: now, kind, content_sha256: h, content: sealed?.stored ?? contents[i]!, key_id: sealed ? sealed.keyIds.join(',') : null, commitment: sealed?.commitment ?? null })
+    rows.push({ received_at: now, kind, content_sha256: h, content: sealed?.stored ?? contents[i]!, key_id: sealed ? sealed.keyIds.join(',') : null, commitment: sealed?.commitment ?? null, stored_sha256: sealed ? sha256Hex(sealed.stored) : null })
   }
   const inserted = await db
     .insertInto('journal')
