@@ -34,8 +34,16 @@ export class DataKeys {
     return path.join(this.dataDir, 'shredded-keys')
   }
 
+  private readonly refs = new Map<string, string>()
+
   subjectRef(identity: string): string {
-    return createHmac('sha256', this.refKey).update(normalise(identity)).digest('hex').slice(0, 40)
+    let ref = this.refs.get(identity)
+    if (ref === undefined) {
+      ref = createHmac('sha256', this.refKey).update(normalise(identity)).digest('hex').slice(0, 40)
+      if (this.refs.size > 100_000) this.refs.clear() // a bound, not an eviction policy: refs are cheap to recompute
+      this.refs.set(identity, ref)
+    }
+    return ref
   }
 
   /** The keys for these identities and period, made when missing (in the caller's transaction). */

@@ -15,10 +15,23 @@ import type { DataKey } from './data-keys.js'
  */
 const MAGIC = Buffer.from('PFS1')
 
+/**
+ * Random bytes from a pool refilled 16 KiB at a time: sealing takes a salt, a key, shares and
+ * nonces for every webhook, and one large read from the CSPRNG costs less than many small ones.
+ */
+let pool = Buffer.alloc(0)
+function random(n: number): Buffer {
+  if (pool.length < n) pool = randomBytes(16 * 1024)
+  const out = Buffer.from(pool.subarray(0, n))
+  pool.fill(0, 0, n)
+  pool = pool.subarray(n)
+  return out
+}
+
 export type Sealed = { stored: Buffer; keyIds: string[]; commitment: string }
 
 const gcm = (key: Buffer, plaintext: Buffer, aad: string) => {
-  const iv = randomBytes(12)
+  const iv = random(12)
   const c = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(aad))
   const body = Buffer.concat([c.update(plaintext), c.final()])
   return Buffer.concat([iv, c.getAuthTag(), body])
@@ -33,13 +46,13 @@ export const commitmentOf = (salt: Buffer, payload: Buffer): string => createHas
 
 export function sealPayload(payload: Buffer, keys: DataKey[]): Sealed {
   if (keys.length === 0) throw new Error('sealing needs at least one key')
-  const contentKey = randomBytes(32)
-  const shares = keys.slice(1).map(() => randomBytes(32))
+  const contentKey = random(32)
+  const shares = keys.slice(1).map(() => random(32))
   const last = Buffer.from(contentKey)
   for (const s of shares) for (let i = 0; i < 32; i++) last[i]! ^= s[i]!
   shares.unshift(last)
   const header = Buffer.from(JSON.stringify({ k: keys.map((k, i) => ({ id: k.id, s: gcm(k.key, shares[i]!, `share:${k.id}`).toString('base64') })) }))
-  const salt = randomBytes(32)
+  const salt = random(32)
   const length = Buffer.alloc(2)
   length.writeUInt16BE(header.length)
   return { stored: Buffer.concat([MAGIC, length, header, gcm(contentKey, Buffer.concat([salt, payload]), 'journal')]), keyIds: keys.map((k) => k.id), commitment: commitmentOf(salt, payload) }

@@ -14,8 +14,12 @@ const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/
 
 /** The calendar date (YYYY-MM-DD) of an instant in the given time zone. */
 export function localDate(iso: string, timeZone = TIME_ZONE): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso))
+  let format = dateFormats.get(timeZone)
+  if (!format) dateFormats.set(timeZone, (format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })))
+  return format.format(new Date(iso))
 }
+/** Making a DateTimeFormat costs far more than using one: one per time zone, kept. */
+const dateFormats = new Map<string, Intl.DateTimeFormat>()
 
 export function addMonths(date: string, months: number): string {
   const m = dateOnly.exec(date)
