@@ -7,7 +7,7 @@ import { promisify } from 'node:util'
 import { parse } from 'csv-parse/sync'
 import { unzipSync, zipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Caller, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
+import { berlinToday, type Caller, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
 
 const run = promisify(execFile)
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -29,7 +29,7 @@ async function dtdErrors(dir: string, file = 'index.xml'): Promise<string[]> {
     .map((e) => e.trim())
     .filter((e) => e && !/Content model of Media is not determinist/.test(e))
 }
-const today = () => new Date().toISOString().slice(0, 10)
+const today = berlinToday
 const extract = (zip: Buffer) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-z3-'))
   for (const [name, bytes] of Object.entries(unzipSync(zip))) {

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type Caller, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
+import { berlinYear, type Caller, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
 
 const VERSION = (JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../package.json'), 'utf8')) as { version: string }).version
 type Json = Record<string, any>
@@ -30,7 +30,7 @@ describe(`${DIALECT}: archive records: lifecycle, classification, legal holds`, 
     const out = await auditor.inject({ method: 'GET', url: `/api/archive/messages/${outboundId}/lifecycle` })
     expect(out.statusCode).toBe(200)
     const life = out.json()
-    expect(life.message).toMatchObject({ id: outboundId, conversationId, direction: 'outbound', class: 'handelsbrief', retainUntil: `${new Date().getUTCFullYear() + 6}-12-31` })
+    expect(life.message).toMatchObject({ id: outboundId, conversationId, direction: 'outbound', class: 'handelsbrief', retainUntil: `${berlinYear() + 6}-12-31` })
     const names = life.steps.map((s: Json) => s.step) as string[]
     // Meta's 'sent' webhook may overtake our record of its HTTP answer; the rest is ordered.
     expect(names[0]).toBe('queued')
@@ -81,7 +81,7 @@ describe(`${DIALECT}: archive records: lifecycle, classification, legal holds`, 
       expect.objectContaining({ messageId, previousClass: null, class: 'buchungsbeleg', reason: 'Rechnung als Anhang', actorId: agent.userId }),
     ])
     const life = (await auditor.inject({ method: 'GET', url: `/api/archive/messages/${messageId}/lifecycle` })).json()
-    expect(life.message).toMatchObject({ class: 'buchungsbeleg', retainUntil: `${new Date().getUTCFullYear() + 8}-12-31` })
+    expect(life.message).toMatchObject({ class: 'buchungsbeleg', retainUntil: `${berlinYear() + 8}-12-31` })
     expect(life.steps.filter((s: Json) => s.step === 'classified').map((s: Json) => s.detail.to)).toEqual(['marketing', 'buchungsbeleg'])
     expect(await server.database.db.selectFrom('journal').select('seq').where('kind', '=', 'archive.classification').execute()).toHaveLength(2)
     await expect(server.database.db.deleteFrom('archive_classifications').execute()).rejects.toThrow(/append-only/)

@@ -7,7 +7,7 @@ import { startServer } from '../src/main.js'
 import { verifyArchive } from '../src/modules/archive/verify.js'
 import { FileMediaStore } from '../src/modules/media/media-store.js'
 import { verifyInclusion, leafHash } from '../src/modules/archive/merkle.js'
-import { type Caller, customerWrites, DIALECT, eventually, startTestServer, type TestServer } from './helpers.js'
+import { berlinToday, berlinYear, type Caller, customerWrites, DIALECT, eventually, startTestServer, type TestServer } from './helpers.js'
 
 type Json = Record<string, any>
 
@@ -77,7 +77,7 @@ describe(`${DIALECT}: crypto-shredding`, () => {
       expect((await agent.inject({ method: 'GET', url: `/api/conversations/${x.conversationId}` })).statusCode).toBe(404)
       const exported = await admin.inject({ method: 'GET', url: `/api/contacts/${x.contactId}/export` })
       expect(exported.rawPayload.toString('latin1')).not.toMatch(/Xaver|4915166000001/)
-      const today = new Date().toISOString().slice(0, 10)
+      const today = berlinToday()
       const z3 = await admin.inject({ method: 'GET', url: `/api/archive/export?from=${today}&to=${today}&classes=handelsbrief,buchungsbeleg,buch,marketing,none` })
       expect(z3.statusCode).toBe(200)
       const { unzipSync } = await import('fflate')
@@ -111,8 +111,8 @@ describe(`${DIALECT}: crypto-shredding`, () => {
       expect(await server.database.db.selectFrom('data_keys').select('id').where('wrapped', 'is', null).execute()).toEqual([])
       const refused = (await admin.inject({ method: 'GET', url: `/api/audit?contactId=${contactId}&action=archive.shred_refused` })).json().items
       expect(refused).toHaveLength(1)
-      expect(refused[0].detail).toMatchObject({ until: `${new Date().getUTCFullYear() + 6}-12-31`, retained: ['handelsbrief'] })
-      const today = new Date().toISOString().slice(0, 10)
+      expect(refused[0].detail).toMatchObject({ until: `${berlinYear() + 6}-12-31`, retained: ['handelsbrief'] })
+      const today = berlinToday()
       const z3 = await admin.inject({ method: 'GET', url: `/api/archive/export?from=${today}&to=${today}` })
       const { unzipSync } = await import('fflate')
       const files = unzipSync(z3.rawPayload)

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { customerWrites, DIALECT, startTestServer, type TestServer } from './helpers.js'
+import { berlinToday, customerWrites, DIALECT, startTestServer, type TestServer } from './helpers.js'
 import { startLocalTsa } from './tsa.js'
 
 describe(`${DIALECT}: RFC 3161 time stamps on checkpoints`, () => {
@@ -53,7 +53,7 @@ describe(`${DIALECT}: the Z3 bundle carries the checkpoint's time stamp`, () => 
     try {
       const admin = await server.login('admin')
       await customerWrites(server, '4915155000009', 'Bestellung mit Zeitstempel')
-      const today = new Date().toISOString().slice(0, 10)
+      const today = berlinToday()
       const res = await admin.inject({ method: 'GET', url: `/api/archive/export?from=${today}&to=${today}` })
       const { unzipSync } = await import('fflate')
       const files = unzipSync(res.rawPayload)

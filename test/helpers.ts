@@ -13,6 +13,7 @@ import { insertUser } from '../src/modules/auth/users.repo.js'
 import { signBody } from '../src/modules/whatsapp/signature.js'
 import { SIMULATOR_DEFAULTS, type SimulatorState } from '../src/simulator/index.js'
 import type { Role } from '../src/db/schema.js'
+import { localDate } from '../src/modules/privacy/deadlines.js'
 
 /** Which database this run tests: PostgreSQL when TEST_DATABASE_URL is set, else SQLite. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined
@@ -156,3 +157,7 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
 
 export const count = async (server: RunningServer, table: 'journal' | 'messages' | 'contacts' | 'conversations' | 'message_statuses' | 'unrouted_events' | 'media' | 'jobs') =>
   Number((await server.database.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+
+/** Today and this year as the company's calendar has them (Europe/Berlin), which is what dates in Postfach mean. */
+export const berlinToday = (): string => localDate(new Date().toISOString())
+export const berlinYear = (): number => Number(berlinToday().slice(0, 4))

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { addMonths, dsrDueDate } from '../src/modules/privacy/deadlines.js'
 import { subjectExportSchema } from '../src/modules/privacy/subject-export.js'
-import { customerWrites, DIALECT, eventually, useTestServer, type Caller, type TestServer } from './helpers.js'
+import { berlinYear, type Caller, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
 
 type Json = Record<string, any>
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
@@ -294,7 +294,7 @@ describe(`${DIALECT}: data-subject rights, audit log, breach register, Art. 30 r
     const res = await admin.inject({ method: 'POST', url: `/api/privacy/requests/${dsrId}/erase` })
     expect(res.statusCode).toBe(200)
     const years = (await admin.inject({ method: 'GET', url: '/api/privacy/settings' })).json().retention.handelsbriefYears
-    const year = new Date().getUTCFullYear() + years - 6
+    const year = berlinYear() + years - 6
     const { letter, summary, receiptId } = res.json()
     // Marketing: gone at once (the template send and the whole campaign thread).
     expect(await db.selectFrom('messages').select('id').where('id', 'in', [marketing.json().id, 'campaign-msg-1']).execute()).toEqual([])
