@@ -40,18 +40,13 @@ const extract = (zip: Buffer) => {
 }
 
 describe(`${DIALECT}: tax audit access and the Z3 export`, () => {
-  const ctx = useTestServer()
-  let server: TestServer
-  let agent: Caller
-  let admin: Caller
-  let auditor: Caller
+  const ctx = useTestServer({ team: true })
+  let server: TestServer, agent: Caller, admin: Caller, auditor: Caller
   const dirs: string[] = []
   let contactId: string
   let ids: { letter: string; invoice: string; advert: string; reply: string; other: string }
   beforeAll(async () => {
-    ;({ server, agent } = ctx)
-    admin = await server.login('admin')
-    auditor = await server.login('auditor')
+    ;({ server, agent, admin, auditor } = ctx)
     const db = server.database.db
     const a = await customerWrites(server, '4915199000001', 'Ich bestelle 3 Stühle; Lieferung "bitte" bald.', 'Anna Auftrag')
     const sim = server.simulatorState()

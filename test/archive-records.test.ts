@@ -7,15 +7,10 @@ const VERSION = (JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '.
 type Json = Record<string, any>
 
 describe(`${DIALECT}: archive records: lifecycle, classification, legal holds`, () => {
-  const ctx = useTestServer()
-  let server: TestServer
-  let agent: Caller
-  let admin: Caller
-  let auditor: Caller
-  beforeAll(async () => {
-    ;({ server, agent } = ctx)
-    admin = await server.login('admin')
-    auditor = await server.login('auditor')
+  const ctx = useTestServer({ team: true })
+  let server: TestServer, agent: Caller, admin: Caller, auditor: Caller
+  beforeAll(() => {
+    ;({ server, agent, admin, auditor } = ctx)
   })
   const contactOf = (conversationId: string) => server.database.db.selectFrom('conversations').select('contact_id').where('id', '=', conversationId).executeTakeFirstOrThrow()
 

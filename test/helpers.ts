@@ -125,12 +125,14 @@ export async function customerWrites(server: TestServer, waId: string, body = 'H
   return { conversationId: row.conversation_id, wamid }
 }
 
-/** Registers a fresh server (and a logged-in agent) for the tests of one describe block. */
-export function useTestServer(opts: Parameters<typeof startTestServer>[0] = {}) {
-  const ctx = {} as { server: TestServer; agent: Caller }
+/** Registers a fresh server (and a logged-in agent; with `team`, an admin and an auditor as well) for the tests of one describe block. */
+export function useTestServer(opts: Parameters<typeof startTestServer>[0] & { team?: boolean } = {}) {
+  const ctx = {} as { server: TestServer; agent: Caller; admin: Caller; auditor: Caller }
   beforeAll(async () => {
     ctx.server = await startTestServer(opts)
     ctx.agent = await ctx.server.login('agent')
+    // The whole team (an admin and an auditor too) for suites that test who may do what.
+    if (opts.team) [ctx.admin, ctx.auditor] = [await ctx.server.login('admin'), await ctx.server.login('auditor')]
   }, 60_000)
   afterAll(() => ctx.server.stop())
   return ctx

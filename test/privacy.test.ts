@@ -25,15 +25,10 @@ describe('GDPR-12: deadlines count calendar months as EU law does', () => {
 })
 
 describe(`${DIALECT}: data-subject rights, audit log, breach register, Art. 30 record`, () => {
-  const ctx = useTestServer()
-  let server: TestServer
-  let agent: Caller
-  let admin: Caller
-  let auditor: Caller
-  beforeAll(async () => {
-    ;({ server, agent } = ctx)
-    admin = await server.login('admin')
-    auditor = await server.login('auditor')
+  const ctx = useTestServer({ team: true })
+  let server: TestServer, agent: Caller, admin: Caller, auditor: Caller
+  beforeAll(() => {
+    ;({ server, agent, admin, auditor } = ctx)
   })
   const contactOf = async (waId: string): Promise<Json> => (await agent.inject({ method: 'GET', url: `/api/contacts?waId=${waId}` })).json().items[0]
   const createRequest = (payload: object) => admin.inject({ method: 'POST', url: '/api/privacy/requests', payload })

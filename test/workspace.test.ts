@@ -4,15 +4,10 @@ import { customerWrites, DIALECT, useTestServer, type Caller, type TestServer } 
 type Json = Record<string, any>
 
 describe(`${DIALECT}: the team's workspace (labels, notes, quick replies, search, unread)`, () => {
-  const ctx = useTestServer()
-  let server: TestServer
-  let agent: Caller
-  let admin: Caller
-  let auditor: Caller
-  beforeAll(async () => {
-    ;({ server, agent } = ctx)
-    admin = await server.login('admin')
-    auditor = await server.login('auditor')
+  const ctx = useTestServer({ team: true })
+  let server: TestServer, agent: Caller, admin: Caller, auditor: Caller
+  beforeAll(() => {
+    ;({ server, agent, admin, auditor } = ctx)
   })
   const conversation = async (id: string): Promise<Json> => (await agent.inject({ method: 'GET', url: `/api/conversations/${id}` })).json()
   const list = async (query = ''): Promise<Json[]> => (await agent.inject({ method: 'GET', url: `/api/conversations${query}` })).json().items
