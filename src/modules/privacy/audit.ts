@@ -26,6 +26,7 @@ export type AuditAction =
   | 'archive.hold_blocked'
   | 'archive.shred_refused'
   | 'archive.timeliness_exceeded'
+  | 'archive.expired'
   | 'archive.reshredded'
   | 'archive.searched'
   | 'archive.exported'

@@ -10,6 +10,7 @@ import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 import type { ConsentService } from '../consent/consent.service.js'
 import type { DataKeys } from '../archive/data-keys.js'
+import { expireRecords } from '../archive/expiry.js'
 import type { MediaStore } from '../media/media-store.js'
 import { getSetting, putSetting } from '../settings/settings.repo.js'
 import { audit } from './audit.js'
@@ -44,10 +45,17 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
 ) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['privacy']
-  const runRetention = async () => {
-    const { contacts, orphanedMedia } = await eraseExpired(db, { today: localDate(nowIso()), retention: await readRetention(db), suppressions: consent.suppressions, keys })
-    for (const sha of orphanedMedia) await store.delete(sha)
-    return contacts
+  // Retention: people whose restriction ended are erased; records whose period ended expire.
+  let keyPassDone = ''
+  const runRetention = async (o: { keyPass?: boolean } = {}) => {
+    const today = localDate(nowIso())
+    const keyPass = o.keyPass === true || keyPassDone !== today
+    keyPassDone = today
+    const retention = await readRetention(db)
+    const { contacts, orphanedMedia } = await eraseExpired(db, { today, retention, suppressions: consent.suppressions, keys })
+    const expired = await expireRecords(db, { today, retention, keys, keyPass })
+    for (const sha of [...orphanedMedia, ...expired.media]) await store.delete(sha)
+    return { erased: contacts, expired: Object.values(expired.messages).reduce((a, b) => a + b, 0), shreddedKeys: expired.shreddedKeys.length }
   }
   const timer = setInterval(() => void runRetention().catch((err: unknown) => base.log.error({ err }, 'retention run failed')), 3_600_000)
   timer.unref()
@@ -110,7 +118,11 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
   )
 
   // The end of retention: restricted people whose retention ended are erased (also run hourly).
-  app.post('/api/privacy/retention/run', { config: { access: ADMIN }, schema: { tags, response: { 200: z.object({ erased: z.number().int() }) } } }, async () => ({ erased: await runRetention() }))
+  app.post(
+    '/api/privacy/retention/run',
+    { config: { access: ADMIN }, schema: { tags, response: { 200: z.object({ erased: z.number().int().describe('people erased at the end of their restriction'), expired: z.number().int().describe('messages whose retention ended'), shreddedKeys: z.number().int() }) } } },
+    async () => runRetention({ keyPass: true }),
+  )
 
   // Rectification (GDPR-16): appended, never overwritten; the newest value is the live one.
   app.get('/api/contacts/:id/corrections', { config: { access: STAFF }, schema: { tags, params: idParams, response: { 200: listOf(correctionSchema) } } }, async (request) => {
