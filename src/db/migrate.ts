@@ -54,6 +54,12 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }
 
+/** Applies migrations up to and including `name` (tests that start from an older schema). */
+export async function migrateTo(handle: DatabaseHandle, name: string): Promise<void> {
+  const { error } = await migrator(handle).migrateTo(name)
+  if (error) throw new Error(`migration to ${name} failed: ${String((error as Error).message ?? error)}`, { cause: error })
+}
+
 /** True when every known migration has been applied. */
 export async function migrationsApplied(handle: DatabaseHandle): Promise<boolean> {
   const all = await migrator(handle).getMigrations()

@@ -1,0 +1,75 @@
+import { createHash, randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { sql } from 'kysely'
+import { unzipSync } from 'fflate'
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../src/config.js'
+import { openDatabase } from '../src/db/database.js'
+import { migrateTo } from '../src/db/migrate.js'
+import { startServer } from '../src/main.js'
+import { verifyArchive } from '../src/modules/archive/verify.js'
+import { FileMediaStore } from '../src/modules/media/media-store.js'
+import { projectWebhooks } from '../src/modules/whatsapp/inbound-projector.js'
+import { parseWebhook } from '../src/modules/whatsapp/webhook-events.js'
+import { messagesEnvelope } from '../src/simulator/payloads.js'
+import { SIMULATOR_DEFAULTS } from '../src/simulator/simulator.js'
+import { berlinToday, DIALECT, removeTestDatabase, TEST_DATABASE_URL } from './helpers.js'
+
+/** The last schema before the archive existed: what the previous release wrote. */
+const PREVIOUS = '2026-11-29T2000_privacy'
+
+describe(`${DIALECT}: GOBD-8 an archive written by the previous release stays readable, provable and exportable`, () => {
+  it('messages journaled before the Merkle log existed join the log, verify, show their lifecycle and leave in the Z3 export byte for byte', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-upgrade-'))
+    const schema = TEST_DATABASE_URL ? `t_${randomBytes(6).toString('hex')}` : undefined
+    const database = await openDatabase({ url: TEST_DATABASE_URL, dataDir, ...(schema ? { pgSchema: schema } : {}) })
+    let server: Awaited<ReturnType<typeof startServer>> | undefined
+    try {
+      await migrateTo(database, PREVIOUS)
+      // As the previous release did it: the raw body in the journal (plain), then the projection.
+      const raw = Buffer.from(JSON.stringify(messagesEnvelope(SIMULATOR_DEFAULTS, {
+        contacts: [{ profile: { name: 'Olga Altbestand' }, wa_id: '4915111222333' }],
+        messages: [{ from: '4915111222333', id: 'wamid.upgrade-1', timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'Bestellung aus der Zeit vor dem Protokoll' } }],
+      })))
+      const seq = await database.db.transaction().execute(async (tx) => {
+        const row = await tx
+          .insertInto('journal')
+          .values({ received_at: new Date().toISOString(), kind: 'whatsapp.webhook', content_sha256: createHash('sha256').update(raw).digest('hex'), content: raw, key_id: null } as never)
+          .returning('seq')
+          .executeTakeFirstOrThrow()
+        await projectWebhooks(tx, [{ journalSeq: Number(row.seq), events: parseWebhook(JSON.parse(raw.toString('utf8'))) }], () => true)
+        return Number(row.seq)
+      })
+      expect(await sql`select count(*) as n from archive_leaves`.execute(database.db).catch(() => 'no table')).toBe('no table')
+
+      // The new release starts on that database.
+      server = await startServer(loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', POSTFACH_ADMIN_EMAIL: 'root@example.com', POSTFACH_ADMIN_PASSWORD: 'root-password-123' }), { logger: false, database })
+      await server.archive.sync({ forceCheckpoint: true })
+      const login = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'root@example.com', password: 'root-password-123' } })
+      const cookie = `postfach_session=${login.cookies.find((c) => c.name === 'postfach_session')!.value}`
+      const get = (url: string) => server!.app.inject({ method: 'GET', url, headers: { cookie } })
+
+      const message = await database.db.selectFrom('messages').select(['id', 'conversation_id']).where('wamid', '=', 'wamid.upgrade-1').executeTakeFirstOrThrow()
+      const shown = (await get(`/api/conversations/${message.conversation_id}/messages`)).json().items
+      expect(shown.map((m: { text?: { body: string } }) => m.text?.body)).toContain('Bestellung aus der Zeit vor dem Protokoll')
+      const life = (await get(`/api/archive/messages/${message.id}/lifecycle`)).json()
+      expect(life.steps[0]).toMatchObject({ step: 'received', journalSeq: seq, leafIndex: expect.any(Number) })
+      expect((await get(`/api/archive/proof/inclusion?messageId=${message.id}`)).statusCode).toBe(200)
+      const report = await verifyArchive(database, server.archive.verifierKey, new FileMediaStore(path.join(dataDir, 'media')), server.sealer)
+      expect(report.problems).toEqual([])
+      expect(report.messages).toBeGreaterThanOrEqual(1)
+
+      const today = berlinToday()
+      const files = unzipSync((await get(`/api/archive/export?from=${today}&to=${today}`)).rawPayload)
+      expect(Buffer.from(files[`raw/${seq}.json`]!).equals(raw)).toBe(true)
+      const manifest = JSON.parse(Buffer.from(files['archive/manifest.json']!).toString('utf8'))
+      expect(manifest.entries.find((e: { journalSeq: number }) => e.journalSeq === seq)).toMatchObject({ salt: '' })
+    } finally {
+      if (server) await server.close()
+      else await database.destroy()
+      await removeTestDatabase(dataDir, schema)
+    }
+  }, 60_000)
+})
