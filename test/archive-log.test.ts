@@ -10,7 +10,7 @@ import { decodeLeaf } from '../src/modules/archive/leaf.js'
 import { leafHash, verifyConsistency, verifyInclusion } from '../src/modules/archive/merkle.js'
 import { verifyArchive, type VerifyReport } from '../src/modules/archive/verify.js'
 import { FileMediaStore } from '../src/modules/media/media-store.js'
-import { type Caller, customerWrites, DIALECT, eventually, startTestServer, TEST_DATABASE_URL, type TestServer } from './helpers.js'
+import { type Caller, customerWrites, DIALECT, eventually, startTestServer, TEST_DATABASE_URL, type TestServer, withoutTriggers } from './helpers.js'
 
 const run = promisify(execFile)
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -33,21 +33,6 @@ async function populate(server: TestServer, agent: Caller, prefix: string) {
 }
 
 const verify = (server: TestServer) => verifyArchive(server.database, server.archive.verifierKey, new FileMediaStore(path.join(server.dataDir, 'media')), server.sealer)
-
-/** An attacker with database access: the append-only triggers are the first thing to go. */
-async function withoutTriggers(server: TestServer, table: string, change: () => Promise<unknown>) {
-  const db = server.database.db
-  if (DIALECT === 'postgres') {
-    await sql.raw(`alter table ${table} disable trigger user`).execute(db)
-    await change()
-    await sql.raw(`alter table ${table} enable trigger user`).execute(db)
-    return
-  }
-  const { rows } = await sql<{ name: string; sql: string }>`select name, sql from sqlite_master where type = 'trigger' and tbl_name = ${table}`.execute(db)
-  for (const t of rows) await sql.raw(`drop trigger ${t.name}`).execute(db)
-  await change()
-  for (const t of rows) await sql.raw(t.sql).execute(db)
-}
 
 const cli = (server: TestServer, args: string[]) =>
   run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli-main.ts'), ...args], {

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { sql } from 'kysely'
 import { afterAll, beforeAll } from 'vitest'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { loadConfig } from '../src/config.js'
@@ -163,3 +164,19 @@ export const count = async (server: RunningServer, table: 'journal' | 'messages'
 /** Today and this year as the company's calendar has them (Europe/Berlin), which is what dates in Postfach mean. */
 export const berlinToday = (): string => localDate(new Date().toISOString())
 export const berlinYear = (): number => Number(berlinToday().slice(0, 4))
+
+/** An attacker with database access: the append-only triggers are the first thing to go. */
+export async function withoutTriggers(server: TestServer, table: string, change: () => Promise<unknown>) {
+  const db = server.database.db
+  if (DIALECT === 'postgres') {
+    await sql.raw(`alter table ${table} disable trigger user`).execute(db)
+    await change()
+    await sql.raw(`alter table ${table} enable trigger user`).execute(db)
+    return
+  }
+  const { rows } = await sql<{ name: string; sql: string }>`select name, sql from sqlite_master where type = 'trigger' and tbl_name = ${table}`.execute(db)
+  for (const t of rows) await sql.raw(`drop trigger ${t.name}`).execute(db)
+  await change()
+  for (const t of rows) await sql.raw(t.sql).execute(db)
+}
+

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { customerWrites, DIALECT, type TestServer } from '../helpers.js'
+import { customerWrites, DIALECT, type TestServer, withoutTriggers } from '../helpers.js'
 import { screenshotPath, useAdminBrowser } from './browser.js'
 
 describe(`${DIALECT}: the archive page in the browser`, () => {
@@ -43,5 +43,23 @@ describe(`${DIALECT}: the archive page in the browser`, () => {
     await page.screenshot({ path: screenshotPath('archive'), fullPage: true })
     expect(await server.database.db.selectFrom('legal_holds').select(['scope', 'reason']).execute()).toEqual([{ scope: 'period', reason: 'Betriebsprüfung 2026' }])
     expect((await server.database.db.selectFrom('settings').select('value').where('key', '=', 'archive.audit_scope').executeTakeFirstOrThrow()).value).toContain('2030-12-31')
+  })
+
+  it('warns admins on every screen once the continuous check finds the archive altered', async () => {
+    page.setDefaultTimeout(8000)
+    const entry = await server.database.db.selectFrom('journal').select(['seq', 'content']).where('kind', '=', 'whatsapp.webhook').orderBy('seq').limit(1).executeTakeFirstOrThrow()
+    const changed = Buffer.from(entry.content!)
+    changed[changed.length - 1]! ^= 1
+    await withoutTriggers(server, 'journal', () => server.database.db.updateTable('journal').set({ content: changed }).where('seq', '=', entry.seq).execute())
+    expect((await server.archiveWatch.check()).ok).toBe(false)
+    await page.goto(`${server.url}/#/inbox`)
+    await page.reload() // a fresh app asks for the archive's state once its first screen is up
+    const banner = page.getByRole('alert').filter({ hasText: 'Das Archiv wurde verändert' })
+    await banner.waitFor()
+    await banner.getByRole('link', { name: 'Zur Prüfung' }).click()
+    await page.getByText('Die Prüfung hat Abweichungen gefunden. Ein Sicherheitsvorfall wurde angelegt.').waitFor()
+    // Checked twice now (on the first check and on opening the page), listed once.
+    expect(await page.getByText(/^Eintrag \d+: the stored whatsapp.webhook entry differs/).count()).toBe(1)
+    await page.screenshot({ path: screenshotPath('archive-alert'), fullPage: true })
   })
 })

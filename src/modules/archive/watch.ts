@@ -128,7 +128,7 @@ export class ArchiveWatch {
     for (const r of recent) checkLeafAgainstJournal(r, problems)
 
     const failedNow = problems.length > 0 && this.state.ok
-    this.state = { ok: problems.length === 0 && this.state.ok, checkedAt: nowIso(), provenSize: problems.length ? this.state.provenSize : proven, problems: [...this.state.problems, ...problems].slice(0, 100), breachId: this.state.breachId }
+    this.state = { ok: problems.length === 0 && this.state.ok, checkedAt: nowIso(), provenSize: problems.length ? this.state.provenSize : proven, problems: distinct([...this.state.problems, ...problems]).slice(0, 100), breachId: this.state.breachId }
     if (failedNow) {
       const summary = problems.slice(0, 10).map((p) => `${p.leafIndex !== undefined ? `entry ${p.leafIndex}: ` : p.checkpointSize !== undefined ? `checkpoint ${p.checkpointSize}: ` : ''}${p.problem}`)
       await audit(db, undefined, { action: 'archive.integrity_failed', target: 'archive', detail: { problems: summary } })
@@ -137,3 +137,6 @@ export class ArchiveWatch {
     return this.state
   }
 }
+
+/** The same finding from a later check is not listed twice. */
+const distinct = (problems: VerifyProblem[]) => [...new Map(problems.map((p) => [JSON.stringify(p), p])).values()]

@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react'
 import { useTranslation } from 'react-i18next'
 import { InboxPage } from '../features/inbox/InboxPage'
+import { IntegrityBanner } from '../features/archive/IntegrityBanner'
 import { NotificationsMenu } from '../features/notifications/NotificationsMenu'
 
 // Settings are loaded when opened: the inbox's first load carries only what the inbox needs.
@@ -27,30 +28,33 @@ export function Shell({ user, onLoggedOut }: { user: User; onLoggedOut: () => vo
   return (
     <WorkspaceProvider user={user}>
       <div className="shell">
-        <header className="topbar">
-          <h1>{t('app.name')}</h1>
-          <nav aria-label={t('app.navigation')} className="topnav">
-            {user.role !== 'auditor' && (
-              <a href="#/inbox" aria-current={!inSettings ? 'page' : undefined}>
-                {t('app.inbox')}
+        <div>
+          <header className="topbar">
+            <h1>{t('app.name')}</h1>
+            <nav aria-label={t('app.navigation')} className="topnav">
+              {user.role !== 'auditor' && (
+                <a href="#/inbox" aria-current={!inSettings ? 'page' : undefined}>
+                  {t('app.inbox')}
+                </a>
+              )}
+              <a href="#/settings" aria-current={inSettings ? 'page' : undefined}>
+                {t('app.settings')}
               </a>
+            </nav>
+            {!online && (
+              <p role="status" className="offline">
+                {t('app.offline')}
+              </p>
             )}
-            <a href="#/settings" aria-current={inSettings ? 'page' : undefined}>
-              {t('app.settings')}
-            </a>
-          </nav>
-          {!online && (
-            <p role="status" className="offline">
-              {t('app.offline')}
-            </p>
-          )}
-          {user.role !== 'auditor' && <NotificationsMenu onOpen={(conversationId) => go(`inbox/${conversationId}`)} />}
-          <span className="topbar-user">{user.name}</span>
-          <LanguageSwitch />
-          <button type="button" onClick={() => void logout()}>
-            {t('app.logout')}
-          </button>
-        </header>
+            {user.role !== 'auditor' && <NotificationsMenu onOpen={(conversationId) => go(`inbox/${conversationId}`)} />}
+            <span className="topbar-user">{user.name}</span>
+            <LanguageSwitch />
+            <button type="button" onClick={() => void logout()}>
+              {t('app.logout')}
+            </button>
+          </header>
+          {(user.role === 'admin' || user.role === 'auditor') && <IntegrityBanner />}
+        </div>
         {inSettings ? (
           <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>
             <SettingsPage route={route} />
