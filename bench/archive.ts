@@ -3,6 +3,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
+import { zipSync } from 'fflate'
+import { createApiToken } from '../src/modules/auth/api-tokens.js'
+import { localDate } from '../src/modules/privacy/deadlines.js'
 import { type DatabaseHandle, openDatabase } from '../src/db/database.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import { ArchiveLog } from '../src/modules/archive/archive-log.js'
@@ -42,6 +45,7 @@ export type ArchiveRow = {
   append: { leavesPerSecond: number; floorRowsPerSecond: number }
   verify: { leavesPerSecond: number; floorRowsPerSecond: number }
   proofs: { size: number; inclusionP50: number; inclusionP99: number; consistencyP99: number; floorP99: number }
+  export: { messages: number; accepted: number; seconds: number; floorSeconds: number; megabytes: number }
 }
 
 /** Webhooks through a real Postfach process; leaves/s = leaves in the log ÷ time until the log caught up. */
@@ -168,12 +172,62 @@ async function onDataset(engine: 'sqlite' | 'postgres', pgUrl: string | undefine
   }
 }
 
-export async function benchArchive(o: { leaves: number; seconds: number; pgUrl: string | undefined; log: (s: string) => void }): Promise<ArchiveRow[]> {
+/**
+ * The Z3 export of `messages` archived messages through the real HTTP route, against the floor of
+ * reading the same messages with their journal entries and zipping them (no CSV, proofs or seals).
+ */
+async function exportPhase(engine: 'sqlite' | 'postgres', pgUrl: string | undefined, messages: number) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-bench-export-'))
+  const pgs = engine === 'postgres' ? await schemaFor(pgUrl!) : undefined
+  const server = new ServerProcess(await freePort(), {
+    DATA_DIR: dir,
+    ...(pgs ? { DATABASE_URL: pgUrl!, DATABASE_SCHEMA: pgs.schema } : {}),
+    WHATSAPP_APP_SECRET: SECRET,
+    WHATSAPP_VERIFY_TOKEN: 'bench',
+    WHATSAPP_ACCESS_TOKEN: 'bench',
+    WHATSAPP_PHONE_NUMBER_ID: IDENTITY.phoneNumberId,
+    WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9/v26.0',
+    LOG_LEVEL: 'error',
+  })
+  await server.start()
+  const runId = randomBytes(3).toString('hex')
+  const load = await runLoad({
+    url: `${server.url}/webhooks/whatsapp`,
+    connections: 50,
+    seconds: 3600,
+    maxRequests: messages,
+    body: (i) => {
+      const payload = webhookBody(i, runId)
+      return { payload, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(SECRET, payload) } }
+    },
+  })
+  const handle = pgs ? pgs.db : await openDatabase({ dataDir: dir })
+  const { token } = await createApiToken(handle.db, { name: 'bench', role: 'admin', createdBy: null })
+  const day = localDate(new Date(1764403200 * 1000).toISOString()) // the webhooks' message time
+  let t = performance.now()
+  const res = await fetch(`${server.url}/api/archive/export?from=${day}&to=${day}`, { headers: { authorization: `Bearer ${token}` } })
+  const zip = Buffer.from(await res.arrayBuffer())
+  const seconds = (performance.now() - t) / 1000
+  if (res.status !== 200) throw new Error(`export answered ${res.status}: ${zip.toString('utf8').slice(0, 300)}`)
+  t = performance.now()
+  const rows = await handle.db.selectFrom('messages as m').innerJoin('journal as j', 'j.seq', 'm.journal_seq').select(['m.id', 'm.content as text', 'j.seq', 'j.content']).execute()
+  zipSync(Object.fromEntries(rows.flatMap((r) => [[`raw/${r.seq}.json`, r.content!], [`m/${r.id}.json`, Buffer.from(r.text)]])), { level: 6 })
+  const floorSeconds = (performance.now() - t) / 1000
+  await server.kill()
+  if (pgs) await pgs.drop()
+  else await handle.destroy()
+  fs.rmSync(dir, { recursive: true, force: true })
+  return { messages: rows.length, accepted: load.requests, seconds, floorSeconds, megabytes: zip.length / 1e6 }
+}
+
+export async function benchArchive(o: { leaves: number; seconds: number; exportMessages: number; pgUrl: string | undefined; log: (s: string) => void }): Promise<ArchiveRow[]> {
   const out: ArchiveRow[] = []
   for (const engine of o.pgUrl ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
     o.log(`  ${engine}: webhooks through Postfach for ${o.seconds} s…`)
     const ingest = await throughIngest(engine, o.pgUrl, o.seconds)
-    out.push({ engine, ingest, ...(await onDataset(engine, o.pgUrl, o.leaves, o.log)) })
+    const dataset = await onDataset(engine, o.pgUrl, o.leaves, o.log)
+    o.log(`  ${engine}: Z3 export of ${o.exportMessages} messages…`)
+    out.push({ engine, ingest, ...dataset, export: await exportPhase(engine, o.pgUrl, o.exportMessages) })
   }
   return out
 }
@@ -190,5 +244,7 @@ export function formatArchive(rows: ArchiveRow[]): string {
       `| ${r.engine} | ${n(r.ingest.webhooksPerSecond)} → ${n(r.ingest.leavesPerSecond)} (${n(r.ingest.catchUpMs)} ms) | ${n(r.append.leavesPerSecond)} (${n(r.append.floorRowsPerSecond)}) | ${n(r.verify.leavesPerSecond)} (${n(r.verify.floorRowsPerSecond)}) | ${ms(r.proofs.inclusionP50)} / ${ms(r.proofs.inclusionP99)} at ${n(r.proofs.size)} | ${ms(r.proofs.consistencyP99)} | ${ms(r.proofs.floorP99)} |`,
     )
   }
+  lines.push('', '| engine | Z3 export: messages | seconds (floor: read + zip) | ZIP MB |', '|---|---|---|---|')
+  for (const r of rows) lines.push(`| ${r.engine} | ${n(r.export.messages)} | ${r.export.seconds.toFixed(1)} (${r.export.floorSeconds.toFixed(1)}) | ${r.export.megabytes.toFixed(1)} |`)
   return lines.join('\n')
 }

@@ -1,9 +1,9 @@
-// npm run bench [-- --seconds 10 --only ingest|send|inbox|archive --messages 100000 --conversations 50000 --leaves 1000000]
+// npm run bench [-- --seconds 10 --only ingest|send|inbox|archive --messages 100000 --conversations 50000 --leaves 1000000 --export-messages 100000]
 // Benchmarks measure Postfach against a floor in the same run; see README "Performance".
 import { parseArgs } from 'node:util'
 import { benchIngest, formatIngest } from './ingest.js'
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, only: { type: 'string' }, messages: { type: 'string', default: '100000' }, conversations: { type: 'string', default: '50000' }, leaves: { type: 'string', default: '1000000' } } })
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, only: { type: 'string' }, messages: { type: 'string', default: '100000' }, conversations: { type: 'string', default: '50000' }, leaves: { type: 'string', default: '1000000' }, 'export-messages': { type: 'string', default: '100000' } } })
 const pgUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const seconds = Number(values.seconds)
 
@@ -29,5 +29,5 @@ if (!values.only || values.only === 'archive') {
   const { benchArchive, formatArchive } = await import('./archive.js')
   const leaves = Number(values.leaves)
   console.log(`\nbench/archive: the Merkle log through ingest (${seconds} s of webhooks) and on a journal of ${leaves} entries\n`)
-  console.log(formatArchive(await benchArchive({ leaves, seconds, pgUrl, log: (s) => console.error(s) })))
+  console.log(formatArchive(await benchArchive({ leaves, seconds, exportMessages: Number(values['export-messages']), pgUrl, log: (s) => console.error(s) })))
 }
