@@ -48,9 +48,8 @@ export type ArchiveRow = {
   export: { messages: number; accepted: number; seconds: number; floorSeconds: number; megabytes: number }
 }
 
-/** Webhooks through a real Postfach process; leaves/s = leaves in the log ÷ time until the log caught up. */
-async function throughIngest(engine: 'sqlite' | 'postgres', pgUrl: string | undefined, seconds: number) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-bench-archive-'))
+/** A Postfach process with real-looking credentials (its Graph calls go nowhere), on its own schema for PostgreSQL. */
+async function startPostfach(engine: 'sqlite' | 'postgres', pgUrl: string | undefined, dir: string) {
   const pgs = engine === 'postgres' ? await schemaFor(pgUrl!) : undefined
   const server = new ServerProcess(await freePort(), {
     DATA_DIR: dir,
@@ -63,6 +62,13 @@ async function throughIngest(engine: 'sqlite' | 'postgres', pgUrl: string | unde
     LOG_LEVEL: 'error',
   })
   await server.start()
+  return { pgs, server }
+}
+
+/** Webhooks through a real Postfach process; leaves/s = leaves in the log ÷ time until the log caught up. */
+async function throughIngest(engine: 'sqlite' | 'postgres', pgUrl: string | undefined, seconds: number) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-bench-archive-'))
+  const { pgs, server } = await startPostfach(engine, pgUrl, dir)
   const runId = randomBytes(3).toString('hex')
   const bodies = Array.from({ length: 15_000 * seconds }, (_, i) => {
     const payload = webhookBody(i, runId)
@@ -178,18 +184,7 @@ async function onDataset(engine: 'sqlite' | 'postgres', pgUrl: string | undefine
  */
 async function exportPhase(engine: 'sqlite' | 'postgres', pgUrl: string | undefined, messages: number) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-bench-export-'))
-  const pgs = engine === 'postgres' ? await schemaFor(pgUrl!) : undefined
-  const server = new ServerProcess(await freePort(), {
-    DATA_DIR: dir,
-    ...(pgs ? { DATABASE_URL: pgUrl!, DATABASE_SCHEMA: pgs.schema } : {}),
-    WHATSAPP_APP_SECRET: SECRET,
-    WHATSAPP_VERIFY_TOKEN: 'bench',
-    WHATSAPP_ACCESS_TOKEN: 'bench',
-    WHATSAPP_PHONE_NUMBER_ID: IDENTITY.phoneNumberId,
-    WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9/v26.0',
-    LOG_LEVEL: 'error',
-  })
-  await server.start()
+  const { pgs, server } = await startPostfach(engine, pgUrl, dir)
   const runId = randomBytes(3).toString('hex')
   const load = await runLoad({
     url: `${server.url}/webhooks/whatsapp`,
