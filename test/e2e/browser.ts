@@ -24,6 +24,8 @@ export function screenshotPath(name: string): string {
 /** A German desktop page of a new browser context, signed in as the first admin the test server created. */
 export async function adminPage(browser: Browser, url: string): Promise<Page> {
   const page = await (await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 } })).newPage()
+  // Under the test timeout, so that a step that never happens is named in the failure.
+  page.setDefaultTimeout(20_000)
   await page.goto(url)
   await page.getByLabel('E-Mail').fill('root@example.com')
   await page.getByLabel('Passwort').fill('root-password-123')

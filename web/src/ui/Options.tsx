@@ -23,7 +23,7 @@ export function RoleField() {
   return (
     <label>
       {t('settings.users.role')}
-      <select name="role" defaultValue="agent">
+      <select aria-label={t('settings.users.role')} name="role" defaultValue="agent">
         <TranslatedOptions values={ROLES} prefix="role" />
       </select>
     </label>

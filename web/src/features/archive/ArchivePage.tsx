@@ -191,7 +191,7 @@ function HoldsCard({ admin }: { admin: boolean }) {
           <h4>{t('archive.holds.create')}</h4>
           <label>
             {t('archive.holds.scope')}
-            <select value={scope} onChange={(e) => setScope(e.target.value as Hold['scope'])}>
+            <select aria-label={t('archive.holds.scope')} value={scope} onChange={(e) => setScope(e.target.value as Hold['scope'])}>
               {(['period', 'contact', 'conversation'] as const).map((s) => (
                 <option key={s} value={s}>
                   {t(`archive.holds.scopes.${s}`)}

@@ -54,18 +54,28 @@ export function InboxPage({ route }: { route: string }) {
     }
   }
 
+  // Refetches of one conversation can overlap (a burst of status events); their answers may
+  // arrive out of order, and only the answer to the latest request may be shown.
+  const fetches = useRef(new Map<string, number>())
+  const fetchConversation = useCallback(async (id: string): Promise<Conversation | null | 'superseded'> => {
+    const ticket = (fetches.current.get(id) ?? 0) + 1
+    fetches.current.set(id, ticket)
+    const c = await api<Conversation>('GET', `/api/conversations/${id}`).catch(() => null)
+    return fetches.current.get(id) === ticket ? c : 'superseded'
+  }, [])
+
   // The open conversation is fetched by id, so that it shows even when the list's filter hides it.
   useEffect(() => {
     if (!selectedId) return setSelected(null)
-    void api<Conversation>('GET', `/api/conversations/${selectedId}`).then(setSelected, () => setSelected(null))
-  }, [selectedId, version])
+    void fetchConversation(selectedId).then((c) => c !== 'superseded' && setSelected(c))
+  }, [selectedId, version, fetchConversation])
 
   const attention = useAttention(items, selectedId)
 
   /** One changed conversation: refetch it and put it where its activity belongs (pages stay loaded). */
   async function refresh(id: string) {
-    const c = await api<Conversation>('GET', `/api/conversations/${id}`).catch(() => null)
-    if (!c) return
+    const c = await fetchConversation(id)
+    if (!c || c === 'superseded') return
     attention.changed(c)
     setItems((prev) => {
       const rest = prev.filter((p) => p.id !== id)

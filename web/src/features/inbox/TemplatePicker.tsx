@@ -50,7 +50,7 @@ export function TemplatePicker({ conversation: c, onSent }: { conversation: Conv
       <p className="muted small">{t('composer.closed')}</p>
       <label>
         {t('template.choose')}
-        <select value={selected} onChange={(e) => { setSelected(Number(e.target.value)); setValues([]) }}>
+        <select aria-label={t('template.choose')} value={selected} onChange={(e) => { setSelected(Number(e.target.value)); setValues([]) }}>
           {templates.map((tp, i) => (
             <option key={`${tp.name}/${tp.language}`} value={i}>
               {tp.name} ({tp.language})

@@ -75,7 +75,7 @@ export function RecordPage() {
             <legend>{t('privacy.record.retention')}</legend>
             <label>
               {t('privacy.record.defaultClass')}
-              <select name="defaultClass" defaultValue={settings.retention.defaultClass}>
+              <select aria-label={t('privacy.record.defaultClass')} name="defaultClass" defaultValue={settings.retention.defaultClass}>
                 {['handelsbrief', 'buchungsbeleg', 'buch', 'marketing', 'none'].map((c) => (
                   <option key={c} value={c}>
                     {t(`privacy.class.${c}`)}
@@ -94,7 +94,7 @@ export function RecordPage() {
             <legend>{t('privacy.record.meta')}</legend>
             <label>
               {t('privacy.record.metaStorage')}
-              <select name="metaStorage" defaultValue={settings.metaStorage}>
+              <select aria-label={t('privacy.record.metaStorage')} name="metaStorage" defaultValue={settings.metaStorage}>
                 {(['default', 'local-eu', 'no-storage'] as const).map((m) => (
                   <option key={m} value={m}>
                     {t(`privacy.storage.${m}`)}

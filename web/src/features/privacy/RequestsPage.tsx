@@ -84,7 +84,7 @@ function RequestRow({ r, act }: { r: DataRequest; act: (call: () => Promise<unkn
               <>
                 <label>
                   {t('privacy.requests.months')}
-                  <select name="months" defaultValue="2">
+                  <select aria-label={t('privacy.requests.months')} name="months" defaultValue="2">
                     <option value="1">1</option>
                     <option value="2">2</option>
                   </select>
@@ -171,7 +171,7 @@ export function RequestsPage() {
         <h3>{t('privacy.requests.create')}</h3>
         <label>
           {t('privacy.requests.kind')}
-          <select name="kind" defaultValue="access">
+          <select aria-label={t('privacy.requests.kind')} name="kind" defaultValue="access">
             {KINDS.map((k) => (
               <option key={k} value={k}>
                 {t(`privacy.kind.${k}`)}
@@ -181,7 +181,7 @@ export function RequestsPage() {
         </label>
         <label>
           {t('privacy.requests.channel')}
-          <select name="channel" defaultValue="whatsapp">
+          <select aria-label={t('privacy.requests.channel')} name="channel" defaultValue="whatsapp">
             {CHANNELS.map((c) => (
               <option key={c} value={c}>
                 {t(`privacy.channel.${c}`)}

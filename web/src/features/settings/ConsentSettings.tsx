@@ -107,7 +107,7 @@ export function ConsentSettings() {
         <p className="muted small">{t('settings.consent.importHint')}</p>
         <label>
           {t('settings.consent.purpose')}
-          <select name="purpose">
+          <select aria-label={t('settings.consent.purpose')} name="purpose">
             {purposes.map((p) => (
               <option key={p.key} value={p.key}>
                 {i18n.language === 'en' ? p.label.en : p.label.de}

@@ -68,7 +68,7 @@ export function QuickReplySettings() {
         {user.role === 'admin' && (
           <label>
             {t('settings.quick-replies.scope')}
-            <select name="scope" defaultValue="team">
+            <select aria-label={t('settings.quick-replies.scope')} name="scope" defaultValue="team">
               <option value="team">{t('settings.quick-replies.team')}</option>
               <option value="personal">{t('settings.quick-replies.personal')}</option>
             </select>
