@@ -48,6 +48,9 @@ import { dsrRoutes } from './modules/privacy/dsr.routes.js'
 import { privacyRoutes } from './modules/privacy/privacy.routes.js'
 import { optinRoutes } from './modules/consent/optin.routes.js'
 import { KeywordMatcher } from './modules/consent/keywords.js'
+import { AutoReplies } from './modules/automation/auto-replies.js'
+import { automationRoutes } from './modules/automation/automation.routes.js'
+import { businessProfileRoutes } from './modules/business-profile/business-profile.routes.js'
 import { installAccessControl } from './platform/http/access.js'
 import { healthRoutes } from './platform/http/health.routes.js'
 import { installProblemHandler } from './platform/http/problem.js'
@@ -70,6 +73,8 @@ export type AppDeps = {
   setup?: SetupState
   /** Present when the built-in simulator serves as the Cloud API. */
   simulator?: SimulatorState | undefined
+  /** The clock automatic answers and opening hours go by (tests set exact instants). */
+  clock?: () => number
   /** false for silence (tests); otherwise the configured level, with redaction, to `stream` or stdout. */
   logger?: false | { stream?: NodeJS.WritableStream }
 }
@@ -114,7 +119,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const reshredded = await reshredRestored(database.db, { retention: await readRetention(database.db), suppressions: consent.suppressions, keys: dataKeys })
   for (const sha of reshredded.orphanedMedia) await deps.mediaStore.delete(sha)
   if (reshredded.contacts) app.log.warn(`${reshredded.contacts} people erased earlier were back in the database (a restored backup?) and were erased again`)
-  const ingestor = new WebhookIngestor(database, (id) => id !== undefined && id === whatsapp.phoneNumberId, app.log, consent.afterProjection, 200, sealer)
+  const now = deps.clock ?? Date.now
+  const autoReplies = new AutoReplies({
+    now,
+    isConsentKeyword: (text) => consent.isKeyword(text),
+    optedOutOfEverything: (tx, m) => consent.optedOutOfEverything(tx, m.contactId, m.waId),
+  })
+  // Consent keywords first: a STOP in the same group must keep an automatic answer from going out.
+  const afterProjection: ConstructorParameters<typeof WebhookIngestor>[3] = async (tx, added, signals) => {
+    await consent.afterProjection(tx, added, signals)
+    if (added.length > 0) await autoReplies.afterProjection(tx, added)
+  }
+  const ingestor = new WebhookIngestor(database, (id) => id !== undefined && id === whatsapp.phoneNumberId, app.log, afterProjection, 200, sealer)
   const hub = new RealtimeHub()
   const unbridge = await bridgeHub(hub, database, app.log)
   // Inbound media are named by their message's id: tell the message's conversation it is here.
@@ -174,6 +190,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     publicUrl: config.publicUrl,
   })
   await app.register(templateRoutes, { catalog: templates })
+  await app.register(automationRoutes, { db: database.db, now })
+  await app.register(businessProfileRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId })
   await app.register(consentRoutes, { db: database.db, consent, onChanged: (id) => hub.conversationsChanged([id]) })
   await app.register(optinRoutes, {
     db: database.db,

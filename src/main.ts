@@ -39,6 +39,7 @@ export type StartOptions = {
   database?: DatabaseHandle
   /** Overrides for the built-in simulator (tests make its statuses fast). */
   simulator?: Pick<SimulatorOptions, 'behaviour' | 'delivery'>
+  clock?: AppDeps['clock']
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
@@ -75,7 +76,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   )
   await ensureChannel(database.db, { id: whatsapp.phoneNumberId, wabaId: whatsapp.businessAccountId, displayPhoneNumber: simulator?.identity.displayPhoneNumber })
 
-  const built = await buildApp({ config, database, whatsapp, secretBox, setup, mediaStore: new FileMediaStore(path.join(config.dataDir, 'media')), simulator, ...(opts.logger !== undefined ? { logger: opts.logger } : {}) })
+  const built = await buildApp({ config, database, whatsapp, secretBox, setup, mediaStore: new FileMediaStore(path.join(config.dataDir, 'media')), simulator, ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.logger !== undefined ? { logger: opts.logger } : {}) })
   const address = await built.app.listen({ port: config.port, host: config.host })
   url = address.replace('://[::1]', '://localhost')
   built.sendWorker.start()

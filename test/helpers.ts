@@ -51,6 +51,7 @@ export async function startTestServer(o: StartOptions & { env?: Record<string, s
     logger: o.logger ?? false,
     database,
     simulator: { behaviour: { statusStepMs: 20 }, delivery: { retryDelaysMs: [50, 100, 200, 400] }, ...o.simulator },
+    ...(o.clock ? { clock: o.clock } : {}),
   })
   let n = 0
   const makeCaller = (headers: Record<string, string>, userId?: string): Caller => ({

@@ -268,6 +268,14 @@ export interface PrivacyNoticeDeliveriesTable {
   created_at: string
 }
 
+export interface AutomationSendsTable {
+  id: string
+  conversation_id: string
+  kind: 'greeting' | 'away' | 'legal-notice'
+  message_id: string
+  created_at: string
+}
+
 export interface SuppressionsTable {
   number_hash: string
   scope: string
@@ -465,6 +473,7 @@ export interface Database {
   consent_events: ConsentEventsTable
   suppressions: SuppressionsTable
   privacy_notice_deliveries: PrivacyNoticeDeliveriesTable
+  automation_sends: AutomationSendsTable
   audit_log: AuditLogTable
   dsr_requests: DsrRequestsTable
   contact_corrections: ContactCorrectionsTable

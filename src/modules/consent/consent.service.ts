@@ -60,6 +60,18 @@ export class ConsentService {
     if (refused) throw refusalError(refused, c.purpose)
   }
 
+  /** True when the person objected to every purpose, or the number is on the suppression list. */
+  async optedOutOfEverything(db: Executor, contactId: string, waId: string | null): Promise<boolean> {
+    if (waId && (await this.suppressions.since(db, waId))) return true
+    const overview = await this.overview(db, contactId)
+    return overview.length > 0 && overview.every((o) => o.state === 'objected')
+  }
+
+  /** A whole message that is a consent keyword (STOP, START …) or a double opt-in confirmation. */
+  isKeyword(text: string): boolean {
+    return this.keywords.match(text) !== undefined || this.keywords.isConfirmation(text)
+  }
+
   /** Keywords in new customer messages, in the ingest transaction: committed with the message itself. */
   readonly afterProjection = async (tx: Executor, added: NewInboundMessage[], signals: ConsentSignal[] = []): Promise<void> => {
     if (signals.length > 0) await this.applyMetaSignals(tx, signals)

@@ -30,6 +30,8 @@ export type AuditAction =
   | 'archive.reshredded'
   | 'archive.searched'
   | 'archive.exported'
+  | 'settings.automation_changed'
+  | 'settings.business_profile_changed'
 
 export type AuditEntry = {
   action: AuditAction

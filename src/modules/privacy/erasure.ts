@@ -102,7 +102,10 @@ export async function eraseContact(
   const erased = new Set(eraseIds)
   const keptConversations = new Set(messages.filter((m) => !erased.has(m.id)).map((m) => m.conversation_id))
   const emptied = conversationIds.filter((id) => !keptConversations.has(id))
-  if (emptied.length) await tx.deleteFrom('conversations').where('id', 'in', emptied).execute()
+  if (emptied.length) {
+    await tx.deleteFrom('automation_sends').where('conversation_id', 'in', emptied).execute()
+    await tx.deleteFrom('conversations').where('id', 'in', emptied).execute()
+  }
 
   const consentEvents = Number((await tx.selectFrom('consent_events').select((eb) => eb.fn.countAll().as('n')).where('contact_id', '=', contact.id).executeTakeFirstOrThrow()).n)
   if (contact.wa_id) await o.suppressions.add(tx, contact.wa_id, 'erasure request', now)

@@ -39,6 +39,8 @@ export type GraphTemplate = {
   components: { type: string; text?: string; format?: string; buttons?: { type: string; text: string }[] }[]
 }
 
+export type GraphBusinessProfile = { about?: string; address?: string; description?: string; email?: string; websites?: string[]; vertical?: string }
+
 export class GraphClient {
   constructor(
     /** Read at every call, so that new credentials take effect at once. */
@@ -61,6 +63,16 @@ export class GraphClient {
   /** The number's name, verification and quality, as the channel's connection test shows them. */
   phoneNumber(phoneNumberId: string): Promise<{ id: string; display_phone_number?: string; verified_name?: string; quality_rating?: string; name_status?: string }> {
     return this.json('GET', `/${phoneNumberId}?fields=display_phone_number,verified_name,quality_rating,name_status`)
+  }
+
+  /** The profile customers see: about, address, description, email, websites, vertical. */
+  async businessProfile(phoneNumberId: string): Promise<GraphBusinessProfile> {
+    const res = await this.json<{ data: GraphBusinessProfile[] }>('GET', `/${phoneNumberId}/whatsapp_business_profile?fields=about,address,description,email,websites,vertical`)
+    return res.data[0] ?? {}
+  }
+
+  updateBusinessProfile(phoneNumberId: string, profile: GraphBusinessProfile): Promise<{ success: boolean }> {
+    return this.json('POST', `/${phoneNumberId}/whatsapp_business_profile`, { messaging_product: 'whatsapp', ...profile })
   }
 
   listTemplates(wabaId: string): Promise<{ data: GraphTemplate[] }> {

@@ -1,0 +1,98 @@
+import { holidayOn, type Region } from './holidays.js'
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
+export type Weekday = (typeof WEEKDAYS)[number]
+/** `from` and `to` are local wall-clock times `HH:MM`; `to` may be `24:00`. */
+export type Interval = { from: string; to: string }
+export type Closure = { date: string; to?: string | undefined; name: string }
+
+export type Schedule = {
+  timezone: string
+  openingHours: Record<Weekday, Interval[]>
+  holidays: { region: Region | null; custom: Closure[] }
+}
+
+export const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5))
+
+type LocalTime = { date: string; weekday: Weekday; minutes: number }
+
+const formatters = new Map<string, Intl.DateTimeFormat>()
+function formatter(timezone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timezone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', weekday: 'short' })
+    formatters.set(timezone, f)
+  }
+  return f
+}
+
+/** True when the IANA zone name is known to this Node's ICU. */
+export function isTimeZone(name: string): boolean {
+  try {
+    formatter(name)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function partsOf(instant: number, timezone: string) {
+  const p = Object.fromEntries(formatter(timezone).formatToParts(instant).map((x) => [x.type, x.value]))
+  return { year: Number(p.year), month: Number(p.month), day: Number(p.day), hour: Number(p.hour), minute: Number(p.minute), second: Number(p.second), weekday: String(p.weekday) }
+}
+
+/** Wall-clock date, weekday and minute of the day of an instant in a time zone. */
+export function localTime(instant: number, timezone: string): LocalTime {
+  const p = partsOf(instant, timezone)
+  const weekday = WEEKDAYS[['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(p.weekday)]!
+  return { date: `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`, weekday, minutes: p.hour * 60 + p.minute }
+}
+
+/** The zone's offset from UTC at an instant, in ms (Berlin: +1 h in winter, +2 h in summer). */
+function offsetAt(instant: number, timezone: string): number {
+  const p = partsOf(instant, timezone)
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(instant / 1000) * 1000
+}
+
+/**
+ * The instant of a wall-clock time on a local date. A time the spring-forward skips (02:30 on the
+ * last Sunday of March in Berlin) maps to the instant an hour later on the clock (03:30).
+ */
+export function instantOf(date: string, minutes: number, timezone: string): number {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
+  const wall = Date.UTC(y, m - 1, d, 0, minutes)
+  const first = wall - offsetAt(wall, timezone)
+  const second = wall - offsetAt(first, timezone)
+  return second
+}
+
+const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
+const weekdayOf = (date: string): Weekday => WEEKDAYS[(new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7]!
+
+/** Why the business is closed all day on a local date (public holiday or own closure), if it is. */
+export function closedAllDay(date: string, s: Schedule): string | undefined {
+  const own = s.holidays.custom.find((c) => date >= c.date && date <= (c.to ?? c.date))
+  if (own) return own.name
+  return s.holidays.region ? holidayOn(date, s.holidays.region) : undefined
+}
+
+export function isOpen(instant: number, s: Schedule): boolean {
+  const t = localTime(instant, s.timezone)
+  if (closedAllDay(t.date, s)) return false
+  return s.openingHours[t.weekday].some((i) => t.minutes >= minutesOf(i.from) && t.minutes < minutesOf(i.to))
+}
+
+/** The next instant the business opens after `instant` (within a year), or null if it never does. */
+export function nextOpening(instant: number, s: Schedule): number | null {
+  const today = localTime(instant, s.timezone)
+  for (let d = 0; d <= 366; d++) {
+    const date = addDays(today.date, d)
+    if (closedAllDay(date, s)) continue
+    const starts = s.openingHours[weekdayOf(date)].map((i) => minutesOf(i.from)).sort((a, b) => a - b)
+    for (const start of starts) {
+      const at = instantOf(date, start, s.timezone)
+      if (at > instant) return at
+    }
+  }
+  return null
+}
