@@ -57,7 +57,7 @@ describe(`${DIALECT}: opening hours, greeting and away message (GET/PUT /api/aut
       { key: 'privacy.notice', value: JSON.stringify({ url: 'https://muster.example/datenschutz', version: '2' }), updated_by: null, updated_at: new Date().toISOString() },
     ]).execute()
     expect((await enable()).statusCode).toBe(200)
-    expect((await agent.inject({ method: 'GET', url: '/api/automation/state' })).json()).toEqual({ open: false, nextOpening: '2026-11-30T08:00:00.000Z', greeting: true, away: true })
+    expect((await agent.inject({ method: 'GET', url: '/api/automation/state' })).json()).toEqual({ open: false, nextOpening: '2026-11-30T08:00:00.000Z', timezone: 'Europe/Berlin', greeting: true, away: true })
 
     const { conversationId } = await customerWrites(server, '4915500000001', 'Hallo, ist jemand da?')
     await customerWrites(server, '4915500000001', 'Noch eine Frage')

@@ -33,7 +33,7 @@ export function automationState(a: AutomationSettings, now: number) {
   const schedule = scheduleOf(a)
   const open = isOpen(now, schedule)
   const next = open ? null : nextOpening(now, schedule)
-  return { open, nextOpening: next === null ? null : new Date(next).toISOString(), greeting: a.greeting.enabled, away: a.away.enabled }
+  return { open, nextOpening: next === null ? null : new Date(next).toISOString(), timezone: a.timezone, greeting: a.greeting.enabled, away: a.away.enabled }
 }
 
 /**

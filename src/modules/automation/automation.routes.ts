@@ -9,7 +9,7 @@ import { automationState } from './auto-replies.js'
 import { automationSchema, readAutomation } from './automation-settings.js'
 import { holidaysOf, REGIONS } from './holidays.js'
 
-const stateSchema = z.object({ open: z.boolean(), nextOpening: z.string().nullable(), greeting: z.boolean(), away: z.boolean() })
+const stateSchema = z.object({ open: z.boolean(), nextOpening: z.string().nullable(), timezone: z.string(), greeting: z.boolean(), away: z.boolean() })
 
 /** Opening hours, holidays, greeting and away message; and whether they are in effect right now. */
 export const automationRoutes: FastifyPluginAsync<{ db: Db; now: () => number }> = async (base, { db, now }) => {

@@ -50,7 +50,7 @@ export const businessProfileRoutes: FastifyPluginAsync<{ db: Db; graph: GraphCli
       const profile = fromGraph(await graph.businessProfile(phoneNumberId()), kept)
       return { ...profile, sync: { ok: true, error: null } }
     } catch (err) {
-      if (!kept) throw new AppError('business_profile.unavailable', 502, `WhatsApp did not answer with the profile: ${reason(err)}`, { cause: err })
+      if (!kept) throw new AppError('business_profile.profile_unavailable', 502, `WhatsApp did not answer with the profile: ${reason(err)}`, { cause: err })
       return { ...kept, sync: { ok: false, error: reason(err) } }
     }
   })
@@ -63,7 +63,7 @@ export const businessProfileRoutes: FastifyPluginAsync<{ db: Db; graph: GraphCli
     try {
       await graph.updateBusinessProfile(phoneNumberId(), toGraph(profile))
     } catch (err) {
-      throw new AppError('business_profile.rejected', 502, `WhatsApp did not accept the profile: ${reason(err)}`, { cause: err, details: { whatsapp: reason(err) } })
+      throw new AppError('business_profile.profile_rejected', 502, `WhatsApp did not accept the profile: ${reason(err)}`, { cause: err, details: { whatsapp: reason(err) } })
     }
     await db.transaction().execute(async (tx) => {
       await putSetting(tx, 'business.profile', profile, request.auth?.user?.id ?? null)

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { api, type Conversation, type Page } from '../../app/api'
 import { useInboxEvent } from '../../app/event-bus'
 import { useWorkspace } from '../../app/workspace'
+import { AutomationStatus } from '../automation/AutomationStatus'
 import { SearchDialog } from '../search/SearchDialog'
 import { ChatView } from './ChatView'
 import { ConversationList } from './ConversationList'
@@ -126,6 +127,7 @@ export function InboxPage({ route }: { route: string }) {
             </button>
           )}
         </div>
+        <AutomationStatus />
         <InboxFilters filter={filter} onChange={setFilter} />
         <ConversationList items={items} selectedId={selectedId} onSelect={(id) => select(id)} onEndReached={() => void loadMore()} hasMore={nextCursor !== null} />
       </aside>

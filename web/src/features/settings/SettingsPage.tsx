@@ -5,6 +5,8 @@ import { AuditLogPage } from '../privacy/AuditLogPage'
 import { BreachesPage } from '../privacy/BreachesPage'
 import { RecordPage } from '../privacy/RecordPage'
 import { RequestsPage } from '../privacy/RequestsPage'
+import { AutomationSettings } from '../automation/AutomationSettings'
+import { BusinessProfileSettings } from '../automation/BusinessProfileSettings'
 import { ChannelSettings } from './ChannelSettings'
 import { ConsentSettings } from './ConsentSettings'
 import { GeneralSettings } from './GeneralSettings'
@@ -20,6 +22,8 @@ const PAGES = {
   labels: { roles: ['admin'], Page: LabelSettings },
   'quick-replies': { roles: ['admin', 'agent'], Page: QuickReplySettings },
   general: { roles: ['admin'], Page: GeneralSettings },
+  profile: { roles: ['admin'], Page: BusinessProfileSettings },
+  automation: { roles: ['admin'], Page: AutomationSettings },
   consent: { roles: ['admin'], Page: ConsentSettings },
   requests: { roles: ['admin'], Page: RequestsPage },
   breaches: { roles: ['admin'], Page: BreachesPage },
