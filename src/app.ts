@@ -50,6 +50,7 @@ import { optinRoutes } from './modules/consent/optin.routes.js'
 import { KeywordMatcher } from './modules/consent/keywords.js'
 import { AutoReplies } from './modules/automation/auto-replies.js'
 import { automationRoutes } from './modules/automation/automation.routes.js'
+import { statsRoutes } from './modules/stats/stats.routes.js'
 import { businessProfileRoutes } from './modules/business-profile/business-profile.routes.js'
 import { installAccessControl } from './platform/http/access.js'
 import { healthRoutes } from './platform/http/health.routes.js'
@@ -191,6 +192,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   })
   await app.register(templateRoutes, { catalog: templates })
   await app.register(automationRoutes, { db: database.db, now })
+  await app.register(statsRoutes, { db: database.db })
   await app.register(businessProfileRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId })
   await app.register(consentRoutes, { db: database.db, consent, onChanged: (id) => hub.conversationsChanged([id]) })
   await app.register(optinRoutes, {

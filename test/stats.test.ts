@@ -1,0 +1,143 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { parse } from 'csv-parse/sync'
+import { quantile, responseTimes } from '../src/modules/stats/first-response.js'
+import { type Caller, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
+
+type Json = Record<string, any>
+
+describe(`${DIALECT}: statistics (GET /api/stats/summary, /api/stats/series) match the stored messages`, () => {
+  const ctx = useTestServer({ team: true })
+  let server: TestServer
+  let agent: Caller
+  let admin: Caller
+  const from = '2026-11-01T00:00:00.000Z'
+  const to = '2026-12-01T00:00:00.000Z'
+  const at = (day: number, hh: number, mm = 0) => new Date(Date.UTC(2026, 10, day, hh, mm)).toISOString()
+
+  beforeAll(async () => {
+    ;({ server, agent, admin } = ctx)
+    // Real traffic: customers write, agents answer, WhatsApp reports statuses (one number fails,
+    // one never reads), an automatic STOP confirmation goes out.
+    const reply = (caller: Caller, conversationId: string, body: string) => caller.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body } } })
+    const a = await customerWrites(server, '4915800000001', 'Frage 1')
+    await customerWrites(server, '4915800000001', 'Noch da?')
+    const b = await customerWrites(server, '4915800000002', 'Frage 2')
+    const c = await customerWrites(server, '491550000001', 'Frage 3') // the simulator fails sends to this number
+    const d = await customerWrites(server, '491550000004', 'Frage 4') // …and never reports this one as read
+    const e = await customerWrites(server, '4915800000005', 'STOP')
+    expect((await reply(agent, a.conversationId, 'Antwort 1')).statusCode).toBe(202)
+    expect((await reply(admin, b.conversationId, 'Antwort 2')).statusCode).toBe(202)
+    expect((await reply(agent, c.conversationId, 'Antwort 3')).statusCode).toBe(202)
+    expect((await reply(agent, d.conversationId, 'Antwort 4')).statusCode).toBe(202)
+    await reply(agent, a.conversationId, 'Nachtrag')
+    await eventually(async () => {
+      const open = await server.database.db.selectFrom('messages').select('id').where('direction', '=', 'outbound').where('status', 'in', ['queued', 'sending', 'accepted']).execute()
+      const rows = await server.database.db.selectFrom('messages').select(['status']).where('direction', '=', 'outbound').execute()
+      return open.length === 0 && rows.filter((r) => r.status === 'read').length >= 4 && rows.some((r) => r.status === 'failed')
+    })
+    // Place the conversation on known instants in November (Berlin: Mon 2 Nov 2026 is a workday),
+    // so that response times and days are exact: each message moves to day/hour by its order.
+    const rows = await server.database.db.selectFrom('messages').select(['id', 'conversation_id', 'direction', 'created_at']).orderBy('created_at').orderBy('id').execute()
+    const plan: Record<string, [number, number, number][]> = {
+      [a.conversationId]: [[2, 9, 0], [2, 9, 5], [2, 9, 20], [3, 8, 0]], // asked 10:00 Berlin, answered 20 min after the first question
+      [b.conversationId]: [[2, 18, 0], [3, 8, 30]], // asked 19:00 Berlin (closed), answered 14.5 h later
+      [c.conversationId]: [[4, 10, 0], [4, 10, 2]],
+      [d.conversationId]: [[30, 22, 0], [30, 23, 0]],
+      [e.conversationId]: [[5, 10, 0], [5, 10, 1]], // STOP and its automatic confirmation (not a response)
+    }
+    for (const [conversationId, slots] of Object.entries(plan)) {
+      const mine = rows.filter((r) => r.conversation_id === conversationId)
+      for (const [i, m] of mine.entries()) {
+        const [day, hh, mm] = slots[Math.min(i, slots.length - 1)]!
+        await server.database.db.updateTable('messages').set({ timestamp: at(day, hh, mm + (i >= slots.length ? i : 0)) }).where('id', '=', m.id).execute()
+      }
+    }
+  })
+
+  /** The same figures, computed the plain way from every stored row. */
+  async function independently(f: Json = {}, period = { from, to }) {
+    const rows = (await server.database.db.selectFrom('messages').innerJoin('conversations', 'conversations.id', 'messages.conversation_id').select(['messages.conversation_id', 'messages.timestamp', 'messages.direction', 'messages.status', 'messages.sent_by', 'messages.type', 'conversations.channel_id']).execute())
+      .filter((m) => m.type !== 'reaction' && (!f.channelId || m.channel_id === f.channelId))
+    const inPeriod = rows.filter((m) => m.timestamp >= period.from && m.timestamp < period.to)
+    const out = inPeriod.filter((m) => m.direction === 'outbound')
+    return {
+      received: inPeriod.filter((m) => m.direction === 'inbound').length,
+      sent: out.filter((m) => ['sent', 'delivered', 'read'].includes(m.status)).length,
+      delivered: out.filter((m) => ['delivered', 'read'].includes(m.status)).length,
+      read: out.filter((m) => m.status === 'read').length,
+      failed: out.filter((m) => m.status === 'failed').length,
+    }
+  }
+
+  it('counts received, sent, delivered, read and failed exactly as stored, and first response times (median, p90, within and outside hours)', async () => {
+    const res = await agent.inject({ method: 'GET', url: `/api/stats/summary?from=${from}&to=${to}` })
+    expect(res.statusCode).toBe(200)
+    const s = res.json()
+    const expected = await independently()
+    expect(s).toMatchObject(expected)
+    expect(expected).toMatchObject({ received: 6, failed: 1 }) // the data really hold what the test is about
+    expect(expected.read).toBeGreaterThanOrEqual(2)
+    // a: 20 min (1,200 s, within hours); b: 14.5 h (52,200 s, outside); c: 120 s (within); d: 1 h (outside, 23:00 in Berlin).
+    expect(s.firstResponse).toEqual({
+      count: 4,
+      medianSeconds: 1200,
+      p90Seconds: 52_200,
+      withinHours: { count: 2, medianSeconds: 120, p90Seconds: 1200 },
+      outsideHours: { count: 2, medianSeconds: 3600, p90Seconds: 52_200 },
+    })
+    expect(s.firstResponseMedianSeconds).toBe(1200)
+    // Consent events keep the time they happened (they are append-only): count them around now.
+    const around = { from: new Date(Date.now() - 3600_000).toISOString(), to: new Date(Date.now() + 3600_000).toISOString() }
+    const consent = (await agent.inject({ method: 'GET', url: `/api/stats/summary?from=${around.from}&to=${around.to}` })).json()
+    expect(consent).toMatchObject({ optOuts: 1, optIns: 0 }) // one STOP, though it objects to every purpose
+  })
+
+  it('narrows to an agent and to a channel', async () => {
+    const byAdmin = (await agent.inject({ method: 'GET', url: `/api/stats/summary?from=${from}&to=${to}&agentId=${admin.userId}` })).json()
+    expect(byAdmin.firstResponse.count).toBe(0) // the admin answered b, but b is nobody's assignment
+    const unknownChannel = (await agent.inject({ method: 'GET', url: `/api/stats/summary?from=${from}&to=${to}&channelId=nope` })).json()
+    expect(unknownChannel).toMatchObject({ received: 0, sent: 0, firstResponse: { count: 0, medianSeconds: null } })
+  })
+
+  it('gives counts per day, week and month in Berlin time, as JSON and CSV, summing to the total', async () => {
+    // November in Berlin: from 1 Nov 00:00 (UTC+1) to 1 Dec 00:00.
+    const november = { from: '2026-10-31T23:00:00.000Z', to: '2026-11-30T23:00:00.000Z' }
+    const days = (await agent.inject({ method: 'GET', url: `/api/stats/series?from=${november.from}&to=${november.to}&bucket=day` })).json().items as Json[]
+    expect(days.map((d) => d.period)).toEqual(Array.from({ length: 30 }, (_, i) => `2026-11-${String(i + 1).padStart(2, '0')}`))
+    const total = await independently({}, november)
+    for (const k of ['received', 'sent', 'delivered', 'read', 'failed'] as const) expect(days.reduce((n, d) => n + d[k], 0), k).toBe(total[k])
+    expect(days.find((d) => d.period === '2026-11-02')!.received).toBe(3) // a's two questions, b's at 19:00
+    // 30 Nov 22:00 UTC is 23:00 in Berlin, still the 30th; the answer at 23:00 UTC is 1 December there.
+    expect(days.find((d) => d.period === '2026-11-30')).toMatchObject({ received: 1, sent: 0 })
+    expect(days.find((d) => d.period === '2026-11-05')).toMatchObject({ received: 1, sent: 1, read: 1 })
+    const weeks = (await agent.inject({ method: 'GET', url: `/api/stats/series?from=${november.from}&to=${november.to}&bucket=week` })).json().items as Json[]
+    expect(weeks.map((w) => w.period)).toEqual(['2026-10-26', '2026-11-02', '2026-11-09', '2026-11-16', '2026-11-23', '2026-11-30'])
+    const csv = await agent.inject({ method: 'GET', url: `/api/stats/series?from=${november.from}&to=${november.to}&bucket=month&format=csv` })
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/)
+    expect(csv.headers['content-disposition']).toMatch(/attachment; filename="postfach-statistik-2026-11-01-month.csv"/)
+    const parsed = parse(csv.body, { columns: true }) as Json[]
+    expect(parsed).toEqual([{ period: '2026-11-01', ...Object.fromEntries(Object.entries(total).map(([k, v]) => [k, String(v)])) }])
+  })
+
+  it('refuses bad periods, and answers 401/403 to those who may not see it', async () => {
+    for (const q of [`from=${to}&to=${from}`, 'from=yesterday&to=today', `from=2020-01-01T00:00:00Z&to=${to}`, `from=${from}`]) {
+      const res = await agent.inject({ method: 'GET', url: `/api/stats/summary?${q}` })
+      expect(res.statusCode, q).toBe(400)
+      expect(res.headers['content-type']).toMatch(/problem\+json/)
+    }
+    expect((await server.app.inject({ method: 'GET', url: `/api/stats/summary?from=${from}&to=${to}` })).statusCode).toBe(401)
+    expect((await ctx.auditor.inject({ method: 'GET', url: `/api/stats/summary?from=${from}&to=${to}` })).statusCode).toBe(403)
+  })
+})
+
+describe('first response times', () => {
+  it('start at the first unanswered customer message and end at an agent’s message; automatic answers do not count', () => {
+    const m = (conversationId: string, at: number, inbound: boolean, answeredBy: string | null = null) => ({ conversationId, at: at * 1000, inbound, answeredBy })
+    expect(responseTimes([m('a', 0, true), m('a', 10, false), m('a', 20, true), m('a', 50, false, 'u1'), m('a', 60, false, 'u1'), m('b', 5, true), m('c', 0, false, 'u2')])).toEqual([
+      { askedAt: 0, seconds: 50, answeredBy: 'u1' },
+    ])
+    expect(quantile([5, 1, 4, 2, 3], 0.5)).toBe(3)
+    expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9)).toBe(9)
+    expect(quantile([], 0.5)).toBeNull()
+  })
+})
