@@ -31,7 +31,7 @@ describe(`${DIALECT}: statistics (GET /api/stats/summary, /api/stats/series) mat
     expect((await reply(agent, d.conversationId, 'Antwort 4')).statusCode).toBe(202)
     await reply(agent, a.conversationId, 'Nachtrag')
     await eventually(async () => {
-      const open = await server.database.db.selectFrom('messages').select('id').where('direction', '=', 'outbound').where('status', 'in', ['queued', 'sending', 'accepted']).execute()
+      const open = await server.database.db.selectFrom('messages').select('id').where('direction', '=', 'outbound').where('status', 'in', ['queued', 'uncertain']).execute()
       const rows = await server.database.db.selectFrom('messages').select(['status']).where('direction', '=', 'outbound').execute()
       return open.length === 0 && rows.filter((r) => r.status === 'read').length >= 4 && rows.some((r) => r.status === 'failed')
     })

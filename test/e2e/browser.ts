@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
@@ -51,4 +52,13 @@ export function useAdminBrowser(o: Parameters<typeof startTestServer>[0] = {}, p
     await ctx.server?.stop()
   })
   return ctx
+}
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+/** Serious and critical accessibility violations on the current screen (axe-core; the page's context needs `bypassCSP`). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE)
+  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
 }

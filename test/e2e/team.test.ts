@@ -5,18 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashPassword } from '../../src/modules/auth/passwords.js'
 import { insertUser } from '../../src/modules/auth/users.repo.js'
 import { DIALECT, startTestServer, type TestServer } from '../helpers.js'
-import { launchBrowser, screenshotPath } from './browser.js'
+import { launchBrowser, screenshotPath, seriousViolations } from './browser.js'
 
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 // A 1×1 PNG, as an agent would drop a screenshot into the composer.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
-
-/** Serious and critical accessibility violations on the current screen (axe-core). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE)
-  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
-}
 
 async function login(context: BrowserContext, url: string, email: string, password: string): Promise<Page> {
   const page = await context.newPage()

@@ -5,20 +5,29 @@ import { z } from 'zod'
 import type { Db } from '../../db/database.js'
 import { STAFF } from '../../platform/http/access.js'
 import { readAutomation, scheduleOf } from '../automation/automation-settings.js'
-import { localTime } from '../automation/opening-hours.js'
+import { instantOf, localTime } from '../automation/opening-hours.js'
+import { badRequest } from '../../platform/errors.js'
 import { series, summary } from './stats.js'
 
 const MAX_DAYS = 400
-const period = z
-  .object({
-    from: z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString()),
-    to: z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString()),
-    channelId: z.string().max(64).optional(),
-    labelId: z.string().max(64).optional(),
-    agentId: z.string().max(64).optional(),
-  })
-  .refine((p) => p.from < p.to, { message: '`from` must be before `to`', path: ['to'] })
-  .refine((p) => Date.parse(p.to) - Date.parse(p.from) <= MAX_DAYS * 86_400_000, { message: `at most ${MAX_DAYS} days at once`, path: ['to'] })
+/** An instant, or a date meaning its midnight in the workspace's time zone (as the dashboard sends). */
+const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })])
+const period = z.object({
+  from: instant,
+  /** Exclusive. */
+  to: instant,
+  channelId: z.string().max(64).optional(),
+  labelId: z.string().max(64).optional(),
+  agentId: z.string().max(64).optional(),
+})
+
+function resolvePeriod<T extends { from: string; to: string }>(q: T, timezone: string): T {
+  const at = (s: string) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(s) ? instantOf(s, 0, timezone) : Date.parse(s)).toISOString()
+  const p = { ...q, from: at(q.from), to: at(q.to) }
+  if (p.from >= p.to) throw badRequest('`from` must be before `to`.', { field: 'to' })
+  if (Date.parse(p.to) - Date.parse(p.from) > MAX_DAYS * 86_400_000) throw badRequest(`A period of at most ${MAX_DAYS} days at once.`, { field: 'to' })
+  return p
+}
 
 const timing = z.object({ count: z.number(), medianSeconds: z.number().nullable(), p90Seconds: z.number().nullable() })
 const counts = { received: z.number(), sent: z.number(), delivered: z.number(), read: z.number(), failed: z.number() }
@@ -40,16 +49,17 @@ export const statsRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) 
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['statistics']
 
-  app.get('/api/stats/summary', { config: { access: STAFF }, schema: { tags, querystring: period, response: { 200: summarySchema } } }, async (request) =>
-    summary(db, request.query, scheduleOf(await readAutomation(db))),
-  )
+  app.get('/api/stats/summary', { config: { access: STAFF }, schema: { tags, querystring: period, response: { 200: summarySchema } } }, async (request) => {
+    const automation = await readAutomation(db)
+    return summary(db, resolvePeriod(request.query, automation.timezone), scheduleOf(automation))
+  })
 
   app.get(
     '/api/stats/series',
     { config: { access: STAFF }, schema: { tags, querystring: period.and(z.object({ bucket: z.enum(['day', 'week', 'month']).default('day'), format: z.enum(['json', 'csv']).default('json') })), response: { 200: z.object({ items: z.array(seriesItem) }).or(z.string()) } } },
     async (request, reply) => {
-      const { bucket, format, ...filter } = request.query
       const { timezone } = await readAutomation(db)
+      const { bucket, format, ...filter } = resolvePeriod(request.query, timezone)
       const items = await series(db, filter, bucket, timezone)
       if (format === 'json') return { items }
       const csv = stringify(items, { header: true, columns: ['period', 'received', 'sent', 'delivered', 'read', 'failed'] })

@@ -5,6 +5,7 @@ import { IntegrityBanner } from '../features/archive/IntegrityBanner'
 import { NotificationsMenu } from '../features/notifications/NotificationsMenu'
 
 // Settings are loaded when opened: the inbox's first load carries only what the inbox needs.
+const StatsPage = lazy(() => import('../features/stats/StatsPage').then((m) => ({ default: m.StatsPage })))
 const SettingsPage = lazy(() => import('../features/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })))
 import { LanguageSwitch } from '../ui/LanguageSwitch'
 import { api, type User } from './api'
@@ -19,6 +20,7 @@ export function Shell({ user, onLoggedOut }: { user: User; onLoggedOut: () => vo
   const [route, go] = useHashRoute()
   const { online } = useInboxEvents(emitInboxEvent)
   const inSettings = route.startsWith('settings') || user.role === 'auditor'
+  const inStats = !inSettings && route.startsWith('stats')
 
   async function logout() {
     await api('POST', '/api/auth/logout').catch(() => undefined)
@@ -33,8 +35,13 @@ export function Shell({ user, onLoggedOut }: { user: User; onLoggedOut: () => vo
             <h1>{t('app.name')}</h1>
             <nav aria-label={t('app.navigation')} className="topnav">
               {user.role !== 'auditor' && (
-                <a href="#/inbox" aria-current={!inSettings ? 'page' : undefined}>
+                <a href="#/inbox" aria-current={!inSettings && !inStats ? 'page' : undefined}>
                   {t('app.inbox')}
+                </a>
+              )}
+              {user.role !== 'auditor' && (
+                <a href="#/stats" aria-current={inStats ? 'page' : undefined}>
+                  {t('app.stats')}
                 </a>
               )}
               <a href="#/settings" aria-current={inSettings ? 'page' : undefined}>
@@ -55,10 +62,8 @@ export function Shell({ user, onLoggedOut }: { user: User; onLoggedOut: () => vo
           </header>
           {(user.role === 'admin' || user.role === 'auditor') && <IntegrityBanner />}
         </div>
-        {inSettings ? (
-          <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>
-            <SettingsPage route={route} />
-          </Suspense>
+        {inSettings || inStats ? (
+          <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>{inStats ? <StatsPage /> : <SettingsPage route={route} />}</Suspense>
         ) : (
           <InboxPage route={route} />
         )}

@@ -1,0 +1,50 @@
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { berlinToday, customerWrites, DIALECT, eventually, type TestServer } from '../helpers.js'
+import { screenshotPath, seriousViolations, useAdminBrowser } from './browser.js'
+
+describe(`${DIALECT}: the statistics dashboard`, () => {
+  const ctx = useAdminBrowser({}, async (server) => {
+    const agent = await server.login('agent')
+    for (const n of [1, 2, 3]) {
+      const { conversationId } = await customerWrites(server, `491590000000${n}`, `Frage ${n}`)
+      if (n < 3) await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: `Antwort ${n}` } } })
+    }
+    await eventually(async () => (await server.database.db.selectFrom('messages').select('id').where('status', '=', 'read').execute()).length === 2)
+  })
+  let server: TestServer
+  let page: Page
+  beforeAll(() => {
+    ;({ server, page } = ctx)
+  })
+
+  it('shows today’s numbers as the API computes them, a chart and its table, a CSV download, and loads nothing from elsewhere', async () => {
+    const foreign: string[] = []
+    page.on('request', (r) => void (!r.url().startsWith(server.url) && !/^(data|blob):/.test(r.url()) && foreign.push(r.url())))
+    await page.getByRole('link', { name: 'Statistik' }).click()
+    const card = (name: string) => page.locator('.stats-cards > div', { has: page.locator('dt', { hasText: new RegExp(`^${name}$`) }) }).locator('dd').first()
+    await expect.poll(() => card('Empfangen').textContent()).toBe('3')
+    expect(await card('Gesendet').textContent()).toBe('2')
+    expect(await card('Gelesen').textContent()).toBe('2')
+    expect(await card('Fehlgeschlagen').textContent()).toBe('0')
+    await page.locator('.stats-chart canvas').waitFor()
+    const today = berlinToday() // the dashboard's days are the workspace's (Berlin) days
+    const row = page.getByRole('row', { name: new RegExp(`^${today}`) })
+    expect((await row.getByRole('cell').allTextContents()).slice(0, 2)).toEqual(['3', '2'])
+    const csv = await page.getByRole('link', { name: 'CSV herunterladen' }).getAttribute('href')
+    expect(csv).toMatch(/^\/api\/stats\/series\?from=.*&bucket=day&format=csv$/)
+    await page.getByLabel('Einteilung').selectOption({ label: 'Monate' })
+    await expect.poll(() => page.locator('.stats-table tbody tr').count()).toBe(1)
+    await page.screenshot({ path: screenshotPath('stats'), fullPage: true })
+    expect(foreign).toEqual([])
+  })
+
+  it('has no serious accessibility violations', async () => {
+    const context = await ctx.browser.newContext({ locale: 'de-DE', bypassCSP: true, storageState: await page.context().storageState() })
+    const p = await context.newPage()
+    await p.goto(`${server.url}/#/stats`)
+    await p.locator('.stats-cards').waitFor()
+    expect(await seriousViolations(p)).toEqual([])
+    await context.close()
+  })
+})

@@ -1,0 +1,143 @@
+import { useEffect, useMemo, useState } from 'react'
+import type { TFunction } from 'i18next'
+import { useTranslation } from 'react-i18next'
+import { api, describeError } from '../../app/api'
+import { ErrorLine } from '../settings/useList'
+import { type Series, StatsChart } from './StatsChart'
+
+type Counts = { received: number; sent: number; delivered: number; read: number; failed: number }
+type Timing = { count: number; medianSeconds: number | null; p90Seconds: number | null }
+type Summary = Counts & { firstResponse: Timing & { withinHours: Timing; outsideHours: Timing }; conversationsStarted: number; optIns: number; optOuts: number }
+type Bucket = 'day' | 'week' | 'month'
+
+const KEYS = ['received', 'sent', 'delivered', 'read', 'failed'] as const
+const COLORS: Record<(typeof KEYS)[number], string> = { received: '#6b7280', sent: '#0b7a6b', delivered: '#2f80c2', read: '#1e4fa0', failed: '#c0392b' }
+
+const dayInput = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+
+function duration(seconds: number | null, t: TFunction): string {
+  if (seconds === null) return '–'
+  if (seconds < 90) return t('stats.seconds', { n: Math.round(seconds) })
+  if (seconds < 90 * 60) return t('stats.minutes', { n: Math.round(seconds / 60) })
+  return t('stats.hours', { n: (seconds / 3600).toFixed(1) })
+}
+
+/** The team lead's numbers for a period: totals, response times, consent, and a chart per day/week/month. */
+export function StatsPage() {
+  const { t } = useTranslation()
+  const today = new Date()
+  const [from, setFrom] = useState(dayInput(new Date(today.getFullYear(), today.getMonth(), 1)))
+  const [to, setTo] = useState(dayInput(today))
+  const [bucket, setBucket] = useState<Bucket>('day')
+  const [summary, setSummary] = useState<Summary | null>(null)
+  const [items, setItems] = useState<(Counts & { period: string })[]>([])
+  const [error, setError] = useState<string | null>(null)
+
+  // Dates are days in the workspace's time zone (the server resolves them); `to` is inclusive in
+  // the form, so the period ends at the following midnight.
+  const query = useMemo(() => {
+    const end = new Date(`${to}T00:00:00Z`)
+    end.setUTCDate(end.getUTCDate() + 1)
+    return `from=${from}&to=${end.toISOString().slice(0, 10)}`
+  }, [from, to])
+
+  useEffect(() => {
+    setError(null)
+    Promise.all([api<Summary>('GET', `/api/stats/summary?${query}`), api<{ items: (Counts & { period: string })[] }>('GET', `/api/stats/series?${query}&bucket=${bucket}`)]).then(
+      ([s, series]) => {
+        setSummary(s)
+        setItems(series.items)
+      },
+      (err) => setError(describeError(err)),
+    )
+  }, [query, bucket])
+
+  const labels = useMemo(() => items.map((i) => i.period), [items])
+  const series: Series[] = useMemo(() => KEYS.map((k) => ({ label: t(`stats.${k}`), color: COLORS[k], values: items.map((i) => i[k]) })), [items, t])
+
+  return (
+    <div className="stats-page">
+      <h2>{t('stats.title')}</h2>
+      <form className="card-form inline" onSubmit={(e) => e.preventDefault()} aria-label={t('stats.period')}>
+        <label>
+          {t('stats.from')}
+          <input type="date" value={from} max={to} onChange={(e) => e.target.value && setFrom(e.target.value)} />
+        </label>
+        <label>
+          {t('stats.to')}
+          <input type="date" value={to} min={from} onChange={(e) => e.target.value && setTo(e.target.value)} />
+        </label>
+        <label>
+          {t('stats.bucket')}
+          <select aria-label={t('stats.bucket')} value={bucket} onChange={(e) => setBucket(e.target.value as Bucket)}>
+            {(['day', 'week', 'month'] as const).map((b) => (
+              <option key={b} value={b}>
+                {t(`stats.buckets.${b}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <a className="button-link" href={`/api/stats/series?${query}&bucket=${bucket}&format=csv`} download>
+          {t('stats.csv')}
+        </a>
+      </form>
+      <ErrorLine error={error} />
+      {summary && (
+        <dl className="stats-cards">
+          {KEYS.map((k) => (
+            <div key={k}>
+              <dt>{t(`stats.${k}`)}</dt>
+              <dd>{summary[k]}</dd>
+            </div>
+          ))}
+          <div>
+            <dt>{t('stats.firstResponse')}</dt>
+            <dd>{duration(summary.firstResponse.medianSeconds, t)}</dd>
+            <dd className="small">{t('stats.p90', { value: duration(summary.firstResponse.p90Seconds, t) })}</dd>
+          </div>
+          <div>
+            <dt>{t('stats.withinHours')}</dt>
+            <dd>{duration(summary.firstResponse.withinHours.medianSeconds, t)}</dd>
+            <dd className="small">{t('stats.outsideHours', { value: duration(summary.firstResponse.outsideHours.medianSeconds, t) })}</dd>
+          </div>
+          <div>
+            <dt>{t('stats.conversationsStarted')}</dt>
+            <dd>{summary.conversationsStarted}</dd>
+          </div>
+          <div>
+            <dt>{t('stats.optInsOuts')}</dt>
+            <dd>
+              {summary.optIns} / {summary.optOuts}
+            </dd>
+          </div>
+        </dl>
+      )}
+      {items.length > 0 && <StatsChart labels={labels} series={series} title={t('stats.chartTitle')} />}
+      {items.length > 0 && (
+        <table className="stats-table">
+          <caption>{t('stats.chartTitle')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('stats.periodColumn')}</th>
+              {KEYS.map((k) => (
+                <th key={k} scope="col">
+                  {t(`stats.${k}`)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((i) => (
+              <tr key={i.period}>
+                <th scope="row">{i.period}</th>
+                {KEYS.map((k) => (
+                  <td key={k}>{i[k]}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  )
+}
