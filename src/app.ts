@@ -155,6 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Only a group that queued downloads wakes the job runner: its claim is a write, and ingest
     // should not pay a second commit per group for nothing.
     if (group.mediaQueued > 0) jobs.poke()
+    if (group.templatesChanged) templates.invalidate()
     hub.conversationsChanged(group.conversationIds)
   })
 
@@ -190,7 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     secretBox: deps.secretBox,
     publicUrl: config.publicUrl,
   })
-  await app.register(templateRoutes, { catalog: templates })
+  await app.register(templateRoutes, { db: database.db, catalog: templates, graph, account: whatsapp, keywords: consent.keywords })
   await app.register(automationRoutes, { db: database.db, now })
   await app.register(statsRoutes, { db: database.db })
   await app.register(businessProfileRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId })

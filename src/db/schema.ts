@@ -276,6 +276,17 @@ export interface AutomationSendsTable {
   created_at: string
 }
 
+export interface AccountEventsTable {
+  id: string
+  journal_seq: number
+  field: string
+  subject: string
+  event: string
+  detail: string
+  alert: number
+  occurred_at: string
+}
+
 export interface SuppressionsTable {
   number_hash: string
   scope: string
@@ -474,6 +485,7 @@ export interface Database {
   suppressions: SuppressionsTable
   privacy_notice_deliveries: PrivacyNoticeDeliveriesTable
   automation_sends: AutomationSendsTable
+  account_events: AccountEventsTable
   audit_log: AuditLogTable
   dsr_requests: DsrRequestsTable
   contact_corrections: ContactCorrectionsTable

@@ -32,6 +32,8 @@ export type AuditAction =
   | 'archive.exported'
   | 'settings.automation_changed'
   | 'settings.business_profile_changed'
+  | 'template.created'
+  | 'template.deleted'
 
 export type AuditEntry = {
   action: AuditAction

@@ -79,6 +79,14 @@ export class GraphClient {
     return this.json('GET', `/${wabaId}/message_templates?fields=name,language,status,category,components&limit=200`)
   }
 
+  createTemplate(wabaId: string, t: { name: string; language: string; category: string; components: Record<string, unknown>[] }): Promise<{ id: string; status: string; category: string }> {
+    return this.json('POST', `/${wabaId}/message_templates`, t)
+  }
+
+  deleteTemplate(wabaId: string, name: string): Promise<{ success: boolean }> {
+    return this.json('DELETE', `/${wabaId}/message_templates?name=${encodeURIComponent(name)}`)
+  }
+
   getMedia(mediaId: string): Promise<{ url: string; mime_type: string; sha256: string; file_size: number | string; id: string }> {
     return this.json('GET', `/${mediaId}`)
   }

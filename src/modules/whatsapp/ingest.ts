@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { DatabaseHandle, Executor } from '../../db/database.js'
 import { appendEntries } from '../journal/journal.repo.js'
 import { identitiesIn, type JournalSealer } from '../archive/journal-sealer.js'
+import { projectAccountEvents } from './account-events.js'
 import { type NewInboundMessage, projectWebhooks } from './inbound-projector.js'
 import { type ConsentSignal, customerKeyOf, isConsentSignal, parseWebhook, type WebhookEvent } from './webhook-events.js'
 
@@ -14,7 +15,7 @@ function laneOf(key: string, lanes: number): number {
 type Pending = { raw: Buffer; events: WebhookEvent[]; identities: string[]; resolve: (r: IngestResult) => void; reject: (e: unknown) => void }
 export type IngestResult = { journalSeq: number; duplicate: boolean; unrouted: string[] }
 /** What a committed group changed, for real-time updates. */
-export type CommittedGroup = { results: IngestResult[]; conversationIds: Set<string>; mediaQueued: number }
+export type CommittedGroup = { results: IngestResult[]; conversationIds: Set<string>; mediaQueued: number; /** Meta reported on templates (status, quality): cached lists are stale. */ templatesChanged: boolean }
 export type CommittedListener = (group: CommittedGroup) => void
 
 /**
@@ -119,12 +120,14 @@ export class WebhookIngestor {
       const appended = await appendEntries(tx, 'whatsapp.webhook', batch.map((p) => p.raw), this.sealer ? { sealer: this.sealer, identities: batch.map((p) => p.identities) } : undefined)
       const fresh = batch.flatMap((p, i) => (appended[i]!.duplicate ? [] : [{ journalSeq: appended[i]!.seq, events: p.events }]))
       const { unrouted, conversationIds, mediaQueued, added } = await projectWebhooks(tx, fresh, this.isOurNumber)
+      const account = await projectAccountEvents(tx, fresh)
       const signals = fresh.flatMap((f) => f.events.filter(isConsentSignal).map((event) => ({ journalSeq: f.journalSeq, event })))
       if (this.afterProjection && (added.length > 0 || signals.length > 0)) await this.afterProjection(tx, added, signals)
       return {
         results: appended.map((a) => ({ journalSeq: a.seq, duplicate: a.duplicate, unrouted: a.duplicate ? [] : (unrouted.get(a.seq) ?? []) })),
         conversationIds,
         mediaQueued,
+        templatesChanged: account.templates,
       }
     })
   }

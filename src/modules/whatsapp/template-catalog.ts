@@ -20,6 +20,11 @@ export class TemplateCatalog {
     return data
   }
 
+  /** Meta reported a change (status, quality) or Postfach created or deleted one: read again next time. */
+  invalidate(): void {
+    this.cached = undefined
+  }
+
   /** A template by name and language, if the account has it. */
   async find(name: string, language: string): Promise<GraphTemplate | undefined> {
     return (await this.list()).find((t) => t.name === name && t.language === language)

@@ -34,7 +34,7 @@ export type StatusEvent = {
 }
 
 /** Anything else: template/quality/account updates, user preferences, value-level errors. */
-export type OtherEvent = { kind: 'other'; field: string; phoneNumberId: string | undefined; value: RawObject }
+export type OtherEvent = { kind: 'other'; field: string; phoneNumberId: string | undefined; value: RawObject; /** The entry's `time`. */ at?: string | undefined }
 
 export type WebhookEvent = InboundMessageEvent | StatusEvent | OtherEvent
 
@@ -73,11 +73,12 @@ export function parseWebhook(body: unknown): WebhookEvent[] {
   const events: WebhookEvent[] = []
   for (const entry of arr(root.entry)) {
     const wabaId = str(obj(entry)?.id)
+    const at = fromUnixSeconds(obj(entry)?.time as string | number | undefined)
     for (const change of arr(obj(entry)?.changes)) {
       const c = obj(change)
       const value = obj(c?.value)
       if (!c || !value) continue
-      events.push(...parseChange(str(c.field) ?? 'unknown', value, wabaId))
+      events.push(...parseChange(str(c.field) ?? 'unknown', value, wabaId).map((e) => (e.kind === 'other' ? { ...e, at } : e)))
     }
   }
   return events
