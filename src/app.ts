@@ -51,6 +51,7 @@ import { KeywordMatcher } from './modules/consent/keywords.js'
 import { AutoReplies } from './modules/automation/auto-replies.js'
 import { automationRoutes } from './modules/automation/automation.routes.js'
 import { statsRoutes } from './modules/stats/stats.routes.js'
+import { numberStatusRoutes } from './modules/whatsapp/number-status.routes.js'
 import { businessProfileRoutes } from './modules/business-profile/business-profile.routes.js'
 import { installAccessControl } from './platform/http/access.js'
 import { healthRoutes } from './platform/http/health.routes.js'
@@ -194,6 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(templateRoutes, { db: database.db, catalog: templates, graph, account: whatsapp, keywords: consent.keywords })
   await app.register(automationRoutes, { db: database.db, now })
   await app.register(statsRoutes, { db: database.db })
+  await app.register(numberStatusRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId })
   await app.register(businessProfileRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId })
   await app.register(consentRoutes, { db: database.db, consent, onChanged: (id) => hub.conversationsChanged([id]) })
   await app.register(optinRoutes, {

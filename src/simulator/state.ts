@@ -55,16 +55,20 @@ export class SimulatorState {
 
   knowsWamid = (wamid: string): boolean => this.wamids.has(wamid)
 
+  /** What Meta says about the number; tests change it (a quality drop, a rejected name). */
+  readonly number = { verified_name: 'Postfach Demo', quality_rating: 'GREEN', name_status: 'APPROVED', messaging_limit: 'TIER_2K', throughput: 'STANDARD' }
+
   phoneNumberInfo() {
     return {
       id: this.identity.phoneNumberId,
       display_phone_number: '+' + this.identity.displayPhoneNumber,
-      verified_name: 'Postfach Demo',
+      verified_name: this.number.verified_name,
       code_verification_status: 'VERIFIED',
-      quality_rating: 'GREEN',
-      name_status: 'APPROVED',
+      quality_rating: this.number.quality_rating,
+      name_status: this.number.name_status,
       platform_type: 'CLOUD_API',
-      throughput: { level: 'STANDARD' },
+      throughput: { level: this.number.throughput },
+      whatsapp_business_manager_messaging_limit: this.number.messaging_limit,
       messaging_product: 'whatsapp',
     }
   }

@@ -34,6 +34,7 @@ export type AuditAction =
   | 'settings.business_profile_changed'
   | 'template.created'
   | 'template.deleted'
+  | 'channel.alert_acknowledged'
 
 export type AuditEntry = {
   action: AuditAction

@@ -39,6 +39,18 @@ export type GraphTemplate = {
   components: { type: string; text?: string; format?: string; buttons?: { type: string; text: string }[] }[]
 }
 
+export type GraphPhoneNumber = {
+  id: string
+  display_phone_number?: string
+  verified_name?: string
+  quality_rating?: string
+  name_status?: string
+  throughput?: { level?: string }
+  whatsapp_business_manager_messaging_limit?: string
+  /** Deprecated by Meta in favour of the portfolio-wide limit above; read when that is absent. */
+  messaging_limit_tier?: string
+}
+
 export type GraphBusinessProfile = { about?: string; address?: string; description?: string; email?: string; websites?: string[]; vertical?: string }
 
 export class GraphClient {
@@ -61,8 +73,8 @@ export class GraphClient {
   }
 
   /** The number's name, verification and quality, as the channel's connection test shows them. */
-  phoneNumber(phoneNumberId: string): Promise<{ id: string; display_phone_number?: string; verified_name?: string; quality_rating?: string; name_status?: string }> {
-    return this.json('GET', `/${phoneNumberId}?fields=display_phone_number,verified_name,quality_rating,name_status`)
+  phoneNumber(phoneNumberId: string): Promise<GraphPhoneNumber> {
+    return this.json('GET', `/${phoneNumberId}?fields=display_phone_number,verified_name,quality_rating,name_status,throughput,whatsapp_business_manager_messaging_limit,messaging_limit_tier`)
   }
 
   /** The profile customers see: about, address, description, email, websites, vertical. */

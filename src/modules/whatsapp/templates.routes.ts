@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
-import { AppError, badRequest } from '../../platform/errors.js'
+import { AppError } from '../../platform/errors.js'
 import { ADMIN, STAFF } from '../../platform/http/access.js'
 import { listOf } from '../../platform/http/cursor.js'
 import type { KeywordMatcher } from '../consent/keywords.js'
@@ -86,7 +86,7 @@ export const templateRoutes: FastifyPluginAsync<{ db: Db; catalog: TemplateCatal
       const components = graphComponents(t)
       // Advertising must say how to object, in every message (§ 7 UWG, Art. 21(4) GDPR); the send path refuses it otherwise.
       if (t.category === 'marketing' && !hasOptOut({ id: '', name: t.name, language: t.language, status: '', category: 'MARKETING', components: components as GraphTemplate['components'] }, keywords)) {
-        throw badRequest('A marketing template must say how to object: a quick-reply button or a footer with a stop keyword (for example „Keine Werbung mehr? Antworten Sie STOP.“).', { field: 'footer' })
+        throw new AppError('templates.opt_out_missing', 400, 'A marketing template must say how to object: a quick-reply button or a footer with a stop keyword (for example „Keine Werbung mehr? Antworten Sie STOP.“).', { details: { field: 'footer' } })
       }
       let created
       try {

@@ -2,6 +2,7 @@ import { lazy, Suspense } from 'react'
 import { useTranslation } from 'react-i18next'
 import { InboxPage } from '../features/inbox/InboxPage'
 import { IntegrityBanner } from '../features/archive/IntegrityBanner'
+import { ChannelAlerts } from '../features/channel/ChannelAlerts'
 import { NotificationsMenu } from '../features/notifications/NotificationsMenu'
 
 // Settings are loaded when opened: the inbox's first load carries only what the inbox needs.
@@ -61,6 +62,7 @@ export function Shell({ user, onLoggedOut }: { user: User; onLoggedOut: () => vo
             </button>
           </header>
           {(user.role === 'admin' || user.role === 'auditor') && <IntegrityBanner />}
+          {user.role === 'admin' && <ChannelAlerts />}
         </div>
         {inSettings || inStats ? (
           <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>{inStats ? <StatsPage /> : <SettingsPage route={route} />}</Suspense>

@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api } from '../../app/api'
+import { NumberStatus } from '../channel/NumberStatus'
 import { ErrorLine, useList } from './useList'
 
 type Channel = { id: string; wabaId: string; displayPhoneNumber: string | null; paused: { reason: string; since: string } | null }
@@ -82,6 +83,7 @@ export function ChannelSettings() {
           )}
         </>
       )}
+      <NumberStatus />
       {connection && connection.source !== 'environment' && (
         <form className="card-form" onSubmit={saveCredentials} aria-label={t('settings.channel.credentials')}>
           <h3>{t('settings.channel.credentials')}</h3>

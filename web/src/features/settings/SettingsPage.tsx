@@ -7,6 +7,7 @@ import { RecordPage } from '../privacy/RecordPage'
 import { RequestsPage } from '../privacy/RequestsPage'
 import { AutomationSettings } from '../automation/AutomationSettings'
 import { BusinessProfileSettings } from '../automation/BusinessProfileSettings'
+import { TemplateSettings } from '../channel/TemplateSettings'
 import { ChannelSettings } from './ChannelSettings'
 import { ConsentSettings } from './ConsentSettings'
 import { GeneralSettings } from './GeneralSettings'
@@ -19,6 +20,7 @@ const PAGES = {
   users: { roles: ['admin'], Page: UserSettings },
   tokens: { roles: ['admin'], Page: TokenSettings },
   channel: { roles: ['admin'], Page: ChannelSettings },
+  templates: { roles: ['admin'], Page: TemplateSettings },
   labels: { roles: ['admin'], Page: LabelSettings },
   'quick-replies': { roles: ['admin', 'agent'], Page: QuickReplySettings },
   general: { roles: ['admin'], Page: GeneralSettings },
