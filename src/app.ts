@@ -51,6 +51,8 @@ import { KeywordMatcher } from './modules/consent/keywords.js'
 import { AutoReplies } from './modules/automation/auto-replies.js'
 import { automationRoutes } from './modules/automation/automation.routes.js'
 import { statsRoutes } from './modules/stats/stats.routes.js'
+import { CampaignRunner } from './modules/campaigns/campaign-runner.js'
+import { campaignRoutes } from './modules/campaigns/campaigns.routes.js'
 import { numberStatusRoutes } from './modules/whatsapp/number-status.routes.js'
 import { businessProfileRoutes } from './modules/business-profile/business-profile.routes.js'
 import { installAccessControl } from './platform/http/access.js'
@@ -81,7 +83,7 @@ export type AppDeps = {
   logger?: false | { stream?: NodeJS.WritableStream }
 }
 
-export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; jobs: JobRunner; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch; sealer: JournalSealer }
+export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; campaigns: CampaignRunner; jobs: JobRunner; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch; sealer: JournalSealer }
 
 /** The built web app: web/dist beside src/ (from source) or beside dist/ (compiled). */
 const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -195,6 +197,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(templateRoutes, { db: database.db, catalog: templates, graph, account: whatsapp, keywords: consent.keywords })
   await app.register(automationRoutes, { db: database.db, now })
   await app.register(statsRoutes, { db: database.db })
+  const campaigns = new CampaignRunner({
+    db: database.db,
+    consent,
+    channelId: () => whatsapp.phoneNumberId,
+    messagesPerSecond: whatsapp.messagesPerSecond,
+    now,
+    log: app.log,
+    onQueued: (conversationIds) => {
+      if (conversationIds.length === 0) return
+      sendWorker.poke()
+      hub.conversationsChanged(conversationIds)
+    },
+  })
+  await app.register(campaignRoutes, { db: database.db, consent, catalog: templates, now, onStarted: () => campaigns.poke() })
   await app.register(numberStatusRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId })
   await app.register(businessProfileRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId })
   await app.register(consentRoutes, { db: database.db, consent, onChanged: (id) => hub.conversationsChanged([id]) })
@@ -239,11 +255,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.addHook('onClose', async () => {
     await unbridge()
+    await campaigns.stop()
     await sendWorker.stop()
     await jobs.stop()
     // Last: everything the workers committed goes into the log and under a final checkpoint.
     archiveWatch.stop()
     await archive.stop()
   })
-  return { app, ingestor, sendWorker, jobs, graph, hub, archive, archiveWatch, sealer }
+  return { app, ingestor, sendWorker, campaigns, jobs, graph, hub, archive, archiveWatch, sealer }
 }

@@ -80,6 +80,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const address = await built.app.listen({ port: config.port, host: config.host })
   url = address.replace('://[::1]', '://localhost')
   built.sendWorker.start()
+  built.campaigns.start()
   built.jobs.start()
   built.archive.start()
   built.archiveWatch.start()

@@ -7,6 +7,7 @@ import * as privacy from './migrations/2026-11-29T2000_privacy.js'
 import * as archive from './migrations/2026-11-30T0900_archive.js'
 import * as automation from './migrations/2026-11-30T1500_automation.js'
 import * as stats from './migrations/2026-11-30T1600_stats.js'
+import * as campaigns from './migrations/2026-11-30T1700_campaigns.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-30T0900_archive': archive,
   '2026-11-30T1500_automation': automation,
   '2026-11-30T1600_stats': stats,
+  '2026-11-30T1700_campaigns': campaigns,
 }
 
 class StaticProvider implements MigrationProvider {

@@ -287,6 +287,32 @@ export interface AccountEventsTable {
   occurred_at: string
 }
 
+export type CampaignStatus = 'draft' | 'scheduled' | 'running' | 'paused' | 'cancelled' | 'completed'
+
+export interface CampaignsTable {
+  id: string
+  name: string
+  purpose: string
+  template: string
+  audience: string
+  status: CampaignStatus
+  scheduled_at: string | null
+  started_at: string | null
+  finished_at: string | null
+  created_by: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface CampaignRecipientsTable {
+  campaign_id: string
+  contact_id: string
+  state: 'pending' | 'queued' | 'skipped'
+  skip_reason: string | null
+  message_id: string | null
+  queued_at: string | null
+}
+
 export interface SuppressionsTable {
   number_hash: string
   scope: string
@@ -486,6 +512,8 @@ export interface Database {
   privacy_notice_deliveries: PrivacyNoticeDeliveriesTable
   automation_sends: AutomationSendsTable
   account_events: AccountEventsTable
+  campaigns: CampaignsTable
+  campaign_recipients: CampaignRecipientsTable
   audit_log: AuditLogTable
   dsr_requests: DsrRequestsTable
   contact_corrections: ContactCorrectionsTable

@@ -35,6 +35,9 @@ export type AuditAction =
   | 'template.created'
   | 'template.deleted'
   | 'channel.alert_acknowledged'
+  | 'campaign.created'
+  | 'campaign.started'
+  | 'campaign.cancelled'
 
 export type AuditEntry = {
   action: AuditAction

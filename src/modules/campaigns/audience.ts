@@ -1,0 +1,54 @@
+import { z } from 'zod'
+import type { Executor } from '../../db/database.js'
+import type { ConsentService, Refusal } from '../consent/consent.service.js'
+
+/** Who a campaign is for: contacts with any of the labels (on one of their conversations) and the attributes given. */
+export const audienceSchema = z.object({
+  labelIds: z.array(z.string().max(64)).max(50).default([]),
+  /** Country calling code of the number, e.g. "49". */
+  countryCode: z.string().regex(/^\d{1,3}$/).optional(),
+  lastContactAfter: z.iso.datetime({ offset: true }).optional(),
+  lastContactBefore: z.iso.datetime({ offset: true }).optional(),
+})
+export type Audience = z.infer<typeof audienceSchema>
+
+export type ExclusionReason = Refusal | 'restricted'
+export type Classified = { eligible: { contactId: string; waId: string }[]; excluded: { contactId: string; reason: ExclusionReason }[] }
+
+/** The contacts that match the audience, before consent: erased people and people without a number never. */
+export async function audienceContacts(db: Executor, a: Audience) {
+  let q = db.selectFrom('contacts').select(['id', 'wa_id', 'restricted_at']).where('erased_at', 'is', null).where('wa_id', 'is not', null)
+  if (a.labelIds.length) {
+    q = q.where('id', 'in', db.selectFrom('conversations').innerJoin('conversation_labels', 'conversation_labels.conversation_id', 'conversations.id').select('conversations.contact_id').where('conversation_labels.label_id', 'in', a.labelIds))
+  }
+  if (a.countryCode) q = q.where('wa_id', 'like', `${a.countryCode}%`)
+  if (a.lastContactAfter) q = q.where('last_contact_at', '>=', new Date(a.lastContactAfter).toISOString())
+  if (a.lastContactBefore) q = q.where('last_contact_at', '<', new Date(a.lastContactBefore).toISOString())
+  return q.orderBy('id').execute()
+}
+
+/**
+ * Splits the audience by the consent for the purpose, as the send path will judge it: only a
+ * confirmed consent that was not withdrawn or objected to, of a number not on the suppression
+ * list, of a person whose data is not restricted (Art. 18), gets the message.
+ */
+export async function classifyAudience(db: Executor, consent: ConsentService, a: Audience, purpose: string): Promise<Classified> {
+  const out: Classified = { eligible: [], excluded: [] }
+  for (const c of await audienceContacts(db, a)) {
+    if (c.restricted_at) {
+      out.excluded.push({ contactId: c.id, reason: 'restricted' })
+      continue
+    }
+    const refused = await consent.refusal(db, { contactId: c.id, waId: c.wa_id, purpose })
+    if (refused) out.excluded.push({ contactId: c.id, reason: refused })
+    else out.eligible.push({ contactId: c.id, waId: c.wa_id! })
+  }
+  return out
+}
+
+/** The preview's counts: how many would get it, and how many are left out for which reason. */
+export function previewOf(c: Classified) {
+  const reasons: Record<ExclusionReason, number> = { 'no-consent': 0, withdrawn: 0, objected: 0, suppressed: 0, restricted: 0 }
+  for (const e of c.excluded) reasons[e.reason]++
+  return { matched: c.eligible.length + c.excluded.length, eligible: c.eligible.length, excluded: reasons }
+}
