@@ -6,6 +6,7 @@ import { ChannelAlerts } from '../features/channel/ChannelAlerts'
 import { NotificationsMenu } from '../features/notifications/NotificationsMenu'
 
 // Settings are loaded when opened: the inbox's first load carries only what the inbox needs.
+const CampaignsPage = lazy(() => import('../features/campaigns/CampaignsPage').then((m) => ({ default: m.CampaignsPage })))
 const StatsPage = lazy(() => import('../features/stats/StatsPage').then((m) => ({ default: m.StatsPage })))
 const SettingsPage = lazy(() => import('../features/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })))
 import { LanguageSwitch } from '../ui/LanguageSwitch'
@@ -22,6 +23,7 @@ export function Shell({ user, onLoggedOut }: { user: User; onLoggedOut: () => vo
   const { online } = useInboxEvents(emitInboxEvent)
   const inSettings = route.startsWith('settings') || user.role === 'auditor'
   const inStats = !inSettings && route.startsWith('stats')
+  const inCampaigns = !inSettings && route.startsWith('campaigns')
 
   async function logout() {
     await api('POST', '/api/auth/logout').catch(() => undefined)
@@ -36,8 +38,13 @@ export function Shell({ user, onLoggedOut }: { user: User; onLoggedOut: () => vo
             <h1>{t('app.name')}</h1>
             <nav aria-label={t('app.navigation')} className="topnav">
               {user.role !== 'auditor' && (
-                <a href="#/inbox" aria-current={!inSettings && !inStats ? 'page' : undefined}>
+                <a href="#/inbox" aria-current={!inSettings && !inStats && !inCampaigns ? 'page' : undefined}>
                   {t('app.inbox')}
+                </a>
+              )}
+              {user.role !== 'auditor' && (
+                <a href="#/campaigns" aria-current={inCampaigns ? 'page' : undefined}>
+                  {t('app.campaigns')}
                 </a>
               )}
               {user.role !== 'auditor' && (
@@ -64,8 +71,8 @@ export function Shell({ user, onLoggedOut }: { user: User; onLoggedOut: () => vo
           {(user.role === 'admin' || user.role === 'auditor') && <IntegrityBanner />}
           {user.role === 'admin' && <ChannelAlerts />}
         </div>
-        {inSettings || inStats ? (
-          <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>{inStats ? <StatsPage /> : <SettingsPage route={route} />}</Suspense>
+        {inSettings || inStats || inCampaigns ? (
+          <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>{inStats ? <StatsPage /> : inCampaigns ? <CampaignsPage /> : <SettingsPage route={route} />}</Suspense>
         ) : (
           <InboxPage route={route} />
         )}

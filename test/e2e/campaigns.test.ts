@@ -1,0 +1,42 @@
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { customerWrites, DIALECT, eventually, type TestServer } from '../helpers.js'
+import { screenshotPath, useAdminBrowser } from './browser.js'
+
+describe(`${DIALECT}: a campaign in the browser`, () => {
+  const ctx = useAdminBrowser({}, async (server) => {
+    await customerWrites(server, '4916200000001', 'START', 'Nina Neukundin')
+    await customerWrites(server, '4916200000002', 'Hallo', 'Otto Ohne')
+    await customerWrites(server, '4916200000003', 'START', 'Paula Plus')
+    await customerWrites(server, '4916200000003', 'STOP', 'Paula Plus')
+    await eventually(async () => (await server.database.db.selectFrom('messages').select('id').where('status', '=', 'queued').execute()).length === 0)
+  })
+  let server: TestServer
+  let page: Page
+  beforeAll(() => {
+    ;({ server, page } = ctx)
+  })
+
+  it('an admin sees who is left out and why, creates and starts a campaign, and watches it reach the one who consented', async () => {
+    await page.getByRole('link', { name: 'Kampagnen' }).click()
+    const form = page.getByRole('form', { name: 'Neue Kampagne' })
+    await form.getByLabel('Name').fill('Herbst')
+    await form.getByLabel('Vorlage (Marketing)').selectOption({ label: 'welcome_back (de)' })
+    const preview = form.getByRole('status', { name: 'Vorschau' })
+    await preview.getByText('1 von 3 erhalten die Nachricht').waitFor()
+    await preview.getByText('1 ohne bestätigte Einwilligung').waitFor()
+    await preview.getByText('1 haben widersprochen').waitFor()
+    await page.screenshot({ path: screenshotPath('campaign-form'), fullPage: true })
+    await form.getByRole('button', { name: 'Kampagne anlegen' }).click()
+    const row = page.getByRole('row', { name: /Herbst/ })
+    await row.getByText('Entwurf').waitFor()
+    await row.getByRole('button', { name: 'Starten' }).click()
+    await row.getByText(/1 gesendet, 1 zugestellt, 1 gelesen/).waitFor({ timeout: 15_000 })
+    await row.getByRole('button', { name: 'Herbst' }).click()
+    const recipients = page.getByRole('table', { name: 'Empfänger' })
+    await recipients.getByRole('row', { name: /Otto Ohne/ }).getByText('ausgelassen: keine Einwilligung').waitFor()
+    await recipients.getByRole('row', { name: /Paula Plus/ }).getByText('ausgelassen: widersprochen').waitFor()
+    await page.screenshot({ path: screenshotPath('campaigns'), fullPage: true })
+    expect(server.simulatorState().sent.filter((s) => s.body.type === 'template').map((s) => s.recipient)).toEqual(['4916200000001'])
+  })
+})
