@@ -196,7 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   })
   await app.register(templateRoutes, { db: database.db, catalog: templates, graph, account: whatsapp, keywords: consent.keywords })
   await app.register(automationRoutes, { db: database.db, now })
-  await app.register(statsRoutes, { db: database.db })
+  await app.register(statsRoutes, { db: database.db, dialect: database.dialect })
   const campaigns = new CampaignRunner({
     db: database.db,
     consent,

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'csv-parse/sync'
-import { quantile, responseTimes } from '../src/modules/stats/first-response.js'
+import { quantile } from '../src/modules/stats/quantile.js'
+import { constantOffsetPieces } from '../src/modules/stats/stats.js'
 import { type Caller, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
 
 type Json = Record<string, any>
@@ -45,6 +46,10 @@ describe(`${DIALECT}: statistics (GET /api/stats/summary, /api/stats/series) mat
       [d.conversationId]: [[30, 22, 0], [30, 23, 0]],
       [e.conversationId]: [[5, 10, 0], [5, 10, 1]], // STOP and its automatic confirmation (not a response)
     }
+    for (const [conversationId, resolvedAt] of [[a.conversationId, at(2, 10)], [b.conversationId, at(3, 9)]] as const) {
+      expect((await agent.inject({ method: 'PATCH', url: `/api/conversations/${conversationId}`, payload: { status: 'resolved' } })).statusCode).toBe(200)
+      await server.database.db.updateTable('conversation_resolutions').set({ resolved_at: resolvedAt }).where('conversation_id', '=', conversationId).execute()
+    }
     for (const [conversationId, slots] of Object.entries(plan)) {
       const mine = rows.filter((r) => r.conversation_id === conversationId)
       for (const [i, m] of mine.entries()) {
@@ -86,6 +91,10 @@ describe(`${DIALECT}: statistics (GET /api/stats/summary, /api/stats/series) mat
       outsideHours: { count: 2, medianSeconds: 3600, p90Seconds: 52_200 },
     })
     expect(s.firstResponseMedianSeconds).toBe(1200)
+    // Resolution: a resolved at 10:00 UTC on the 2nd (an hour after its first question, in hours),
+    // b at 09:00 UTC on the 3rd (15 h after its question at 18:00 UTC, outside hours).
+    expect(s.resolution).toEqual({ count: 2, medianSeconds: 3600, p90Seconds: 54_000, withinHours: { count: 1, medianSeconds: 3600, p90Seconds: 3600 }, outsideHours: { count: 1, medianSeconds: 54_000, p90Seconds: 54_000 } })
+    expect(s.conversationsResolved).toBe(2)
     // Consent events keep the time they happened (they are append-only): count them around now.
     const around = { from: new Date(Date.now() - 3600_000).toISOString(), to: new Date(Date.now() + 3600_000).toISOString() }
     const consent = (await agent.inject({ method: 'GET', url: `/api/stats/summary?from=${around.from}&to=${around.to}` })).json()
@@ -116,7 +125,11 @@ describe(`${DIALECT}: statistics (GET /api/stats/summary, /api/stats/series) mat
     expect(csv.headers['content-type']).toMatch(/^text\/csv/)
     expect(csv.headers['content-disposition']).toMatch(/attachment; filename="postfach-statistik-2026-11-01-month.csv"/)
     const parsed = parse(csv.body, { columns: true }) as Json[]
-    expect(parsed).toEqual([{ period: '2026-11-01', ...Object.fromEntries(Object.entries(total).map(([k, v]) => [k, String(v)])) }])
+    // Consent events keep the time they happened: count them from the raw rows for the same period.
+    const consent = (await server.database.db.selectFrom('consent_events').select(['kind', 'contact_id', 'occurred_at']).execute()).filter((e) => e.occurred_at >= november.from && e.occurred_at < november.to)
+    const optIns = consent.filter((e) => e.kind === 'confirmed').length
+    const optOuts = new Set(consent.filter((e) => e.kind === 'withdrawn' || e.kind === 'objected').map((e) => `${e.contact_id}@${e.occurred_at}`)).size
+    expect(parsed).toEqual([{ period: '2026-11-01', ...Object.fromEntries(Object.entries({ ...total, optIns, optOuts }).map(([k, v]) => [k, String(v)])) }])
   })
 
   it('refuses bad periods, and answers 401/403 to those who may not see it', async () => {
@@ -130,12 +143,20 @@ describe(`${DIALECT}: statistics (GET /api/stats/summary, /api/stats/series) mat
   })
 })
 
-describe('first response times', () => {
-  it('start at the first unanswered customer message and end at an agent’s message; automatic answers do not count', () => {
-    const m = (conversationId: string, at: number, inbound: boolean, answeredBy: string | null = null) => ({ conversationId, at: at * 1000, inbound, answeredBy })
-    expect(responseTimes([m('a', 0, true), m('a', 10, false), m('a', 20, true), m('a', 50, false, 'u1'), m('a', 60, false, 'u1'), m('b', 5, true), m('c', 0, false, 'u2')])).toEqual([
-      { askedAt: 0, seconds: 50, answeredBy: 'u1' },
+describe('days in Berlin across daylight-saving switches', () => {
+  it('cuts a period where the offset changes', () => {
+    const at = (iso: string) => Date.parse(iso)
+    expect(constantOffsetPieces(at('2026-03-28T00:00:00Z'), at('2026-03-30T00:00:00Z'), 'Europe/Berlin').map((p) => [new Date(p.from).toISOString(), new Date(p.to).toISOString(), p.offset])).toEqual([
+      ['2026-03-28T00:00:00.000Z', '2026-03-29T01:00:00.000Z', 60],
+      ['2026-03-29T01:00:00.000Z', '2026-03-30T00:00:00.000Z', 120],
     ])
+    expect(constantOffsetPieces(at('2026-10-24T22:00:00Z'), at('2026-10-26T00:00:00Z'), 'Europe/Berlin').map((p) => p.offset)).toEqual([120, 60])
+    expect(constantOffsetPieces(at('2026-11-01T00:00:00Z'), at('2026-12-01T00:00:00Z'), 'Europe/Berlin')).toHaveLength(1)
+  })
+})
+
+describe('quantiles', () => {
+  it('take the nearest rank', () => {
     expect(quantile([5, 1, 4, 2, 3], 0.5)).toBe(3)
     expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9)).toBe(9)
     expect(quantile([], 0.5)).toBeNull()

@@ -5,9 +5,7 @@ import * as workspace from './migrations/2026-11-24T0900_workspace.js'
 import * as consent from './migrations/2026-11-24T1200_consent.js'
 import * as privacy from './migrations/2026-11-29T2000_privacy.js'
 import * as archive from './migrations/2026-11-30T0900_archive.js'
-import * as automation from './migrations/2026-11-30T1500_automation.js'
-import * as stats from './migrations/2026-11-30T1600_stats.js'
-import * as campaigns from './migrations/2026-11-30T1700_campaigns.js'
+import * as channelOperations from './migrations/2026-11-30T1500_channel_operations.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -21,9 +19,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-24T1200_consent': consent,
   '2026-11-29T2000_privacy': privacy,
   '2026-11-30T0900_archive': archive,
-  '2026-11-30T1500_automation': automation,
-  '2026-11-30T1600_stats': stats,
-  '2026-11-30T1700_campaigns': campaigns,
+  '2026-11-30T1500_channel_operations': channelOperations,
 }
 
 class StaticProvider implements MigrationProvider {

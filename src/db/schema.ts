@@ -313,6 +313,13 @@ export interface CampaignRecipientsTable {
   queued_at: string | null
 }
 
+export interface ConversationResolutionsTable {
+  id: string
+  conversation_id: string
+  resolved_by: string | null
+  resolved_at: string
+}
+
 export interface SuppressionsTable {
   number_hash: string
   scope: string
@@ -514,6 +521,7 @@ export interface Database {
   account_events: AccountEventsTable
   campaigns: CampaignsTable
   campaign_recipients: CampaignRecipientsTable
+  conversation_resolutions: ConversationResolutionsTable
   audit_log: AuditLogTable
   dsr_requests: DsrRequestsTable
   contact_corrections: ContactCorrectionsTable

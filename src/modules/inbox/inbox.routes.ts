@@ -1,4 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { newId } from '../../platform/ids.js'
+import { nowIso } from '../../platform/time.js'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
@@ -70,7 +72,13 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
       const user = await db.selectFrom('users').select(['id', 'role', 'active']).where('id', '=', assigneeId).executeTakeFirst()
       if (!user || user.active !== 1 || user.role === 'auditor') throw new AppError('inbox.invalid_assignee', 400, 'The assignee must be an active admin or agent.')
     }
-    await updateConversation(db, c.id, { ...(status ? { status } : {}), ...(assigneeId !== undefined ? { assignee_id: assigneeId } : {}) })
+    await db.transaction().execute(async (tx) => {
+      await updateConversation(tx, c.id, { ...(status ? { status } : {}), ...(assigneeId !== undefined ? { assignee_id: assigneeId } : {}) })
+      // Resolution times (statistics) start at the customer's first unanswered message and end here.
+      if (status === 'resolved' && c.status !== 'resolved') {
+        await tx.insertInto('conversation_resolutions').values({ id: newId(), conversation_id: c.id, resolved_by: request.auth?.user?.id ?? null, resolved_at: nowIso() }).execute()
+      }
+    })
     onChanged(c.id)
     return (await presentConversations(db, [(await findConversationWithContact(db, c.id))!]))[0]!
   })

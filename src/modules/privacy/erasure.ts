@@ -104,6 +104,7 @@ export async function eraseContact(
   const emptied = conversationIds.filter((id) => !keptConversations.has(id))
   if (emptied.length) {
     await tx.deleteFrom('automation_sends').where('conversation_id', 'in', emptied).execute()
+    await tx.deleteFrom('conversation_resolutions').where('conversation_id', 'in', emptied).execute()
     await tx.deleteFrom('conversations').where('id', 'in', emptied).execute()
   }
 

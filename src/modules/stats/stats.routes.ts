@@ -2,7 +2,7 @@ import { stringify } from 'csv-stringify/sync'
 import type { FastifyPluginAsync } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { Db } from '../../db/database.js'
+import type { Db, Dialect } from '../../db/database.js'
 import { STAFF } from '../../platform/http/access.js'
 import { readAutomation, scheduleOf } from '../automation/automation-settings.js'
 import { instantOf, localTime } from '../automation/opening-hours.js'
@@ -38,20 +38,22 @@ const summarySchema = z.object({
   firstResponseMedianSeconds: z.number().nullable(),
   firstResponseP90Seconds: z.number().nullable(),
   firstResponse: timing.extend({ withinHours: timing, outsideHours: timing }),
+  resolution: timing.extend({ withinHours: timing, outsideHours: timing }),
   conversationsStarted: z.number(),
+  conversationsResolved: z.number(),
   optIns: z.number(),
   optOuts: z.number(),
 })
-const seriesItem = z.object({ period: z.string(), ...counts })
+const seriesItem = z.object({ period: z.string(), ...counts, optIns: z.number(), optOuts: z.number() })
 
 /** The statistics dashboard's figures, and the per-period counts as JSON or CSV. */
-export const statsRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) => {
+export const statsRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = async (base, { db, dialect }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['statistics']
 
   app.get('/api/stats/summary', { config: { access: STAFF }, schema: { tags, querystring: period, response: { 200: summarySchema } } }, async (request) => {
     const automation = await readAutomation(db)
-    return summary(db, resolvePeriod(request.query, automation.timezone), scheduleOf(automation))
+    return summary(db, dialect, resolvePeriod(request.query, automation.timezone), scheduleOf(automation))
   })
 
   app.get(
@@ -60,9 +62,9 @@ export const statsRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) 
     async (request, reply) => {
       const { timezone } = await readAutomation(db)
       const { bucket, format, ...filter } = resolvePeriod(request.query, timezone)
-      const items = await series(db, filter, bucket, timezone)
+      const items = await series(db, dialect, filter, bucket, timezone)
       if (format === 'json') return { items }
-      const csv = stringify(items, { header: true, columns: ['period', 'received', 'sent', 'delivered', 'read', 'failed'] })
+      const csv = stringify(items, { header: true, columns: ['period', 'received', 'sent', 'delivered', 'read', 'failed', 'optIns', 'optOuts'] })
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="postfach-statistik-${localTime(Date.parse(filter.from), timezone).date}-${bucket}.csv"`)

@@ -1,6 +1,7 @@
-import type { Executor } from '../../db/database.js'
+import { sql } from 'kysely'
+import type { Dialect, Executor } from '../../db/database.js'
 import { isOpen, localTime, type Schedule } from '../automation/opening-hours.js'
-import { quantile, responseTimes } from './first-response.js'
+import { quantile } from './quantile.js'
 
 export type StatsFilter = { from: string; to: string; channelId?: string | undefined; labelId?: string | undefined; agentId?: string | undefined }
 export type Bucket = 'day' | 'week' | 'month'
@@ -9,73 +10,164 @@ const DAY = 86_400_000
 /** Turns are matched to their answer up to this long before and after the period. */
 const TURN_REACH = 7 * DAY
 
-const DELIVERED = new Set(['delivered', 'read'])
-const SENT = new Set(['sent', 'delivered', 'read'])
-
 type Counts = { received: number; sent: number; delivered: number; read: number; failed: number }
 const zero = (): Counts => ({ received: 0, sent: 0, delivered: 0, read: 0, failed: 0 })
+const iso = (ms: number) => new Date(ms).toISOString()
 
 /**
- * Adds one message to the counts. Outbound messages count by the furthest status WhatsApp
- * reported (statuses only move forward): a read message was also sent and delivered. Messages
- * still queued or in flight count nowhere yet.
+ * Adds `n` messages of one direction and status. Outbound messages count by the furthest status
+ * WhatsApp reported (statuses only move forward): a read message was also sent and delivered.
+ * Messages still queued or in flight count nowhere yet.
  */
-function count(c: Counts, m: { direction: string; status: string }) {
-  if (m.direction === 'inbound') return void c.received++
-  if (SENT.has(m.status)) c.sent++
-  if (DELIVERED.has(m.status)) c.delivered++
-  if (m.status === 'read') c.read++
-  if (m.status === 'failed') c.failed++
+function add(c: Counts, direction: string, status: string, n: number) {
+  if (direction === 'inbound') return void (c.received += n)
+  if (status === 'sent' || status === 'delivered' || status === 'read') c.sent += n
+  if (status === 'delivered' || status === 'read') c.delivered += n
+  if (status === 'read') c.read += n
+  if (status === 'failed') c.failed += n
 }
 
-/** Messages of the period (by their time), narrowed to a channel, a label or an agent's conversations. */
-function messagesIn(db: Executor, f: StatsFilter, from: string, to: string) {
-  let q = db
-    .selectFrom('messages')
-    .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
-    .select(['messages.conversation_id as conversationId', 'messages.timestamp', 'messages.direction', 'messages.status', 'messages.sent_by as sentBy'])
-    .where('messages.timestamp', '>=', from)
-    .where('messages.timestamp', '<', to)
-    .where('messages.type', '!=', 'reaction')
-  if (f.channelId) q = q.where('conversations.channel_id', '=', f.channelId)
-  if (f.agentId) q = q.where('conversations.assignee_id', '=', f.agentId)
-  if (f.labelId) q = q.where('messages.conversation_id', 'in', db.selectFrom('conversation_labels').select('conversation_id').where('label_id', '=', f.labelId))
-  return q
+/** SQL narrowing rows (by their conversation column) to a channel, a label or an agent's conversations. */
+function narrowed(f: StatsFilter, conversation = 'm.conversation_id') {
+  const c = sql.ref(conversation)
+  const parts = [sql`1 = 1`]
+  if (f.channelId) parts.push(sql`${c} in (select id from conversations where channel_id = ${f.channelId})`)
+  if (f.agentId) parts.push(sql`${c} in (select id from conversations where assignee_id = ${f.agentId})`)
+  if (f.labelId) parts.push(sql`${c} in (select conversation_id from conversation_labels where label_id = ${f.labelId})`)
+  return sql.join(parts, sql` and `)
+}
+
+/** The local date of `m.timestamp` shifted by a fixed offset, in each engine's own date functions. */
+function localDay(dialect: Dialect, offsetMinutes: number) {
+  return dialect === 'postgres'
+    ? sql<string>`to_char((m.timestamp::timestamptz at time zone 'UTC') + make_interval(mins => ${offsetMinutes}), 'YYYY-MM-DD')`
+    : sql<string>`strftime('%Y-%m-%d', m.timestamp, ${`${offsetMinutes >= 0 ? '+' : ''}${offsetMinutes} minutes`})`
+}
+
+const offsetMinutes = (instant: number, timezone: string) => {
+  const t = localTime(instant, timezone)
+  const local = Date.parse(`${t.date}T00:00:00Z`) + t.minutes * 60_000
+  return Math.round((local - Math.floor(instant / 60_000) * 60_000) / 60_000)
+}
+
+/** [from, to) cut where the zone's offset changes (daylight saving), so each piece has one offset. */
+export function constantOffsetPieces(from: number, to: number, timezone: string): { from: number; to: number; offset: number }[] {
+  const pieces: { from: number; to: number; offset: number }[] = []
+  let start = from
+  let offset = offsetMinutes(from, timezone)
+  for (let probe = from + 3600_000; probe < to + 3600_000; probe += 3600_000) {
+    const at = Math.min(probe, to)
+    const o = offsetMinutes(at, timezone)
+    if (o === offset) continue
+    // The switch lies in the last hour: find its minute.
+    let lo = at - 3600_000
+    let hi = at
+    while (hi - lo > 60_000) {
+      const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000
+      if (offsetMinutes(mid, timezone) === offset) lo = mid
+      else hi = mid
+    }
+    pieces.push({ from: start, to: hi, offset })
+    start = hi
+    offset = o
+  }
+  pieces.push({ from: start, to, offset })
+  return pieces
+}
+
+/** Message counts per local day of the period (by direction and furthest status), in SQL. */
+async function dailyCounts(db: Executor, dialect: Dialect, f: StatsFilter, timezone: string): Promise<Map<string, Counts>> {
+  const days = new Map<string, Counts>()
+  for (const piece of constantOffsetPieces(Date.parse(f.from), Date.parse(f.to), timezone)) {
+    const rows = await sql<{ day: string; direction: string; status: string; n: number | string }>`
+      select ${localDay(dialect, piece.offset)} as day, m.direction, m.status, count(*) as n
+      from messages m
+      where m.timestamp >= ${iso(piece.from)} and m.timestamp < ${iso(piece.to)} and m.type <> 'reaction' and ${narrowed(f)}
+      group by 1, 2, 3`.execute(db)
+    for (const r of rows.rows) {
+      const c = days.get(r.day) ?? zero()
+      add(c, r.direction, r.status, Number(r.n))
+      days.set(r.day, c)
+    }
+  }
+  return days
+}
+
+/**
+ * First response times, in SQL: a customer turn starts with a customer message whose previous
+ * message in the conversation (customer or agent; automatic answers do not count) was an agent's
+ * or none, and ends with the next message an agent wrote.
+ */
+async function turns(db: Executor, f: StatsFilter) {
+  const lo = iso(Date.parse(f.from) - TURN_REACH)
+  const hi = iso(Date.parse(f.to) + TURN_REACH)
+  const next = (column: 'timestamp' | 'sent_by') => sql`(select a.${sql.ref(column)} from messages a
+        where a.conversation_id = s.conversation_id and a.direction = 'outbound' and a.sent_by is not null and a.timestamp > s.timestamp and a.timestamp < ${hi}
+        order by a.timestamp limit 1)`
+  const rows = await sql<{ asked: string; answered: string | null; answered_by: string | null }>`
+    with seq as (
+      select m.conversation_id, m.timestamp, m.direction,
+             lag(m.direction) over (partition by m.conversation_id order by m.timestamp, m.id) as prev
+      from messages m
+      where m.timestamp >= ${lo} and m.timestamp < ${hi} and m.type <> 'reaction'
+        and (m.direction = 'inbound' or m.sent_by is not null) and ${narrowed(f)}
+    )
+    select s.timestamp as asked, ${next('timestamp')} as answered, ${next('sent_by')} as answered_by
+    from seq s
+    where s.direction = 'inbound' and (s.prev is null or s.prev = 'outbound') and s.timestamp >= ${f.from} and s.timestamp < ${f.to}`.execute(db)
+  return rows.rows.flatMap((r) =>
+    r.answered && (!f.agentId || r.answered_by === f.agentId) ? [{ askedAt: Date.parse(r.asked), seconds: (Date.parse(r.answered) - Date.parse(r.asked)) / 1000 }] : [],
+  )
+}
+
+/** Resolution times: from the first customer message after the previous resolution to the resolution. */
+async function resolutions(db: Executor, f: StatsFilter) {
+  const rows = await sql<{ resolved_at: string; opened: string | null }>`
+    select r.resolved_at,
+      (select min(i.timestamp) from messages i
+        where i.conversation_id = r.conversation_id and i.direction = 'inbound' and i.timestamp <= r.resolved_at
+          and i.timestamp > coalesce((select max(p.resolved_at) from conversation_resolutions p where p.conversation_id = r.conversation_id and p.resolved_at < r.resolved_at), '')) as opened
+    from conversation_resolutions r
+    where r.resolved_at >= ${f.from} and r.resolved_at < ${f.to} and ${narrowed(f, 'r.conversation_id')}`.execute(db)
+  return rows.rows.map((r) => ({ opened: r.opened ? Date.parse(r.opened) : null, seconds: r.opened ? (Date.parse(r.resolved_at) - Date.parse(r.opened)) / 1000 : null }))
 }
 
 function timing(values: number[]) {
   return { count: values.length, medianSeconds: quantile(values, 0.5), p90Seconds: quantile(values, 0.9) }
 }
 
-/** The dashboard's figures for a period; every number is derived from the stored messages and consent events. */
-export async function summary(db: Executor, f: StatsFilter, schedule: Schedule) {
-  const counts = zero()
-  for (const m of await messagesIn(db, f, f.from, f.to).execute()) count(counts, m)
+/** Median and p90, overall and split by whether it began within opening hours. */
+function split(items: { at: number; seconds: number }[], schedule: Schedule) {
+  const within = items.filter((t) => isOpen(t.at, schedule))
+  const outside = items.filter((t) => !isOpen(t.at, schedule))
+  return { ...timing(items.map((t) => t.seconds)), withinHours: timing(within.map((t) => t.seconds)), outsideHours: timing(outside.map((t) => t.seconds)) }
+}
 
-  const around = await messagesIn(db, f, new Date(Date.parse(f.from) - TURN_REACH).toISOString(), new Date(Date.parse(f.to) + TURN_REACH).toISOString())
-    .orderBy('messages.conversation_id')
-    .orderBy('messages.timestamp')
-    .execute()
-  const from = Date.parse(f.from)
-  const to = Date.parse(f.to)
-  const turns = responseTimes(around.map((m) => ({ conversationId: m.conversationId, at: Date.parse(m.timestamp), inbound: m.direction === 'inbound', answeredBy: m.sentBy }))).filter(
-    (t) => t.askedAt >= from && t.askedAt < to && (!f.agentId || t.answeredBy === f.agentId),
-  )
-  const within = turns.filter((t) => isOpen(t.askedAt, schedule))
-  const outside = turns.filter((t) => !isOpen(t.askedAt, schedule))
-  const firstResponse = { ...timing(turns.map((t) => t.seconds)), withinHours: timing(within.map((t) => t.seconds)), outsideHours: timing(outside.map((t) => t.seconds)) }
+async function consentCounts(db: Executor, f: StatsFilter) {
+  return db.selectFrom('consent_events').select(['kind', 'contact_id', 'occurred_at']).where('occurred_at', '>=', f.from).where('occurred_at', '<', f.to).where('kind', 'in', ['confirmed', 'withdrawn', 'objected']).execute()
+}
+
+/** One STOP objects to every purpose at once: it is one opt-out, not one per purpose. */
+const optOutsOf = (events: { kind: string; contact_id: string; occurred_at: string }[]) => new Set(events.filter((e) => e.kind !== 'confirmed').map((e) => `${e.contact_id}@${e.occurred_at}`)).size
+
+/** The dashboard's figures for a period; every number is derived from the stored messages, resolutions and consent events. */
+export async function summary(db: Executor, dialect: Dialect, f: StatsFilter, schedule: Schedule) {
+  const counts = zero()
+  const totals = await sql<{ direction: string; status: string; n: number | string }>`
+    select m.direction, m.status, count(*) as n from messages m
+    where m.timestamp >= ${f.from} and m.timestamp < ${f.to} and m.type <> 'reaction' and ${narrowed(f)}
+    group by 1, 2`.execute(db)
+  for (const r of totals.rows) add(counts, r.direction, r.status, Number(r.n))
+
+  const firstResponse = split((await turns(db, f)).map((t) => ({ at: t.askedAt, seconds: t.seconds })), schedule)
+  const resolved = await resolutions(db, f)
+  const resolution = split(resolved.flatMap((r) => (r.opened !== null && r.seconds !== null ? [{ at: r.opened, seconds: r.seconds }] : [])), schedule)
 
   let started = db.selectFrom('conversations').select((eb) => eb.fn.countAll<number>().as('n')).where('created_at', '>=', f.from).where('created_at', '<', f.to)
   if (f.channelId) started = started.where('channel_id', '=', f.channelId)
-  const consent = await db
-    .selectFrom('consent_events')
-    .select(['kind', 'contact_id', 'occurred_at'])
-    .where('occurred_at', '>=', f.from)
-    .where('occurred_at', '<', f.to)
-    .where('kind', 'in', ['confirmed', 'withdrawn', 'objected'])
-    .execute()
-  // One STOP objects to every purpose at once: it is one opt-out, not one per purpose.
-  const optOuts = new Set(consent.filter((e) => e.kind !== 'confirmed').map((e) => `${e.contact_id}@${e.occurred_at}`)).size
+  if (f.agentId) started = started.where('assignee_id', '=', f.agentId)
+  if (f.labelId) started = started.where('id', 'in', db.selectFrom('conversation_labels').select('conversation_id').where('label_id', '=', f.labelId!))
+  const consent = await consentCounts(db, f)
 
   return {
     from: f.from,
@@ -84,9 +176,11 @@ export async function summary(db: Executor, f: StatsFilter, schedule: Schedule) 
     firstResponseMedianSeconds: firstResponse.medianSeconds,
     firstResponseP90Seconds: firstResponse.p90Seconds,
     firstResponse,
+    resolution,
     conversationsStarted: Number((await started.executeTakeFirstOrThrow()).n),
+    conversationsResolved: resolved.length,
     optIns: consent.filter((e) => e.kind === 'confirmed').length,
-    optOuts,
+    optOuts: optOutsOf(consent),
   }
 }
 
@@ -99,20 +193,32 @@ function bucketOf(date: string, bucket: Bucket): string {
 }
 
 /** Counts per local day, ISO week or month of the period, in the schedule's time zone; empty periods included. */
-export async function series(db: Executor, f: StatsFilter, bucket: Bucket, timezone: string) {
-  const byPeriod = new Map<string, Counts>()
+export async function series(db: Executor, dialect: Dialect, f: StatsFilter, bucket: Bucket, timezone: string) {
+  const byPeriod = new Map<string, Counts & { optIns: number; optOuts: number }>()
   const first = bucketOf(localTime(Date.parse(f.from), timezone).date, bucket)
   const last = bucketOf(localTime(Date.parse(f.to) - 1, timezone).date, bucket)
   for (let d = first; d <= last; ) {
-    byPeriod.set(d, zero())
+    byPeriod.set(d, { ...zero(), optIns: 0, optOuts: 0 })
     const next = new Date(`${d}T00:00:00Z`)
     if (bucket === 'month') next.setUTCMonth(next.getUTCMonth() + 1)
     else next.setUTCDate(next.getUTCDate() + (bucket === 'week' ? 7 : 1))
     d = next.toISOString().slice(0, 10)
   }
-  for (const m of await messagesIn(db, f, f.from, f.to).execute()) {
-    const c = byPeriod.get(bucketOf(localTime(Date.parse(m.timestamp), timezone).date, bucket))
-    if (c) count(c, m)
+  for (const [day, c] of await dailyCounts(db, dialect, f, timezone)) {
+    const target = byPeriod.get(bucketOf(day, bucket))
+    if (!target) continue
+    for (const k of ['received', 'sent', 'delivered', 'read', 'failed'] as const) target[k] += c[k]
+  }
+  const consent = await consentCounts(db, f)
+  for (const e of consent) {
+    const target = byPeriod.get(bucketOf(localTime(Date.parse(e.occurred_at), timezone).date, bucket))
+    if (target && e.kind === 'confirmed') target.optIns++
+  }
+  const outs = new Map<string, string>()
+  for (const e of consent) if (e.kind !== 'confirmed') outs.set(`${e.contact_id}@${e.occurred_at}`, e.occurred_at)
+  for (const at of outs.values()) {
+    const target = byPeriod.get(bucketOf(localTime(Date.parse(at), timezone).date, bucket))
+    if (target) target.optOuts++
   }
   return [...byPeriod].map(([period, c]) => ({ period, ...c }))
 }

@@ -7,7 +7,7 @@ import { type Series, StatsChart } from './StatsChart'
 
 type Counts = { received: number; sent: number; delivered: number; read: number; failed: number }
 type Timing = { count: number; medianSeconds: number | null; p90Seconds: number | null }
-type Summary = Counts & { firstResponse: Timing & { withinHours: Timing; outsideHours: Timing }; conversationsStarted: number; optIns: number; optOuts: number }
+type Summary = Counts & { firstResponse: Timing & { withinHours: Timing; outsideHours: Timing }; resolution: Timing & { withinHours: Timing; outsideHours: Timing }; conversationsStarted: number; conversationsResolved: number; optIns: number; optOuts: number }
 type Bucket = 'day' | 'week' | 'month'
 
 const KEYS = ['received', 'sent', 'delivered', 'read', 'failed'] as const
@@ -101,8 +101,15 @@ export function StatsPage() {
             <dd className="small">{t('stats.outsideHours', { value: duration(summary.firstResponse.outsideHours.medianSeconds, t) })}</dd>
           </div>
           <div>
-            <dt>{t('stats.conversationsStarted')}</dt>
-            <dd>{summary.conversationsStarted}</dd>
+            <dt>{t('stats.resolution')}</dt>
+            <dd>{duration(summary.resolution.medianSeconds, t)}</dd>
+            <dd className="small">{t('stats.p90', { value: duration(summary.resolution.p90Seconds, t) })}</dd>
+          </div>
+          <div>
+            <dt>{t('stats.conversations')}</dt>
+            <dd>
+              {summary.conversationsStarted} / {summary.conversationsResolved}
+            </dd>
           </div>
           <div>
             <dt>{t('stats.optInsOuts')}</dt>
