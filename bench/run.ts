@@ -1,9 +1,9 @@
-// npm run bench [-- --seconds 10 --only ingest|send|inbox|archive --messages 100000 --conversations 50000 --leaves 1000000 --export-messages 100000]
+// npm run bench [-- --seconds 10 --only ingest|send|inbox|stats|archive --messages 100000 --conversations 50000 --leaves 1000000 --export-messages 100000 --stats-messages 1000000]
 // Benchmarks measure Postfach against a floor in the same run; see README "Performance".
 import { parseArgs } from 'node:util'
 import { benchIngest, formatIngest } from './ingest.js'
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, only: { type: 'string' }, messages: { type: 'string', default: '100000' }, conversations: { type: 'string', default: '50000' }, leaves: { type: 'string', default: '1000000' }, 'export-messages': { type: 'string', default: '100000' } } })
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, only: { type: 'string' }, messages: { type: 'string', default: '100000' }, conversations: { type: 'string', default: '50000' }, leaves: { type: 'string', default: '1000000' }, 'export-messages': { type: 'string', default: '100000' }, 'stats-messages': { type: 'string', default: '1000000' } } })
 const pgUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const seconds = Number(values.seconds)
 
@@ -24,6 +24,12 @@ if (!values.only || values.only === 'inbox') {
   const conversations = Number(values.conversations)
   console.log(`\nbench/inbox: ${conversations} conversations × 20 messages, 200 requests per query, through the HTTP API and directly on the database\n`)
   console.log(formatInbox(await benchInbox({ conversations, perConversation: 20, samples: 200, pgUrl, log: (s) => console.error(s) }), INBOX_GOALS))
+}
+if (!values.only || values.only === 'stats') {
+  const { benchStats, formatStats } = await import('./stats.js')
+  const conversations = Math.round(Number(values['stats-messages']) / 20)
+  console.log(`\nbench/stats: the statistics dashboard over ${conversations * 20} messages (a year), 20 requests each\n`)
+  console.log(formatStats(await benchStats({ conversations, perConversation: 20, samples: 20, pgUrl, log: (s) => console.error(s) })))
 }
 if (!values.only || values.only === 'archive') {
   const { benchArchive, formatArchive } = await import('./archive.js')
