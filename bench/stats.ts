@@ -8,6 +8,7 @@ import { type DatabaseHandle, openDatabase } from '../src/db/database.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import type { ContactsTable, ConversationResolutionsTable, ConversationsTable, NewMessage } from '../src/db/schema.js'
 import { createApiToken } from '../src/modules/auth/api-tokens.js'
+import { insertUser } from '../src/modules/auth/users.repo.js'
 import { newId } from '../src/platform/ids.js'
 import { freePort, ServerProcess } from '../test/process.js'
 
@@ -37,12 +38,13 @@ function rng(seed: number) {
  * agents taking turns a few minutes apart, outbound statuses mixed (some failed), every other
  * conversation resolved. Times spread evenly over the 365 days before `now`.
  */
-async function seed(handle: DatabaseHandle, o: { conversations: number; perConversation: number; now: number; log: (s: string) => void }) {
+export async function seed(handle: DatabaseHandle, o: { conversations: number; perConversation: number; now: number; log: (s: string) => void }) {
   const { db } = handle
   const random = rng(7)
   const iso = (ms: number) => new Date(ms).toISOString()
   await db.insertInto('channels').values({ id: CHANNEL, waba_id: 'bench', display_phone_number: null, paused_reason: null, paused_at: null, created_at: iso(o.now), updated_at: iso(o.now) }).onConflict((oc) => oc.column('id').doNothing()).execute()
-  const agents = ['agent-1', 'agent-2', 'agent-3']
+  const agents: string[] = []
+  for (const n of [1, 2, 3]) agents.push((await insertUser(db, { email: `agent${n}@bench.example`, name: `Agent ${n}`, role: 'agent', passwordHash: 'x' })).id)
   for (let start = 0; start < o.conversations; start += 500) {
     const contacts: Insertable<ContactsTable>[] = []
     const conversations: Insertable<ConversationsTable>[] = []

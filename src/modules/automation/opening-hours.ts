@@ -96,3 +96,34 @@ export function nextOpening(instant: number, s: Schedule): number | null {
   }
   return null
 }
+
+/**
+ * A fast "open at this instant?" for many instants within [from, to): the opening intervals of
+ * the period are worked out once (a few time-zone conversions per day), then each instant is a
+ * binary search. Used by statistics, which classify thousands of instants.
+ */
+export function openTest(from: number, to: number, s: Schedule): (instant: number) => boolean {
+  const intervals: [number, number][] = []
+  const first = localTime(from, s.timezone).date
+  const last = localTime(to, s.timezone).date
+  for (let date = addDays(first, -1); date <= addDays(last, 1); date = addDays(date, 1)) {
+    if (closedAllDay(date, s)) continue
+    for (const i of s.openingHours[weekdayOf(date)]) {
+      const end = minutesOf(i.to) === 24 * 60 ? instantOf(addDays(date, 1), 0, s.timezone) : instantOf(date, minutesOf(i.to), s.timezone)
+      intervals.push([instantOf(date, minutesOf(i.from), s.timezone), end])
+    }
+  }
+  intervals.sort((a, b) => a[0] - b[0])
+  return (instant) => {
+    let lo = 0
+    let hi = intervals.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const [start, end] = intervals[mid]!
+      if (instant < start) hi = mid - 1
+      else if (instant >= end) lo = mid + 1
+      else return true
+    }
+    return false
+  }
+}

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Dialect, Executor } from '../../db/database.js'
-import { isOpen, localTime, type Schedule } from '../automation/opening-hours.js'
+import { isOpen, localTime, openTest, type Schedule } from '../automation/opening-hours.js'
 import { quantile } from './quantile.js'
 
 export type StatsFilter = { from: string; to: string; channelId?: string | undefined; labelId?: string | undefined; agentId?: string | undefined }
@@ -101,18 +101,22 @@ async function dailyCounts(db: Executor, dialect: Dialect, f: StatsFilter, timez
 async function turns(db: Executor, f: StatsFilter) {
   const lo = iso(Date.parse(f.from) - TURN_REACH)
   const hi = iso(Date.parse(f.to) + TURN_REACH)
-  const next = (column: 'timestamp' | 'sent_by') => sql`(select a.${sql.ref(column)} from messages a
-        where a.conversation_id = s.conversation_id and a.direction = 'outbound' and a.sent_by is not null and a.timestamp > s.timestamp and a.timestamp < ${hi}
-        order by a.timestamp limit 1)`
+  // Who answered is only looked up when the figures are for one agent.
+  const answeredBy = f.agentId
+    ? sql`(select a.sent_by from messages a
+        where a.conversation_id = s.conversation_id and a.direction = 'outbound' and a.sent_by is not null and a.timestamp = s.answered
+        limit 1)`
+    : sql`null`
   const rows = await sql<{ asked: string; answered: string | null; answered_by: string | null }>`
     with seq as (
       select m.conversation_id, m.timestamp, m.direction,
-             lag(m.direction) over (partition by m.conversation_id order by m.timestamp, m.id) as prev
+             lag(m.direction) over (partition by m.conversation_id order by m.timestamp, m.id) as prev,
+             min(case when m.direction = 'outbound' then m.timestamp end) over (partition by m.conversation_id order by m.timestamp, m.id rows between 1 following and unbounded following) as answered
       from messages m
       where m.timestamp >= ${lo} and m.timestamp < ${hi} and m.type <> 'reaction'
         and (m.direction = 'inbound' or m.sent_by is not null) and ${narrowed(f)}
     )
-    select s.timestamp as asked, ${next('timestamp')} as answered, ${next('sent_by')} as answered_by
+    select s.timestamp as asked, s.answered, ${answeredBy} as answered_by
     from seq s
     where s.direction = 'inbound' and (s.prev is null or s.prev = 'outbound') and s.timestamp >= ${f.from} and s.timestamp < ${f.to}`.execute(db)
   return rows.rows.flatMap((r) =>
@@ -137,10 +141,11 @@ function timing(values: number[]) {
 }
 
 /** Median and p90, overall and split by whether it began within opening hours. */
-function split(items: { at: number; seconds: number }[], schedule: Schedule) {
-  const within = items.filter((t) => isOpen(t.at, schedule))
-  const outside = items.filter((t) => !isOpen(t.at, schedule))
-  return { ...timing(items.map((t) => t.seconds)), withinHours: timing(within.map((t) => t.seconds)), outsideHours: timing(outside.map((t) => t.seconds)) }
+function split(items: { at: number; seconds: number }[], open: (instant: number) => boolean) {
+  const within: number[] = []
+  const outside: number[] = []
+  for (const t of items) (open(t.at) ? within : outside).push(t.seconds)
+  return { ...timing(items.map((t) => t.seconds)), withinHours: timing(within), outsideHours: timing(outside) }
 }
 
 async function consentCounts(db: Executor, f: StatsFilter) {
@@ -159,9 +164,11 @@ export async function summary(db: Executor, dialect: Dialect, f: StatsFilter, sc
     group by 1, 2`.execute(db)
   for (const r of totals.rows) add(counts, r.direction, r.status, Number(r.n))
 
-  const firstResponse = split((await turns(db, f)).map((t) => ({ at: t.askedAt, seconds: t.seconds })), schedule)
+  // Resolved conversations may have opened up to the reach before the period.
+  const open = openTest(Date.parse(f.from) - TURN_REACH, Date.parse(f.to), schedule)
+  const firstResponse = split((await turns(db, f)).map((t) => ({ at: t.askedAt, seconds: t.seconds })), open)
   const resolved = await resolutions(db, f)
-  const resolution = split(resolved.flatMap((r) => (r.opened !== null && r.seconds !== null ? [{ at: r.opened, seconds: r.seconds }] : [])), schedule)
+  const resolution = split(resolved.flatMap((r) => (r.opened !== null && r.seconds !== null ? [{ at: r.opened, seconds: r.seconds }] : [])), (at) => (at >= Date.parse(f.from) - TURN_REACH ? open(at) : isOpen(at, schedule)))
 
   let started = db.selectFrom('conversations').select((eb) => eb.fn.countAll<number>().as('n')).where('created_at', '>=', f.from).where('created_at', '<', f.to)
   if (f.channelId) started = started.where('channel_id', '=', f.channelId)
