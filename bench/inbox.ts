@@ -1,11 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
-import pg from 'pg'
-import { openDatabase } from '../src/db/database.js'
-import { migrateToLatest } from '../src/db/migrate.js'
 import { createApiToken } from '../src/modules/auth/api-tokens.js'
 import { listConversations } from '../src/modules/inbox/conversations.repo.js'
 import { listMessages } from '../src/modules/inbox/messages.repo.js'
@@ -14,6 +9,7 @@ import { hashPassword } from '../src/modules/auth/passwords.js'
 import { insertUser } from '../src/modules/auth/users.repo.js'
 import { launchBrowser } from '../test/e2e/browser.js'
 import { freePort, ServerProcess } from '../test/process.js'
+import { withBenchDatabase } from './bench-db.js'
 import { seedInbox } from './inbox-seed.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -74,17 +70,7 @@ async function firstLoad(url: string, cookie: { name: string; value: string }, r
 export async function benchInbox(o: { conversations: number; perConversation: number; samples: number; pgUrl: string | undefined; log: (s: string) => void }): Promise<{ rows: InboxRow[]; loads: { engine: string; p50: number; max: number }[] }> {
   const rows: InboxRow[] = []
   const loads: { engine: string; p50: number; max: number }[] = []
-  for (const engine of o.pgUrl ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-inbox-'))
-    const schema = engine === 'postgres' ? `bench_${randomBytes(4).toString('hex')}` : undefined
-    if (schema) {
-      const c = new pg.Client({ connectionString: o.pgUrl })
-      await c.connect()
-      await c.query(`create schema ${schema}`)
-      await c.end()
-    }
-    const handle = await openDatabase({ url: engine === 'postgres' ? o.pgUrl : undefined, dataDir, ...(schema ? { pgSchema: schema } : {}) })
-    await migrateToLatest(handle)
+  for (const engine of o.pgUrl ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) await withBenchDatabase(engine, o.pgUrl, async (handle, env) => {
     const t0 = performance.now()
     o.log(`${engine}: seeding ${o.conversations} conversations × ${o.perConversation} messages`)
     await seedInbox(handle, { conversations: o.conversations, perConversation: o.perConversation, channelId: CHANNEL, log: o.log })
@@ -94,7 +80,7 @@ export async function benchInbox(o: { conversations: number; perConversation: nu
     const ids = (await handle.db.selectFrom('conversations').select('id').limit(2000).execute()).map((r) => r.id)
 
     const port = await freePort()
-    const server = new ServerProcess(port, { DATA_DIR: dataDir, ...(schema ? { DATABASE_URL: o.pgUrl!, DATABASE_SCHEMA: schema } : {}) })
+    const server = new ServerProcess(port, env)
     await server.start()
     const get = async (url: string) => {
       const res = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${token}` } })
@@ -132,15 +118,7 @@ export async function benchInbox(o: { conversations: number; perConversation: nu
     if (!session) throw new Error('bench login failed')
     loads.push({ engine, ...(await firstLoad(server.url, { name: 'postfach_session', value: session }, 10)) })
     await server.kill()
-    await handle.destroy()
-    if (schema) {
-      const c = new pg.Client({ connectionString: o.pgUrl })
-      await c.connect()
-      await c.query(`drop schema ${schema} cascade`)
-      await c.end()
-    }
-    fs.rmSync(dataDir, { recursive: true, force: true })
-  }
+  })
   return { rows, loads }
 }
 

@@ -1,16 +1,11 @@
-import { randomBytes } from 'node:crypto'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { type Insertable, sql } from 'kysely'
-import pg from 'pg'
-import { type DatabaseHandle, openDatabase } from '../src/db/database.js'
-import { migrateToLatest } from '../src/db/migrate.js'
+import type { DatabaseHandle } from '../src/db/database.js'
 import type { ContactsTable, ConversationResolutionsTable, ConversationsTable, NewMessage } from '../src/db/schema.js'
 import { createApiToken } from '../src/modules/auth/api-tokens.js'
 import { insertUser } from '../src/modules/auth/users.repo.js'
 import { newId } from '../src/platform/ids.js'
 import { freePort, ServerProcess } from '../test/process.js'
+import { withBenchDatabase } from './bench-db.js'
 
 const CHANNEL = '109876543210987'
 const DAY = 86_400_000
@@ -90,53 +85,36 @@ export async function benchStats(o: { conversations: number; perConversation: nu
   const rows: StatsRow[] = []
   const now = Date.now()
   for (const engine of o.pgUrl ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-stats-'))
-    const schema = engine === 'postgres' ? `bench_${randomBytes(4).toString('hex')}` : undefined
-    if (schema) {
-      const c = new pg.Client({ connectionString: o.pgUrl })
-      await c.connect()
-      await c.query(`create schema ${schema}`)
-      await c.end()
-    }
-    const handle = await openDatabase({ url: engine === 'postgres' ? o.pgUrl : undefined, dataDir, ...(schema ? { pgSchema: schema } : {}) })
-    const server = new ServerProcess(await freePort(), { DATA_DIR: dataDir, ...(schema ? { DATABASE_URL: o.pgUrl!, DATABASE_SCHEMA: schema } : {}) })
-    try {
-      await migrateToLatest(handle)
+    await withBenchDatabase(engine, o.pgUrl, async (handle, env) => {
       const t0 = performance.now()
       o.log(`${engine}: seeding ${o.conversations} conversations × ${o.perConversation} messages over a year`)
       await seed(handle, { ...o, now })
       o.log(`${engine}: seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s`)
       const { token } = await createApiToken(handle.db, { name: 'bench', role: 'agent', createdBy: null })
+      const server = new ServerProcess(await freePort(), env)
       await server.start()
-      const get = async (url: string) => {
-        const res = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${token}` } })
-        if (!res.ok) throw new Error(`${url} → ${res.status} ${await res.text()}`)
-        return res.json()
+      try {
+        const get = async (url: string) => {
+          const res = await fetch(`${server.url}${url}`, { headers: { authorization: `Bearer ${token}` } })
+          if (!res.ok) throw new Error(`${url} → ${res.status} ${await res.text()}`)
+          return res.json()
+        }
+        for (const [period, from] of [['last 30 days', now - 30 * DAY], ['whole year', now - 366 * DAY]] as const) {
+          const to = new Date(now + 60_000).toISOString()
+          const q = `from=${new Date(from).toISOString()}&to=${to}`
+          const inPeriod = () => handle.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).where('timestamp', '>=', new Date(from).toISOString()).where('timestamp', '<', to).executeTakeFirstOrThrow()
+          rows.push({
+            engine,
+            period,
+            messages: Number((await inPeriod()).n),
+            dashboard: await timed(o.samples, () => Promise.all([get(`/api/stats/summary?${q}`), get(`/api/stats/series?${q}&bucket=day`)])),
+            floor: await timed(o.samples, inPeriod),
+          })
+        }
+      } finally {
+        await server.kill()
       }
-      for (const [period, from] of [['last 30 days', now - 30 * DAY], ['whole year', now - 366 * DAY]] as const) {
-        const q = `from=${new Date(from).toISOString()}&to=${new Date(now + 60_000).toISOString()}`
-        const summary = (await get(`/api/stats/summary?${q}`)) as { received: number; sent: number; failed: number }
-        const messages = Number((await handle.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).where('timestamp', '>=', new Date(from).toISOString()).executeTakeFirstOrThrow()).n)
-        rows.push({
-          engine,
-          period,
-          messages,
-          dashboard: await timed(o.samples, () => Promise.all([get(`/api/stats/summary?${q}`), get(`/api/stats/series?${q}&bucket=day`)])),
-          floor: await timed(o.samples, () => handle.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).where('timestamp', '>=', new Date(from).toISOString()).where('timestamp', '<', new Date(now + 60_000).toISOString()).execute()),
-        })
-        o.log(`${engine} ${period}: ${messages} messages, summary received ${summary.received}`)
-      }
-    } finally {
-      await server.kill()
-      await handle.destroy()
-      if (schema) {
-        const c = new pg.Client({ connectionString: o.pgUrl })
-        await c.connect()
-        await c.query(`drop schema ${schema} cascade`)
-        await c.end()
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true })
-    }
+    })
   }
   return rows
 }

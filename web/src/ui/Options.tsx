@@ -29,3 +29,30 @@ export function RoleField() {
     </label>
   )
 }
+
+/** `<option>`s of consent purposes, in the interface language. */
+export function PurposeOptions({ purposes }: { purposes: readonly { key: string; label: { de: string; en: string } }[] }) {
+  const { i18n } = useTranslation()
+  return (
+    <>
+      {purposes.map((p) => (
+        <option key={p.key} value={p.key}>
+          {i18n.language === 'en' ? p.label.en : p.label.de}
+        </option>
+      ))}
+    </>
+  )
+}
+
+/** `<option>`s of message templates by their index in the list, as `name (language)`. */
+export function TemplateOptions({ templates }: { templates: readonly { name: string; language: string }[] }) {
+  return (
+    <>
+      {templates.map((tp, i) => (
+        <option key={`${tp.name}/${tp.language}`} value={i}>
+          {tp.name} ({tp.language})
+        </option>
+      ))}
+    </>
+  )
+}

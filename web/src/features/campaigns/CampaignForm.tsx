@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { api, describeError, type Page } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine } from '../settings/useList'
+import { PurposeOptions, TemplateOptions } from '../../ui/Options'
 
 type Template = { name: string; language: string; category: string; variables: number; body: string }
 type Purpose = { key: string; label: { de: string; en: string } }
@@ -11,7 +12,7 @@ export type Preview = { matched: number; eligible: number; excluded: Record<stri
 
 /** A new campaign: template, purpose, audience; the preview counts who gets it and who is left out why. */
 export function CampaignForm({ onCreated }: { onCreated: () => void }) {
-  const { t, i18n } = useTranslation()
+  const { t } = useTranslation()
   const { labels } = useWorkspace()
   const [templates, setTemplates] = useState<Template[]>([])
   const [purposes, setPurposes] = useState<Purpose[]>([])
@@ -70,21 +71,13 @@ export function CampaignForm({ onCreated }: { onCreated: () => void }) {
       <label>
         {t('campaigns.purpose')}
         <select aria-label={t('campaigns.purpose')} value={purpose} onChange={(e) => setPurpose(e.target.value)}>
-          {purposes.map((p) => (
-            <option key={p.key} value={p.key}>
-              {i18n.language === 'en' ? p.label.en : p.label.de}
-            </option>
-          ))}
+          <PurposeOptions purposes={purposes} />
         </select>
       </label>
       <label>
         {t('campaigns.template')}
         <select aria-label={t('campaigns.template')} value={template} onChange={(e) => setTemplate(Number(e.target.value))}>
-          {templates.map((tp, i) => (
-            <option key={`${tp.name}/${tp.language}`} value={i}>
-              {tp.name} ({tp.language})
-            </option>
-          ))}
+          <TemplateOptions templates={templates} />
         </select>
       </label>
       {chosen && <p className="template-preview">{chosen.body}</p>}

@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, describeError, type Conversation, type Page, type Template } from '../../app/api'
+import { TemplateOptions } from '../../ui/Options'
 
 /** Fills {{1}}, {{2}} … with the entered values (empty ones stay visible as placeholders). */
 export const previewTemplate = (body: string, values: string[]) => body.replaceAll(/\{\{(\d+)\}\}/g, (whole, n: string) => values[Number(n) - 1] || whole)
@@ -51,11 +52,7 @@ export function TemplatePicker({ conversation: c, onSent }: { conversation: Conv
       <label>
         {t('template.choose')}
         <select aria-label={t('template.choose')} value={selected} onChange={(e) => { setSelected(Number(e.target.value)); setValues([]) }}>
-          {templates.map((tp, i) => (
-            <option key={`${tp.name}/${tp.language}`} value={i}>
-              {tp.name} ({tp.language})
-            </option>
-          ))}
+          <TemplateOptions templates={templates} />
         </select>
       </label>
       {template &&

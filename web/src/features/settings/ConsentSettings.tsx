@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, describeError } from '../../app/api'
 import { ErrorLine, useList } from './useList'
+import { PurposeOptions } from '../../ui/Options'
 
 type Purpose = { key: string; label: { de: string; en: string } }
 type Keywords = { stop: string[]; start: string[]; confirm: string[] }
@@ -108,11 +109,7 @@ export function ConsentSettings() {
         <label>
           {t('settings.consent.purpose')}
           <select aria-label={t('settings.consent.purpose')} name="purpose">
-            {purposes.map((p) => (
-              <option key={p.key} value={p.key}>
-                {i18n.language === 'en' ? p.label.en : p.label.de}
-              </option>
-            ))}
+            <PurposeOptions purposes={purposes} />
           </select>
         </label>
         <label>
