@@ -5,6 +5,7 @@ import { api, type Conversation } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { formatNumber, formatUntil } from './format'
 import { LabelChips } from './LabelChips'
+import { Icon } from '../../ui/Icon'
 
 /** Name, number and window state; assignment, status and labels of the conversation. */
 export function ChatHeader(props: { conversation: Conversation; onChanged: () => void; panelOpen: boolean; onTogglePanel: () => void; typingNames: string[] }) {
@@ -42,7 +43,7 @@ export function ChatHeader(props: { conversation: Conversation; onChanged: () =>
         <LabelChips ids={c.labelIds} />
         <div className="popover-anchor">
           <button type="button" aria-expanded={labelsOpen} aria-haspopup="true" onClick={() => setLabelsOpen((o) => !o)}>
-            🏷️ {t('labels.title')}
+            <Icon name="tag" /> {t('labels.title')}
           </button>
           {labelsOpen && (
             <fieldset className="popover" aria-label={t('labels.apply')}>

@@ -9,6 +9,7 @@ import { ContactPanel } from './ContactPanel'
 import { dayKey, formatDay, formatTime } from './format'
 import { Lightbox } from './Lightbox'
 import { MessageBubble } from './MessageBubble'
+import { Icon } from '../../ui/Icon'
 
 type Entry = { kind: 'message'; at: string; m: Message } | { kind: 'note'; at: string; n: Note }
 
@@ -167,7 +168,7 @@ export function ChatView(props: { conversation: Conversation; version: number; j
                   ) : (
                     <li className="note" data-note-id={e.n.id}>
                       <p className="note-head small">
-                        🔒 {t('note.title')} · <strong>{e.n.author.name}</strong>
+                        <Icon name="lock" size={12} /> {t('note.title')} · <strong>{e.n.author.name}</strong>
                       </p>
                       <p>{e.n.body}</p>
                       <p className="bubble-meta">

@@ -8,6 +8,7 @@ import { formatSize } from './format'
 import { quoteText } from './MessageBubble'
 import { type Suggestion, SuggestionMenu } from './SuggestionMenu'
 import { TemplatePicker } from './TemplatePicker'
+import { Icon } from '../../ui/Icon'
 
 const MAX = 4096
 // The emojis service teams use most; the operating system's emoji keyboard has the rest.
@@ -185,7 +186,7 @@ export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { 
         <div className="replying">
           <blockquote className="quote small">{quoteText(replyTo, t)}</blockquote>
           <button type="button" className="icon" onClick={onCancelReply} aria-label={t('composer.cancelReply')}>
-            ✕
+            <Icon name="close" />
           </button>
         </div>
       )}
@@ -193,14 +194,14 @@ export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { 
         {mode === 'reply' && (
           <>
             <button type="button" className="icon" onClick={() => fileInput.current?.click()} aria-label={t('composer.attach')} title={t('composer.attach')} disabled={busy}>
-              📎
+              <Icon name="paperclip" size={18} />
             </button>
             <input ref={fileInput} type="file" hidden accept={Object.keys(MEDIA_LIMITS).join(',')} onChange={(e) => e.target.files && void attach(e.target.files).then(() => (e.target.value = ''))} aria-label={t('composer.attach')} />
           </>
         )}
         <EmojiPicker
           emojis={EMOJIS}
-          icon="😊"
+          icon={<Icon name="smile" size={18} />}
           label={t('composer.emoji')}
           itemLabel={(e) => e}
           groupClassName="popover emoji-grid"

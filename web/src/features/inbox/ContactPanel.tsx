@@ -4,6 +4,7 @@ import { api, type Conversation, describeError, type Page } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { formatNumber } from './format'
 import { LabelChips } from './LabelChips'
+import { Icon } from '../../ui/Icon'
 
 /** Fills `{{phone}}`, `{{waId}}` and `{{name}}` in the CRM link template (URL-encoded). */
 export function crmLink(template: string | null, c: Conversation): string | null {
@@ -122,7 +123,7 @@ export function ContactPanel({ conversation: c, onClose, version }: { conversati
       <header>
         <h2>{t('contact.title')}</h2>
         <button ref={close} type="button" className="icon" onClick={onClose} aria-label={t('app.close')}>
-          ✕
+          <Icon name="close" />
         </button>
       </header>
       <dl>

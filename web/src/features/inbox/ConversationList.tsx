@@ -4,7 +4,8 @@ import type { Conversation } from '../../app/api'
 import { initials, useWorkspace } from '../../app/workspace'
 import { formatNumber, formatUntil, formatWhen } from './format'
 import { LabelChips } from './LabelChips'
-import { Ticks, typeIcon } from './MessageBubble'
+import { Ticks } from './MessageBubble'
+import { TypeIcon } from '../../ui/Icon'
 
 export function ConversationList(props: { items: Conversation[]; selectedId: string | null; onSelect: (id: string) => void; onEndReached: () => void; hasMore: boolean }) {
   const { t } = useTranslation()
@@ -51,7 +52,7 @@ export function ConversationList(props: { items: Conversation[]; selectedId: str
                 <span className="conversation-name">{name}</span>
                 <span className="conversation-preview">
                   {preview?.direction === 'outbound' && <Ticks status={preview.status} />}
-                  {preview && typeIcon(preview.type)} {preview?.text ?? (preview ? t(`message.${preview.type}`, { defaultValue: t('message.unsupported', { type: preview.type }) }) : '')}
+                  {preview && <TypeIcon type={preview.type} />} {preview?.text ?? (preview ? t(`message.${preview.type}`, { defaultValue: t('message.unsupported', { type: preview.type }) }) : '')}
                 </span>
                 <span className="conversation-meta">
                   {c.status !== 'open' && <span className={`status-pill status-${c.status}`}>{t(`inbox.status.${c.status}`)}</span>}

@@ -1,10 +1,10 @@
-import { useState } from 'react'
+import { type ReactNode, useState } from 'react'
 
 /**
  * A button that opens a row or grid of emojis; picking one closes it. The composer's emoji button
  * and a message's reactions are both this.
  */
-export function EmojiPicker(props: { emojis: readonly string[]; icon: string; label: string; itemLabel: (emoji: string) => string; groupClassName: string; onPick: (emoji: string) => void }) {
+export function EmojiPicker(props: { emojis: readonly string[]; icon: ReactNode; label: string; itemLabel: (emoji: string) => string; groupClassName: string; onPick: (emoji: string) => void }) {
   const [open, setOpen] = useState(false)
   return (
     <div className="popover-anchor">

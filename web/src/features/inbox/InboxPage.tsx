@@ -9,6 +9,7 @@ import { ChatView } from './ChatView'
 import { ConversationList } from './ConversationList'
 import { type Filter, filterQuery, InboxFilters, matchesFilter } from './InboxFilters'
 import { useAttention } from './useAttention'
+import { Icon } from '../../ui/Icon'
 
 const byActivity = (a: Conversation, b: Conversation) => (a.lastMessageAt < b.lastMessageAt ? 1 : a.lastMessageAt > b.lastMessageAt ? -1 : a.id < b.id ? 1 : -1)
 const isTyping = (el: Element | null) => !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || (el as HTMLElement).isContentEditable)
@@ -119,7 +120,7 @@ export function InboxPage({ route }: { route: string }) {
       <aside className="sidebar" aria-label={t('inbox.conversations')}>
         <div className="sidebar-tools">
           <button type="button" className="search-button" onClick={() => setSearchOpen(true)} aria-keyshortcuts="Control+K">
-            🔍 {t('search.open')} <kbd>Ctrl K</kbd>
+            <Icon name="search" /> {t('search.open')} <kbd>Ctrl K</kbd>
           </button>
           {attention.canAsk && (
             <button type="button" className="link small" onClick={() => void attention.ask()}>

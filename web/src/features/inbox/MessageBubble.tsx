@@ -3,6 +3,7 @@ import type { Message, MessageStatus } from '../../app/api'
 import { EmojiPicker } from './EmojiPicker'
 import { formatSize, formatTime } from './format'
 import { WhatsAppText } from './whatsapp-text'
+import { Icon } from '../../ui/Icon'
 
 type Obj = Record<string, unknown>
 const str = (v: unknown) => (typeof v === 'string' ? v : '')
@@ -28,7 +29,7 @@ function Media({ m, kind, onZoom }: { m: Message; kind: string; onZoom?: Zoom | 
       {kind === 'audio' ? <audio src={url} controls aria-label={t('message.audio')} /> : null}
       {kind === 'document' ? (
         <a href={url} download={str(c.filename) || true}>
-          📄 {str(c.filename) || t('message.document')}
+          <Icon name="document" /> {str(c.filename) || t('message.document')}
           {typeof c.size === 'number' ? ` (${formatSize(c.size)})` : ''} · {t('message.download')}
         </a>
       ) : null}
@@ -63,7 +64,7 @@ function Content({ m, onZoom }: { m: Message; onZoom?: Zoom | undefined }) {
       // A link, not an embedded map: no request to a third party unless the user follows it.
       return (
         <p>
-          📍 {str(c.name) || t('message.location')} ({lat.toFixed(5)}, {lon.toFixed(5)}){' '}
+          <Icon name="pin" /> {str(c.name) || t('message.location')} ({lat.toFixed(5)}, {lon.toFixed(5)}){' '}
           <a href={`https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`} target="_blank" rel="noopener noreferrer">
             {t('message.openMap')}
           </a>
@@ -85,10 +86,10 @@ function Content({ m, onZoom }: { m: Message; onZoom?: Zoom | undefined }) {
       const cards = (Array.isArray(m.contacts) ? m.contacts : []) as { name?: { formattedName?: string }; phones?: { phone?: string }[] }[]
       return (
         <div className="contact-card">
-          {cards.length === 0 && <p>👤 {t('message.contacts')}</p>}
+          {cards.length === 0 && <p><Icon name="person" /> {t('message.contacts')}</p>}
           {cards.map((card, i) => (
             <p key={i}>
-              👤 <strong>{card.name?.formattedName ?? t('message.contacts')}</strong>
+              <Icon name="person" /> <strong>{card.name?.formattedName ?? t('message.contacts')}</strong>
               {(card.phones ?? []).map((p) => ` · ${p.phone ?? ''}`)}
             </p>
           ))}
@@ -96,7 +97,7 @@ function Content({ m, onZoom }: { m: Message; onZoom?: Zoom | undefined }) {
       )
     }
     case 'order':
-      return <p>🛒 {t('message.order')}</p>
+      return <p><Icon name="cart" /> {t('message.order')}</p>
     case 'system':
       return <p className="muted">{str(c.body) || t('message.system')}</p>
     default:
@@ -107,7 +108,7 @@ function Content({ m, onZoom }: { m: Message; onZoom?: Zoom | undefined }) {
 export function Ticks({ status }: { status: MessageStatus }) {
   const { t } = useTranslation()
   const label = t(`message.status.${status}`)
-  const symbol = { queued: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '⚠', uncertain: '?', received: '' }[status]
+  const symbol = { queued: <Icon name="clock" size={12} />, sent: '✓', delivered: '✓✓', read: '✓✓', failed: '⚠', uncertain: '?', received: '' }[status]
   return (
     <span className={`ticks ticks-${status}`} title={label} aria-label={label} data-status={status}>
       {symbol}
@@ -115,9 +116,6 @@ export function Ticks({ status }: { status: MessageStatus }) {
   )
 }
 
-const ICONS: Record<string, string> = { image: '📷', video: '🎥', audio: '🎤', document: '📄', sticker: '🏷️', location: '📍', contacts: '👤', reaction: '👍', template: '📋', interactive: '🔘', button: '🔘', order: '🛒' }
-/** The small type icon before a preview in the conversation list. */
-export const typeIcon = (type: string) => ICONS[type] ?? ''
 
 export type BubbleActions = {
   onResend: (id: string) => void
@@ -170,7 +168,7 @@ export function MessageBubble(props: { m: Message; quoted?: Message | undefined;
           <button type="button" className="icon" onClick={() => props.onReply(m)} aria-label={t('message.reply')} title={t('message.reply')}>
             ↩
           </button>
-          <EmojiPicker emojis={QUICK_REACTIONS} icon="🙂" label={t('message.react')} itemLabel={(e) => t('message.reactWith', { emoji: e })} groupClassName="reaction-picker" onPick={(e) => props.onReact(m, e)} />
+          <EmojiPicker emojis={QUICK_REACTIONS} icon={<Icon name="smile" />} label={t('message.react')} itemLabel={(e) => t('message.reactWith', { emoji: e })} groupClassName="reaction-picker" onPick={(e) => props.onReact(m, e)} />
         </div>
       )}
     </li>

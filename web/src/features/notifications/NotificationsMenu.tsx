@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { type AppNotification, api, type Page } from '../../app/api'
 import { useInboxEvent } from '../../app/event-bus'
 import { formatWhen } from '../inbox/format'
+import { Icon } from '../../ui/Icon'
 
 /** The bell: @mentions of me, newest first; opening one marks it read and opens its conversation. */
 export function NotificationsMenu({ onOpen }: { onOpen: (conversationId: string) => void }) {
@@ -28,7 +29,7 @@ export function NotificationsMenu({ onOpen }: { onOpen: (conversationId: string)
   return (
     <div className="popover-anchor">
       <button type="button" className="bell" aria-expanded={open} aria-label={t('notify.title', { count: unread })} onClick={() => setOpen((o) => !o)}>
-        🔔{unread > 0 && <span className="unread">{unread}</span>}
+        <Icon name="bell" size={18} />{unread > 0 && <span className="unread">{unread}</span>}
       </button>
       {open && (
         <div className="popover notifications" role="region" aria-label={t('notify.list')}>
