@@ -52,6 +52,24 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     expect(server.simulatorState().sent.filter((s) => s.recipient === '4915112345678').map((s) => (s.body.text as { body: string }).body)).toEqual(['Ja, sie kommt morgen an.'])
   })
 
+  it('reacts to a customer message and replies quoting it', async () => {
+    const question = page.locator('.bubble.inbound', { hasText: 'Ist meine Bestellung' })
+    await question.hover()
+    await question.getByRole('button', { name: 'Reagieren' }).click()
+    await question.getByRole('button', { name: 'Mit 👍 reagieren' }).click()
+    await question.getByLabel('Reaktionen: 👍').waitFor()
+    await question.hover()
+    await question.getByRole('button', { name: 'Antworten' }).click()
+    await page.getByLabel('Nachricht', { exact: true }).fill('Genau diese Bestellung.')
+    await page.keyboard.press('Enter')
+    await page.locator('.bubble.outbound', { hasText: 'Genau diese Bestellung.' }).locator('blockquote', { hasText: 'Ist meine Bestellung' }).waitFor()
+    const wamid = server.simulatorState().received.find((r) => r.waId === '4915112345678')!.wamid
+    await expect.poll(() => server.simulatorState().sent.filter((s) => s.recipient === '4915112345678').map((s) => s.body.type)).toEqual(['text', 'reaction', 'text'])
+    const [, reaction, reply] = server.simulatorState().sent.filter((s) => s.recipient === '4915112345678')
+    expect(reaction!.body.reaction).toEqual({ message_id: wamid, emoji: '👍' })
+    expect(reply!.body.context).toEqual({ message_id: wamid })
+  })
+
   it('shows an image the customer sends once Postfach has downloaded it', async () => {
     const res = await fetch(`${server.url}/simulator/api/customers/4915112345678/messages`, {
       method: 'POST',
