@@ -51,6 +51,8 @@ import { KeywordMatcher } from './modules/consent/keywords.js'
 import { AutoReplies } from './modules/automation/auto-replies.js'
 import { automationRoutes } from './modules/automation/automation.routes.js'
 import { statsRoutes } from './modules/stats/stats.routes.js'
+import { Integrations } from './modules/integrations/integrations.js'
+import { integrationRoutes } from './modules/integrations/integrations.routes.js'
 import { CampaignRunner } from './modules/campaigns/campaign-runner.js'
 import { campaignRoutes } from './modules/campaigns/campaigns.routes.js'
 import { numberStatusRoutes } from './modules/whatsapp/number-status.routes.js'
@@ -120,7 +122,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const again = await dataKeys.reapplyTombstones(database.db)
   if (again) app.log.warn(`${again} data keys that had been shredded were present again (a restored backup?) and were destroyed again`)
   const sealer = new JournalSealer(dataKeys, deps.secretBox)
-  const reshredded = await reshredRestored(database.db, { retention: await readRetention(database.db), suppressions: consent.suppressions, keys: dataKeys })
+  const integrations = new Integrations(deps.secretBox)
+  const reshredded = await reshredRestored(database.db, { retention: await readRetention(database.db), suppressions: consent.suppressions, keys: dataKeys, integrations })
   for (const sha of reshredded.orphanedMedia) await deps.mediaStore.delete(sha)
   if (reshredded.contacts) app.log.warn(`${reshredded.contacts} people erased earlier were back in the database (a restored backup?) and were erased again`)
   const now = deps.clock ?? Date.now
@@ -142,7 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     const m = await database.db.selectFrom('messages').select('conversation_id').where('id', '=', mediaId).executeTakeFirst()
     if (m) hub.conversationsChanged([m.conversation_id])
   }
-  const jobs = new JobRunner(database, [mediaDownloadJob(database.db, graph, deps.mediaStore, (id) => void mediaStored(id))], app.log)
+  const jobs = new JobRunner(database, [mediaDownloadJob(database.db, graph, deps.mediaStore, (id) => void mediaStored(id)), integrations.deliveryJob(database.db)], app.log)
   const sendWorker = new SendWorker({
     database,
     graph,
@@ -228,10 +231,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     consent,
     store: deps.mediaStore,
     keys: dataKeys,
+    integrations,
     deployment: { dialect: database.dialect, https: config.publicUrl?.startsWith('https://') ?? false, simulator: deps.simulator !== undefined },
     onConversationsChanged: (ids) => hub.conversationsChanged(ids),
   })
   await app.register(dsrRoutes, { db: database.db })
+  await app.register(integrationRoutes, { db: database.db, integrations })
   await app.register(consentImportRoutes, { db: database.db, consent })
   await app.register(breachRoutes, { db: database.db })
   const archiveKey = loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir })

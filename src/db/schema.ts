@@ -320,6 +320,16 @@ export interface ConversationResolutionsTable {
   resolved_at: string
 }
 
+export interface IntegrationsTable {
+  id: string
+  name: string
+  url: string
+  secret: string
+  created_by: string | null
+  created_at: string
+  removed_at: string | null
+}
+
 export interface SuppressionsTable {
   number_hash: string
   scope: string
@@ -522,6 +532,7 @@ export interface Database {
   campaigns: CampaignsTable
   campaign_recipients: CampaignRecipientsTable
   conversation_resolutions: ConversationResolutionsTable
+  integrations: IntegrationsTable
   audit_log: AuditLogTable
   dsr_requests: DsrRequestsTable
   contact_corrections: ContactCorrectionsTable

@@ -11,6 +11,8 @@ import { type Kysely, sql } from 'kysely'
  *   left out.
  * - conversation_resolutions: when a conversation was resolved, for resolution times.
  * - an index on message time for statistics across conversations.
+ * - integrations: systems (a CRM) told by signed webhook when a person's data is erased,
+ *   restricted or rectified (GDPR-19); their secrets sealed.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -78,4 +80,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute()
   await db.schema.createIndex('conversation_resolutions_at_idx').on('conversation_resolutions').columns(['resolved_at']).execute()
   await db.schema.createIndex('conversation_resolutions_conversation_idx').on('conversation_resolutions').columns(['conversation_id', 'resolved_at']).execute()
+
+  await db.schema
+    .createTable('integrations')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('url', 'text', (c) => c.notNull())
+    .addColumn('secret', 'text', (c) => c.notNull()) // sealed
+    .addColumn('created_by', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('removed_at', 'text')
+    .execute()
 }

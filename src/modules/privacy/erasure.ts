@@ -7,6 +7,9 @@ import type { DataKeys } from '../archive/data-keys.js'
 import { activeHoldsFor, holdsCovering } from '../archive/holds.js'
 import { audit } from './audit.js'
 import { appendEntries } from '../journal/journal.repo.js'
+import type { Integrations } from '../integrations/integrations.js'
+
+type Notifier = Pick<Integrations, 'notify'>
 import { type RetentionSettings, retainedUntil, retentionYears } from './retention-settings.js'
 
 const TAX_CLASSES: RetentionClass[] = ['handelsbrief', 'buchungsbeleg', 'buch']
@@ -44,7 +47,7 @@ async function inChunks<T>(items: T[], run: (chunk: T[]) => Promise<unknown>): P
  */
 export async function eraseContact(
   tx: Executor,
-  o: { contactId: string; retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys; now?: string; retentionEnded?: boolean },
+  o: { contactId: string; retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys; now?: string; retentionEnded?: boolean; integrations?: Notifier | undefined },
 ): Promise<{ summary: ErasureSummary; orphanedMedia: string[]; shreddedKeys: string[] }> {
   const now = o.now ?? nowIso()
   const contact = await tx.selectFrom('contacts').selectAll().where('id', '=', o.contactId).executeTakeFirstOrThrow()
@@ -133,6 +136,8 @@ export async function eraseContact(
       .where('id', '=', contact.id)
       .execute()
   }
+  // GDPR-19: the integrations hear of it in this transaction (durably queued, sent after commit).
+  await o.integrations?.notify(tx, { event: eraseAfter ? 'contact.restricted' : 'contact.erased', contact: { id: contact.id, waId: contact.wa_id }, occurredAt: now, ...(eraseAfter ? { detail: { until: eraseAfter } } : {}) })
   return {
     summary: {
       erased: { messages: erase.length, conversations: emptied.length, notes, labels, media: media.length, name: !eraseAfter, number: !eraseAfter },
@@ -191,12 +196,12 @@ export function erasureLetter(s: ErasureSummary, company: string | null): string
  * The end of restriction: people whose retention ended (erase_after before today) are erased
  * completely, each with a receipt (GDPR-5 storage limitation, GDPR-17 step 3).
  */
-export async function eraseExpired(db: Db, o: { today: string; retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys }): Promise<{ contacts: number; orphanedMedia: string[] }> {
+export async function eraseExpired(db: Db, o: { today: string; retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys; integrations?: Notifier | undefined }): Promise<{ contacts: number; orphanedMedia: string[] }> {
   const due = await db.selectFrom('contacts').select('id').where('restricted_at', 'is not', null).where('erased_at', 'is', null).where('erase_after', '<', o.today).execute()
   const orphanedMedia: string[] = []
   for (const c of due) {
     const media = await db.transaction().execute(async (tx) => {
-      const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, keys: o.keys, retentionEnded: true })
+      const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, keys: o.keys, retentionEnded: true, integrations: o.integrations })
       await writeErasureReceipt(tx, { contactId: c.id, dsrId: null, summary, by: null, media: orphanedMedia, shreddedKeys })
       if (summary.held.messages) await audit(tx, undefined, { action: 'archive.hold_blocked', target: `contact:${c.id}`, contactId: c.id, detail: { messages: summary.held.messages, holds: summary.held.holds } })
       return orphanedMedia
@@ -211,7 +216,7 @@ export async function eraseExpired(db: Db, o: { today: string; retention: Retent
  * shredded are back in the database with their rows. Their keys were destroyed again by the
  * tombstone list; here their rows go again, each with a receipt saying why.
  */
-export async function reshredRestored(db: Db, o: { retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys }): Promise<{ contacts: number; orphanedMedia: string[] }> {
+export async function reshredRestored(db: Db, o: { retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys; integrations?: Notifier | undefined }): Promise<{ contacts: number; orphanedMedia: string[] }> {
   const listed = o.keys.tombstoneList().contacts
   const orphanedMedia: string[] = []
   let contacts = 0
@@ -219,7 +224,7 @@ export async function reshredRestored(db: Db, o: { retention: RetentionSettings;
     const back = await db.selectFrom('contacts').select('id').where('id', 'in', listed.slice(i, i + CHUNK)).where('erased_at', 'is', null).execute()
     for (const c of back) {
       const media = await db.transaction().execute(async (tx) => {
-        const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, keys: o.keys, retentionEnded: true })
+        const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, keys: o.keys, retentionEnded: true, integrations: o.integrations })
         await writeErasureReceipt(tx, { contactId: c.id, dsrId: null, summary, by: null, media: orphanedMedia, shreddedKeys })
         await audit(tx, undefined, { action: 'archive.reshredded', target: `contact:${c.id}`, contactId: c.id, detail: { reason: 'erased before; restored from a backup' } })
         return orphanedMedia

@@ -15,6 +15,7 @@ import type { MediaStore } from '../media/media-store.js'
 import { getSetting, putSetting } from '../settings/settings.repo.js'
 import { audit } from './audit.js'
 import { localDate } from './deadlines.js'
+import type { Integrations } from '../integrations/integrations.js'
 import { eraseContact, eraseExpired, erasureLetter, writeErasureReceipt } from './erasure.js'
 import { buildProcessingRecord, currentRecordVersion, type Deployment } from './processing-record.js'
 import { renderRecordHtml, renderRecordPdf } from './processing-record-render.js'
@@ -39,9 +40,9 @@ const auditSchema = z.object({ id: z.string(), at: z.string(), actorId: z.string
  * with history, the Art. 30 record generated from the configuration (versioned), the privacy
  * settings behind it, and the audit log.
  */
-export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; store: MediaStore; keys: DataKeys; deployment: Deployment; onConversationsChanged: (ids: string[]) => void }> = async (
+export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; store: MediaStore; keys: DataKeys; integrations: Integrations; deployment: Deployment; onConversationsChanged: (ids: string[]) => void }> = async (
   base,
-  { db, consent, store, keys, deployment, onConversationsChanged },
+  { db, consent, store, keys, integrations, deployment, onConversationsChanged },
 ) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['privacy']
@@ -52,7 +53,7 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
     const keyPass = o.keyPass === true || keyPassDone !== today
     keyPassDone = today
     const retention = await readRetention(db)
-    const { contacts, orphanedMedia } = await eraseExpired(db, { today, retention, suppressions: consent.suppressions, keys })
+    const { contacts, orphanedMedia } = await eraseExpired(db, { today, retention, suppressions: consent.suppressions, keys, integrations })
     const expired = await expireRecords(db, { today, retention, keys, keyPass })
     for (const sha of [...orphanedMedia, ...expired.media]) await store.delete(sha)
     return { erased: contacts, expired: Object.values(expired.messages).reduce((a, b) => a + b, 0), shreddedKeys: expired.shreddedKeys.length }
@@ -103,7 +104,7 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
       const company = (await getSetting<{ name: string }>(db, 'company'))?.name ?? null
       const by = request.auth?.user?.id ?? null
       const result = await db.transaction().execute(async (tx) => {
-        const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId, retention, suppressions: consent.suppressions, keys })
+        const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId, retention, suppressions: consent.suppressions, keys, integrations })
         const receiptId = await writeErasureReceipt(tx, { contactId, dsrId: dsr.id, summary, by, media: orphanedMedia, shreddedKeys })
         const letter = erasureLetter(summary, company)
         const now = nowIso()
@@ -134,7 +135,7 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
     const { value, reason, dsrId } = request.body
     const by = request.auth?.kind === 'token' ? `token:${request.auth.tokenId}` : (request.auth?.user?.id ?? null)
     const row = await db.transaction().execute(async (tx) => {
-      const contact = await tx.selectFrom('contacts').select(['id', 'name_override', 'profile_name']).where('id', '=', request.params.id).executeTakeFirst()
+      const contact = await tx.selectFrom('contacts').select(['id', 'wa_id', 'name_override', 'profile_name']).where('id', '=', request.params.id).executeTakeFirst()
       if (!contact) throw notFound('Contact')
       if (dsrId && !(await tx.selectFrom('dsr_requests').select('id').where('id', '=', dsrId).where('contact_id', '=', contact.id).executeTakeFirst())) throw notFound('Request')
       const now = nowIso()
@@ -142,6 +143,7 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
       await tx.insertInto('contact_corrections').values(correction).execute()
       await tx.updateTable('contacts').set({ name_override: value, updated_at: now }).where('id', '=', contact.id).execute()
       await audit(tx, request, { action: 'contact.corrected', target: `contact:${contact.id}`, contactId: contact.id, detail: { field: 'name', correction: correction.id } })
+      await integrations.notify(tx, { event: 'contact.rectified', contact: { id: contact.id, waId: contact.wa_id }, occurredAt: now, detail: { field: 'name', value } })
       return correction
     })
     onConversationsChanged((await db.selectFrom('conversations').select('id').where('contact_id', '=', row.contact_id).execute()).map((c) => c.id))

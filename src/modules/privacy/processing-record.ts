@@ -34,6 +34,7 @@ export async function buildProcessingRecord(db: Executor, deployment: Deployment
   const storage = await readMetaStorage(db)
   const consentPurposes = await listPurposes(db)
   const tokens = await db.selectFrom('api_tokens').select('name').where('revoked_at', 'is', null).orderBy('name').execute()
+  const hooks = await db.selectFrom('integrations').select(['name', 'url']).where('removed_at', 'is', null).orderBy('name').execute()
   return {
     title: 'Kundenkommunikation über WhatsApp mit Postfach',
     a_controller: { name: company?.name ?? null, address: company?.address ?? null, email: company?.email ?? null, dpo },
@@ -51,6 +52,7 @@ export async function buildProcessingRecord(db: Executor, deployment: Deployment
     d_recipients: [
       { name: 'Meta Platforms Ireland Ltd. (WhatsApp Business Platform, Cloud API)', role: 'Auftragsverarbeiter (Art. 28 DSGVO)', country: 'IE' },
       ...tokens.map((t) => ({ name: `Integration „${t.name}“ (API-Zugang)`, role: 'Empfänger im Auftrag des Verantwortlichen', country: '—' })),
+      ...hooks.map((h) => ({ name: `Integration „${h.name}“ (${new URL(h.url).host}), erhält Löschung, Einschränkung und Berichtigung (Art. 19 DSGVO)`, role: 'Empfänger im Auftrag des Verantwortlichen', country: '—' })),
     ],
     e_transfers: [
       {
