@@ -13,12 +13,14 @@ import { ConsentSettings } from './ConsentSettings'
 import { GeneralSettings } from './GeneralSettings'
 import { LabelSettings } from './LabelSettings'
 import { QuickReplySettings } from './QuickReplySettings'
+import { IntegrationSettings } from './IntegrationSettings'
 import { TokenSettings } from './TokenSettings'
 import { UserSettings } from './UserSettings'
 
 const PAGES = {
   users: { roles: ['admin'], Page: UserSettings },
   tokens: { roles: ['admin'], Page: TokenSettings },
+  integrations: { roles: ['admin'], Page: IntegrationSettings },
   channel: { roles: ['admin'], Page: ChannelSettings },
   templates: { roles: ['admin'], Page: TemplateSettings },
   labels: { roles: ['admin'], Page: LabelSettings },

@@ -1,0 +1,77 @@
+import { type FormEvent, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api } from '../../app/api'
+import { formatWhen } from '../inbox/format'
+import { ErrorLine, useList } from './useList'
+
+type IntegrationRow = { id: string; name: string; url: string; createdAt: string }
+
+/** Systems told of erasure, restriction and rectification (GDPR-19): signed webhooks, the secret shown once. */
+export function IntegrationSettings() {
+  const { t } = useTranslation()
+  const { items, error, act } = useList<IntegrationRow>('/api/integrations')
+  const [fresh, setFresh] = useState<string | null>(null)
+
+  async function create(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault()
+    const form = e.currentTarget
+    const f = new FormData(form)
+    const created = await act(() => api<{ secret: string }>('POST', '/api/integrations', { name: f.get('name'), url: f.get('url') }))
+    if (created) {
+      setFresh(created.secret)
+      form.reset()
+    }
+  }
+
+  return (
+    <section aria-labelledby="integrations-title">
+      <h2 id="integrations-title">{t('settings.integrations.title')}</h2>
+      <p className="muted">{t('settings.integrations.intro')}</p>
+      {fresh && (
+        <div className="notice" role="status">
+          <p>{t('settings.integrations.once')}</p>
+          <code className="secret">{fresh}</code>
+        </div>
+      )}
+      <table className="table">
+        <thead>
+          <tr>
+            <th>{t('settings.tokens.name')}</th>
+            <th>{t('settings.integrations.url')}</th>
+            <th>{t('settings.integrations.since')}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((i) => (
+            <tr key={i.id}>
+              <td>{i.name}</td>
+              <td>
+                <code className="small">{i.url}</code>
+              </td>
+              <td>{formatWhen(i.createdAt)}</td>
+              <td>
+                <button type="button" onClick={() => void act(() => api('DELETE', `/api/integrations/${i.id}`))} aria-label={t('settings.integrations.removeNamed', { name: i.name })}>
+                  {t('settings.integrations.remove')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form className="card-form" onSubmit={create} aria-label={t('settings.integrations.create')}>
+        <h3>{t('settings.integrations.create')}</h3>
+        <label>
+          {t('settings.tokens.name')}
+          <input name="name" required maxLength={100} placeholder="CRM" />
+        </label>
+        <label>
+          {t('settings.integrations.url')}
+          <input name="url" type="url" required maxLength={2000} placeholder="https://crm.example/hooks/postfach" />
+        </label>
+        <button type="submit">{t('settings.integrations.createButton')}</button>
+        <ErrorLine error={error} />
+      </form>
+    </section>
+  )
+}
