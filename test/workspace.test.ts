@@ -168,6 +168,13 @@ describe(`${DIALECT}: the team's workspace (labels, notes, quick replies, search
       expect((await search('müller')).conversations.map((c: Json) => c.conversationId)).toEqual([a])
       expect((await search('200000030')).conversations.map((c: Json) => c.conversationId)).toEqual([a])
       expect((await search('"(*')).messages).toEqual([]) // FTS syntax characters are not an error
+      // Diacritics are ignored on both engines, in the text and in the query.
+      await customerWrites(server, '4915200000032', 'Grüße aus Köln von José', 'Jürgen Ärger')
+      expect((await search('grusse')).messages).toHaveLength(0) // ß is a letter of its own
+      expect((await search('GRÜSSE köln')).messages).toHaveLength(0)
+      expect((await search('gruße koln')).messages.map((m: Json) => m.text)).toEqual(['Grüße aus Köln von José'])
+      expect((await search('jose')).messages).toHaveLength(1)
+      expect((await search('Kölñ JOSÉ')).messages).toHaveLength(1)
     })
 
     it('returns the newest hits first and honours the limit (both search paths: many hits and few)', async () => {

@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, sql } from 'kysely'
 import type { Db, Dialect } from '../../db/database.js'
 import type { Database } from '../../db/schema.js'
+import { fold } from './fold.js'
 
 /**
  * Words of a search as the index tokenises them: letters and digits, at most 8 terms. Each term
@@ -22,7 +23,7 @@ export async function searchMessageIds(db: Db, dialect: Dialect, terms: string[]
     const rows = await sql<{ message_id: string }>`select message_id from messages_fts where messages_fts match ${match} order by rowid desc limit ${limit}`.execute(db)
     return rows.rows.map((r) => r.message_id)
   }
-  const query = terms.map((t) => `${t}:*`).join(' & ')
+  const query = terms.map((t) => `${fold(t)}:*`).join(' & ')
   // Common words: walking the newest messages and testing each stored tsvector finds enough hits
   // within a bounded number of rows, where the GIN index would read huge posting lists and sort.
   const recent = await sql<{ id: string }>`select id from (select id, timestamp, search from messages order by timestamp desc, id desc limit ${RECENT_WINDOW}) r
