@@ -45,6 +45,9 @@ describe(`${DIALECT}: the number's status at Meta and the alerts Meta raises`, (
     ]) {
       expect((await server.webhook(body)).statusCode).toBe(200)
     }
+    // The last known state follows: the new messaging limit and the name decision.
+    const kept = await server.database.db.selectFrom('settings').select('value').where('key', '=', 'channel.status').executeTakeFirstOrThrow()
+    expect(JSON.parse(kept.value)).toMatchObject({ messagingLimit: 'TIER_1K', nameStatus: 'REJECTED' })
     const open = await alerts()
     expect(open.map((a) => a.event).sort()).toEqual(['DOWNGRADE', 'INCREASED_CAPABILITIES_ELIGIBILITY_NEED_MORE_INFO', 'NAME_REJECTED'])
     expect(open.find((a) => a.event === 'NAME_REJECTED')).toMatchObject({ subject: 'number:4930123456789', detail: { requestedName: 'Beispiel Shop', reason: 'NAME_FORMAT_UNACCEPTABLE' } })

@@ -1,5 +1,6 @@
 import type { Executor } from '../../db/database.js'
 import { newId } from '../../platform/ids.js'
+import { getSetting, putSetting } from '../settings/settings.repo.js'
 import type { OtherEvent, WebhookEvent } from './webhook-events.js'
 
 type RawObject = Record<string, unknown>
@@ -49,5 +50,25 @@ export async function projectAccountEvents(tx: Executor, entries: { journalSeq: 
   )
   if (rows.length === 0) return { templates: false }
   await tx.insertInto('account_events').values(rows).onConflict((oc) => oc.columns(['journal_seq', 'field', 'subject', 'event']).doNothing()).execute()
+  await refreshNumberStatus(tx, rows)
   return { templates: rows.some((r) => r.subject.startsWith('template:')) }
+}
+
+/**
+ * The number's last known state (what the status page shows when Meta cannot be asked, and the
+ * messaging limit campaigns keep to) follows Meta's webhooks: a new limit, a name decision.
+ */
+async function refreshNumberStatus(tx: Executor, rows: { field: string; event: string; detail: string }[]): Promise<void> {
+  const changes: Record<string, string> = {}
+  for (const r of rows) {
+    const d = JSON.parse(r.detail) as Record<string, unknown>
+    if (r.field === 'phone_number_quality_update' && typeof d.currentLimit === 'string') changes.messagingLimit = d.currentLimit
+    if (r.field === 'phone_number_name_update') {
+      changes.nameStatus = r.event.replace(/^NAME_/, '')
+      if (r.event === 'NAME_APPROVED' && typeof d.requestedName === 'string') changes.verifiedName = d.requestedName
+    }
+  }
+  if (Object.keys(changes).length === 0) return
+  const current = (await getSetting<Record<string, unknown>>(tx, 'channel.status')) ?? {}
+  await putSetting(tx, 'channel.status', { ...current, ...changes }, null)
 }
