@@ -59,7 +59,7 @@ describe(`${DIALECT}: the archive page in the browser`, () => {
     await banner.getByRole('link', { name: 'Zur Prüfung' }).click()
     await page.getByText('Die Prüfung hat Abweichungen gefunden. Ein Sicherheitsvorfall wurde angelegt.').waitFor()
     // Checked twice now (on the first check and on opening the page), listed once.
-    expect(await page.getByText(/^Eintrag \d+: the stored whatsapp.webhook entry differs/).count()).toBe(1)
+    expect(await page.getByText(/^Eintrag \d+: Der gespeicherte Eintrag \(whatsapp\.webhook\) weicht vom protokollierten ab/).count()).toBe(1)
     await page.screenshot({ path: screenshotPath('archive-alert'), fullPage: true })
   })
 })

@@ -134,7 +134,7 @@ export const archiveRoutes: FastifyPluginAsync<ArchiveRoutesOptions> = async (ba
             size: z.number(),
             pending: z.number().describe('journal entries not yet in the log'),
             latestCheckpoint: z.object({ size: z.number(), rootHash: z.string(), createdAt: z.string() }).nullable(),
-            integrity: z.object({ ok: z.boolean(), checkedAt: z.string().nullable(), provenSize: z.number(), breachId: z.string().nullable(), problems: z.array(z.object({ leafIndex: z.number().optional(), journalSeq: z.number().optional(), checkpointSize: z.number().optional(), problem: z.string() })) }),
+            integrity: z.object({ ok: z.boolean(), checkedAt: z.string().nullable(), provenSize: z.number(), breachId: z.string().nullable(), problems: z.array(z.object({ code: z.string(), leafIndex: z.number().optional(), journalSeq: z.number().optional(), checkpointSize: z.number().optional(), from: z.number().optional(), to: z.number().optional(), size: z.number().optional(), previous: z.number().optional(), kind: z.string().optional(), node: z.string().optional(), problem: z.string() })) }),
             keyName: z.string(),
             timeliness: z.object({ uncheckpointedMs: z.number(), checkpointLimitMs: z.number(), commitP99Ms: z.number().nullable(), commitLimitMs: z.number(), overdue: z.boolean() }),
           }),
@@ -151,7 +151,8 @@ export const archiveRoutes: FastifyPluginAsync<ArchiveRoutesOptions> = async (ba
         size,
         pending: Number(pending.n),
         latestCheckpoint: latest ? { size: latest.size, rootHash: latest.rootHash, createdAt: latest.createdAt } : null,
-        integrity: { ...integrity, problems: integrity.problems.map(({ leafIndex, journalSeq, checkpointSize, problem }) => ({ leafIndex, journalSeq, checkpointSize, problem })) },
+        // Message and media ids stay out: the status is shown on every admin screen.
+        integrity: { ...integrity, problems: integrity.problems.map(({ mediaId: _m, messageId: _x, ...p }) => p) },
         keyName: keyPair.name,
         timeliness: watch.timeliness,
       }

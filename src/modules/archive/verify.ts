@@ -9,7 +9,8 @@ import { leafOfJournalRow, payloadDigest } from './leaf.js'
 import { leafHash } from './merkle.js'
 import type { ArchiveKey } from './signing-key.js'
 
-export type VerifyProblem = { leafIndex?: number; journalSeq?: number; checkpointSize?: number; mediaId?: string; messageId?: string; problem: string }
+/** One finding: a stable `code` (translated in the interface), the entry it names, and the English text. */
+export type VerifyProblem = { code: string; leafIndex?: number; journalSeq?: number; checkpointSize?: number; mediaId?: string; messageId?: string; from?: number; to?: number; size?: number; previous?: number; kind?: string; node?: string; problem: string }
 export type VerifyReport = { ok: boolean; leaves: number; checkpoints: number; pending: number; media: number; messages: number; problems: VerifyProblem[] }
 
 const PAGE = 5000
@@ -33,8 +34,8 @@ export async function verifyArchive(
   const checkpoints = (await db.selectFrom('archive_checkpoints').select(['size', 'root_hash', 'note']).orderBy('size').execute()).map((c) => ({ ...c, size: Number(c.size) }))
   for (const c of checkpoints) {
     const signed = verifyCheckpoint(c.note, key)
-    if (!signed) problems.push({ checkpointSize: c.size, problem: 'the checkpoint signature does not verify with the archive key' })
-    else if (signed.size !== c.size || signed.root.toString('hex') !== c.root_hash) problems.push({ checkpointSize: c.size, problem: 'the stored size or root differs from the signed note' })
+    if (!signed) problems.push({ checkpointSize: c.size, code: 'checkpoint-signature', problem: 'the checkpoint signature does not verify with the archive key' })
+    else if (signed.size !== c.size || signed.root.toString('hex') !== c.root_hash) problems.push({ checkpointSize: c.size, code: 'checkpoint-note', problem: 'the stored size or root differs from the signed note' })
   }
 
   const frontier = Frontier.empty()
@@ -51,9 +52,9 @@ export async function verifyArchive(
       const idx = Number(r.idx)
       const seq = Number(r.journal_seq)
       if (idx !== frontier.size) {
-        problems.push({ leafIndex: frontier.size, problem: `log entries ${frontier.size}…${idx - 1} were deleted` })
+        problems.push({ leafIndex: frontier.size, code: 'entries-deleted', from: frontier.size, to: idx - 1, problem: `log entries ${frontier.size}…${idx - 1} were deleted` })
       }
-      if (seq <= lastSeq) problems.push({ leafIndex: idx, journalSeq: seq, problem: 'the log order was changed (sequence numbers out of order)' })
+      if (seq <= lastSeq) problems.push({ leafIndex: idx, journalSeq: seq, code: 'order-changed', problem: 'the log order was changed (sequence numbers out of order)' })
       lastSeq = Math.max(lastSeq, seq)
       const data = Buffer.from(r.leaf_data)
       checkLeafAgainstJournal(r, problems)
@@ -61,13 +62,13 @@ export async function verifyArchive(
       created.push(...frontier.append(leafHash(data)))
       while (nextCheckpoint < checkpoints.length && checkpoints[nextCheckpoint]!.size === frontier.size) {
         const c = checkpoints[nextCheckpoint++]!
-        if (frontier.root().toString('hex') !== c.root_hash) problems.push({ checkpointSize: c.size, problem: `the log's first ${c.size} entries no longer produce the signed root` })
+        if (frontier.root().toString('hex') !== c.root_hash) problems.push({ checkpointSize: c.size, code: 'root-changed', problem: `the log's first ${c.size} entries no longer produce the signed root` })
       }
       cursor = idx
     }
     await compareStoredNodes(database, created, problems)
   }
-  for (const c of checkpoints.slice(nextCheckpoint)) problems.push({ checkpointSize: c.size, problem: `the checkpoint covers ${c.size} entries but the log holds only ${frontier.size}` })
+  for (const c of checkpoints.slice(nextCheckpoint)) problems.push({ checkpointSize: c.size, code: 'log-shortened', size: frontier.size, problem: `the checkpoint covers ${c.size} entries but the log holds only ${frontier.size}` })
 
   // Entries in the journal that the log does not know, below the log's end, were added afterwards.
   const outside = await db
@@ -79,15 +80,15 @@ export async function verifyArchive(
     .execute()
   let pending = 0
   for (const o of outside) {
-    if (Number(o.seq) < lastSeq) problems.push({ journalSeq: Number(o.seq), problem: 'a journal entry is not in the log (inserted after the fact)' })
+    if (Number(o.seq) < lastSeq) problems.push({ journalSeq: Number(o.seq), code: 'entry-inserted', problem: 'a journal entry is not in the log (inserted after the fact)' })
     else pending++
   }
 
   for (const [sha256, m] of mediaLeaves) {
     if (erasedMedia.has(sha256) || !media) continue
     const bytes = await media.get(sha256)
-    if (!bytes) problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, problem: 'the media file is missing' })
-    else if (payloadDigest(bytes) !== sha256) problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, problem: 'the media file changed since it was logged' })
+    if (!bytes) problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, code: 'media-missing', problem: 'the media file is missing' })
+    else if (payloadDigest(bytes) !== sha256) problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, code: 'media-changed', problem: 'the media file changed since it was logged' })
   }
 
   const messages = await checkMessages(database, problems, sealer)
@@ -115,13 +116,13 @@ async function checkMessages(database: DatabaseHandle, problems: VerifyProblem[]
     for (const r of rows) {
       cursor = r.id
       if (r.journal_seq === null) {
-        if (r.direction === 'inbound') problems.push({ messageId: r.id, problem: 'an inbound message without a journal entry (inserted after the fact)' })
+        if (r.direction === 'inbound') problems.push({ messageId: r.id, code: 'message-inserted', problem: 'an inbound message without a journal entry (inserted after the fact)' })
         continue // an outbound message not sent yet, or one whose response was lost (linked by status)
       }
       checked++
       const seq = Number(r.journal_seq)
       if (!r.journal_content) {
-        problems.push({ messageId: r.id, journalSeq: seq, problem: 'the message names a journal entry that does not exist' })
+        problems.push({ messageId: r.id, journalSeq: seq, code: 'message-entry-missing', problem: 'the message names a journal entry that does not exist' })
         continue
       }
       const stored = Buffer.from(r.journal_content)
@@ -129,14 +130,14 @@ async function checkMessages(database: DatabaseHandle, problems: VerifyProblem[]
       try {
         opened = isSealed(stored) ? await sealer?.open(database.db, stored) : { payload: stored }
       } catch {
-        problems.push({ messageId: r.id, journalSeq: seq, problem: 'the sealed journal entry no longer opens (its bytes were changed)' })
+        problems.push({ messageId: r.id, journalSeq: seq, code: 'sealed-changed', problem: 'the sealed journal entry no longer opens (its bytes were changed)' })
         continue
       }
       if (!opened) continue // sealed and no key (shredded, or no key at hand): the leaf check covers it
       const logged = loggedMessage(r.kind, opened.payload, r.wamid, r.id)
-      if (logged === undefined) problems.push({ messageId: r.id, journalSeq: seq, problem: `the message is not in the journal entry it names` })
-      else if (logged !== null && logged.content !== r.content) problems.push({ messageId: r.id, journalSeq: seq, problem: 'the stored message differs from the one received (content changed)' })
-      else if (logged !== null && logged.timestamp !== null && logged.timestamp !== r.timestamp) problems.push({ messageId: r.id, journalSeq: seq, problem: 'the stored message time differs from the one received' })
+      if (logged === undefined) problems.push({ messageId: r.id, journalSeq: seq, code: 'message-not-in-entry', problem: `the message is not in the journal entry it names` })
+      else if (logged !== null && logged.content !== r.content) problems.push({ messageId: r.id, journalSeq: seq, code: 'message-changed', problem: 'the stored message differs from the one received (content changed)' })
+      else if (logged !== null && logged.timestamp !== null && logged.timestamp !== r.timestamp) problems.push({ messageId: r.id, journalSeq: seq, code: 'message-time-changed', problem: 'the stored message time differs from the one received' })
     }
   }
 }
@@ -183,13 +184,13 @@ export function checkLeafAgainstJournal(r: LeafRow, problems: VerifyProblem[]): 
   const leafIndex = Number(r.idx)
   const journalSeq = Number(r.journal_seq)
   if (r.seq === null || r.kind === null || r.received_at === null || r.content_sha256 === null) {
-    problems.push({ leafIndex, journalSeq, problem: 'the journal entry was deleted' })
+    problems.push({ leafIndex, journalSeq, code: 'entry-deleted', problem: 'the journal entry was deleted' })
     return
   }
   const recomputed = leafOfJournalRow({ seq: Number(r.seq), kind: r.kind, received_at: r.received_at, content: r.content, content_sha256: r.content_sha256, commitment: r.commitment })
-  if (!recomputed.equals(r.leaf_data)) problems.push({ leafIndex, journalSeq, problem: `the stored ${r.kind} entry differs from what was logged (payload, time or kind changed)` })
+  if (!recomputed.equals(r.leaf_data)) problems.push({ leafIndex, journalSeq, code: 'entry-changed', kind: r.kind, problem: `the stored ${r.kind} entry differs from what was logged (payload, time or kind changed)` })
   // (A sealed payload's digest is keyed; only a plain one can be recomputed here.)
-  else if (r.content && r.key_id === null && r.content_sha256 !== payloadDigest(r.content)) problems.push({ leafIndex, journalSeq, problem: 'the payload no longer matches its recorded digest' })
+  else if (r.content && r.key_id === null && r.content_sha256 !== payloadDigest(r.content)) problems.push({ leafIndex, journalSeq, code: 'payload-changed', problem: 'the payload no longer matches its recorded digest' })
 }
 
 function noteMedia(kind: string, content: Buffer, leafIndex: number, logged: Map<string, { leafIndex: number; mediaId: string }>, erased: Set<string>) {
@@ -222,8 +223,8 @@ async function compareStoredNodes(database: DatabaseHandle, created: TreeNode[],
     const stored = new Map(rows.map((r) => [Number(r.idx), r.hash]))
     for (const n of nodes) {
       const hash = stored.get(n.idx)
-      if (!hash) problems.push({ leafIndex: n.idx * 2 ** level, problem: `the stored tree node ${level}:${n.idx} is missing` })
-      else if (!Buffer.from(hash).equals(n.hash)) problems.push({ leafIndex: n.idx * 2 ** level, problem: `the stored tree node ${level}:${n.idx} does not match the leaves under it` })
+      if (!hash) problems.push({ leafIndex: n.idx * 2 ** level, code: 'node-missing', node: `${level}:${n.idx}`, problem: `the stored tree node ${level}:${n.idx} is missing` })
+      else if (!Buffer.from(hash).equals(n.hash)) problems.push({ leafIndex: n.idx * 2 ** level, code: 'node-changed', node: `${level}:${n.idx}`, problem: `the stored tree node ${level}:${n.idx} does not match the leaves under it` })
     }
   }
 }

@@ -108,17 +108,17 @@ export class ArchiveWatch {
       const signed = verifyCheckpoint(c.note, this.key)
       const cSize = Number(c.size)
       if (!signed || signed.size !== cSize || signed.root.toString('hex') !== c.root_hash) {
-        problems.push({ checkpointSize: cSize, problem: 'the checkpoint signature or content does not verify' })
+        problems.push({ checkpointSize: cSize, code: 'checkpoint-signature', problem: 'the checkpoint signature or content does not verify' })
         continue
       }
       if (cSize > size) {
-        problems.push({ checkpointSize: cSize, problem: `the checkpoint covers ${cSize} entries but the log holds only ${size}` })
+        problems.push({ checkpointSize: cSize, code: 'log-shortened', size, problem: `the checkpoint covers ${cSize} entries but the log holds only ${size}` })
         continue
       }
       const root = await storedRoot(db, cSize)
-      if (!root.equals(signed.root)) problems.push({ checkpointSize: cSize, problem: "the stored tree no longer produces the checkpoint's root" })
+      if (!root.equals(signed.root)) problems.push({ checkpointSize: cSize, code: 'root-changed', problem: "the stored tree no longer produces the checkpoint's root" })
       else if (previous && previous.size < cSize && !verifyConsistency(previous.size, cSize, previous.root, root, await storedConsistencyProof(db, previous.size, cSize))) {
-        problems.push({ checkpointSize: cSize, problem: `checkpoint ${cSize} is not an extension of checkpoint ${previous.size}` })
+        problems.push({ checkpointSize: cSize, code: 'not-extension', previous: previous.size, problem: `checkpoint ${cSize} is not an extension of checkpoint ${previous.size}` })
       } else proven = cSize
       previous = { size: cSize, root }
     }

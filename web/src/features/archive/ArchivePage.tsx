@@ -10,7 +10,7 @@ type Status = {
   size: number
   pending: number
   latestCheckpoint: { size: number; rootHash: string; createdAt: string } | null
-  integrity: { ok: boolean; checkedAt: string | null; provenSize: number; breachId: string | null; problems: { leafIndex?: number; checkpointSize?: number; problem: string }[] }
+  integrity: { ok: boolean; checkedAt: string | null; provenSize: number; breachId: string | null; problems: { code: string; leafIndex?: number; checkpointSize?: number; problem: string; [param: string]: unknown }[] }
   keyName: string
 }
 type Hold = { id: string; scope: 'contact' | 'conversation' | 'period'; contactId: string | null; conversationId: string | null; from: string | null; to: string | null; reason: string; createdAt: string; releasedAt: string | null; releaseReason: string | null }
@@ -43,7 +43,7 @@ function IntegrityCard() {
           <ul className="small">
             {i.problems.slice(0, 10).map((p, n) => (
               <li key={n}>
-                {p.leafIndex !== undefined ? t('archive.integrity.entry', { n: p.leafIndex }) : p.checkpointSize !== undefined ? t('archive.integrity.checkpoint', { n: p.checkpointSize }) : ''} {p.problem}
+                {p.leafIndex !== undefined ? t('archive.integrity.entry', { n: p.leafIndex }) : p.checkpointSize !== undefined ? t('archive.integrity.checkpoint', { n: p.checkpointSize }) : ''} {t(`archive.problems.${p.code}`, { ...p, defaultValue: p.problem })}
               </li>
             ))}
           </ul>
