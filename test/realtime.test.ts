@@ -6,7 +6,8 @@ import { loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/db/database.js'
 import { type RunningServer, startServer } from '../src/main.js'
 import type { RealtimeEvent } from '../src/platform/realtime/hub.js'
-import { DIALECT, eventually, readFixture, startTestServer, TEST_DATABASE_URL, type TestServer } from './helpers.js'
+import { signBody } from '../src/modules/whatsapp/signature.js'
+import { APP_SECRET, DIALECT, eventually, readFixture, startTestServer, TEST_DATABASE_URL, type TestServer } from './helpers.js'
 
 describe(`${DIALECT}: realtime events across instances`, () => {
   let a: TestServer
@@ -38,6 +39,24 @@ describe(`${DIALECT}: realtime events across instances`, () => {
       // The publishing instance delivers its own event once, not again when its NOTIFY comes back.
       await new Promise((r) => setTimeout(r, 300))
       expect(onA.filter((e) => e.type === 'conversation.changed' && e.conversationId === conversation_id)).toHaveLength(1)
+    })
+
+    it('keywords an admin changes on one instance apply on the other within a second', async () => {
+      const admin = await a.login('admin')
+      const current = (await admin.inject({ method: 'GET', url: '/api/consent/keywords' })).json()
+      expect((await admin.inject({ method: 'PUT', url: '/api/consent/keywords', payload: { ...current, stop: [...current.stop, 'HALT'] } })).statusCode).toBe(200)
+      await new Promise((r) => setTimeout(r, 1100))
+      const body = JSON.parse(readFixture('text.json'))
+      const value = body.entry[0].changes[0].value
+      value.messages[0].id = 'wamid.keyword-on-b'
+      value.messages[0].text.body = 'halt'
+      const raw = JSON.stringify(body)
+      const res = await b!.app.inject({ method: 'POST', url: '/webhooks/whatsapp', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(APP_SECRET, raw) }, payload: raw })
+      expect(res.statusCode).toBe(200)
+      const message = await eventually(() => a.database.db.selectFrom('messages').innerJoin('conversations', 'conversations.id', 'messages.conversation_id').select('conversations.contact_id').where('messages.wamid', '=', 'wamid.keyword-on-b').executeTakeFirst())
+      const kinds = (await a.database.db.selectFrom('consent_events').select('kind').where('contact_id', '=', message.contact_id).execute()).map((e) => e.kind)
+      expect(kinds.length).toBeGreaterThan(0)
+      expect(new Set(kinds)).toEqual(new Set(['objected']))
     })
   } else {
     it('with SQLite (one process owns the file) events stay in the instance: no bridge', () => {

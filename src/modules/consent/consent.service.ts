@@ -28,10 +28,26 @@ function keywordText(m: NewInboundMessage): string | undefined {
  * confirms one from the customer's own number).
  */
 export class ConsentService {
+  private keywordsCheckedAt = 0
+  private keywordsVersion: string | undefined
+
   constructor(
     readonly suppressions: Suppressions,
     readonly keywords: KeywordMatcher,
   ) {}
+
+  /**
+   * Keywords an admin changed on another instance (several servers on one PostgreSQL) apply here
+   * within a second: the stored version is looked at, at most once a second, before matching.
+   */
+  private async refreshKeywords(db: Executor): Promise<void> {
+    if (Date.now() - this.keywordsCheckedAt < 1000) return
+    this.keywordsCheckedAt = Date.now()
+    const row = await db.selectFrom('settings').select(['value', 'updated_at']).where('key', '=', 'consent.keywords').executeTakeFirst()
+    if (!row || row.updated_at === this.keywordsVersion) return
+    this.keywordsVersion = row.updated_at
+    this.keywords.configure(JSON.parse(row.value) as { stop: string[]; start: string[]; confirm: string[] })
+  }
 
   async overview(db: Executor, contactId: string, now = nowIso()) {
     const [purposes, events] = await Promise.all([listPurposes(db), listConsentEvents(db, contactId)])
@@ -75,6 +91,7 @@ export class ConsentService {
   /** Keywords in new customer messages, in the ingest transaction: committed with the message itself. */
   readonly afterProjection = async (tx: Executor, added: NewInboundMessage[], signals: ConsentSignal[] = []): Promise<void> => {
     if (signals.length > 0) await this.applyMetaSignals(tx, signals)
+    if (added.length > 0) await this.refreshKeywords(tx)
     const matches = added.flatMap((m) => {
       const text = keywordText(m)
       const match = text ? (this.keywords.match(text) ?? (this.keywords.isConfirmation(text) ? { action: 'confirm' as const } : undefined)) : undefined
