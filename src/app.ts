@@ -45,6 +45,7 @@ import { consentImportRoutes } from './modules/consent/consent-import.routes.js'
 import { getSetting } from './modules/settings/settings.repo.js'
 import { breachRoutes } from './modules/privacy/breach.routes.js'
 import { dsrRoutes } from './modules/privacy/dsr.routes.js'
+import { privacyTaskRoutes } from './modules/privacy/tasks.routes.js'
 import { privacyRoutes } from './modules/privacy/privacy.routes.js'
 import { optinRoutes } from './modules/consent/optin.routes.js'
 import { KeywordMatcher } from './modules/consent/keywords.js'
@@ -235,7 +236,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     deployment: { dialect: database.dialect, https: config.publicUrl?.startsWith('https://') ?? false, simulator: deps.simulator !== undefined },
     onConversationsChanged: (ids) => hub.conversationsChanged(ids),
   })
-  await app.register(dsrRoutes, { db: database.db })
+  await app.register(dsrRoutes, { db: database.db, integrations })
+  await app.register(privacyTaskRoutes, { db: database.db })
   await app.register(integrationRoutes, { db: database.db, integrations })
   await app.register(consentImportRoutes, { db: database.db, consent })
   await app.register(breachRoutes, { db: database.db })

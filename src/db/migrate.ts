@@ -7,6 +7,7 @@ import * as privacy from './migrations/2026-11-29T2000_privacy.js'
 import * as archive from './migrations/2026-11-30T0900_archive.js'
 import * as channelOperations from './migrations/2026-11-30T1500_channel_operations.js'
 import * as searchFolding from './migrations/2026-11-30T1600_search_folding.js'
+import * as privacyTasks from './migrations/2026-11-30T1700_privacy_tasks.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-30T0900_archive': archive,
   '2026-11-30T1500_channel_operations': channelOperations,
   '2026-11-30T1600_search_folding': searchFolding,
+  '2026-11-30T1700_privacy_tasks': privacyTasks,
 }
 
 class StaticProvider implements MigrationProvider {

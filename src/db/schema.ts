@@ -330,6 +330,18 @@ export interface IntegrationsTable {
   removed_at: string | null
 }
 
+export interface PrivacyTasksTable {
+  id: string
+  contact_id: string
+  kind: 'inform-before-lifting'
+  reason: string
+  created_by: string | null
+  created_at: string
+  completed_by: string | null
+  completed_at: string | null
+  note: string | null
+}
+
 export interface SuppressionsTable {
   number_hash: string
   scope: string
@@ -533,6 +545,7 @@ export interface Database {
   campaign_recipients: CampaignRecipientsTable
   conversation_resolutions: ConversationResolutionsTable
   integrations: IntegrationsTable
+  privacy_tasks: PrivacyTasksTable
   audit_log: AuditLogTable
   dsr_requests: DsrRequestsTable
   contact_corrections: ContactCorrectionsTable

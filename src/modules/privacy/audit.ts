@@ -38,6 +38,8 @@ export type AuditAction =
   | 'campaign.created'
   | 'campaign.started'
   | 'campaign.cancelled'
+  | 'contact.restriction_lift_requested'
+  | 'contact.restriction_lifted'
 
 export type AuditEntry = {
   action: AuditAction
