@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { DIALECT, type TestServer } from '../helpers.js'
+import { DIALECT, eventually, type TestServer } from '../helpers.js'
 import { screenshotPath, useAdminBrowser } from './browser.js'
 
 describe(`${DIALECT}: the data-protection officer's pages in the browser`, () => {
@@ -112,5 +112,30 @@ describe(`${DIALECT}: the data-protection officer's pages in the browser`, () =>
     const contact = await server.database.db.selectFrom('contacts').select('id').where('wa_id', '=', '4915500000031').executeTakeFirstOrThrow()
     const events = await server.database.db.selectFrom('consent_events').select(['purpose', 'kind', 'channel']).where('contact_id', '=', contact.id).execute()
     expect(events).toEqual([{ purpose: 'newsletter', kind: 'requested', channel: 'import' }])
+  })
+
+  it('GDPR-18: a granted restriction is lifted only after the person was told (a task on the requests page)', async () => {
+    const api = await server.login('admin')
+    server.simulatorState().customerSends('4916600000001', 'Lea Lift', 'text', { body: 'Bitte meine Daten nicht nutzen.' })
+    const contact = await eventually(async () => (await api.inject({ method: 'GET', url: '/api/contacts?waId=4916600000001' })).json().items[0] as { id: string } | undefined)
+    const dsr = (await api.inject({ method: 'POST', url: '/api/privacy/requests', payload: { kind: 'restriction', channel: 'letter', contactId: contact.id } })).json()
+    await api.inject({ method: 'POST', url: `/api/privacy/requests/${dsr.id}/verify-identity` })
+    expect((await api.inject({ method: 'POST', url: `/api/privacy/requests/${dsr.id}/complete`, payload: { outcome: 'Eingeschränkt bis zur Klärung.' } })).statusCode).toBe(200)
+
+    await page.goto(`${server.url}/#/settings/requests`)
+    await page.getByLabel('Auch erledigte zeigen').check()
+    const row = page.locator('tr', { hasText: 'Eingeschränkt bis zur Klärung.' })
+    await row.getByRole('button', { name: 'Einschränkung aufheben' }).click()
+    await row.getByLabel('Warum wird die Einschränkung aufgehoben?').fill('Die Angaben sind geklärt.')
+    await row.getByRole('button', { name: 'Einschränkung aufheben' }).last().click()
+    const tasks = page.getByRole('region', { name: 'Aufgaben' })
+    await tasks.getByText('Lea Lift (+4916600000001) vor dem Aufheben der Einschränkung informieren').waitFor()
+    expect((await server.database.db.selectFrom('contacts').select('restricted_at').where('id', '=', contact.id).executeTakeFirstOrThrow()).restricted_at).not.toBeNull()
+    await tasks.getByRole('button', { name: 'Person informiert' }).click()
+    await tasks.getByLabel('Wie und wann wurde die Person informiert?').fill('Am 30.11. per Brief informiert.')
+    await page.screenshot({ path: screenshotPath('privacy-restriction-task'), fullPage: true })
+    await tasks.getByRole('button', { name: 'Einschränkung jetzt aufheben' }).click()
+    await tasks.waitFor({ state: 'detached' })
+    expect((await server.database.db.selectFrom('contacts').select('restricted_at').where('id', '=', contact.id).executeTakeFirstOrThrow()).restricted_at).toBeNull()
   })
 })

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, type Page } from '../../app/api'
 import { ErrorLine, useList } from '../settings/useList'
+import { RestrictionTasks } from './RestrictionTasks'
 
 export type DataRequest = {
   id: string
@@ -25,13 +26,15 @@ const CHANNELS = ['whatsapp', 'email', 'letter', 'phone', 'web', 'in_person'] as
 /** One open request: deadline, identity check, extension (with reason), and the answer that closes it. */
 function RequestRow({ r, act }: { r: DataRequest; act: (call: () => Promise<unknown>) => Promise<unknown> }) {
   const { t, i18n } = useTranslation()
-  const [mode, setMode] = useState<'none' | 'extend' | 'complete' | 'refuse'>('none')
+  const [mode, setMode] = useState<'none' | 'extend' | 'complete' | 'refuse' | 'lift'>('none')
   const date = (d: string) => new Date(`${d}T12:00:00Z`).toLocaleDateString(i18n.language === 'en' ? 'en-GB' : 'de-DE', { dateStyle: 'medium' })
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault()
     const f = new FormData(e.currentTarget)
-    const body = mode === 'extend' ? { months: Number(f.get('months')), reason: f.get('reason') } : { outcome: f.get('outcome') }
-    if (await act(() => api('POST', `/api/privacy/requests/${r.id}/${mode}`, body))) setMode('none')
+    const body = mode === 'extend' ? { months: Number(f.get('months')), reason: f.get('reason') } : mode === 'lift' ? { reason: f.get('reason') } : { outcome: f.get('outcome') }
+    // Lifting a granted restriction asks for the person to be told first (a task below).
+    const url = mode === 'lift' ? `/api/contacts/${r.contactId}/restriction/lift` : `/api/privacy/requests/${r.id}/${mode}`
+    if (await act(() => api('POST', url, body))) setMode('none')
   }
   return (
     <tr className={r.overdue ? 'overdue' : undefined}>
@@ -77,10 +80,20 @@ function RequestRow({ r, act }: { r: DataRequest; act: (call: () => Promise<unkn
             </button>
           </div>
         )}
+        {r.status === 'completed' && r.kind === 'restriction' && r.contactId && (
+          <button type="button" onClick={() => setMode('lift')}>
+            {t('privacy.requests.lift')}
+          </button>
+        )}
         {r.outcome && <p className="small outcome">{r.outcome}</p>}
         {mode !== 'none' && (
           <form className="card-form" onSubmit={submit} aria-label={t(`privacy.requests.${mode}`)}>
-            {mode === 'extend' ? (
+            {mode === 'lift' ? (
+              <label>
+                {t('privacy.requests.liftReason')}
+                <textarea name="reason" required minLength={10} maxLength={2000} />
+              </label>
+            ) : mode === 'extend' ? (
               <>
                 <label>
                   {t('privacy.requests.months')}
@@ -117,6 +130,13 @@ export function RequestsPage() {
   const [showAll, setShowAll] = useState(false)
   const { items, error, act } = useList<DataRequest>(`/api/privacy/requests?status=${showAll ? 'all' : 'open'}`)
   const [formKey, setFormKey] = useState(0)
+  // An action on a request (lifting a restriction) can add a task: the task list looks again.
+  const [tasksVersion, setTasksVersion] = useState(0)
+  const actOnRequest = async (call: () => Promise<unknown>) => {
+    const r = await act(call)
+    setTasksVersion((v) => v + 1)
+    return r
+  }
   const overdue = items.filter((r) => r.overdue).length
 
   async function create(e: FormEvent<HTMLFormElement>) {
@@ -147,6 +167,7 @@ export function RequestsPage() {
       <label className="inline-check">
         <input type="checkbox" checked={showAll} onChange={(e) => setShowAll(e.target.checked)} /> {t('privacy.requests.showClosed')}
       </label>
+      <RestrictionTasks version={tasksVersion} />
       {items.length === 0 ? (
         <p className="empty">{t('privacy.requests.none')}</p>
       ) : (
@@ -162,7 +183,7 @@ export function RequestsPage() {
           </thead>
           <tbody>
             {items.map((r) => (
-              <RequestRow key={r.id} r={r} act={act} />
+              <RequestRow key={r.id} r={r} act={actOnRequest} />
             ))}
           </tbody>
         </table>
