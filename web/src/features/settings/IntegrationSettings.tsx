@@ -1,7 +1,7 @@
-import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api } from '../../app/api'
 import { formatWhen } from '../inbox/format'
+import { SecretNotice, useCreateShowingSecret } from './SecretOnce'
 import { ErrorLine, useList } from './useList'
 
 type IntegrationRow = { id: string; name: string; url: string; createdAt: string }
@@ -10,29 +10,13 @@ type IntegrationRow = { id: string; name: string; url: string; createdAt: string
 export function IntegrationSettings() {
   const { t } = useTranslation()
   const { items, error, act } = useList<IntegrationRow>('/api/integrations')
-  const [fresh, setFresh] = useState<string | null>(null)
-
-  async function create(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault()
-    const form = e.currentTarget
-    const f = new FormData(form)
-    const created = await act(() => api<{ secret: string }>('POST', '/api/integrations', { name: f.get('name'), url: f.get('url') }))
-    if (created) {
-      setFresh(created.secret)
-      form.reset()
-    }
-  }
+  const { fresh, create } = useCreateShowingSecret(act, (f) => api<{ secret: string }>('POST', '/api/integrations', { name: f.get('name'), url: f.get('url') }), (r) => r.secret)
 
   return (
     <section aria-labelledby="integrations-title">
       <h2 id="integrations-title">{t('settings.integrations.title')}</h2>
       <p className="muted">{t('settings.integrations.intro')}</p>
-      {fresh && (
-        <div className="notice" role="status">
-          <p>{t('settings.integrations.once')}</p>
-          <code className="secret">{fresh}</code>
-        </div>
-      )}
+      <SecretNotice secret={fresh} text={t('settings.integrations.once')} />
       <table className="table">
         <thead>
           <tr>

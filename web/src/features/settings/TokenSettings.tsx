@@ -1,8 +1,8 @@
-import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { RoleField } from '../../ui/Options'
 import { api, type Role } from '../../app/api'
 import { formatWhen } from '../inbox/format'
+import { SecretNotice, useCreateShowingSecret } from './SecretOnce'
 import { ErrorLine, useList } from './useList'
 
 type TokenRow = { id: string; name: string; role: Role; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }
@@ -11,29 +11,13 @@ type TokenRow = { id: string; name: string; role: Role; createdAt: string; lastU
 export function TokenSettings() {
   const { t } = useTranslation()
   const { items, error, act } = useList<TokenRow>('/api/tokens')
-  const [fresh, setFresh] = useState<string | null>(null)
-
-  async function create(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault()
-    const form = e.currentTarget
-    const f = new FormData(form)
-    const created = await act(() => api<{ token: string }>('POST', '/api/tokens', { name: f.get('name'), role: f.get('role') }))
-    if (created) {
-      setFresh(created.token)
-      form.reset()
-    }
-  }
+  const { fresh, create } = useCreateShowingSecret(act, (f) => api<{ token: string }>('POST', '/api/tokens', { name: f.get('name'), role: f.get('role') }), (r) => r.token)
 
   return (
     <section aria-labelledby="tokens-title">
       <h2 id="tokens-title">{t('settings.tokens.title')}</h2>
       <p className="muted">{t('settings.tokens.intro')}</p>
-      {fresh && (
-        <div className="notice" role="status">
-          <p>{t('settings.tokens.once')}</p>
-          <code className="secret">{fresh}</code>
-        </div>
-      )}
+      <SecretNotice secret={fresh} text={t('settings.tokens.once')} />
       <table className="table">
         <thead>
           <tr>
