@@ -62,4 +62,16 @@ describe(`${DIALECT}: templates, the number's status and Meta's alerts in the br
     expect(await page.locator('code.secret').count()).toBe(0)
     expect(await server.database.db.selectFrom('integrations').select('secret').executeTakeFirstOrThrow()).not.toEqual({ secret })
   })
+
+  it('an admin creates an API token that works, shown once; revoking it locks it out', async () => {
+    await page.goto(`${server.url}/#/settings/tokens`)
+    const form = page.getByRole('form', { name: 'Token erstellen' })
+    await form.getByLabel('Name').fill('Shop-Anbindung')
+    await form.getByRole('button', { name: 'Erstellen' }).click()
+    const token = (await page.getByRole('status').locator('code.secret').textContent())!
+    expect((await server.app.inject({ method: 'GET', url: '/api/conversations', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200)
+    await page.getByRole('button', { name: 'Token Shop-Anbindung widerrufen' }).click()
+    await page.getByRole('row', { name: /Shop-Anbindung/ }).getByText('Widerrufen').waitFor()
+    expect((await server.app.inject({ method: 'GET', url: '/api/conversations', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401)
+  })
 })
