@@ -199,7 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     publicUrl: config.publicUrl,
   })
   await app.register(templateRoutes, { db: database.db, catalog: templates, graph, account: whatsapp, keywords: consent.keywords })
-  await app.register(automationRoutes, { db: database.db, now })
+  await app.register(automationRoutes, { db: database.db, now, onChanged: () => autoReplies.invalidate() })
   await app.register(statsRoutes, { db: database.db, dialect: database.dialect })
   const campaigns = new CampaignRunner({
     db: database.db,

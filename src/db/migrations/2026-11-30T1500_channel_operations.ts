@@ -10,11 +10,11 @@ import { type Kysely, sql } from 'kysely'
  * - campaigns and their recipients, consent-checked per recipient; recipients keep why they were
  *   left out.
  * - conversation_resolutions: when a conversation was resolved, for resolution times.
- * - an index on message time for statistics across conversations.
+ * - on SQLite, an index on message time for statistics across conversations.
  * - integrations: systems (a CRM) told by signed webhook when a person's data is erased,
  *   restricted or rectified (GDPR-19); their secrets sealed.
  */
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promise<void> {
   await db.schema
     .createTable('automation_sends')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -39,8 +39,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('account_events_subject_idx').on('account_events').columns(['subject', 'occurred_at']).execute()
   await db.schema.createIndex('account_events_seq_uq').unique().on('account_events').columns(['journal_seq', 'field', 'subject', 'event']).execute()
 
-  // Statistics read messages by time across conversations.
-  await db.schema.createIndex('messages_time_idx').on('messages').columns(['timestamp', 'direction', 'status']).execute()
+  // Statistics read messages by time across conversations (PostgreSQL has such an index for search).
+  if (dialect === 'sqlite') await db.schema.createIndex('messages_time_idx').on('messages').column('timestamp').execute()
 
   await db.schema
     .createTable('campaigns')

@@ -48,7 +48,20 @@ export function automationState(a: AutomationSettings, now: number) {
  * precedes the first of them, as it precedes an agent's first reply.
  */
 export class AutoReplies {
+  private cached: { at: number; settings: AutomationSettings } | undefined
+
   constructor(private readonly deps: AutoReplyDeps) {}
+
+  /** New settings on this instance apply at once. */
+  invalidate(): void {
+    this.cached = undefined
+  }
+
+  /** The settings, read at most once a second: ingest should not pay a read per group (changes on any instance apply within a second). */
+  private async settings(tx: Executor): Promise<AutomationSettings> {
+    if (!this.cached || Date.now() - this.cached.at >= 1000) this.cached = { at: Date.now(), settings: await readAutomation(tx) }
+    return this.cached.settings
+  }
 
   readonly afterProjection = async (tx: Executor, added: NewInboundMessage[]): Promise<void> => {
     const now = this.deps.now()
@@ -63,7 +76,7 @@ export class AutoReplies {
         if (reply) await this.send(tx, m, 'legal-notice', reply, { notice: false })
         continue
       }
-      settings ??= await readAutomation(tx)
+      settings ??= await this.settings(tx)
       if (!settings.greeting.enabled && !settings.away.enabled) continue
       const closed = !isOpen(now, scheduleOf(settings))
       const kind: Kind | undefined = closed && settings.away.enabled ? 'away' : settings.greeting.enabled && (await this.isFirstAfterSilence(tx, m, settings)) ? 'greeting' : undefined

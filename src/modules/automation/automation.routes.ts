@@ -12,7 +12,7 @@ import { holidaysOf, REGIONS } from './holidays.js'
 const stateSchema = z.object({ open: z.boolean(), nextOpening: z.string().nullable(), timezone: z.string(), greeting: z.boolean(), away: z.boolean() })
 
 /** Opening hours, holidays, greeting and away message; and whether they are in effect right now. */
-export const automationRoutes: FastifyPluginAsync<{ db: Db; now: () => number }> = async (base, { db, now }) => {
+export const automationRoutes: FastifyPluginAsync<{ db: Db; now: () => number; onChanged: () => void }> = async (base, { db, now, onChanged }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['automation']
 
@@ -23,6 +23,7 @@ export const automationRoutes: FastifyPluginAsync<{ db: Db; now: () => number }>
       await putSetting(tx, 'automation', request.body, request.auth?.user?.id ?? null)
       await audit(tx, request, { action: 'settings.automation_changed', target: 'automation', detail: { greeting: request.body.greeting.enabled, away: request.body.away.enabled } })
     })
+    onChanged()
     return readAutomation(db)
   })
 
