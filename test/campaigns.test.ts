@@ -82,8 +82,9 @@ describe(`${DIALECT}: campaigns (consent-gated audience, preview with reasons, s
     ])
     // Marketing: each message carries the purpose, so the send path checked consent again and retention treats it as marketing.
     const messageIds = (await server.database.db.selectFrom('campaign_recipients').select('message_id').where('campaign_id', '=', id).execute()).flatMap((r) => (r.message_id ? [r.message_id] : []))
-    const messages = await server.database.db.selectFrom('messages').select(['purpose']).where('id', 'in', messageIds).execute()
-    expect(messages).toEqual([{ purpose: 'marketing' }, { purpose: 'marketing' }])
+    // …and is sent by the campaign, not by a person (it is no agent's answer in the statistics).
+    const messages = await server.database.db.selectFrom('messages').select(['purpose', 'sent_by']).where('id', 'in', messageIds).execute()
+    expect(messages).toEqual([{ purpose: 'marketing', sent_by: null }, { purpose: 'marketing', sent_by: null }])
 
     await customerWrites(server, '4916100000001', 'Klingt gut, was kostet das?', 'Anna')
     await eventually(async () => (await get(id)).progress.replied === 1)

@@ -111,7 +111,8 @@ export class CampaignRunner {
     const conversation = await touchConversation(tx, { contactId, channelId: this.o.channelId(), at: now, inbound: false })
     const parameters = template.parameters.map((p) => ({ type: 'text', text: fill(p, name) }))
     const content = { type: 'template', template: { name: template.name, language: { code: template.language }, ...(parameters.length ? { components: [{ type: 'body', parameters }] } : {}) } }
-    const message = await insertQueued(tx, conversation, { type: 'template', content, sentBy: c.created_by, purpose: c.purpose })
+    // Sent by the campaign, not by a person: it is no agent's answer (first-response times stay true).
+    const message = await insertQueued(tx, conversation, { type: 'template', content, sentBy: null, purpose: c.purpose })
     await tx.updateTable('campaign_recipients').set({ message_id: message.id }).where('campaign_id', '=', c.id).where('contact_id', '=', contactId).execute()
     return conversation.id
   }
