@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib'
 import fs from 'node:fs'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -131,6 +132,25 @@ describe(`${DIALECT}: archive records: lifecycle, classification, legal holds`, 
   })
 })
 
+/** The text pdfkit wrote (Helvetica, WinAnsi hex strings in deflated content streams), words joined. */
+function pdfText(pdf: Buffer): string {
+  const out: string[] = []
+  const raw = pdf.toString('latin1')
+  for (const m of raw.matchAll(/stream\r?\n([\s\S]*?)endstream/g)) {
+    let content: string
+    try {
+      content = inflateSync(Buffer.from(m[1]!, 'latin1')).toString('latin1')
+    } catch {
+      continue
+    }
+    for (const line of content.split('\n')) {
+      const parts = [...line.matchAll(/<([0-9a-fA-F]+)>|\](?=\s*TJ)/g)].map((p) => (p[1] ? Buffer.from(p[1], 'hex').toString('latin1') : ''))
+      if (parts.length) out.push(parts.join(''))
+    }
+  }
+  return out.join(' ').replace(/\s+/g, ' ')
+}
+
 describe(`${DIALECT}: GOBD-12 the procedure documentation`, () => {
   const ctx = useTestServer()
   it('is generated from the running system with its technical section, version history and the release in force per journal range', async () => {
@@ -145,6 +165,12 @@ describe(`${DIALECT}: GOBD-12 the procedure documentation`, () => {
     expect(json.sections.map((s: Json) => s.id)).toEqual(['general', 'user', 'technical', 'operations', 'controls', 'retention', 'export'])
     expect(json.releases).toEqual([expect.objectContaining({ version: VERSION, fromJournalEntry: expect.any(Number) })])
     expect((await ctx.agent.inject({ method: 'GET', url: '/api/archive/procedure' })).statusCode).toBe(403)
-    expect((await auditor.inject({ method: 'GET', url: '/api/archive/procedure?format=pdf' })).statusCode).toBe(400)
+    // The PDF for the auditor's file holds the same sections (text read back from its content streams).
+    const pdf = await auditor.inject({ method: 'GET', url: '/api/archive/procedure?format=pdf' })
+    expect(pdf.headers['content-type']).toBe('application/pdf')
+    expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-')
+    const text = pdfText(pdf.rawPayload)
+    for (const part of ['Verfahrensdokumentation', '3. Technische Systemdokumentation', 'RFC 6962', '8. Versionsgeschichte', `Dokumentversion ${VERSION}`]) expect(text).toContain(part)
+    expect((await auditor.inject({ method: 'GET', url: '/api/archive/procedure?format=docx' })).statusCode).toBe(400)
   })
 })

@@ -12,6 +12,7 @@ import { audit } from '../privacy/audit.js'
 import { classOf } from '../privacy/erasure.js'
 import { readRetention, RETENTION_CLASSES, retainedUntil, retentionYears } from '../privacy/retention-settings.js'
 import { type ProcedureFacts, procedureDocument, procedureHtml } from './procedure-doc.js'
+import { procedurePdf } from './procedure-pdf.js'
 import { releasesIndex } from './releases.js'
 
 const ARCHIVE_READERS: readonly Role[] = ['admin', 'auditor']
@@ -173,10 +174,11 @@ export const archiveRecordRoutes: FastifyPluginAsync<{ db: Db; facts: ProcedureF
 
   app.get(
     '/api/archive/procedure',
-    { config: { access: ARCHIVE_READERS }, schema: { tags, summary: 'The Verfahrensdokumentation, generated from the running system (GOBD-12)', querystring: z.object({ format: z.enum(['html', 'json']).default('html') }) } },
+    { config: { access: ARCHIVE_READERS }, schema: { tags, summary: 'The Verfahrensdokumentation, generated from the running system (GOBD-12)', querystring: z.object({ format: z.enum(['html', 'json', 'pdf']).default('html') }) } },
     async (request, reply) => {
       const doc = await procedureDocument(db, facts)
       if (request.query.format === 'json') return doc
+      if (request.query.format === 'pdf') return reply.type('application/pdf').header('content-disposition', `inline; filename="verfahrensdokumentation-${doc.version}.pdf"`).send(await procedurePdf(doc))
       return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(procedureHtml(doc))
     },
   )
