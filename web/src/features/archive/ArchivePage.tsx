@@ -71,7 +71,8 @@ function IntegrityCard() {
         <a href="/api/archive/checkpoint" target="_blank" rel="noreferrer">
           {t('archive.integrity.checkpointLink')}
         </a>{' '}
-        · <a href="/api/archive/public-key">{t('archive.integrity.keyLink')}</a>
+        · <a href="/api/archive/public-key">{t('archive.integrity.keyLink')}</a> · <a href="/api/archive/procedure" target="_blank" rel="noreferrer">{t('archive.integrity.procedure')}</a> (
+        <a href="/api/archive/procedure?format=pdf" target="_blank" rel="noreferrer">PDF</a>)
       </p>
       <ErrorLine error={error} />
     </section>
