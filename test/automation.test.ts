@@ -38,7 +38,7 @@ describe(`${DIALECT}: opening hours, greeting and away message (GET/PUT /api/aut
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/)
       expect(JSON.stringify(res.json())).toMatch(message)
     }
-    expect((await agent.inject({ method: 'GET', url: '/api/automation' })).json()).toEqual(DEFAULT_AUTOMATION)
+    expect((await agent.inject({ method: 'GET', url: '/api/automation' })).json()).toEqual({ ...DEFAULT_AUTOMATION, own: true })
   })
 
   it('answers malformed, oversized, unauthenticated and forbidden requests without changing anything', async () => {
@@ -47,7 +47,7 @@ describe(`${DIALECT}: opening hours, greeting and away message (GET/PUT /api/aut
     expect((await server.app.inject({ method: 'GET', url: '/api/automation' })).statusCode).toBe(401)
     expect((await agent.inject({ method: 'PUT', url: '/api/automation', payload: DEFAULT_AUTOMATION })).statusCode).toBe(403)
     expect((await ctx.auditor.inject({ method: 'GET', url: '/api/automation' })).statusCode).toBe(403)
-    expect((await agent.inject({ method: 'GET', url: '/api/automation' })).json()).toEqual(DEFAULT_AUTOMATION)
+    expect((await agent.inject({ method: 'GET', url: '/api/automation' })).json()).toEqual({ ...DEFAULT_AUTOMATION, own: true })
   })
 
   it('outside opening hours sends the away message with the next opening, once per period, preceded by the privacy notice', async () => {
@@ -101,5 +101,22 @@ describe(`${DIALECT}: opening hours, greeting and away message (GET/PUT /api/aut
     await new Promise((r) => setTimeout(r, 300))
     // Only the privacy notice would go with an agent's first answer; nothing was sent on its own.
     expect(await outbound(conversationId)).toEqual([])
+  })
+
+  it('a number can have its own hours and answers; without them the workspace settings apply', async () => {
+    now = SATURDAY
+    const channel = server.simulatorState().identity.phoneNumberId
+    expect((await agent.inject({ method: 'GET', url: `/api/automation?channelId=${channel}` })).json()).toMatchObject({ own: false, away: { enabled: false } })
+    const mine = { ...DEFAULT_AUTOMATION, openingHours: { ...DEFAULT_AUTOMATION.openingHours, sat: [{ from: '14:00', to: '18:00' }] }, away: { ...DEFAULT_AUTOMATION.away, enabled: true, text: 'Samstags ab {{nextOpening}} für Sie da.' } }
+    expect((await admin.inject({ method: 'PUT', url: `/api/automation?channelId=${channel}`, payload: mine })).statusCode).toBe(200)
+    expect((await admin.inject({ method: 'PUT', url: '/api/automation?channelId=nope', payload: mine })).statusCode).toBe(404)
+    expect((await agent.inject({ method: 'GET', url: '/api/automation' })).json()).toMatchObject({ own: true, away: { enabled: false } })
+    expect((await agent.inject({ method: 'GET', url: `/api/automation/state?channelId=${channel}` })).json()).toMatchObject({ open: false, nextOpening: '2026-11-28T13:00:00.000Z', away: true })
+    const { conversationId } = await customerWrites(server, '4915500000005', 'Hallo?')
+    await eventually(async () => (await outbound(conversationId)).length > 0)
+    expect((await outbound(conversationId)).map((m) => JSON.parse(m.content).text.body)).toEqual([expect.stringMatching(/^Datenschutzhinweis/), 'Samstags ab Samstag, 28. November, 14:00 Uhr für Sie da.'])
+    expect((await admin.inject({ method: 'DELETE', url: `/api/automation?channelId=${channel}` })).statusCode).toBe(204)
+    expect((await admin.inject({ method: 'DELETE', url: `/api/automation?channelId=${channel}` })).statusCode).toBe(404)
+    expect((await agent.inject({ method: 'GET', url: `/api/automation?channelId=${channel}` })).json()).toMatchObject({ own: false })
   })
 })

@@ -24,6 +24,11 @@ describe(`${DIALECT}: opening hours, away message and business profile in the br
     await page.getByRole('button', { name: 'Speichern' }).click()
     await page.getByRole('status').getByText('Gespeichert').waitFor()
     await page.screenshot({ path: screenshotPath('settings-automation'), fullPage: true })
+    // A number without its own settings says it uses those of all numbers.
+    await page.getByLabel('Gilt für').selectOption({ index: 1 })
+    await page.getByText('Für diese Nummer gelten die Einstellungen aller Nummern.').waitFor()
+    expect(await page.getByLabel('Montag').inputValue()).toBe('09:00–12:30, 13:30–17:00')
+    await page.getByLabel('Gilt für').selectOption({ index: 0 })
     const stored = (await server.app.inject({ method: 'GET', url: '/api/automation/state', headers: { authorization: `Bearer ${(await server.token('admin')).headers.authorization!.slice(7)}` } })).json()
     expect(stored).toEqual({ open: false, nextOpening: '2026-11-30T08:00:00.000Z', timezone: 'Europe/Berlin', greeting: false, away: true })
 

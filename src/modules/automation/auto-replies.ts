@@ -48,26 +48,29 @@ export function automationState(a: AutomationSettings, now: number) {
  * precedes the first of them, as it precedes an agent's first reply.
  */
 export class AutoReplies {
-  private cached: { at: number; settings: AutomationSettings } | undefined
+  private readonly cached = new Map<string, { at: number; settings: AutomationSettings }>()
 
   constructor(private readonly deps: AutoReplyDeps) {}
 
   /** New settings on this instance apply at once. */
   invalidate(): void {
-    this.cached = undefined
+    this.cached.clear()
   }
 
-  /** The settings, read at most once a second: ingest should not pay a read per group (changes on any instance apply within a second). */
-  private async settings(tx: Executor): Promise<AutomationSettings> {
-    if (!this.cached || Date.now() - this.cached.at >= 1000) this.cached = { at: Date.now(), settings: await readAutomation(tx) }
-    return this.cached.settings
+  /** A channel's settings, read at most once a second: ingest should not pay a read per group (changes on any instance apply within a second). */
+  private async settings(tx: Executor, channelId: string): Promise<AutomationSettings> {
+    let entry = this.cached.get(channelId)
+    if (!entry || Date.now() - entry.at >= 1000) {
+      entry = { at: Date.now(), settings: await readAutomation(tx, channelId) }
+      this.cached.set(channelId, entry)
+    }
+    return entry.settings
   }
 
   readonly afterProjection = async (tx: Executor, added: NewInboundMessage[]): Promise<void> => {
     const now = this.deps.now()
     const fresh = added.filter((m) => now - Date.parse(m.timestamp) < WINDOW_MS)
     if (fresh.length === 0) return
-    let settings: AutomationSettings | undefined
     for (const m of fresh) {
       const text = textOf(m)
       if (text && this.deps.isConsentKeyword(text)) continue
@@ -76,7 +79,7 @@ export class AutoReplies {
         if (reply) await this.send(tx, m, 'legal-notice', reply, { notice: false })
         continue
       }
-      settings ??= await this.settings(tx)
+      const settings = await this.settings(tx, m.channelId)
       if (!settings.greeting.enabled && !settings.away.enabled) continue
       const closed = !isOpen(now, scheduleOf(settings))
       const kind: Kind | undefined = closed && settings.away.enabled ? 'away' : settings.greeting.enabled && (await this.isFirstAfterSilence(tx, m, settings)) ? 'greeting' : undefined

@@ -69,8 +69,13 @@ export const DEFAULT_AUTOMATION: AutomationSettings = {
   },
 }
 
-export async function readAutomation(db: Executor): Promise<AutomationSettings> {
-  return (await getSetting<AutomationSettings>(db, 'automation')) ?? DEFAULT_AUTOMATION
+/** Where a channel's own settings are kept; without one, the workspace's apply. */
+export const automationKey = (channelId?: string) => (channelId ? `automation.channel.${channelId}` : 'automation')
+
+/** The settings in effect for a channel (its own, else the workspace's, else the defaults). */
+export async function readAutomation(db: Executor, channelId?: string): Promise<AutomationSettings> {
+  const own = channelId ? await getSetting<AutomationSettings>(db, automationKey(channelId)) : undefined
+  return own ?? (await getSetting<AutomationSettings>(db, 'automation')) ?? DEFAULT_AUTOMATION
 }
 
 export const scheduleOf = (a: AutomationSettings): Schedule => ({ timezone: a.timezone, openingHours: a.openingHours, holidays: a.holidays })

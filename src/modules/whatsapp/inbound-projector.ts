@@ -15,7 +15,7 @@ export const MEDIA_DOWNLOAD_JOB = 'media.download'
 export type JournaledEvents = { journalSeq: number; events: WebhookEvent[] }
 
 /** A customer message stored for the first time by this group (redeliveries are not in it). */
-export type NewInboundMessage = { messageId: string; wamid: string; conversationId: string; contactId: string; waId: string | null; type: string; raw: Record<string, unknown>; journalSeq: number; timestamp: string }
+export type NewInboundMessage = { messageId: string; wamid: string; conversationId: string; channelId: string; contactId: string; waId: string | null; type: string; raw: Record<string, unknown>; journalSeq: number; timestamp: string }
 
 /**
  * Applies the events of a group of journal entries to contacts, conversations, messages and
@@ -111,7 +111,7 @@ async function projectMessages(db: Executor, items: { seq: number; e: InboundMes
   }
   const newMessages = added.map((r) => {
     const row = rows.get(r.e.wamid)!
-    return { messageId: row.id, wamid: r.e.wamid, conversationId: row.conversation_id, contactId: r.contact.id, waId: r.contact.wa_id ?? r.e.contact.waId ?? null, type: r.e.type, raw: r.e.raw, journalSeq: r.seq, timestamp: r.e.timestamp }
+    return { messageId: row.id, wamid: r.e.wamid, conversationId: row.conversation_id, channelId: r.e.phoneNumberId!, contactId: r.contact.id, waId: r.contact.wa_id ?? r.e.contact.waId ?? null, type: r.e.type, raw: r.e.raw, journalSeq: r.seq, timestamp: r.e.timestamp }
   })
   return { conversationIds: [...conversations.values()], mediaQueued, added: newMessages }
 }

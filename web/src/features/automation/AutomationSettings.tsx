@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, describeError } from '../../app/api'
+import { api, describeError, type Page } from '../../app/api'
 import { ErrorLine } from '../settings/useList'
 import { type Automation, formatClosures, formatDay, parseClosures, parseDay, WEEKDAYS } from './hours'
 
@@ -9,14 +9,45 @@ const REGIONS = ['DE', 'DE-BW', 'DE-BY', 'DE-BE', 'DE-BB', 'DE-HB', 'DE-HH', 'DE
 /** Opening hours, holidays, greeting and away message (admin). */
 export function AutomationSettings() {
   const { t } = useTranslation()
-  const [current, setCurrent] = useState<Automation | null>(null)
+  const [channels, setChannels] = useState<{ id: string; displayPhoneNumber: string | null }[]>([])
+  // '' = the workspace's settings, which apply to every number without its own.
+  const [channelId, setChannelId] = useState('')
+  const [current, setCurrent] = useState<(Automation & { own: boolean }) | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [saved, setSaved] = useState(false)
+  const query = channelId ? `?channelId=${encodeURIComponent(channelId)}` : ''
 
   useEffect(() => {
-    void api<Automation>('GET', '/api/automation').then(setCurrent, (err) => setError(describeError(err)))
+    void api<Page<{ id: string; displayPhoneNumber: string | null }>>('GET', '/api/channels').then((p) => setChannels(p.items), () => undefined)
   }, [])
+  useEffect(() => {
+    setCurrent(null)
+    void api<Automation & { own: boolean }>('GET', `/api/automation${query}`).then(setCurrent, (err) => setError(describeError(err)))
+  }, [query])
+
+  const scope = (
+    <label>
+      {t('automation.scope')}
+      <select aria-label={t('automation.scope')} value={channelId} onChange={(e) => setChannelId(e.target.value)}>
+        <option value="">{t('automation.allNumbers')}</option>
+        {channels.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.displayPhoneNumber ? `+${c.displayPhoneNumber}` : c.id}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
   if (!current) return <ErrorLine error={error} />
+
+  async function removeOwn() {
+    try {
+      await api('DELETE', `/api/automation${query}`)
+      setCurrent({ ...(await api<Automation & { own: boolean }>('GET', `/api/automation${query}`)) })
+    } catch (err) {
+      setError(describeError(err))
+    }
+  }
 
   async function save(e: FormEvent<HTMLFormElement>) {
     e.preventDefault()
@@ -39,7 +70,7 @@ export function AutomationSettings() {
       away: { ...current!.away, enabled: f.get('awayEnabled') === 'on', text: get('awayText') },
     }
     try {
-      setCurrent(await api<Automation>('PUT', '/api/automation', next))
+      setCurrent({ ...(await api<Automation>('PUT', `/api/automation${query}`, next)), own: true })
       setError(null)
       setSaved(true)
     } catch (err) {
@@ -50,7 +81,14 @@ export function AutomationSettings() {
   return (
     <section aria-labelledby="automation-title">
       <h2 id="automation-title">{t('settings.automation.title')}</h2>
-      <form className="card-form" onSubmit={save}>
+      {scope}
+      {channelId && !current.own && <p className="muted small">{t('automation.inherited')}</p>}
+      {channelId && current.own && (
+        <button type="button" className="link small" onClick={() => void removeOwn()}>
+          {t('automation.removeOwn')}
+        </button>
+      )}
+      <form key={query} className="card-form" onSubmit={save}>
         <fieldset>
           <legend>{t('automation.hours')}</legend>
           <p className="muted small">{t('automation.hoursHint')}</p>
