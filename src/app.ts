@@ -216,7 +216,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   })
   await app.register(campaignRoutes, { db: database.db, consent, catalog: templates, now, onStarted: () => campaigns.poke() })
   await app.register(numberStatusRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId })
-  await app.register(businessProfileRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId })
+  await app.register(businessProfileRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId, account: whatsapp })
   await app.register(consentRoutes, { db: database.db, consent, onChanged: (id) => hub.conversationsChanged([id]) })
   await app.register(optinRoutes, {
     db: database.db,

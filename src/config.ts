@@ -28,6 +28,8 @@ const envSchema = z
     WHATSAPP_ACCESS_TOKEN: optionalString,
     WHATSAPP_PHONE_NUMBER_ID: optionalString.pipe(z.string().regex(/^\d+$/, 'must be digits').optional()),
     WHATSAPP_BUSINESS_ACCOUNT_ID: optionalString.pipe(z.string().regex(/^\d+$/, 'must be digits').optional()),
+    /** The Meta app's id: uploads through the app (the business profile picture). */
+    WHATSAPP_APP_ID: optionalString.pipe(z.string().regex(/^\d+$/, 'must be digits').optional()),
     WHATSAPP_API_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
     WHATSAPP_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(80),
     POSTFACH_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
@@ -87,6 +89,7 @@ export type WhatsAppSettings = {
   /** Graph base URL including the version, no trailing slash. */
   apiBaseUrl: string
   messagesPerSecond: number
+  appId?: string | undefined
 }
 
 export type Config = Readonly<{
@@ -139,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         accessToken: e.WHATSAPP_ACCESS_TOKEN,
         phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID!,
         businessAccountId: e.WHATSAPP_BUSINESS_ACCOUNT_ID ?? '',
+        appId: e.WHATSAPP_APP_ID,
         apiBaseUrl: (e.WHATSAPP_API_BASE_URL ?? DEFAULT_GRAPH_BASE_URL).replace(/\/+$/, ''),
         messagesPerSecond: e.WHATSAPP_MESSAGES_PER_SECOND,
       }

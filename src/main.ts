@@ -69,6 +69,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         accessToken: SIMULATOR_DEFAULTS.accessToken,
         phoneNumberId: SIMULATOR_DEFAULTS.phoneNumberId,
         businessAccountId: SIMULATOR_DEFAULTS.wabaId,
+        appId: SIMULATOR_DEFAULTS.appId,
         apiBaseUrl: () => `${url}/graph/v26.0`,
       },
     config.whatsapp ? 'environment' : saved ? 'database' : 'simulator',

@@ -80,3 +80,27 @@ describe(`${DIALECT}: business profile (GET/PUT /api/business-profile) and the I
     }
   })
 })
+
+describe(`${DIALECT}: the business profile picture (PUT /api/business-profile/picture)`, () => {
+  const ctx = useTestServer({ team: true })
+  // A 1×1 PNG and the start of a JPEG.
+  const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
+  const put = (caller: Caller, body: Buffer, type: string) => caller.inject({ method: 'PUT', url: '/api/business-profile/picture', headers: { 'content-type': type }, payload: body })
+
+  it('uploads through the Meta app and sets the picture; refuses what is not a JPEG or PNG, too large, or not an admin', async () => {
+    const { server, admin, agent } = ctx
+    expect((await agent.inject({ method: 'GET', url: '/api/business-profile' })).json().profilePicture).toBe(false)
+    expect((await put(admin, PNG, 'image/png')).statusCode).toBe(204)
+    expect(server.simulatorState().profilePicture).toEqual({ bytes: PNG, type: 'image/png' })
+    expect((await agent.inject({ method: 'GET', url: '/api/business-profile' })).json().profilePicture).toBe(true)
+
+    const wrong = await put(admin, Buffer.from('not a picture at all'), 'image/jpeg')
+    expect(wrong.statusCode).toBe(400)
+    expect(wrong.json().type).toMatch(/not-an-image$/)
+    expect((await put(admin, PNG, 'image/gif')).statusCode).toBe(415)
+    expect((await put(admin, Buffer.concat([PNG, Buffer.alloc(6 * 1024 * 1024)]), 'image/png')).statusCode).toBe(413)
+    expect((await put(agent, PNG, 'image/png')).statusCode).toBe(403)
+    expect((await server.app.inject({ method: 'PUT', url: '/api/business-profile/picture', headers: { 'content-type': 'image/png' }, payload: PNG })).statusCode).toBe(401)
+    expect(server.simulatorState().profilePicture!.bytes).toEqual(PNG)
+  })
+})

@@ -72,7 +72,8 @@ export const graphRoutes: FastifyPluginAsync<{ state: SimulatorState }> = async 
 
   app.get('/:version/:phoneNumberId/whatsapp_business_profile', { config }, async (request) => {
     authorize(request)
-    return { data: [{ ...state.profile, messaging_product: 'whatsapp' }] }
+    const picture = state.profilePicture ? { profile_picture_url: `${state.publicBase()}/profile-picture?v=${state.profilePicture.bytes.length}` } : {}
+    return { data: [{ ...state.profile, ...picture, messaging_product: 'whatsapp' }] }
   })
 
   const checkWaba = (id: string) => {
@@ -117,6 +118,24 @@ export const graphRoutes: FastifyPluginAsync<{ state: SimulatorState }> = async 
     const pin = (request.body as { pin?: unknown } | undefined)?.pin
     if (typeof pin !== 'string' || !/^\d{6}$/.test(pin)) throw new SimGraphError(400, 133005, 'Two step verification PIN Mismatch')
     return { success: true }
+  })
+
+  // Meta's resumable upload through the app: a session for the file, then its bytes; answers a handle.
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: 10 * 1024 * 1024 }, (_req, body, done) => done(null, body))
+  app.post('/:version/:appId/uploads', { config }, async (request) => {
+    authorize(request)
+    const q = request.query as { file_name?: string; file_length?: string; file_type?: string }
+    const length = Number(q.file_length)
+    if (!q.file_name || !Number.isInteger(length) || length <= 0) throw new SimGraphError(400, 100, 'Invalid parameter', 'file_name and file_length are required')
+    if (!['application/pdf', 'image/jpeg', 'image/jpg', 'image/png', 'video/mp4'].includes(q.file_type ?? '')) throw new SimGraphError(400, 100, 'Invalid parameter', 'file_type must be application/pdf, image/jpeg, image/jpg, image/png or video/mp4')
+    return { id: state.startUpload({ length, type: q.file_type! }) }
+  })
+  app.post('/:version/:session', { config }, async (request) => {
+    authorize(request)
+    const { session } = request.params as { session: string }
+    if (!session.startsWith('upload:')) throw new SimGraphError(400, 100, `Unsupported post request. Object with ID '${session}' does not exist`)
+    if (request.headers.file_offset !== '0') throw new SimGraphError(400, 100, 'Invalid parameter', 'file_offset must be 0 for a new upload')
+    return { h: state.finishUpload(session, request.body as Buffer) }
   })
 
   app.post('/:version/:phoneNumberId/whatsapp_business_profile', { config }, async (request) => {

@@ -13,6 +13,7 @@ export const SIMULATOR_DEFAULTS = {
   appSecret: 'simulator-app-secret',
   verifyToken: 'simulator-verify-token',
   accessToken: 'simulator-access-token',
+  appId: '1234567890123',
 } as const
 
 export type SimulatorOptions = {

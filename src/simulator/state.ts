@@ -117,6 +117,24 @@ export class SimulatorState {
     return this.templates.length < before
   }
 
+  private readonly uploads = new Map<string, { length: number; type: string; bytes?: Buffer }>()
+  /** The business profile picture, as uploaded (Meta would serve a resized copy from its CDN). */
+  profilePicture: { bytes: Buffer; type: string } | undefined
+
+  startUpload(u: { length: number; type: string }): string {
+    const id = `upload:${randomBytes(12).toString('base64url')}`
+    this.uploads.set(id, u)
+    return id
+  }
+
+  finishUpload(id: string, bytes: Buffer): string {
+    const u = this.uploads.get(id)
+    if (!u) throw new SimGraphError(400, 100, `Unsupported post request. Object with ID '${id}' does not exist`)
+    if (!Buffer.isBuffer(bytes) || bytes.length !== u.length) throw new SimGraphError(400, 100, 'Invalid parameter', `expected ${u.length} bytes`)
+    u.bytes = bytes
+    return `4:${Buffer.from(id).toString('base64url')}`
+  }
+
   /** POST /{phone}/whatsapp_business_profile with Meta's field limits. */
   updateProfile(body: Record<string, unknown>) {
     const limits: Record<string, number> = { about: 139, address: 256, description: 512, email: 128 }
@@ -128,8 +146,13 @@ export class SimulatorState {
     if (websites !== undefined && (!Array.isArray(websites) || websites.length > 2 || websites.some((w) => typeof w !== 'string' || !/^https?:\/\//.test(w) || w.length > 256))) {
       throw new SimGraphError(400, 100, 'Invalid parameter', 'websites: at most 2 http(s) URLs of at most 256 characters')
     }
-    const { messaging_product: _mp, ...fields } = body
-    this.profile = { ...this.profile, ...(fields as Partial<typeof this.profile>) }
+    const { messaging_product: _mp, profile_picture_handle: handle, ...fields } = body
+    if (handle !== undefined) {
+      const upload = typeof handle === 'string' && handle.startsWith('4:') ? this.uploads.get(Buffer.from(handle.slice(2), 'base64url').toString()) : undefined
+      if (!upload?.bytes || !upload.type.startsWith('image/')) throw new SimGraphError(400, 100, 'Invalid parameter', 'profile_picture_handle is not an uploaded image')
+      this.profilePicture = { bytes: upload.bytes, type: upload.type }
+    }
+    this.profile = { ...this.profile, ...(fields as Partial<SimulatorState['profile']>) }
   }
 
   /** Meta's check of a callback URL before it delivers: GET with a challenge to echo. */

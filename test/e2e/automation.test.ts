@@ -52,6 +52,11 @@ describe(`${DIALECT}: opening hours, away message and business profile in the br
     await page.getByRole('button', { name: 'In WhatsApp speichern' }).click()
     await page.getByRole('status').getByText('Gespeichert und an WhatsApp übertragen.').waitFor()
     expect(server.simulatorState().profile.about).toBe('Fahrräder und Reparaturen')
+    // The picture goes to WhatsApp through the Meta app.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
+    await page.getByLabel('Profilbild (JPEG oder PNG, höchstens 5 MB)').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png })
+    await page.getByText('WhatsApp zeigt ein Profilbild.').waitFor()
+    expect(server.simulatorState().profilePicture?.bytes).toEqual(png)
     await page.screenshot({ path: screenshotPath('settings-profile'), fullPage: true })
   })
 })

@@ -10,6 +10,8 @@ export type WhatsAppCredentials = {
   businessAccountId: string
   /** Graph base URL including the version; a function when known only after listen (simulator). */
   apiBaseUrl: string | (() => string)
+  /** The Meta app's id, for uploads through the app (profile picture); optional. */
+  appId?: string | undefined
 }
 
 /** Where the credentials in effect come from; environment variables always win. */
@@ -38,6 +40,10 @@ export class WhatsAppConnection {
   get phoneNumberId() {
     return this.creds.phoneNumberId
   }
+  get appId(): string | undefined {
+    return this.creds.appId
+  }
+
   get businessAccountId() {
     return this.creds.businessAccountId
   }

@@ -51,7 +51,7 @@ export type GraphPhoneNumber = {
   messaging_limit_tier?: string
 }
 
-export type GraphBusinessProfile = { about?: string; address?: string; description?: string; email?: string; websites?: string[]; vertical?: string }
+export type GraphBusinessProfile = { about?: string; address?: string; description?: string; email?: string; websites?: string[]; vertical?: string; profile_picture_url?: string; profile_picture_handle?: string }
 
 export class GraphClient {
   constructor(
@@ -79,12 +79,24 @@ export class GraphClient {
 
   /** The profile customers see: about, address, description, email, websites, vertical. */
   async businessProfile(phoneNumberId: string): Promise<GraphBusinessProfile> {
-    const res = await this.json<{ data: GraphBusinessProfile[] }>('GET', `/${phoneNumberId}/whatsapp_business_profile?fields=about,address,description,email,websites,vertical`)
+    const res = await this.json<{ data: GraphBusinessProfile[] }>('GET', `/${phoneNumberId}/whatsapp_business_profile?fields=about,address,description,email,profile_picture_url,websites,vertical`)
     return res.data[0] ?? {}
   }
 
   updateBusinessProfile(phoneNumberId: string, profile: GraphBusinessProfile): Promise<{ success: boolean }> {
     return this.json('POST', `/${phoneNumberId}/whatsapp_business_profile`, { messaging_product: 'whatsapp', ...profile })
+  }
+
+  /**
+   * Meta's resumable upload through the app (`/{app-id}/uploads`, then the bytes to the session):
+   * answers the file handle that the business profile takes as `profile_picture_handle`.
+   */
+  async uploadThroughApp(appId: string, file: { bytes: Buffer; mimeType: string; filename: string }): Promise<string> {
+    const q = new URLSearchParams({ file_name: file.filename, file_length: String(file.bytes.length), file_type: file.mimeType })
+    const session = await this.json<{ id: string }>('POST', `/${appId}/uploads?${q}`)
+    const res = await this.fetch(`${this.baseUrl}/${session.id}`, { method: 'POST', headers: { file_offset: '0', 'content-type': 'application/octet-stream' }, body: new Uint8Array(file.bytes) })
+    if (!res.ok) throw await this.errorOf(res)
+    return ((await res.json()) as { h: string }).h
   }
 
   listTemplates(wabaId: string): Promise<{ data: GraphTemplate[] }> {

@@ -51,6 +51,17 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const res =
     (method === 'GET' ? await prefetched(path) : undefined) ??
     (await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }))
+  return answerOf<T>(res)
+}
+
+/** Sends a file as the request body, with its own content type (the profile picture). */
+export async function putFile<T>(path: string, file: File): Promise<T> {
+  const headers: Record<string, string> = { 'content-type': file.type }
+  if (csrfToken) headers['x-csrf-token'] = csrfToken
+  return answerOf<T>(await fetch(path, { method: 'PUT', headers, credentials: 'same-origin', body: file }))
+}
+
+async function answerOf<T>(res: Response): Promise<T> {
   if (res.status === 204) return undefined as T
   const data = (await res.json().catch(() => ({}))) as Record<string, unknown>
   if (!res.ok) throw new ApiError(res.status, String(data.type ?? ''), String(data.detail ?? res.statusText))

@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, describeError } from '../../app/api'
+import { api, describeError, putFile } from '../../app/api'
 import { ErrorLine } from '../settings/useList'
 
 type Profile = {
@@ -11,6 +11,7 @@ type Profile = {
   websites: string[]
   vertical: string | null
   legalNotice: { url: string } | { text: string } | null
+  profilePicture: boolean
   sync: { ok: boolean; error: string | null }
 }
 
@@ -53,11 +54,30 @@ export function BusinessProfileSettings() {
     }
   }
 
+  async function uploadPicture(file: File | undefined) {
+    if (!file) return
+    setSaved(false)
+    try {
+      await putFile('/api/business-profile/picture', file)
+      setProfile({ ...profile!, profilePicture: true })
+      setError(null)
+    } catch (err) {
+      setError(describeError(err))
+    }
+  }
+
   const notice = profile.legalNotice ? ('url' in profile.legalNotice ? profile.legalNotice.url : profile.legalNotice.text) : ''
   return (
     <section aria-labelledby="profile-title">
       <h2 id="profile-title">{t('settings.profile.title')}</h2>
       {!profile.sync.ok && <p className="warning" role="status">{t('profile.syncFailed', { detail: profile.sync.error })}</p>}
+      <div className="card-form">
+        <label>
+          {t('profile.picture')}
+          <input type="file" accept="image/jpeg,image/png" onChange={(e) => void uploadPicture(e.target.files?.[0])} />
+        </label>
+        <p className="muted small">{profile.profilePicture ? t('profile.pictureSet') : t('profile.pictureNone')}</p>
+      </div>
       <form className="card-form" onSubmit={save}>
         <label>
           {t('profile.about')}
