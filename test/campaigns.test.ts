@@ -99,6 +99,14 @@ describe(`${DIALECT}: campaigns (consent-gated audience, preview with reasons, s
       ['Dora', 'skipped', 'withdrawn', null, false],
       ['Emil', 'queued', null, 'read', false],
     ])
+    // Statistics per campaign: its sends and the replies in its conversations.
+    const window = `from=${new Date(Date.now() - 3600_000).toISOString()}&to=${new Date(Date.now() + 3600_000).toISOString()}&campaignId=${id}`
+    const stats = (await agent.inject({ method: 'GET', url: `/api/stats/summary?${window}` })).json()
+    const inCampaign = await server.database.db.selectFrom('messages').select(['direction', 'status']).where('conversation_id', 'in', [contacts.Anna!.conversationId, contacts.Emil!.conversationId]).execute()
+    // Of the outbound messages only the campaign's two count (not the START confirmations); all customer messages in its conversations do.
+    expect(stats).toMatchObject({ sent: 2, delivered: 2, read: 2, failed: 0 })
+    expect(inCampaign.filter((m) => m.direction === 'outbound').length).toBeGreaterThan(2)
+    expect(stats.received).toBe(inCampaign.filter((m) => m.direction === 'inbound').length)
     // The reply is an ordinary message in the customer's conversation in the inbox.
     const thread: Json[] = (await agent.inject({ method: 'GET', url: `/api/conversations/${contacts.Anna!.conversationId}/messages` })).json().items
     expect(thread.some((m) => m.direction === 'inbound' && m.text?.body === 'Klingt gut, was kostet das?')).toBe(true)

@@ -19,6 +19,7 @@ const period = z.object({
   channelId: z.string().max(64).optional(),
   labelId: z.string().max(64).optional(),
   agentId: z.string().max(64).optional(),
+  campaignId: z.string().max(64).optional(),
 })
 
 function resolvePeriod<T extends { from: string; to: string }>(q: T, timezone: string): T {

@@ -3,7 +3,7 @@ import type { Dialect, Executor } from '../../db/database.js'
 import { isOpen, localTime, openTest, type Schedule } from '../automation/opening-hours.js'
 import { quantile } from './quantile.js'
 
-export type StatsFilter = { from: string; to: string; channelId?: string | undefined; labelId?: string | undefined; agentId?: string | undefined }
+export type StatsFilter = { from: string; to: string; channelId?: string | undefined; labelId?: string | undefined; agentId?: string | undefined; campaignId?: string | undefined }
 export type Bucket = 'day' | 'week' | 'month'
 
 const DAY = 86_400_000
@@ -34,7 +34,14 @@ function narrowed(f: StatsFilter, conversation = 'm.conversation_id') {
   if (f.channelId) parts.push(sql`${c} in (select id from conversations where channel_id = ${f.channelId})`)
   if (f.agentId) parts.push(sql`${c} in (select id from conversations where assignee_id = ${f.agentId})`)
   if (f.labelId) parts.push(sql`${c} in (select conversation_id from conversation_labels where label_id = ${f.labelId})`)
+  // A campaign's conversations: its messages and the answers to them.
+  if (f.campaignId) parts.push(sql`${c} in (select m2.conversation_id from campaign_recipients r2 join messages m2 on m2.id = r2.message_id where r2.campaign_id = ${f.campaignId})`)
   return sql.join(parts, sql` and `)
+}
+
+/** With a campaign: of the outbound messages only the campaign's own count (its sends), not agents' later replies. */
+function campaignMessages(f: StatsFilter) {
+  return f.campaignId ? sql`(m.direction = 'inbound' or m.id in (select message_id from campaign_recipients where campaign_id = ${f.campaignId}))` : sql`1 = 1`
 }
 
 /** The local date of `m.timestamp` shifted by a fixed offset, in each engine's own date functions. */
@@ -82,7 +89,7 @@ async function dailyCounts(db: Executor, dialect: Dialect, f: StatsFilter, timez
     const rows = await sql<{ day: string; direction: string; status: string; n: number | string }>`
       select ${localDay(dialect, piece.offset)} as day, m.direction, m.status, count(*) as n
       from messages m
-      where m.timestamp >= ${iso(piece.from)} and m.timestamp < ${iso(piece.to)} and m.type <> 'reaction' and ${narrowed(f)}
+      where m.timestamp >= ${iso(piece.from)} and m.timestamp < ${iso(piece.to)} and m.type <> 'reaction' and ${narrowed(f)} and ${campaignMessages(f)}
       group by 1, 2, 3`.execute(db)
     for (const r of rows.rows) {
       const c = days.get(r.day) ?? zero()
@@ -160,7 +167,7 @@ export async function summary(db: Executor, dialect: Dialect, f: StatsFilter, sc
   const counts = zero()
   const totals = await sql<{ direction: string; status: string; n: number | string }>`
     select m.direction, m.status, count(*) as n from messages m
-    where m.timestamp >= ${f.from} and m.timestamp < ${f.to} and m.type <> 'reaction' and ${narrowed(f)}
+    where m.timestamp >= ${f.from} and m.timestamp < ${f.to} and m.type <> 'reaction' and ${narrowed(f)} and ${campaignMessages(f)}
     group by 1, 2`.execute(db)
   for (const r of totals.rows) add(counts, r.direction, r.status, Number(r.n))
 

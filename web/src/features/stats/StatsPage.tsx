@@ -29,6 +29,11 @@ export function StatsPage() {
   const [from, setFrom] = useState(dayInput(new Date(today.getFullYear(), today.getMonth(), 1)))
   const [to, setTo] = useState(dayInput(today))
   const [bucket, setBucket] = useState<Bucket>('day')
+  const [campaigns, setCampaigns] = useState<{ id: string; name: string }[]>([])
+  const [campaignId, setCampaignId] = useState('')
+  useEffect(() => {
+    void api<{ items: { id: string; name: string }[] }>('GET', '/api/campaigns').then((r) => setCampaigns(r.items), () => undefined)
+  }, [])
   const [summary, setSummary] = useState<Summary | null>(null)
   const [items, setItems] = useState<(Counts & { period: string })[]>([])
   const [error, setError] = useState<string | null>(null)
@@ -38,8 +43,8 @@ export function StatsPage() {
   const query = useMemo(() => {
     const end = new Date(`${to}T00:00:00Z`)
     end.setUTCDate(end.getUTCDate() + 1)
-    return `from=${from}&to=${end.toISOString().slice(0, 10)}`
-  }, [from, to])
+    return `from=${from}&to=${end.toISOString().slice(0, 10)}${campaignId ? `&campaignId=${encodeURIComponent(campaignId)}` : ''}`
+  }, [from, to, campaignId])
 
   useEffect(() => {
     setError(null)
@@ -77,6 +82,19 @@ export function StatsPage() {
             ))}
           </select>
         </label>
+        {campaigns.length > 0 && (
+          <label>
+            {t('stats.campaign')}
+            <select aria-label={t('stats.campaign')} value={campaignId} onChange={(e) => setCampaignId(e.target.value)}>
+              <option value="">{t('stats.allMessages')}</option>
+              {campaigns.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <a className="button-link" href={`/api/stats/series?${query}&bucket=${bucket}&format=csv`} download>
           {t('stats.csv')}
         </a>
