@@ -116,31 +116,32 @@ export class ArchiveLog {
   }
 
   private anchorFailedAt = 0
-  private anchoring: Promise<void> | undefined
-  private anchorAgain = false
+  /** The last run asked for (runs go one after another), and one not yet started that new calls join. */
+  private anchoring: Promise<void> = Promise.resolve()
+  private anchorQueued: Promise<void> | undefined
 
   /**
    * Time stamps for checkpoints that lack one, beside the log (a slow TSA never holds up
    * integration); a failing TSA is tried again after a minute. Resolves when every checkpoint
-   * known at the call has had its turn.
+   * known at the call has had its turn: a call during a run queues one more run (joined by
+   * further calls until it starts), so a checkpoint written meanwhile is never left out.
    */
   anchorPending(o: { retryNow?: boolean } = {}): Promise<void> {
     const url = this.opts.tsaUrl
-    if (!url || (!o.retryNow && Date.now() - this.anchorFailedAt < 60_000)) return this.anchoring ?? Promise.resolve()
-    this.anchorAgain = true
-    this.anchoring ??= (async () => {
-      while (this.anchorAgain) {
-        this.anchorAgain = false
-        try {
-          await anchorCheckpoints(this.database.db, url)
-        } catch (error) {
-          this.anchorFailedAt = Date.now()
-          this.onError(error)
-          return
-        }
+    if (!url || (!o.retryNow && Date.now() - this.anchorFailedAt < 60_000)) return this.anchoring
+    if (this.anchorQueued) return this.anchorQueued
+    const run = this.anchoring.then(async () => {
+      this.anchorQueued = undefined
+      try {
+        await anchorCheckpoints(this.database.db, url)
+      } catch (error) {
+        this.anchorFailedAt = Date.now()
+        this.onError(error)
       }
-    })().finally(() => (this.anchoring = undefined))
-    return this.anchoring
+    })
+    this.anchorQueued = run
+    this.anchoring = run
+    return run
   }
 
   /** The in-memory right edge, reloaded when another instance has moved the log on. */
