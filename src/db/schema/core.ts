@@ -1,0 +1,232 @@
+import type { ColumnType, Generated } from 'kysely'
+
+/** The inbox's tables: people, accounts, numbers, the journal, conversations, messages, media, jobs, workspace. Times are ISO-8601 UTC strings with milliseconds. */
+export type Role = 'admin' | 'agent' | 'auditor'
+export type RetentionClass = 'handelsbrief' | 'buchungsbeleg' | 'buch' | 'marketing' | 'none'
+export type ConversationStatus = 'open' | 'pending' | 'resolved'
+export type MessageDirection = 'inbound' | 'outbound'
+export type MessageStatus = 'received' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'uncertain'
+export type JobState = 'queued' | 'running' | 'done' | 'failed'
+export type MediaState = 'pending' | 'stored' | 'failed'
+
+export interface UsersTable {
+  id: string
+  email: string
+  name: string
+  role: Role
+  password_hash: string
+  active: number
+  created_at: string
+  updated_at: string
+}
+
+export interface SessionsTable {
+  id: string
+  user_id: string
+  csrf_token: string
+  created_at: string
+  expires_at: string
+  last_seen_at: string
+  revoked_at: string | null
+  user_agent: string | null
+}
+
+export interface ApiTokensTable {
+  id: string
+  name: string
+  token_hash: string
+  role: Role
+  created_by: string | null
+  created_at: string
+  last_used_at: string | null
+  revoked_at: string | null
+}
+
+export interface ChannelsTable {
+  id: string
+  waba_id: string
+  display_phone_number: string | null
+  paused_reason: string | null
+  paused_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface JournalTable {
+  seq: Generated<number>
+  received_at: string
+  kind: string
+  content_sha256: string
+  content: Buffer | null
+  key_id: string | null
+  commitment: ColumnType<string | null, string | null | undefined, never>
+  stored_sha256: ColumnType<string | null, string | null | undefined, never>
+}
+
+export interface UnroutedEventsTable {
+  journal_seq: number
+  phone_number_id: string | null
+  reason: string
+  created_at: string
+}
+
+export interface ContactsTable {
+  id: string
+  wa_id: string | null
+  user_id: string | null
+  profile_name: string | null
+  /** The newest rectified name (GDPR-16); wins over the WhatsApp profile name. */
+  name_override: ColumnType<string | null, string | null | undefined, string | null>
+  /** Art. 18: set while the person's data is kept only for a retention duty (hidden from agents). */
+  restricted_at: ColumnType<string | null, string | null | undefined, string | null>
+  restriction_reason: ColumnType<string | null, string | null | undefined, string | null>
+  /** The date the last retention duty ends (YYYY-MM-DD). */
+  erase_after: ColumnType<string | null, string | null | undefined, string | null>
+  erased_at: ColumnType<string | null, string | null | undefined, string | null>
+  first_contact_at: string
+  last_contact_at: string
+  created_at: string
+  updated_at: string
+}
+
+export interface ConversationsTable {
+  id: string
+  contact_id: string
+  channel_id: string
+  status: ConversationStatus
+  assignee_id: string | null
+  last_message_at: string
+  last_inbound_at: string | null
+  /** `created_at` of the newest inbound message the team has seen (unread = inbound stored after it). */
+  read_up_to: ColumnType<string | null, string | null | undefined, string | null>
+  /** handelsbrief, buchungsbeleg, buch, marketing, none; null: the configured default. */
+  retention_class: ColumnType<RetentionClass | null, RetentionClass | null | undefined, RetentionClass | null>
+  created_at: string
+  updated_at: string
+}
+
+export interface MessagesTable {
+  id: string
+  conversation_id: string
+  wamid: string | null
+  direction: MessageDirection
+  type: string
+  status: MessageStatus
+  timestamp: string
+  content: string
+  key_id: string | null
+  context_wamid: string | null
+  error_code: number | null
+  error_title: string | null
+  error_detail: string | null
+  sent_by: string | null
+  journal_seq: number | null
+  /** The consent purpose a send served (marketing, reviews …); null for service messages. */
+  purpose: ColumnType<string | null, string | null | undefined, string | null>
+  /** Overrides the conversation's class for this message. */
+  retention_class: ColumnType<RetentionClass | null, RetentionClass | null | undefined, RetentionClass | null>
+  created_at: string
+  updated_at: string
+}
+
+export interface MessageStatusesTable {
+  wamid: string
+  status: string
+  occurred_at: string
+  errors: string | null
+  pricing: string | null
+  biz_opaque_callback_data: string | null
+  journal_seq: number
+}
+
+export interface MediaTable {
+  id: string
+  direction: MessageDirection
+  state: MediaState
+  mime_type: string
+  filename: string | null
+  size: number | null
+  sha256: string | null
+  expected_sha256: string | null
+  graph_media_id: string | null
+  graph_uploaded_at: string | null
+  last_error: string | null
+  created_at: string
+  updated_at: string
+  journal_seq: ColumnType<number | null, number | null | undefined, number | null>
+}
+
+export interface JobsTable {
+  id: string
+  kind: string
+  group_key: string | null
+  payload: string
+  state: JobState
+  run_at: string
+  attempts: number
+  lease_until: string | null
+  last_error: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface LabelsTable {
+  id: string
+  name: string
+  color: string
+  created_at: string
+  updated_at: string
+}
+
+export interface ConversationLabelsTable {
+  conversation_id: string
+  label_id: string
+  created_by: string | null
+  created_at: string
+}
+
+export interface NotesTable {
+  id: string
+  conversation_id: string
+  author_id: string
+  body: string
+  /** JSON array of mentioned user ids. */
+  mentions: string
+  created_at: string
+}
+
+export interface NotificationsTable {
+  id: string
+  user_id: string
+  kind: 'mention'
+  conversation_id: string
+  note_id: string | null
+  actor_id: string | null
+  created_at: string
+  read_at: string | null
+}
+
+export interface QuickRepliesTable {
+  id: string
+  shortcut: string
+  body: string
+  /** null: shared with the team. */
+  owner_id: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface SettingsTable {
+  key: string
+  value: string
+  updated_by: string | null
+  updated_at: string
+}
+
+/** SQLite's full-text index of message text (kept by triggers; PostgreSQL uses messages.search). */
+export interface MessagesFtsTable {
+  rowid: number
+  body: string
+  message_id: string
+  conversation_id: string
+}
