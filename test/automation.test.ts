@@ -41,6 +41,17 @@ describe(`${DIALECT}: opening hours, greeting and away message (GET/PUT /api/aut
     expect((await agent.inject({ method: 'GET', url: '/api/automation' })).json()).toEqual({ ...DEFAULT_AUTOMATION, own: true })
   })
 
+  it('lists the public holidays of a year in a state', async () => {
+    const res = await agent.inject({ method: 'GET', url: '/api/automation/holidays?year=2026&region=DE-BY' })
+    expect(res.statusCode).toBe(200)
+    const items = res.json().items as { date: string; name: string }[]
+    expect(items).toContainEqual({ date: '2026-06-04', name: 'Fronleichnam' })
+    expect(items).toHaveLength(12) // 9 federal + Epiphany, Corpus Christi, All Saints (Assumption only in Catholic municipalities)
+    expect((await agent.inject({ method: 'GET', url: '/api/automation/holidays?year=2026&region=DE-XX' })).statusCode).toBe(400)
+    expect((await agent.inject({ method: 'GET', url: '/api/automation/holidays?year=abc&region=DE' })).statusCode).toBe(400)
+    expect((await server.app.inject({ method: 'GET', url: '/api/automation/holidays?year=2026&region=DE' })).statusCode).toBe(401)
+  })
+
   it('answers malformed, oversized, unauthenticated and forbidden requests without changing anything', async () => {
     expect((await admin.inject({ method: 'PUT', url: '/api/automation', headers: { 'content-type': 'application/json' }, payload: '{"timezone":' })).statusCode).toBe(400)
     expect((await admin.inject({ method: 'PUT', url: '/api/automation', payload: { ...DEFAULT_AUTOMATION, greeting: { enabled: true, text: 'x'.repeat(2_000_000) } } })).statusCode).toBe(413)

@@ -137,5 +137,14 @@ describe(`${DIALECT}: campaigns (consent-gated audience, preview with reasons, s
     expect(cancelled.json().status).toBe('cancelled')
     expect((await admin.inject({ method: 'POST', url: `/api/campaigns/${later.id}/resume` })).statusCode).toBe(409)
     expect((await admin.inject({ method: 'POST', url: '/api/campaigns/nope/cancel' })).statusCode).toBe(404)
+
+    // The audience is judged again at the start: if nobody may receive it by then, nothing starts.
+    const vipOnly = (await create({ name: 'Nur VIP', audience: { labelIds: [vip] } })).json()
+    expect(vipOnly.status).toBe('draft')
+    expect((await agent.inject({ method: 'POST', url: `/api/contacts/${contacts.Anna!.contactId}/consents`, payload: { kind: 'objected', purpose: 'marketing', reason: 'am Telefon' } })).statusCode).toBe(201)
+    const refused = await admin.inject({ method: 'POST', url: `/api/campaigns/${vipOnly.id}/start` })
+    expect(refused.statusCode).toBe(400)
+    expect(refused.json().type).toMatch(/no-recipients$/)
+    expect(await get(vipOnly.id)).toMatchObject({ status: 'draft', progress: { recipients: 0 } })
   })
 })

@@ -5,7 +5,7 @@ import type { ConsentService } from '../consent/consent.service.js'
 import { touchConversation } from '../inbox/conversations.repo.js'
 import { insertQueued } from '../outbound/send.service.js'
 import { getSetting } from '../settings/settings.repo.js'
-import { type Audience, classifyAudience } from './audience.js'
+import { type Audience, type Classified, classifyAudience } from './audience.js'
 
 export type CampaignTemplate = { name: string; language: string; parameters: string[] }
 
@@ -22,9 +22,9 @@ const fill = (p: string, name: string) => p.replaceAll(/\{\{\s*contact\.name\s*\
 
 /**
  * Fixes a campaign's audience (consent checked for every contact, the reasons kept for those left
- * out) and sets it running. Returns how many will get it.
+ * out) and sets it running. Returns the classification (who gets it, who is left out and why).
  */
-export async function launch(tx: Executor, consent: ConsentService, c: Pick<CampaignsTable, 'id' | 'audience' | 'purpose'>, now: string): Promise<number> {
+export async function launch(tx: Executor, consent: ConsentService, c: Pick<CampaignsTable, 'id' | 'audience' | 'purpose'>, now: string): Promise<Classified> {
   const classified = await classifyAudience(tx, consent, JSON.parse(c.audience) as Audience, c.purpose)
   const rows = [
     ...classified.eligible.map((e) => ({ campaign_id: c.id, contact_id: e.contactId, state: 'pending' as const, skip_reason: null, message_id: null, queued_at: null })),
@@ -32,7 +32,7 @@ export async function launch(tx: Executor, consent: ConsentService, c: Pick<Camp
   ]
   for (let i = 0; i < rows.length; i += 500) await tx.insertInto('campaign_recipients').values(rows.slice(i, i + 500)).execute()
   await tx.updateTable('campaigns').set({ status: 'running', started_at: now, updated_at: now }).where('id', '=', c.id).execute()
-  return classified.eligible.length
+  return classified
 }
 
 /**

@@ -194,10 +194,10 @@ export const campaignRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentServic
   app.post('/api/campaigns/:id/start', { config: { access: ADMIN }, schema: { tags, params: idParams, response: { 200: campaignSchema } } }, async (request) => {
     const c = await find(request.params.id)
     if (c.status !== 'draft' && c.status !== 'scheduled') throw conflict('campaigns.invalid_state', `The campaign is ${c.status}; only a draft or scheduled one can be started.`, { campaignStatus: c.status })
-    const preview = previewOf(await classifyAudience(db, consent, JSON.parse(c.audience), c.purpose))
-    if (preview.eligible === 0) throw noRecipients(preview)
+    // The audience is fixed once, in the transaction; nobody left to receive it rolls the start back.
     await db.transaction().execute(async (tx) => {
-      await launch(tx, consent, c, new Date(now()).toISOString())
+      const classified = await launch(tx, consent, c, new Date(now()).toISOString())
+      if (classified.eligible.length === 0) throw noRecipients(previewOf(classified))
       await audit(tx, request, { action: 'campaign.started', target: `campaign:${c.id}` })
     })
     onStarted()
