@@ -111,7 +111,9 @@ describe(`${DIALECT}: statistics (GET /api/stats/summary, /api/stats/series) mat
   it('gives counts per day, week and month in Berlin time, as JSON and CSV, summing to the total', async () => {
     // November in Berlin: from 1 Nov 00:00 (UTC+1) to 1 Dec 00:00.
     const november = { from: '2026-10-31T23:00:00.000Z', to: '2026-11-30T23:00:00.000Z' }
-    const days = (await agent.inject({ method: 'GET', url: `/api/stats/series?from=${november.from}&to=${november.to}&bucket=day` })).json().items as Json[]
+    const dayRes = await agent.inject({ method: 'GET', url: `/api/stats/series?from=${november.from}&to=${november.to}&bucket=day` })
+    expect(dayRes.statusCode, dayRes.body).toBe(200)
+    const days = dayRes.json().items as Json[]
     expect(days.map((d) => d.period)).toEqual(Array.from({ length: 30 }, (_, i) => `2026-11-${String(i + 1).padStart(2, '0')}`))
     const total = await independently({}, november)
     for (const k of ['received', 'sent', 'delivered', 'read', 'failed'] as const) expect(days.reduce((n, d) => n + d[k], 0), k).toBe(total[k])

@@ -8,6 +8,7 @@ import * as archive from './migrations/2026-11-30T0900_archive.js'
 import * as channelOperations from './migrations/2026-11-30T1500_channel_operations.js'
 import * as searchFolding from './migrations/2026-11-30T1600_search_folding.js'
 import * as privacyTasks from './migrations/2026-11-30T1700_privacy_tasks.js'
+import * as statsProjection from './migrations/2026-11-30T1800_stats_projection.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-30T1500_channel_operations': channelOperations,
   '2026-11-30T1600_search_folding': searchFolding,
   '2026-11-30T1700_privacy_tasks': privacyTasks,
+  '2026-11-30T1800_stats_projection': statsProjection,
 }
 
 class StaticProvider implements MigrationProvider {

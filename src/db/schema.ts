@@ -1,7 +1,7 @@
 import type { Insertable, Selectable } from 'kysely'
 import type { ArchiveCheckpointsTable, ArchiveClassificationsTable, ArchiveLeavesTable, ArchiveNodesTable, ArchiveReleasesTable, ArchiveTimestampsTable, DataKeysTable, LegalHoldsTable } from './schema/archive.js'
 import type { ApiTokensTable, ChannelsTable, ContactsTable, ConversationLabelsTable, ConversationsTable, JobsTable, JournalTable, LabelsTable, MediaTable, MessageStatusesTable, MessagesFtsTable, MessagesTable, NotesTable, NotificationsTable, QuickRepliesTable, SessionsTable, SettingsTable, UnroutedEventsTable, UsersTable } from './schema/core.js'
-import type { AccountEventsTable, AutomationSendsTable, CampaignRecipientsTable, CampaignsTable, ConversationResolutionsTable } from './schema/operations.js'
+import type { AccountEventsTable, AutomationSendsTable, CampaignRecipientsTable, CampaignsTable, ConversationResolutionsTable, StatsChangesTable, StatsDayRevisionsTable, StatsDurationsTable, StatsMessageHoursTable } from './schema/operations.js'
 import type { AuditLogTable, BreachUpdatesTable, BreachesTable, ConsentEventsTable, ConsentPurposesTable, ContactCorrectionsTable, DsrRequestsTable, ErasureReceiptsTable, IntegrationsTable, PrivacyNoticeDeliveriesTable, PrivacyTasksTable, ProcessingRecordsTable, SuppressionsTable } from './schema/privacy.js'
 
 /** Row types of every table, by domain in `schema/`; this file names the whole database. */
@@ -39,6 +39,10 @@ export interface Database {
   campaigns: CampaignsTable
   campaign_recipients: CampaignRecipientsTable
   conversation_resolutions: ConversationResolutionsTable
+  stats_changes: StatsChangesTable
+  stats_message_hours: StatsMessageHoursTable
+  stats_durations: StatsDurationsTable
+  stats_day_revisions: StatsDayRevisionsTable
   integrations: IntegrationsTable
   privacy_tasks: PrivacyTasksTable
   audit_log: AuditLogTable

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely'
 
 /** Running WhatsApp as a channel: automatic answers, Meta's account events, campaigns, resolutions. */
 export interface AutomationSendsTable {
@@ -50,4 +51,42 @@ export interface ConversationResolutionsTable {
   conversation_id: string
   resolved_by: string | null
   resolved_at: string
+}
+
+/** Written by triggers on messages and resolutions; drained by the statistics projector. */
+export interface StatsChangesTable {
+  id: Generated<number>
+  conversation_id: string
+  channel_id: string | null
+  kind: 'message' | 'resolution'
+  at: string
+  direction: string | null
+  status: string | null
+  delta: number
+  timing: number
+}
+
+export interface StatsMessageHoursTable {
+  hour: string
+  channel_id: string
+  direction: string
+  status: string
+  n: number
+}
+
+export interface StatsDurationsTable {
+  id: Generated<number>
+  conversation_id: string
+  channel_id: string
+  kind: 'response' | 'resolution'
+  at: string
+  day: string
+  began: string | null
+  seconds: number | null
+  answered_by: string | null
+}
+
+export interface StatsDayRevisionsTable {
+  day: string
+  rev: number
 }

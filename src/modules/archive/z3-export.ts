@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import { stringify } from 'csv-stringify/sync'
 import { zipSync } from 'fflate'
 import type { Db } from '../../db/database.js'
+import { collectChunks } from '../../platform/chunks.js'
 import type { RetentionClass } from '../../db/schema.js'
 import { messageText } from '../inbox/presenters.js'
 import type { MediaStore } from '../media/media-store.js'
@@ -60,16 +61,16 @@ export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: Ar
 
   const messageIds = messages.map((m) => m.id)
   const wamids = messages.flatMap((m) => (m.wamid ? [m.wamid] : []))
-  const statuses = await inChunks(wamids, (w) => db.selectFrom('message_statuses').selectAll().where('wamid', 'in', w).orderBy('occurred_at').execute())
-  const media = await inChunks(messageIds, (ids) => db.selectFrom('media').select(['id', 'mime_type', 'filename', 'size', 'sha256', 'journal_seq']).where('id', 'in', ids).where('state', '=', 'stored').execute())
+  const statuses = await collectChunks(wamids, (w) => db.selectFrom('message_statuses').selectAll().where('wamid', 'in', w).orderBy('occurred_at').execute())
+  const media = await collectChunks(messageIds, (ids) => db.selectFrom('media').select(['id', 'mime_type', 'filename', 'size', 'sha256', 'journal_seq']).where('id', 'in', ids).where('state', '=', 'stored').execute())
   const conversationIds = [...new Set(messages.map((m) => m.conversation_id))]
-  const conversations = await inChunks(conversationIds, (ids) => db.selectFrom('conversations').select(['id', 'contact_id', 'channel_id', 'retention_class', 'created_at']).where('id', 'in', ids).execute())
+  const conversations = await collectChunks(conversationIds, (ids) => db.selectFrom('conversations').select(['id', 'contact_id', 'channel_id', 'retention_class', 'created_at']).where('id', 'in', ids).execute())
   const contactIds = [...new Set(messages.map((m) => m.contact_id))]
-  const contacts = await inChunks(contactIds, (ids) => db.selectFrom('contacts').select(['id', 'wa_id', 'profile_name', 'name_override', 'first_contact_at', 'last_contact_at']).where('id', 'in', ids).execute())
+  const contacts = await collectChunks(contactIds, (ids) => db.selectFrom('contacts').select(['id', 'wa_id', 'profile_name', 'name_override', 'first_contact_at', 'last_contact_at']).where('id', 'in', ids).execute())
 
   // Every journal entry the rows rest on, with its leaf and proof against the checkpoint.
   const seqs = [...new Set([...messages.map((m) => Number(m.journal_seq)), ...statuses.map((s) => Number(s.journal_seq)), ...media.flatMap((m) => (m.journal_seq === null ? [] : [Number(m.journal_seq)]))])].sort((a, b) => a - b)
-  const entries = await inChunks(seqs, (s) => db.selectFrom('journal as j').innerJoin('archive_leaves as l', 'l.journal_seq', 'j.seq').select(['j.seq', 'j.kind', 'j.content', 'l.idx', 'l.leaf_data']).where('j.seq', 'in', s).where('l.idx', '<', checkpoint.size).execute())
+  const entries = await collectChunks(seqs, (s) => db.selectFrom('journal as j').innerJoin('archive_leaves as l', 'l.journal_seq', 'j.seq').select(['j.seq', 'j.kind', 'j.content', 'l.idx', 'l.leaf_data']).where('j.seq', 'in', s).where('l.idx', '<', checkpoint.size).execute())
   entries.sort((a, b) => Number(a.seq) - Number(b.seq))
   const proofs = await storedInclusionProofs(db, entries.map((e) => Number(e.idx)), checkpoint.size)
   const leafOfSeq = new Map(entries.map((e) => [Number(e.seq), Number(e.idx)]))
@@ -202,12 +203,6 @@ export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: Ar
   )
   files['LIESMICH.txt'] = Buffer.from(readme(selection, checkpoint, Boolean(stamp)))
   return { zip: zipSync(files, { level: 6 }), messages: messages.length, checkpoint }
-}
-
-async function inChunks<T, R>(items: T[], run: (chunk: T[]) => Promise<R[]>): Promise<R[]> {
-  const out: R[] = []
-  for (let i = 0; i < items.length; i += 500) out.push(...(await run(items.slice(i, i + 500))))
-  return out
 }
 
 function indexXml(tables: Table[], s: Z3Selection, supplier: { name: string; location: string }): string {

@@ -1,5 +1,6 @@
 import type { Db, Executor } from '../../db/database.js'
 import type { RetentionClass } from '../../db/schema.js'
+import { inChunks } from '../../platform/chunks.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 import type { Suppressions } from '../consent/consent.repo.js'
@@ -13,7 +14,6 @@ type Notifier = Pick<Integrations, 'notify'>
 import { type RetentionSettings, retainedUntil, retentionYears } from './retention-settings.js'
 
 const TAX_CLASSES: RetentionClass[] = ['handelsbrief', 'buchungsbeleg', 'buch']
-const CHUNK = 500
 
 /** What an erasure did, without personal data: the receipt and the basis of the answer letter. */
 export type ErasureSummary = {
@@ -29,10 +29,6 @@ export type ErasureSummary = {
 /** The class a message is kept under: its own, marketing for consent-based sends, else its conversation's or the default. */
 export function classOf(m: { retention_class: RetentionClass | null; purpose: string | null }, conversationClass: RetentionClass | null, defaultClass: RetentionClass): RetentionClass {
   return m.retention_class ?? (m.purpose ? 'marketing' : (conversationClass ?? defaultClass))
-}
-
-async function inChunks<T>(items: T[], run: (chunk: T[]) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += CHUNK) await run(items.slice(i, i + CHUNK))
 }
 
 /**
@@ -220,8 +216,8 @@ export async function reshredRestored(db: Db, o: { retention: RetentionSettings;
   const listed = o.keys.tombstoneList().contacts
   const orphanedMedia: string[] = []
   let contacts = 0
-  for (let i = 0; i < listed.length; i += CHUNK) {
-    const back = await db.selectFrom('contacts').select('id').where('id', 'in', listed.slice(i, i + CHUNK)).where('erased_at', 'is', null).execute()
+  await inChunks(listed, async (chunk) => {
+    const back = await db.selectFrom('contacts').select('id').where('id', 'in', chunk).where('erased_at', 'is', null).execute()
     for (const c of back) {
       const media = await db.transaction().execute(async (tx) => {
         const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, keys: o.keys, retentionEnded: true, integrations: o.integrations })
@@ -232,6 +228,6 @@ export async function reshredRestored(db: Db, o: { retention: RetentionSettings;
       orphanedMedia.push(...media)
       contacts++
     }
-  }
+  })
   return { contacts, orphanedMedia }
 }

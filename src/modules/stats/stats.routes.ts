@@ -7,7 +7,12 @@ import { STAFF } from '../../platform/http/access.js'
 import { readAutomation, scheduleOf } from '../automation/automation-settings.js'
 import { instantOf, localTime } from '../automation/opening-hours.js'
 import { badRequest } from '../../platform/errors.js'
-import { series, summary } from './stats.js'
+import { DurationCache } from './durations.js'
+import { StatsProjector } from './projector.js'
+import { series, summary, type StatsStore } from './stats.js'
+
+/** The aggregates follow the messages this often in the background (requests also catch up first). */
+const PROJECT_EVERY_MS = 5_000
 
 const MAX_DAYS = 400
 /** An instant, or a date meaning its midnight in the workspace's time zone (as the dashboard sends). */
@@ -51,10 +56,17 @@ const seriesItem = z.object({ period: z.string(), ...counts, optIns: z.number(),
 export const statsRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = async (base, { db, dialect }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['statistics']
+  const store: StatsStore = { projector: new StatsProjector(db, dialect), durations: new DurationCache(db) }
+  const timer = setInterval(() => void store.projector.catchUp().catch((err: unknown) => base.log.error({ err }, 'statistics projection failed')), PROJECT_EVERY_MS)
+  timer.unref()
+  base.addHook('onClose', async () => {
+    clearInterval(timer)
+    await store.projector.idle()
+  })
 
   app.get('/api/stats/summary', { config: { access: STAFF }, schema: { tags, querystring: period, response: { 200: summarySchema } } }, async (request) => {
     const automation = await readAutomation(db)
-    return summary(db, dialect, resolvePeriod(request.query, automation.timezone), scheduleOf(automation))
+    return summary(db, store, resolvePeriod(request.query, automation.timezone), scheduleOf(automation))
   })
 
   app.get(
@@ -63,7 +75,7 @@ export const statsRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = asy
     async (request, reply) => {
       const { timezone } = await readAutomation(db)
       const { bucket, format, ...filter } = resolvePeriod(request.query, timezone)
-      const items = await series(db, dialect, filter, bucket, timezone)
+      const items = await series(db, dialect, store, filter, bucket, timezone)
       if (format === 'json') return { items }
       const csv = stringify(items, { header: true, columns: ['period', 'received', 'sent', 'delivered', 'read', 'failed', 'optIns', 'optOuts'] })
       return reply

@@ -1,0 +1,185 @@
+import { type RawBuilder, sql } from 'kysely'
+import type { Db, Dialect, Executor } from '../../db/database.js'
+import type { StatsChangesTable } from '../../db/schema.js'
+import { inChunks } from '../../platform/chunks.js'
+import { customerTurns, type TurnMessage } from './turns.js'
+
+/** Changes taken from the log per transaction. */
+const BATCH = 5000
+/** Conversations recomputed per statement. */
+const CONVERSATIONS = 300
+/** Serializes projectors across server processes on PostgreSQL (pg_advisory_xact_lock key). */
+const LOCK_KEY = 7_164_230_001
+
+type Change = Omit<StatsChangesTable, 'id'> & { id: number | string }
+const dayOf = (at: string) => at.slice(0, 10)
+
+/**
+ * Keeps the statistics in step with the messages: drains the change log written by the triggers
+ * into hourly message counts, and recomputes the customer turns and resolutions of every
+ * conversation whose timing changed. One projector at a time (an advisory lock on PostgreSQL,
+ * the single writer on SQLite); each batch commits with the removal of its changes, so a crash
+ * loses nothing and counts nothing twice.
+ */
+export class StatsProjector {
+  private pending: Promise<number> | null = null
+  private running: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+  ) {}
+
+  /** Resolves once every change committed before the call has been applied. */
+  catchUp(): Promise<number> {
+    // A run already waiting to start will see this caller's changes too.
+    this.pending ??= this.running.then(() => {
+      this.pending = null
+      const run = this.drain()
+      this.running = run.catch(() => undefined)
+      return run
+    })
+    return this.pending
+  }
+
+  /** Resolves when no run is in progress or waiting (before the database closes). */
+  async idle(): Promise<void> {
+    await this.pending?.catch(() => undefined)
+    await this.running
+  }
+
+  private async drain(): Promise<number> {
+    let total = 0
+    for (;;) {
+      const n = await this.db.transaction().execute(async (tx) => {
+        if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${LOCK_KEY})`.execute(tx)
+        const changes = await this.take(tx)
+        if (changes.length) await apply(tx, changes)
+        return changes.length
+      })
+      total += n
+      if (n < BATCH) return total
+    }
+  }
+
+  private async take(tx: Executor): Promise<Change[]> {
+    if (this.dialect === 'postgres') {
+      // One statement: exactly the rows it returns are removed, however many commit meanwhile.
+      const rows = await sql<Change>`delete from stats_changes where id in (select id from stats_changes order by id limit ${BATCH}) returning *`.execute(tx)
+      return rows.rows
+    }
+    const rows = await tx.selectFrom('stats_changes').selectAll().orderBy('id').limit(BATCH).execute()
+    if (rows.length) await tx.deleteFrom('stats_changes').where('id', '<=', rows.at(-1)!.id).execute()
+    return rows
+  }
+}
+
+async function apply(tx: Executor, changes: Change[]) {
+  await addMessageCounts(tx, changes)
+  // Turns are recomputed from the earliest message a change touched; resolutions whenever either changed.
+  const since = new Map<string, string>()
+  const cases = new Set<string>()
+  for (const c of changes) {
+    if (c.kind === 'message' && !c.timing) continue
+    cases.add(c.conversation_id)
+    if (c.kind === 'resolution') continue
+    const known = since.get(c.conversation_id)
+    if (known === undefined || c.at < known) since.set(c.conversation_id, c.at)
+  }
+  const days = new Set<string>()
+  await inChunks([...since], async (chunk) => {
+    for (const day of await recomputeTurns(tx, chunk)) days.add(day)
+  }, CONVERSATIONS)
+  await inChunks([...cases], async (chunk) => {
+    for (const day of await recomputeResolutions(tx, chunk)) days.add(day)
+  }, CONVERSATIONS)
+  await inChunks([...days], async (chunk) => {
+    await tx
+      .insertInto('stats_day_revisions')
+      .values(chunk.map((day) => ({ day, rev: 1 })))
+      .onConflict((oc) => oc.column('day').doUpdateSet({ rev: sql`stats_day_revisions.rev + 1` }))
+      .execute()
+  })
+}
+
+async function addMessageCounts(tx: Executor, changes: Change[]) {
+  const sums = new Map<string, { hour: string; channel_id: string; direction: string; status: string; n: number }>()
+  for (const c of changes) {
+    if (c.kind !== 'message' || !c.channel_id || !c.direction || !c.status) continue
+    const key = `${c.at.slice(0, 13)}|${c.channel_id}|${c.direction}|${c.status}`
+    const row = sums.get(key) ?? { hour: c.at.slice(0, 13), channel_id: c.channel_id, direction: c.direction, status: c.status, n: 0 }
+    row.n += Number(c.delta)
+    sums.set(key, row)
+  }
+  const rows = [...sums.values()].filter((r) => r.n !== 0)
+  await inChunks(rows, async (chunk) => {
+    await tx
+      .insertInto('stats_message_hours')
+      .values(chunk)
+      .onConflict((oc) => oc.columns(['hour', 'channel_id', 'direction', 'status']).doUpdateSet({ n: sql`stats_message_hours.n + excluded.n` }))
+      .execute()
+  }, 500)
+}
+
+/** `with t(id, since) as (values …)` over conversation ids and instants. */
+function pairs(entries: [string, string][]): RawBuilder<unknown> {
+  return sql`with t(id, since) as (values ${sql.join(entries.map(([id, at]) => sql`(${id}, ${at})`))})`
+}
+
+/**
+ * Recomputes the customer turns of each conversation from the turn in progress at the earliest
+ * change (turns before it cannot change). Returns the days whose facts changed.
+ */
+async function recomputeTurns(tx: Executor, entries: [string, string][]): Promise<string[]> {
+  const starts = await sql<{ id: string; start: string | null }>`${pairs(entries)}
+    select t.id, (select max(d.at) from stats_durations d where d.conversation_id = t.id and d.kind = 'response' and d.at <= t.since) as start from t`.execute(tx)
+  const from: [string, string][] = starts.rows.map((r) => [r.id, r.start ?? ''])
+  const removed = await sql<{ day: string }>`${pairs(from)}
+    delete from stats_durations where kind = 'response'
+      and exists (select 1 from t where t.id = stats_durations.conversation_id and stats_durations.at >= t.since)
+    returning day`.execute(tx)
+  const messages = await sql<TurnMessage & { conversation_id: string }>`${pairs(from)}
+    select m.conversation_id, m.timestamp, m.direction, m.sent_by from messages m join t on m.conversation_id = t.id and m.timestamp >= t.since
+    where m.type <> 'reaction' and (m.direction = 'inbound' or m.sent_by is not null)
+    order by m.conversation_id, m.timestamp, m.id`.execute(tx)
+  const channels = await channelsOf(tx, entries.map(([id]) => id))
+  const byConversation = new Map<string, TurnMessage[]>()
+  for (const m of messages.rows) {
+    const rows = byConversation.get(m.conversation_id)
+    if (rows) rows.push(m)
+    else byConversation.set(m.conversation_id, [m])
+  }
+  const facts = [...byConversation].flatMap(([conversationId, rows]) => {
+    const channel = channels.get(conversationId)
+    if (!channel) return []
+    return customerTurns(rows).map((t) => ({
+      conversation_id: conversationId, channel_id: channel, kind: 'response' as const, at: t.askedAt, day: dayOf(t.askedAt), began: t.askedAt,
+      seconds: t.answeredAt ? (Date.parse(t.answeredAt) - Date.parse(t.askedAt)) / 1000 : null, answered_by: t.answeredBy,
+    }))
+  })
+  await inChunks(facts, (chunk) => tx.insertInto('stats_durations').values(chunk).execute(), 500)
+  return [...removed.rows.map((r) => r.day), ...facts.map((f) => f.day)]
+}
+
+/** Recomputes every resolution of the conversations: from the first customer message after the previous resolution. */
+async function recomputeResolutions(tx: Executor, ids: string[]): Promise<string[]> {
+  const removed = await tx.deleteFrom('stats_durations').where('kind', '=', 'resolution').where('conversation_id', 'in', ids).returning('day').execute()
+  const rows = await sql<{ conversation_id: string; channel_id: string; resolved_at: string; opened: string | null }>`
+    select r.conversation_id, c.channel_id, r.resolved_at,
+      (select min(i.timestamp) from messages i
+        where i.conversation_id = r.conversation_id and i.direction = 'inbound' and i.type <> 'reaction' and i.timestamp <= r.resolved_at
+          and i.timestamp > coalesce((select max(p.resolved_at) from conversation_resolutions p where p.conversation_id = r.conversation_id and p.resolved_at < r.resolved_at), '')) as opened
+    from conversation_resolutions r join conversations c on c.id = r.conversation_id
+    where r.conversation_id in (${sql.join(ids)})`.execute(tx)
+  const facts = rows.rows.map((r) => ({
+    conversation_id: r.conversation_id, channel_id: r.channel_id, kind: 'resolution' as const, at: r.resolved_at, day: dayOf(r.resolved_at), began: r.opened,
+    seconds: r.opened ? (Date.parse(r.resolved_at) - Date.parse(r.opened)) / 1000 : null, answered_by: null,
+  }))
+  await inChunks(facts, (chunk) => tx.insertInto('stats_durations').values(chunk).execute(), 500)
+  return [...removed.map((r) => r.day), ...facts.map((f) => f.day)]
+}
+
+async function channelsOf(tx: Executor, ids: string[]): Promise<Map<string, string>> {
+  const rows = await tx.selectFrom('conversations').select(['id', 'channel_id']).where('id', 'in', ids).execute()
+  return new Map(rows.map((r) => [r.id, r.channel_id]))
+}

@@ -1,0 +1,14 @@
+/**
+ * Slices of a list run one after another (in one transaction, in order), so that `in (…)` lists
+ * and multi-row inserts stay under both engines' parameter limits (SQLite 32,766; PostgreSQL 65,535).
+ */
+export async function inChunks<T>(items: T[], run: (chunk: T[]) => Promise<unknown>, size = 500): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await run(items.slice(i, i + size))
+}
+
+/** As `inChunks`, collecting the rows each slice returns. */
+export async function collectChunks<T, R>(items: T[], run: (chunk: T[]) => Promise<R[]>, size = 500): Promise<R[]> {
+  const out: R[] = []
+  for (let i = 0; i < items.length; i += size) out.push(...(await run(items.slice(i, i + size))))
+  return out
+}
