@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '../src/db/database.js'
 import type { ContactsTable, ConversationResolutionsTable, ConversationsTable, NewMessage } from '../src/db/schema.js'
 import { createApiToken } from '../src/modules/auth/api-tokens.js'
 import { insertUser } from '../src/modules/auth/users.repo.js'
+import { StatsProjector } from '../src/modules/stats/projector.js'
 import { newId } from '../src/platform/ids.js'
 import { freePort, ServerProcess } from '../test/process.js'
 import { withBenchDatabase } from './bench-db.js'
@@ -74,7 +75,7 @@ export async function seed(handle: DatabaseHandle, o: { conversations: number; p
   await sql`analyze`.execute(db)
 }
 
-export type StatsRow = { engine: string; period: string; messages: number; dashboard: { p50: number; p95: number }; floor: { p50: number; p95: number } }
+export type StatsRow = { engine: string; period: string; messages: number; projectedS: number; dashboard: { p50: number; p95: number }; floor: { p50: number; p95: number } }
 
 /**
  * The statistics dashboard (summary and per-day series, the two requests the page makes) over a
@@ -90,6 +91,13 @@ export async function benchStats(o: { conversations: number; perConversation: nu
       o.log(`${engine}: seeding ${o.conversations} conversations × ${o.perConversation} messages over a year`)
       await seed(handle, { ...o, now })
       o.log(`${engine}: seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s`)
+      // The server keeps the aggregates current as messages arrive; a database filled at once is caught up here, as after an upgrade.
+      const t1 = performance.now()
+      await new StatsProjector(handle.db, handle.dialect).catchUp()
+      const projectedS = (performance.now() - t1) / 1000
+      // What autovacuum does soon after: the drained change log leaves a million dead rows behind.
+      if (engine === 'postgres') await sql`vacuum analyze`.execute(handle.db)
+      o.log(`${engine}: statistics projected in ${projectedS.toFixed(0)} s`)
       const { token } = await createApiToken(handle.db, { name: 'bench', role: 'agent', createdBy: null })
       const server = new ServerProcess(await freePort(), env)
       await server.start()
@@ -107,6 +115,7 @@ export async function benchStats(o: { conversations: number; perConversation: nu
             engine,
             period,
             messages: Number((await inPeriod()).n),
+            projectedS,
             dashboard: await timed(o.samples, () => Promise.all([get(`/api/stats/summary?${q}`), get(`/api/stats/series?${q}&bucket=day`)])),
             floor: await timed(o.samples, inPeriod),
           })
@@ -122,5 +131,7 @@ export async function benchStats(o: { conversations: number; perConversation: nu
 export function formatStats(rows: StatsRow[]): string {
   const lines = ['| engine | period | messages in period | dashboard p50 / p95 (summary + series, HTTP) | floor: bare count p50 / p95 | goal p95 < 100 ms |', '|---|---|---:|---:|---:|---|']
   for (const r of rows) lines.push(`| ${r.engine} | ${r.period} | ${r.messages.toLocaleString('en')} | ${r.dashboard.p50.toFixed(1)} / ${r.dashboard.p95.toFixed(1)} ms | ${r.floor.p50.toFixed(1)} / ${r.floor.p95.toFixed(1)} ms | ${r.dashboard.p95 < 100 ? 'met' : 'not met'} |`)
+  const built = [...new Map(rows.map((r) => [r.engine, r.projectedS]))].map(([engine, s]) => `${engine} ${s.toFixed(0)} s`).join(', ')
+  lines.push('', `Projection of the whole year built from scratch (as after an upgrade): ${built}.`)
   return lines.join('\n')
 }

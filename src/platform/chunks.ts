@@ -9,6 +9,6 @@ export async function inChunks<T>(items: T[], run: (chunk: T[]) => Promise<unkno
 /** As `inChunks`, collecting the rows each slice returns. */
 export async function collectChunks<T, R>(items: T[], run: (chunk: T[]) => Promise<R[]>, size = 500): Promise<R[]> {
   const out: R[] = []
-  for (let i = 0; i < items.length; i += size) out.push(...(await run(items.slice(i, i + size))))
+  for (let i = 0; i < items.length; i += size) for (const row of await run(items.slice(i, i + size))) out.push(row)
   return out
 }

@@ -9,7 +9,7 @@ import { type Kysely, sql } from 'kysely'
  * - stats_message_hours: messages per UTC hour, number, direction and status.
  * - stats_durations: every customer turn (asked → first agent answer) and every resolution
  *   (opened → resolved), with the instant it is counted at and the UTC day of it.
- * - stats_day_revisions: bumped whenever a day's durations change, so that each server process can
+ * - stats_day_revisions: bumped whenever a day's counts or durations change, so that each server process can
  *   keep days in memory and reload only the changed ones.
  * Existing messages and resolutions are logged once, so the projector builds the statistics of an
  * existing installation in the background.
@@ -59,6 +59,9 @@ export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promi
     .addColumn('day', 'text', (c) => c.primaryKey())
     .addColumn('rev', 'integer', (c) => c.notNull())
     .execute()
+
+  // Conversations started in a period, counted without reading them all.
+  await db.schema.createIndex('conversations_created_idx').on('conversations').columns(['created_at']).execute()
 
   if (dialect === 'postgres') await postgresTriggers(db)
   else await sqliteTriggers(db)

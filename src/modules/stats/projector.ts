@@ -75,7 +75,7 @@ export class StatsProjector {
 }
 
 async function apply(tx: Executor, changes: Change[]) {
-  await addMessageCounts(tx, changes)
+  const days = new Set(await addMessageCounts(tx, changes))
   // Turns are recomputed from the earliest message a change touched; resolutions whenever either changed.
   const since = new Map<string, string>()
   const cases = new Set<string>()
@@ -86,7 +86,6 @@ async function apply(tx: Executor, changes: Change[]) {
     const known = since.get(c.conversation_id)
     if (known === undefined || c.at < known) since.set(c.conversation_id, c.at)
   }
-  const days = new Set<string>()
   await inChunks([...since], async (chunk) => {
     for (const day of await recomputeTurns(tx, chunk)) days.add(day)
   }, CONVERSATIONS)
@@ -102,7 +101,8 @@ async function apply(tx: Executor, changes: Change[]) {
   })
 }
 
-async function addMessageCounts(tx: Executor, changes: Change[]) {
+/** Adds the changes to the hourly counts; returns the days they touched. */
+async function addMessageCounts(tx: Executor, changes: Change[]): Promise<string[]> {
   const sums = new Map<string, { hour: string; channel_id: string; direction: string; status: string; n: number }>()
   for (const c of changes) {
     if (c.kind !== 'message' || !c.channel_id || !c.direction || !c.status) continue
@@ -119,6 +119,7 @@ async function addMessageCounts(tx: Executor, changes: Change[]) {
       .onConflict((oc) => oc.columns(['hour', 'channel_id', 'direction', 'status']).doUpdateSet({ n: sql`stats_message_hours.n + excluded.n` }))
       .execute()
   }, 500)
+  return rows.map((r) => r.hour.slice(0, 10))
 }
 
 /** `with t(id, since) as (values …)` over conversation ids and instants. */
@@ -135,8 +136,7 @@ async function recomputeTurns(tx: Executor, entries: [string, string][]): Promis
     select t.id, (select max(d.at) from stats_durations d where d.conversation_id = t.id and d.kind = 'response' and d.at <= t.since) as start from t`.execute(tx)
   const from: [string, string][] = starts.rows.map((r) => [r.id, r.start ?? ''])
   const removed = await sql<{ day: string }>`${pairs(from)}
-    delete from stats_durations where kind = 'response'
-      and exists (select 1 from t where t.id = stats_durations.conversation_id and stats_durations.at >= t.since)
+    delete from stats_durations where id in (select d.id from t join stats_durations d on d.conversation_id = t.id and d.kind = 'response' and d.at >= t.since)
     returning day`.execute(tx)
   const messages = await sql<TurnMessage & { conversation_id: string }>`${pairs(from)}
     select m.conversation_id, m.timestamp, m.direction, m.sent_by from messages m join t on m.conversation_id = t.id and m.timestamp >= t.since

@@ -7,9 +7,9 @@ import { STAFF } from '../../platform/http/access.js'
 import { readAutomation, scheduleOf } from '../automation/automation-settings.js'
 import { instantOf, localTime } from '../automation/opening-hours.js'
 import { badRequest } from '../../platform/errors.js'
-import { DurationCache } from './durations.js'
+import { StatsDayCache } from './day-cache.js'
 import { StatsProjector } from './projector.js'
-import { series, summary, type StatsStore } from './stats.js'
+import { OpeningsCache, series, summary, type StatsStore } from './stats.js'
 
 /** The aggregates follow the messages this often in the background (requests also catch up first). */
 const PROJECT_EVERY_MS = 5_000
@@ -56,7 +56,7 @@ const seriesItem = z.object({ period: z.string(), ...counts, optIns: z.number(),
 export const statsRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = async (base, { db, dialect }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['statistics']
-  const store: StatsStore = { projector: new StatsProjector(db, dialect), durations: new DurationCache(db) }
+  const store: StatsStore = { projector: new StatsProjector(db, dialect), days: new StatsDayCache(db), openings: new OpeningsCache() }
   const timer = setInterval(() => void store.projector.catchUp().catch((err: unknown) => base.log.error({ err }, 'statistics projection failed')), PROJECT_EVERY_MS)
   timer.unref()
   base.addHook('onClose', async () => {

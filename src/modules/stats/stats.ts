@@ -1,7 +1,8 @@
 import { type SqlBool, sql } from 'kysely'
 import type { Db, Dialect, Executor } from '../../db/database.js'
 import { isOpen, localTime, openTest, type Schedule } from '../automation/opening-hours.js'
-import { type DurationCache, durationFigures, filteredFacts } from './durations.js'
+import { dayGroups, type StatsDay, type StatsDayCache } from './day-cache.js'
+import { durationFigures, filteredFacts, type Groups, groupsOf } from './durations.js'
 import { type Counts, dailyCounts, narrowed, needsRows, periodCounts, type StatsFilter, zero } from './message-counts.js'
 import type { StatsProjector } from './projector.js'
 
@@ -14,8 +15,46 @@ const DAY = 86_400_000
 /** Resolved cases may have begun up to this long before the period (opening hours are worked out that far back; before, one instant at a time). */
 const REACH = 7 * DAY
 
-/** What answers statistics quickly: the projector that keeps the aggregates current, and the durations held in memory. */
-export type StatsStore = { projector: StatsProjector; durations: DurationCache }
+/** What answers statistics quickly: the projector that keeps the aggregates current, the days held in memory, the last opening-hours test. */
+export type StatsStore = { projector: StatsProjector; days: StatsDayCache; openings: OpeningsCache }
+
+/** The opening-hours test over whole UTC days around a period, kept for the next request (the dashboard asks for the same period again and again). */
+export class OpeningsCache {
+  private key = ''
+  private test: (instant: number) => boolean = () => false
+
+  around(schedule: Schedule, scheduleKey: string, from: number, to: number) {
+    const start = Math.floor((from - REACH) / DAY) * DAY
+    const end = Math.ceil(to / DAY) * DAY
+    const key = `${scheduleKey}|${start}|${end}`
+    if (key !== this.key) {
+      const near = openTest(start, end, schedule)
+      // Exact for any instant: the interval list around the period, the schedule itself before it (a case may have opened long ago).
+      this.test = (at) => (at >= start && at < end ? near(at) : isOpen(at, schedule))
+      this.key = key
+    }
+    return this.test
+  }
+}
+
+/**
+ * Durations of the period, grouped: whole days from the cache (per number, sorted once per
+ * schedule), the edge days — and everything, when a filter needs the rows — from their facts.
+ */
+async function periodGroups(db: Db, store: StatsStore, f: StatsFilter, days: StatsDay[] | null, schedule: Schedule): Promise<Groups[]> {
+  const from = Date.parse(f.from)
+  const to = Date.parse(f.to)
+  const key = JSON.stringify(schedule)
+  const open = store.openings.around(schedule, key, from, to)
+  if (!days) return [groupsOf(await filteredFacts(db, from, to, sql<SqlBool>`${narrowed(f, 'd.conversation_id')}`, f.agentId), () => true, open)]
+  return days.flatMap((d) => {
+    if (d.start >= from && d.start + DAY <= to) {
+      const byChannel = dayGroups(d, key, open)
+      return f.channelId ? (byChannel.has(f.channelId) ? [byChannel.get(f.channelId)!] : []) : [...byChannel.values()]
+    }
+    return [groupsOf(d.facts, (i) => d.facts.at[i]! >= from && d.facts.at[i]! < to && (!f.channelId || d.facts.channel[i] === f.channelId), open)]
+  })
+}
 
 async function consentCounts(db: Executor, f: StatsFilter) {
   return db.selectFrom('consent_events').select(['kind', 'contact_id', 'occurred_at']).where('occurred_at', '>=', f.from).where('occurred_at', '<', f.to).where('kind', 'in', ['confirmed', 'withdrawn', 'objected']).execute()
@@ -30,15 +69,9 @@ const optOutsOf = (events: { kind: string; contact_id: string; occurred_at: stri
  */
 export async function summary(db: Db, store: StatsStore, f: StatsFilter, schedule: Schedule) {
   await store.projector.catchUp()
-  const from = Date.parse(f.from)
-  const to = Date.parse(f.to)
-  const counts = await periodCounts(db, f)
-
-  // Resolved cases may have begun long before the period: within reach from the interval list, before it one by one.
-  const open = openTest(from - REACH, to, schedule)
-  const openAt = (at: number) => (at >= from - REACH ? open(at) : isOpen(at, schedule))
-  const facts = needsRows(f) ? await filteredFacts(db, from, to, sql<SqlBool>`${narrowed(f, 'd.conversation_id')}`, f.agentId) : await store.durations.facts(from, to)
-  const { firstResponse, resolution, resolved } = durationFigures(facts, { from, to, channelId: f.channelId, open, openAt })
+  const days = needsRows(f) ? null : await store.days.daysOf(Date.parse(f.from), Date.parse(f.to))
+  const counts = await periodCounts(db, f, days)
+  const { firstResponse, resolution, resolved } = durationFigures(await periodGroups(db, store, f, days, schedule))
 
   let started = db.selectFrom('conversations').select((eb) => eb.fn.countAll<number>().as('n')).where('created_at', '>=', f.from).where('created_at', '<', f.to)
   if (f.channelId) started = started.where('channel_id', '=', f.channelId)
@@ -72,6 +105,7 @@ function bucketOf(date: string, bucket: Bucket): string {
 /** Counts per local day, ISO week or month of the period, in the schedule's time zone; empty periods included. */
 export async function series(db: Db, dialect: Dialect, store: StatsStore, f: StatsFilter, bucket: Bucket, timezone: string) {
   await store.projector.catchUp()
+  const days = needsRows(f) ? null : await store.days.daysOf(Date.parse(f.from), Date.parse(f.to))
   const byPeriod = new Map<string, Counts & { optIns: number; optOuts: number }>()
   const first = bucketOf(localTime(Date.parse(f.from), timezone).date, bucket)
   const last = bucketOf(localTime(Date.parse(f.to) - 1, timezone).date, bucket)
@@ -82,7 +116,7 @@ export async function series(db: Db, dialect: Dialect, store: StatsStore, f: Sta
     else next.setUTCDate(next.getUTCDate() + (bucket === 'week' ? 7 : 1))
     d = next.toISOString().slice(0, 10)
   }
-  for (const [day, c] of await dailyCounts(db, dialect, f, timezone)) {
+  for (const [day, c] of await dailyCounts(db, dialect, f, timezone, days)) {
     const target = byPeriod.get(bucketOf(day, bucket))
     if (!target) continue
     for (const k of ['received', 'sent', 'delivered', 'read', 'failed'] as const) target[k] += c[k]
