@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'csv-parse/sync'
+import { quantileOfSorted } from '../src/modules/stats/durations.js'
 import { quantile } from '../src/modules/stats/quantile.js'
 import { constantOffsetPieces } from '../src/modules/stats/stats.js'
 import { type Caller, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
@@ -162,5 +163,19 @@ describe('quantiles', () => {
     expect(quantile([5, 1, 4, 2, 3], 0.5)).toBe(3)
     expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9)).toBe(9)
     expect(quantile([], 0.5)).toBeNull()
+  })
+
+  it('of many sorted days equal the nearest rank of all values together, duplicates and empty days included', () => {
+    let seed = 11
+    const random = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32)
+    for (let round = 0; round < 200; round++) {
+      // Durations are differences of millisecond instants: whole milliseconds, in seconds.
+      const days = Array.from({ length: 1 + Math.floor(random() * 6) }, () =>
+        Float64Array.from({ length: Math.floor(random() * 8) }, () => Math.floor(random() * (random() < 0.3 ? 5 : 90_000_000)) / 1000).sort(),
+      )
+      const all = days.flatMap((d) => [...d])
+      for (const p of [0.5, 0.9, 0.01, 1]) expect(quantileOfSorted(days, p), `round ${round}, p ${p}`).toBe(quantile(all, p))
+    }
+    expect(quantileOfSorted([new Float64Array(0)], 0.5)).toBeNull()
   })
 })

@@ -4,8 +4,11 @@ import type { StatsChangesTable } from '../../db/schema.js'
 import { inChunks } from '../../platform/chunks.js'
 import { customerTurns, type TurnMessage } from './turns.js'
 
-/** Changes taken from the log per transaction. */
-const BATCH = 5000
+/**
+ * Changes taken from the log per transaction: small, with a pause for other work between
+ * transactions, so that ingest never waits long for SQLite's single writer or the event loop.
+ */
+const BATCH = 250
 /** Conversations recomputed per statement. */
 const CONVERSATIONS = 300
 /** Serializes projectors across server processes on PostgreSQL (pg_advisory_xact_lock key). */
@@ -24,22 +27,38 @@ const dayOf = (at: string) => at.slice(0, 10)
 export class StatsProjector {
   private pending: Promise<number> | null = null
   private running: Promise<unknown> = Promise.resolve()
+  private busy = false
+  /** A request waits: a gentle run in progress stops pausing. */
+  private hurry = false
 
   constructor(
     private readonly db: Db,
     private readonly dialect: Dialect,
   ) {}
 
-  /** Resolves once every change committed before the call has been applied. */
+  /** Resolves once every change committed before the call has been applied (a waiting request: at full speed). */
   catchUp(): Promise<number> {
+    this.hurry = true
     // A run already waiting to start will see this caller's changes too.
     this.pending ??= this.running.then(() => {
       this.pending = null
-      const run = this.drain()
+      const run = this.drain(false)
       this.running = run.catch(() => undefined)
       return run
     })
     return this.pending
+  }
+
+  /**
+   * Applies what is there at half speed — each transaction is followed by a pause as long as it
+   * took — so that a backlog (after a burst of webhooks) never crowds out ingest. Skipped while
+   * another run is going or waiting.
+   */
+  background(): Promise<number> {
+    if (this.pending || this.busy) return Promise.resolve(0)
+    const run = this.drain(true)
+    this.running = run.catch(() => undefined)
+    return run
   }
 
   /** Resolves when no run is in progress or waiting (before the database closes). */
@@ -48,17 +67,26 @@ export class StatsProjector {
     await this.running
   }
 
-  private async drain(): Promise<number> {
-    let total = 0
-    for (;;) {
-      const n = await this.db.transaction().execute(async (tx) => {
-        if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${LOCK_KEY})`.execute(tx)
-        const changes = await this.take(tx)
-        if (changes.length) await apply(tx, changes)
-        return changes.length
-      })
-      total += n
-      if (n < BATCH) return total
+  private async drain(gentle: boolean): Promise<number> {
+    if (!gentle) this.hurry = false
+    this.busy = true
+    try {
+      let total = 0
+      for (;;) {
+        const started = performance.now()
+        const n = await this.db.transaction().execute(async (tx) => {
+          if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${LOCK_KEY})`.execute(tx)
+          const changes = await this.take(tx)
+          if (changes.length) await apply(tx, changes)
+          return changes.length
+        })
+        total += n
+        if (n < BATCH) return total
+        const pause = gentle && !this.hurry ? performance.now() - started : 0
+        await new Promise((resolve) => (pause > 0 ? setTimeout(resolve, pause) : setImmediate(resolve)))
+      }
+    } finally {
+      this.busy = false
     }
   }
 
@@ -76,20 +104,24 @@ export class StatsProjector {
 
 async function apply(tx: Executor, changes: Change[]) {
   const days = new Set(await addMessageCounts(tx, changes))
-  // Turns are recomputed from the earliest message a change touched; resolutions whenever either changed.
+  // Turns are recomputed from the earliest message a change touched; resolutions when one changed
+  // or a message moved before one (a message after the last resolution opens the next case, which has no figures yet).
   const since = new Map<string, string>()
-  const cases = new Set<string>()
+  const resolutionChanged = new Set<string>()
   for (const c of changes) {
     if (c.kind === 'message' && !c.timing) continue
-    cases.add(c.conversation_id)
-    if (c.kind === 'resolution') continue
+    if (c.kind === 'resolution') {
+      resolutionChanged.add(c.conversation_id)
+      continue
+    }
     const known = since.get(c.conversation_id)
     if (known === undefined || c.at < known) since.set(c.conversation_id, c.at)
   }
   await inChunks([...since], async (chunk) => {
     for (const day of await recomputeTurns(tx, chunk)) days.add(day)
+    for (const id of await resolvedSince(tx, chunk)) resolutionChanged.add(id)
   }, CONVERSATIONS)
-  await inChunks([...cases], async (chunk) => {
+  await inChunks([...resolutionChanged], async (chunk) => {
     for (const day of await recomputeResolutions(tx, chunk)) days.add(day)
   }, CONVERSATIONS)
   await inChunks([...days], async (chunk) => {
@@ -138,27 +170,32 @@ async function recomputeTurns(tx: Executor, entries: [string, string][]): Promis
   const removed = await sql<{ day: string }>`${pairs(from)}
     delete from stats_durations where id in (select d.id from t join stats_durations d on d.conversation_id = t.id and d.kind = 'response' and d.at >= t.since)
     returning day`.execute(tx)
-  const messages = await sql<TurnMessage & { conversation_id: string }>`${pairs(from)}
-    select m.conversation_id, m.timestamp, m.direction, m.sent_by from messages m join t on m.conversation_id = t.id and m.timestamp >= t.since
+  const messages = await sql<TurnMessage & { conversation_id: string; channel_id: string }>`${pairs(from)}
+    select m.conversation_id, c.channel_id, m.timestamp, m.direction, m.sent_by
+    from t join messages m on m.conversation_id = t.id and m.timestamp >= t.since join conversations c on c.id = t.id
     where m.type <> 'reaction' and (m.direction = 'inbound' or m.sent_by is not null)
     order by m.conversation_id, m.timestamp, m.id`.execute(tx)
-  const channels = await channelsOf(tx, entries.map(([id]) => id))
-  const byConversation = new Map<string, TurnMessage[]>()
+  const byConversation = new Map<string, (TurnMessage & { channel_id: string })[]>()
   for (const m of messages.rows) {
     const rows = byConversation.get(m.conversation_id)
     if (rows) rows.push(m)
     else byConversation.set(m.conversation_id, [m])
   }
-  const facts = [...byConversation].flatMap(([conversationId, rows]) => {
-    const channel = channels.get(conversationId)
-    if (!channel) return []
-    return customerTurns(rows).map((t) => ({
-      conversation_id: conversationId, channel_id: channel, kind: 'response' as const, at: t.askedAt, day: dayOf(t.askedAt), began: t.askedAt,
+  const facts = [...byConversation].flatMap(([conversationId, rows]) =>
+    customerTurns(rows).map((t) => ({
+      conversation_id: conversationId, channel_id: rows[0]!.channel_id, kind: 'response' as const, at: t.askedAt, day: dayOf(t.askedAt), began: t.askedAt,
       seconds: t.answeredAt ? (Date.parse(t.answeredAt) - Date.parse(t.askedAt)) / 1000 : null, answered_by: t.answeredBy,
-    }))
-  })
+    })),
+  )
   await inChunks(facts, (chunk) => tx.insertInto('stats_durations').values(chunk).execute(), 500)
   return [...removed.rows.map((r) => r.day), ...facts.map((f) => f.day)]
+}
+
+/** The conversations with a resolution at or after the given instant. */
+async function resolvedSince(tx: Executor, entries: [string, string][]): Promise<string[]> {
+  const rows = await sql<{ id: string }>`${pairs(entries)}
+    select distinct t.id from t join conversation_resolutions r on r.conversation_id = t.id and r.resolved_at >= t.since`.execute(tx)
+  return rows.rows.map((r) => r.id)
 }
 
 /** Recomputes every resolution of the conversations: from the first customer message after the previous resolution. */
@@ -177,9 +214,4 @@ async function recomputeResolutions(tx: Executor, ids: string[]): Promise<string
   }))
   await inChunks(facts, (chunk) => tx.insertInto('stats_durations').values(chunk).execute(), 500)
   return [...removed.map((r) => r.day), ...facts.map((f) => f.day)]
-}
-
-async function channelsOf(tx: Executor, ids: string[]): Promise<Map<string, string>> {
-  const rows = await tx.selectFrom('conversations').select(['id', 'channel_id']).where('id', 'in', ids).execute()
-  return new Map(rows.map((r) => [r.id, r.channel_id]))
 }

@@ -57,7 +57,15 @@ export const statsRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = asy
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['statistics']
   const store: StatsStore = { projector: new StatsProjector(db, dialect), days: new StatsDayCache(db), openings: new OpeningsCache() }
-  const timer = setInterval(() => void store.projector.catchUp().catch((err: unknown) => base.log.error({ err }, 'statistics projection failed')), PROJECT_EVERY_MS)
+  let warm = false
+  const timer = setInterval(() => {
+    void (async () => {
+      await store.projector.background()
+      // Once, in the background: the last 400 days into memory, so that the first dashboard after a start is as quick as the next.
+      if (!warm) await store.days.daysOf(Date.now() - MAX_DAYS * 86_400_000, Date.now() + 86_400_000)
+      warm = true
+    })().catch((err: unknown) => base.log.error({ err }, 'statistics projection failed'))
+  }, PROJECT_EVERY_MS)
   timer.unref()
   base.addHook('onClose', async () => {
     clearInterval(timer)
