@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { newId } from '../src/platform/ids.js'
+import { countsFromRows } from './stats-rows.js'
 import { type Caller, customerWrites, DIALECT, type TestServer, useTestServer } from './helpers.js'
 
 type Json = Record<string, any>
@@ -25,8 +26,6 @@ describe(`${DIALECT}: the statistics projection follows every change to messages
   async function fromRows(from: number, to: number) {
     const { db } = server.database
     const messages = await db.selectFrom('messages').select(['id', 'conversation_id', 'timestamp', 'direction', 'status', 'sent_by', 'type']).execute()
-    const inPeriod = messages.filter((m) => m.type !== 'reaction' && m.timestamp >= iso(from) && m.timestamp < iso(to))
-    const out = inPeriod.filter((m) => m.direction === 'outbound')
     const turns: number[] = []
     // A turn: a customer message right after an agent's or none; answered by the next agent message.
     for (const conversationId of new Set(messages.map((m) => m.conversation_id))) {
@@ -47,11 +46,7 @@ describe(`${DIALECT}: the statistics projection follows every change to messages
       return opened ? [(Date.parse(r.resolved_at) - Date.parse(opened)) / 1000] : []
     })
     return {
-      received: inPeriod.filter((m) => m.direction === 'inbound').length,
-      sent: out.filter((m) => ['sent', 'delivered', 'read'].includes(m.status)).length,
-      delivered: out.filter((m) => ['delivered', 'read'].includes(m.status)).length,
-      read: out.filter((m) => m.status === 'read').length,
-      failed: out.filter((m) => m.status === 'failed').length,
+      ...countsFromRows(messages, iso(from), iso(to)),
       firstResponse: { count: turns.length, medianSeconds: nearest(turns, 0.5), p90Seconds: nearest(turns, 0.9) },
       resolution: { count: resolutionSeconds.length, medianSeconds: nearest(resolutionSeconds, 0.5), p90Seconds: nearest(resolutionSeconds, 0.9) },
       conversationsResolved: resolved.length,

@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync'
 import { quantileOfSorted } from '../src/modules/stats/durations.js'
 import { quantile } from '../src/modules/stats/quantile.js'
 import { constantOffsetPieces } from '../src/modules/stats/stats.js'
+import { countsFromRows } from './stats-rows.js'
 import { type Caller, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
 
 type Json = Record<string, any>
@@ -63,16 +64,8 @@ describe(`${DIALECT}: statistics (GET /api/stats/summary, /api/stats/series) mat
   /** The same figures, computed the plain way from every stored row. */
   async function independently(f: Json = {}, period = { from, to }) {
     const rows = (await server.database.db.selectFrom('messages').innerJoin('conversations', 'conversations.id', 'messages.conversation_id').select(['messages.conversation_id', 'messages.timestamp', 'messages.direction', 'messages.status', 'messages.sent_by', 'messages.type', 'conversations.channel_id']).execute())
-      .filter((m) => m.type !== 'reaction' && (!f.channelId || m.channel_id === f.channelId))
-    const inPeriod = rows.filter((m) => m.timestamp >= period.from && m.timestamp < period.to)
-    const out = inPeriod.filter((m) => m.direction === 'outbound')
-    return {
-      received: inPeriod.filter((m) => m.direction === 'inbound').length,
-      sent: out.filter((m) => ['sent', 'delivered', 'read'].includes(m.status)).length,
-      delivered: out.filter((m) => ['delivered', 'read'].includes(m.status)).length,
-      read: out.filter((m) => m.status === 'read').length,
-      failed: out.filter((m) => m.status === 'failed').length,
-    }
+      .filter((m) => !f.channelId || m.channel_id === f.channelId)
+    return countsFromRows(rows, period.from, period.to)
   }
 
   it('counts received, sent, delivered, read and failed exactly as stored, and first response times (median, p90, within and outside hours)', async () => {
