@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { newId } from '../src/platform/ids.js'
 import { countsFromRows } from './stats-rows.js'
-import { type Caller, customerWrites, DIALECT, type TestServer, useTestServer } from './helpers.js'
+import { type Caller, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
 
 type Json = Record<string, any>
 const HOUR = 3_600_000
@@ -126,4 +126,12 @@ describe(`${DIALECT}: the statistics projection follows every change to messages
     expect(whole.resolution.count).toBeGreaterThan(3)
     expect(whole.failed).toBeGreaterThan(0)
   })
+
+  it('is applied in the background too, without anyone asking for statistics', async () => {
+    const { db } = server.database
+    await customerWrites(server, '4915900000099', 'Noch eine Frage')
+    expect(Number((await db.selectFrom('stats_changes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBeGreaterThan(0)
+    await eventually(async () => Number((await db.selectFrom('stats_changes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n) === 0, 15_000)
+    expect(await db.selectFrom('stats_message_hours').select('n').where('direction', '=', 'inbound').where('hour', '>=', new Date(Date.now() - HOUR).toISOString().slice(0, 13)).execute()).not.toEqual([])
+  }, 20_000)
 })

@@ -58,17 +58,25 @@ export const statsRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = asy
   const tags = ['statistics']
   const store: StatsStore = { projector: new StatsProjector(db, dialect), days: new StatsDayCache(db), openings: new OpeningsCache() }
   let warm = false
+  let tick: Promise<void> | null = null
   const timer = setInterval(() => {
-    void (async () => {
+    // One tick at a time: a long catch-up (after an upgrade) is not joined by the next.
+    if (tick) return
+    tick = (async () => {
       await store.projector.background()
       // Once, in the background: the last 400 days into memory, so that the first dashboard after a start is as quick as the next.
       if (!warm) await store.days.daysOf(Date.now() - MAX_DAYS * 86_400_000, Date.now() + 86_400_000)
       warm = true
-    })().catch((err: unknown) => base.log.error({ err }, 'statistics projection failed'))
+    })()
+      .catch((err: unknown) => base.log.error({ err }, 'statistics projection failed'))
+      .finally(() => {
+        tick = null
+      })
   }, PROJECT_EVERY_MS)
   timer.unref()
   base.addHook('onClose', async () => {
     clearInterval(timer)
+    await tick
     await store.projector.idle()
   })
 
