@@ -47,6 +47,7 @@ import { breachRoutes } from './modules/privacy/breach.routes.js'
 import { dsrRoutes } from './modules/privacy/dsr.routes.js'
 import { privacyTaskRoutes } from './modules/privacy/tasks.routes.js'
 import { privacyRoutes } from './modules/privacy/privacy.routes.js'
+import { subjectImportRoutes } from './modules/privacy/subject-import.routes.js'
 import { optinRoutes } from './modules/consent/optin.routes.js'
 import { KeywordMatcher } from './modules/consent/keywords.js'
 import { AutoReplies } from './modules/automation/auto-replies.js'
@@ -236,6 +237,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     deployment: { dialect: database.dialect, https: config.publicUrl?.startsWith('https://') ?? false, simulator: deps.simulator !== undefined },
     onConversationsChanged: (ids) => hub.conversationsChanged(ids),
   })
+  await app.register(subjectImportRoutes, { db: database.db, store: deps.mediaStore, sealer, suppressions: consent.suppressions, channelId: () => whatsapp.phoneNumberId, onConversationsChanged: (ids) => hub.conversationsChanged(ids) })
   await app.register(dsrRoutes, { db: database.db, integrations })
   await app.register(privacyTaskRoutes, { db: database.db })
   await app.register(integrationRoutes, { db: database.db, integrations })

@@ -151,6 +151,11 @@ function loggedMessage(kind: string | null, content: Buffer, wamid: string | nul
       // (A webhook without a time gets the time of ingest, which the entry itself records.)
       return event?.kind === 'message' ? { content: JSON.stringify(event.raw), timestamp: event.raw.timestamp === undefined ? null : event.timestamp } : undefined
     }
+    if (kind === 'privacy.import') {
+      // A person's data brought from another Postfach (GDPR-20): the entry is the package; the message must be in it.
+      const messages = ((body.conversations ?? []) as { messages?: { wamid?: string | null }[] }[]).flatMap((c) => c.messages ?? [])
+      return wamid !== null && messages.some((m) => m.wamid === wamid) ? null : undefined
+    }
     if (kind === 'whatsapp.send_response') {
       const accepted = (body.response as { messages?: { id?: string }[] } | undefined)?.messages?.[0]?.id
       return body.messageId === messageId && accepted === wamid ? null : undefined

@@ -14,6 +14,7 @@ export type JournalKind =
   | 'archive.classification'
   | 'archive.hold'
   | 'consent.event'
+  | 'privacy.import'
 
 /**
  * PostgreSQL hands out sequence numbers before commit, so entries can become visible out of

@@ -7,6 +7,7 @@ import { nowIso } from '../../platform/time.js'
 export type AuditAction =
   | 'conversation.read'
   | 'contact.exported'
+  | 'contact.imported'
   | 'contact.corrected'
   | 'contact.erased'
   | 'consent.evidence_viewed'
