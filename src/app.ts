@@ -48,6 +48,7 @@ import { dsrRoutes } from './modules/privacy/dsr.routes.js'
 import { privacyTaskRoutes } from './modules/privacy/tasks.routes.js'
 import { privacyRoutes } from './modules/privacy/privacy.routes.js'
 import { subjectImportRoutes } from './modules/privacy/subject-import.routes.js'
+import { guardConversationRoutes } from './modules/privacy/team-access.js'
 import { optinRoutes } from './modules/consent/optin.routes.js'
 import { KeywordMatcher } from './modules/consent/keywords.js'
 import { AutoReplies } from './modules/automation/auto-replies.js'
@@ -110,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   installProblemHandler(app)
   await app.register(cookie)
   installAccessControl(app, database.db)
+  guardConversationRoutes(app, database.db)
   await app.register(swagger, {
     openapi: { info: { title: 'Postfach API', version: '0.1.0', description: 'Team inbox for the WhatsApp Business Platform' }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'postfach_session' } } } },
     transform: jsonSchemaTransform,

@@ -72,6 +72,29 @@ describe(`${DIALECT}: the data-protection officer's pages in the browser`, () =>
     await expect(page.getByRole('link', { name: 'Datenauskunft (ZIP)' }).getAttribute('href')).resolves.toMatch(/\/api\/contacts\/.+\/export$/)
   })
 
+  it('GDPR-25: lists show numbers masked by default; an admin turns it off in the privacy settings', async () => {
+    server.simulatorState().customerSends('4915400000077', 'Quirin Maske', 'text', { body: 'Meine Nummer bitte nicht zeigen.' })
+    await eventually(() => server.database.db.selectFrom('contacts').select('id').where('wa_id', '=', '4915400000077').executeTakeFirst())
+    const numberInSearch = async () => {
+      await page.goto(`${server.url}/#/inbox`)
+      await page.getByRole('button', { name: 'Suchen' }).click()
+      await page.getByPlaceholder('Nachrichten, Namen, Nummern …').fill('Quirin')
+      const hit = page.getByRole('region', { name: 'Kontakte' }).locator('li', { hasText: 'Quirin Maske' })
+      await hit.waitFor()
+      return hit.locator('.muted.small').textContent()
+    }
+    expect(await numberInSearch()).toBe('+4915 ••• 077')
+    await page.screenshot({ path: screenshotPath('privacy-masked-number') })
+
+    await page.goto(`${server.url}/#/settings/record`)
+    await expect(page.getByLabel('Agenten sehen').inputValue()).resolves.toBe('assigned')
+    await page.getByLabel('Telefonnummern in Listen maskieren').uncheck()
+    await page.getByRole('button', { name: 'Speichern' }).click()
+    await page.getByRole('status').getByText('Gespeichert.').waitFor()
+    expect(await numberInSearch()).toBe('+4915400000077')
+    await server.database.db.deleteFrom('settings').where('key', '=', 'privacy.team_access').execute()
+  })
+
   it('GDPR-17: an erasure request linked by number is run from the dashboard and shows the letter to the person', async () => {
     server.simulatorState().customerSends('4915400000010', 'Lena Lösch', 'text', { body: 'Bitte löschen Sie meine Daten.' })
     await page.goto(`${server.url}/#/inbox`)

@@ -112,6 +112,8 @@ export type ConversationFilter = {
   assignee?: string | undefined
   labelId?: string | undefined
   channelId?: string | undefined
+  /** An agent who sees only their own and unassigned conversations (GDPR-25). */
+  visibleTo?: string | undefined
   /** Cursor: the (last_message_at, id) of the last row of the previous page. */
   after?: { at: string; id: string } | undefined
   limit: number
@@ -156,6 +158,10 @@ export function listConversations(db: Executor, f: ConversationFilter) {
   if (f.assignee === 'none') q = q.where('conversations.assignee_id', 'is', null)
   else if (f.assignee) q = q.where('conversations.assignee_id', '=', f.assignee)
   if (f.channelId) q = q.where('conversations.channel_id', '=', f.channelId)
+  if (f.visibleTo) {
+    const agent = f.visibleTo
+    q = q.where((eb) => eb.or([eb('conversations.assignee_id', 'is', null), eb('conversations.assignee_id', '=', agent)]))
+  }
   if (f.labelId) {
     const labelId = f.labelId
     q = q.where((eb) =>

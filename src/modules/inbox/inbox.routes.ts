@@ -14,6 +14,7 @@ import { sendNoticeFirst } from '../consent/privacy-notice.js'
 import type { GraphClient } from '../whatsapp/graph-client.js'
 import type { TemplateCatalog } from '../whatsapp/template-catalog.js'
 import { presentConversations } from './conversation-view.js'
+import { narrowedTo } from '../privacy/team-access.js'
 import { findConversation, findConversationWithContact, listConversations, markConversationRead, updateConversation } from './conversations.repo.js'
 import { findLastInbound, findMessage, listMessages } from './messages.repo.js'
 import { ReadAudit } from '../privacy/audit.js'
@@ -53,7 +54,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
   app.get('/api/conversations', { config: { access }, schema: { tags, querystring: conversationQuery, response: { 200: listOf(conversationSchema) } } }, async (request) => {
     const { limit, cursor, status, label, channel } = request.query
     const assignee = request.query.assignee === 'me' ? (request.auth?.user?.id ?? 'none') : request.query.assignee
-    const rows = await listConversations(db, { status, assignee, labelId: label, channelId: channel, after: decodeCursor(cursor), limit })
+    const rows = await listConversations(db, { status, assignee, labelId: label, channelId: channel, visibleTo: await narrowedTo(db, request.auth), after: decodeCursor(cursor), limit })
     const page = toPage(rows, limit, (r) => [r.last_message_at, r.id])
     return { items: await presentConversations(db, page.items), nextCursor: page.nextCursor }
   })

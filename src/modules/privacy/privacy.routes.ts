@@ -22,10 +22,11 @@ import { renderRecordHtml, renderRecordPdf } from './processing-record-render.js
 import { type Dpo, dpoSchema, metaStorageSchema, readMetaStorage, readRetention, retentionSchema } from './retention-settings.js'
 import { collectSubjectData, mediaFileName, subjectExportSchema } from './subject-export.js'
 import { renderSubjectHtml } from './subject-export-html.js'
+import { readTeamAccess, teamAccessSchema } from './team-access.js'
 
 const idParams = z.object({ id: z.string().min(1).max(100) })
 const AUDITORS = ['admin', 'auditor'] as const
-const privacySettings = z.object({ retention: retentionSchema, metaStorage: metaStorageSchema, dpo: dpoSchema.nullable() })
+const privacySettings = z.object({ retention: retentionSchema, metaStorage: metaStorageSchema, dpo: dpoSchema.nullable(), teamAccess: teamAccessSchema })
 const correctionBody = z.object({
   field: z.literal('name').describe('the contact field to correct'),
   value: z.string().trim().min(1).max(200),
@@ -171,19 +172,39 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
     return { items: rows.map((r) => ({ version: r.version, createdAt: r.created_at, contentSha256: r.content_sha256 })), nextCursor: null }
   })
 
-  const readSettings = async () => ({ retention: await readRetention(db), metaStorage: await readMetaStorage(db), dpo: (await getSetting<Dpo>(db, 'privacy.dpo')) ?? null })
+  const readSettings = async () => ({ retention: await readRetention(db), metaStorage: await readMetaStorage(db), dpo: (await getSetting<Dpo>(db, 'privacy.dpo')) ?? null, teamAccess: await readTeamAccess(db) })
   app.get('/api/privacy/settings', { config: { access: AUDITORS }, schema: { tags, response: { 200: privacySettings } } }, readSettings)
   app.put('/api/privacy/settings', { config: { access: ADMIN }, schema: { tags, body: privacySettings.partial(), response: { 200: privacySettings } } }, async (request) => {
     const by = request.auth?.user?.id ?? null
-    const { retention, metaStorage, dpo } = request.body
+    const { retention, metaStorage, dpo, teamAccess } = request.body
     await db.transaction().execute(async (tx) => {
       if (retention !== undefined) await putSetting(tx, 'privacy.retention', retention, by)
       if (metaStorage !== undefined) await putSetting(tx, 'privacy.meta_storage', metaStorage, by)
       if (dpo !== undefined) await putSetting(tx, 'privacy.dpo', dpo, by)
+      if (teamAccess !== undefined) await putSetting(tx, 'privacy.team_access', teamAccess, by)
     })
     // The record follows the configuration: a change makes a new version at once.
     await currentRecordVersion(db, await buildProcessingRecord(db, deployment))
     return readSettings()
+  })
+
+  /**
+   * Privacy by default (GDPR-25): what this installation does with personal data unless an admin
+   * changed it — the configured values next to the fixed design decisions, for the DPO's records.
+   */
+  app.get('/api/privacy/defaults', { config: { access: AUDITORS }, schema: { tags } }, async () => {
+    const retention = await readRetention(db)
+    return {
+      retention: { marketingDays: retention.marketingDays, notesMonths: retention.notesMonths, consentEvidenceYears: retention.consentEvidenceYears, auditYears: retention.auditYears, defaultClass: retention.defaultClass },
+      teamAccess: await readTeamAccess(db),
+      metaStorage: await readMetaStorage(db),
+      // Fixed by design; listed so that the record shows them.
+      media: 'inbound media are fetched once, for the conversation and the archive; nothing is fetched from links or previews',
+      publicPages: ['the opt-in page of each consent purpose (no cookies, nothing from other origins)'],
+      publicLinks: 'none: media, exports and records need a session or a token',
+      telemetry: 'none: Postfach sends nothing to its makers or third parties',
+      logs: 'no phone numbers, names or message text (checked by a test)',
+    }
   })
 
   // The audit log: admins and auditors read it; nobody can change it.

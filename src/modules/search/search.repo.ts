@@ -61,7 +61,7 @@ export async function searchContacts(db: Db, q: string, limit: number) {
   return db
     .selectFrom(candidates.as('conversations'))
     .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
-    .select(['conversations.id as conversation_id', 'conversations.last_message_at', 'contacts.id', 'contacts.wa_id', 'contacts.user_id'])
+    .select(['conversations.id as conversation_id', 'conversations.last_message_at', 'conversations.assignee_id', 'contacts.id', 'contacts.wa_id', 'contacts.user_id'])
     .select((eb) => eb.fn.coalesce('contacts.name_override', 'contacts.profile_name').as('profile_name'))
     .where(matches)
     .orderBy('conversations.last_message_at', 'desc')

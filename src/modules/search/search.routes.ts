@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db, Dialect } from '../../db/database.js'
+import { narrowedTo } from '../privacy/team-access.js'
 import { STAFF } from '../../platform/http/access.js'
 import { messageText } from '../inbox/presenters.js'
 import { searchContacts, searchMessageIds, searchTerms } from './search.repo.js'
@@ -37,14 +38,16 @@ export const searchRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = as
   app.get('/api/search', { config: { access: STAFF }, schema: { tags: ['search'], querystring: searchQuery, response: { 200: searchResult } } }, async (request) => {
     const { q, limit } = request.query
     const terms = searchTerms(q)
-    const [ids, contacts] = await Promise.all([searchMessageIds(db, dialect, terms, limit), searchContacts(db, q, 10)])
+    const [ids, contacts, agent] = await Promise.all([searchMessageIds(db, dialect, terms, limit), searchContacts(db, q, 10), narrowedTo(db, request.auth)])
+    // An agent who sees only their own and unassigned conversations finds only those (GDPR-25).
+    const visible = (assignee: string | null) => !agent || assignee === null || assignee === agent
     const rows = ids.length
       ? await db
           .selectFrom('messages')
           .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
           .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
           .select(['messages.id', 'messages.conversation_id', 'messages.direction', 'messages.type', 'messages.timestamp', 'messages.content'])
-          .select(['contacts.id as contact_id', 'contacts.wa_id'])
+          .select(['contacts.id as contact_id', 'contacts.wa_id', 'conversations.assignee_id'])
           .select((eb) => eb.fn.coalesce('contacts.name_override', 'contacts.profile_name').as('profile_name'))
           .where('messages.id', 'in', ids)
           .where('contacts.restricted_at', 'is', null)
@@ -55,7 +58,7 @@ export const searchRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = as
       terms,
       messages: ids.flatMap((id) => {
         const r = byId.get(id)
-        if (!r) return []
+        if (!r || !visible(r.assignee_id)) return []
         return [{
           id: r.id,
           conversationId: r.conversation_id,
@@ -66,7 +69,7 @@ export const searchRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = as
           contact: { id: r.contact_id, name: r.profile_name, waId: r.wa_id },
         }]
       }),
-      conversations: contacts.map((c) => ({ conversationId: c.conversation_id, lastMessageAt: c.last_message_at, contact: { id: c.id, name: c.profile_name, waId: c.wa_id } })),
+      conversations: contacts.filter((c) => visible(c.assignee_id)).map((c) => ({ conversationId: c.conversation_id, lastMessageAt: c.last_message_at, contact: { id: c.id, name: c.profile_name, waId: c.wa_id } })),
     }
   })
 }

@@ -8,6 +8,8 @@ export type Workspace = {
   labels: Label[]
   quickReplies: QuickReply[]
   settings: Settings
+  /** Lists show phone numbers masked (privacy by default; an admin may turn it off). */
+  maskNumbers: boolean
   reload: () => Promise<void>
 }
 
@@ -18,27 +20,30 @@ export function WorkspaceProvider({ user, children }: { user: User; children: Re
   const [labels, setLabels] = useState<Label[]>([])
   const [quickReplies, setQuickReplies] = useState<QuickReply[]>([])
   const [settings, setSettings] = useState<Settings>({ crmUrlTemplate: null, company: null, privacyNotice: null })
+  const [maskNumbers, setMaskNumbers] = useState(true)
   const staff = user.role !== 'auditor'
 
   const reload = useCallback(async () => {
     if (!staff) return
-    const [t, l, q, s] = await Promise.all([
+    const [t, l, q, s, me] = await Promise.all([
       api<Page<TeamMember>>('GET', '/api/team'),
       api<Page<Label>>('GET', '/api/labels'),
       api<Page<QuickReply>>('GET', '/api/quick-replies'),
       api<Settings>('GET', '/api/settings'),
+      api<{ maskNumbersInLists: boolean }>('GET', '/api/auth/me'),
     ])
     setTeam(t.items)
     setLabels(l.items)
     setQuickReplies(q.items)
     setSettings(s)
+    setMaskNumbers(me.maskNumbersInLists)
   }, [staff])
 
   useEffect(() => {
     void reload()
   }, [reload])
 
-  const value = useMemo(() => ({ user, team, labels, quickReplies, settings, reload }), [user, team, labels, quickReplies, settings, reload])
+  const value = useMemo(() => ({ user, team, labels, quickReplies, settings, maskNumbers, reload }), [user, team, labels, quickReplies, settings, maskNumbers, reload])
   return <WorkspaceContext.Provider value={value}>{children}</WorkspaceContext.Provider>
 }
 

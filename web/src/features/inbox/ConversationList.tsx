@@ -2,14 +2,15 @@ import { useEffect, useRef } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { Conversation } from '../../app/api'
 import { initials, useWorkspace } from '../../app/workspace'
-import { formatNumber, formatUntil, formatWhen } from './format'
+import { formatNumber, formatUntil, formatWhen, maskNumber } from './format'
 import { LabelChips } from './LabelChips'
 import { Ticks } from './MessageBubble'
 import { TypeIcon } from '../../ui/Icon'
 
 export function ConversationList(props: { items: Conversation[]; selectedId: string | null; onSelect: (id: string) => void; onEndReached: () => void; hasMore: boolean }) {
   const { t } = useTranslation()
-  const { team } = useWorkspace()
+  const { team, maskNumbers } = useWorkspace()
+  const number = maskNumbers ? maskNumber : formatNumber
   const sentinel = useRef<HTMLLIElement>(null)
   const onEnd = useRef(props.onEndReached)
   onEnd.current = props.onEndReached
@@ -33,7 +34,7 @@ export function ConversationList(props: { items: Conversation[]; selectedId: str
   return (
     <ul className="conversation-list" aria-label={t('inbox.conversations')}>
       {props.items.map((c) => {
-        const name = c.contact.name ?? formatNumber(c.contact.waId) ?? t('inbox.unknownContact')
+        const name = c.contact.name ?? (number(c.contact.waId) || t('inbox.unknownContact'))
         const assignee = team.find((m) => m.id === c.assigneeId)
         const preview = c.lastMessage
         return (

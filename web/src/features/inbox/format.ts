@@ -28,6 +28,8 @@ export function formatUntil(iso: string): string {
 
 /** A phone number as people read it: +49 151 12345678 (digits only, as WhatsApp gives them). */
 export const formatNumber = (waId: string | null) => (waId ? `+${waId}` : '')
+/** A number as lists show it by default (GDPR-25): enough to tell numbers apart, not to call them. */
+export const maskNumber = (waId: string | null) => (waId ? `+${waId.slice(0, 4)} ••• ${waId.slice(-3)}` : '')
 
 /** Bytes as people read them: 1,2 MB. */
 export function formatSize(bytes: number): string {

@@ -5,7 +5,7 @@ import { useWorkspace } from '../../app/workspace'
 import { ErrorLine } from '../settings/useList'
 
 type Retention = { defaultClass: string; handelsbriefYears: number; buchungsbelegYears: number; buchYears: number; marketingDays: number; consentEvidenceYears: number; notesMonths: number; auditYears: number }
-type PrivacySettings = { retention: Retention; metaStorage: 'default' | 'local-eu' | 'no-storage'; dpo: { name: string; email: string; address?: string } | null }
+type PrivacySettings = { retention: Retention; metaStorage: 'default' | 'local-eu' | 'no-storage'; dpo: { name: string; email: string; address?: string } | null; teamAccess: { agentVisibility: 'assigned' | 'all'; maskNumbersInLists: boolean } }
 type Version = { version: number; createdAt: string }
 
 const RETENTION_FIELDS: { key: Exclude<keyof Retention, 'defaultClass'>; min: number }[] = [
@@ -21,7 +21,7 @@ const RETENTION_FIELDS: { key: Exclude<keyof Retention, 'defaultClass'>; min: nu
 /** The Art. 30 record (generated, versioned) and the privacy settings it is generated from. */
 export function RecordPage() {
   const { t, i18n } = useTranslation()
-  const { user } = useWorkspace()
+  const { user, reload } = useWorkspace()
   const [settings, setSettings] = useState<PrivacySettings | null>(null)
   const [versions, setVersions] = useState<Version[]>([])
   const [error, setError] = useState<string | null>(null)
@@ -44,9 +44,11 @@ export function RecordPage() {
     const retention = { defaultClass: f.get('defaultClass'), ...Object.fromEntries(RETENTION_FIELDS.map(({ key }) => [key, Number(f.get(key))])) }
     const dpoName = String(f.get('dpoName') ?? '').trim()
     try {
-      await api('PUT', '/api/privacy/settings', { retention, metaStorage: f.get('metaStorage'), dpo: dpoName ? { name: dpoName, email: String(f.get('dpoEmail') ?? '').trim() } : null })
+      const teamAccess = { agentVisibility: f.get('agentVisibility'), maskNumbersInLists: f.get('maskNumbers') === 'on' }
+      await api('PUT', '/api/privacy/settings', { retention, metaStorage: f.get('metaStorage'), dpo: dpoName ? { name: dpoName, email: String(f.get('dpoEmail') ?? '').trim() } : null, teamAccess })
       setSaved(true)
-      await load()
+      // The lists follow the masking setting at once.
+      await Promise.all([load(), reload()])
     } catch (err) {
       setError(describeError(err))
     }
@@ -101,6 +103,22 @@ export function RecordPage() {
                   </option>
                 ))}
               </select>
+            </label>
+          </fieldset>
+          <fieldset disabled={user.role !== 'admin'}>
+            <legend>{t('privacy.record.team')}</legend>
+            <label>
+              {t('privacy.record.agentVisibility')}
+              <select aria-label={t('privacy.record.agentVisibility')} name="agentVisibility" defaultValue={settings.teamAccess.agentVisibility}>
+                {(['assigned', 'all'] as const).map((v) => (
+                  <option key={v} value={v}>
+                    {t(`privacy.record.visibility.${v}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="check">
+              <input type="checkbox" name="maskNumbers" defaultChecked={settings.teamAccess.maskNumbersInLists} /> {t('privacy.record.maskNumbers')}
             </label>
           </fieldset>
           <fieldset disabled={user.role !== 'admin'}>

@@ -1,7 +1,8 @@
 import { Fragment, type ReactNode, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api } from '../../app/api'
-import { formatNumber, formatWhen } from '../inbox/format'
+import { useWorkspace } from '../../app/workspace'
+import { formatNumber, formatWhen, maskNumber } from '../inbox/format'
 
 type Ref = { id: string; name: string | null; waId: string | null }
 type Result = {
@@ -34,6 +35,7 @@ export function Highlight({ text, terms }: { text: string; terms: string[] }): R
 
 /** Ctrl+K: search messages and contacts; Enter or a click opens the hit in its conversation. */
 export function SearchDialog({ onClose, onOpen }: { onClose: () => void; onOpen: (conversationId: string, messageId?: string) => void }) {
+  const { maskNumbers } = useWorkspace()
   const { t } = useTranslation()
   const [q, setQ] = useState('')
   const [result, setResult] = useState<Result | null>(null)
@@ -49,7 +51,8 @@ export function SearchDialog({ onClose, onOpen }: { onClose: () => void; onOpen:
     return () => clearTimeout(timer)
   }, [q])
 
-  const name = (c: Ref) => c.name ?? formatNumber(c.waId)
+  const number = maskNumbers ? maskNumber : formatNumber
+  const name = (c: Ref) => c.name ?? number(c.waId)
   return (
     <div className="dialog-backdrop" onClick={onClose}>
       <div className="dialog search-dialog" role="dialog" aria-modal="true" aria-label={t('search.title')} onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
@@ -66,7 +69,7 @@ export function SearchDialog({ onClose, onOpen }: { onClose: () => void; onOpen:
                   {result.conversations.map((c) => (
                     <li key={c.conversationId}>
                       <button type="button" onClick={() => onOpen(c.conversationId)}>
-                        <strong>{name(c.contact)}</strong> <span className="muted small">{formatNumber(c.contact.waId)}</span>
+                        <strong>{name(c.contact)}</strong> <span className="muted small">{number(c.contact.waId)}</span>
                       </button>
                     </li>
                   ))}
