@@ -343,8 +343,11 @@ describe(`${DIALECT}: data-subject rights, audit log, breach register, Art. 30 r
     const conversations = await db.selectFrom('conversations').select('id').where('contact_id', '=', contact.id).execute()
     expect(conversations).toEqual([])
     const row = await db.selectFrom('contacts').selectAll().where('id', '=', contact.id).executeTakeFirstOrThrow()
-    expect(row).toMatchObject({ wa_id: null, profile_name: null, name_override: null, erase_after: null })
+    expect(row).toMatchObject({ wa_id: null, profile_name: null, name_override: null })
     expect(row.erased_at).not.toBeNull()
+    // What stays is the consent evidence (the person said START), restricted for its own period (UWG-7a).
+    expect(row.restriction_reason).toBe('consent-evidence')
+    expect(row.erase_after! > new Date().toISOString().slice(0, 10)).toBe(true)
     const receipts = await db.selectFrom('erasure_receipts').selectAll().where('contact_id', '=', contact.id).orderBy('created_at').execute()
     expect(receipts).toHaveLength(2)
     expect(receipts[1]!.dsr_id).toBeNull()

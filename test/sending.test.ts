@@ -32,9 +32,10 @@ describe(`${DIALECT}: sending through the simulator`, () => {
     expect(statuses.map((s) => s.status).sort()).toEqual(['delivered', 'read', 'sent'])
   })
 
-  it('refuses free text with 409 window-closed when the last inbound message is older than 24 hours', async () => {
+  it('WA-3: refuses free text with 409 window-closed 24 hours and 1 second after the last inbound message, before calling the API', async () => {
     const conversationId = await customerWrites('4915111000002')
-    const old = new Date(Date.now() - 25 * 3600 * 1000).toISOString()
+    const callsBefore = server.simulatorState().sent.length
+    const old = new Date(Date.now() - (24 * 3600 + 1) * 1000).toISOString()
     await server.database.db.updateTable('conversations').set({ last_inbound_at: old }).where('id', '=', conversationId).execute()
     const before = await count(server, 'messages')
     const res = await send(conversationId, { type: 'text', text: { body: 'Noch da?' } })
@@ -42,6 +43,7 @@ describe(`${DIALECT}: sending through the simulator`, () => {
     expect(res.headers['content-type']).toContain('application/problem+json')
     expect(res.json().type).toMatch(/\/window-closed$/)
     expect(await count(server, 'messages')).toBe(before)
+    expect(server.simulatorState().sent.length).toBe(callsBefore)
     const conversation = (await agent.inject({ method: 'GET', url: `/api/conversations/${conversationId}` })).json()
     expect(conversation.windowExpiresAt).toBeNull()
     // A template is still allowed.

@@ -9,6 +9,7 @@ import * as channelOperations from './migrations/2026-11-30T1500_channel_operati
 import * as searchFolding from './migrations/2026-11-30T1600_search_folding.js'
 import * as privacyTasks from './migrations/2026-11-30T1700_privacy_tasks.js'
 import * as statsProjection from './migrations/2026-11-30T1800_stats_projection.js'
+import * as consentEvidenceExpiry from './migrations/2026-11-30T1900_consent_evidence_expiry.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-30T1600_search_folding': searchFolding,
   '2026-11-30T1700_privacy_tasks': privacyTasks,
   '2026-11-30T1800_stats_projection': statsProjection,
+  '2026-11-30T1900_consent_evidence_expiry': consentEvidenceExpiry,
 }
 
 class StaticProvider implements MigrationProvider {

@@ -83,6 +83,8 @@ export interface ContactsTable {
   /** The date the last retention duty ends (YYYY-MM-DD). */
   erase_after: ColumnType<string | null, string | null | undefined, string | null>
   erased_at: ColumnType<string | null, string | null | undefined, string | null>
+  /** The last consent-based send to the person (a trigger keeps it): consent evidence is kept for years after it (UWG-7a). */
+  consent_used_at: ColumnType<string | null, string | null | undefined, string | null>
   first_contact_at: string
   last_contact_at: string
   created_at: string

@@ -39,7 +39,7 @@ export class ContactResolver {
     const existing = (id.userId ? this.byUserId.get(id.userId) : undefined) ?? (id.waId ? this.byWaId.get(id.waId) : undefined)
     if (!existing) {
       const now = nowIso()
-      const row: ContactRow = { id: newId(), wa_id: id.waId ?? null, user_id: id.userId ?? null, profile_name: id.name ?? null, name_override: null, restricted_at: null, restriction_reason: null, erase_after: null, erased_at: null, first_contact_at: at, last_contact_at: at, created_at: now, updated_at: now }
+      const row: ContactRow = { id: newId(), wa_id: id.waId ?? null, user_id: id.userId ?? null, profile_name: id.name ?? null, name_override: null, restricted_at: null, restriction_reason: null, erase_after: null, erased_at: null, consent_used_at: null, first_contact_at: at, last_contact_at: at, created_at: now, updated_at: now }
       this.created.add(row)
       this.index(row)
       return row

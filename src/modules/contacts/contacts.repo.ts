@@ -33,6 +33,7 @@ export async function upsertContact(db: Executor, id: ContactIdentity, at: strin
       restriction_reason: null,
       erase_after: null,
       erased_at: null,
+      consent_used_at: null,
       first_contact_at: at,
       last_contact_at: at,
       created_at: now,

@@ -8,6 +8,7 @@ export type AuditAction =
   | 'conversation.read'
   | 'contact.exported'
   | 'contact.imported'
+  | 'consent.evidence_expired'
   | 'contact.corrected'
   | 'contact.erased'
   | 'consent.evidence_viewed'

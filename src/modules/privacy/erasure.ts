@@ -126,9 +126,11 @@ export async function eraseContact(
     shreddedKeys = await o.keys.liveKeysOf(tx, identitiesOf(contact))
     await o.keys.destroy(tx, shreddedKeys, o.retentionEnded ? 'retention ended' : 'erasure request', contact.id)
     await tx.deleteFrom('contact_corrections').where('contact_id', '=', contact.id).execute()
+    // Consent evidence stays, restricted, for the tail after its last use (UWG-7a), then goes too.
+    const evidenceUntil = consentEvents ? await consentEvidenceUntil(tx, contact, o.retention.consentEvidenceYears) : null
     await tx
       .updateTable('contacts')
-      .set({ wa_id: null, user_id: null, profile_name: null, name_override: null, erased_at: now, erase_after: null, restricted_at: consentEvents ? now : null, restriction_reason: consentEvents ? 'consent-evidence' : null, updated_at: now })
+      .set({ wa_id: null, user_id: null, profile_name: null, name_override: null, erased_at: now, erase_after: evidenceUntil, restricted_at: consentEvents ? now : null, restriction_reason: consentEvents ? 'consent-evidence' : null, updated_at: now })
       .where('id', '=', contact.id)
       .execute()
   }
@@ -192,6 +194,31 @@ export function erasureLetter(s: ErasureSummary, company: string | null): string
  * The end of restriction: people whose retention ended (erase_after before today) are erased
  * completely, each with a receipt (GDPR-5 storage limitation, GDPR-17 step 3).
  */
+/**
+ * The last day consent evidence must be kept: the configured years after its last use — the later
+ * of the last consent event, the last consent-based send (kept on the contact, as the sends
+ * themselves may be gone) and, conservatively, the last contact with the person.
+ */
+async function consentEvidenceUntil(tx: Executor, contact: { id: string; last_contact_at: string; consent_used_at: string | null }, years: number): Promise<string> {
+  const lastEvent = (await tx.selectFrom('consent_events').select((eb) => eb.fn.max('occurred_at').as('at')).where('contact_id', '=', contact.id).executeTakeFirst())?.at ?? ''
+  const last = new Date([lastEvent, contact.consent_used_at ?? '', contact.last_contact_at].reduce((a, b) => (b > a ? b : a)))
+  last.setUTCFullYear(last.getUTCFullYear() + years)
+  return last.toISOString().slice(0, 10)
+}
+
+/** Erased people whose consent evidence has outlived its tail (UWG-7a): the evidence is deleted, and nothing of them is left restricted. */
+export async function expireConsentEvidence(db: Db, today: string): Promise<number> {
+  const due = await db.selectFrom('contacts').select('id').where('erased_at', 'is not', null).where('restriction_reason', '=', 'consent-evidence').where('erase_after', '<', today).execute()
+  for (const c of due) {
+    await db.transaction().execute(async (tx) => {
+      const events = Number((await tx.deleteFrom('consent_events').where('contact_id', '=', c.id).executeTakeFirst()).numDeletedRows)
+      await tx.updateTable('contacts').set({ restricted_at: null, restriction_reason: null, erase_after: null, updated_at: nowIso() }).where('id', '=', c.id).execute()
+      await audit(tx, undefined, { action: 'consent.evidence_expired', target: `contact:${c.id}`, contactId: c.id, detail: { events } })
+    })
+  }
+  return due.length
+}
+
 export async function eraseExpired(db: Db, o: { today: string; retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys; integrations?: Notifier | undefined }): Promise<{ contacts: number; orphanedMedia: string[] }> {
   const due = await db.selectFrom('contacts').select('id').where('restricted_at', 'is not', null).where('erased_at', 'is', null).where('erase_after', '<', o.today).execute()
   const orphanedMedia: string[] = []

@@ -16,7 +16,7 @@ import { getSetting, putSetting } from '../settings/settings.repo.js'
 import { audit } from './audit.js'
 import { localDate } from './deadlines.js'
 import type { Integrations } from '../integrations/integrations.js'
-import { eraseContact, eraseExpired, erasureLetter, writeErasureReceipt } from './erasure.js'
+import { eraseContact, eraseExpired, expireConsentEvidence, erasureLetter, writeErasureReceipt } from './erasure.js'
 import { buildProcessingRecord, currentRecordVersion, type Deployment } from './processing-record.js'
 import { renderRecordHtml, renderRecordPdf } from './processing-record-render.js'
 import { type Dpo, dpoSchema, metaStorageSchema, readMetaStorage, readRetention, retentionSchema } from './retention-settings.js'
@@ -55,9 +55,10 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
     keyPassDone = today
     const retention = await readRetention(db)
     const { contacts, orphanedMedia } = await eraseExpired(db, { today, retention, suppressions: consent.suppressions, keys, integrations })
+    const consentEvidence = await expireConsentEvidence(db, today)
     const expired = await expireRecords(db, { today, retention, keys, keyPass })
     for (const sha of [...orphanedMedia, ...expired.media]) await store.delete(sha)
-    return { erased: contacts, expired: Object.values(expired.messages).reduce((a, b) => a + b, 0), shreddedKeys: expired.shreddedKeys.length }
+    return { erased: contacts, expired: Object.values(expired.messages).reduce((a, b) => a + b, 0), shreddedKeys: expired.shreddedKeys.length, consentEvidenceExpired: consentEvidence }
   }
   const timer = setInterval(() => void runRetention().catch((err: unknown) => base.log.error({ err }, 'retention run failed')), 3_600_000)
   timer.unref()
@@ -122,7 +123,7 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
   // The end of retention: restricted people whose retention ended are erased (also run hourly).
   app.post(
     '/api/privacy/retention/run',
-    { config: { access: ADMIN }, schema: { tags, response: { 200: z.object({ erased: z.number().int().describe('people erased at the end of their restriction'), expired: z.number().int().describe('messages whose retention ended'), shreddedKeys: z.number().int() }) } } },
+    { config: { access: ADMIN }, schema: { tags, response: { 200: z.object({ erased: z.number().int().describe('people erased at the end of their restriction'), expired: z.number().int().describe('messages whose retention ended'), shreddedKeys: z.number().int(), consentEvidenceExpired: z.number().int().describe('erased people whose consent evidence outlived its tail (UWG-7a)') }) } } },
     async () => runRetention({ keyPass: true }),
   )
 
