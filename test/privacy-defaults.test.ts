@@ -29,6 +29,7 @@ describe(`${DIALECT}: GDPR-25 privacy by default`, () => {
       retention: { marketingDays: 30, notesMonths: 24, consentEvidenceYears: 5, auditYears: 3, defaultClass: 'handelsbrief' },
       teamAccess: { agentVisibility: 'assigned', maskNumbersInLists: true },
       metaStorage: 'default',
+      strictEu: false,
       media: expect.stringMatching(/^inbound media are fetched once/),
       publicPages: [expect.stringMatching(/^the opt-in page/)],
       publicLinks: expect.stringMatching(/^none/),
@@ -69,6 +70,26 @@ describe(`${DIALECT}: GDPR-25 privacy by default`, () => {
     const byNumber = (await mine.inject({ method: 'GET', url: '/api/search?q=4915600000003' })).json()
     expect(byNumber.conversations).toEqual([])
     expect((await mine.inject({ method: 'GET', url: `/api/conversations/${ids.mine}/messages` })).statusCode).toBe(200)
+  })
+
+  it('GDPR-44: strict EU mode needs Meta to keep data in the EU (or not at all); the record and the app follow it', async () => {
+    const put = (payload: object) => admin.inject({ method: 'PUT', url: '/api/privacy/settings', payload })
+    const refused = await put({ strictEu: true })
+    expect(refused.statusCode).toBe(409)
+    expect(refused.json()).toMatchObject({ type: expect.stringContaining('strict-eu-storage'), field: 'metaStorage' })
+    expect((await admin.inject({ method: 'GET', url: '/api/privacy/settings' })).json()).toMatchObject({ strictEu: false, metaStorage: 'default' })
+    expect((await mine.inject({ method: 'PUT', url: '/api/privacy/settings', payload: { strictEu: true, metaStorage: 'local-eu' } })).statusCode).toBe(403)
+
+    expect((await put({ strictEu: true, metaStorage: 'local-eu' })).json()).toMatchObject({ strictEu: true, metaStorage: 'local-eu' })
+    // While it is on, Meta's default storage cannot come back.
+    expect((await put({ metaStorage: 'default' })).statusCode).toBe(409)
+    expect((await admin.inject({ method: 'GET', url: '/api/privacy/settings' })).json().metaStorage).toBe('local-eu')
+    const record = (await admin.inject({ method: 'GET', url: '/api/privacy/processing-record?format=json' })).json().record
+    expect(record.e_transfers[0].storage).toMatch(/^Strenger EU-Modus: .*Local Storage in der EU/)
+    expect(record.e_transfers[0].basis).toMatch(/Data Privacy Framework/)
+    expect((await mine.inject({ method: 'GET', url: '/api/auth/me' })).json()).toMatchObject({ strictEu: true })
+
+    expect((await put({ strictEu: false, metaStorage: 'default' })).json()).toMatchObject({ strictEu: false, metaStorage: 'default' })
   })
 
   it('an admin may open the whole inbox to agents and unmask numbers; bad settings are refused and change nothing', async () => {

@@ -81,7 +81,9 @@ describe(`${DIALECT}: the data-protection officer's pages in the browser`, () =>
       await page.getByPlaceholder('Nachrichten, Namen, Nummern …').fill('Quirin')
       const hit = page.getByRole('region', { name: 'Kontakte' }).locator('li', { hasText: 'Quirin Maske' })
       await hit.waitFor()
-      return hit.locator('.muted.small').textContent()
+      const number = await hit.locator('.muted.small').textContent()
+      await page.keyboard.press('Escape')
+      return number
     }
     expect(await numberInSearch()).toBe('+4915 ••• 077')
     await page.screenshot({ path: screenshotPath('privacy-masked-number') })
@@ -93,6 +95,26 @@ describe(`${DIALECT}: the data-protection officer's pages in the browser`, () =>
     await page.getByRole('status').getByText('Gespeichert.').waitFor()
     expect(await numberInSearch()).toBe('+4915400000077')
     await server.database.db.deleteFrom('settings').where('key', '=', 'privacy.team_access').execute()
+  })
+
+  it('GDPR-44: in strict EU mode (set with Local Storage in the EU) a shared location has no map link', async () => {
+    server.simulatorState().customerSends('4915400000088', 'Eva Standort', 'location', { latitude: 52.520008, longitude: 13.404954, name: 'Alexanderplatz' })
+    const mapLink = async () => {
+      await page.goto(`${server.url}/#/inbox`)
+      await page.locator('.conversation', { hasText: 'Eva Standort' }).click()
+      await page.getByText('Alexanderplatz (52.52001, 13.40495)').waitFor()
+      return page.getByRole('link', { name: 'Auf OpenStreetMap öffnen' }).count()
+    }
+    expect(await mapLink()).toBe(1)
+
+    await page.goto(`${server.url}/#/settings/record`)
+    await page.getByLabel('Speicherung bei Meta').selectOption('local-eu')
+    await page.getByLabel('Strenger EU-Modus').check()
+    await page.getByRole('button', { name: 'Speichern' }).click()
+    await page.getByRole('status').getByText('Gespeichert.').waitFor()
+    expect(await mapLink()).toBe(0)
+    await page.screenshot({ path: screenshotPath('privacy-strict-eu-location') })
+    await server.database.db.deleteFrom('settings').where('key', 'in', ['privacy.strict_eu', 'privacy.meta_storage']).execute()
   })
 
   it('GDPR-17: an erasure request linked by number is run from the dashboard and shows the letter to the person', async () => {

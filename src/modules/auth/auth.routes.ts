@@ -1,3 +1,4 @@
+import { readStrictEu } from '../privacy/retention-settings.js'
 import { readTeamAccess } from '../privacy/team-access.js'
 import type { FastifyPluginAsync } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
@@ -57,12 +58,12 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { 
 
   app.get(
     '/api/auth/me',
-    { config: { access: ALL_ROLES }, schema: { tags: ['auth'], response: { 200: loginResponse.extend({ csrfToken: z.string().nullable(), maskNumbersInLists: z.boolean() }) } } },
+    { config: { access: ALL_ROLES }, schema: { tags: ['auth'], response: { 200: loginResponse.extend({ csrfToken: z.string().nullable(), maskNumbersInLists: z.boolean(), strictEu: z.boolean() }) } } },
     async (request) => {
       const auth = request.auth!
       if (auth.kind !== 'session') throw new AppError('auth.session_required', 400, 'This endpoint describes a browser session.')
-      // Lists show numbers masked unless the admin turned it off (GDPR-25); the app needs to know.
-      return { user: presentUser(auth.user), csrfToken: auth.csrfToken, maskNumbersInLists: (await readTeamAccess(db)).maskNumbersInLists }
+      // What the app shows depends on privacy settings: masked numbers in lists (GDPR-25), no links outside the EU (GDPR-44).
+      return { user: presentUser(auth.user), csrfToken: auth.csrfToken, maskNumbersInLists: (await readTeamAccess(db)).maskNumbersInLists, strictEu: await readStrictEu(db) }
     },
   )
 }

@@ -19,14 +19,14 @@ import type { Integrations } from '../integrations/integrations.js'
 import { eraseContact, eraseExpired, expireConsentEvidence, erasureLetter, writeErasureReceipt } from './erasure.js'
 import { buildProcessingRecord, currentRecordVersion, type Deployment } from './processing-record.js'
 import { renderRecordHtml, renderRecordPdf } from './processing-record-render.js'
-import { type Dpo, dpoSchema, metaStorageSchema, readMetaStorage, readRetention, retentionSchema } from './retention-settings.js'
+import { type Dpo, dpoSchema, metaStorageSchema, readMetaStorage, readRetention, readStrictEu, retentionSchema } from './retention-settings.js'
 import { collectSubjectData, mediaFileName, subjectExportSchema } from './subject-export.js'
 import { renderSubjectHtml } from './subject-export-html.js'
 import { readTeamAccess, teamAccessSchema } from './team-access.js'
 
 const idParams = z.object({ id: z.string().min(1).max(100) })
 const AUDITORS = ['admin', 'auditor'] as const
-const privacySettings = z.object({ retention: retentionSchema, metaStorage: metaStorageSchema, dpo: dpoSchema.nullable(), teamAccess: teamAccessSchema })
+const privacySettings = z.object({ retention: retentionSchema, metaStorage: metaStorageSchema, strictEu: z.boolean(), dpo: dpoSchema.nullable(), teamAccess: teamAccessSchema })
 const correctionBody = z.object({
   field: z.literal('name').describe('the contact field to correct'),
   value: z.string().trim().min(1).max(200),
@@ -173,12 +173,16 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
     return { items: rows.map((r) => ({ version: r.version, createdAt: r.created_at, contentSha256: r.content_sha256 })), nextCursor: null }
   })
 
-  const readSettings = async () => ({ retention: await readRetention(db), metaStorage: await readMetaStorage(db), dpo: (await getSetting<Dpo>(db, 'privacy.dpo')) ?? null, teamAccess: await readTeamAccess(db) })
+  const readSettings = async () => ({ retention: await readRetention(db), metaStorage: await readMetaStorage(db), strictEu: await readStrictEu(db), dpo: (await getSetting<Dpo>(db, 'privacy.dpo')) ?? null, teamAccess: await readTeamAccess(db) })
   app.get('/api/privacy/settings', { config: { access: AUDITORS }, schema: { tags, response: { 200: privacySettings } } }, readSettings)
   app.put('/api/privacy/settings', { config: { access: ADMIN }, schema: { tags, body: privacySettings.partial(), response: { 200: privacySettings } } }, async (request) => {
     const by = request.auth?.user?.id ?? null
-    const { retention, metaStorage, dpo, teamAccess } = request.body
+    const { retention, metaStorage, strictEu, dpo, teamAccess } = request.body
     await db.transaction().execute(async (tx) => {
+      if ((strictEu ?? (await readStrictEu(tx))) && (metaStorage ?? (await readMetaStorage(tx))) === 'default') {
+        throw conflict('privacy.strict_eu_storage', "Strict EU mode needs Meta's Local Storage in the EU or No Storage; with the default, Meta keeps messages in the US for up to 30 days.", { field: 'metaStorage' })
+      }
+      if (strictEu !== undefined) await putSetting(tx, 'privacy.strict_eu', strictEu, by)
       if (retention !== undefined) await putSetting(tx, 'privacy.retention', retention, by)
       if (metaStorage !== undefined) await putSetting(tx, 'privacy.meta_storage', metaStorage, by)
       if (dpo !== undefined) await putSetting(tx, 'privacy.dpo', dpo, by)
@@ -199,6 +203,7 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
       retention: { marketingDays: retention.marketingDays, notesMonths: retention.notesMonths, consentEvidenceYears: retention.consentEvidenceYears, auditYears: retention.auditYears, defaultClass: retention.defaultClass },
       teamAccess: await readTeamAccess(db),
       metaStorage: await readMetaStorage(db),
+      strictEu: await readStrictEu(db),
       // Fixed by design; listed so that the record shows them.
       media: 'inbound media are fetched once, for the conversation and the archive; nothing is fetched from links or previews',
       publicPages: ['the opt-in page of each consent purpose (no cookies, nothing from other origins)'],

@@ -4,7 +4,7 @@ import { nowIso } from '../../platform/time.js'
 import { listPurposes } from '../consent/consent.repo.js'
 import { getSetting } from '../settings/settings.repo.js'
 import type { CompanySettings } from '../settings/settings.routes.js'
-import { type Dpo, readMetaStorage, readRetention } from './retention-settings.js'
+import { type Dpo, readMetaStorage, readRetention, readStrictEu } from './retention-settings.js'
 
 /** Facts about this installation that the TOMs (field g) are built from. */
 export type Deployment = { dialect: 'sqlite' | 'postgres'; https: boolean; simulator: boolean }
@@ -32,6 +32,7 @@ export async function buildProcessingRecord(db: Executor, deployment: Deployment
   const dpo = (await getSetting<Dpo>(db, 'privacy.dpo')) ?? null
   const retention = await readRetention(db)
   const storage = await readMetaStorage(db)
+  const strictEu = await readStrictEu(db)
   const consentPurposes = await listPurposes(db)
   const tokens = await db.selectFrom('api_tokens').select('name').where('revoked_at', 'is', null).orderBy('name').execute()
   const hooks = await db.selectFrom('integrations').select(['name', 'url']).where('removed_at', 'is', null).orderBy('name').execute()
@@ -61,11 +62,12 @@ export async function buildProcessingRecord(db: Executor, deployment: Deployment
         basis: 'Angemessenheitsbeschluss EU-US Data Privacy Framework (Art. 45 DSGVO, 10.07.2023)',
         safeguards: 'Standardvertragsklauseln 2021/914 als Rückfallebene (Art. 46 Abs. 2 lit. c DSGVO)',
         storage:
-          storage === 'local-eu'
+          (strictEu ? 'Strenger EU-Modus: Daten ruhen nur in der EU oder gar nicht bei Meta; die Anwendung verlinkt keine Dienste außerhalb der EU. ' : '') +
+          (storage === 'local-eu'
             ? 'Local Storage in der EU: Daten ruhen in der EU; Verarbeitung während der Nutzung bis zu 60 Minuten international'
             : storage === 'no-storage'
               ? 'No Storage: Nachrichten höchstens 1 Stunde bei Meta'
-              : 'Standard: Meta speichert Nachrichteninhalte bis zu 30 Tage zur erneuten Zustellung',
+              : 'Standard: Meta speichert Nachrichteninhalte bis zu 30 Tage zur erneuten Zustellung'),
       },
     ],
     f_erasure: [

@@ -33,6 +33,13 @@ export const metaStorageSchema = z.enum(['default', 'local-eu', 'no-storage'])
 export type MetaStorage = z.infer<typeof metaStorageSchema>
 export const readMetaStorage = async (db: Executor): Promise<MetaStorage> => metaStorageSchema.catch('default').parse(await getSetting<unknown>(db, 'privacy.meta_storage'))
 
+/**
+ * Strict EU mode (GDPR-44): Meta must keep data at rest in the EU or not at all (Local Storage,
+ * No Storage), and the app offers no link to a service outside the EU (the map link of a shared
+ * location). Off by default: Meta's default storage is lawful under the Data Privacy Framework.
+ */
+export const readStrictEu = async (db: Executor): Promise<boolean> => (await getSetting<unknown>(db, 'privacy.strict_eu')) === true
+
 /** The data-protection officer (Art. 37), if there is one. */
 export const dpoSchema = z.object({ name: z.string().trim().min(2).max(200), email: z.email().max(320), address: z.string().trim().max(500).optional() })
 export type Dpo = z.infer<typeof dpoSchema>

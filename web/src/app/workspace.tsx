@@ -10,6 +10,8 @@ export type Workspace = {
   settings: Settings
   /** Lists show phone numbers masked (privacy by default; an admin may turn it off). */
   maskNumbers: boolean
+  /** Strict EU mode (GDPR-44): no links to services outside the EU. */
+  strictEu: boolean
   reload: () => Promise<void>
 }
 
@@ -21,6 +23,7 @@ export function WorkspaceProvider({ user, children }: { user: User; children: Re
   const [quickReplies, setQuickReplies] = useState<QuickReply[]>([])
   const [settings, setSettings] = useState<Settings>({ crmUrlTemplate: null, company: null, privacyNotice: null })
   const [maskNumbers, setMaskNumbers] = useState(true)
+  const [strictEu, setStrictEu] = useState(false)
   const staff = user.role !== 'auditor'
 
   const reload = useCallback(async () => {
@@ -30,20 +33,21 @@ export function WorkspaceProvider({ user, children }: { user: User; children: Re
       api<Page<Label>>('GET', '/api/labels'),
       api<Page<QuickReply>>('GET', '/api/quick-replies'),
       api<Settings>('GET', '/api/settings'),
-      api<{ maskNumbersInLists: boolean }>('GET', '/api/auth/me'),
+      api<{ maskNumbersInLists: boolean; strictEu: boolean }>('GET', '/api/auth/me'),
     ])
     setTeam(t.items)
     setLabels(l.items)
     setQuickReplies(q.items)
     setSettings(s)
     setMaskNumbers(me.maskNumbersInLists)
+    setStrictEu(me.strictEu)
   }, [staff])
 
   useEffect(() => {
     void reload()
   }, [reload])
 
-  const value = useMemo(() => ({ user, team, labels, quickReplies, settings, maskNumbers, reload }), [user, team, labels, quickReplies, settings, maskNumbers, reload])
+  const value = useMemo(() => ({ user, team, labels, quickReplies, settings, maskNumbers, strictEu, reload }), [user, team, labels, quickReplies, settings, maskNumbers, strictEu, reload])
   return <WorkspaceContext.Provider value={value}>{children}</WorkspaceContext.Provider>
 }
 

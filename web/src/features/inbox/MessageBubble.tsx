@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next'
 import type { Message, MessageStatus } from '../../app/api'
+import { useWorkspace } from '../../app/workspace'
 import { EmojiPicker } from './EmojiPicker'
 import { formatSize, formatTime } from './format'
 import { WhatsAppText } from './whatsapp-text'
@@ -44,6 +45,7 @@ function Media({ m, kind, onZoom }: { m: Message; kind: string; onZoom?: Zoom | 
 
 function Content({ m, onZoom }: { m: Message; onZoom?: Zoom | undefined }) {
   const { t } = useTranslation()
+  const { strictEu } = useWorkspace()
   const c = (m[m.type] ?? {}) as Obj
   switch (m.type) {
     case 'text':
@@ -61,13 +63,16 @@ function Content({ m, onZoom }: { m: Message; onZoom?: Zoom | undefined }) {
     case 'location': {
       const lat = Number(c.latitude)
       const lon = Number(c.longitude)
-      // A link, not an embedded map: no request to a third party unless the user follows it.
+      // A link, not an embedded map: no request to a third party unless the user follows it; none
+      // at all in strict EU mode (OpenStreetMap is run from the UK).
       return (
         <p>
           <Icon name="pin" /> {str(c.name) || t('message.location')} ({lat.toFixed(5)}, {lon.toFixed(5)}){' '}
-          <a href={`https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`} target="_blank" rel="noopener noreferrer">
-            {t('message.openMap')}
-          </a>
+          {!strictEu && (
+            <a href={`https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`} target="_blank" rel="noopener noreferrer">
+              {t('message.openMap')}
+            </a>
+          )}
         </p>
       )
     }

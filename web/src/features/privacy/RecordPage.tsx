@@ -5,7 +5,7 @@ import { useWorkspace } from '../../app/workspace'
 import { ErrorLine } from '../settings/useList'
 
 type Retention = { defaultClass: string; handelsbriefYears: number; buchungsbelegYears: number; buchYears: number; marketingDays: number; consentEvidenceYears: number; notesMonths: number; auditYears: number }
-type PrivacySettings = { retention: Retention; metaStorage: 'default' | 'local-eu' | 'no-storage'; dpo: { name: string; email: string; address?: string } | null; teamAccess: { agentVisibility: 'assigned' | 'all'; maskNumbersInLists: boolean } }
+type PrivacySettings = { retention: Retention; metaStorage: 'default' | 'local-eu' | 'no-storage'; strictEu: boolean; dpo: { name: string; email: string; address?: string } | null; teamAccess: { agentVisibility: 'assigned' | 'all'; maskNumbersInLists: boolean } }
 type Version = { version: number; createdAt: string }
 
 const RETENTION_FIELDS: { key: Exclude<keyof Retention, 'defaultClass'>; min: number }[] = [
@@ -45,7 +45,7 @@ export function RecordPage() {
     const dpoName = String(f.get('dpoName') ?? '').trim()
     try {
       const teamAccess = { agentVisibility: f.get('agentVisibility'), maskNumbersInLists: f.get('maskNumbers') === 'on' }
-      await api('PUT', '/api/privacy/settings', { retention, metaStorage: f.get('metaStorage'), dpo: dpoName ? { name: dpoName, email: String(f.get('dpoEmail') ?? '').trim() } : null, teamAccess })
+      await api('PUT', '/api/privacy/settings', { retention, metaStorage: f.get('metaStorage'), strictEu: f.get('strictEu') === 'on', dpo: dpoName ? { name: dpoName, email: String(f.get('dpoEmail') ?? '').trim() } : null, teamAccess })
       setSaved(true)
       // The lists follow the masking setting at once.
       await Promise.all([load(), reload()])
@@ -103,6 +103,9 @@ export function RecordPage() {
                   </option>
                 ))}
               </select>
+            </label>
+            <label className="check">
+              <input type="checkbox" name="strictEu" defaultChecked={settings.strictEu} /> {t('privacy.record.strictEu')}
             </label>
           </fieldset>
           <fieldset disabled={user.role !== 'admin'}>
