@@ -57,6 +57,12 @@ describe(`${DIALECT}: GDPR-25 privacy by default`, () => {
     ] as const) {
       expect((await mine.inject({ method, url, ...(payload ? { payload } : {}) })).statusCode, `${method} ${url}`).toBe(404)
     }
+    // …nor through the message or the contact.
+    const theirMessage = await server.database.db.selectFrom('messages').select('id').where('conversation_id', '=', ids.theirs).executeTakeFirstOrThrow()
+    const theirContact = await server.database.db.selectFrom('conversations').select('contact_id').where('id', '=', ids.theirs).executeTakeFirstOrThrow()
+    expect((await mine.inject({ method: 'PUT', url: `/api/messages/${theirMessage.id}/classification`, payload: { class: 'marketing', reason: 'Versuch' } })).statusCode).toBe(404)
+    expect((await mine.inject({ method: 'GET', url: `/api/contacts/${theirContact.contact_id}/consents` })).statusCode).toBe(404)
+    expect((await colleague.inject({ method: 'GET', url: `/api/contacts/${theirContact.contact_id}/consents` })).statusCode).toBe(200)
     // Nothing was changed by the refused requests.
     const theirs = await server.database.db.selectFrom('conversations').select('assignee_id').where('id', '=', ids.theirs).executeTakeFirstOrThrow()
     expect(theirs.assignee_id).toBe(colleague.userId)

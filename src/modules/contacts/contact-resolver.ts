@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/database.js'
 import type { ContactRow } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
+import { insertableContact } from './contacts.repo.js'
 import { nowIso } from '../../platform/time.js'
 import type { ContactIdentity } from '../whatsapp/webhook-events.js'
 
@@ -69,7 +70,7 @@ export class ContactResolver {
   }
 
   async flush(db: Executor): Promise<void> {
-    if (this.created.size > 0) await db.insertInto('contacts').values([...this.created]).execute()
+    if (this.created.size > 0) await db.insertInto('contacts').values([...this.created].map(insertableContact)).execute()
     const now = nowIso()
     for (const c of this.changed) {
       await db

@@ -39,7 +39,7 @@ export async function upsertContact(db: Executor, id: ContactIdentity, at: strin
       created_at: now,
       updated_at: now,
     }
-    await db.insertInto('contacts').values(row).execute()
+    await db.insertInto('contacts').values(insertableContact(row)).execute()
     return row
   }
   const patch: Partial<ContactRow> = {}
@@ -71,4 +71,10 @@ export async function applyNumberChange(
     await db.updateTable('contacts').set({ [col]: null, updated_at: nowIso() }).where(col, '=', value).where('id', '!=', contactId).execute()
   }
   await db.updateTable('contacts').set({ ...patch, updated_at: nowIso() }).where('id', '=', contactId).execute()
+}
+
+/** A new contact's row as inserted: `consent_used_at` is the database's own (a trigger keeps it); the app never writes it. */
+export function insertableContact(row: ContactRow) {
+  const { consent_used_at: _kept, ...rest } = row
+  return rest
 }

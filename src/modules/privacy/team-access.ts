@@ -28,17 +28,26 @@ export async function narrowedTo(db: Executor, auth: Auth | undefined): Promise<
   return (await readTeamAccess(db)).agentVisibility === 'assigned' ? auth.user.id : undefined
 }
 
+const GUARDED = [
+  { prefix: '/api/conversations/:id', what: 'Conversation', assignees: (db: Executor, id: string) => db.selectFrom('conversations').select('assignee_id').where('id', '=', id).execute() },
+  { prefix: '/api/messages/:id', what: 'Message', assignees: (db: Executor, id: string) => db.selectFrom('messages').innerJoin('conversations', 'conversations.id', 'messages.conversation_id').select('conversations.assignee_id').where('messages.id', '=', id).execute() },
+  { prefix: '/api/contacts/:id', what: 'Contact', assignees: (db: Executor, id: string) => db.selectFrom('conversations').select('assignee_id').where('contact_id', '=', id).execute() },
+]
+
 /**
- * Every route on one conversation (`/api/conversations/:id…`: messages, notes, labels, sending,
- * assigning) answers 404 to an agent for a colleague's conversation, as if it did not exist.
+ * Every route on one conversation, message or contact (`/api/conversations/:id…`,
+ * `/api/messages/:id…`, `/api/contacts/:id…`) answers 404 to a narrowed agent when all it
+ * concerns is a colleague's, as if it did not exist. A contact without conversations stays visible.
  */
 export function guardConversationRoutes(app: FastifyInstance, db: Executor) {
   app.addHook('preHandler', async (request) => {
-    if (!request.routeOptions.url?.startsWith('/api/conversations/:id')) return
+    const route = request.routeOptions.url ?? ''
+    const guarded = GUARDED.find((g) => route.startsWith(g.prefix))
+    const id = (request.params as { id?: string } | undefined)?.id
+    if (!guarded || !id) return
     const agent = await narrowedTo(db, request.auth)
     if (!agent) return
-    const id = (request.params as { id?: string }).id ?? ''
-    const c = await db.selectFrom('conversations').select('assignee_id').where('id', '=', id).executeTakeFirst()
-    if (c?.assignee_id && c.assignee_id !== agent) throw notFound('Conversation')
+    const rows = await guarded.assignees(db, id)
+    if (rows.length && rows.every((r) => r.assignee_id !== null && r.assignee_id !== agent)) throw notFound(guarded.what)
   })
 }
