@@ -175,6 +175,11 @@ describe(`${DIALECT}: the team's workspace (labels, notes, quick replies, search
       expect((await search('gruße koln')).messages.map((m: Json) => m.text)).toEqual(['Grüße aus Köln von José'])
       expect((await search('jose')).messages).toHaveLength(1)
       expect((await search('Kölñ JOSÉ')).messages).toHaveLength(1)
+      // …and in contact names.
+      const jurgen = (await search('jurgen arger')).conversations as Json[]
+      expect(jurgen.map((c) => c.contact.name)).toEqual(['Jürgen Ärger'])
+      expect(((await search('JÜRGEN')).conversations as Json[]).map((c) => c.contact.name)).toEqual(['Jürgen Ärger'])
+      expect(((await search('mueller')).conversations as Json[])).toEqual([])
     })
 
     it('returns the newest hits first and honours the limit (both search paths: many hits and few)', async () => {

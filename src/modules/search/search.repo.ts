@@ -44,10 +44,11 @@ const RECENT_WINDOW = 50_000
  * Many (a common part of names): walk conversations by activity, where matches come early.
  */
 export async function searchContacts(db: Db, q: string, limit: number) {
-  const text = `%${q.toLowerCase().replaceAll(/[\\%_]/g, (c) => `\\${c}`)}%`
+  // Accents and case are ignored on both sides ("muller" finds "Müller"), as in message search.
+  const text = `%${fold(q).replaceAll(/[\\%_]/g, (c) => `\\${c}`)}%`
   const digits = q.replaceAll(/\D/g, '')
   const matches = (eb: ExpressionBuilder<Database, 'contacts'>) => {
-    const byName = sql<boolean>`lower(coalesce(${eb.ref('contacts.name_override')}, ${eb.ref('contacts.profile_name')})) like ${text} escape '\\'`
+    const byName = sql<boolean>`postfach_fold(coalesce(${eb.ref('contacts.name_override')}, ${eb.ref('contacts.profile_name')})) like ${text} escape '\\'`
     const found = digits.length >= 3 ? eb.or([byName, eb('contacts.wa_id', 'like', `%${digits}%`)]) : byName
     return eb.and([found, eb('contacts.restricted_at', 'is', null)])
   }
