@@ -16,6 +16,7 @@ import { DataKeys } from './modules/archive/data-keys.js'
 import { JournalSealer } from './modules/archive/journal-sealer.js'
 import { loadSecretBox } from './platform/crypto/secret-box.js'
 import { rotateMasterKey } from './platform/crypto/rotate.js'
+import { offboard } from './modules/offboarding/offboard.js'
 
 const USAGE = `Usage: postfach <command>
 
@@ -28,6 +29,9 @@ const USAGE = `Usage: postfach <command>
   archive verify-bundle <zip>               check an exported archive bundle offline (no database)
   keys rotate-master --new-key-file F       re-wrap every data key and stored secret with the key in F
                                             (stop Postfach first; back up DATA_DIR and the database)
+  offboard --export F --yes                 end of use: write everything to the ZIP F (Z3 archive and
+                                            every table), then delete every table and every file in
+                                            DATA_DIR, and print what is left (nothing); stop Postfach first
 
 Roles: admin, agent, auditor. Configuration comes from environment variables (see README).`
 
@@ -62,6 +66,7 @@ export async function runCli(argv: string[]): Promise<number> {
       console.log(USAGE)
       return 0
     }
+    let closed = false
     const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, ...(config.databaseSchema ? { pgSchema: config.databaseSchema } : {}) })
     try {
       const applied = await migrateToLatest(database)
@@ -69,7 +74,8 @@ export async function runCli(argv: string[]): Promise<number> {
         console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.')
         return 0
       }
-      const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, json: { type: 'boolean' }, 'new-key-file': { type: 'string' } } })
+      const args = sub === undefined || sub.startsWith('--') ? [...(sub ? [sub] : []), ...rest] : rest
+      const { values } = parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, json: { type: 'boolean' }, 'new-key-file': { type: 'string' }, export: { type: 'string' }, yes: { type: 'boolean' } } })
       if (values.role && !ROLES.has(values.role)) throw new UsageError(`--role must be one of admin, agent, auditor`)
       if (command === 'user' && sub === 'create') {
         const password = values.password ?? process.env.POSTFACH_NEW_PASSWORD
@@ -95,6 +101,17 @@ export async function runCli(argv: string[]): Promise<number> {
         console.log(result.replacedDefault ? `The master key in ${result.masterKeyFile} is now the new one; the old one was removed.` : `Now set POSTFACH_MASTER_KEY_FILE=${values['new-key-file']} and destroy the old key file.`)
         return 0
       }
+      if (command === 'offboard') {
+        if (!values.export) throw new UsageError('offboard needs --export with the path of the ZIP to write')
+        if (!values.yes) throw new UsageError('offboard deletes the whole installation after the export; confirm with --yes')
+        const box = loadSecretBox({ keyFile: config.masterKeyFile, dataDir: config.dataDir })
+        const sealer = new JournalSealer(new DataKeys(box, config.dataDir), box)
+        closed = true // offboard closes it before deleting its files
+        const report = await offboard(database, { dataDir: config.dataDir, exportFile: values.export, key: loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir }), store: new FileMediaStore(path.join(config.dataDir, 'media')), sealer })
+        console.log(JSON.stringify(report, null, 2))
+        if (config.masterKeyFile || config.archiveKeyFile) console.log('Key files outside DATA_DIR were not touched: destroy them yourself.')
+        return report.purge.tablesRemaining.length === 0 && report.purge.rowsRemaining === 0 && report.purge.filesRemaining.length === 0 ? 0 : 1
+      }
       if (command === 'token' && sub === 'create') {
         if (!values.name || !values.role) throw new UsageError('token create needs --name and --role')
         const { token } = await createApiToken(database.db, { name: values.name, role: values.role as Role, createdBy: null })
@@ -103,7 +120,7 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       throw new UsageError(`unknown command: ${argv.join(' ')}`)
     } finally {
-      await database.destroy()
+      if (!closed) await database.destroy()
     }
   } catch (error) {
     if (error instanceof ConfigError || error instanceof UsageError) {
