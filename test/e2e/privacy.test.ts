@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core'
+import { unzipSync, zipSync } from 'fflate'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { DIALECT, eventually, type TestServer } from '../helpers.js'
 import { screenshotPath, useAdminBrowser } from './browser.js'
@@ -115,6 +116,32 @@ describe(`${DIALECT}: the data-protection officer's pages in the browser`, () =>
     expect(await mapLink()).toBe(0)
     await page.screenshot({ path: screenshotPath('privacy-strict-eu-location') })
     await server.database.db.deleteFrom('settings').where('key', 'in', ['privacy.strict_eu', 'privacy.meta_storage']).execute()
+  })
+
+  it('GDPR-20: an admin takes over a data package from another Postfach on the requests page', async () => {
+    // A package as another instance would send it: Hans Meier's export, as if of a person unknown here.
+    const contact = await server.database.db.selectFrom('contacts').select('id').where('wa_id', '=', '4915400000009').executeTakeFirstOrThrow()
+    const exported = await page.request.get(`${server.url}/api/contacts/${contact.id}/export`)
+    expect(exported.status()).toBe(200)
+    const files = unzipSync(await exported.body())
+    const data = JSON.parse(Buffer.from(files['data.json']!).toString('utf8'))
+    data.contact.waId = '4915400000099'
+    for (const c of data.conversations) for (const m of c.messages) m.wamid = m.wamid && `${m.wamid}.moved`
+    for (const s of data.statuses) s.wamid = `${s.wamid}.moved`
+    const pkg = Buffer.from(zipSync({ ...files, 'data.json': Buffer.from(JSON.stringify(data)) }))
+
+    await page.goto(`${server.url}/#/settings/requests`)
+    const form = page.getByRole('form', { name: 'Datenpaket übernehmen (Übertragbarkeit)' })
+    await form.getByLabel('Datenpaket (ZIP)').setInputFiles({ name: 'auskunft.zip', mimeType: 'application/x-zip-compressed', buffer: pkg })
+    await form.getByRole('button', { name: 'Übernehmen' }).click()
+    const messages = data.conversations.reduce((n: number, c: { messages: unknown[] }) => n + c.messages.length, 0)
+    await form.getByRole('status').getByText(`Übernommen: ${messages} Nachrichten`).waitFor()
+    await page.screenshot({ path: screenshotPath('privacy-import-package') })
+    expect(await server.database.db.selectFrom('contacts').select('id').where('wa_id', '=', '4915400000099').executeTakeFirst()).toBeDefined()
+    // The same package again: refused with the reason, nothing added.
+    await form.getByLabel('Datenpaket (ZIP)').setInputFiles({ name: 'auskunft.zip', mimeType: 'application/zip', buffer: pkg })
+    await form.getByRole('button', { name: 'Übernehmen' }).click()
+    await form.getByRole('alert').waitFor()
   })
 
   it('GDPR-17: an erasure request linked by number is run from the dashboard and shows the letter to the person', async () => {

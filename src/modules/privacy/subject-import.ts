@@ -48,7 +48,8 @@ export function readPackage(zip: Buffer): { data: SubjectExport; files: Record<s
  * their contact, one conversation on this instance's number, the messages with their statuses and
  * media — journaled as one entry, sealed under the person's key, so the archive holds what came in.
  * Not carried over: consents (given to the other controller; this one must ask again), colleagues
- * (pseudonyms there), the other team's notes and labels. An objection is kept: a suppressed number
+ * (pseudonyms there), the other team's notes and labels, and the WhatsApp user id (Meta gives each
+ * business its own; this number's arrives with the person's next message). An objection is kept: a suppressed number
  * stays suppressed here. Nothing is written when anything is off (one transaction, checked first).
  */
 export async function importSubject(
@@ -80,7 +81,7 @@ export async function importSubject(
   const last = messages.at(-1)?.timestamp ?? data.contact.lastContactAt
   await tx
     .insertInto('contacts')
-    .values({ id: contactId, wa_id: waId, user_id: data.contact.userId, profile_name: data.contact.profileName, name_override: data.contact.name !== data.contact.profileName ? data.contact.name : null, first_contact_at: data.contact.firstContactAt, last_contact_at: data.contact.lastContactAt, created_at: o.now, updated_at: o.now })
+    .values({ id: contactId, wa_id: waId, user_id: null, profile_name: data.contact.profileName, name_override: data.contact.name !== data.contact.profileName ? data.contact.name : null, first_contact_at: data.contact.firstContactAt, last_contact_at: data.contact.lastContactAt, created_at: o.now, updated_at: o.now })
     .execute()
   const conversationId = newId()
   const lastInbound = messages.filter((m) => m.direction === 'inbound').at(-1)?.timestamp ?? null

@@ -54,11 +54,11 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return answerOf<T>(res)
 }
 
-/** Sends a file as the request body, with its own content type (the profile picture). */
-export async function putFile<T>(path: string, file: File): Promise<T> {
-  const headers: Record<string, string> = { 'content-type': file.type }
+/** Sends a file as the request body (the profile picture, a data package), with its own content type unless one is given. */
+export async function sendFile<T>(method: 'PUT' | 'POST', path: string, file: File, type = file.type): Promise<T> {
+  const headers: Record<string, string> = { 'content-type': type }
   if (csrfToken) headers['x-csrf-token'] = csrfToken
-  return answerOf<T>(await fetch(path, { method: 'PUT', headers, credentials: 'same-origin', body: file }))
+  return answerOf<T>(await fetch(path, { method, headers, credentials: 'same-origin', body: file }))
 }
 
 async function answerOf<T>(res: Response): Promise<T> {

@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, describeError, putFile } from '../../app/api'
+import { api, describeError, sendFile } from '../../app/api'
 import { ErrorLine } from '../settings/useList'
 
 type Profile = {
@@ -58,7 +58,7 @@ export function BusinessProfileSettings() {
     if (!file) return
     setSaved(false)
     try {
-      await putFile('/api/business-profile/picture', file)
+      await sendFile('PUT', '/api/business-profile/picture', file)
       setProfile({ ...profile!, profilePicture: true })
       setError(null)
     } catch (err) {

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, type Page } from '../../app/api'
 import { ErrorLine, useList } from '../settings/useList'
+import { ImportPackage } from './ImportPackage'
 import { RestrictionTasks } from './RestrictionTasks'
 
 export type DataRequest = {
@@ -225,6 +226,7 @@ export function RequestsPage() {
         <button type="submit">{t('privacy.requests.createButton')}</button>
       </form>
       <ErrorLine error={error} />
+      <ImportPackage />
     </section>
   )
 }
