@@ -4,7 +4,6 @@ import SQLite from 'better-sqlite3'
 import { Kysely, PostgresDialect, sql, SqliteDialect, type Transaction } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.js'
-import { fold } from '../modules/search/fold.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 export type Db = Kysely<Database>
@@ -81,8 +80,6 @@ function openSqlite(opts: DatabaseOptions): DatabaseHandle {
   // Deleted rows are overwritten, not left in free pages: an erasure leaves nothing to scrape from the file.
   sqlite.pragma('secure_delete = ON')
   sqlite.pragma('busy_timeout = 5000')
-  // The same folding PostgreSQL has as a SQL function (search.ts): names found without their accents.
-  sqlite.function('postfach_fold', { deterministic: true }, (t: unknown) => (typeof t === 'string' ? fold(t) : t))
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return { db, dialect: 'sqlite', schema: undefined, destroy: () => db.destroy() }
 }

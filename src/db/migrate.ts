@@ -10,6 +10,7 @@ import * as searchFolding from './migrations/2026-11-30T1600_search_folding.js'
 import * as privacyTasks from './migrations/2026-11-30T1700_privacy_tasks.js'
 import * as statsProjection from './migrations/2026-11-30T1800_stats_projection.js'
 import * as consentEvidenceExpiry from './migrations/2026-11-30T1900_consent_evidence_expiry.js'
+import * as contactSearchName from './migrations/2026-11-30T2000_contact_search_name.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-30T1700_privacy_tasks': privacyTasks,
   '2026-11-30T1800_stats_projection': statsProjection,
   '2026-11-30T1900_consent_evidence_expiry': consentEvidenceExpiry,
+  '2026-11-30T2000_contact_search_name': contactSearchName,
 }
 
 class StaticProvider implements MigrationProvider {

@@ -48,7 +48,8 @@ export async function searchContacts(db: Db, q: string, limit: number) {
   const text = `%${fold(q).replaceAll(/[\\%_]/g, (c) => `\\${c}`)}%`
   const digits = q.replaceAll(/\D/g, '')
   const matches = (eb: ExpressionBuilder<Database, 'contacts'>) => {
-    const byName = sql<boolean>`postfach_fold(coalesce(${eb.ref('contacts.name_override')}, ${eb.ref('contacts.profile_name')})) like ${text} escape '\\'`
+    // `search_name`: the folded name the database keeps (migration …2000_contact_search_name); not in the row types, the app never writes it.
+    const byName = sql<boolean>`${sql.ref('contacts.search_name')} like ${text} escape '\\'`
     const found = digits.length >= 3 ? eb.or([byName, eb('contacts.wa_id', 'like', `%${digits}%`)]) : byName
     return eb.and([found, eb('contacts.restricted_at', 'is', null)])
   }
