@@ -3,6 +3,7 @@ import type { Executor } from '../../db/database.js'
 import type { MediaRow, MessageRow } from '../../db/schema.js'
 import { windowExpiresAt } from '../outbound/send.service.js'
 import { mayResendFailure } from '../whatsapp/graph-errors.js'
+import { MEDIA_TYPES } from '../whatsapp/webhook-events.js'
 import type { ConversationWithContact } from './conversations.repo.js'
 
 export const contactSchema = z.object({
@@ -101,7 +102,6 @@ export function camelKeys(v: unknown): unknown {
   return v
 }
 
-const MEDIA = new Set(['image', 'audio', 'video', 'document', 'sticker'])
 
 /**
  * A message as the API shows it: the type's content under the type's name, as the Cloud API names
@@ -111,7 +111,7 @@ export function presentMessage(m: MessageRow, media?: MediaRow) {
   const raw = JSON.parse(m.content) as Record<string, unknown>
   const key = m.type === 'unsupported' && raw.type !== 'unsupported' ? String(raw.type) : m.type
   let content = camelKeys(raw[key] ?? {}) as Record<string, unknown>
-  if (MEDIA.has(m.type)) {
+  if (MEDIA_TYPES.has(m.type)) {
     const { id: graphId, url: _url, ...rest } = content as { id?: string; url?: string }
     content = { ...rest, mediaId: media ? media.id : (graphId ?? null), mediaState: media?.state ?? (m.direction === 'outbound' ? 'stored' : 'pending') }
     if (media) Object.assign(content, { mimeType: media.mime_type, size: media.size, filename: media.filename ?? content.filename ?? null })
@@ -137,7 +137,7 @@ export function presentMessage(m: MessageRow, media?: MediaRow) {
 
 /** Messages as the API shows them, with their media rows (our copies) looked up in chunks. */
 export async function presentWithMedia(db: Executor, rows: MessageRow[]) {
-  const ids = rows.filter((r) => MEDIA.has(r.type)).map((r) => r.id)
+  const ids = rows.filter((r) => MEDIA_TYPES.has(r.type)).map((r) => r.id)
   const mediaIds = rows.flatMap((r) => {
     const c = JSON.parse(r.content) as Record<string, { id?: string } | undefined>
     return r.direction === 'outbound' && c[r.type]?.id ? [c[r.type]!.id!] : []

@@ -1,17 +1,16 @@
-import { createHash } from 'node:crypto'
 import { unzipSync } from 'fflate'
 import type { Executor } from '../../db/database.js'
 import type { NewMessage } from '../../db/schema.js'
 import { badRequest, conflict } from '../../platform/errors.js'
-import { newId } from '../../platform/ids.js'
+import { newId, sha256Hex } from '../../platform/ids.js'
 import type { JournalSealer } from '../archive/journal-sealer.js'
 import type { Suppressions } from '../consent/consent.repo.js'
 import { appendEntries } from '../journal/journal.repo.js'
 import { journalMediaStored } from '../media/media-record.js'
 import type { MediaStore } from '../media/media-store.js'
+import { MEDIA_TYPES } from '../whatsapp/webhook-events.js'
 import { type SubjectExport, subjectExportSchema } from './subject-export.js'
 
-const MEDIA = new Set(['image', 'audio', 'video', 'document', 'sticker'])
 /** Fields the export adds to show a message; not part of what WhatsApp delivered. */
 const PRESENTATION = new Set(['mediaId', 'mediaState', 'mimeType', 'size'])
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
@@ -70,7 +69,7 @@ export async function importSubject(
     if (!m.file) continue
     const bytes = o.files[m.file]
     if (!bytes) throw badRequest(`The package lacks ${m.file}.`, { field: m.file })
-    if (m.sha256 && createHash('sha256').update(bytes).digest('hex') !== m.sha256) throw badRequest(`${m.file} does not match its digest.`, { field: m.file })
+    if (m.sha256 && sha256Hex(Buffer.from(bytes)) !== m.sha256) throw badRequest(`${m.file} does not match its digest.`, { field: m.file })
     mediaBytes.set(m.id, Buffer.from(bytes))
   }
 
@@ -97,7 +96,7 @@ export async function importSubject(
     const content: Record<string, unknown> = Object.fromEntries(Object.entries(shown).filter(([k]) => !PRESENTATION.has(k)))
     const id = newId()
     const exportedMediaId = typeof shown.mediaId === 'string' ? shown.mediaId : null
-    const bytes = MEDIA.has(m.type) && exportedMediaId ? mediaBytes.get(exportedMediaId) : undefined
+    const bytes = MEDIA_TYPES.has(m.type) && exportedMediaId ? mediaBytes.get(exportedMediaId) : undefined
     const mediaId = m.direction === 'inbound' ? id : newId()
     if (bytes) {
       const info = data.media.find((x) => x.id === exportedMediaId)!
