@@ -1,6 +1,7 @@
 import { type Insertable, sql } from 'kysely'
 import type { DatabaseHandle } from '../src/db/database.js'
-import type { ContactsTable, ConversationsTable, NewMessage } from '../src/db/schema.js'
+import type { ContactsTable, ConversationsTable } from '../src/db/schema.js'
+import type { MessageVault, StoredMessage } from '../src/modules/inbox/message-vault.js'
 import { newId } from '../src/platform/ids.js'
 
 // Words of a service inbox; every message draws 5–12 of them, so searches hit realistic numbers of rows.
@@ -20,7 +21,7 @@ function rng(seed: number) {
  * Seeds `conversations` conversations with `perConversation` messages each (contacts included),
  * in transactions of a few thousand rows. Times spread over the last 90 days.
  */
-export async function seedInbox(handle: DatabaseHandle, o: { conversations: number; perConversation: number; channelId: string; log?: (s: string) => void }) {
+export async function seedInbox(handle: DatabaseHandle, vault: MessageVault, o: { conversations: number; perConversation: number; channelId: string; log?: (s: string) => void }) {
   const { db } = handle
   const random = rng(42)
   const now = Date.now()
@@ -30,7 +31,7 @@ export async function seedInbox(handle: DatabaseHandle, o: { conversations: numb
   for (let start = 0; start < o.conversations; start += batch) {
     const contacts: Insertable<ContactsTable>[] = []
     const conversations: Insertable<ConversationsTable>[] = []
-    const messages: NewMessage[] = []
+    const messages: { row: StoredMessage; contactId: string }[] = []
     for (let i = start; i < Math.min(o.conversations, start + batch); i++) {
       const contactId = newId()
       const conversationId = newId()
@@ -42,17 +43,18 @@ export async function seedInbox(handle: DatabaseHandle, o: { conversations: numb
         const at = iso(first + m * 60_000)
         const words = Array.from({ length: 5 + Math.floor(random() * 8) }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ')
         const inbound = m % 2 === 0
-        messages.push({
+        messages.push({ contactId, row: {
           id: newId(), conversation_id: conversationId, wamid: `wamid.bench-${i}-${m}`, direction: inbound ? ('inbound' as const) : ('outbound' as const), type: 'text',
           status: inbound ? ('received' as const) : ('read' as const), timestamp: at, content: JSON.stringify({ type: 'text', text: { body: words } }), key_id: null,
           context_wamid: null, error_code: null, error_title: null, error_detail: null, sent_by: null, journal_seq: null, created_at: at, updated_at: at,
-        })
+        } })
       }
     }
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('contacts').values(contacts).execute()
       await trx.insertInto('conversations').values(conversations).execute()
-      for (let i = 0; i < messages.length; i += 400) await trx.insertInto('messages').values(messages.slice(i, i + 400)).execute()
+      // Sealed and indexed as the app stores them (encryption at rest, blind index).
+      await vault.insert(trx, messages)
     })
     if ((start / batch) % 10 === 0) o.log?.(`  seeded ${start + contacts.length} conversations`)
   }

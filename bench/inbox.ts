@@ -4,7 +4,10 @@ import { gzipSync } from 'node:zlib'
 import { createApiToken } from '../src/modules/auth/api-tokens.js'
 import { listConversations } from '../src/modules/inbox/conversations.repo.js'
 import { listMessages } from '../src/modules/inbox/messages.repo.js'
-import { searchMessageIds, searchTerms } from '../src/modules/search/search.repo.js'
+import { searchMessages, searchTerms } from '../src/modules/search/search.repo.js'
+import { DataKeys } from '../src/modules/archive/data-keys.js'
+import { MessageVault } from '../src/modules/inbox/message-vault.js'
+import { loadSecretBox } from '../src/platform/crypto/secret-box.js'
 import { hashPassword } from '../src/modules/auth/passwords.js'
 import { insertUser } from '../src/modules/auth/users.repo.js'
 import { launchBrowser } from '../test/e2e/browser.js'
@@ -73,7 +76,9 @@ export async function benchInbox(o: { conversations: number; perConversation: nu
   for (const engine of o.pgUrl ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) await withBenchDatabase(engine, o.pgUrl, async (handle, env) => {
     const t0 = performance.now()
     o.log(`${engine}: seeding ${o.conversations} conversations × ${o.perConversation} messages`)
-    await seedInbox(handle, { conversations: o.conversations, perConversation: o.perConversation, channelId: CHANNEL, log: o.log })
+    const box = loadSecretBox({ keyFile: undefined, dataDir: env.DATA_DIR! })
+    const vault = new MessageVault(new DataKeys(box, env.DATA_DIR!), box)
+    await seedInbox(handle, vault, { conversations: o.conversations, perConversation: o.perConversation, channelId: CHANNEL, log: o.log })
     o.log(`${engine}: seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s`)
     const { token } = await createApiToken(handle.db, { name: 'bench', role: 'agent', createdBy: null })
     await insertUser(handle.db, { email: 'bench@example.com', name: 'Bench Agent', role: 'agent', passwordHash: await hashPassword('bench-password-123') })
@@ -106,12 +111,12 @@ export async function benchInbox(o: { conversations: number; perConversation: nu
     add(
       'search',
       await timed(n, (i) => get(`/api/search?q=${encodeURIComponent(SEARCHES[i % SEARCHES.length]!)}`)),
-      await timed(n, (i) => searchMessageIds(handle.db, handle.dialect, searchTerms(SEARCHES[i % SEARCHES.length]!), 20)),
+      await timed(n, (i) => searchMessages(handle.db, vault, searchTerms(SEARCHES[i % SEARCHES.length]!), { limit: 20 })),
     )
     add(
       'open conversation (last 50 messages)',
       await timed(n, (i) => get(`/api/conversations/${ids[i % ids.length]}/messages?limit=50`)),
-      await timed(n, (i) => listMessages(handle.db, { conversationId: ids[i % ids.length]!, limit: 50 })),
+      await timed(n, (i) => listMessages(handle.db, vault, { conversationId: ids[i % ids.length]!, limit: 50 })),
     )
     const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password-123' }) })
     const session = /postfach_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1]

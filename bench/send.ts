@@ -4,6 +4,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { openDatabase } from '../src/db/database.js'
 import { migrateToLatest } from '../src/db/migrate.js'
+import { DataKeys } from '../src/modules/archive/data-keys.js'
+import { MessageVault } from '../src/modules/inbox/message-vault.js'
+import { loadSecretBox } from '../src/platform/crypto/secret-box.js'
 import { newId } from '../src/platform/ids.js'
 import { startSimulatorServer } from '../src/simulator/index.js'
 import { freePort, ServerProcess } from '../test/process.js'
@@ -14,6 +17,9 @@ const PHONE_NUMBER_ID = '109876543210987'
 async function queueMessages(dataDir: string, n: number) {
   const database = await openDatabase({ dataDir })
   await migrateToLatest(database)
+  // Contents sealed at rest as the app stores them, so the server's start has nothing to seal.
+  const box = loadSecretBox({ keyFile: undefined, dataDir })
+  const vault = new MessageVault(new DataKeys(box, dataDir), box)
   const now = new Date().toISOString()
   const BATCH = 500
   for (let start = 0; start < n; start += BATCH) {
@@ -25,12 +31,12 @@ async function queueMessages(dataDir: string, n: number) {
         const messageId = newId()
         contacts.push({ id: contactId, wa_id: `4916${String(i).padStart(9, '0')}`, user_id: null, profile_name: null, first_contact_at: now, last_contact_at: now, created_at: now, updated_at: now })
         conversations.push({ id: conversationId, contact_id: contactId, channel_id: PHONE_NUMBER_ID, status: 'open' as const, assignee_id: null, last_message_at: now, last_inbound_at: null, created_at: now, updated_at: now })
-        messages.push({ id: messageId, conversation_id: conversationId, wamid: null, direction: 'outbound' as const, type: 'template', status: 'queued' as const, timestamp: now, content: JSON.stringify({ type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } }), key_id: null, context_wamid: null, error_code: null, error_title: null, error_detail: null, sent_by: null, journal_seq: null, created_at: now, updated_at: now })
+        messages.push({ contactId, row: { id: messageId, conversation_id: conversationId, wamid: null, direction: 'outbound' as const, type: 'template', status: 'queued' as const, timestamp: now, content: JSON.stringify({ type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } }), key_id: null, context_wamid: null, error_code: null, error_title: null, error_detail: null, sent_by: null, journal_seq: null, created_at: now, updated_at: now } })
         jobs.push({ id: newId(), kind: 'message.send', group_key: conversationId, payload: JSON.stringify({ messageId }), state: 'queued' as const, run_at: now, attempts: 0, lease_until: null, last_error: null, created_at: now, updated_at: now })
       }
       await tx.insertInto('contacts').values(contacts).execute()
       await tx.insertInto('conversations').values(conversations).execute()
-      await tx.insertInto('messages').values(messages).execute()
+      await vault.insert(tx, messages)
       await tx.insertInto('jobs').values(jobs).execute()
     })
   }

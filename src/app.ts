@@ -13,6 +13,7 @@ import { loadArchiveKey } from './modules/archive/signing-key.js'
 import { ArchiveWatch } from './modules/archive/watch.js'
 import { DataKeys } from './modules/archive/data-keys.js'
 import { JournalSealer } from './modules/archive/journal-sealer.js'
+import { MessageVault, sealStoredContents } from './modules/inbox/message-vault.js'
 import { reshredRestored } from './modules/privacy/erasure.js'
 import { readRetention } from './modules/privacy/retention-settings.js'
 import type { WhatsAppConnection } from './modules/whatsapp/connection.js'
@@ -88,7 +89,7 @@ export type AppDeps = {
   logger?: false | { stream?: NodeJS.WritableStream }
 }
 
-export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; campaigns: CampaignRunner; jobs: JobRunner; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch; sealer: JournalSealer }
+export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; campaigns: CampaignRunner; jobs: JobRunner; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch; sealer: JournalSealer; vault: MessageVault }
 
 /** The built web app: web/dist beside src/ (from source) or beside dist/ (compiled). */
 const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -119,12 +120,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const graph = new GraphClient(whatsapp)
   const templates = new TemplateCatalog(graph, whatsapp)
-  const consent = new ConsentService(new Suppressions(deps.secretBox.deriveKey('postfach:suppression:v1')), new KeywordMatcher())
-  const savedKeywords = await getSetting<{ stop: string[]; start: string[]; confirm: string[] }>(database.db, 'consent.keywords')
-  if (savedKeywords) consent.keywords.configure(savedKeywords)
   const dataKeys = new DataKeys(deps.secretBox, config.dataDir)
   const again = await dataKeys.reapplyTombstones(database.db)
   if (again) app.log.warn(`${again} data keys that had been shredded were present again (a restored backup?) and were destroyed again`)
+  const vault = new MessageVault(dataKeys, deps.secretBox)
+  const sealedNow = await sealStoredContents(database.db, vault)
+  if (sealedNow) app.log.info(`${sealedNow} stored message contents were encrypted at rest and indexed for search`)
+  const consent = new ConsentService(new Suppressions(deps.secretBox.deriveKey('postfach:suppression:v1')), new KeywordMatcher(), vault)
+  const savedKeywords = await getSetting<{ stop: string[]; start: string[]; confirm: string[] }>(database.db, 'consent.keywords')
+  if (savedKeywords) consent.keywords.configure(savedKeywords)
   const sealer = new JournalSealer(dataKeys, deps.secretBox)
   const integrations = new Integrations(deps.secretBox)
   const reshredded = await reshredRestored(database.db, { retention: await readRetention(database.db), suppressions: consent.suppressions, keys: dataKeys, integrations })
@@ -133,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const now = deps.clock ?? Date.now
   const autoReplies = new AutoReplies({
     now,
+    vault,
     isConsentKeyword: (text) => consent.isKeyword(text),
     optedOutOfEverything: (tx, m) => consent.optedOutOfEverything(tx, m.contactId, m.waId),
   })
@@ -141,7 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await consent.afterProjection(tx, added, signals)
     if (added.length > 0) await autoReplies.afterProjection(tx, added)
   }
-  const ingestor = new WebhookIngestor(database, (id) => id !== undefined && id === whatsapp.phoneNumberId, app.log, afterProjection, 200, sealer)
+  const ingestor = new WebhookIngestor(database, (id) => id !== undefined && id === whatsapp.phoneNumberId, app.log, afterProjection, 200, sealer, vault)
   const hub = new RealtimeHub()
   const unbridge = await bridgeHub(hub, database, app.log)
   // Inbound media are named by their message's id: tell the message's conversation it is here.
@@ -158,6 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     leaseMs: config.sendLeaseMs,
     consent,
     sealer,
+    vault,
     log: app.log,
     onChange: (_messageId, conversationId) => hub.conversationsChanged([conversationId]),
   })
@@ -181,6 +187,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     defaultChannel: whatsapp,
     consent,
     templates,
+    vault,
     onChanged: (conversationId, queued) => {
       if (queued) sendWorker.poke()
       hub.conversationsChanged([conversationId])
@@ -189,7 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(labelRoutes, { db: database.db, onConversationChanged: (id) => hub.conversationsChanged([id]) })
   await app.register(noteRoutes, { db: database.db, hub })
   await app.register(quickReplyRoutes, { db: database.db })
-  await app.register(searchRoutes, { db: database.db, dialect: database.dialect })
+  await app.register(searchRoutes, { db: database.db, vault })
   await app.register(settingsRoutes, { db: database.db })
   await app.register(eventRoutes, { hub })
   await app.register(mediaRoutes, { db: database.db, store: deps.mediaStore })
@@ -206,6 +213,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(statsRoutes, { db: database.db, dialect: database.dialect })
   const campaigns = new CampaignRunner({
     db: database.db,
+    vault,
     consent,
     channelId: () => whatsapp.phoneNumberId,
     messagesPerSecond: whatsapp.messagesPerSecond,
@@ -220,9 +228,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(campaignRoutes, { db: database.db, consent, catalog: templates, now, onStarted: () => campaigns.poke() })
   await app.register(numberStatusRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId })
   await app.register(businessProfileRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId, account: whatsapp })
-  await app.register(consentRoutes, { db: database.db, consent, onChanged: (id) => hub.conversationsChanged([id]) })
+  await app.register(consentRoutes, { db: database.db, consent, vault, onChanged: (id) => hub.conversationsChanged([id]) })
   await app.register(optinRoutes, {
     db: database.db,
+    vault,
     channel: whatsapp,
     confirmationTemplate: { name: 'optin_confirmation', language: 'de' },
     onQueued: (conversationId) => {
@@ -233,13 +242,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(privacyRoutes, {
     db: database.db,
     consent,
+    vault,
     store: deps.mediaStore,
     keys: dataKeys,
     integrations,
     deployment: { dialect: database.dialect, https: config.publicUrl?.startsWith('https://') ?? false, simulator: deps.simulator !== undefined },
     onConversationsChanged: (ids) => hub.conversationsChanged(ids),
   })
-  await app.register(subjectImportRoutes, { db: database.db, store: deps.mediaStore, sealer, suppressions: consent.suppressions, channelId: () => whatsapp.phoneNumberId, onConversationsChanged: (ids) => hub.conversationsChanged(ids) })
+  await app.register(subjectImportRoutes, { db: database.db, store: deps.mediaStore, sealer, vault, suppressions: consent.suppressions, channelId: () => whatsapp.phoneNumberId, onConversationsChanged: (ids) => hub.conversationsChanged(ids) })
   await app.register(dsrRoutes, { db: database.db, integrations })
   await app.register(privacyTaskRoutes, { db: database.db })
   await app.register(integrationRoutes, { db: database.db, integrations })
@@ -258,7 +268,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     db: database.db,
     facts: { dialect: database.dialect, keyName: archiveKey.name, checkpoint: config.archiveCheckpoint, verifyIntervalMs: config.archiveVerifyMs, tsaUrl: config.archiveTsaUrl },
   })
-  await app.register(archiveAccessRoutes, { db: database.db, log: archive, keyPair: archiveKey, store: deps.mediaStore, sealer })
+  await app.register(archiveAccessRoutes, { db: database.db, log: archive, keyPair: archiveKey, store: deps.mediaStore, sealer, vault })
   await app.register(archiveRoutes, { db: database.db, log: archive, keyPair: archiveKey, watch: archiveWatch })
   if (deps.simulator) await app.register(simulatorPlugin, { state: deps.simulator })
   await app.register(webAppRoutes, { root: WEB_ROOT })
@@ -273,5 +283,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     archiveWatch.stop()
     await archive.stop()
   })
-  return { app, ingestor, sendWorker, campaigns, jobs, graph, hub, archive, archiveWatch, sealer }
+  return { app, ingestor, sendWorker, campaigns, jobs, graph, hub, archive, archiveWatch, sealer, vault }
 }

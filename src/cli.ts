@@ -14,6 +14,7 @@ import { type VerifyReport, verifyArchive } from './modules/archive/verify.js'
 import { verifyBundleZip } from './modules/archive/bundle.js'
 import { DataKeys } from './modules/archive/data-keys.js'
 import { JournalSealer } from './modules/archive/journal-sealer.js'
+import { MessageVault } from './modules/inbox/message-vault.js'
 import { loadSecretBox } from './platform/crypto/secret-box.js'
 import { rotateMasterKey } from './platform/crypto/rotate.js'
 import { offboard } from './modules/offboarding/offboard.js'
@@ -105,9 +106,9 @@ export async function runCli(argv: string[]): Promise<number> {
         if (!values.export) throw new UsageError('offboard needs --export with the path of the ZIP to write')
         if (!values.yes) throw new UsageError('offboard deletes the whole installation after the export; confirm with --yes')
         const box = loadSecretBox({ keyFile: config.masterKeyFile, dataDir: config.dataDir })
-        const sealer = new JournalSealer(new DataKeys(box, config.dataDir), box)
+        const keys = new DataKeys(box, config.dataDir)
         closed = true // offboard closes it before deleting its files
-        const report = await offboard(database, { dataDir: config.dataDir, exportFile: values.export, key: loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir }), store: new FileMediaStore(path.join(config.dataDir, 'media')), sealer })
+        const report = await offboard(database, { dataDir: config.dataDir, exportFile: values.export, key: loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir }), store: new FileMediaStore(path.join(config.dataDir, 'media')), sealer: new JournalSealer(keys, box), vault: new MessageVault(keys, box) })
         console.log(JSON.stringify(report, null, 2))
         if (config.masterKeyFile || config.archiveKeyFile) console.log('Key files outside DATA_DIR were not touched: destroy them yourself.')
         return report.purge.tablesRemaining.length === 0 && report.purge.rowsRemaining === 0 && report.purge.filesRemaining.length === 0 ? 0 : 1

@@ -6,11 +6,12 @@ import { sql } from 'kysely'
 import { unzipSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
-import { openDatabase } from '../src/db/database.js'
+import { type Executor, openDatabase } from '../src/db/database.js'
 import { migrateTo } from '../src/db/migrate.js'
 import { startServer } from '../src/main.js'
 import { verifyArchive } from '../src/modules/archive/verify.js'
 import { FileMediaStore } from '../src/modules/media/media-store.js'
+import type { MessageVault, StoredMessage } from '../src/modules/inbox/message-vault.js'
 import { projectWebhooks } from '../src/modules/whatsapp/inbound-projector.js'
 import { parseWebhook } from '../src/modules/whatsapp/webhook-events.js'
 import { messagesEnvelope } from '../src/simulator/payloads.js'
@@ -19,6 +20,14 @@ import { berlinToday, DIALECT, removeTestDatabase, TEST_DATABASE_URL } from './h
 
 /** The last schema before the archive existed: what the previous release wrote. */
 const PREVIOUS = '2026-11-29T2000_privacy'
+
+/** How the previous release stored a message: its content as plain JSON, indexed by the database itself. */
+const previousRelease = {
+  async insert(tx: Executor, items: { row: StoredMessage }[]) {
+    await tx.insertInto('messages').values(items.map((i) => i.row)).onConflict((oc) => oc.column('wamid').doNothing()).execute()
+    return new Set(items.map((i) => i.row.id))
+  },
+} as unknown as MessageVault
 
 describe(`${DIALECT}: GOBD-8 an archive written by the previous release stays readable, provable and exportable`, () => {
   it('messages journaled before the Merkle log existed join the log, verify, show their lifecycle and leave in the Z3 export byte for byte', async () => {
@@ -39,7 +48,7 @@ describe(`${DIALECT}: GOBD-8 an archive written by the previous release stays re
           .values({ received_at: new Date().toISOString(), kind: 'whatsapp.webhook', content_sha256: createHash('sha256').update(raw).digest('hex'), content: raw, key_id: null } as never)
           .returning('seq')
           .executeTakeFirstOrThrow()
-        await projectWebhooks(tx, [{ journalSeq: Number(row.seq), events: parseWebhook(JSON.parse(raw.toString('utf8'))) }], () => true)
+        await projectWebhooks(tx, [{ journalSeq: Number(row.seq), events: parseWebhook(JSON.parse(raw.toString('utf8'))) }], () => true, previousRelease)
         return Number(row.seq)
       })
       expect(await sql`select count(*) as n from archive_leaves`.execute(database.db).catch(() => 'no table')).toBe('no table')
@@ -54,6 +63,11 @@ describe(`${DIALECT}: GOBD-8 an archive written by the previous release stays re
       const message = await database.db.selectFrom('messages').select(['id', 'conversation_id']).where('wamid', '=', 'wamid.upgrade-1').executeTakeFirstOrThrow()
       const shown = (await get(`/api/conversations/${message.conversation_id}/messages`)).json().items
       expect(shown.map((m: { text?: { body: string } }) => m.text?.body)).toContain('Bestellung aus der Zeit vor dem Protokoll')
+      // GDPR-32: the start sealed the stored plain content and entered it into the blind index.
+      const stored = await database.db.selectFrom('messages').select(['content', 'key_id']).where('id', '=', message.id).executeTakeFirstOrThrow()
+      expect(stored.key_id).not.toBeNull()
+      expect(stored.content).not.toContain('Bestellung')
+      expect((await get('/api/search?q=bestell')).json().messages.map((m: { id: string }) => m.id)).toEqual([message.id])
       const life = (await get(`/api/archive/messages/${message.id}/lifecycle`)).json()
       expect(life.steps[0]).toMatchObject({ step: 'received', journalSeq: seq, leafIndex: expect.any(Number) })
       expect((await get(`/api/archive/proof/inclusion?messageId=${message.id}`)).statusCode).toBe(200)

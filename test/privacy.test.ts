@@ -183,8 +183,9 @@ describe(`${DIALECT}: data-subject rights, audit log, breach register, Art. 30 r
     expect(search.conversations.map((c: Json) => c.contact.name)).toContain('Hans Meier')
     // The archive is untouched: the same journal entries with the same hashes, the message as received.
     expect(await server.database.db.selectFrom('journal').select(['seq', 'content_sha256']).where('seq', '<=', journalBefore.at(-1)!.seq).orderBy('seq').execute()).toEqual(journalBefore)
-    const stored = await server.database.db.selectFrom('messages').select('content').where('wamid', '=', wamid).executeTakeFirstOrThrow()
-    expect(JSON.parse(stored.content).text.body).toBe('Ich heiße Meier, nicht Maier.')
+    const row = await server.database.db.selectFrom('messages').select(['id', 'content', 'key_id']).where('wamid', '=', wamid).executeTakeFirstOrThrow()
+    const [stored] = await server.vault.open(server.database.db, [row])
+    expect(JSON.parse(stored!.content).text.body).toBe('Ich heiße Meier, nicht Maier.')
     // A second correction appends; the history keeps both, and it cannot be edited.
     await agent.inject({ method: 'POST', url: `/api/contacts/${contact.id}/corrections`, payload: { field: 'name', value: 'Dr. Hans Meier', reason: 'Titel ergänzt' } })
     const history = (await agent.inject({ method: 'GET', url: `/api/contacts/${contact.id}/corrections` })).json().items

@@ -11,6 +11,7 @@ import * as privacyTasks from './migrations/2026-11-30T1700_privacy_tasks.js'
 import * as statsProjection from './migrations/2026-11-30T1800_stats_projection.js'
 import * as consentEvidenceExpiry from './migrations/2026-11-30T1900_consent_evidence_expiry.js'
 import * as contactSearchName from './migrations/2026-11-30T2000_contact_search_name.js'
+import * as sealedMessages from './migrations/2026-11-30T2100_sealed_messages.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-30T1800_stats_projection': statsProjection,
   '2026-11-30T1900_consent_evidence_expiry': consentEvidenceExpiry,
   '2026-11-30T2000_contact_search_name': contactSearchName,
+  '2026-11-30T2100_sealed_messages': sealedMessages,
 }
 
 class StaticProvider implements MigrationProvider {

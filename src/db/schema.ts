@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely'
 import type { ArchiveCheckpointsTable, ArchiveClassificationsTable, ArchiveLeavesTable, ArchiveNodesTable, ArchiveReleasesTable, ArchiveTimestampsTable, DataKeysTable, LegalHoldsTable } from './schema/archive.js'
-import type { ApiTokensTable, ChannelsTable, ContactsTable, ConversationLabelsTable, ConversationsTable, JobsTable, JournalTable, LabelsTable, MediaTable, MessageStatusesTable, MessagesFtsTable, MessagesTable, NotesTable, NotificationsTable, QuickRepliesTable, SessionsTable, SettingsTable, UnroutedEventsTable, UsersTable } from './schema/core.js'
+import type { ApiTokensTable, ChannelsTable, ContactsTable, ConversationLabelsTable, ConversationsTable, JobsTable, JournalTable, LabelsTable, MediaTable, MessageStatusesTable, MessageTermsTable, MessagesTable, NotesTable, NotificationsTable, QuickRepliesTable, SessionsTable, SettingsTable, UnroutedEventsTable, UsersTable } from './schema/core.js'
 import type { AccountEventsTable, AutomationSendsTable, CampaignRecipientsTable, CampaignsTable, ConversationResolutionsTable, StatsChangesTable, StatsDayRevisionsTable, StatsDurationsTable, StatsMessageHoursTable } from './schema/operations.js'
 import type { AuditLogTable, BreachUpdatesTable, BreachesTable, ConsentEventsTable, ConsentPurposesTable, ContactCorrectionsTable, DsrRequestsTable, ErasureReceiptsTable, IntegrationsTable, PrivacyNoticeDeliveriesTable, PrivacyTasksTable, ProcessingRecordsTable, SuppressionsTable } from './schema/privacy.js'
 
@@ -29,7 +29,7 @@ export interface Database {
   notifications: NotificationsTable
   quick_replies: QuickRepliesTable
   settings: SettingsTable
-  messages_fts: MessagesFtsTable
+  message_terms: MessageTermsTable
   consent_purposes: ConsentPurposesTable
   consent_events: ConsentEventsTable
   suppressions: SuppressionsTable

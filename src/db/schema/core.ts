@@ -226,9 +226,8 @@ export interface SettingsTable {
 }
 
 /** SQLite's full-text index of message text (kept by triggers; PostgreSQL uses messages.search). */
-export interface MessagesFtsTable {
-  rowid: number
-  body: string
+/** The blind index of message texts (keyed hashes of word prefixes, see BlindIndex). */
+export interface MessageTermsTable {
+  term: number
   message_id: string
-  conversation_id: string
 }

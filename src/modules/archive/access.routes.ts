@@ -8,7 +8,10 @@ import type { Role } from '../../db/schema.js'
 import { badRequest } from '../../platform/errors.js'
 import { ADMIN } from '../../platform/http/access.js'
 import { decodeCursor, listOf, toPage } from '../../platform/http/cursor.js'
-import { messageText } from '../inbox/presenters.js'
+import { messageText } from '../inbox/message-text.js'
+import type { MessageVault } from '../inbox/message-vault.js'
+import { BlindIndex } from '../search/blind-index.js'
+import { searchTerms } from '../search/search.repo.js'
 import type { MediaStore } from '../media/media-store.js'
 import { audit } from '../privacy/audit.js'
 import { localDate } from '../privacy/deadlines.js'
@@ -71,7 +74,7 @@ const itemSchema = z.object({
  * audit period and the tax classes, each query logged with its definition and a digest of its
  * result (so it can be reproduced, Z2), and the Z3 data handover as a ZIP.
  */
-export const archiveAccessRoutes: FastifyPluginAsync<{ db: Db; log: ArchiveLog; keyPair: ArchiveKey; store: MediaStore; sealer: JournalSealer }> = async (base, { db, log, keyPair, store, sealer }) => {
+export const archiveAccessRoutes: FastifyPluginAsync<{ db: Db; log: ArchiveLog; keyPair: ArchiveKey; store: MediaStore; sealer: JournalSealer; vault: MessageVault }> = async (base, { db, log, keyPair, store, sealer, vault }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['archive']
 
@@ -110,7 +113,7 @@ export const archiveAccessRoutes: FastifyPluginAsync<{ db: Db; log: ArchiveLog; 
       let q = db
         .selectFrom('messages as m')
         .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-        .select(['m.id', 'm.conversation_id', 'c.contact_id', 'm.direction', 'm.type', 'm.timestamp', 'm.wamid', 'm.status', 'm.content', cls.as('cls')])
+        .select(['m.id', 'm.conversation_id', 'c.contact_id', 'm.direction', 'm.type', 'm.timestamp', 'm.wamid', 'm.status', 'm.content', 'm.key_id', cls.as('cls')])
         .where('m.timestamp', '>=', berlinMidnight(s.from))
         .where('m.timestamp', '<', berlinMidnight(nextDay(s.to)))
         .where(cls, 'in', s.classes)
@@ -118,11 +121,13 @@ export const archiveAccessRoutes: FastifyPluginAsync<{ db: Db; log: ArchiveLog; 
         .orderBy('m.id', s.sort)
         .limit(s.limit + 1)
       if (s.contactId) q = q.where('c.contact_id', '=', s.contactId)
-      // (Message text is in the content JSON; LIKE with an escape so % and _ are literal.)
-      if (s.q) q = q.where(sql<boolean>`lower(m.content) like ${`%${s.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`)
+      // Text is sealed at rest: the blind index narrows by words, the opened text confirms below.
+      const terms = s.q ? searchTerms(s.q) : []
+      if (s.q) q = terms.length ? q.where('m.id', 'in', vault.index.matching(db, terms)) : q.where(sql<boolean>`1 = 0`)
       if (after) q = q.where((eb) => eb.or([eb('m.timestamp', s.sort === 'asc' ? '>' : '<', after.at), eb.and([eb('m.timestamp', '=', after.at), eb('m.id', s.sort === 'asc' ? '>' : '<', after.id)])]))
       const page = toPage(await q.execute(), s.limit, (r) => [r.timestamp, r.id])
-      const items = page.items.map((m) => {
+      const opened = (await vault.open(db, page.items)).filter((m) => !terms.length || BlindIndex.confirms(messageText(m.type, m.content), terms))
+      const items = opened.map((m) => {
         const years = retentionYears(retention, m.cls as (typeof RETENTION_CLASSES)[number])
         return { id: m.id, conversationId: m.conversation_id, contactId: m.contact_id, direction: m.direction, type: m.type, timestamp: m.timestamp, wamid: m.wamid, status: m.status, class: m.cls, retainUntil: years ? retainedUntil(m.timestamp, years) : null, text: messageText(m.type, m.content) }
       })
@@ -141,7 +146,7 @@ export const archiveAccessRoutes: FastifyPluginAsync<{ db: Db; log: ArchiveLog; 
       await allowedSelection(db, request, s)
       if (s.contactId && !(await db.selectFrom('contacts').select('id').where('id', '=', s.contactId).executeTakeFirst())) throw badRequest('Unknown contact.', { field: 'contactId' })
       const company = await getSetting<CompanySettings>(db, 'company')
-      const { zip, messages, checkpoint } = await buildZ3Export(db, { selection: s, log, key: keyPair, store, sealer, supplier: { name: company?.name ?? 'Postfach', location: company?.address ?? '-' } })
+      const { zip, messages, checkpoint } = await buildZ3Export(db, { selection: s, log, key: keyPair, store, sealer, vault, supplier: { name: company?.name ?? 'Postfach', location: company?.address ?? '-' } })
       await audit(db, request, { action: 'archive.exported', target: 'archive:z3', contactId: s.contactId ?? null, detail: { selection: s, messages, checkpoint: checkpoint.size } })
       return reply
         .type('application/zip')

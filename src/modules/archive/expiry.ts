@@ -97,8 +97,8 @@ export async function expireRecords(
 }
 
 /**
- * Keys of past years that no remaining message's journal entry is sealed with. (Keys of the
- * current year still seal new entries, so they wait for the year to end.)
+ * Keys of past years that no remaining message's content or journal entry is sealed with. (Keys
+ * of the current year still seal new entries, so they wait for the year to end.)
  */
 async function unneededPastKeys(tx: Executor, today: string): Promise<string[]> {
   const past = await tx.selectFrom('data_keys').select(['id', 'period']).where('wrapped', 'is not', null).execute()
@@ -107,5 +107,6 @@ async function unneededPastKeys(tx: Executor, today: string): Promise<string[]> 
   const needed = new Set<string>()
   const rows = await tx.selectFrom('messages as m').innerJoin('journal as j', 'j.seq', 'm.journal_seq').select('j.key_id').where('j.key_id', 'is not', null).execute()
   for (const r of rows) for (const id of r.key_id!.split(',')) needed.add(id)
+  for (const r of await tx.selectFrom('messages').select('key_id').distinct().where('key_id', 'is not', null).execute()) needed.add(r.key_id!)
   return candidates.filter((k) => !needed.has(k.id)).map((k) => k.id)
 }

@@ -5,6 +5,7 @@ import type { JournalSealer } from './journal-sealer.js'
 import { isSealed } from './sealed-payload.js'
 import { verifyCheckpoint } from './checkpoint.js'
 import { Frontier, type TreeNode } from './compact-range.js'
+import { openContent } from '../inbox/message-vault.js'
 import { leafOfJournalRow, payloadDigest } from './leaf.js'
 import { leafHash } from './merkle.js'
 import type { ArchiveKey } from './signing-key.js'
@@ -27,7 +28,7 @@ export async function verifyArchive(
   key: Pick<ArchiveKey, 'name' | 'publicKey'>,
   media: MediaStore | undefined,
   /** Opens sealed payloads for the message check; without it sealed entries are checked by their leaves only. */
-  sealer?: Pick<JournalSealer, 'open'>,
+  sealer?: Pick<JournalSealer, 'open' | 'keys'>,
 ): Promise<VerifyReport> {
   const db = database.db
   const problems: VerifyProblem[] = []
@@ -100,14 +101,14 @@ export async function verifyArchive(
  * append-only): every inbound message must be the message object of its logged webhook, byte for
  * byte, and every outbound one must be the send its logged Graph response accepted.
  */
-async function checkMessages(database: DatabaseHandle, problems: VerifyProblem[], sealer: Pick<JournalSealer, 'open'> | undefined): Promise<number> {
+async function checkMessages(database: DatabaseHandle, problems: VerifyProblem[], sealer: Pick<JournalSealer, 'open' | 'keys'> | undefined): Promise<number> {
   let checked = 0
   let cursor = ''
   for (;;) {
     const rows = await database.db
       .selectFrom('messages as m')
       .leftJoin('journal as j', 'j.seq', 'm.journal_seq')
-      .select(['m.id', 'm.wamid', 'm.direction', 'm.content', 'm.timestamp', 'm.journal_seq', 'j.kind', 'j.content as journal_content'])
+      .select(['m.id', 'm.wamid', 'm.direction', 'm.content', 'm.key_id', 'm.timestamp', 'm.journal_seq', 'j.kind', 'j.content as journal_content'])
       .where('m.id', '>', cursor)
       .orderBy('m.id')
       .limit(PAGE)
@@ -134,9 +135,18 @@ async function checkMessages(database: DatabaseHandle, problems: VerifyProblem[]
         continue
       }
       if (!opened) continue // sealed and no key (shredded, or no key at hand): the leaf check covers it
+      let content: string | undefined
+      try {
+        // Stored contents are sealed too (encryption at rest); without the key there is nothing to compare.
+        content = r.key_id === null ? r.content : sealer ? await openContent(database.db, sealer.keys, r) : undefined
+      } catch {
+        problems.push({ messageId: r.id, journalSeq: seq, code: 'message-changed', problem: 'the stored message no longer opens (its sealed content was changed)' })
+        continue
+      }
       const logged = loggedMessage(r.kind, opened.payload, r.wamid, r.id)
       if (logged === undefined) problems.push({ messageId: r.id, journalSeq: seq, code: 'message-not-in-entry', problem: `the message is not in the journal entry it names` })
-      else if (logged !== null && logged.content !== r.content) problems.push({ messageId: r.id, journalSeq: seq, code: 'message-changed', problem: 'the stored message differs from the one received (content changed)' })
+      else if (content === undefined) continue
+      else if (logged !== null && logged.content !== content) problems.push({ messageId: r.id, journalSeq: seq, code: 'message-changed', problem: 'the stored message differs from the one received (content changed)' })
       else if (logged !== null && logged.timestamp !== null && logged.timestamp !== r.timestamp) problems.push({ messageId: r.id, journalSeq: seq, code: 'message-time-changed', problem: 'the stored message time differs from the one received' })
     }
   }

@@ -4,7 +4,8 @@ import { zipSync } from 'fflate'
 import type { Db } from '../../db/database.js'
 import { collectChunks } from '../../platform/chunks.js'
 import type { RetentionClass } from '../../db/schema.js'
-import { messageText } from '../inbox/presenters.js'
+import { messageText } from '../inbox/message-text.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import type { MediaStore } from '../media/media-store.js'
 import { classOf } from '../privacy/erasure.js'
 import { localDate } from '../privacy/deadlines.js'
@@ -34,7 +35,7 @@ const CSV = { delimiter: ';', record_delimiter: '\r\n', quoted_string: true } as
  * byte (GOBD-7), the signed checkpoint with an inclusion proof for every raw file, and the
  * standalone verifier (ARCH-5). Nothing outside the selection is in it (GOBD-11 c).
  */
-export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: ArchiveLog; key: ArchiveKey; store: MediaStore; sealer: JournalSealer; supplier: { name: string; location: string } }): Promise<{ zip: Uint8Array; messages: number; checkpoint: CheckpointRow }> {
+export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: ArchiveLog; key: ArchiveKey; store: MediaStore; sealer: JournalSealer; vault: MessageVault; supplier: { name: string; location: string } }): Promise<{ zip: Uint8Array; messages: number; checkpoint: CheckpointRow }> {
   const { selection } = o
   const checkpoint = (await o.log.sync({ forceCheckpoint: true })) ?? (await latestCheckpoint(db))
   if (!checkpoint) throw new Error('the archive has no checkpoint')
@@ -48,14 +49,14 @@ export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: Ar
   let q = db
     .selectFrom('messages as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .select(['m.id', 'm.conversation_id', 'c.contact_id', 'c.channel_id', 'c.retention_class as conversation_class', 'm.wamid', 'm.direction', 'm.type', 'm.status', 'm.timestamp', 'm.content', 'm.retention_class', 'm.purpose', 'm.journal_seq'])
+    .select(['m.id', 'm.conversation_id', 'c.contact_id', 'c.channel_id', 'c.retention_class as conversation_class', 'm.wamid', 'm.direction', 'm.type', 'm.status', 'm.timestamp', 'm.content', 'm.key_id', 'm.retention_class', 'm.purpose', 'm.journal_seq'])
     .where('m.timestamp', '>=', lo)
     .where('m.timestamp', '<', hi)
     .where('m.journal_seq', 'is not', null)
     .orderBy('m.timestamp')
     .orderBy('m.id')
   if (selection.contactId) q = q.where('c.contact_id', '=', selection.contactId)
-  const messages = (await q.execute())
+  const messages = (await o.vault.open(db, await q.execute()))
     .map((m) => ({ ...m, cls: classOf(m, m.conversation_class, retention.defaultClass), day: localDate(m.timestamp) }))
     .filter((m) => m.day >= selection.from && m.day <= selection.to && selection.classes.includes(m.cls))
 

@@ -2,6 +2,7 @@ import type { Executor } from '../../db/database.js'
 import { newId } from '../../platform/ids.js'
 import { HOUR } from '../../platform/time.js'
 import { sendNoticeFirst } from '../consent/privacy-notice.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import { insertQueued } from '../outbound/send.service.js'
 import type { NewInboundMessage } from '../whatsapp/inbound-projector.js'
 import { legalNoticeReply, readBusinessProfile } from '../business-profile/business-profile.js'
@@ -12,6 +13,7 @@ type Kind = 'greeting' | 'away' | 'legal-notice'
 
 export type AutoReplyDeps = {
   now: () => number
+  vault: MessageVault
   /** True for a message that is a consent keyword (STOP, START …, JA): its own answer goes out. */
   isConsentKeyword: (text: string) => boolean
   /** True when the person objected to every purpose or is on the suppression list. */
@@ -115,8 +117,8 @@ export class AutoReplies {
 
   private async send(tx: Executor, m: NewInboundMessage, kind: Kind, body: string, o: { notice: boolean }): Promise<void> {
     const conversation = await tx.selectFrom('conversations').selectAll().where('id', '=', m.conversationId).executeTakeFirstOrThrow()
-    if (o.notice) await sendNoticeFirst(tx, conversation)
-    const message = await insertQueued(tx, conversation, { type: 'text', content: { type: 'text', text: { body } }, sentBy: null })
+    if (o.notice) await sendNoticeFirst(tx, this.deps.vault, conversation)
+    const message = await insertQueued(tx, this.deps.vault, conversation, { type: 'text', content: { type: 'text', text: { body } }, sentBy: null })
     await tx.insertInto('automation_sends').values({ id: newId(), conversation_id: conversation.id, kind, message_id: message.id, created_at: new Date(this.deps.now()).toISOString() }).execute()
   }
 }

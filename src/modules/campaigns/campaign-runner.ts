@@ -3,6 +3,7 @@ import type { Db, Executor } from '../../db/database.js'
 import type { CampaignsTable } from '../../db/schema.js'
 import type { ConsentService } from '../consent/consent.service.js'
 import { touchConversation } from '../inbox/conversations.repo.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import { insertQueued } from '../outbound/send.service.js'
 import { getSetting } from '../settings/settings.repo.js'
 import { type Audience, type Classified, classifyAudience } from './audience.js'
@@ -46,7 +47,7 @@ export class CampaignRunner {
   private running: Promise<void> | undefined
 
   constructor(
-    private readonly o: { db: Db; consent: ConsentService; channelId: () => string; messagesPerSecond: number; now: () => number; log: FastifyBaseLogger; onQueued: (conversationIds: string[]) => void; intervalMs?: number },
+    private readonly o: { db: Db; vault: MessageVault; consent: ConsentService; channelId: () => string; messagesPerSecond: number; now: () => number; log: FastifyBaseLogger; onQueued: (conversationIds: string[]) => void; intervalMs?: number },
   ) {}
 
   start(): void {
@@ -112,7 +113,7 @@ export class CampaignRunner {
     const parameters = template.parameters.map((p) => ({ type: 'text', text: fill(p, name) }))
     const content = { type: 'template', template: { name: template.name, language: { code: template.language }, ...(parameters.length ? { components: [{ type: 'body', parameters }] } : {}) } }
     // Sent by the campaign, not by a person: it is no agent's answer (first-response times stay true).
-    const message = await insertQueued(tx, conversation, { type: 'template', content, sentBy: null, purpose: c.purpose })
+    const message = await insertQueued(tx, this.o.vault, conversation, { type: 'template', content, sentBy: null, purpose: c.purpose })
     await tx.updateTable('campaign_recipients').set({ message_id: message.id }).where('campaign_id', '=', c.id).where('contact_id', '=', contactId).execute()
     return conversation.id
   }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
+import type { MessageVault } from '../inbox/message-vault.js'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
@@ -62,7 +63,7 @@ const presentEvent = (e: ConsentEventRow) => ({
  * Contacts by number and their consent ledger. Agents can record a withdrawal or objection (never a
  * consent: that comes from the customer's own number or the double opt-in).
  */
-export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; onChanged: (conversationId: string) => void }> = async (base, { db, consent, onChanged }) => {
+export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; vault: MessageVault; onChanged: (conversationId: string) => void }> = async (base, { db, consent, vault, onChanged }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['consent']
 
@@ -127,7 +128,7 @@ export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
     await audit(db, request, { action: 'consent.evidence_viewed', target: `contact:${contact.id}`, contactId: contact.id })
     const overview = await consent.overview(db, contact.id)
     const wamids = overview.flatMap((o) => o.events.map((e) => (JSON.parse(e.evidence) as { wamid?: string }).wamid).filter((w): w is string => !!w))
-    const raws = wamids.length ? await db.selectFrom('messages').select(['wamid', 'content']).where('wamid', 'in', wamids).execute() : []
+    const raws = wamids.length ? await vault.open(db, await db.selectFrom('messages').select(['id', 'wamid', 'content', 'key_id']).where('wamid', 'in', wamids).execute()) : []
     const company = (await getSetting<{ name: string }>(db, 'company'))?.name ?? '—'
     const html = renderEvidence({
       company,

@@ -4,6 +4,7 @@ import { fromUnixSeconds, nowIso } from '../../platform/time.js'
 import type { NewInboundMessage } from '../whatsapp/inbound-projector.js'
 import type { ConsentSignal } from '../whatsapp/webhook-events.js'
 import { upsertContact } from '../contacts/contacts.repo.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import { insertQueued } from '../outbound/send.service.js'
 import { appendConsentEvents, listConsentEvents, listPurposes, type NewConsentEvent, type Suppressions } from './consent.repo.js'
 import { type ConsentState, deriveState, refusalFor } from './consent-state.js'
@@ -34,6 +35,7 @@ export class ConsentService {
   constructor(
     readonly suppressions: Suppressions,
     readonly keywords: KeywordMatcher,
+    private readonly vault: MessageVault,
   ) {}
 
   /**
@@ -110,14 +112,14 @@ export class ConsentService {
         // STOP is both a withdrawal and an objection to direct marketing (Art. 21): every purpose, at once.
         await appendConsentEvents(tx, purposes.map((p): NewConsentEvent => ({ ...base, purpose: p.key, kind: 'objected' })))
         if (m.waId) await this.suppressions.add(tx, m.waId, 'objected by keyword', m.timestamp)
-        await insertQueued(tx, conversation, { type: 'text', content: { type: 'text', text: { body: TEXTS.stopped } }, sentBy: null })
+        await insertQueued(tx, this.vault, conversation, { type: 'text', content: { type: 'text', text: { body: TEXTS.stopped } }, sentBy: null })
         continue
       }
       const topic = match.topic ? normalizeKeyword(match.topic) : null
       const purpose = topic ? purposes.find((p) => [p.key, p.label_de, p.label_en].some((l) => normalizeKeyword(l).includes(topic))) : purposes.find((p) => p.key === 'marketing')
       if (!purpose) continue // an unknown topic is an ordinary message, not a consent
       await appendConsentEvents(tx, [{ ...base, purpose: purpose.key, kind: 'confirmed' }])
-      await insertQueued(tx, conversation, { type: 'text', content: { type: 'text', text: { body: TEXTS.started(purpose.label_de) } }, sentBy: null })
+      await insertQueued(tx, this.vault, conversation, { type: 'text', content: { type: 'text', text: { body: TEXTS.started(purpose.label_de) } }, sentBy: null })
     }
   }
 
@@ -150,7 +152,7 @@ export class ConsentService {
     )
     const conversation = await tx.selectFrom('conversations').select(['id', 'contact_id', 'channel_id']).where('id', '=', m.conversationId).executeTakeFirstOrThrow()
     const labels = pending.map((p) => purposes.find((x) => x.key === p.purpose.key)?.label_de ?? p.purpose.key).join(', ')
-    await insertQueued(tx, conversation, { type: 'text', content: { type: 'text', text: { body: TEXTS.started(labels) } }, sentBy: null })
+    await insertQueued(tx, this.vault, conversation, { type: 'text', content: { type: 'text', text: { body: TEXTS.started(labels) } }, sentBy: null })
   }
 
   /**

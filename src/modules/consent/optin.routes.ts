@@ -4,6 +4,7 @@ import type { Db } from '../../db/database.js'
 import { SlidingWindow } from '../../platform/http/sliding-window.js'
 import { HOUR, nowIso } from '../../platform/time.js'
 import { upsertContact } from '../contacts/contacts.repo.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import { startConversation } from '../outbound/send.service.js'
 import { getSetting } from '../settings/settings.repo.js'
 import type { CompanySettings, PrivacyNotice } from '../settings/settings.routes.js'
@@ -15,6 +16,7 @@ export const OPTIN_TTL_MS = 48 * HOUR
 
 export type OptinRoutesOptions = {
   db: Db
+  vault: MessageVault
   channel: { readonly phoneNumberId: string }
   /** The neutral, approved template that asks the customer to confirm (no advertising in it). */
   confirmationTemplate: { name: string; language: string }
@@ -100,7 +102,7 @@ export const optinRoutes: FastifyPluginAsync<OptinRoutesOptions> = async (app, o
           expiresAt: new Date(Date.now() + OPTIN_TTL_MS).toISOString(),
         },
       ])
-      const message = await startConversation(o.db, {
+      const message = await startConversation(o.db, o.vault, {
         channelId: o.channel.phoneNumberId,
         to: waId,
         message: {

@@ -2,6 +2,7 @@ import type { Executor } from '../../db/database.js'
 import type { ConversationRow } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import { insertQueued } from '../outbound/send.service.js'
 import { getSetting } from '../settings/settings.repo.js'
 import type { CompanySettings, PrivacyNotice } from '../settings/settings.routes.js'
@@ -22,7 +23,7 @@ export function noticeText(company: CompanySettings, notice: PrivacyNotice): str
  * goes out as its own message, once per contact and notice version, and the delivery is recorded
  * (which version went to whom, in which message). Nothing when no notice is configured.
  */
-export async function sendNoticeFirst(tx: Executor, conversation: ConversationRow): Promise<void> {
+export async function sendNoticeFirst(tx: Executor, vault: MessageVault, conversation: ConversationRow): Promise<void> {
   const notice = await getSetting<PrivacyNotice>(tx, 'privacy.notice')
   const company = await getSetting<CompanySettings>(tx, 'company')
   if (!notice || !company) return
@@ -33,7 +34,7 @@ export async function sendNoticeFirst(tx: Executor, conversation: ConversationRo
     .where('version', '=', notice.version)
     .executeTakeFirst()
   if (sent) return
-  const message = await insertQueued(tx, conversation, { type: 'text', content: { type: 'text', text: { body: noticeText(company, notice) } }, sentBy: null })
+  const message = await insertQueued(tx, vault, conversation, { type: 'text', content: { type: 'text', text: { body: noticeText(company, notice) } }, sentBy: null })
   await tx
     .insertInto('privacy_notice_deliveries')
     .values({ id: newId(), contact_id: conversation.contact_id, conversation_id: conversation.id, message_id: message.id, version: notice.version, created_at: nowIso() })

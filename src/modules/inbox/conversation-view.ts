@@ -1,16 +1,17 @@
 import type { Executor } from '../../db/database.js'
 import { labelIdsOf } from '../labels/labels.repo.js'
 import type { ConversationWithContact } from './conversations.repo.js'
+import type { MessageVault } from './message-vault.js'
 import { presentConversation, previewOf } from './presenters.js'
 
 /** Presents conversations with their labels and last-message preview: two queries per page, not per row. */
-export async function presentConversations(db: Executor, rows: ConversationWithContact[]) {
+export async function presentConversations(db: Executor, vault: MessageVault, rows: ConversationWithContact[]) {
   const ids = rows.map((r) => r.id)
   const lastIds = rows.flatMap((r) => (r.last_message_id ? [r.last_message_id] : []))
   const [labels, last] = await Promise.all([
     labelIdsOf(db, ids),
     lastIds.length
-      ? db.selectFrom('messages').select(['id', 'type', 'direction', 'status', 'content']).where('id', 'in', lastIds).execute()
+      ? db.selectFrom('messages').select(['id', 'type', 'direction', 'status', 'content', 'key_id']).where('id', 'in', lastIds).execute().then((r) => vault.open(db, r))
       : Promise.resolve([]),
   ])
   const lastById = new Map(last.map((m) => [m.id, previewOf(m)]))

@@ -3,7 +3,9 @@ import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { Db } from '../../db/database.js'
+import type { Db, Executor } from '../../db/database.js'
+import type { ConversationRow } from '../../db/schema.js'
+import type { MessageVault } from './message-vault.js'
 import { AppError, conflict, notFound } from '../../platform/errors.js'
 import { STAFF } from '../../platform/http/access.js'
 import { decodeCursor, listOf, pageQuery, toPage } from '../../platform/http/cursor.js'
@@ -28,6 +30,7 @@ export type InboxRoutesOptions = {
   defaultChannel: { readonly phoneNumberId: string }
   consent: ConsentService
   templates: TemplateCatalog
+  vault: MessageVault
   /** After a committed change to a conversation; `queued` when a message awaits sending. */
   onChanged: (conversationId: string, queued?: boolean) => void
 }
@@ -45,7 +48,7 @@ const conversationPatch = z
   .refine((b) => Object.keys(b).length > 0, 'at least one field')
 
 /** Conversations and messages: reading, sending, marking read, assigning. */
-export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, defaultChannel, consent, templates, onChanged }) => {
+export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, defaultChannel, consent, templates, vault, onChanged }) => {
   const readAudit = new ReadAudit()
   const app = base.withTypeProvider<ZodTypeProvider>()
   const access = STAFF
@@ -56,13 +59,13 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     const assignee = request.query.assignee === 'me' ? (request.auth?.user?.id ?? 'none') : request.query.assignee
     const rows = await listConversations(db, { status, assignee, labelId: label, channelId: channel, visibleTo: await narrowedTo(db, request.auth), after: decodeCursor(cursor), limit })
     const page = toPage(rows, limit, (r) => [r.last_message_at, r.id])
-    return { items: await presentConversations(db, page.items), nextCursor: page.nextCursor }
+    return { items: await presentConversations(db, vault, page.items), nextCursor: page.nextCursor }
   })
 
   app.get('/api/conversations/:id', { config: { access }, schema: { tags, params: idParams, response: { 200: conversationSchema } } }, async (request) => {
     const c = await findConversationWithContact(db, request.params.id)
     if (!c) throw notFound('Conversation')
-    return (await presentConversations(db, [c]))[0]!
+    return (await presentConversations(db, vault, [c]))[0]!
   })
 
   app.patch('/api/conversations/:id', { config: { access }, schema: { tags, params: idParams, body: conversationPatch, response: { 200: conversationSchema } } }, async (request) => {
@@ -81,7 +84,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
       }
     })
     onChanged(c.id)
-    return (await presentConversations(db, [(await findConversationWithContact(db, c.id))!]))[0]!
+    return (await presentConversations(db, vault, [(await findConversationWithContact(db, c.id))!]))[0]!
   })
 
   app.get('/api/conversations/:id/messages', { config: { access }, schema: { tags, params: idParams, querystring: pageQuery, response: { 200: listOf(messageSchema) } } }, async (request) => {
@@ -89,7 +92,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     if (!conversation) throw notFound('Conversation')
     await readAudit.conversationRead(db, request, conversation)
     const { limit, cursor } = request.query
-    const rows = await listMessages(db, { conversationId: request.params.id, after: decodeCursor(cursor), limit })
+    const rows = await listMessages(db, vault, { conversationId: request.params.id, after: decodeCursor(cursor), limit })
     const page = toPage(rows, limit, (r) => [r.timestamp, r.id])
     return { items: (await presentWithMedia(db, page.items)).map((m) => m.message), nextCursor: page.nextCursor }
   })
@@ -130,8 +133,8 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     const purpose = await purposeOf(request.body)
     const guard = consentGuard(purpose)
     // An answer in the window goes after the privacy notice (once per contact and version); templates carry their own.
-    const precede = request.body.type === 'template' || request.body.type === 'reaction' ? undefined : sendNoticeFirst
-    const row = await queueMessage(db, { conversationId: request.params.id, message: request.body, sentBy: request.auth?.user?.id ?? null, purpose: purpose?.key ?? null, ...(guard ? { beforeQueue: guard } : {}), ...(precede ? { precede } : {}) })
+    const precede = request.body.type === 'template' || request.body.type === 'reaction' ? undefined : (tx: Executor, c: ConversationRow) => sendNoticeFirst(tx, vault, c)
+    const row = await queueMessage(db, vault, { conversationId: request.params.id, message: request.body, sentBy: request.auth?.user?.id ?? null, purpose: purpose?.key ?? null, ...(guard ? { beforeQueue: guard } : {}), ...(precede ? { precede } : {}) })
     onChanged(row.conversation_id, true)
     return reply.code(202).send((await presentWithMedia(db, [row]))[0]!.message)
   })
@@ -144,17 +147,17 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     if (known?.restricted_at) throw conflict('privacy.restricted', 'This person asked for erasure; their data is kept only for a legal retention duty and may not be used.')
     // A number we have never seen cannot have consented: refused before a contact is created.
     if (purpose) await assertMayAdvertise(purpose, { id: known?.id, waId: to })
-    const row = await startConversation(db, { channelId: defaultChannel.phoneNumberId, to, message, sentBy: request.auth?.user?.id ?? null, purpose: purpose?.key ?? null })
+    const row = await startConversation(db, vault, { channelId: defaultChannel.phoneNumberId, to, message, sentBy: request.auth?.user?.id ?? null, purpose: purpose?.key ?? null })
     onChanged(row.conversation_id, true)
     return reply.code(202).send(presentMessage(row))
   })
 
   app.post('/api/messages/:id/resend', { config: { access }, schema: { tags, params: idParams, response: { 202: messageSchema } } }, async (request, reply) => {
-    const message = await findMessage(db, request.params.id)
+    const message = await findMessage(db, vault, request.params.id)
     if (!message) throw notFound('Message')
     await resendUncertain(db, message.id)
     onChanged(message.conversation_id, true)
-    return reply.code(202).send(presentMessage((await findMessage(db, request.params.id))!))
+    return reply.code(202).send(presentMessage((await findMessage(db, vault, request.params.id))!))
   })
 
   app.post('/api/conversations/:id/read', { config: { access }, schema: { tags, params: idParams, response: { 200: z.object({ wamid: z.string().nullable() }) } } }, async (request) => {

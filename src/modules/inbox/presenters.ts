@@ -5,6 +5,7 @@ import { windowExpiresAt } from '../outbound/send.service.js'
 import { mayResendFailure } from '../whatsapp/graph-errors.js'
 import { MEDIA_TYPES } from '../whatsapp/webhook-events.js'
 import type { ConversationWithContact } from './conversations.repo.js'
+import { messageText } from './message-text.js'
 
 export const contactSchema = z.object({
   id: z.string(),
@@ -75,17 +76,6 @@ export const presentConversation = (c: ConversationWithContact, extra: { labelId
     lastContactAt: c.last_contact_at,
   },
 })
-
-/** The searchable/previewable text of a message's content: body, caption, file name or title. */
-export function messageText(type: string, content: string): string | null {
-  if (!content.startsWith('{')) return null
-  const raw = JSON.parse(content) as Record<string, Record<string, unknown> | undefined>
-  const obj = raw[type] ?? {}
-  const interactive = raw.interactive as { button_reply?: { title?: string }; list_reply?: { title?: string } } | undefined
-  const text = [obj.body, obj.caption, obj.filename, interactive?.button_reply?.title, interactive?.list_reply?.title, obj.text, obj.name, obj.emoji]
-    .find((v) => typeof v === 'string' && v.length > 0)
-  return typeof text === 'string' ? text : null
-}
 
 /** One line for the conversation list: type, direction, ticks and the start of the text. */
 export function previewOf(m: Pick<MessageRow, 'type' | 'direction' | 'status' | 'content'>): MessagePreview {

@@ -5,6 +5,7 @@ import { zipSync } from 'fflate'
 import type { DatabaseHandle } from '../../db/database.js'
 import { ArchiveLog } from '../archive/archive-log.js'
 import type { JournalSealer } from '../archive/journal-sealer.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import type { ArchiveKey } from '../archive/signing-key.js'
 import { RETENTION_CLASSES } from '../privacy/retention-settings.js'
 import { buildZ3Export } from '../archive/z3-export.js'
@@ -23,7 +24,7 @@ async function tablesOf(database: DatabaseHandle): Promise<string[]> {
   const rows =
     database.dialect === 'postgres'
       ? await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by 1`.execute(database.db)
-      : await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'messages_fts_%' order by 1`.execute(database.db)
+      : await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by 1`.execute(database.db)
   return rows.rows.map((r) => r.name)
 }
 
@@ -37,7 +38,7 @@ const jsonRow = (row: Record<string, unknown>) => Object.fromEntries(Object.entr
  * nothing. Records under the company's own retention duty live on only in the export, which the
  * company keeps (escrow).
  */
-export async function offboard(database: DatabaseHandle, o: { dataDir: string; exportFile: string; key: ArchiveKey; store: MediaStore; sealer: JournalSealer }): Promise<OffboardReport> {
+export async function offboard(database: DatabaseHandle, o: { dataDir: string; exportFile: string; key: ArchiveKey; store: MediaStore; sealer: JournalSealer; vault: MessageVault }): Promise<OffboardReport> {
   const exportFile = path.resolve(o.exportFile)
   const log = new ArchiveLog(database, o.key, { checkpointEntries: 1_000_000, checkpointIntervalMs: 3_600_000, tsaUrl: undefined }, (err) => {
     throw err
@@ -49,6 +50,7 @@ export async function offboard(database: DatabaseHandle, o: { dataDir: string; e
     key: o.key,
     store: o.store,
     sealer: o.sealer,
+    vault: o.vault,
     supplier: { name: company?.name ?? 'Postfach', location: company?.address ?? '-' },
   })
   await log.stop()
@@ -56,9 +58,11 @@ export async function offboard(database: DatabaseHandle, o: { dataDir: string; e
   let rows = 0
   const tables = await tablesOf(database)
   for (const table of tables) {
-    const all = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(database.db)
-    rows += all.rows.length
-    files[`tables/${table}.json`] = Buffer.from(JSON.stringify(all.rows.map(jsonRow), null, 1))
+    const all = (await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(database.db)).rows
+    rows += all.length
+    // Returned as the company wrote and received them: the message contents opened.
+    const readable = table === 'messages' ? await o.vault.open(database.db, all as { id: string; content: string; key_id: string | null }[]) : all
+    files[`tables/${table}.json`] = Buffer.from(JSON.stringify(readable.map(jsonRow), null, 1))
   }
   files['LIESMICH.txt'] = Buffer.from(
     'Vollständige Rückgabe der Postfach-Installation (Art. 28 Abs. 3 lit. g DSGVO).\n\n' +

@@ -12,6 +12,7 @@ import { SEND_JOB } from './send.service.js'
 import { loadSendables, type Sendable, toGraphBody } from './sendable.js'
 import { SentRecorder } from './sent-recorder.js'
 import type { JournalSealer } from '../archive/journal-sealer.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 
 const messageIdOf = (job: JobRow): string => (JSON.parse(job.payload) as { messageId: string }).messageId
 import type { MediaUploader } from './media-uploader.js'
@@ -32,6 +33,8 @@ export type SendWorkerOptions = {
   consent?: ConsentService
   /** Seals the journaled Graph exchange with the customer's data keys (crypto-shredding). */
   sealer?: JournalSealer
+  /** Opens the stored contents to send. */
+  vault: MessageVault
 }
 
 /**
@@ -99,7 +102,7 @@ export class SendWorker extends WorkerLoop {
     }
     const jobs = await claimJobs(this.o.database.db, this.o.database.dialect, SEND_JOB, room, this.leaseMs)
     if (jobs.length === 0) return 0
-    const sendables = await loadSendables(this.o.database.db, jobs.map((j) => messageIdOf(j)))
+    const sendables = await loadSendables(this.o.database.db, this.o.vault, jobs.map((j) => messageIdOf(j)))
     // Jobs of one conversation are claimed one at a time (group key), so sends keep their order.
     for (const job of jobs) {
       const p = this.sendOne(job, sendables.get(messageIdOf(job))).finally(() => this.inFlight.delete(p))

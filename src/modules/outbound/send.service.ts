@@ -8,7 +8,7 @@ import { HOUR, nowIso } from '../../platform/time.js'
 import { upsertContact } from '../contacts/contacts.repo.js'
 import { mayResendFailure } from '../whatsapp/graph-errors.js'
 import { findConversation, touchConversation } from '../inbox/conversations.repo.js'
-import { insertMessage } from '../inbox/messages.repo.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import type { OutboundMessage } from './outbound.schemas.js'
 
 export const SEND_JOB = 'message.send'
@@ -28,6 +28,7 @@ export function windowExpiresAt(lastInboundAt: string | null, now = Date.now()):
  */
 export async function queueMessage(
   db: Db,
+  vault: MessageVault,
   q: {
     conversationId: string
     message: OutboundMessage
@@ -53,13 +54,14 @@ export async function queueMessage(
   const { context: _ctx, purpose: _purpose, ...content } = message as OutboundMessage & { context?: unknown; purpose?: unknown }
   return db.transaction().execute(async (tx) => {
     await q.precede?.(tx, conversation)
-    return insertQueued(tx, conversation, { type: message.type, content, contextWamid, sentBy: q.sentBy, purpose: q.purpose ?? null })
+    return insertQueued(tx, vault, conversation, { type: message.type, content, contextWamid, sentBy: q.sentBy, purpose: q.purpose ?? null })
   })
 }
 
 /** The queued message row, its send job and the conversation's activity, in the caller's transaction. */
 export async function insertQueued(
   tx: Executor,
+  vault: MessageVault,
   conversation: Pick<ConversationRow, 'id' | 'contact_id' | 'channel_id'>,
   m: { type: string; content: Record<string, unknown>; contextWamid?: string | null; sentBy: string | null; purpose?: string | null },
 ): Promise<MessageRow> {
@@ -85,7 +87,7 @@ export async function insertQueued(
     created_at: now,
     updated_at: now,
   }
-  await insertMessage(tx, row)
+  await vault.insert(tx, [{ row, contactId: conversation.contact_id }])
   await enqueueJob(tx, SEND_JOB, { messageId: row.id }, { groupKey: conversation.id })
   await touchConversation(tx, { contactId: conversation.contact_id, channelId: conversation.channel_id, at: now, inbound: false })
   return row
@@ -94,6 +96,7 @@ export async function insertQueued(
 /** Starts (or continues) a conversation with a number by template, the only way to write first. */
 export async function startConversation(
   db: Db,
+  vault: MessageVault,
   q: { channelId: string; to: string; message: OutboundMessage; sentBy: string | null; purpose?: string | null; beforeQueue?: (conversation: ConversationRow) => Promise<void> },
 ) {
   const phone = parsePhoneNumber('+' + q.to)
@@ -103,7 +106,7 @@ export async function startConversation(
     const contact = await upsertContact(tx, { waId: phone.number.slice(1), userId: undefined, name: undefined }, now)
     return touchConversation(tx, { contactId: contact.id, channelId: q.channelId, at: now, inbound: false })
   })
-  return queueMessage(db, { conversationId: conversation.id, message: q.message, sentBy: q.sentBy, purpose: q.purpose ?? null, ...(q.beforeQueue ? { beforeQueue: q.beforeQueue } : {}) })
+  return queueMessage(db, vault, { conversationId: conversation.id, message: q.message, sentBy: q.sentBy, purpose: q.purpose ?? null, ...(q.beforeQueue ? { beforeQueue: q.beforeQueue } : {}) })
 }
 
 /** A reply or reaction names a message by wamid (as in the Cloud API) or by our id. */

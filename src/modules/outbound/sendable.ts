@@ -1,8 +1,9 @@
 import type { Executor } from '../../db/database.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import type { MediaUploader } from './media-uploader.js'
 
 /** Everything the worker needs to send these messages, read in one query. */
-export async function loadSendables(db: Executor, messageIds: string[]) {
+export async function loadSendables(db: Executor, vault: MessageVault, messageIds: string[]) {
   const rows = await db
     .selectFrom('messages')
     .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
@@ -13,6 +14,7 @@ export async function loadSendables(db: Executor, messageIds: string[]) {
       'messages.status',
       'messages.type',
       'messages.content',
+      'messages.key_id',
       'messages.context_wamid',
       'messages.purpose',
       'contacts.id as contactId',
@@ -24,6 +26,7 @@ export async function loadSendables(db: Executor, messageIds: string[]) {
     ])
     .where('messages.id', 'in', messageIds)
     .execute()
+    .then((r) => vault.open(db, r))
   return new Map(rows.map((r) => [r.id, r]))
 }
 

@@ -5,6 +5,7 @@ import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 import type { Suppressions } from '../consent/consent.repo.js'
 import type { DataKeys } from '../archive/data-keys.js'
+import { contentIdentity } from '../inbox/message-vault.js'
 import { activeHoldsFor, holdsCovering } from '../archive/holds.js'
 import { audit } from './audit.js'
 import { appendEntries } from '../journal/journal.repo.js'
@@ -122,8 +123,8 @@ export async function eraseContact(
     await tx.updateTable('contacts').set({ restricted_at: now, restriction_reason: held.messages ? 'legal-hold' : 'retention', erase_after: eraseAfter, updated_at: now }).where('id', '=', contact.id).execute()
   } else {
     // Nothing left to keep: the person's data keys go, and with them every sealed copy of their
-    // messages in the journal, in backups and replicas (crypto-shredding, SHRED-1).
-    shreddedKeys = await o.keys.liveKeysOf(tx, identitiesOf(contact))
+    // messages — in the journal, the inbox's stored contents, backups and replicas (crypto-shredding, SHRED-1).
+    shreddedKeys = await o.keys.liveKeysOf(tx, [...identitiesOf(contact), contentIdentity(contact.id)])
     await o.keys.destroy(tx, shreddedKeys, o.retentionEnded ? 'retention ended' : 'erasure request', contact.id)
     await tx.deleteFrom('contact_corrections').where('contact_id', '=', contact.id).execute()
     // Consent evidence stays, restricted, for the tail after its last use (UWG-7a), then goes too.

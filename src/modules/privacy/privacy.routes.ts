@@ -20,6 +20,7 @@ import { eraseContact, eraseExpired, expireConsentEvidence, erasureLetter, write
 import { buildProcessingRecord, currentRecordVersion, type Deployment } from './processing-record.js'
 import { renderRecordHtml, renderRecordPdf } from './processing-record-render.js'
 import { type Dpo, dpoSchema, metaStorageSchema, readMetaStorage, readRetention, readStrictEu, retentionSchema } from './retention-settings.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import { collectSubjectData, mediaFileName, subjectExportSchema } from './subject-export.js'
 import { renderSubjectHtml } from './subject-export-html.js'
 import { readTeamAccess, teamAccessSchema } from './team-access.js'
@@ -41,9 +42,9 @@ const auditSchema = z.object({ id: z.string(), at: z.string(), actorId: z.string
  * with history, the Art. 30 record generated from the configuration (versioned), the privacy
  * settings behind it, and the audit log.
  */
-export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; store: MediaStore; keys: DataKeys; integrations: Integrations; deployment: Deployment; onConversationsChanged: (ids: string[]) => void }> = async (
+export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; vault: MessageVault; store: MediaStore; keys: DataKeys; integrations: Integrations; deployment: Deployment; onConversationsChanged: (ids: string[]) => void }> = async (
   base,
-  { db, consent, store, keys, integrations, deployment, onConversationsChanged },
+  { db, consent, vault, store, keys, integrations, deployment, onConversationsChanged },
 ) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['privacy']
@@ -68,7 +69,7 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
   app.get('/api/contacts/:id/export', { config: { access: ADMIN }, schema: { tags, params: idParams } }, async (request, reply) => {
     if (!(await db.selectFrom('contacts').select('id').where('id', '=', request.params.id).executeTakeFirst())) throw notFound('Contact')
     const exportedAt = nowIso()
-    const { data, mediaRows } = await collectSubjectData(db, consent, request.params.id, exportedAt)
+    const { data, mediaRows } = await collectSubjectData(db, consent, vault, request.params.id, exportedAt)
     const files: Record<string, Uint8Array> = {
       'data.json': Buffer.from(JSON.stringify(data, null, 2)),
       'index.html': Buffer.from(renderSubjectHtml(data)),

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Executor } from '../../db/database.js'
 import type { ConsentService } from '../consent/consent.service.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import { presentWithMedia } from '../inbox/presenters.js'
 import type { MediaRow } from '../../db/schema.js'
 import { getSetting } from '../settings/settings.repo.js'
@@ -44,13 +45,13 @@ export type SubjectExport = z.infer<typeof subjectExportSchema>
 
 const CHUNK = 1000
 
-export async function collectSubjectData(db: Executor, consent: ConsentService, contactId: string, exportedAt: string): Promise<{ data: SubjectExport; mediaRows: MediaRow[] }> {
+export async function collectSubjectData(db: Executor, consent: ConsentService, vault: MessageVault, contactId: string, exportedAt: string): Promise<{ data: SubjectExport; mediaRows: MediaRow[] }> {
   const contact = await db.selectFrom('contacts').selectAll().where('id', '=', contactId).executeTakeFirstOrThrow()
   const conversations = await db.selectFrom('conversations').selectAll().where('contact_id', '=', contactId).orderBy('created_at').execute()
   const conversationIds = conversations.map((c) => c.id)
   const none = ['']
   const [messageRows, labelRows, noteRows, corrections, consents, notices, requests, audits, company] = await Promise.all([
-    db.selectFrom('messages').selectAll().where('conversation_id', 'in', conversationIds.length ? conversationIds : none).orderBy('timestamp').orderBy('id').execute(),
+    db.selectFrom('messages').selectAll().where('conversation_id', 'in', conversationIds.length ? conversationIds : none).orderBy('timestamp').orderBy('id').execute().then((rows) => vault.open(db, rows)),
     db.selectFrom('conversation_labels').innerJoin('labels', 'labels.id', 'conversation_labels.label_id').select(['conversation_labels.conversation_id', 'labels.name']).where('conversation_labels.conversation_id', 'in', conversationIds.length ? conversationIds : none).execute(),
     db.selectFrom('notes').selectAll().where('conversation_id', 'in', conversationIds.length ? conversationIds : none).orderBy('created_at').execute(),
     db.selectFrom('contact_corrections').selectAll().where('contact_id', '=', contactId).orderBy('corrected_at').execute(),

@@ -4,6 +4,7 @@ import type { NewMessage } from '../../db/schema.js'
 import { badRequest, conflict } from '../../platform/errors.js'
 import { newId, sha256Hex } from '../../platform/ids.js'
 import type { JournalSealer } from '../archive/journal-sealer.js'
+import type { MessageVault, StoredMessage } from '../inbox/message-vault.js'
 import type { Suppressions } from '../consent/consent.repo.js'
 import { appendEntries } from '../journal/journal.repo.js'
 import { journalMediaStored } from '../media/media-record.js'
@@ -53,7 +54,7 @@ export function readPackage(zip: Buffer): { data: SubjectExport; files: Record<s
  */
 export async function importSubject(
   tx: Executor,
-  o: { data: SubjectExport; files: Record<string, Uint8Array>; raw: Buffer; channelId: string; store: MediaStore; sealer?: JournalSealer | undefined; suppressions: Suppressions; now: string },
+  o: { data: SubjectExport; files: Record<string, Uint8Array>; raw: Buffer; channelId: string; store: MediaStore; sealer?: JournalSealer | undefined; vault: MessageVault; suppressions: Suppressions; now: string },
 ): Promise<ImportSummary> {
   const { data } = o
   const waId = data.contact.waId
@@ -90,7 +91,7 @@ export async function importSubject(
     .execute()
 
   let mediaCount = 0
-  const rows: NewMessage[] = []
+  const rows: StoredMessage[] = []
   for (const m of messages) {
     const shown = (m[m.type] ?? {}) as Record<string, unknown>
     const content: Record<string, unknown> = Object.fromEntries(Object.entries(shown).filter(([k]) => !PRESENTATION.has(k)))
@@ -116,7 +117,7 @@ export async function importSubject(
       journal_seq: m.wamid ? seq : null, created_at: o.now, updated_at: o.now,
     })
   }
-  for (let i = 0; i < rows.length; i += 200) await tx.insertInto('messages').values(rows.slice(i, i + 200)).execute()
+  await o.vault.insert(tx, rows.map((row) => ({ row, contactId })))
   const known = new Set(wamids)
   const statuses = data.statuses.filter((s) => known.has(s.wamid))
   for (let i = 0; i < statuses.length; i += 500)

@@ -1,42 +1,61 @@
 import { type ExpressionBuilder, sql } from 'kysely'
-import type { Db, Dialect } from '../../db/database.js'
+import type { Db, Executor } from '../../db/database.js'
 import type { Database } from '../../db/schema.js'
+import { messageText } from '../inbox/message-text.js'
+import type { MessageVault } from '../inbox/message-vault.js'
+import { BlindIndex } from './blind-index.js'
 import { fold } from './fold.js'
 
 /**
- * Words of a search as the index tokenises them: letters and digits, at most 8 terms. Each term
- * matches as a prefix, so that results come while typing.
+ * Words of a search: letters and digits, at most 8 terms. A term of three letters or more matches
+ * the start of a word, so that results come while typing; a shorter one matches a whole word.
  */
 export function searchTerms(q: string): string[] {
   return [...new Set(q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])].slice(0, 8)
 }
 
-/**
- * Messages whose text contains every term, newest first. SQLite: the FTS5 table (rowid order is
- * insertion order, which FTS5 walks backwards without sorting). PostgreSQL: the GIN index on the
- * generated `search` tsvector.
- */
-export async function searchMessageIds(db: Db, dialect: Dialect, terms: string[], limit: number): Promise<string[]> {
-  if (terms.length === 0) return []
-  if (dialect === 'sqlite') {
-    const match = terms.map((t) => `"${t}"*`).join(' ')
-    const rows = await sql<{ message_id: string }>`select message_id from messages_fts where messages_fts match ${match} order by rowid desc limit ${limit}`.execute(db)
-    return rows.rows.map((r) => r.message_id)
-  }
-  const query = terms.map((t) => `${fold(t)}:*`).join(' & ')
-  // Common words: walking the newest messages and testing each stored tsvector finds enough hits
-  // within a bounded number of rows, where the GIN index would read huge posting lists and sort.
-  const recent = await sql<{ id: string }>`select id from (select id, timestamp, search from messages order by timestamp desc, id desc limit ${RECENT_WINDOW}) r
-    where search @@ to_tsquery('simple', ${query}) order by timestamp desc, id desc limit ${limit}`.execute(db)
-  if (recent.rows.length >= limit) return recent.rows.map((r) => r.id)
-  // Rare words: the GIN index. Materialized so the planner cannot turn it back into a walk by time.
-  const all = await sql<{ id: string }>`with hits as materialized (select id, timestamp from messages where search @@ to_tsquery('simple', ${query}))
-    select id from hits order by timestamp desc, id desc limit ${limit}`.execute(db)
-  return all.rows.map((r) => r.id)
-}
+/** How many index candidates a search confirms at most before it answers with what it found. */
+const MAX_CANDIDATES = 5000
 
-/** How many of the newest messages the PostgreSQL search tests before it asks the GIN index. */
-const RECENT_WINDOW = 50_000
+export type MessageHit = Awaited<ReturnType<typeof hitRows>>[number]
+
+const hitRows = (db: Executor, ids: string[]) =>
+  db
+    .selectFrom('messages')
+    .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
+    .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
+    .select(['messages.id', 'messages.conversation_id', 'messages.direction', 'messages.type', 'messages.timestamp', 'messages.content', 'messages.key_id'])
+    .select(['contacts.id as contact_id', 'contacts.wa_id', 'conversations.assignee_id'])
+    .select((eb) => eb.fn.coalesce('contacts.name_override', 'contacts.profile_name').as('profile_name'))
+    .where('messages.id', 'in', ids)
+    .where('contacts.restricted_at', 'is', null)
+    .execute()
+
+/**
+ * Messages whose text has a word starting with every term, newest first, opened. The blind index
+ * names candidates a page at a time; each is opened and confirmed against its text (the index
+ * holds prefixes of at most 6 letters and cut hashes). `visible` drops what the asker may not see
+ * before it counts towards the limit.
+ */
+export async function searchMessages(db: Executor, vault: MessageVault, terms: string[], o: { limit: number; visible?: (hit: MessageHit) => boolean }): Promise<MessageHit[]> {
+  if (terms.length === 0) return []
+  const found: MessageHit[] = []
+  const page = Math.max(o.limit * 2, 100)
+  let before: string | undefined
+  for (let scanned = 0; found.length < o.limit && scanned < MAX_CANDIDATES; scanned += page) {
+    const ids = await vault.index.candidates(db, terms, { before, limit: page })
+    if (ids.length === 0) break
+    before = ids.at(-1)
+    const byId = new Map((await vault.open(db, await hitRows(db, ids))).map((r) => [r.id, r]))
+    for (const id of ids) {
+      const hit = byId.get(id)
+      if (hit && (o.visible?.(hit) ?? true) && BlindIndex.confirms(messageText(hit.type, hit.content), terms)) found.push(hit)
+      if (found.length === o.limit) break
+    }
+    if (ids.length < page) break
+  }
+  return found
+}
 
 /**
  * Conversations whose contact's name or number contains the query, most recent first. Few matching

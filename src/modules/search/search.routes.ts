@@ -1,11 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { Db, Dialect } from '../../db/database.js'
+import type { Db } from '../../db/database.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import { narrowedTo } from '../privacy/team-access.js'
 import { STAFF } from '../../platform/http/access.js'
-import { messageText } from '../inbox/presenters.js'
-import { searchContacts, searchMessageIds, searchTerms } from './search.repo.js'
+import { messageText } from '../inbox/message-text.js'
+import { searchContacts, searchMessages, searchTerms } from './search.repo.js'
 
 const searchQuery = z.object({
   q: z.string().trim().min(1).max(200),
@@ -32,44 +33,28 @@ const searchResult = z.object({
  * `GET /api/search?q=`: full text over message text and contact names/numbers. The answer names
  * the matched terms; the app highlights them (no HTML from the server).
  */
-export const searchRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = async (base, { db, dialect }) => {
+export const searchRoutes: FastifyPluginAsync<{ db: Db; vault: MessageVault }> = async (base, { db, vault }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
 
   app.get('/api/search', { config: { access: STAFF }, schema: { tags: ['search'], querystring: searchQuery, response: { 200: searchResult } } }, async (request) => {
     const { q, limit } = request.query
     const terms = searchTerms(q)
-    const [ids, contacts, agent] = await Promise.all([searchMessageIds(db, dialect, terms, limit), searchContacts(db, q, 10), narrowedTo(db, request.auth)])
+    const agent = await narrowedTo(db, request.auth)
     // An agent who sees only their own and unassigned conversations finds only those (GDPR-25).
-    const visible = (assignee: string | null) => !agent || assignee === null || assignee === agent
-    const rows = ids.length
-      ? await db
-          .selectFrom('messages')
-          .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
-          .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
-          .select(['messages.id', 'messages.conversation_id', 'messages.direction', 'messages.type', 'messages.timestamp', 'messages.content'])
-          .select(['contacts.id as contact_id', 'contacts.wa_id', 'conversations.assignee_id'])
-          .select((eb) => eb.fn.coalesce('contacts.name_override', 'contacts.profile_name').as('profile_name'))
-          .where('messages.id', 'in', ids)
-          .where('contacts.restricted_at', 'is', null)
-          .execute()
-      : []
-    const byId = new Map(rows.map((r) => [r.id, r]))
+    const visible = (h: { assignee_id: string | null }) => !agent || h.assignee_id === null || h.assignee_id === agent
+    const [hits, contacts] = await Promise.all([searchMessages(db, vault, terms, { limit, visible }), searchContacts(db, q, 10)])
     return {
       terms,
-      messages: ids.flatMap((id) => {
-        const r = byId.get(id)
-        if (!r || !visible(r.assignee_id)) return []
-        return [{
-          id: r.id,
-          conversationId: r.conversation_id,
-          direction: r.direction,
-          type: r.type,
-          timestamp: r.timestamp,
-          text: messageText(r.type, r.content),
-          contact: { id: r.contact_id, name: r.profile_name, waId: r.wa_id },
-        }]
-      }),
-      conversations: contacts.filter((c) => visible(c.assignee_id)).map((c) => ({ conversationId: c.conversation_id, lastMessageAt: c.last_message_at, contact: { id: c.id, name: c.profile_name, waId: c.wa_id } })),
+      messages: hits.map((r) => ({
+        id: r.id,
+        conversationId: r.conversation_id,
+        direction: r.direction,
+        type: r.type,
+        timestamp: r.timestamp,
+        text: messageText(r.type, r.content),
+        contact: { id: r.contact_id, name: r.profile_name, waId: r.wa_id },
+      })),
+      conversations: contacts.filter(visible).map((c) => ({ conversationId: c.conversation_id, lastMessageAt: c.last_message_at, contact: { id: c.id, name: c.profile_name, waId: c.wa_id } })),
     }
   })
 }

@@ -1,11 +1,11 @@
 import type { Executor } from '../../db/database.js'
-import type { NewMessage } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import { enqueueJobs } from '../../platform/jobs/jobs.repo.js'
 import { nowIso } from '../../platform/time.js'
 import { ContactResolver } from '../contacts/contact-resolver.js'
 import { applyNumberChange } from '../contacts/contacts.repo.js'
 import { upsertConversations } from '../inbox/conversations.repo.js'
+import type { MessageVault, StoredMessage } from '../inbox/message-vault.js'
 import { applyStoredStatuses } from '../inbox/message-status.js'
 import { KNOWN_MESSAGE_TYPES, MEDIA_TYPES, type InboundMessageEvent, type StatusEvent, type WebhookEvent } from './webhook-events.js'
 
@@ -29,6 +29,7 @@ export async function projectWebhooks(
   db: Executor,
   entries: JournaledEvents[],
   isOurNumber: (phoneNumberId: string | undefined) => boolean,
+  vault: MessageVault,
 ): Promise<{ unrouted: Map<number, string[]>; conversationIds: Set<string>; mediaQueued: number; added: NewInboundMessage[] }> {
   const unrouted = new Map<number, string[]>()
   const messages: { seq: number; e: InboundMessageEvent }[] = []
@@ -43,7 +44,7 @@ export async function projectWebhooks(
     }
   }
   await recordUnrouted(db, unrouted)
-  const inbound = await projectMessages(db, messages)
+  const inbound = await projectMessages(db, vault, messages)
   const conversationIds = new Set([...inbound.conversationIds, ...(await projectStatuses(db, statuses))])
   return { unrouted, conversationIds, mediaQueued: inbound.mediaQueued, added: inbound.added }
 }
@@ -58,7 +59,7 @@ async function recordUnrouted(db: Executor, unrouted: Map<number, string[]>) {
     .execute()
 }
 
-async function projectMessages(db: Executor, items: { seq: number; e: InboundMessageEvent }[]): Promise<{ conversationIds: string[]; mediaQueued: number; added: NewInboundMessage[] }> {
+async function projectMessages(db: Executor, vault: MessageVault, items: { seq: number; e: InboundMessageEvent }[]): Promise<{ conversationIds: string[]; mediaQueued: number; added: NewInboundMessage[] }> {
   if (items.length === 0) return { conversationIds: [], mediaQueued: 0, added: [] }
   const contacts = await ContactResolver.load(db, items.map((i) => i.e.contact))
   const resolved = items.map((i) => ({ ...i, contact: contacts.resolve(i.e.contact, i.e.timestamp) }))
@@ -69,7 +70,7 @@ async function projectMessages(db: Executor, items: { seq: number; e: InboundMes
   )
 
   const now = nowIso()
-  const rows = new Map<string, NewMessage & { id: string }>() // by wamid: a group may hold a duplicate
+  const rows = new Map<string, StoredMessage>() // by wamid: a group may hold a duplicate
   for (const { seq, e, contact } of resolved) {
     if (rows.has(e.wamid)) continue
     const context = e.raw.context as { id?: unknown } | undefined
@@ -93,13 +94,9 @@ async function projectMessages(db: Executor, items: { seq: number; e: InboundMes
       updated_at: now,
     })
   }
-  const inserted = await db
-    .insertInto('messages')
-    .values([...rows.values()])
-    .onConflict((oc) => oc.column('wamid').doNothing())
-    .returning(['id', 'wamid'])
-    .execute()
-  const fresh = new Set(inserted.map((r) => r.wamid))
+  const contactOf = new Map(resolved.map((r) => [r.e.wamid, r.contact.id]))
+  const inserted = await vault.insert(db, [...rows.values()].map((row) => ({ row, contactId: contactOf.get(row.wamid!)! })))
+  const fresh = new Set([...rows.values()].filter((r) => inserted.has(r.id)).map((r) => r.wamid))
   const added = resolved.filter((r) => fresh.has(r.e.wamid) && rows.get(r.e.wamid))
   const mediaQueued = await registerInboundMedia(db, added.map((r) => ({ messageId: rows.get(r.e.wamid)!.id, type: rows.get(r.e.wamid)!.type, raw: r.e.raw })))
   for (const r of added) {

@@ -3,6 +3,7 @@ import type { DatabaseHandle, Executor } from '../../db/database.js'
 import { appendEntries } from '../journal/journal.repo.js'
 import { identitiesIn, type JournalSealer } from '../archive/journal-sealer.js'
 import { projectAccountEvents } from './account-events.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import { type NewInboundMessage, projectWebhooks } from './inbound-projector.js'
 import { type ConsentSignal, customerKeyOf, isConsentSignal, parseWebhook, type WebhookEvent } from './webhook-events.js'
 
@@ -45,7 +46,9 @@ export class WebhookIngestor {
     private readonly afterProjection: ((tx: Executor, added: NewInboundMessage[], signals: ConsentSignal[]) => Promise<void>) | undefined = undefined,
     private readonly maxBatch = 200,
     /** Seals each body with the data keys of the customers it names (crypto-shredding). */
-    private readonly sealer: JournalSealer | undefined = undefined,
+    private readonly sealer: JournalSealer | undefined,
+    /** Seals and indexes the messages' contents (encryption at rest). */
+    private readonly vault: MessageVault,
   ) {
     const lanes = database.dialect === 'postgres' ? 2 : 1
     this.lanes = Array.from({ length: lanes }, () => ({ queue: [], running: false }))
@@ -119,7 +122,7 @@ export class WebhookIngestor {
     return this.database.db.transaction().execute(async (tx) => {
       const appended = await appendEntries(tx, 'whatsapp.webhook', batch.map((p) => p.raw), this.sealer ? { sealer: this.sealer, identities: batch.map((p) => p.identities) } : undefined)
       const fresh = batch.flatMap((p, i) => (appended[i]!.duplicate ? [] : [{ journalSeq: appended[i]!.seq, events: p.events }]))
-      const { unrouted, conversationIds, mediaQueued, added } = await projectWebhooks(tx, fresh, this.isOurNumber)
+      const { unrouted, conversationIds, mediaQueued, added } = await projectWebhooks(tx, fresh, this.isOurNumber, this.vault)
       const account = await projectAccountEvents(tx, fresh)
       const signals = fresh.flatMap((f) => f.events.filter(isConsentSignal).map((event) => ({ journalSeq: f.journalSeq, event })))
       if (this.afterProjection && (added.length > 0 || signals.length > 0)) await this.afterProjection(tx, added, signals)

@@ -1,0 +1,121 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import type { Db, Executor } from '../../db/database.js'
+import type { NewMessage } from '../../db/schema.js'
+import type { SecretBox } from '../../platform/crypto/secret-box.js'
+import type { DataKeys } from '../archive/data-keys.js'
+import { localDate } from '../privacy/deadlines.js'
+import { BlindIndex } from '../search/blind-index.js'
+import { messageText } from './message-text.js'
+
+/** The identity a contact's message contents are sealed for: the contact, whatever its number becomes. */
+export const contentIdentity = (contactId: string) => `contact:${contactId}`
+
+/** What a sealed content looks like in `messages.content`: `m1:` + base64(iv ‖ tag ‖ ciphertext). */
+const PREFIX = 'm1:'
+
+/** The content of a message whose key was destroyed (crypto-shredded): nothing to show. */
+export const SHREDDED_CONTENT = '{}'
+
+export type StoredMessage = NewMessage & { id: string }
+
+/**
+ * A stored content as written; undefined when its key was destroyed. Throws when the ciphertext
+ * was changed (the verifier reports it). Plain contents from before sealing come back as they are.
+ */
+export async function openContent(db: Executor, keys: Pick<DataKeys, 'key'>, m: { id: string; content: string; key_id: string | null }): Promise<string | undefined> {
+  if (m.key_id === null || !m.content.startsWith(PREFIX)) return m.content
+  const key = await keys.key(db, m.key_id)
+  if (!key) return undefined
+  const raw = Buffer.from(m.content.slice(PREFIX.length), 'base64')
+  const d = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12)).setAAD(Buffer.from(`message:${m.id}`))
+  d.setAuthTag(raw.subarray(12, 28))
+  return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8')
+}
+
+/**
+ * Message contents at rest (GDPR-32, crypto-shredding): every content is encrypted (AES-256-GCM)
+ * with its contact's data key for the message's year, bound to the message id, and entered into
+ * the blind index for search. Contents are opened here and nowhere else; once a key is destroyed
+ * (erasure, end of retention) its contents read as empty everywhere, in backups too. Rows from
+ * before this scheme (plain JSON, no key) are read as they are until the start-up pass seals them.
+ */
+export class MessageVault {
+  readonly index: BlindIndex
+
+  constructor(
+    private readonly keys: DataKeys,
+    box: SecretBox,
+  ) {
+    this.index = new BlindIndex(box.deriveKey('postfach:search-terms:v1'))
+  }
+
+  /** Seals contents (in the caller's transaction, which makes missing keys). */
+  async seal(tx: Executor, items: { id: string; contactId: string; timestamp: string; content: string }[]): Promise<{ content: string; key_id: string }[]> {
+    const out: { content: string; key_id: string }[] = []
+    for (const m of items) {
+      const [key] = await this.keys.keysFor(tx, [contentIdentity(m.contactId)], localDate(m.timestamp).slice(0, 4))
+      const iv = randomBytes(12)
+      const c = createCipheriv('aes-256-gcm', key!.key, iv).setAAD(Buffer.from(`message:${m.id}`))
+      const body = Buffer.concat([c.update(m.content, 'utf8'), c.final()])
+      out.push({ content: PREFIX + Buffer.concat([iv, c.getAuthTag(), body]).toString('base64'), key_id: key!.id })
+    }
+    return out
+  }
+
+  /** The rows with their contents opened (new objects; the inputs stay as they are). */
+  async open<T extends { id: string; content: string; key_id: string | null }>(db: Executor, rows: T[]): Promise<T[]> {
+    const out: T[] = []
+    for (const r of rows) out.push(r.key_id === null ? r : { ...r, content: (await openContent(db, this.keys, r)) ?? SHREDDED_CONTENT })
+    return out
+  }
+
+  async openOne<T extends { id: string; content: string; key_id: string | null }>(db: Executor, row: T | undefined): Promise<T | undefined> {
+    return row ? (await this.open(db, [row]))[0] : undefined
+  }
+
+  /**
+   * Stores new messages sealed and indexed, in the caller's transaction. A message whose wamid is
+   * stored already is skipped (Meta redelivers). Returns the ids that were inserted.
+   */
+  async insert(tx: Executor, items: { row: StoredMessage; contactId: string }[]): Promise<Set<string>> {
+    if (items.length === 0) return new Set()
+    const sealed = await this.seal(tx, items.map(({ row, contactId }) => ({ id: row.id, contactId, timestamp: row.timestamp, content: row.content })))
+    const inserted = new Set<string>()
+    for (let i = 0; i < items.length; i += 200) {
+      const rows = items.slice(i, i + 200).map(({ row }, j) => ({ ...row, ...sealed[i + j]! }))
+      const res = await tx.insertInto('messages').values(rows).onConflict((oc) => oc.column('wamid').doNothing()).returning('id').execute()
+      for (const r of res) inserted.add(r.id)
+    }
+    await this.index.add(tx, items.filter(({ row }) => inserted.has(row.id)).map(({ row }) => ({ messageId: row.id, text: messageText(row.type, row.content) })))
+    return inserted
+  }
+}
+
+/**
+ * Seals and indexes the contents stored before encryption at rest (an upgraded installation): in
+ * batches, each in its own transaction, walking the messages by id once. Returns how many.
+ */
+export async function sealStoredContents(db: Db, vault: MessageVault, batch = 500): Promise<number> {
+  let sealed = 0
+  let after = ''
+  for (;;) {
+    const rows = await db.transaction().execute(async (tx) => {
+      const plain = await tx
+        .selectFrom('messages')
+        .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
+        .select(['messages.id', 'messages.type', 'messages.timestamp', 'messages.content', 'conversations.contact_id'])
+        .where('messages.id', '>', after)
+        .where('messages.key_id', 'is', null)
+        .orderBy('messages.id')
+        .limit(batch)
+        .execute()
+      const done = await vault.seal(tx, plain.map((m) => ({ id: m.id, contactId: m.contact_id, timestamp: m.timestamp, content: m.content })))
+      for (const [i, m] of plain.entries()) await tx.updateTable('messages').set(done[i]!).where('id', '=', m.id).where('key_id', 'is', null).execute()
+      await vault.index.add(tx, plain.map((m) => ({ messageId: m.id, text: messageText(m.type, m.content) })))
+      return plain
+    })
+    sealed += rows.length
+    if (rows.length < batch) return sealed
+    after = rows.at(-1)!.id
+  }
+}
