@@ -257,12 +257,25 @@ const TAMPERS: Tamper[] = [
     cliNames: (f) => new RegExp(`media ${f.image.id}: the media file changed`),
   },
   {
-    name: "a message's text is edited in the inbox table",
+    name: "a message's text is edited in the inbox table (re-sealed by someone who has the key)",
     async change(server, f) {
-      const row = await server.database.db.selectFrom('messages').select('content').where('id', '=', f.inbound.id).executeTakeFirstOrThrow()
-      await server.database.db.updateTable('messages').set({ content: row.content.replace('Nummer', 'Numero') }).where('id', '=', f.inbound.id).execute()
+      const { db } = server.database
+      const [row] = await server.vault.open(db, [await db.selectFrom('messages').select(['id', 'content', 'key_id', 'timestamp']).where('id', '=', f.inbound.id).executeTakeFirstOrThrow()])
+      const contactId = (await db.selectFrom('messages').innerJoin('conversations', 'conversations.id', 'messages.conversation_id').select('conversations.contact_id').where('messages.id', '=', f.inbound.id).executeTakeFirstOrThrow()).contact_id
+      const [sealed] = await server.vault.seal(db, [{ id: row!.id, contactId, timestamp: row!.timestamp, content: row!.content.replace('Nummer', 'Numero') }])
+      await db.updateTable('messages').set(sealed!).where('id', '=', f.inbound.id).execute()
     },
     expect: (r, f) => expect(r.problems).toContainEqual(expect.objectContaining({ messageId: f.inbound.id, problem: expect.stringMatching(/content changed/) })),
+    cliNames: (f) => new RegExp(`message ${f.inbound.id}: the stored message differs`),
+  },
+  {
+    name: "a message's sealed bytes are changed in the inbox table",
+    async change(server, f) {
+      const row = await server.database.db.selectFrom('messages').select('content').where('id', '=', f.inbound.id).executeTakeFirstOrThrow()
+      const i = Math.floor(row.content.length / 2)
+      await server.database.db.updateTable('messages').set({ content: row.content.slice(0, i) + (row.content[i] === 'A' ? 'B' : 'A') + row.content.slice(i + 1) }).where('id', '=', f.inbound.id).execute()
+    },
+    expect: (r, f) => expect(r.problems).toContainEqual(expect.objectContaining({ messageId: f.inbound.id, problem: expect.stringMatching(/no longer opens/) })),
     cliNames: (f) => new RegExp(`message ${f.inbound.id}: the stored message differs`),
   },
 ]

@@ -18,7 +18,7 @@ describe(`${DIALECT}: opening hours, greeting and away message (GET/PUT /api/aut
   })
   const textsTo = (waId: string) => server.simulatorState().sent.filter((s) => s.recipient === waId).map((s) => String((s.body.text as { body?: string } | undefined)?.body))
   const outbound = (conversationId: string) =>
-    server.database.db.selectFrom('messages').select(['content', 'sent_by']).where('conversation_id', '=', conversationId).where('direction', '=', 'outbound').orderBy('created_at').execute()
+    server.database.db.selectFrom('messages').select(['id', 'content', 'key_id', 'sent_by']).where('conversation_id', '=', conversationId).where('direction', '=', 'outbound').orderBy('created_at').execute().then((rows) => server.vault.open(server.database.db, rows))
   const enable = (o: Json = {}) =>
     admin.inject({ method: 'PUT', url: '/api/automation', payload: { ...DEFAULT_AUTOMATION, greeting: { ...DEFAULT_AUTOMATION.greeting, enabled: true }, away: { ...DEFAULT_AUTOMATION.away, enabled: true }, ...o } })
 

@@ -78,9 +78,9 @@ describe(`${DIALECT}: webhook endpoint guards`, () => {
     m.brand_new_field = true
     delete m.text
     expect((await server.webhook(body)).statusCode).toBe(200)
-    const row = await server.database.db.selectFrom('messages').selectAll().where('wamid', '=', 'wamid.unknown-type-1').executeTakeFirstOrThrow()
-    expect(row.type).toBe('unsupported')
-    expect(JSON.parse(row.content)).toMatchObject({ type: 'hologram', hologram: { depth: 3 }, brand_new_field: true })
+    const [row] = await server.vault.open(server.database.db, [await server.database.db.selectFrom('messages').selectAll().where('wamid', '=', 'wamid.unknown-type-1').executeTakeFirstOrThrow()])
+    expect(row!.type).toBe('unsupported')
+    expect(JSON.parse(row!.content)).toMatchObject({ type: 'hologram', hologram: { depth: 3 }, brand_new_field: true })
   })
 
   it('keeps and flags an entry for a phone number id that is not configured, answering 200', async () => {

@@ -140,7 +140,7 @@ async function checkMessages(database: DatabaseHandle, problems: VerifyProblem[]
         // Stored contents are sealed too (encryption at rest); without the key there is nothing to compare.
         content = r.key_id === null ? r.content : sealer ? await openContent(database.db, sealer.keys, r) : undefined
       } catch {
-        problems.push({ messageId: r.id, journalSeq: seq, code: 'message-changed', problem: 'the stored message no longer opens (its sealed content was changed)' })
+        problems.push({ messageId: r.id, journalSeq: seq, code: 'message-changed', problem: 'the stored message differs from the one received (its sealed content no longer opens)' })
         continue
       }
       const logged = loggedMessage(r.kind, opened.payload, r.wamid, r.id)
