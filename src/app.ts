@@ -89,7 +89,7 @@ export type AppDeps = {
   logger?: false | { stream?: NodeJS.WritableStream }
 }
 
-export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; campaigns: CampaignRunner; jobs: JobRunner; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch; sealer: JournalSealer; vault: MessageVault }
+export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; campaigns: CampaignRunner; jobs: JobRunner; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch; sealer: JournalSealer; vault: MessageVault; mediaStore: MediaStore }
 
 /** The built web app: web/dist beside src/ (from source) or beside dist/ (compiled). */
 const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -283,5 +283,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     archiveWatch.stop()
     await archive.stop()
   })
-  return { app, ingestor, sendWorker, campaigns, jobs, graph, hub, archive, archiveWatch, sealer, vault }
+  return { app, ingestor, sendWorker, campaigns, jobs, graph, hub, archive, archiveWatch, sealer, vault, mediaStore: deps.mediaStore }
 }

@@ -8,7 +8,7 @@ import { createApiToken } from './modules/auth/api-tokens.js'
 import { hashPassword } from './modules/auth/passwords.js'
 import { findUserByEmail, insertUser } from './modules/auth/users.repo.js'
 import { startServer } from './main.js'
-import { FileMediaStore } from './modules/media/media-store.js'
+import { mediaStoreFor } from './modules/media/media-store.js'
 import { loadArchiveKey } from './modules/archive/signing-key.js'
 import { type VerifyReport, verifyArchive } from './modules/archive/verify.js'
 import { verifyBundleZip } from './modules/archive/bundle.js'
@@ -90,7 +90,7 @@ export async function runCli(argv: string[]): Promise<number> {
       if (command === 'archive' && sub === 'verify') {
         const box = loadSecretBox({ keyFile: config.masterKeyFile, dataDir: config.dataDir })
         const sealer = new JournalSealer(new DataKeys(box, config.dataDir), box)
-        const report = await verifyArchive(database, loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir }), new FileMediaStore(path.join(config.dataDir, 'media')), sealer)
+        const report = await verifyArchive(database, loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir }), mediaStoreFor(config.dataDir, box), sealer)
         if (values.json) console.log(JSON.stringify(report, null, 2))
         else printVerifyReport(report)
         return report.ok ? 0 : 1
@@ -108,7 +108,7 @@ export async function runCli(argv: string[]): Promise<number> {
         const box = loadSecretBox({ keyFile: config.masterKeyFile, dataDir: config.dataDir })
         const keys = new DataKeys(box, config.dataDir)
         closed = true // offboard closes it before deleting its files
-        const report = await offboard(database, { dataDir: config.dataDir, exportFile: values.export, key: loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir }), store: new FileMediaStore(path.join(config.dataDir, 'media')), sealer: new JournalSealer(keys, box), vault: new MessageVault(keys, box) })
+        const report = await offboard(database, { dataDir: config.dataDir, exportFile: values.export, key: loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir }), store: mediaStoreFor(config.dataDir, box), sealer: new JournalSealer(keys, box), vault: new MessageVault(keys, box) })
         console.log(JSON.stringify(report, null, 2))
         if (config.masterKeyFile || config.archiveKeyFile) console.log('Key files outside DATA_DIR were not touched: destroy them yourself.')
         return report.purge.tablesRemaining.length === 0 && report.purge.rowsRemaining === 0 && report.purge.filesRemaining.length === 0 ? 0 : 1

@@ -7,7 +7,7 @@ import { hashPassword } from './modules/auth/passwords.js'
 import { countUsers, insertUser } from './modules/auth/users.repo.js'
 import { newSecret } from './platform/ids.js'
 import { recordRelease } from './modules/archive/releases.js'
-import { FileMediaStore } from './modules/media/media-store.js'
+import { mediaStoreFor } from './modules/media/media-store.js'
 import { ensureChannel } from './modules/whatsapp/channels.repo.js'
 import { loadCredentials, WhatsAppConnection } from './modules/whatsapp/connection.js'
 import { loadSecretBox } from './platform/crypto/secret-box.js'
@@ -77,7 +77,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   )
   await ensureChannel(database.db, { id: whatsapp.phoneNumberId, wabaId: whatsapp.businessAccountId, displayPhoneNumber: simulator?.identity.displayPhoneNumber })
 
-  const built = await buildApp({ config, database, whatsapp, secretBox, setup, mediaStore: new FileMediaStore(path.join(config.dataDir, 'media')), simulator, ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.logger !== undefined ? { logger: opts.logger } : {}) })
+  const built = await buildApp({ config, database, whatsapp, secretBox, setup, mediaStore: mediaStoreFor(config.dataDir, secretBox), simulator, ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.logger !== undefined ? { logger: opts.logger } : {}) })
   const address = await built.app.listen({ port: config.port, host: config.host })
   url = address.replace('://[::1]', '://localhost')
   built.sendWorker.start()

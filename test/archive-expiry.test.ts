@@ -1,7 +1,6 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { verifyArchive } from '../src/modules/archive/verify.js'
-import { FileMediaStore } from '../src/modules/media/media-store.js'
 import { messagesEnvelope } from '../src/simulator/payloads.js'
 import { SIMULATOR_DEFAULTS } from '../src/simulator/simulator.js'
 import { DIALECT, startTestServer, type TestServer } from './helpers.js'
@@ -59,7 +58,7 @@ describe(`${DIALECT}: expiry at the end of retention`, () => {
       expect(JSON.parse(receipt.content!.toString('utf8'))).toMatchObject({ reason: 'retention ended', expired: { handelsbrief: 2, marketing: 1 } })
       expect((await admin.inject({ method: 'GET', url: '/api/audit?action=archive.expired' })).json().items).toHaveLength(1)
       await server.archive.sync({ forceCheckpoint: true })
-      const report = await verifyArchive(server.database, server.archive.verifierKey, new FileMediaStore(path.join(server.dataDir, 'media')), server.sealer)
+      const report = await verifyArchive(server.database, server.archive.verifierKey, server.mediaStore, server.sealer)
       expect(report.problems).toEqual([])
 
       // A second run finds nothing more; once the hold is released, the held letter goes too.

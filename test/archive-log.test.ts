@@ -9,7 +9,6 @@ import { verifyCheckpoint } from '../src/modules/archive/checkpoint.js'
 import { decodeLeaf } from '../src/modules/archive/leaf.js'
 import { leafHash, verifyConsistency, verifyInclusion } from '../src/modules/archive/merkle.js'
 import { verifyArchive, type VerifyReport } from '../src/modules/archive/verify.js'
-import { FileMediaStore } from '../src/modules/media/media-store.js'
 import { type Caller, customerWrites, DIALECT, eventually, startTestServer, TEST_DATABASE_URL, type TestServer, withoutTriggers } from './helpers.js'
 
 const run = promisify(execFile)
@@ -32,7 +31,7 @@ async function populate(server: TestServer, agent: Caller, prefix: string) {
   return { inbound: { id: inbound.id, seq: Number(inbound.journal_seq) }, outboundId, image, imageWamid }
 }
 
-const verify = (server: TestServer) => verifyArchive(server.database, server.archive.verifierKey, new FileMediaStore(path.join(server.dataDir, 'media')), server.sealer)
+const verify = (server: TestServer) => verifyArchive(server.database, server.archive.verifierKey, server.mediaStore, server.sealer)
 
 const cli = (server: TestServer, args: string[]) =>
   run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli-main.ts'), ...args], {

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
 import { startServer } from '../src/main.js'
 import { verifyArchive } from '../src/modules/archive/verify.js'
-import { FileMediaStore } from '../src/modules/media/media-store.js'
 import { verifyInclusion, leafHash } from '../src/modules/archive/merkle.js'
 import { berlinToday, berlinYear, type Caller, customerWrites, DIALECT, eventually, startTestServer, type TestServer } from './helpers.js'
 
@@ -87,7 +86,7 @@ describe(`${DIALECT}: crypto-shredding`, () => {
 
       // ARCH-6: the log is whole; the erased entry's proof still verifies against its commitment.
       await server.archive.sync({ forceCheckpoint: true })
-      const report = await verifyArchive(server.database, server.archive.verifierKey, new FileMediaStore(path.join(server.dataDir, 'media')), server.sealer)
+      const report = await verifyArchive(server.database, server.archive.verifierKey, server.mediaStore, server.sealer)
       expect(report.problems).toEqual([])
       const proof = (await auditor.inject({ method: 'GET', url: `/api/archive/proof/inclusion?leafIndex=${xLeaf.idx}` })).json()
       expect(Buffer.from(proof.leafData, 'base64').equals(Buffer.from(xLeaf.leaf_data))).toBe(true)

@@ -10,7 +10,6 @@ import { type Executor, openDatabase } from '../src/db/database.js'
 import { migrateTo } from '../src/db/migrate.js'
 import { startServer } from '../src/main.js'
 import { verifyArchive } from '../src/modules/archive/verify.js'
-import { FileMediaStore } from '../src/modules/media/media-store.js'
 import type { MessageVault, StoredMessage } from '../src/modules/inbox/message-vault.js'
 import { projectWebhooks } from '../src/modules/whatsapp/inbound-projector.js'
 import { parseWebhook } from '../src/modules/whatsapp/webhook-events.js'
@@ -71,7 +70,7 @@ describe(`${DIALECT}: GOBD-8 an archive written by the previous release stays re
       const life = (await get(`/api/archive/messages/${message.id}/lifecycle`)).json()
       expect(life.steps[0]).toMatchObject({ step: 'received', journalSeq: seq, leafIndex: expect.any(Number) })
       expect((await get(`/api/archive/proof/inclusion?messageId=${message.id}`)).statusCode).toBe(200)
-      const report = await verifyArchive(database, server.archive.verifierKey, new FileMediaStore(path.join(dataDir, 'media')), server.sealer)
+      const report = await verifyArchive(database, server.archive.verifierKey, server.mediaStore, server.sealer)
       expect(report.problems).toEqual([])
       expect(report.messages).toBeGreaterThanOrEqual(1)
 

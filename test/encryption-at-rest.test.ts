@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -22,6 +23,7 @@ const cli = (args: string[], env: Record<string, string>) =>
 const INBOUND = 'Zitronenfalter bestellt, Lieferung an Quittenweg 7'
 const REPLY = 'Die Quittengelee-Gutschrift ist unterwegs'
 const SECRET_WORDS = ['Zitronenfalter', 'Quittenweg', 'Quittengelee', 'Gutschrift']
+const DOCUMENT = Buffer.from('Lieferschein: 12 Zitronenfalter-Kaesten\n')
 
 /** The database as a backup holds it: the SQLite files, or a pg_dump of the schema. */
 async function dumpOf(dataDir: string, schema: string | undefined, file?: string): Promise<Buffer> {
@@ -36,7 +38,7 @@ async function dumpOf(dataDir: string, schema: string | undefined, file?: string
 const cookieOf = (res: { cookies: { name: string; value: string }[] }) => `postfach_session=${res.cookies.find((c) => c.name === 'postfach_session')!.value}`
 
 describe(`${DIALECT}: GDPR-32 encryption at rest and the restore drill`, () => {
-  it('a database dump holds no message text; a restore recreates the tenant, its messages open, and the log verifies against the last checkpoint', async () => {
+  it('a database dump holds no message text, media files are encrypted; a restore recreates the tenant, its messages open, and the log verifies against the last checkpoint', async () => {
     const server = await startTestServer()
     const { dataDir } = server
     const schema = server.database.schema
@@ -45,11 +47,18 @@ describe(`${DIALECT}: GDPR-32 encryption at rest and the restore drill`, () => {
     try {
       const agent = await server.login('agent')
       const { conversationId } = await customerWrites(server, '4915800000321', INBOUND, 'Rosa Restore')
+      // A document whose bytes hold the words too: the media file on disk must not.
+      const sim = server.simulatorState()
+      const docWamid = sim.customerSends('4915800000321', 'Rosa Restore', 'document', { mime_type: 'text/plain', filename: 'brief.txt', sha256: createHash('sha256').update(DOCUMENT).digest('base64'), id: sim.storeMedia(DOCUMENT, 'text/plain') })
+      const doc = await eventually(() => server.database.db.selectFrom('media').innerJoin('messages', 'messages.id', 'media.id').select(['media.id', 'media.sha256']).where('messages.wamid', '=', docWamid).where('media.state', '=', 'stored').executeTakeFirst())
+      expect((await agent.inject({ method: 'GET', url: `/api/media/${doc.id}` })).rawPayload.equals(DOCUMENT)).toBe(true)
+      const onDisk = fs.readFileSync(path.join(dataDir, 'media', doc.sha256!.slice(0, 2), doc.sha256!.slice(2, 4), doc.sha256!))
+      expect(onDisk.includes(Buffer.from('Zitronenfalter'))).toBe(false)
       expect((await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: REPLY } } })).statusCode).toBe(202)
       await eventually(async () => (await server.database.db.selectFrom('messages').select('status').where('direction', '=', 'outbound').executeTakeFirst())?.status === 'read')
       // The team reads and finds the text as ever.
       const shown = (await agent.inject({ method: 'GET', url: `/api/conversations/${conversationId}/messages` })).json().items.map((m: { text?: { body: string } }) => m.text?.body)
-      expect(shown).toEqual([REPLY, INBOUND])
+      expect(shown).toEqual([REPLY, undefined, INBOUND])
       expect((await agent.inject({ method: 'GET', url: '/api/search?q=zitronen' })).json().messages.map((m: { text: string }) => m.text)).toEqual([INBOUND])
       expect((await agent.inject({ method: 'GET', url: '/api/search?q=quittengelee gutschr' })).json().messages.map((m: { text: string }) => m.text)).toEqual([REPLY])
       expect((await agent.inject({ method: 'GET', url: '/api/search?q=zitronenbaum' })).json().messages).toEqual([]) // same 6-letter prefix, another word
@@ -88,7 +97,8 @@ describe(`${DIALECT}: GDPR-32 encryption at rest and the restore drill`, () => {
       expect(verifyConsistency(Number(sizeLine), Number(now[1]), Buffer.from(rootLine!, 'base64'), Buffer.from(now[2]!, 'base64'), proof.path.map((h: string) => Buffer.from(h, 'hex')))).toBe(true)
       // Its messages open with the restored keys, and search works.
       const again = (await get(`/api/conversations/${conversationId}/messages`)).json().items.map((m: { text?: { body: string } }) => m.text?.body)
-      expect(again).toEqual([REPLY, INBOUND])
+      expect(again).toEqual([REPLY, undefined, INBOUND])
+      expect((await get(`/api/media/${doc.id}`)).rawPayload.equals(DOCUMENT)).toBe(true)
       expect((await get('/api/search?q=quittenweg')).json().messages).toHaveLength(1)
     } finally {
       if (restored) await restored.close()

@@ -3,7 +3,6 @@ import path from 'node:path'
 import { unzipSync, zipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyArchive } from '../src/modules/archive/verify.js'
-import { FileMediaStore } from '../src/modules/media/media-store.js'
 import { type Caller, customerWrites, DIALECT, eventually, startTestServer, type TestServer, useTestServer } from './helpers.js'
 
 type Json = Record<string, any>
@@ -98,7 +97,7 @@ describe(`${DIALECT}: GDPR-20 a person's data moves to another Postfach and back
     expect((await post(targetAdmin, pkg)).json()).toMatchObject({ status: 409, type: expect.stringContaining('contact-exists') })
 
     await target.archive.sync({ forceCheckpoint: true })
-    const report = await verifyArchive(target.database, target.archive.verifierKey, new FileMediaStore(path.join(target.dataDir, 'media')), target.sealer)
+    const report = await verifyArchive(target.database, target.archive.verifierKey, target.mediaStore, target.sealer)
     expect(report.problems).toEqual([])
     expect(report.media).toBe(1)
   })

@@ -81,8 +81,7 @@ describe(`${DIALECT}: send failures, pauses and crash recovery`, () => {
     for (let i = 0; i < 4; i++) ids.push((await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: `Nr. ${i}` } } })).json().id)
     const { SendWorker } = await import('../src/modules/outbound/send-worker.js')
     const { MediaUploader } = await import('../src/modules/outbound/media-uploader.js')
-    const { FileMediaStore } = await import('../src/modules/media/media-store.js')
-    const second = new SendWorker({ database: server.database, graph: server.graph, media: new MediaUploader(server.database.db, new FileMediaStore(server.dataDir), server.graph), messagesPerSecond: 80, vault: server.vault, log: server.app.log })
+    const second = new SendWorker({ database: server.database, graph: server.graph, media: new MediaUploader(server.database.db, server.mediaStore, server.graph), messagesPerSecond: 80, vault: server.vault, log: server.app.log })
     server.sendWorker.start()
     second.start()
     await eventually(async () => {

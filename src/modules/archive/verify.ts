@@ -1,5 +1,5 @@
 import type { DatabaseHandle } from '../../db/database.js'
-import type { MediaStore } from '../media/media-store.js'
+import { MediaChangedError, type MediaStore } from '../media/media-store.js'
 import { parseWebhook } from '../whatsapp/webhook-events.js'
 import type { JournalSealer } from './journal-sealer.js'
 import { isSealed } from './sealed-payload.js'
@@ -87,8 +87,12 @@ export async function verifyArchive(
 
   for (const [sha256, m] of mediaLeaves) {
     if (erasedMedia.has(sha256) || !media) continue
-    const bytes = await media.get(sha256)
-    if (!bytes) problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, code: 'media-missing', problem: 'the media file is missing' })
+    const bytes = await media.get(sha256).catch((err: unknown) => {
+      if (err instanceof MediaChangedError) return 'changed' as const
+      throw err
+    })
+    if (bytes === 'changed') problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, code: 'media-changed', problem: 'the media file changed since it was logged' })
+    else if (!bytes) problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, code: 'media-missing', problem: 'the media file is missing' })
     else if (payloadDigest(bytes) !== sha256) problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, code: 'media-changed', problem: 'the media file changed since it was logged' })
   }
 

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import type { SecretBox } from '../../platform/crypto/secret-box.js'
 
 /**
  * Where media bytes live, addressed by their SHA-256, so a file stored twice is stored once and
@@ -15,8 +16,46 @@ export interface MediaStore {
   delete(sha256: string): Promise<void>
 }
 
+/** A stored file's bytes no longer open (changed on disk): the verifier names it. */
+export class MediaChangedError extends Error {
+  constructor(readonly sha256: string) {
+    super(`media file ${sha256} no longer opens: its bytes were changed`)
+  }
+}
+
+/** An encrypted media file: "PFM1" ‖ iv(12) ‖ tag(16) ‖ AES-256-GCM ciphertext, the name (SHA-256 of the plaintext) as associated data. */
+const MAGIC = Buffer.from('PFM1')
+
+/**
+ * Media files on disk, encrypted at rest (GDPR-32) with a key derived from the master key when one
+ * is given, so a copy of `DATA_DIR/media` without the key shows nothing. Files written before
+ * encryption (no marker) are read as they are. An erased file is deleted, as before.
+ */
 export class FileMediaStore implements MediaStore {
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly key?: Buffer,
+  ) {}
+
+  private seal(sha: string, bytes: Buffer): Buffer {
+    if (!this.key) return bytes
+    const iv = randomBytes(12)
+    const c = createCipheriv('aes-256-gcm', this.key, iv).setAAD(Buffer.from(sha))
+    const body = Buffer.concat([c.update(bytes), c.final()])
+    return Buffer.concat([MAGIC, iv, c.getAuthTag(), body])
+  }
+
+  private open(sha: string, stored: Buffer): Buffer {
+    if (!stored.subarray(0, 4).equals(MAGIC)) return stored
+    if (!this.key) throw new MediaChangedError(sha) // encrypted, and no key at hand: cannot be shown as it was stored
+    try {
+      const d = createDecipheriv('aes-256-gcm', this.key, stored.subarray(4, 16)).setAAD(Buffer.from(sha))
+      d.setAuthTag(stored.subarray(16, 32))
+      return Buffer.concat([d.update(stored.subarray(32)), d.final()])
+    } catch {
+      throw new MediaChangedError(sha)
+    }
+  }
 
   async put(bytes: Buffer): Promise<string> {
     const sha = createHash('sha256').update(bytes).digest('hex')
@@ -27,7 +66,7 @@ export class FileMediaStore implements MediaStore {
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
     const handle = await fs.open(tmp, 'w', 0o600)
     try {
-      await handle.writeFile(bytes)
+      await handle.writeFile(this.seal(sha, bytes))
       await handle.sync()
     } finally {
       await handle.close()
@@ -36,12 +75,10 @@ export class FileMediaStore implements MediaStore {
     return sha
   }
 
+  /** The bytes as put; undefined when absent. Throws MediaChangedError when the file no longer opens. */
   async get(sha256: string): Promise<Buffer | undefined> {
-    try {
-      return await fs.readFile(this.pathOf(sha256))
-    } catch {
-      return undefined
-    }
+    const stored = await fs.readFile(this.pathOf(sha256)).catch(() => undefined)
+    return stored && this.open(sha256, stored)
   }
 
   async has(sha256: string): Promise<boolean> {
@@ -60,3 +97,6 @@ export class FileMediaStore implements MediaStore {
     return path.join(this.root, sha.slice(0, 2), sha.slice(2, 4), sha)
   }
 }
+
+/** The installation's media store: `DATA_DIR/media`, encrypted with a key derived from the master key's root (unchanged by rotation). */
+export const mediaStoreFor = (dataDir: string, box: Pick<SecretBox, 'deriveKey'>) => new FileMediaStore(path.join(dataDir, 'media'), box.deriveKey('postfach:media-files:v1'))
