@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 /**
  * The canonical bytes of a log leaf, version 1: UTF-8 lines, each `name value`, in this order,
@@ -28,7 +28,7 @@ export function decodeLeaf(bytes: Uint8Array): LeafFields | undefined {
   return m ? { seq: Number(m[1]), kind: m[2]!, at: m[3]!, storedSha256: m[4]!, commitment: m[5]! } : undefined
 }
 
-export const payloadDigest = (stored: Uint8Array): string => createHash('sha256').update(stored).digest('hex')
+export const payloadDigest = (stored: Uint8Array): string => hash('sha256', stored, 'hex')
 
 /** The leaf for a journal row as stored. */
 export function leafOfJournalRow(row: { seq: number; kind: string; received_at: string; content: Uint8Array | null; content_sha256: string; commitment: string | null }): Buffer {

@@ -5,6 +5,7 @@ import type { JournalSealer } from './journal-sealer.js'
 import { isSealed } from './sealed-payload.js'
 import { verifyCheckpoint } from './checkpoint.js'
 import { Frontier, type TreeNode } from './compact-range.js'
+import { collectChunks } from '../../platform/chunks.js'
 import { openContent } from '../inbox/message-vault.js'
 import { leafOfJournalRow, payloadDigest } from './leaf.js'
 import { leafHash } from './merkle.js'
@@ -182,16 +183,30 @@ function loggedMessage(kind: string | null, content: Buffer, wamid: string | nul
 
 export type LeafRow = Awaited<ReturnType<typeof leafPage>>[number]
 
-/** Leaves after `cursor` in log order, each with its journal entry (null fields when the entry is gone). */
-export function leafPage(database: DatabaseHandle, cursor: number, limit: number) {
-  return database.db
-    .selectFrom('archive_leaves as l')
-    .leftJoin('journal as j', 'j.seq', 'l.journal_seq')
-    .select(['l.idx', 'l.journal_seq', 'l.leaf_data', 'j.seq', 'j.kind', 'j.received_at', 'j.content', 'j.content_sha256', 'j.commitment', 'j.key_id'])
-    .where('l.idx', '>', cursor)
-    .orderBy('l.idx')
-    .limit(limit)
-    .execute()
+const entryColumns = ['seq', 'kind', 'received_at', 'content', 'content_sha256', 'commitment', 'key_id'] as const
+
+/**
+ * Leaves after `cursor` in log order, each with its journal entry (null fields when the entry is
+ * gone). Leaves follow the journal's order, so one range read of the journal finds their entries,
+ * cheaper than a lookup per leaf; a log whose sequence numbers were scattered (tampering, which
+ * is reported) is read by its numbers instead.
+ */
+export async function leafPage(database: DatabaseHandle, cursor: number, limit: number) {
+  const { db } = database
+  const leaves = await db.selectFrom('archive_leaves').select(['idx', 'journal_seq', 'leaf_data']).where('idx', '>', cursor).orderBy('idx').limit(limit).execute()
+  if (leaves.length === 0) return []
+  const seqs = leaves.map((l) => Number(l.journal_seq))
+  const lo = Math.min(...seqs)
+  const hi = Math.max(...seqs)
+  const entries =
+    hi - lo < limit * 4
+      ? await db.selectFrom('journal').select(entryColumns).where('seq', '>=', lo).where('seq', '<=', hi).execute()
+      : await collectChunks(seqs, (chunk) => db.selectFrom('journal').select(entryColumns).where('seq', 'in', chunk).execute())
+  const bySeq = new Map(entries.map((e) => [Number(e.seq), e]))
+  return leaves.map((l, i) => {
+    const e = bySeq.get(seqs[i]!)
+    return { idx: l.idx, journal_seq: l.journal_seq, leaf_data: l.leaf_data, seq: e?.seq ?? null, kind: e?.kind ?? null, received_at: e?.received_at ?? null, content: e?.content ?? null, content_sha256: e?.content_sha256 ?? null, commitment: e?.commitment ?? null, key_id: e?.key_id ?? null }
+  })
 }
 
 /**
