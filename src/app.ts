@@ -42,6 +42,7 @@ import { TemplateCatalog } from './modules/whatsapp/template-catalog.js'
 import { Suppressions } from './modules/consent/consent.repo.js'
 import { ConsentService } from './modules/consent/consent.service.js'
 import { consentRoutes } from './modules/consent/consent.routes.js'
+import { existingCustomerRoutes } from './modules/consent/existing-customer.routes.js'
 import { consentImportRoutes } from './modules/consent/consent-import.routes.js'
 import { getSetting } from './modules/settings/settings.repo.js'
 import { breachRoutes } from './modules/privacy/breach.routes.js'
@@ -228,6 +229,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(campaignRoutes, { db: database.db, consent, catalog: templates, now, onStarted: () => campaigns.poke() })
   await app.register(numberStatusRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId })
   await app.register(businessProfileRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId, account: whatsapp })
+  await app.register(existingCustomerRoutes, { db: database.db, consent })
   await app.register(consentRoutes, { db: database.db, consent, vault, onChanged: (id) => hub.conversationsChanged([id]) })
   await app.register(optinRoutes, {
     db: database.db,

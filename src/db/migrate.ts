@@ -12,6 +12,7 @@ import * as statsProjection from './migrations/2026-11-30T1800_stats_projection.
 import * as consentEvidenceExpiry from './migrations/2026-11-30T1900_consent_evidence_expiry.js'
 import * as contactSearchName from './migrations/2026-11-30T2000_contact_search_name.js'
 import * as sealedMessages from './migrations/2026-11-30T2100_sealed_messages.js'
+import * as existingCustomers from './migrations/2026-11-30T2200_existing_customers.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-30T1900_consent_evidence_expiry': consentEvidenceExpiry,
   '2026-11-30T2000_contact_search_name': contactSearchName,
   '2026-11-30T2100_sealed_messages': sealedMessages,
+  '2026-11-30T2200_existing_customers': existingCustomers,
 }
 
 class StaticProvider implements MigrationProvider {

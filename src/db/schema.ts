@@ -2,7 +2,7 @@ import type { Insertable, Selectable } from 'kysely'
 import type { ArchiveCheckpointsTable, ArchiveClassificationsTable, ArchiveLeavesTable, ArchiveNodesTable, ArchiveReleasesTable, ArchiveTimestampsTable, DataKeysTable, LegalHoldsTable } from './schema/archive.js'
 import type { ApiTokensTable, ChannelsTable, ContactsTable, ConversationLabelsTable, ConversationsTable, JobsTable, JournalTable, LabelsTable, MediaTable, MessageStatusesTable, MessageTermsTable, MessagesTable, NotesTable, NotificationsTable, QuickRepliesTable, SessionsTable, SettingsTable, UnroutedEventsTable, UsersTable } from './schema/core.js'
 import type { AccountEventsTable, AutomationSendsTable, CampaignRecipientsTable, CampaignsTable, ConversationResolutionsTable, StatsChangesTable, StatsDayRevisionsTable, StatsDurationsTable, StatsMessageHoursTable } from './schema/operations.js'
-import type { AuditLogTable, BreachUpdatesTable, BreachesTable, ConsentEventsTable, ConsentPurposesTable, ContactCorrectionsTable, DsrRequestsTable, ErasureReceiptsTable, IntegrationsTable, PrivacyNoticeDeliveriesTable, PrivacyTasksTable, ProcessingRecordsTable, SuppressionsTable } from './schema/privacy.js'
+import type { AuditLogTable, BreachUpdatesTable, BreachesTable, ConsentEventsTable, ConsentPurposesTable, ExistingCustomerBasesTable, ContactCorrectionsTable, DsrRequestsTable, ErasureReceiptsTable, IntegrationsTable, PrivacyNoticeDeliveriesTable, PrivacyTasksTable, ProcessingRecordsTable, SuppressionsTable } from './schema/privacy.js'
 
 /** Row types of every table, by domain in `schema/`; this file names the whole database. */
 export type * from './schema/archive.js'
@@ -32,6 +32,7 @@ export interface Database {
   message_terms: MessageTermsTable
   consent_purposes: ConsentPurposesTable
   consent_events: ConsentEventsTable
+  existing_customer_bases: ExistingCustomerBasesTable
   suppressions: SuppressionsTable
   privacy_notice_deliveries: PrivacyNoticeDeliveriesTable
   automation_sends: AutomationSendsTable

@@ -37,6 +37,8 @@ export class SimulatorState {
     { id: '1689556908129833', name: 'order_shipped', language: 'de', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Ihre Bestellung {{1}} ist unterwegs.' }] },
     // Advertising says how to object, with every message (§ 7 UWG, Art. 21(4) GDPR).
     { id: '1689556908129834', name: 'welcome_back', language: 'de', status: 'APPROVED', category: 'MARKETING', components: [{ type: 'BODY', text: 'Schön, dass Sie wieder da sind, {{1}}!' }, { type: 'FOOTER', text: 'Keine Werbung mehr? Antworten Sie STOP.' }] },
+    // Advertising to existing customers without consent (§ 7(3) UWG): every message says they may object, at no cost beyond the basic rates.
+    { id: '1689556908129838', name: 'zubehoer_bestandskunden', language: 'de', status: 'APPROVED', category: 'MARKETING', components: [{ type: 'BODY', text: 'Passend zu Ihrem Kauf: das Zubehör ist wieder da.' }, { type: 'FOOTER', text: 'Sie können dieser Werbung jederzeit widersprechen (Antwort STOP); es entstehen nur Übermittlungskosten nach den Basistarifen.' }] },
     // …and one that does not, which Postfach refuses to send.
     { id: '1689556908129837', name: 'flash_sale', language: 'de', status: 'APPROVED', category: 'MARKETING', components: [{ type: 'BODY', text: 'Nur heute: {{1}} % Rabatt!' }] },
     // Neutral (no advertising): the double opt-in confirmation request.

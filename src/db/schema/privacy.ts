@@ -29,6 +29,18 @@ export interface ConsentEventsTable {
   expires_at: string | null
 }
 
+/** A § 7(3) UWG existing-customer basis for advertising without consent (see the migration). */
+export interface ExistingCustomerBasesTable {
+  id: string
+  contact_id: string
+  purpose: string
+  sale_reference: string
+  sold_at: string
+  notice_text: string
+  recorded_at: string
+  recorded_by: string | null
+}
+
 export interface PrivacyNoticeDeliveriesTable {
   id: string
   contact_id: string

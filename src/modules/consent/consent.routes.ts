@@ -13,6 +13,7 @@ import type { ConsentService } from './consent.service.js'
 import { getSetting, putSetting } from '../settings/settings.repo.js'
 import { normalizeKeyword } from './keywords.js'
 import { renderEvidence } from './evidence-page.js'
+import { basesOf } from './existing-customer.js'
 import { audit } from '../privacy/audit.js'
 
 const idParams = z.object({ id: z.string().min(1).max(100) })
@@ -35,6 +36,8 @@ const consentSchema = z.object({
   label: z.object({ de: z.string(), en: z.string() }),
   state: z.enum(['none', 'pending', 'confirmed', 'withdrawn', 'objected']),
   events: z.array(eventSchema),
+  /** The newest existing-customer basis (§ 7(3) UWG) for the purpose, and whether it still holds. */
+  existingCustomer: z.object({ saleReference: z.string(), soldAt: z.string(), recordedAt: z.string(), active: z.boolean() }).nullable(),
 })
 const contactSchema = z.object({ id: z.string(), waId: z.string().nullable(), userId: z.string().nullable(), name: z.string().nullable(), firstContactAt: z.string(), lastContactAt: z.string() })
 /** What an agent may record: a withdrawal or objection the customer stated elsewhere (phone, letter). */
@@ -113,10 +116,16 @@ export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
   })
 
   app.get('/api/contacts/:id/consents', { config: { access: STAFF }, schema: { tags, params: idParams, response: { 200: listOf(consentSchema) } } }, async (request) => {
-    if (!(await db.selectFrom('contacts').select('id').where('id', '=', request.params.id).executeTakeFirst())) throw notFound('Contact')
-    const overview = await consent.overview(db, request.params.id)
+    const contact = await db.selectFrom('contacts').select(['id', 'wa_id']).where('id', '=', request.params.id).executeTakeFirst()
+    if (!contact) throw notFound('Contact')
+    const overview = await consent.overview(db, contact.id)
+    const bases = await basesOf(db, contact.id, contact.wa_id ? await consent.suppressions.since(db, contact.wa_id) : undefined)
+    const basisOf = (purpose: string) => {
+      const b = bases.find((x) => x.purpose === purpose)
+      return b ? { saleReference: b.saleReference, soldAt: b.soldAt, recordedAt: b.recordedAt, active: b.active } : null
+    }
     return {
-      items: overview.map((o) => ({ purpose: o.purpose.key, label: { de: o.purpose.label_de, en: o.purpose.label_en }, state: o.state, events: o.events.map(presentEvent) })),
+      items: overview.map((o) => ({ purpose: o.purpose.key, label: { de: o.purpose.label_de, en: o.purpose.label_en }, state: o.state, events: o.events.map(presentEvent), existingCustomer: basisOf(o.purpose.key) })),
       nextCursor: null,
     }
   })

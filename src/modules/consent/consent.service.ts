@@ -8,9 +8,11 @@ import type { MessageVault } from '../inbox/message-vault.js'
 import { insertQueued } from '../outbound/send.service.js'
 import { appendConsentEvents, listConsentEvents, listPurposes, type NewConsentEvent, type Suppressions } from './consent.repo.js'
 import { type ConsentState, deriveState, refusalFor } from './consent-state.js'
+import { basesOf } from './existing-customer.js'
 import { type KeywordMatcher, normalizeKeyword } from './keywords.js'
 
 export type Refusal = 'no-consent' | 'withdrawn' | 'objected' | 'suppressed'
+export type MarketingBasis = 'consent' | 'existing-customer'
 
 const TEXTS = {
   stopped: 'Erledigt: Sie erhalten von uns keine Werbenachrichten mehr. / Done: you will not receive marketing messages from us anymore.',
@@ -73,9 +75,23 @@ export class ConsentService {
     return suppressedAt && suppressedAt > confirmedAt ? 'suppressed' : undefined
   }
 
-  async assertMayMarket(db: Executor, c: { contactId: string | undefined; waId: string | null; purpose: string }): Promise<void> {
+  /**
+   * What a marketing send to this contact rests on: confirmed consent, or — without any consent,
+   * withdrawal, objection or suppression — an active existing-customer basis (§ 7(3) UWG), which
+   * obliges the message to carry the objection notice. Otherwise why it is refused.
+   */
+  async marketingBasis(db: Executor, c: { contactId: string | undefined; waId: string | null; purpose: string }): Promise<{ basis: MarketingBasis } | { refused: Refusal }> {
     const refused = await this.refusal(db, c)
-    if (refused) throw refusalError(refused, c.purpose)
+    if (!refused) return { basis: 'consent' }
+    if (refused === 'no-consent' && c.contactId && (await basesOf(db, c.contactId, undefined)).some((b) => b.purpose === c.purpose && b.active)) return { basis: 'existing-customer' }
+    return { refused }
+  }
+
+  /** The basis of a marketing send, or the refusal as an error (409 with the reason's type). */
+  async assertMayMarket(db: Executor, c: { contactId: string | undefined; waId: string | null; purpose: string }): Promise<MarketingBasis> {
+    const r = await this.marketingBasis(db, c)
+    if ('refused' in r) throw refusalError(r.refused, c.purpose)
+    return r.basis
   }
 
   /** True when the person objected to every purpose, or the number is on the suppression list. */

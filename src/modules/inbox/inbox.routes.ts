@@ -21,6 +21,7 @@ import { findConversation, findConversationWithContact, listConversations, markC
 import { findLastInbound, findMessage, listMessages } from './messages.repo.js'
 import { ReadAudit } from '../privacy/audit.js'
 import { hasOptOut } from '../consent/template-opt-out.js'
+import { hasObjectionNotice } from '../consent/existing-customer.js'
 import { conversationSchema, messageSchema, presentMessage, presentWithMedia } from './presenters.js'
 
 export type InboxRoutesOptions = {
@@ -101,7 +102,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
    * The consent purpose a send serves: the one named, or `marketing` for a MARKETING-category
    * template. Unknown to the catalog (Meta unreachable) means unknown category: refused, not guessed.
    */
-  type Purpose = { key: string; templateWithoutOptOut: string | null }
+  type Purpose = { key: string; templateWithoutOptOut: string | null; templateWithoutObjectionNotice: string | null }
   async function purposeOf(message: { type: string; purpose?: string | undefined; template?: { name: string; language: { code: string } } }): Promise<Purpose | null> {
     if (message.type !== 'template' || !message.template) return null
     const template = await templates.find(message.template.name, message.template.language.code).catch((err: unknown) => {
@@ -111,13 +112,18 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     if (purpose && !(await db.selectFrom('consent_purposes').select('key').where('key', '=', purpose).executeTakeFirst())) {
       throw new AppError('consent.unknown_purpose', 400, `There is no consent purpose "${purpose}".`, { details: { field: 'purpose' } })
     }
-    return purpose ? { key: purpose, templateWithoutOptOut: template && !hasOptOut(template, consent.keywords) ? template.name : null } : null
+    if (!purpose) return null
+    return { key: purpose, templateWithoutOptOut: template && !hasOptOut(template, consent.keywords) ? template.name : null, templateWithoutObjectionNotice: template && !hasObjectionNotice(template) ? template.name : null }
   }
   /** Consent first (the more fundamental refusal), then the objection notice the template must carry. */
   async function assertMayAdvertise(purpose: Purpose, contact: { id: string | undefined; waId: string | null }) {
-    await consent.assertMayMarket(db, { contactId: contact.id, waId: contact.waId, purpose: purpose.key })
+    const basis = await consent.assertMayMarket(db, { contactId: contact.id, waId: contact.waId, purpose: purpose.key })
     if (purpose.templateWithoutOptOut) {
       throw conflict('consent.template_without_opt_out', `Template "${purpose.templateWithoutOptOut}" serves ${purpose.key} but does not say how to object (a STOP button or a footer naming a stop keyword).`, { template: purpose.templateWithoutOptOut })
+    }
+    // § 7(3) UWG: advertising on the existing-customer basis must say, every time, that the customer may object at no cost beyond the basic rates.
+    if (basis === 'existing-customer' && purpose.templateWithoutObjectionNotice) {
+      throw conflict('consent.objection_notice_missing', `Template "${purpose.templateWithoutObjectionNotice}" would be sent on the existing-customer basis (§ 7(3) UWG), which needs a notice in every message that the customer may object at any time at no cost beyond the basic rates.`, { template: purpose.templateWithoutObjectionNotice, basis })
     }
   }
   const consentGuard = (purpose: Purpose | null) =>

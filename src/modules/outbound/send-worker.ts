@@ -116,9 +116,10 @@ export class SendWorker extends WorkerLoop {
     const messageId = messageIdOf(job)
     if (!m || m.status !== 'queued') return completeJob(db, job.id)
     if (m.channelPaused) return retryJobLater(db, job.id, 30_000, `channel paused: ${m.channelPaused}`)
-    // Consent is checked again at send time: a STOP that arrived after queueing stops the send.
+    // Consent (or the existing-customer basis) is checked again at send time: a STOP that arrived after queueing stops the send.
     if (m.purpose && this.o.consent) {
-      const refused = await this.o.consent.refusal(db, { contactId: m.contactId, waId: m.waId, purpose: m.purpose })
+      const checked = await this.o.consent.marketingBasis(db, { contactId: m.contactId, waId: m.waId, purpose: m.purpose })
+      const refused = 'refused' in checked ? checked.refused : undefined
       if (refused) {
         await db.transaction().execute(async (tx) => {
           await tx

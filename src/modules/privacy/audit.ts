@@ -9,6 +9,7 @@ export type AuditAction =
   | 'contact.exported'
   | 'contact.imported'
   | 'consent.evidence_expired'
+  | 'consent.existing_customer_recorded'
   | 'contact.corrected'
   | 'contact.erased'
   | 'consent.evidence_viewed'

@@ -108,7 +108,9 @@ export async function eraseContact(
     await tx.deleteFrom('conversations').where('id', 'in', emptied).execute()
   }
 
-  const consentEvents = Number((await tx.selectFrom('consent_events').select((eb) => eb.fn.countAll().as('n')).where('contact_id', '=', contact.id).executeTakeFirstOrThrow()).n)
+  // Consent evidence: the ledger's events and any existing-customer basis (§ 7(3) UWG) sends rested on.
+  const countOf = async (table: 'consent_events' | 'existing_customer_bases') => Number((await tx.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('contact_id', '=', contact.id).executeTakeFirstOrThrow()).n)
+  const consentEvents = (await countOf('consent_events')) + (await countOf('existing_customer_bases'))
   if (contact.wa_id) await o.suppressions.add(tx, contact.wa_id, 'erasure request', now)
 
   const retainedList = [...retained].map(([dataClass, r]) => ({ dataClass, ...r }))
@@ -213,6 +215,7 @@ export async function expireConsentEvidence(db: Db, today: string): Promise<numb
   for (const c of due) {
     await db.transaction().execute(async (tx) => {
       const events = Number((await tx.deleteFrom('consent_events').where('contact_id', '=', c.id).executeTakeFirst()).numDeletedRows)
+      await tx.deleteFrom('existing_customer_bases').where('contact_id', '=', c.id).execute()
       await tx.updateTable('contacts').set({ restricted_at: null, restriction_reason: null, erase_after: null, updated_at: nowIso() }).where('id', '=', c.id).execute()
       await audit(tx, undefined, { action: 'consent.evidence_expired', target: `contact:${c.id}`, contactId: c.id, detail: { events } })
     })

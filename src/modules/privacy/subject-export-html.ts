@@ -26,6 +26,7 @@ export function renderSubjectHtml(d: SubjectExport): string {
 ${section('Kontakt', `<dl><dt>WhatsApp-Nummer</dt><dd>${esc(c.waId ?? '—')}</dd><dt>Name</dt><dd>${esc(c.name ?? '—')}</dd><dt>WhatsApp-Profilname</dt><dd>${esc(c.profileName ?? '—')}</dd><dt>Erster Kontakt</dt><dd>${esc(c.firstContactAt)}</dd><dt>Letzter Kontakt</dt><dd>${esc(c.lastContactAt)}</dd></dl>`)}
 ${section('Berichtigungen', list(d.corrections.map((x) => `${esc(x.correctedAt)}: ${esc(x.field)} „${esc(x.oldValue ?? '')}“ → „${esc(x.newValue)}“ (${esc(x.reason)})`)))}
 ${section('Einwilligungen', list(d.consents.map((x) => `${esc(x.purpose)}: <strong>${esc(x.state)}</strong>${x.events.map((e) => `<br><small>${esc(e.occurredAt)} · ${esc(e.kind)} · ${esc(e.channel)}${e.text ? ` · „${esc(e.text)}“` : ''}</small>`).join('')}`)))}
+${section('Werbung an Bestandskunden (§ 7 Abs. 3 UWG)', list((d.existingCustomer ?? []).map((b) => `${esc(b.purpose)}: Kauf ${esc(b.saleReference)} vom ${esc(b.soldAt)}, erfasst ${esc(b.recordedAt)}${b.active ? '' : ' (beendet)'}<br><small>Hinweis bei Erhebung: „${esc(b.noticeText)}“</small>`)))}
 <p>Werbesperre (Widerspruch): ${d.suppressed ? 'ja' : 'nein'}</p>
 ${section('Datenschutzhinweise', list(d.privacyNotices.map((n) => `Version ${esc(n.version)} am ${esc(n.deliveredAt)}`)))}
 ${d.conversations

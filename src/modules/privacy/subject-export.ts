@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Executor } from '../../db/database.js'
 import type { ConsentService } from '../consent/consent.service.js'
+import { basesOf } from '../consent/existing-customer.js'
 import type { MessageVault } from '../inbox/message-vault.js'
 import { presentWithMedia } from '../inbox/presenters.js'
 import type { MediaRow } from '../../db/schema.js'
@@ -36,6 +37,8 @@ export const subjectExportSchema = z.object({
   statuses: z.array(z.object({ wamid: z.string(), status: z.string(), occurredAt: z.string() })),
   media: z.array(z.object({ id: z.string(), file: z.string().nullable(), mimeType: z.string(), size: z.number().nullable(), sha256: z.string().nullable() })),
   consents: z.array(z.object({ purpose: z.string(), state: z.string(), events: z.array(z.object({ kind: z.string(), channel: z.string(), text: z.string().nullable(), noticeVersion: z.string().nullable(), occurredAt: z.string(), source: z.unknown(), evidence: z.unknown() })) })),
+  /** § 7(3) UWG bases recorded for the person (packages from before this field have none). */
+  existingCustomer: z.array(z.object({ purpose: z.string(), saleReference: z.string(), soldAt: z.string(), noticeText: z.string(), recordedAt: z.string(), active: z.boolean() })).optional(),
   suppressed: z.boolean().describe('whether the number is on the list of numbers that objected to marketing'),
   privacyNotices: z.array(z.object({ version: z.string(), deliveredAt: z.string(), messageId: z.string() })),
   requests: z.array(z.object({ kind: z.string(), receivedAt: z.string(), dueDate: z.string(), status: z.string(), closedAt: z.string().nullable() })),
@@ -101,6 +104,7 @@ export async function collectSubjectData(db: Executor, consent: ConsentService, 
       state: o.state,
       events: o.events.map((e) => ({ kind: e.kind, channel: e.channel, text: e.text, noticeVersion: e.notice_version, occurredAt: e.occurred_at, source: JSON.parse(e.source) as unknown, evidence: JSON.parse(e.evidence) as unknown })),
     })),
+    existingCustomer: (await basesOf(db, contactId, suppressedSince)).map((b) => ({ purpose: b.purpose, saleReference: b.saleReference, soldAt: b.soldAt, noticeText: b.noticeText, recordedAt: b.recordedAt, active: b.active })),
     suppressed: suppressedSince !== undefined,
     privacyNotices: notices.map((n) => ({ version: n.version, deliveredAt: n.created_at, messageId: n.message_id })),
     requests: requests.map((r) => ({ kind: r.kind, receivedAt: r.received_at, dueDate: r.extended_due_at ?? r.due_at, status: r.status, closedAt: r.closed_at })),

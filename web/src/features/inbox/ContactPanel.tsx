@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { api, type Conversation, describeError, type Page } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { formatNumber } from './format'
+import { ExistingCustomerForm } from './ExistingCustomerForm'
 import { LabelChips } from './LabelChips'
 import { Icon } from '../../ui/Icon'
 
@@ -15,7 +16,13 @@ export function crmLink(template: string | null, c: Conversation): string | null
 
 const when = (iso: string, lng: string) => new Date(iso).toLocaleString(lng === 'en' ? 'en-GB' : 'de-DE', { dateStyle: 'medium', timeStyle: 'short' })
 
-type Consent = { purpose: string; label: { de: string; en: string }; state: 'none' | 'pending' | 'confirmed' | 'withdrawn' | 'objected'; events: { kind: string; occurredAt: string; channel: string }[] }
+type Consent = {
+  purpose: string
+  label: { de: string; en: string }
+  state: 'none' | 'pending' | 'confirmed' | 'withdrawn' | 'objected'
+  events: { kind: string; occurredAt: string; channel: string }[]
+  existingCustomer: { saleReference: string; active: boolean } | null
+}
 
 /** Consent per purpose, and recording an objection the customer stated elsewhere (phone, letter). */
 function ConsentList({ contactId, version }: { contactId: string; version: number }) {
@@ -48,9 +55,15 @@ function ConsentList({ contactId, version }: { contactId: string; version: numbe
           <li key={c.purpose}>
             <span>{i18n.language === 'en' ? c.label.en : c.label.de}</span>{' '}
             <span className={`consent-state consent-${c.state}`}>{t(`consent.state.${c.state}`)}</span>
+            {c.existingCustomer && (
+              <span className={`consent-state consent-${c.existingCustomer.active ? 'existing' : 'withdrawn'}`} title={c.existingCustomer.saleReference}>
+                {t(c.existingCustomer.active ? 'consent.existing.badge' : 'consent.existing.ended')}
+              </span>
+            )}
           </li>
         ))}
       </ul>
+      <ExistingCustomerForm contactId={contactId} purposes={items.map((c) => ({ key: c.purpose, label: i18n.language === 'en' ? c.label.en : c.label.de }))} onDone={() => void load()} />{' '}
       <a className="small" href={`/api/contacts/${contactId}/consents/evidence`} target="_blank" rel="noopener">
         {t('consent.evidence')}
       </a>{' '}
