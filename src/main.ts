@@ -1,4 +1,3 @@
-import path from 'node:path'
 import { type App, buildApp, type AppDeps } from './app.js'
 import type { Config } from './config.js'
 import { type DatabaseHandle, openDatabase } from './db/database.js'

@@ -1,4 +1,3 @@
-import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { verifyArchive } from '../src/modules/archive/verify.js'
 import { messagesEnvelope } from '../src/simulator/payloads.js'

@@ -1,9 +1,10 @@
-import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, type Conversation, describeError, type Page } from '../../app/api'
+import { api, type Conversation, type Page } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { formatNumber } from './format'
 import { ExistingCustomerForm } from './ExistingCustomerForm'
+import { usePanelForm } from './usePanelForm'
 import { LabelChips } from './LabelChips'
 import { Icon } from '../../ui/Icon'
 
@@ -28,25 +29,12 @@ type Consent = {
 function ConsentList({ contactId, version }: { contactId: string; version: number }) {
   const { t, i18n } = useTranslation()
   const [items, setItems] = useState<Consent[]>([])
-  const [recording, setRecording] = useState(false)
-  const [error, setError] = useState<string | null>(null)
   const load = useCallback(() => api<Page<Consent>>('GET', `/api/contacts/${contactId}/consents`).then((p) => setItems(p.items), () => undefined), [contactId])
   useEffect(() => {
     void load()
   }, [load, version])
 
-  async function record(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault()
-    const reason = String(new FormData(e.currentTarget).get('reason') ?? '')
-    try {
-      await api('POST', `/api/contacts/${contactId}/consents`, { kind: 'objected', reason })
-      setRecording(false)
-      setError(null)
-      await load()
-    } catch (err) {
-      setError(describeError(err))
-    }
-  }
+  const { open: recording, setOpen: setRecording, error, submit: record } = usePanelForm((f) => api('POST', `/api/contacts/${contactId}/consents`, { kind: 'objected', reason: String(f.get('reason') ?? '') }), load)
 
   return (
     <>
@@ -88,19 +76,7 @@ function ConsentList({ contactId, version }: { contactId: string; version: numbe
 /** Rectification (GDPR-16): a corrected name is appended to the history; the WhatsApp profile name stays on record. */
 function NameCorrection({ contactId }: { contactId: string }) {
   const { t } = useTranslation()
-  const [open, setOpen] = useState(false)
-  const [error, setError] = useState<string | null>(null)
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault()
-    const f = new FormData(e.currentTarget)
-    try {
-      await api('POST', `/api/contacts/${contactId}/corrections`, { field: 'name', value: f.get('value'), reason: f.get('reason') })
-      setOpen(false)
-      setError(null)
-    } catch (err) {
-      setError(describeError(err))
-    }
-  }
+  const { open, setOpen, error, submit } = usePanelForm((f) => api('POST', `/api/contacts/${contactId}/corrections`, { field: 'name', value: f.get('value'), reason: f.get('reason') }))
   if (!open) {
     return (
       <button type="button" className="link small" onClick={() => setOpen(true)} aria-label={t('contact.correctName')}>

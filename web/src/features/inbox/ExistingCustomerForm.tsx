@@ -1,6 +1,6 @@
-import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, describeError } from '../../app/api'
+import { api } from '../../app/api'
+import { usePanelForm } from './usePanelForm'
 
 /**
  * Records the existing-customer basis (§ 7(3) UWG): the sale the number came with, the objection
@@ -8,26 +8,17 @@ import { api, describeError } from '../../app/api'
  */
 export function ExistingCustomerForm({ contactId, purposes, onDone }: { contactId: string; purposes: { key: string; label: string }[]; onDone: () => void }) {
   const { t } = useTranslation()
-  const [open, setOpen] = useState(false)
-  const [error, setError] = useState<string | null>(null)
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault()
-    const f = new FormData(e.currentTarget)
-    try {
-      await api('POST', `/api/contacts/${contactId}/existing-customer`, {
+  const { open, setOpen, error, submit } = usePanelForm(
+    (f) =>
+      api('POST', `/api/contacts/${contactId}/existing-customer`, {
         purpose: f.get('purpose'),
         saleReference: f.get('saleReference'),
         soldAt: f.get('soldAt'),
         noticeText: f.get('noticeText'),
         similarGoods: f.get('similarGoods') === 'on',
-      })
-      setOpen(false)
-      setError(null)
-      onDone()
-    } catch (err) {
-      setError(describeError(err))
-    }
-  }
+      }),
+    onDone,
+  )
   if (!open) {
     return (
       <button type="button" className="link small" onClick={() => setOpen(true)}>
