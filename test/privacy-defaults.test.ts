@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type Caller, customerWrites, DIALECT, type TestServer, useTestServer } from './helpers.js'
+import { createHash } from 'node:crypto'
+import { type Caller, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
 
 type Json = Record<string, any>
 
@@ -63,6 +64,13 @@ describe(`${DIALECT}: GDPR-25 privacy by default`, () => {
     expect((await mine.inject({ method: 'PUT', url: `/api/messages/${theirMessage.id}/classification`, payload: { class: 'marketing', reason: 'Versuch' } })).statusCode).toBe(404)
     expect((await mine.inject({ method: 'GET', url: `/api/contacts/${theirContact.contact_id}/consents` })).statusCode).toBe(404)
     expect((await colleague.inject({ method: 'GET', url: `/api/contacts/${theirContact.contact_id}/consents` })).statusCode).toBe(200)
+    // …nor a picture the customer sent in it.
+    const sim = server.simulatorState()
+    const picture = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a3c4e1a40000000049454e44ae426082', 'hex')
+    const imageWamid = sim.customerSends('4915600000003', 'Test Kunde', 'image', { mime_type: 'image/png', sha256: createHash('sha256').update(picture).digest('base64'), id: sim.storeMedia(picture, 'image/png') })
+    const media = await eventually(() => server.database.db.selectFrom('media').innerJoin('messages', 'messages.id', 'media.id').select('media.id').where('messages.wamid', '=', imageWamid).where('media.state', '=', 'stored').executeTakeFirst())
+    expect((await mine.inject({ method: 'GET', url: `/api/media/${media.id}` })).statusCode).toBe(404)
+    expect((await colleague.inject({ method: 'GET', url: `/api/media/${media.id}` })).rawPayload.equals(picture)).toBe(true)
     // Nothing was changed by the refused requests.
     const theirs = await server.database.db.selectFrom('conversations').select('assignee_id').where('id', '=', ids.theirs).executeTakeFirstOrThrow()
     expect(theirs.assignee_id).toBe(colleague.userId)

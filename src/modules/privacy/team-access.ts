@@ -32,11 +32,13 @@ const GUARDED = [
   { prefix: '/api/conversations/:id', what: 'Conversation', assignees: (db: Executor, id: string) => db.selectFrom('conversations').select('assignee_id').where('id', '=', id).execute() },
   { prefix: '/api/messages/:id', what: 'Message', assignees: (db: Executor, id: string) => db.selectFrom('messages').innerJoin('conversations', 'conversations.id', 'messages.conversation_id').select('conversations.assignee_id').where('messages.id', '=', id).execute() },
   { prefix: '/api/contacts/:id', what: 'Contact', assignees: (db: Executor, id: string) => db.selectFrom('conversations').select('assignee_id').where('contact_id', '=', id).execute() },
+  // A customer's media file is named by its message (our uploads name none: every colleague may use them).
+  { prefix: '/api/media/:id', what: 'Media', assignees: (db: Executor, id: string) => db.selectFrom('messages').innerJoin('conversations', 'conversations.id', 'messages.conversation_id').select('conversations.assignee_id').where('messages.id', '=', id).execute() },
 ]
 
 /**
- * Every route on one conversation, message or contact (`/api/conversations/:id…`,
- * `/api/messages/:id…`, `/api/contacts/:id…`) answers 404 to a narrowed agent when all it
+ * Every route on one conversation, message, contact or customer's media file (`/api/conversations/:id…`,
+ * `/api/messages/:id…`, `/api/contacts/:id…`, `/api/media/:id`) answers 404 to a narrowed agent when all it
  * concerns is a colleague's, as if it did not exist. A contact without conversations stays visible.
  */
 export function guardConversationRoutes(app: FastifyInstance, db: Executor) {
