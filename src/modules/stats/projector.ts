@@ -5,10 +5,12 @@ import { inChunks } from '../../platform/chunks.js'
 import { customerTurns, type TurnMessage } from './turns.js'
 
 /**
- * Changes taken from the log per transaction: small, with a pause for other work between
- * transactions, so that ingest never waits long for SQLite's single writer or the event loop.
+ * Changes taken from the log per transaction when someone waits for the figures, and in the
+ * background: there smaller still, with a pause between transactions, so that a webhook never
+ * waits long for SQLite's single writer or the event loop (a batch of 250 holds them ~15 ms).
  */
 const BATCH = 250
+const BACKGROUND_BATCH = 50
 /** Conversations recomputed per statement. */
 const CONVERSATIONS = 300
 /** Serializes projectors across server processes on PostgreSQL (pg_advisory_xact_lock key). */
@@ -74,14 +76,15 @@ export class StatsProjector {
       let total = 0
       for (;;) {
         const started = performance.now()
+        const limit = gentle && !this.hurry ? BACKGROUND_BATCH : BATCH
         const n = await this.db.transaction().execute(async (tx) => {
           if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${LOCK_KEY})`.execute(tx)
-          const changes = await this.take(tx)
+          const changes = await this.take(tx, limit)
           if (changes.length) await apply(tx, changes)
           return changes.length
         })
         total += n
-        if (n < BATCH) return total
+        if (n < limit) return total
         const pause = gentle && !this.hurry ? performance.now() - started : 0
         await new Promise((resolve) => (pause > 0 ? setTimeout(resolve, pause) : setImmediate(resolve)))
       }
@@ -90,13 +93,13 @@ export class StatsProjector {
     }
   }
 
-  private async take(tx: Executor): Promise<Change[]> {
+  private async take(tx: Executor, limit: number): Promise<Change[]> {
     if (this.dialect === 'postgres') {
       // One statement: exactly the rows it returns are removed, however many commit meanwhile.
-      const rows = await sql<Change>`delete from stats_changes where id in (select id from stats_changes order by id limit ${BATCH}) returning *`.execute(tx)
+      const rows = await sql<Change>`delete from stats_changes where id in (select id from stats_changes order by id limit ${limit}) returning *`.execute(tx)
       return rows.rows
     }
-    const rows = await tx.selectFrom('stats_changes').selectAll().orderBy('id').limit(BATCH).execute()
+    const rows = await tx.selectFrom('stats_changes').selectAll().orderBy('id').limit(limit).execute()
     if (rows.length) await tx.deleteFrom('stats_changes').where('id', '<=', rows.at(-1)!.id).execute()
     return rows
   }
