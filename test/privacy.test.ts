@@ -144,8 +144,9 @@ describe(`${DIALECT}: data-subject rights, audit log, breach register, Art. 30 r
 
   it('GDPR-15: the package for a contact with 10,000 messages is produced in one request', async () => {
     const waId = '4915400000002'
-    const { conversationId } = await customerWrites(server, waId, 'Hallo')
-    const now = Date.now()
+    const { conversationId, wamid } = await customerWrites(server, waId, 'Hallo')
+    // Earlier than the customer's message (whose time has whole seconds), so that it stays the last one.
+    const now = Date.parse((await server.database.db.selectFrom('messages').select('timestamp').where('wamid', '=', wamid).executeTakeFirstOrThrow()).timestamp)
     const rows = Array.from({ length: 10_000 }, (_, i) => ({
       id: `bulk${String(i).padStart(22, '0')}`, conversation_id: conversationId, wamid: `wamid.bulk-${i}`, direction: 'inbound' as const, type: 'text', status: 'received' as const,
       timestamp: new Date(now - (10_000 - i) * 1000).toISOString(), content: JSON.stringify({ type: 'text', text: { body: `Nachricht ${i}` } }), key_id: null, context_wamid: null,

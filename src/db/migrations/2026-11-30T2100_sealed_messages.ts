@@ -9,6 +9,8 @@ import { type Kysely, sql } from 'kysely'
  * Stored contents are sealed and indexed by the app at its next start. Frozen once landed.
  */
 export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  // The contents still to seal (after an upgrade; rows written by other tools): found at each start without a scan.
+  await sql.raw('create index messages_unsealed on messages (id) where key_id is null').execute(db)
   if (dialect === 'sqlite') {
     for (const t of ['messages_fts_insert', 'messages_fts_update', 'messages_fts_delete']) await sql.raw(`drop trigger if exists ${t}`).execute(db)
     await sql.raw('drop table if exists messages_fts').execute(db)
