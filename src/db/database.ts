@@ -42,7 +42,7 @@ pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10))
  * whose loss in a power cut the crash recovery already handles, never for anything acknowledged to
  * Meta or a user (SQLite `synchronous=NORMAL` for this commit, PostgreSQL `synchronous_commit=off`).
  */
-export async function relaxedTransaction<T>(database: DatabaseHandle, fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+export async function relaxedTransaction<T>(database: Pick<DatabaseHandle, 'db' | 'dialect'>, fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
   if (database.dialect === 'postgres') {
     return database.db.transaction().execute(async (tx) => {
       await sql`set local synchronous_commit = off`.execute(tx)

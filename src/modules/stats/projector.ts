@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely'
-import type { Db, Dialect, Executor } from '../../db/database.js'
+import { type Db, type Dialect, type Executor, relaxedTransaction } from '../../db/database.js'
 import type { StatsChangesTable } from '../../db/schema.js'
 import { inChunks } from '../../platform/chunks.js'
 import { customerTurns, type TurnMessage } from './turns.js'
@@ -77,7 +77,8 @@ export class StatsProjector {
       for (;;) {
         const started = performance.now()
         const limit = gentle && !this.hurry ? BACKGROUND_BATCH : BATCH
-        const n = await this.db.transaction().execute(async (tx) => {
+        // Relaxed durability: a batch lost in a power cut is lost with the removal of its changes, which are then applied again.
+        const n = await relaxedTransaction({ db: this.db, dialect: this.dialect }, async (tx) => {
           if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${LOCK_KEY})`.execute(tx)
           const changes = await this.take(tx, limit)
           if (changes.length) await apply(tx, changes)
