@@ -13,6 +13,9 @@ import { fold } from './fold.js'
  * against the opened text (a prefix of a word; cut hashes may collide, which the check absorbs).
  * Rows go with their message (a trigger), so no trace outlives an erasure.
  */
+/** Folded as the database folds names, and ß as ss (upper case has no ß: „STRASSE“ is „Straße“). */
+const normal = (s: string) => fold(s).replaceAll('ß', 'ss')
+
 export class BlindIndex {
   private readonly cache = new Map<string, number>()
 
@@ -20,7 +23,7 @@ export class BlindIndex {
 
   /** The words of a text as the index and the confirmation see them. */
   static words(text: string): string[] {
-    return [...new Set(fold(text).match(/[\p{L}\p{N}]+/gu) ?? [])]
+    return [...new Set(normal(text).match(/[\p{L}\p{N}]+/gu) ?? [])]
   }
 
   private hash(token: string): number {
@@ -45,7 +48,7 @@ export class BlindIndex {
 
   /** The hash a query term is looked up under (its longest indexed prefix). */
   termOfQuery(term: string): number {
-    const t = fold(term)
+    const t = normal(term)
     return this.hash(t.length >= 6 ? t.slice(0, 6) : t.slice(0, 3))
   }
 
@@ -81,7 +84,7 @@ export class BlindIndex {
     if (!text) return false
     const words = BlindIndex.words(text)
     return terms.every((t) => {
-      const f = fold(t)
+      const f = normal(t)
       return words.some((w) => w.startsWith(f))
     })
   }
