@@ -21,6 +21,12 @@ const normalise = (identity: string) => (/^\+?[\d\s()-]+$/.test(identity) ? iden
 export class DataKeys {
   private readonly cache = new Map<string, Buffer | null>() // id → key (null: destroyed)
   private readonly ids = new Map<string, string>() // `${ref}|${period}` → id
+  /**
+   * Keys made by a transaction that may yet roll back (a failed ingest group): the next use looks
+   * once — from another transaction — whether the row is there, so nothing is ever sealed with a
+   * key that was never stored. (id → the transaction that made it)
+   */
+  private readonly unconfirmed = new Map<string, Executor>()
   private readonly refKey: Buffer
 
   constructor(
@@ -49,6 +55,9 @@ export class DataKeys {
   /** The keys for these identities and period, made when missing (in the caller's transaction). */
   async keysFor(tx: Executor, identities: string[], period: string): Promise<DataKey[]> {
     const refs = [...new Set(identities.map((i) => this.subjectRef(i)))].sort()
+    // (Keys made once and not used again are looked at together once there are many: a bound.)
+    const toConfirm = this.unconfirmed.size > 2000 ? [...this.unconfirmed.keys()] : refs.map((r) => this.ids.get(`${r}|${period}`)).filter((id): id is string => id !== undefined && this.unconfirmed.has(id))
+    await this.confirm(tx, toConfirm.filter((id) => this.unconfirmed.get(id) !== tx))
     const missing = refs.filter((r) => !this.ids.has(`${r}|${period}`))
     if (missing.length) {
       const now = nowIso()
@@ -58,7 +67,9 @@ export class DataKeys {
       })
       await tx.insertInto('data_keys').values(fresh).onConflict((oc) => oc.columns(['subject_ref', 'period']).doNothing()).execute()
       const rows = await tx.selectFrom('data_keys').select(['id', 'subject_ref', 'wrapped']).where('period', '=', period).where('subject_ref', 'in', missing).execute()
+      const made = new Set(fresh.map((f) => f.id))
       for (const r of rows) {
+        if (made.has(r.id)) this.unconfirmed.set(r.id, tx)
         this.ids.set(`${r.subject_ref}|${period}`, r.id)
         this.cache.set(r.id, r.wrapped ? Buffer.from(this.box.open(r.wrapped, `data-key:${r.id}`), 'base64') : null)
       }
@@ -74,6 +85,18 @@ export class DataKeys {
     return out
   }
 
+  /** Forgets keys whose making transaction rolled back; the others are confirmed. */
+  private async confirm(tx: Executor, ids: string[]): Promise<void> {
+    if (ids.length === 0) return
+    const stored = new Set((await tx.selectFrom('data_keys').select('id').where('id', 'in', ids).execute()).map((r) => r.id))
+    for (const id of ids) {
+      this.unconfirmed.delete(id)
+      if (stored.has(id)) continue
+      this.cache.delete(id)
+      for (const [k, v] of this.ids) if (v === id) this.ids.delete(k)
+    }
+  }
+
   private async replace(tx: Executor, ref: string, period: string, destroyedId: string): Promise<Buffer> {
     const id = newId()
     const key = randomBytes(32)
@@ -82,6 +105,7 @@ export class DataKeys {
     await tx.insertInto('data_keys').values({ id, subject_ref: ref, period: suffixed, wrapped: this.box.seal(key.toString('base64'), `data-key:${id}`), created_at: nowIso(), destroyed_at: null, destroyed_reason: null }).onConflict((oc) => oc.columns(['subject_ref', 'period']).doNothing()).execute()
     const row = await tx.selectFrom('data_keys').select(['id', 'wrapped']).where('subject_ref', '=', ref).where('period', '=', suffixed).executeTakeFirstOrThrow()
     const opened = Buffer.from(this.box.open(row.wrapped!, `data-key:${row.id}`), 'base64')
+    if (row.id === id) this.unconfirmed.set(id, tx)
     this.ids.set(`${ref}|${period}`, row.id)
     this.cache.set(row.id, opened)
     return opened

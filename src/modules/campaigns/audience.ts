@@ -34,12 +34,14 @@ export async function audienceContacts(db: Executor, a: Audience) {
  */
 export async function classifyAudience(db: Executor, consent: ConsentService, a: Audience, purpose: string): Promise<Classified> {
   const out: Classified = { eligible: [], excluded: [] }
-  for (const c of await audienceContacts(db, a)) {
+  const contacts = await audienceContacts(db, a)
+  const refusals = await consent.refusals(db, contacts.filter((c) => !c.restricted_at).map((c) => ({ id: c.id, waId: c.wa_id })), purpose)
+  for (const c of contacts) {
     if (c.restricted_at) {
       out.excluded.push({ contactId: c.id, reason: 'restricted' })
       continue
     }
-    const refused = await consent.refusal(db, { contactId: c.id, waId: c.wa_id, purpose })
+    const refused = refusals.get(c.id)
     if (refused) out.excluded.push({ contactId: c.id, reason: refused })
     else out.eligible.push({ contactId: c.id, waId: c.wa_id! })
   }

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import type { Db, Executor } from '../../db/database.js'
 import type { NewMessage } from '../../db/schema.js'
+import { inChunks } from '../../platform/chunks.js'
 import type { SecretBox } from '../../platform/crypto/secret-box.js'
 import type { DataKeys } from '../archive/data-keys.js'
 import { localDate } from '../privacy/deadlines.js'
@@ -51,9 +52,18 @@ export class MessageVault {
 
   /** Seals contents (in the caller's transaction, which makes missing keys). */
   async seal(tx: Executor, items: { id: string; contactId: string; timestamp: string; content: string }[]): Promise<{ content: string; key_id: string }[]> {
+    const periodOf = (m: { timestamp: string }) => localDate(m.timestamp).slice(0, 4)
+    // The keys a batch lacks are made in one statement per year (a campaign to thousands of new contacts).
+    const byPeriod = new Map<string, string[]>()
+    for (const m of items) {
+      const list = byPeriod.get(periodOf(m)) ?? []
+      list.push(contentIdentity(m.contactId))
+      byPeriod.set(periodOf(m), list)
+    }
+    if (items.length > 1) for (const [period, identities] of byPeriod) await inChunks([...new Set(identities)], (chunk) => this.keys.keysFor(tx, chunk, period), 1000)
     const out: { content: string; key_id: string }[] = []
     for (const m of items) {
-      const [key] = await this.keys.keysFor(tx, [contentIdentity(m.contactId)], localDate(m.timestamp).slice(0, 4))
+      const [key] = await this.keys.keysFor(tx, [contentIdentity(m.contactId)], periodOf(m))
       const iv = randomBytes(12)
       const c = createCipheriv('aes-256-gcm', key!.key, iv).setAAD(Buffer.from(`message:${m.id}`))
       const body = Buffer.concat([c.update(m.content, 'utf8'), c.final()])
