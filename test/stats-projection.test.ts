@@ -8,6 +8,8 @@ const HOUR = 3_600_000
 const DAY = 24 * HOUR
 const BASE = Date.UTC(2026, 5, 1) // June: the window lies well before the test's real traffic
 const iso = (ms: number) => new Date(ms).toISOString()
+/** After every message the test writes, and the whole hour before the test's real traffic. */
+const NOW = Math.floor(Date.now() / HOUR) * HOUR + HOUR
 
 function rng(seed: number) {
   let s = seed >>> 0
@@ -27,6 +29,7 @@ describe(`${DIALECT}: the statistics projection follows every change to messages
     const { db } = server.database
     const messages = await db.selectFrom('messages').select(['id', 'conversation_id', 'timestamp', 'direction', 'status', 'sent_by', 'type']).execute()
     const turns: number[] = []
+    const waiting: string[] = []
     // A turn: a customer message right after an agent's or none; answered by the next agent message.
     for (const conversationId of new Set(messages.map((m) => m.conversation_id))) {
       const rows = messages
@@ -36,6 +39,7 @@ describe(`${DIALECT}: the statistics projection follows every change to messages
         if (m.direction !== 'inbound' || rows[i - 1]?.direction === 'inbound' || m.timestamp < iso(from) || m.timestamp >= iso(to)) return
         const answer = rows.slice(i + 1).find((a) => a.direction === 'outbound')
         if (answer) turns.push((Date.parse(answer.timestamp) - Date.parse(m.timestamp)) / 1000)
+        else waiting.push(`${conversationId} ${m.timestamp}`)
       })
     }
     const resolutions = await db.selectFrom('conversation_resolutions').select(['conversation_id', 'resolved_at']).execute()
@@ -46,6 +50,7 @@ describe(`${DIALECT}: the statistics projection follows every change to messages
       return opened ? [(Date.parse(r.resolved_at) - Date.parse(opened)) / 1000] : []
     })
     return {
+      waiting: waiting.sort(),
       ...countsFromRows(messages, iso(from), iso(to)),
       firstResponse: { count: turns.length, medianSeconds: nearest(turns, 0.5), p90Seconds: nearest(turns, 0.9) },
       resolution: { count: resolutionSeconds.length, medianSeconds: nearest(resolutionSeconds, 0.5), p90Seconds: nearest(resolutionSeconds, 0.9) },
@@ -63,6 +68,7 @@ describe(`${DIALECT}: the statistics projection follows every change to messages
     const mine: string[] = []
     const resolutions: string[] = []
     const someTime = () => iso(BASE + Math.floor(random() * 10 * DAY))
+    let later = 0
     const operations = {
       async insert() {
         const inbound = random() < 0.5
@@ -73,6 +79,17 @@ describe(`${DIALECT}: the statistics projection follows every change to messages
           id, conversation_id: pick(conversations), wamid: `wamid.proj-${id}`, direction: inbound ? 'inbound' : 'outbound', type: random() < 0.1 ? 'reaction' : 'text',
           status: inbound ? 'received' : pick(['queued', 'sent', 'delivered', 'read', 'failed'] as const), timestamp: at, content: '{"type":"text","text":{"body":"x"}}', key_id: null,
           context_wamid: null, error_code: null, error_title: null, error_detail: null, sent_by: inbound ? null : pick([agent.userId!, agent.userId!, null]), journal_seq: null, created_at: at, updated_at: at,
+        }).execute()
+      },
+      /** A customer writes on after everything so far: such a batch may only lengthen waiting turns, or start new ones. */
+      async writeOn(conversationId = pick(conversations), agentAnswers = false) {
+        const id = newId()
+        mine.push(id)
+        const at = iso(NOW + ++later * 60_000)
+        await db.insertInto('messages').values({
+          id, conversation_id: conversationId, wamid: `wamid.proj-${id}`, direction: agentAnswers ? 'outbound' : 'inbound', type: 'text', status: agentAnswers ? 'sent' : 'received', timestamp: at,
+          content: '{"type":"text","text":{"body":"x"}}', key_id: null, context_wamid: null, error_code: null, error_title: null, error_detail: null,
+          sent_by: agentAnswers ? agent.userId! : null, journal_seq: null, created_at: at, updated_at: at,
         }).execute()
       },
       async status() {
@@ -101,20 +118,28 @@ describe(`${DIALECT}: the statistics projection follows every change to messages
       [BASE, BASE + 10 * DAY], // whole hours: the aggregates
       [BASE + DAY + 17 * 60_000 + 3_000, BASE + 6 * DAY + 3 * HOUR + 5_000], // ragged: aggregates inside, rows at the edges
       [BASE + 2 * DAY + 10 * 60_000, BASE + 2 * DAY + 50 * 60_000], // inside one hour
+      [NOW - DAY, NOW + DAY], // the conversations' first words (now), and what customers wrote on after everything
     ]
-    for (let round = 0; round < 8; round++) {
+    for (let round = 0; round < 12; round++) {
       for (let i = 0; i < 40; i++) {
         let r = random() * 22
         const [op] = weights.find(([, w]) => (r -= w) < 0) ?? weights[0]!
-        await operations[op]()
+        // Every third round only customers write (and statuses change): waiting turns grow, answered ones get a successor.
+        await operations[round % 3 === 2 ? (i % 4 ? 'writeOn' : 'status') : op]()
       }
+      // Before those rounds, half the conversations end answered: their customers' next words start a new turn.
+      if (round % 3 === 1) for (const id of conversations.slice(0, 3)) await operations.writeOn(id, true)
       for (const [from, to] of periods) {
         const res = await agent.inject({ method: 'GET', url: `/api/stats/summary?from=${iso(from!)}&to=${iso(to!)}` })
         expect(res.statusCode).toBe(200)
         const s = res.json() as Json
         const expected = await fromRows(from!, to!)
-        expect({ ...s, firstResponse: { count: s.firstResponse.count, medianSeconds: s.firstResponse.medianSeconds, p90Seconds: s.firstResponse.p90Seconds }, resolution: { count: s.resolution.count, medianSeconds: s.resolution.medianSeconds, p90Seconds: s.resolution.p90Seconds } }, `round ${round}, ${iso(from!)} – ${iso(to!)}`).toMatchObject(expected)
-        expect(s.firstResponse.withinHours.count + s.firstResponse.outsideHours.count).toBe(expected.firstResponse.count)
+        const { waiting, ...figures } = expected
+        // The turns still waiting for an answer are kept as facts too: later changes start from them.
+        const open = await db.selectFrom('stats_durations').select(['conversation_id', 'at']).where('kind', '=', 'response').where('seconds', 'is', null).where('at', '>=', iso(from!)).where('at', '<', iso(to!)).execute()
+        expect(open.map((d) => `${d.conversation_id} ${d.at}`).sort(), `waiting turns, round ${round}`).toEqual(waiting)
+        expect({ ...s, firstResponse: { count: s.firstResponse.count, medianSeconds: s.firstResponse.medianSeconds, p90Seconds: s.firstResponse.p90Seconds }, resolution: { count: s.resolution.count, medianSeconds: s.resolution.medianSeconds, p90Seconds: s.resolution.p90Seconds } }, `round ${round}, ${iso(from!)} – ${iso(to!)}`).toMatchObject(figures)
+        expect(s.firstResponse.withinHours.count + s.firstResponse.outsideHours.count).toBe(figures.firstResponse.count)
       }
       const days = (await agent.inject({ method: 'GET', url: `/api/stats/series?from=${iso(BASE)}&to=${iso(BASE + 10 * DAY)}&bucket=day` })).json().items as Json[]
       const whole = await fromRows(BASE, BASE + 10 * DAY)

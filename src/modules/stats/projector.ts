@@ -111,6 +111,8 @@ async function apply(tx: Executor, changes: Change[]) {
   // Turns are recomputed from the earliest message a change touched; resolutions when one changed
   // or a message moved before one (a message after the last resolution opens the next case, which has no figures yet).
   const since = new Map<string, string>()
+  /** Conversations whose only changes are new customer messages: these may just lengthen an open turn. */
+  const onlyCustomerMessages = new Set<string>()
   const resolutionChanged = new Set<string>()
   for (const c of changes) {
     if (c.kind === 'message' && !c.timing) continue
@@ -120,9 +122,13 @@ async function apply(tx: Executor, changes: Change[]) {
     }
     const known = since.get(c.conversation_id)
     if (known === undefined || c.at < known) since.set(c.conversation_id, c.at)
+    const customerMessage = Number(c.delta) > 0 && c.direction === 'inbound'
+    if (known === undefined && customerMessage) onlyCustomerMessages.add(c.conversation_id)
+    else if (!customerMessage) onlyCustomerMessages.delete(c.conversation_id)
   }
   await inChunks([...since], async (chunk) => {
-    for (const day of await recomputeTurns(tx, chunk)) days.add(day)
+    const unchanged = await lengthenOpenTurns(tx, chunk.filter(([id]) => onlyCustomerMessages.has(id)))
+    for (const day of await recomputeTurns(tx, chunk.filter(([id]) => !unchanged.has(id)))) days.add(day)
     for (const id of await resolvedSince(tx, chunk)) resolutionChanged.add(id)
   }, CONVERSATIONS)
   await inChunks([...resolutionChanged], async (chunk) => {
@@ -164,10 +170,25 @@ function pairs(entries: [string, string][]): RawBuilder<unknown> {
 }
 
 /**
+ * The conversations whose new customer messages all follow the start of a turn still waiting for
+ * an answer: they join that turn, whose start stays and which has no figure until an agent writes,
+ * so its facts stay as they are — without reading the turn's messages again, which grow as long as
+ * nobody answers.
+ */
+async function lengthenOpenTurns(tx: Executor, entries: [string, string][]): Promise<Set<string>> {
+  if (!entries.length) return new Set()
+  const rows = await sql<{ id: string }>`${pairs(entries)}
+    select t.id from t join stats_durations d on d.conversation_id = t.id and d.kind = 'response' and d.seconds is null and d.at <= t.since
+    where not exists (select 1 from stats_durations e where e.conversation_id = t.id and e.kind = 'response' and e.at > d.at)`.execute(tx)
+  return new Set(rows.rows.map((r) => r.id))
+}
+
+/**
  * Recomputes the customer turns of each conversation from the turn in progress at the earliest
  * change (turns before it cannot change). Returns the days whose facts changed.
  */
 async function recomputeTurns(tx: Executor, entries: [string, string][]): Promise<string[]> {
+  if (!entries.length) return []
   const starts = await sql<{ id: string; start: string | null }>`${pairs(entries)}
     select t.id, (select max(d.at) from stats_durations d where d.conversation_id = t.id and d.kind = 'response' and d.at <= t.since) as start from t`.execute(tx)
   const from: [string, string][] = starts.rows.map((r) => [r.id, r.start ?? ''])
