@@ -5,7 +5,7 @@ import { unzipSync } from 'fflate'
 import { sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { addMonths, dsrDueDate } from '../src/modules/privacy/deadlines.js'
+import { addMonths, dsrDueDate, localDate, localYear } from '../src/modules/privacy/deadlines.js'
 import { subjectExportSchema } from '../src/modules/privacy/subject-export.js'
 import { berlinYear, type Caller, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
 
@@ -21,6 +21,18 @@ describe('GDPR-12: deadlines count calendar months as EU law does', () => {
     expect(addMonths('2026-12-31', 1)).toBe('2027-01-31')
     // Received late in the evening in Berlin: the Berlin date counts, not the UTC one.
     expect(dsrDueDate('2026-01-31T23:30:00.000Z')).toBe('2026-03-01')
+  })
+
+  it('counts a year in the company time zone, also on New Year Eve (retention, keys per year)', () => {
+    expect(localYear('2026-12-31T22:59:59.999Z')).toBe('2026')
+    expect(localYear('2026-12-31T23:00:00.000Z')).toBe('2027') // midnight in Berlin (CET)
+    expect(localYear('2027-01-01T07:00:00.000Z', 'America/Los_Angeles')).toBe('2026')
+    expect(localYear('2027-01-01T00:30:00+02:00')).toBe('2026') // not in UTC: formatted
+    // Every hour of two years, in three zones: the same year as the full calendar formatting.
+    for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2028, 0, 1); t += 3_600_000 + 61_000) {
+      const iso = new Date(t).toISOString()
+      for (const zone of ['Europe/Berlin', 'Pacific/Kiritimati', 'Pacific/Pago_Pago']) expect(localYear(iso, zone), `${iso} ${zone}`).toBe(localDate(iso, zone).slice(0, 4))
+    }
   })
 })
 

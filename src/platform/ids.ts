@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { pooledRandom } from './crypto/random-pool.js'
 
 let lastMs = 0
 let counter = 0
@@ -11,7 +12,7 @@ export function newId(): string {
   const ms = Date.now()
   counter = ms === lastMs ? counter + 1 : 0
   lastMs = ms
-  const hex = ms.toString(16).padStart(12, '0') + '7' + (counter & 0xfff).toString(16).padStart(3, '0') + randomBytes(8).toString('hex')
+  const hex = ms.toString(16).padStart(12, '0') + '7' + (counter & 0xfff).toString(16).padStart(3, '0') + pooledRandom(8).toString('hex')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`
 }
 

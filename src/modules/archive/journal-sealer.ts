@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import type { Executor } from '../../db/database.js'
 import type { SecretBox } from '../../platform/crypto/secret-box.js'
-import { localDate } from '../privacy/deadlines.js'
+import { localYear } from '../privacy/deadlines.js'
 import type { DataKeys } from './data-keys.js'
 import { openPayload, type Sealed, sealPayload, isSealed } from './sealed-payload.js'
 
@@ -42,7 +42,7 @@ export class JournalSealer {
 
   async seal(tx: Executor, plain: Buffer, identities: string[], at: string): Promise<Sealed | undefined> {
     if (identities.length === 0) return undefined
-    return sealPayload(plain, await this.keys.keysFor(tx, identities, localDate(at).slice(0, 4)))
+    return sealPayload(plain, await this.keys.keysFor(tx, identities, localYear(at)))
   }
 
   /** The payload as received; undefined when its keys were shredded. Plain entries come back as they are. */

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash } from 'node:crypto'
+import { pooledRandom } from '../../platform/crypto/random-pool.js'
 import type { DataKey } from './data-keys.js'
 
 /**
@@ -15,18 +16,7 @@ import type { DataKey } from './data-keys.js'
  */
 const MAGIC = Buffer.from('PFS1')
 
-/**
- * Random bytes from a pool refilled 16 KiB at a time: sealing takes a salt, a key, shares and
- * nonces for every webhook, and one large read from the CSPRNG costs less than many small ones.
- */
-let pool = Buffer.alloc(0)
-function random(n: number): Buffer {
-  if (pool.length < n) pool = randomBytes(16 * 1024)
-  const out = Buffer.from(pool.subarray(0, n))
-  pool.fill(0, 0, n)
-  pool = pool.subarray(n)
-  return out
-}
+const random = pooledRandom
 
 export type Sealed = { stored: Buffer; keyIds: string[]; commitment: string }
 

@@ -1,10 +1,11 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv } from 'node:crypto'
 import type { Db, Executor } from '../../db/database.js'
 import type { NewMessage } from '../../db/schema.js'
 import { inChunks } from '../../platform/chunks.js'
 import type { SecretBox } from '../../platform/crypto/secret-box.js'
+import { pooledRandom } from '../../platform/crypto/random-pool.js'
 import type { DataKeys } from '../archive/data-keys.js'
-import { localDate } from '../privacy/deadlines.js'
+import { localYear } from '../privacy/deadlines.js'
 import { BlindIndex } from '../search/blind-index.js'
 import { messageText } from './message-text.js'
 
@@ -52,7 +53,7 @@ export class MessageVault {
 
   /** Seals contents (in the caller's transaction, which makes missing keys). */
   async seal(tx: Executor, items: { id: string; contactId: string; timestamp: string; content: string }[]): Promise<{ content: string; key_id: string }[]> {
-    const periodOf = (m: { timestamp: string }) => localDate(m.timestamp).slice(0, 4)
+    const periodOf = (m: { timestamp: string }) => localYear(m.timestamp)
     // The keys a batch lacks are made in one statement per year (a campaign to thousands of new contacts).
     const byPeriod = new Map<string, string[]>()
     for (const m of items) {
@@ -64,7 +65,7 @@ export class MessageVault {
     const out: { content: string; key_id: string }[] = []
     for (const m of items) {
       const [key] = await this.keys.keysFor(tx, [contentIdentity(m.contactId)], periodOf(m))
-      const iv = randomBytes(12)
+      const iv = pooledRandom(12)
       const c = createCipheriv('aes-256-gcm', key!.key, iv).setAAD(Buffer.from(`message:${m.id}`))
       const body = Buffer.concat([c.update(m.content, 'utf8'), c.final()])
       out.push({ content: PREFIX + Buffer.concat([iv, c.getAuthTag(), body]).toString('base64'), key_id: key!.id })

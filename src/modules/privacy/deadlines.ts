@@ -18,6 +18,15 @@ export function localDate(iso: string, timeZone = TIME_ZONE): string {
   if (!format) dateFormats.set(timeZone, (format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })))
   return format.format(new Date(iso))
 }
+/**
+ * The calendar year of an instant in the given time zone. Called for every message sealed: away
+ * from New Year's Eve and Day every time zone (all within ±14 h) shares the UTC year, which needs
+ * no formatting.
+ */
+export function localYear(iso: string, timeZone = TIME_ZONE): string {
+  const monthDay = iso.slice(5, 10)
+  return iso.endsWith('Z') && monthDay > '01-01' && monthDay < '12-31' ? iso.slice(0, 4) : localDate(iso, timeZone).slice(0, 4)
+}
 /** Making a DateTimeFormat costs far more than using one: one per time zone, kept. */
 const dateFormats = new Map<string, Intl.DateTimeFormat>()
 

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { Executor } from '../../db/database.js'
 import { getSetting } from '../settings/settings.repo.js'
-import { localDate } from './deadlines.js'
+import { localYear } from './deadlines.js'
 
 /**
  * Retention periods per class of data. Tax classes run from the end of the calendar year
@@ -53,4 +53,4 @@ export function retentionYears(r: RetentionSettings, cls: (typeof RETENTION_CLAS
  * Retention runs from the end of the calendar year of the record (§ 147(4) AO, § 257(5) HGB), the
  * year as the company lives it (Europe/Berlin): the last day it must be kept.
  */
-export const retainedUntil = (timestamp: string, years: number): string => `${Number(localDate(timestamp).slice(0, 4)) + years}-12-31`
+export const retainedUntil = (timestamp: string, years: number): string => `${Number(localYear(timestamp)) + years}-12-31`

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import { pooledRandom } from './random-pool.js'
 
 /**
  * AES-256-GCM with the installation's master key, for secrets kept in the database (WhatsApp
@@ -22,7 +23,7 @@ export class SecretBox {
   }
 
   seal(plaintext: string, purpose: string): string {
-    const iv = randomBytes(12)
+    const iv = pooledRandom(12)
     const cipher = createCipheriv('aes-256-gcm', this.key, iv)
     cipher.setAAD(Buffer.from(purpose))
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
