@@ -137,6 +137,7 @@ class UsageError extends Error {}
 
 function printVerifyReport(r: VerifyReport) {
   console.log(`${r.leaves} log entries, ${r.checkpoints} checkpoints, ${r.media} media files and ${r.messages} messages checked; ${r.pending} entries not yet in the log.`)
+  if (r.workers > 0) console.log(`(The log was read in ${r.slices} slices on ${r.workers} threads.)`)
   for (const p of r.problems) {
     const where = [p.leafIndex !== undefined && `entry ${p.leafIndex}`, p.journalSeq !== undefined && `journal seq ${p.journalSeq}`, p.checkpointSize !== undefined && `checkpoint ${p.checkpointSize}`, p.mediaId && `media ${p.mediaId}`, p.messageId && `message ${p.messageId}`].filter(Boolean).join(', ')
     console.log(`FAIL ${where}: ${p.problem}`)

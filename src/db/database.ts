@@ -17,6 +17,8 @@ export type DatabaseHandle = {
   schema: string | undefined
   /** PostgreSQL only: a dedicated connection that LISTENs on a channel (for instances sharing the database). */
   listen?: (channel: string, onPayload: (payload: string) => void) => Promise<() => Promise<void>>
+  /** How to open another connection to the same database (a worker thread's); absent for an in-memory SQLite database. */
+  options?: DatabaseOptions
   destroy(): Promise<void>
 }
 
@@ -30,6 +32,8 @@ export type DatabaseOptions = {
   /** PostgreSQL schema to create (if missing) and use as search_path. */
   pgSchema?: string
   pgPoolSize?: number
+  /** SQLite: open the file for reading only (a worker beside the server's own connection). */
+  readonly?: boolean
 }
 
 // int8 (bigint, identity columns) would otherwise arrive as strings; our sequence numbers stay far
@@ -72,6 +76,12 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
 function openSqlite(opts: DatabaseOptions): DatabaseHandle {
   const file = opts.sqliteFile ?? path.join(opts.dataDir, 'postfach.sqlite')
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true })
+  if (opts.readonly) {
+    const reader = new SQLite(file, { readonly: true })
+    reader.pragma('busy_timeout = 5000')
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(reader) }) })
+    return { db, dialect: 'sqlite', schema: undefined, options: opts, destroy: () => db.destroy() }
+  }
   const sqlite = new SQLite(file)
   sqlite.pragma('journal_mode = WAL')
   // FULL: a commit survives power loss, which is what a 200 to Meta promises.
@@ -81,7 +91,7 @@ function openSqlite(opts: DatabaseOptions): DatabaseHandle {
   sqlite.pragma('secure_delete = ON')
   sqlite.pragma('busy_timeout = 5000')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
-  return { db, dialect: 'sqlite', schema: undefined, destroy: () => db.destroy() }
+  return { db, dialect: 'sqlite', schema: undefined, ...(file === ':memory:' ? {} : { options: { ...opts, sqliteFile: file } }), destroy: () => db.destroy() }
 }
 
 /**
@@ -133,5 +143,5 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<Databas
       await client.end().catch(() => undefined)
     }
   }
-  return { db, dialect: 'postgres', schema, listen, destroy: () => db.destroy() }
+  return { db, dialect: 'postgres', schema, listen, options: { ...opts, url }, destroy: () => db.destroy() }
 }

@@ -41,6 +41,15 @@ export class Frontier {
     return new Frontier([], 0)
   }
 
+  /**
+   * The tree from leaf `start` on, as if nothing came before: for verifying one aligned slice of
+   * the log on its own (`start` a multiple of the largest subtree the slice will complete). Nodes
+   * carry their indices in the whole tree.
+   */
+  static startingAt(start: number): Frontier {
+    return new Frontier([], start)
+  }
+
   /** From the stored nodes of `completeSubtrees(0, size)`, in that order. */
   static of(size: number, nodes: TreeNode[]): Frontier {
     return new Frontier([...nodes], size)
@@ -56,7 +65,16 @@ export class Frontier {
 
   /** Appends a leaf hash and returns every node it completes (the leaf itself first). */
   append(leafHash: Buffer): TreeNode[] {
-    let node: TreeNode = { level: 0, idx: this.count, hash: leafHash }
+    return this.appendSubtree(0, leafHash)
+  }
+
+  /**
+   * Appends the root of a complete subtree of 2^level leaves (the size must be a multiple of
+   * them) and returns every node it completes, itself first.
+   */
+  appendSubtree(level: number, hash: Buffer): TreeNode[] {
+    if (this.count % 2 ** level !== 0) throw new Error(`a subtree of level ${level} cannot start at leaf ${this.count}`)
+    let node: TreeNode = { level, idx: this.count / 2 ** level, hash }
     const created = [node]
     for (let last = this.nodes.at(-1); last && last.level === node.level; last = this.nodes.at(-1)) {
       this.nodes.pop()
@@ -64,8 +82,17 @@ export class Frontier {
       created.push(node)
     }
     this.nodes.push(node)
-    this.count++
+    this.count += 2 ** level
     return created
+  }
+
+  /** The complete subtrees making up the range, left to right (`foldRight` of their hashes is its root). */
+  subtrees(): TreeNode[] {
+    return [...this.nodes]
+  }
+
+  hashes(): Buffer[] {
+    return this.nodes.map((n) => n.hash)
   }
 
   root(): Buffer {

@@ -1,28 +1,50 @@
+import os from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { sql } from 'kysely'
 import type { DatabaseHandle } from '../../db/database.js'
 import { MediaChangedError, type MediaStore } from '../media/media-store.js'
 import { parseWebhook } from '../whatsapp/webhook-events.js'
 import type { JournalSealer } from './journal-sealer.js'
 import { isSealed } from './sealed-payload.js'
 import { verifyCheckpoint } from './checkpoint.js'
-import { Frontier, type TreeNode } from './compact-range.js'
-import { collectChunks } from '../../platform/chunks.js'
+import { foldRight, Frontier, type TreeNode } from './compact-range.js'
 import { openContent } from '../inbox/message-vault.js'
-import { leafOfJournalRow, payloadDigest } from './leaf.js'
+import { payloadDigest } from './leaf.js'
 import { leafHash } from './merkle.js'
 import type { ArchiveKey } from './signing-key.js'
+import { checkLeafAgainstJournal, compareStoredNodes, type LoggedMedia, leafPage, noteMedia, PAGE, type SliceReport, verifySlice, type VerifyProblem } from './verify-leaves.js'
 
-/** One finding: a stable `code` (translated in the interface), the entry it names, and the English text. */
-export type VerifyProblem = { code: string; leafIndex?: number; journalSeq?: number; checkpointSize?: number; mediaId?: string; messageId?: string; from?: number; to?: number; size?: number; previous?: number; kind?: string; node?: string; problem: string }
-export type VerifyReport = { ok: boolean; leaves: number; checkpoints: number; pending: number; media: number; messages: number; problems: VerifyProblem[] }
-
-const PAGE = 5000
+export type { VerifyProblem } from './verify-leaves.js'
+export type VerifyReport = {
+  ok: boolean
+  leaves: number
+  checkpoints: number
+  pending: number
+  media: number
+  messages: number
+  /** How the log was read: in slices on so many worker threads (0: this thread), or — after a finding — in one pass (slices 0). */
+  slices: number
+  workers: number
+  problems: VerifyProblem[]
+}
+export type VerifyOptions = {
+  /** Leaves per slice, a power of two (default 65,536). */
+  sliceLeaves?: number
+  /** Worker threads verifying slices side by side; 0 verifies them in this thread. Default: one per core for logs of four slices or more. */
+  workers?: number
+}
+type Checkpoint = { size: number; root_hash: string; note: string }
+type LogState = { size: number; lastSeq: number; media: LoggedMedia; slices: number; workers: number }
 
 /**
  * Recomputes the whole log from what is stored and checks it against every signed checkpoint:
  * each leaf against its journal entry (so an edited, deleted or swapped payload is named), the
  * tree and every stored node from the leaves, every checkpoint's signature and root, entries that
  * appear in the journal but not in the log, and every media file against its logged digest.
- * Reads each row once; memory stays O(log n) plus the media index.
+ *
+ * The log is verified in aligned slices (side by side in worker threads for a large log), whose
+ * subtrees combine into every checkpoint's root. When any slice finds a problem, the whole log is
+ * verified again in one pass, which names every affected entry exactly.
  */
 export async function verifyArchive(
   database: DatabaseHandle,
@@ -30,6 +52,7 @@ export async function verifyArchive(
   media: MediaStore | undefined,
   /** Opens sealed payloads for the message check; without it sealed entries are checked by their leaves only. */
   sealer?: Pick<JournalSealer, 'open' | 'keys'>,
+  o: VerifyOptions = {},
 ): Promise<VerifyReport> {
   const db = database.db
   const problems: VerifyProblem[] = []
@@ -40,9 +63,132 @@ export async function verifyArchive(
     else if (signed.size !== c.size || signed.root.toString('hex') !== c.root_hash) problems.push({ checkpointSize: c.size, code: 'checkpoint-note', problem: 'the stored size or root differs from the signed note' })
   }
 
+  const log = (await slicedLog(database, checkpoints, o)) ?? (await wholeLog(database, checkpoints, problems))
+  const { logged: mediaLeaves, erased: erasedMedia } = log.media
+
+  // Entries in the journal that the log does not know, below the log's end, were added afterwards.
+  const outside = await db
+    .selectFrom('journal as j')
+    .leftJoin('archive_leaves as l', 'l.journal_seq', 'j.seq')
+    .select(['j.seq'])
+    .where('l.idx', 'is', null)
+    .orderBy('j.seq')
+    .execute()
+  let pending = 0
+  for (const entry of outside) {
+    if (Number(entry.seq) < log.lastSeq) problems.push({ journalSeq: Number(entry.seq), code: 'entry-inserted', problem: 'a journal entry is not in the log (inserted after the fact)' })
+    else pending++
+  }
+
+  for (const [sha256, m] of mediaLeaves) {
+    if (erasedMedia.has(sha256) || !media) continue
+    const bytes = await media.get(sha256).catch((err: unknown) => {
+      if (err instanceof MediaChangedError) return 'changed' as const
+      throw err
+    })
+    if (bytes === 'changed') problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, code: 'media-changed', problem: 'the media file changed since it was logged' })
+    else if (!bytes) problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, code: 'media-missing', problem: 'the media file is missing' })
+    else if (payloadDigest(bytes) !== sha256) problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, code: 'media-changed', problem: 'the media file changed since it was logged' })
+  }
+
+  const messages = await checkMessages(database, problems, sealer)
+  return { ok: problems.length === 0, leaves: log.size, checkpoints: checkpoints.length, pending, media: mediaLeaves.size, messages, slices: log.slices, workers: log.workers, problems }
+}
+
+/**
+ * The log verified slice by slice; undefined as soon as anything does not hold (the caller then
+ * verifies it in one pass for the report). Each slice is a complete subtree of the tree (the last
+ * one: its complete subtrees), so appending the slices' subtrees rebuilds the tree; the nodes above
+ * the slices are compared here, and a checkpoint inside a slice has as its root the subtrees
+ * before the slice followed by the slice's own up to the checkpoint.
+ */
+async function slicedLog(database: DatabaseHandle, checkpoints: Checkpoint[], o: VerifyOptions): Promise<LogState | undefined> {
+  const sliceLeaves = o.sliceLeaves ?? 65_536
+  if (!Number.isInteger(Math.log2(sliceLeaves))) throw new Error('sliceLeaves must be a power of two')
+  const bounds = await database.db.selectFrom('archive_leaves').select([sql<number | string | null>`min(idx)`.as('first'), sql<number | string | null>`max(idx)`.as('last')]).executeTakeFirst()
+  const end = bounds?.last === null || bounds?.last === undefined ? 0 : Number(bounds.last) + 1
+  if (Number(bounds?.first ?? 0) < 0 || checkpoints.some((c) => c.size > end)) return undefined
+  const slices: { start: number; end: number; checkpointSizes: number[] }[] = []
+  for (let start = 0; start < end; start += sliceLeaves) {
+    const stop = Math.min(start + sliceLeaves, end)
+    slices.push({ start, end: stop, checkpointSizes: checkpoints.filter((c) => c.size > start && c.size <= stop).map((c) => c.size) })
+  }
+  const workers = database.options ? Math.min(slices.length, o.workers ?? (slices.length >= 4 ? Math.min(os.availableParallelism(), 4) : 0)) : 0
+  const reports = workers > 0 ? await inWorkers(database, slices, workers) : await inThisThread(database, slices)
+
+  const tree = Frontier.empty()
+  const roots = new Map(checkpoints.map((c) => [c.size, c.root_hash]))
+  const above: TreeNode[] = []
+  const state: LogState = { size: 0, lastSeq: 0, media: { logged: new Map(), erased: new Set() }, slices: slices.length, workers }
+  for (const r of reports) {
+    if (r.problems.length > 0) return undefined
+    const before = tree.hashes()
+    for (const c of r.checkpoints) if (foldRight([...before, ...c.hashes.map(asBuffer)]).toString('hex') !== roots.get(c.size)) return undefined
+    for (const t of r.subtrees) above.push(...tree.appendSubtree(t.level, asBuffer(t.hash)).slice(1))
+    for (const [sha256, m] of r.media.logged) state.media.logged.set(sha256, m)
+    for (const sha256 of r.media.erased) state.media.erased.add(sha256)
+    state.lastSeq = r.lastSeq
+  }
+  const problems: VerifyProblem[] = []
+  await compareStoredNodes(database, above, problems)
+  if (problems.length > 0) return undefined
+  return { ...state, size: tree.size }
+}
+
+/** A Buffer over the bytes a worker sent (structured cloning makes them plain Uint8Arrays). */
+const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
+
+async function inThisThread(database: DatabaseHandle, slices: { start: number; end: number; checkpointSizes: number[] }[]): Promise<SliceReport[]> {
+  const reports: SliceReport[] = []
+  for (const s of slices) {
+    const r = await verifySlice(database, s.start, s.end, s.checkpointSizes)
+    reports.push(r)
+    if (r.problems.length > 0) break // the whole log is verified again anyway
+  }
+  return reports
+}
+
+/** The slices spread over worker threads, each taking the next slice when it is done; reports in slice order. */
+async function inWorkers(database: DatabaseHandle, slices: { start: number; end: number; checkpointSizes: number[] }[], count: number): Promise<SliceReport[]> {
+  // From the sources (tests, `npm run dev`) the worker is TypeScript and registers the loader first; built, it is JavaScript.
+  const fromSource = import.meta.url.endsWith('.ts')
+  const url = new URL(`./verify-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url).href
+  const boot = fromSource ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}) })` : `import(${JSON.stringify(url)})`
+  const reports: SliceReport[] = new Array(slices.length)
+  let next = 0
+  const workers: Worker[] = []
+  try {
+    await Promise.all(
+      Array.from({ length: count }, () =>
+        new Promise<void>((resolve, reject) => {
+          const worker = new Worker(boot, { eval: true, workerData: database.options })
+          workers.push(worker)
+          let current = -1
+          const give = () => {
+            if (next >= slices.length) return resolve()
+            current = next++
+            worker.postMessage(slices[current])
+          }
+          worker.on('message', (m: { ready?: true; report?: SliceReport; error?: string }) => {
+            if (m.error) return reject(new Error(`archive verification worker: ${m.error}`))
+            if (m.report) reports[current] = m.report
+            give()
+          })
+          worker.on('error', reject)
+          worker.on('exit', (code) => (next >= slices.length && current >= 0 && reports[current] ? resolve() : reject(new Error(`archive verification worker stopped (exit code ${code})`))))
+        }),
+      ),
+    )
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()))
+  }
+  return reports
+}
+
+/** The whole log in one pass, naming every problem (the slices found one, or the log is not sliceable). */
+async function wholeLog(database: DatabaseHandle, checkpoints: Checkpoint[], problems: VerifyProblem[]): Promise<LogState> {
   const frontier = Frontier.empty()
-  const mediaLeaves = new Map<string, { leafIndex: number; mediaId: string }>() // by sha256
-  const erasedMedia = new Set<string>()
+  const media: LoggedMedia = { logged: new Map(), erased: new Set() }
   let nextCheckpoint = 0
   let lastSeq = 0
   let cursor = -1
@@ -60,7 +206,7 @@ export async function verifyArchive(
       lastSeq = Math.max(lastSeq, seq)
       const data = Buffer.from(r.leaf_data)
       checkLeafAgainstJournal(r, problems)
-      if (r.content && (r.kind === 'media.stored' || r.kind === 'archive.erasure')) noteMedia(r.kind, r.content, idx, mediaLeaves, erasedMedia)
+      if (r.content && (r.kind === 'media.stored' || r.kind === 'archive.erasure')) noteMedia(r.kind, r.content, idx, media)
       created.push(...frontier.append(leafHash(data)))
       while (nextCheckpoint < checkpoints.length && checkpoints[nextCheckpoint]!.size === frontier.size) {
         const c = checkpoints[nextCheckpoint++]!
@@ -71,34 +217,7 @@ export async function verifyArchive(
     await compareStoredNodes(database, created, problems)
   }
   for (const c of checkpoints.slice(nextCheckpoint)) problems.push({ checkpointSize: c.size, code: 'log-shortened', size: frontier.size, problem: `the checkpoint covers ${c.size} entries but the log holds only ${frontier.size}` })
-
-  // Entries in the journal that the log does not know, below the log's end, were added afterwards.
-  const outside = await db
-    .selectFrom('journal as j')
-    .leftJoin('archive_leaves as l', 'l.journal_seq', 'j.seq')
-    .select(['j.seq'])
-    .where('l.idx', 'is', null)
-    .orderBy('j.seq')
-    .execute()
-  let pending = 0
-  for (const o of outside) {
-    if (Number(o.seq) < lastSeq) problems.push({ journalSeq: Number(o.seq), code: 'entry-inserted', problem: 'a journal entry is not in the log (inserted after the fact)' })
-    else pending++
-  }
-
-  for (const [sha256, m] of mediaLeaves) {
-    if (erasedMedia.has(sha256) || !media) continue
-    const bytes = await media.get(sha256).catch((err: unknown) => {
-      if (err instanceof MediaChangedError) return 'changed' as const
-      throw err
-    })
-    if (bytes === 'changed') problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, code: 'media-changed', problem: 'the media file changed since it was logged' })
-    else if (!bytes) problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, code: 'media-missing', problem: 'the media file is missing' })
-    else if (payloadDigest(bytes) !== sha256) problems.push({ leafIndex: m.leafIndex, mediaId: m.mediaId, code: 'media-changed', problem: 'the media file changed since it was logged' })
-  }
-
-  const messages = await checkMessages(database, problems, sealer)
-  return { ok: problems.length === 0, leaves: frontier.size, checkpoints: checkpoints.length, pending, media: mediaLeaves.size, messages, problems }
+  return { size: frontier.size, lastSeq, media, slices: 0, workers: 0 }
 }
 
 /**
@@ -179,86 +298,4 @@ function loggedMessage(kind: string | null, content: Buffer, wamid: string | nul
     // unreadable: reported as not containing the message
   }
   return undefined
-}
-
-export type LeafRow = Awaited<ReturnType<typeof leafPage>>[number]
-
-const entryColumns = ['seq', 'kind', 'received_at', 'content', 'content_sha256', 'commitment', 'key_id'] as const
-
-/**
- * Leaves after `cursor` in log order, each with its journal entry (null fields when the entry is
- * gone). Leaves follow the journal's order, so one range read of the journal finds their entries,
- * cheaper than a lookup per leaf; a log whose sequence numbers were scattered (tampering, which
- * is reported) is read by its numbers instead.
- */
-export async function leafPage(database: DatabaseHandle, cursor: number, limit: number) {
-  const { db } = database
-  const leaves = await db.selectFrom('archive_leaves').select(['idx', 'journal_seq', 'leaf_data']).where('idx', '>', cursor).orderBy('idx').limit(limit).execute()
-  if (leaves.length === 0) return []
-  const seqs = leaves.map((l) => Number(l.journal_seq))
-  const lo = Math.min(...seqs)
-  const hi = Math.max(...seqs)
-  const entries =
-    hi - lo < limit * 4
-      ? await db.selectFrom('journal').select(entryColumns).where('seq', '>=', lo).where('seq', '<=', hi).execute()
-      : await collectChunks(seqs, (chunk) => db.selectFrom('journal').select(entryColumns).where('seq', 'in', chunk).execute())
-  const bySeq = new Map(entries.map((e) => [Number(e.seq), e]))
-  return leaves.map((l, i) => {
-    const e = bySeq.get(seqs[i]!)
-    return { idx: l.idx, journal_seq: l.journal_seq, leaf_data: l.leaf_data, seq: e?.seq ?? null, kind: e?.kind ?? null, received_at: e?.received_at ?? null, content: e?.content ?? null, content_sha256: e?.content_sha256 ?? null, commitment: e?.commitment ?? null, key_id: e?.key_id ?? null }
-  })
-}
-
-/**
- * A leaf against the journal entry it was made from. A changed entry is named here; the tree goes
- * on with the logged leaf, so the roots then test the log itself (a leaf rewritten to match shows
- * up as a root that no longer verifies).
- */
-export function checkLeafAgainstJournal(r: LeafRow, problems: VerifyProblem[]): void {
-  const leafIndex = Number(r.idx)
-  const journalSeq = Number(r.journal_seq)
-  if (r.seq === null || r.kind === null || r.received_at === null || r.content_sha256 === null) {
-    problems.push({ leafIndex, journalSeq, code: 'entry-deleted', problem: 'the journal entry was deleted' })
-    return
-  }
-  const recomputed = leafOfJournalRow({ seq: Number(r.seq), kind: r.kind, received_at: r.received_at, content: r.content, content_sha256: r.content_sha256, commitment: r.commitment })
-  if (!recomputed.equals(r.leaf_data)) problems.push({ leafIndex, journalSeq, code: 'entry-changed', kind: r.kind, problem: `the stored ${r.kind} entry differs from what was logged (payload, time or kind changed)` })
-  // (A sealed payload's digest is keyed; only a plain one can be recomputed here.)
-  else if (r.content && r.key_id === null && r.content_sha256 !== payloadDigest(r.content)) problems.push({ leafIndex, journalSeq, code: 'payload-changed', problem: 'the payload no longer matches its recorded digest' })
-}
-
-function noteMedia(kind: string, content: Buffer, leafIndex: number, logged: Map<string, { leafIndex: number; mediaId: string }>, erased: Set<string>) {
-  try {
-    const body = JSON.parse(content.toString('utf8')) as { sha256?: unknown; mediaId?: unknown; media?: unknown }
-    if (kind === 'media.stored' && typeof body.sha256 === 'string') logged.set(body.sha256, { leafIndex, mediaId: String(body.mediaId) })
-    if (kind === 'archive.erasure' && Array.isArray(body.media)) for (const s of body.media) if (typeof s === 'string') erased.add(s)
-  } catch {
-    // An unreadable entry is reported by its leaf check already.
-  }
-}
-
-/** The stored nodes must be exactly the ones the leaves produce: proofs are served from them. One range scan per level. */
-async function compareStoredNodes(database: DatabaseHandle, created: TreeNode[], problems: VerifyProblem[]) {
-  const byLevel = new Map<number, TreeNode[]>()
-  for (const n of created) {
-    const list = byLevel.get(n.level)
-    if (list) list.push(n)
-    else byLevel.set(n.level, [n])
-  }
-  for (const [level, nodes] of byLevel) {
-    const rows = await database.db
-      .selectFrom('archive_nodes')
-      .select(['idx', 'hash'])
-      .where('level', '=', level)
-      .where('idx', '>=', nodes[0]!.idx)
-      .where('idx', '<=', nodes.at(-1)!.idx)
-      .orderBy('idx')
-      .execute()
-    const stored = new Map(rows.map((r) => [Number(r.idx), r.hash]))
-    for (const n of nodes) {
-      const hash = stored.get(n.idx)
-      if (!hash) problems.push({ leafIndex: n.idx * 2 ** level, code: 'node-missing', node: `${level}:${n.idx}`, problem: `the stored tree node ${level}:${n.idx} is missing` })
-      else if (!Buffer.from(hash).equals(n.hash)) problems.push({ leafIndex: n.idx * 2 ** level, code: 'node-changed', node: `${level}:${n.idx}`, problem: `the stored tree node ${level}:${n.idx} does not match the leaves under it` })
-    }
-  }
 }

@@ -6,7 +6,7 @@ import { verifyCheckpoint } from './checkpoint.js'
 import { verifyConsistency } from './merkle.js'
 import type { ArchiveKey } from './signing-key.js'
 import { storedConsistencyProof, storedRoot, storedSize } from './tree-store.js'
-import { checkLeafAgainstJournal, leafPage, type VerifyProblem } from './verify.js'
+import { checkLeafAgainstJournal, leafPage, type VerifyProblem } from './verify-leaves.js'
 
 /** GOBD-4: how promptly entries are committed and come under a signed checkpoint. */
 export type Timeliness = {

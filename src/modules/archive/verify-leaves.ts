@@ -1,0 +1,156 @@
+import type { DatabaseHandle } from '../../db/database.js'
+import { collectChunks } from '../../platform/chunks.js'
+import { Frontier, type TreeNode } from './compact-range.js'
+import { leafOfJournalRow, payloadDigest } from './leaf.js'
+import { leafHash } from './merkle.js'
+
+/** One finding: a stable `code` (translated in the interface), the entry it names, and the English text. */
+export type VerifyProblem = { code: string; leafIndex?: number; journalSeq?: number; checkpointSize?: number; mediaId?: string; messageId?: string; from?: number; to?: number; size?: number; previous?: number; kind?: string; node?: string; problem: string }
+
+/** Media files the log names (by sha256, the last entry naming one wins) and those an erasure removed. */
+export type LoggedMedia = { logged: Map<string, { leafIndex: number; mediaId: string }>; erased: Set<string> }
+
+export const PAGE = 5000
+
+export type LeafRow = Awaited<ReturnType<typeof leafPage>>[number]
+
+const entryColumns = ['seq', 'kind', 'received_at', 'content', 'content_sha256', 'commitment', 'key_id'] as const
+
+/**
+ * Leaves after `cursor` in log order, each with its journal entry (null fields when the entry is
+ * gone). Leaves follow the journal's order, so one range read of the journal finds their entries,
+ * cheaper than a lookup per leaf; a log whose sequence numbers were scattered (tampering, which
+ * is reported) is read by its numbers instead.
+ */
+export async function leafPage(database: DatabaseHandle, cursor: number, limit: number) {
+  const { db } = database
+  const leaves = await db.selectFrom('archive_leaves').select(['idx', 'journal_seq', 'leaf_data']).where('idx', '>', cursor).orderBy('idx').limit(limit).execute()
+  if (leaves.length === 0) return []
+  const seqs = leaves.map((l) => Number(l.journal_seq))
+  const lo = Math.min(...seqs)
+  const hi = Math.max(...seqs)
+  const entries =
+    hi - lo < limit * 4
+      ? await db.selectFrom('journal').select(entryColumns).where('seq', '>=', lo).where('seq', '<=', hi).execute()
+      : await collectChunks(seqs, (chunk) => db.selectFrom('journal').select(entryColumns).where('seq', 'in', chunk).execute())
+  const bySeq = new Map(entries.map((e) => [Number(e.seq), e]))
+  return leaves.map((l, i) => {
+    const e = bySeq.get(seqs[i]!)
+    return { idx: l.idx, journal_seq: l.journal_seq, leaf_data: l.leaf_data, seq: e?.seq ?? null, kind: e?.kind ?? null, received_at: e?.received_at ?? null, content: e?.content ?? null, content_sha256: e?.content_sha256 ?? null, commitment: e?.commitment ?? null, key_id: e?.key_id ?? null }
+  })
+}
+
+/**
+ * A leaf against the journal entry it was made from. A changed entry is named here; the tree goes
+ * on with the logged leaf, so the roots then test the log itself (a leaf rewritten to match shows
+ * up as a root that no longer verifies).
+ */
+export function checkLeafAgainstJournal(r: LeafRow, problems: VerifyProblem[]): void {
+  const leafIndex = Number(r.idx)
+  const journalSeq = Number(r.journal_seq)
+  if (r.seq === null || r.kind === null || r.received_at === null || r.content_sha256 === null) {
+    problems.push({ leafIndex, journalSeq, code: 'entry-deleted', problem: 'the journal entry was deleted' })
+    return
+  }
+  const recomputed = leafOfJournalRow({ seq: Number(r.seq), kind: r.kind, received_at: r.received_at, content: r.content, content_sha256: r.content_sha256, commitment: r.commitment })
+  if (!recomputed.equals(r.leaf_data)) problems.push({ leafIndex, journalSeq, code: 'entry-changed', kind: r.kind, problem: `the stored ${r.kind} entry differs from what was logged (payload, time or kind changed)` })
+  // (A sealed payload's digest is keyed; only a plain one can be recomputed here.)
+  else if (r.content && r.key_id === null && r.content_sha256 !== payloadDigest(r.content)) problems.push({ leafIndex, journalSeq, code: 'payload-changed', problem: 'the payload no longer matches its recorded digest' })
+}
+
+
+/** What one slice of the log [start, end) yields for the whole: its subtrees, the partial ranges at checkpoints, media, its last sequence number. */
+export type SliceReport = {
+  start: number
+  end: number
+  /** Any finding: the caller then verifies the whole log in one pass, which names every entry. */
+  problems: VerifyProblem[]
+  subtrees: { level: number; hash: Uint8Array }[]
+  /** For each checkpoint inside the slice: the subtree hashes of [start, size). */
+  checkpoints: { size: number; hashes: Uint8Array[] }[]
+  lastSeq: number
+  media: LoggedMedia
+}
+
+/**
+ * Verifies one slice of the log on its own — every leaf against its journal entry, the order of
+ * sequence numbers (from the leaf before the slice), that no index is missing, every stored node
+ * inside the slice — and returns what the whole needs to check the roots. `start` must be a
+ * multiple of a power of two at least `end - start`, so the slice's nodes are the tree's own.
+ * Stops at the first finding.
+ */
+export async function verifySlice(database: DatabaseHandle, start: number, end: number, checkpointSizes: number[]): Promise<SliceReport> {
+  const problems: VerifyProblem[] = []
+  const media: LoggedMedia = { logged: new Map(), erased: new Set() }
+  const wanted = new Set(checkpointSizes)
+  const checkpoints: SliceReport['checkpoints'] = []
+  const before = start === 0 ? undefined : await database.db.selectFrom('archive_leaves').select('journal_seq').where('idx', '=', start - 1).executeTakeFirst()
+  let lastSeq = before ? Number(before.journal_seq) : 0 // (a missing leaf before the slice is the previous slice's finding)
+  const frontier = Frontier.startingAt(start)
+  const report = () => ({ start, end, problems, subtrees: [], checkpoints, lastSeq, media })
+  let cursor = start - 1
+  while (cursor < end - 1) {
+    const rows = await leafPage(database, cursor, Math.min(PAGE, end - 1 - cursor))
+    if (rows.length === 0) break
+    const created: TreeNode[] = []
+    for (const r of rows) {
+      const idx = Number(r.idx)
+      if (idx !== frontier.size) {
+        problems.push({ leafIndex: frontier.size, code: 'entries-deleted', from: frontier.size, to: idx - 1, problem: `log entries ${frontier.size}…${idx - 1} were deleted` })
+        return report()
+      }
+      const seq = Number(r.journal_seq)
+      if (seq <= lastSeq) problems.push({ leafIndex: idx, journalSeq: seq, code: 'order-changed', problem: 'the log order was changed (sequence numbers out of order)' })
+      lastSeq = Math.max(lastSeq, seq)
+      checkLeafAgainstJournal(r, problems)
+      if (problems.length) return report()
+      if (r.content && (r.kind === 'media.stored' || r.kind === 'archive.erasure')) noteMedia(r.kind, r.content, idx, media)
+      created.push(...frontier.append(leafHash(Buffer.from(r.leaf_data))))
+      if (wanted.has(frontier.size)) checkpoints.push({ size: frontier.size, hashes: frontier.hashes() })
+      cursor = idx
+    }
+    await compareStoredNodes(database, created, problems)
+    if (problems.length) return report()
+  }
+  if (frontier.size !== end) {
+    problems.push({ leafIndex: frontier.size, code: 'entries-deleted', from: frontier.size, to: end - 1, problem: `log entries ${frontier.size}…${end - 1} were deleted` })
+    return report()
+  }
+  return { ...report(), subtrees: frontier.subtrees() }
+}
+
+export function noteMedia(kind: string, content: Buffer, leafIndex: number, { logged, erased }: LoggedMedia) {
+  try {
+    const body = JSON.parse(content.toString('utf8')) as { sha256?: unknown; mediaId?: unknown; media?: unknown }
+    if (kind === 'media.stored' && typeof body.sha256 === 'string') logged.set(body.sha256, { leafIndex, mediaId: String(body.mediaId) })
+    if (kind === 'archive.erasure' && Array.isArray(body.media)) for (const s of body.media) if (typeof s === 'string') erased.add(s)
+  } catch {
+    // An unreadable entry is reported by its leaf check already.
+  }
+}
+
+/** The stored nodes must be exactly the ones the leaves produce: proofs are served from them. One range scan per level. */
+export async function compareStoredNodes(database: DatabaseHandle, created: TreeNode[], problems: VerifyProblem[]) {
+  const byLevel = new Map<number, TreeNode[]>()
+  for (const n of created) {
+    const list = byLevel.get(n.level)
+    if (list) list.push(n)
+    else byLevel.set(n.level, [n])
+  }
+  for (const [level, nodes] of byLevel) {
+    const rows = await database.db
+      .selectFrom('archive_nodes')
+      .select(['idx', 'hash'])
+      .where('level', '=', level)
+      .where('idx', '>=', nodes[0]!.idx)
+      .where('idx', '<=', nodes.at(-1)!.idx)
+      .orderBy('idx')
+      .execute()
+    const stored = new Map(rows.map((r) => [Number(r.idx), r.hash]))
+    for (const n of nodes) {
+      const hash = stored.get(n.idx)
+      if (!hash) problems.push({ leafIndex: n.idx * 2 ** level, code: 'node-missing', node: `${level}:${n.idx}`, problem: `the stored tree node ${level}:${n.idx} is missing` })
+      else if (!Buffer.from(hash).equals(n.hash)) problems.push({ leafIndex: n.idx * 2 ** level, code: 'node-changed', node: `${level}:${n.idx}`, problem: `the stored tree node ${level}:${n.idx} does not match the leaves under it` })
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verifyArchive, type VerifyOptions } from '../src/modules/archive/verify.js'
+import { customerWrites, DIALECT, startTestServer, type TestServer, withoutTriggers } from './helpers.js'
+
+/**
+ * `postfach archive verify` reads a large log in aligned slices, side by side in worker threads,
+ * and combines the slices' subtrees into every checkpoint's root. Here a small log is cut into
+ * slices of a few leaves, so that every way of combining them is exercised: checkpoints inside
+ * slices and on their edges, nodes above the slices, a last slice that is not full.
+ */
+describe(`${DIALECT}: the archive is verified in slices, in worker threads, with the same findings as one pass`, () => {
+  let server: TestServer
+  const verify = (o: VerifyOptions) => verifyArchive(server.database, server.archive.verifierKey, server.mediaStore, server.sealer, o)
+
+  beforeAll(async () => {
+    // A checkpoint every 3 entries: some fall inside slices, some on their edges.
+    server = await startTestServer({ env: { ARCHIVE_CHECKPOINT_ENTRIES: '3', ARCHIVE_CHECKPOINT_SECONDS: '3600' } })
+    for (let i = 0; i < 23; i++) {
+      await customerWrites(server, `4915177100${String(i % 7).padStart(3, '0')}`, `Nachricht ${i}`)
+      if (i % 2) await server.archive.sync()
+    }
+    await server.archive.sync({ forceCheckpoint: true })
+    // The last slice of 8 must not be full.
+    const count = async () => Number((await server.database.db.selectFrom('archive_leaves').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n)
+    while ((await count()) % 8 === 0) {
+      await customerWrites(server, '4915177100999', 'Noch eine')
+      await server.archive.sync({ forceCheckpoint: true })
+    }
+  }, 60_000)
+  afterAll(() => server.stop())
+
+  it('finds an intact log intact however it is sliced, in this thread and in workers', async () => {
+    const whole = await verify({ sliceLeaves: 2 ** 20 })
+    expect(whole.ok).toBe(true)
+    expect(whole.checkpoints).toBeGreaterThan(5)
+    const leaves = Number((await server.database.db.selectFrom('archive_leaves').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n)
+    expect(whole.leaves).toBe(leaves)
+    expect(leaves % 8).not.toBe(0) // the last slice is not full
+    for (const o of [{ sliceLeaves: 1, workers: 0 }, { sliceLeaves: 2, workers: 0 }, { sliceLeaves: 4, workers: 0 }, { sliceLeaves: 8, workers: 2 }, { sliceLeaves: 4, workers: 3 }]) {
+      const r = await verify(o)
+      expect(r, JSON.stringify(o)).toMatchObject({ ok: true, leaves, checkpoints: whole.checkpoints, media: whole.media, messages: whole.messages, problems: [] })
+      // Read in slices indeed (not in the one pass that follows a finding).
+      expect(r.slices, JSON.stringify(o)).toBe(Math.ceil(leaves / o.sliceLeaves))
+      expect(r.workers).toBe(o.workers)
+    }
+  }, 60_000)
+
+  it('names a changed tree node above the slices, which only the combination of slices sees', async () => {
+    const db = server.database.db
+    const node = await db.selectFrom('archive_nodes').select(['level', 'idx', 'hash']).where('level', '=', 3).orderBy('idx').limit(1).executeTakeFirstOrThrow()
+    await withoutTriggers(server, 'archive_nodes', () => db.updateTable('archive_nodes').set({ hash: Buffer.alloc(32, 7) }).where('level', '=', 3).where('idx', '=', node.idx).execute())
+    try {
+      for (const o of [{ sliceLeaves: 2, workers: 0 }, { sliceLeaves: 4, workers: 2 }]) {
+        const r = await verify(o)
+        expect(r.ok, JSON.stringify(o)).toBe(false)
+        expect(r.slices).toBe(0) // the one pass after a finding names it
+        expect(r.problems).toContainEqual(expect.objectContaining({ code: 'node-changed', node: `3:${node.idx}` }))
+      }
+    } finally {
+      await withoutTriggers(server, 'archive_nodes', () => db.updateTable('archive_nodes').set({ hash: node.hash }).where('level', '=', 3).where('idx', '=', node.idx).execute())
+    }
+    expect((await verify({ sliceLeaves: 4, workers: 2 })).ok).toBe(true)
+  }, 60_000)
+
+  it('names a changed leaf in a slice read by a worker, and a deleted leaf at a slice edge', async () => {
+    const db = server.database.db
+    const leaf = await db.selectFrom('archive_leaves').select(['idx', 'journal_seq', 'leaf_data']).where('idx', '=', 9).executeTakeFirstOrThrow()
+    const edited = Buffer.from(leaf.leaf_data)
+    edited[edited.length - 1]! ^= 1
+    await withoutTriggers(server, 'archive_leaves', () => db.updateTable('archive_leaves').set({ leaf_data: edited }).where('idx', '=', 9).execute())
+    let r = await verify({ sliceLeaves: 4, workers: 2 })
+    expect(r.ok).toBe(false)
+    expect(r.problems).toContainEqual(expect.objectContaining({ leafIndex: 9, code: 'entry-changed' }))
+    await withoutTriggers(server, 'archive_leaves', () => db.updateTable('archive_leaves').set({ leaf_data: leaf.leaf_data }).where('idx', '=', 9).execute())
+
+    const edge = await db.selectFrom('archive_leaves').selectAll().where('idx', '=', 7).executeTakeFirstOrThrow()
+    await withoutTriggers(server, 'archive_leaves', () => db.deleteFrom('archive_leaves').where('idx', '=', 7).execute())
+    r = await verify({ sliceLeaves: 4, workers: 2 })
+    expect(r.ok).toBe(false)
+    expect(r.problems).toContainEqual(expect.objectContaining({ code: 'entries-deleted', from: 7, to: 7 }))
+    await withoutTriggers(server, 'archive_leaves', () => db.insertInto('archive_leaves').values(edge).execute())
+    expect((await verify({ sliceLeaves: 4, workers: 2 })).ok).toBe(true)
+  }, 60_000)
+})
