@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { DatabaseHandle } from '../../db/database.js'
 import { collectChunks } from '../../platform/chunks.js'
 import { Frontier, type TreeNode } from './compact-range.js'
@@ -114,6 +115,13 @@ export async function verifySlice(database: DatabaseHandle, start: number, end: 
   }
   if (frontier.size !== end) {
     problems.push({ leafIndex: frontier.size, code: 'entries-deleted', from: frontier.size, to: end - 1, problem: `log entries ${frontier.size}…${end - 1} were deleted` })
+    return report()
+  }
+  // Every journal entry in the slice's range of sequence numbers must be one of its leaves (one count, not a lookup per entry).
+  let inRange = database.db.selectFrom('journal').select(sql<number | string>`count(*)`.as('n')).where('seq', '<=', lastSeq)
+  if (before) inRange = inRange.where('seq', '>', Number(before.journal_seq))
+  if (Number((await inRange.executeTakeFirstOrThrow()).n) !== end - start) {
+    problems.push({ code: 'entry-inserted', problem: 'a journal entry is not in the log (inserted after the fact)' })
     return report()
   }
   return { ...report(), subtrees: frontier.subtrees() }

@@ -63,22 +63,10 @@ export async function verifyArchive(
     else if (signed.size !== c.size || signed.root.toString('hex') !== c.root_hash) problems.push({ checkpointSize: c.size, code: 'checkpoint-note', problem: 'the stored size or root differs from the signed note' })
   }
 
-  const log = (await slicedLog(database, checkpoints, o)) ?? (await wholeLog(database, checkpoints, problems))
+  const sliced = await slicedLog(database, checkpoints, o)
+  const log = sliced ?? (await wholeLog(database, checkpoints, problems))
   const { logged: mediaLeaves, erased: erasedMedia } = log.media
-
-  // Entries in the journal that the log does not know, below the log's end, were added afterwards.
-  const outside = await db
-    .selectFrom('journal as j')
-    .leftJoin('archive_leaves as l', 'l.journal_seq', 'j.seq')
-    .select(['j.seq'])
-    .where('l.idx', 'is', null)
-    .orderBy('j.seq')
-    .execute()
-  let pending = 0
-  for (const entry of outside) {
-    if (Number(entry.seq) < log.lastSeq) problems.push({ journalSeq: Number(entry.seq), code: 'entry-inserted', problem: 'a journal entry is not in the log (inserted after the fact)' })
-    else pending++
-  }
+  const pending = sliced ? await entriesAfter(database, log.lastSeq) : await entriesOutsideLog(database, log.lastSeq, problems)
 
   for (const [sha256, m] of mediaLeaves) {
     if (erasedMedia.has(sha256) || !media) continue
@@ -133,6 +121,29 @@ async function slicedLog(database: DatabaseHandle, checkpoints: Checkpoint[], o:
   await compareStoredNodes(database, above, problems)
   if (problems.length > 0) return undefined
   return { ...state, size: tree.size }
+}
+
+/** Journal entries after the log's last one, not yet integrated (the slices counted every entry before it). */
+async function entriesAfter(database: DatabaseHandle, lastSeq: number): Promise<number> {
+  const row = await database.db.selectFrom('journal').select(sql<number | string>`count(*)`.as('n')).where('seq', '>', lastSeq).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Entries in the journal that the log does not know: below the log's end they were added afterwards (named), after it they are pending. */
+async function entriesOutsideLog(database: DatabaseHandle, lastSeq: number, problems: VerifyProblem[]): Promise<number> {
+  const outside = await database.db
+    .selectFrom('journal as j')
+    .leftJoin('archive_leaves as l', 'l.journal_seq', 'j.seq')
+    .select(['j.seq'])
+    .where('l.idx', 'is', null)
+    .orderBy('j.seq')
+    .execute()
+  let pending = 0
+  for (const entry of outside) {
+    if (Number(entry.seq) < lastSeq) problems.push({ journalSeq: Number(entry.seq), code: 'entry-inserted', problem: 'a journal entry is not in the log (inserted after the fact)' })
+    else pending++
+  }
+  return pending
 }
 
 /** A Buffer over the bytes a worker sent (structured cloning makes them plain Uint8Arrays). */
