@@ -30,7 +30,7 @@ function webhook(i: number, runId: string) {
 async function startFloor(port: number, dir: string, pgUrl?: string) {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/floor-server.ts'), String(port), dir, ...(pgUrl ? [pgUrl] : [])], { env: { ...process.env, BENCH_SECRET: SECRET }, stdio: ['ignore', 'pipe', 'inherit'] })
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()))
-  return { stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM') }) }
+  return { pid: child.pid!, stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM') }) }
 }
 
 async function pgSchema(url: string) {
@@ -53,7 +53,16 @@ async function pgSchema(url: string) {
   }
 }
 
-type Row = { target: string; closed: LoadResult; paced: LoadResult; pacedRange: [number, number] }
+type Row = { target: string; closed: LoadResult; paced: LoadResult; pacedRange: [number, number]; cpuMsPerRequest: number }
+
+/**
+ * CPU time (user + system) a process has used, in ms, from /proc (Linux; clock ticks of 10 ms).
+ * Unlike a p99 on a shared machine it hardly varies between runs: how much work one webhook costs.
+ */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
 
 /** Paced runs per target: one run's p99 swings with the disk's fsync latency, so the median of three is reported, with the range. */
 const PACED_RUNS = 3
@@ -64,14 +73,16 @@ function prepared(count: number, runId: string) {
   return (i: number) => bodies[i % count]!
 }
 
-async function measure(target: string, url: string, seconds: number): Promise<Row> {
+async function measure(target: string, url: string, seconds: number, pid: number): Promise<Row> {
   const runId = randomBytes(3).toString('hex')
   await runLoad({ url, connections: 10, seconds: 1, body: prepared(2000, `${runId}w`) }) // warm-up
   const closed = await runLoad({ url, connections: 50, seconds, body: prepared(12_000 * seconds, `${runId}c`), maxRequests: 12_000 * seconds })
   const paced: LoadResult[] = []
+  const cpuBefore = cpuMs(pid)
   for (let k = 0; k < PACED_RUNS; k++) paced.push(await runLoad({ url, connections: 50, seconds, rate: 1000, body: prepared(1000 * seconds, `${runId}p${k}`) }))
+  const cpuMsPerRequest = (cpuMs(pid) - cpuBefore) / paced.reduce((n, p) => n + p.requests, 0)
   paced.sort((a, b) => a.p99 - b.p99)
-  return { target, closed, paced: paced[Math.floor(PACED_RUNS / 2)]!, pacedRange: [paced[0]!.p99, paced.at(-1)!.p99] }
+  return { target, closed, paced: paced[Math.floor(PACED_RUNS / 2)]!, pacedRange: [paced[0]!.p99, paced.at(-1)!.p99], cpuMsPerRequest }
 }
 
 export async function benchIngest(o: { seconds: number; pgUrl: string | undefined }) {
@@ -82,7 +93,7 @@ export async function benchIngest(o: { seconds: number; pgUrl: string | undefine
     const floorDb = engine === 'postgres' ? await pgSchema(o.pgUrl!) : undefined
     const floorPort = await freePort()
     const floor = await startFloor(floorPort, dir, floorDb?.urlWithPath)
-    const floorRow = await measure('floor', `http://127.0.0.1:${floorPort}/`, o.seconds)
+    const floorRow = await measure('floor', `http://127.0.0.1:${floorPort}/`, o.seconds, floor.pid)
     await floor.stop()
     await floorDb?.drop()
 
@@ -99,7 +110,7 @@ export async function benchIngest(o: { seconds: number; pgUrl: string | undefine
       LOG_LEVEL: 'error',
     })
     await server.start()
-    const appRow = await measure('postfach', `${server.url}/webhooks/whatsapp`, o.seconds)
+    const appRow = await measure('postfach', `${server.url}/webhooks/whatsapp`, o.seconds, server.pid!)
     await server.kill()
     await appDb?.drop()
     fs.rmSync(dir, { recursive: true, force: true })
@@ -110,12 +121,12 @@ export async function benchIngest(o: { seconds: number; pgUrl: string | undefine
 
 export function formatIngest(rows: Awaited<ReturnType<typeof benchIngest>>): string {
   const f = (n: number, d = 0) => n.toFixed(d)
-  const lines = ['| engine | target | req/s (50 conn.) | p50 ms | p99 ms | p99 ms at 1,000 req/s (median of 3; range) | non-200 | ratio |', '|---|---|---|---|---|---|---|---|']
+  const lines = ['| engine | target | req/s (50 conn.) | p50 ms | p99 ms | p99 ms at 1,000 req/s (median of 3; range) | server CPU ms per webhook at 1,000 req/s | non-200 | ratio |', '|---|---|---|---|---|---|---|---|---|']
   for (const r of rows) {
     for (const row of [r.floor, r.postfach]) {
       const non200 = Object.entries({ ...row.closed.statuses }).filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0) + row.closed.errors
       const ratio = row.target === 'postfach' ? f(r.postfach.closed.rps / r.floor.closed.rps, 2) : '1.00'
-      lines.push(`| ${r.engine} | ${row.target} | ${f(row.closed.rps)} | ${f(row.closed.p50, 1)} | ${f(row.closed.p99, 1)} | ${f(row.paced.p99, 1)} (${f(row.paced.rps)} req/s; ${f(row.pacedRange[0], 1)}–${f(row.pacedRange[1], 1)}) | ${non200} | ${ratio} |`)
+      lines.push(`| ${r.engine} | ${row.target} | ${f(row.closed.rps)} | ${f(row.closed.p50, 1)} | ${f(row.closed.p99, 1)} | ${f(row.paced.p99, 1)} (${f(row.paced.rps)} req/s; ${f(row.pacedRange[0], 1)}–${f(row.pacedRange[1], 1)}) | ${f(row.cpuMsPerRequest, 2)} | ${non200} | ${ratio} |`)
     }
   }
   return lines.join('\n')

@@ -50,6 +50,11 @@ export class ServerProcess {
     return `http://127.0.0.1:${this.port}`
   }
 
+  /** The process id while running (benchmarks read its CPU time). */
+  get pid(): number | undefined {
+    return this.child?.pid
+  }
+
   async start(): Promise<void> {
     this.child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli-main.ts'), 'serve'], {
       cwd: ROOT,
