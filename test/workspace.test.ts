@@ -181,6 +181,8 @@ describe(`${DIALECT}: the team's workspace (labels, notes, quick replies, search
       expect(jurgen.map((c) => c.contact.name)).toEqual(['Jürgen Ärger'])
       expect(((await search('JÜRGEN')).conversations as Json[]).map((c) => c.contact.name)).toEqual(['Jürgen Ärger'])
       expect(((await search('mueller')).conversations as Json[])).toEqual([])
+      await customerWrites(server, '4915200000033', 'Hallo', 'Grete Strauß')
+      for (const q of ['strauss', 'STRAUSS', 'Strauß', 'grete strauß']) expect(((await search(q)).conversations as Json[]).map((c) => c.contact.name), q).toEqual(['Grete Strauß'])
     })
 
     it('returns the newest hits first and honours the limit (both search paths: many hits and few)', async () => {

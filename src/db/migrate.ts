@@ -13,6 +13,7 @@ import * as consentEvidenceExpiry from './migrations/2026-11-30T1900_consent_evi
 import * as contactSearchName from './migrations/2026-11-30T2000_contact_search_name.js'
 import * as sealedMessages from './migrations/2026-11-30T2100_sealed_messages.js'
 import * as existingCustomers from './migrations/2026-11-30T2200_existing_customers.js'
+import * as contactSearchSharpS from './migrations/2026-12-01T0000_contact_search_sharp_s.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-30T2000_contact_search_name': contactSearchName,
   '2026-11-30T2100_sealed_messages': sealedMessages,
   '2026-11-30T2200_existing_customers': existingCustomers,
+  '2026-12-01T0000_contact_search_sharp_s': contactSearchSharpS,
 }
 
 class StaticProvider implements MigrationProvider {

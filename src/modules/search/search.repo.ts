@@ -63,8 +63,8 @@ export async function searchMessages(db: Executor, vault: MessageVault, terms: s
  * Many (a common part of names): walk conversations by activity, where matches come early.
  */
 export async function searchContacts(db: Db, q: string, limit: number) {
-  // Accents and case are ignored on both sides ("muller" finds "Müller"), as in message search.
-  const text = `%${fold(q).replaceAll(/[\\%_]/g, (c) => `\\${c}`)}%`
+  // Accents and case are ignored on both sides ("muller" finds "Müller"), and ß is ss, as in message search.
+  const text = `%${fold(q).replaceAll('ß', 'ss').replaceAll(/[\\%_]/g, (c) => `\\${c}`)}%`
   const digits = q.replaceAll(/\D/g, '')
   const matches = (eb: ExpressionBuilder<Database, 'contacts'>) => {
     // `search_name`: the folded name the database keeps (migration …2000_contact_search_name); not in the row types, the app never writes it.
