@@ -71,6 +71,16 @@ describe(`${DIALECT}: message templates (GET/POST/DELETE /api/templates) and Met
     expect((await server.webhook(readFixture('template-quality-update.json'))).statusCode).toBe(200)
     expect((await server.webhook(readFixture('template-quality-update.json'))).statusCode).toBe(200)
     expect(await server.database.db.selectFrom('account_events').select(['event', 'alert']).where('subject', '=', 'template:newsletter_weekly/de').execute()).toEqual([{ event: 'YELLOW', alert: 1 }])
+    // On a listed template the latest quality shows, beside the reason of its current status.
+    const quality = (score: string, time: number) => {
+      const body = JSON.parse(readFixture('template-quality-update.json'))
+      Object.assign(body.entry[0].changes[0].value, { message_template_name: 'winter_sale', new_quality_score: score })
+      body.entry[0].time = time
+      return body
+    }
+    expect((await server.webhook(quality('YELLOW', 1767261900))).statusCode).toBe(200)
+    expect((await server.webhook(quality('RED', 1767262900))).statusCode).toBe(200)
+    expect((await list('all')).find((t) => t.name === 'winter_sale')).toMatchObject({ status: 'REJECTED', reason: 'INVALID_FORMAT', quality: 'RED' })
   })
 
   it('deletes a template at Meta; answers 404, 401 and 403 where it must', async () => {

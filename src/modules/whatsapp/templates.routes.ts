@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
+import { collectChunks } from '../../platform/chunks.js'
 import { AppError } from '../../platform/errors.js'
 import { ADMIN, STAFF } from '../../platform/http/access.js'
 import { listOf } from '../../platform/http/cursor.js'
@@ -31,6 +32,26 @@ const templateSchema = z.object({
 const text = (t: GraphTemplate, type: string) => t.components.find((c) => c.type.toUpperCase() === type)?.text ?? null
 const graphDetail = (err: unknown) => (err instanceof GraphApiError ? (err.details ?? err.message) : (err as Error).message)
 
+type TemplateEvent = { subject: string; field: string; event: string; detail: string }
+
+/**
+ * What Meta last reported on each shown template, per kind of report (and per status for the
+ * verdicts): the shown templates' own events only, read by the subject index and kept in a map,
+ * so a long history of reports costs one pass.
+ */
+async function latestTemplateEvents(db: Db, shown: GraphTemplate[]) {
+  const subjectOf = (t: GraphTemplate) => `template:${t.name}/${t.language}`
+  const events = await collectChunks([...new Set(shown.map(subjectOf))], (subjects) =>
+    db.selectFrom('account_events').select(['subject', 'field', 'event', 'detail']).where('subject', 'in', subjects).orderBy('occurred_at').orderBy('journal_seq').execute(),
+  )
+  const last = new Map<string, TemplateEvent>()
+  for (const e of events) {
+    last.set(`${e.subject}|${e.field}`, e)
+    last.set(`${e.subject}|${e.field}|${e.event}`, e)
+  }
+  return (t: GraphTemplate, field: string, event?: string) => last.get(event ? `${subjectOf(t)}|${field}|${event}` : `${subjectOf(t)}|${field}`)
+}
+
 /**
  * Message templates of the business account, through the Graph API: the approved ones for the
  * picker (the default), all of them with Meta's verdicts for the admin page, creating (submitted
@@ -51,8 +72,7 @@ export const templateRoutes: FastifyPluginAsync<{ db: Db; catalog: TemplateCatal
         throw new AppError('templates.unavailable', 502, 'The WhatsApp templates could not be loaded.', { cause: err })
       })
       const shown = request.query.status === 'all' ? data : data.filter((t) => t.status === 'APPROVED')
-      const events = shown.length ? await db.selectFrom('account_events').select(['subject', 'field', 'event', 'detail']).where('subject', 'like', 'template:%').orderBy('occurred_at').orderBy('journal_seq').execute() : []
-      const latest = (t: GraphTemplate, field: string, event?: string) => events.filter((e) => e.subject === `template:${t.name}/${t.language}` && e.field === field && (!event || e.event === event)).at(-1)
+      const latest = await latestTemplateEvents(db, shown)
       return {
         items: shown.map((t) => {
           const body = text(t, 'BODY') ?? ''
