@@ -46,6 +46,13 @@ describe(`${DIALECT}: the archive is verified in slices, in worker threads, with
     }
   }, 60_000)
 
+  it('verifies in this thread when the worker threads cannot open the database', async () => {
+    const unreachable = { ...server.database.options!, ...(DIALECT === 'postgres' ? { url: 'postgres://postgres@127.0.0.1:1/none' } : { sqliteFile: '/nonexistent/postfach.sqlite' }) }
+    const r = await verifyArchive({ ...server.database, options: unreachable }, server.archive.verifierKey, server.mediaStore, server.sealer, { sliceLeaves: 4, workers: 2 })
+    expect(r).toMatchObject({ ok: true, workers: 0, problems: [] })
+    expect(r.slices).toBeGreaterThan(1)
+  }, 60_000)
+
   it('names a changed tree node above the slices, which only the combination of slices sees', async () => {
     const db = server.database.db
     const node = await db.selectFrom('archive_nodes').select(['level', 'idx', 'hash']).where('level', '=', 3).orderBy('idx').limit(1).executeTakeFirstOrThrow()

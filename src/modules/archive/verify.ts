@@ -102,12 +102,17 @@ async function slicedLog(database: DatabaseHandle, checkpoints: Checkpoint[], o:
     slices.push({ start, end: stop, checkpointSizes: checkpoints.filter((c) => c.size > start && c.size <= stop).map((c) => c.size) })
   }
   const workers = database.options ? Math.min(slices.length, o.workers ?? (slices.length >= 4 ? Math.min(os.availableParallelism(), 4) : 0)) : 0
-  const reports = workers > 0 ? await inWorkers(database, slices, workers) : await inThisThread(database, slices)
+  // Worker threads that cannot start or fail (no second connection, a broken install) leave the work to this thread.
+  let used = workers
+  const reports = await (used > 0 ? inWorkers(database, slices, used) : Promise.reject(new Error('no workers'))).catch(() => {
+    used = 0
+    return inThisThread(database, slices)
+  })
 
   const tree = Frontier.empty()
   const roots = new Map(checkpoints.map((c) => [c.size, c.root_hash]))
   const above: TreeNode[] = []
-  const state: LogState = { size: 0, lastSeq: 0, media: { logged: new Map(), erased: new Set() }, slices: slices.length, workers }
+  const state: LogState = { size: 0, lastSeq: 0, media: { logged: new Map(), erased: new Set() }, slices: slices.length, workers: used }
   for (const r of reports) {
     if (r.problems.length > 0) return undefined
     const before = tree.hashes()
