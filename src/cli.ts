@@ -9,7 +9,7 @@ import { findUserByEmail, insertUser } from './modules/auth/users.repo.js'
 import { startServer } from './main.js'
 import { mediaStoreFor } from './modules/media/media-store.js'
 import { loadArchiveKey } from './modules/archive/signing-key.js'
-import { type VerifyReport, verifyArchive } from './modules/archive/verify.js'
+import { type VerifyOptions, type VerifyReport, verifyArchive } from './modules/archive/verify.js'
 import { verifyBundleZip } from './modules/archive/bundle.js'
 import { DataKeys } from './modules/archive/data-keys.js'
 import { JournalSealer } from './modules/archive/journal-sealer.js'
@@ -24,8 +24,10 @@ const USAGE = `Usage: postfach <command>
   migrate                                   apply database migrations
   user create --email E --name N --role R   create a user (password from POSTFACH_NEW_PASSWORD or --password)
   token create --name N --role R            create an API token (printed once)
-  archive verify [--json]                   recompute the archive's log and check every checkpoint,
+  archive verify [--json] [--threads N]     recompute the archive's log and check every checkpoint,
                                             journal entry and media file; exit 1 naming each problem
+                                            (--threads: worker threads, 0 for none; default one per
+                                            core for large logs; --slice-leaves: a power of two)
   archive verify-bundle <zip>               check an exported archive bundle offline (no database)
   keys rotate-master --new-key-file F       re-wrap every data key and stored secret with the key in F
                                             (stop Postfach first; back up DATA_DIR and the database)
@@ -75,7 +77,7 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0
       }
       const args = sub === undefined || sub.startsWith('--') ? [...(sub ? [sub] : []), ...rest] : rest
-      const { values } = parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, json: { type: 'boolean' }, 'new-key-file': { type: 'string' }, export: { type: 'string' }, yes: { type: 'boolean' } } })
+      const { values } = usage(() => parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' }, json: { type: 'boolean' }, threads: { type: 'string' }, 'slice-leaves': { type: 'string' }, 'new-key-file': { type: 'string' }, export: { type: 'string' }, yes: { type: 'boolean' } } }))
       if (values.role && !ROLES.has(values.role)) throw new UsageError(`--role must be one of admin, agent, auditor`)
       if (command === 'user' && sub === 'create') {
         const password = values.password ?? process.env.POSTFACH_NEW_PASSWORD
@@ -89,7 +91,7 @@ export async function runCli(argv: string[]): Promise<number> {
       if (command === 'archive' && sub === 'verify') {
         const box = loadSecretBox({ keyFile: config.masterKeyFile, dataDir: config.dataDir })
         const sealer = new JournalSealer(new DataKeys(box, config.dataDir), box)
-        const report = await verifyArchive(database, loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir }), mediaStoreFor(config.dataDir, box), sealer)
+        const report = await verifyArchive(database, loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir }), mediaStoreFor(config.dataDir, box), sealer, verifyOptions(values))
         if (values.json) console.log(JSON.stringify(report, null, 2))
         else printVerifyReport(report)
         return report.ok ? 0 : 1
@@ -134,6 +136,31 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** Arguments the parser refuses (an unknown option, a missing value) are usage errors: exit code 2 and the usage text. */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse()
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}
+
+/** `--threads N` and `--slice-leaves N` of `archive verify`, checked. */
+function verifyOptions(values: { threads?: string | undefined; 'slice-leaves'?: string | undefined }): VerifyOptions {
+  const o: VerifyOptions = {}
+  if (values.threads !== undefined) {
+    const n = Number(values.threads)
+    if (!Number.isInteger(n) || n < 0 || n > 64) throw new UsageError('--threads must be a whole number from 0 to 64')
+    o.workers = n
+  }
+  if (values['slice-leaves'] !== undefined) {
+    const n = Number(values['slice-leaves'])
+    if (!Number.isInteger(n) || n < 1 || n > 2 ** 30 || !Number.isInteger(Math.log2(n))) throw new UsageError('--slice-leaves must be a power of two')
+    o.sliceLeaves = n
+  }
+  return o
+}
 
 function printVerifyReport(r: VerifyReport) {
   console.log(`${r.leaves} log entries, ${r.checkpoints} checkpoints, ${r.media} media files and ${r.messages} messages checked; ${r.pending} entries not yet in the log.`)

@@ -1,18 +1,15 @@
-import { execFile } from 'node:child_process'
 import { createHash, createPublicKey } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyCheckpoint } from '../src/modules/archive/checkpoint.js'
 import { decodeLeaf } from '../src/modules/archive/leaf.js'
 import { leafHash, verifyConsistency, verifyInclusion } from '../src/modules/archive/merkle.js'
 import { verifyArchive, type VerifyReport } from '../src/modules/archive/verify.js'
-import { type Caller, customerWrites, DIALECT, eventually, startTestServer, TEST_DATABASE_URL, type TestServer, withoutTriggers } from './helpers.js'
+import { type Caller, customerWrites, DIALECT, eventually, serverDatabaseEnv, startTestServer, type TestServer, withoutTriggers } from './helpers.js'
+import { runCli } from './process.js'
 
-const run = promisify(execFile)
-const ROOT = path.resolve(import.meta.dirname, '..')
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
 
 /** A customer conversation with text, an image (downloaded into the store) and an agent's reply. */
@@ -33,14 +30,7 @@ async function populate(server: TestServer, agent: Caller, prefix: string) {
 
 const verify = (server: TestServer) => verifyArchive(server.database, server.archive.verifierKey, server.mediaStore, server.sealer)
 
-const cli = (server: TestServer, args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli-main.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'silent', DATA_DIR: server.dataDir, ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: server.database.schema! } : {}) },
-  }).then(
-    (r) => ({ code: 0, stdout: r.stdout }),
-    (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
-  )
+const cli = (server: TestServer, args: string[]) => runCli(args, serverDatabaseEnv(server))
 
 describe(`${DIALECT}: the archive's Merkle log over the journal`, () => {
   let server: TestServer

@@ -1,7 +1,8 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyArchive, type VerifyOptions } from '../src/modules/archive/verify.js'
-import { customerWrites, DIALECT, startTestServer, type TestServer, withoutTriggers } from './helpers.js'
+import { customerWrites, DIALECT, serverDatabaseEnv, startTestServer, type TestServer, withoutTriggers } from './helpers.js'
+import { runCli } from './process.js'
 
 /**
  * `postfach archive verify` reads a large log in aligned slices, side by side in worker threads,
@@ -43,6 +44,19 @@ describe(`${DIALECT}: the archive is verified in slices, in worker threads, with
       // Read in slices indeed (not in the one pass that follows a finding).
       expect(r.slices, JSON.stringify(o)).toBe(Math.ceil(leaves / o.sliceLeaves))
       expect(r.workers).toBe(o.workers)
+    }
+  }, 60_000)
+
+  it('is what `postfach archive verify --threads N` runs, and the command refuses a bad number', async () => {
+    const env = serverDatabaseEnv(server)
+    const r = await runCli(['archive', 'verify', '--slice-leaves', '4', '--threads', '2'], env)
+    expect(r.stdout).toMatch(/The archive is intact/)
+    expect(r.stdout).toMatch(/read in \d+ slices on 2 threads/)
+    expect(r.code).toBe(0)
+    for (const bad of [['--threads', 'many'], ['--threads', '-1'], ['--slice-leaves', '3']]) {
+      const refused = await runCli(['archive', 'verify', ...bad], env)
+      expect(refused.code, bad.join(' ')).toBe(2)
+      expect(refused.stderr).toMatch(/--threads|--slice-leaves/)
     }
   }, 60_000)
 

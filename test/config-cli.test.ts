@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, DEFAULT_GRAPH_BASE_URL, loadConfig } from '../src/config.js'
 import { DIALECT } from './helpers.js'
+import { runCli } from './process.js'
 
-const run = promisify(execFile)
-const ROOT = path.resolve(import.meta.dirname, '..')
 
 describe('configuration', () => {
   it('has working defaults and uses the simulator without credentials', () => {
@@ -41,11 +38,7 @@ describe('configuration', () => {
 })
 
 describe(`${DIALECT}: the postfach command`, () => {
-  const cli = (args: string[], env: Record<string, string>) =>
-    run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli-main.ts'), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env } }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    )
+  const cli = runCli
 
   it('migrates, creates a user and a token, and refuses bad input with exit code 2', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-cli-'))

@@ -10,14 +10,10 @@ import { openDatabase } from '../src/db/database.js'
 import { startServer } from '../src/main.js'
 import { verifyConsistency } from '../src/modules/archive/merkle.js'
 import { customerWrites, DIALECT, eventually, removeTestDatabase, startTestServer, TEST_DATABASE_URL } from './helpers.js'
+import { runCli } from './process.js'
 
 const run = promisify(execFile)
-const ROOT = path.resolve(import.meta.dirname, '..')
-const cli = (args: string[], env: Record<string, string>) =>
-  run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli-main.ts'), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env } }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  )
+const cli = runCli
 
 // Words no table, index or fixture of the suite holds otherwise.
 const INBOUND = 'Zitronenfalter bestellt, Lieferung an Quittenweg 7'

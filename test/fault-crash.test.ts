@@ -6,15 +6,8 @@ import { signBody } from '../src/modules/whatsapp/signature.js'
 import { messagesEnvelope } from '../src/simulator/payloads.js'
 import { SIMULATOR_DEFAULTS, startSimulatorServer } from '../src/simulator/index.js'
 import { DIALECT } from './helpers.js'
-import { freePort, processDatabase, ServerProcess } from './process.js'
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
+import { freePort, processDatabase, runCli, ServerProcess } from './process.js'
 
-const runCli = (args: string[], env: Record<string, string>) =>
-  promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../src/cli-main.ts'), ...args], { cwd: path.join(import.meta.dirname, '..'), env: { ...process.env, LOG_LEVEL: 'silent', ...env } }).then(
-    (r) => ({ code: 0, stdout: r.stdout }),
-    (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
-  )
 
 const IDENTITY = { phoneNumberId: SIMULATOR_DEFAULTS.phoneNumberId, wabaId: SIMULATOR_DEFAULTS.wabaId, displayPhoneNumber: SIMULATOR_DEFAULTS.displayPhoneNumber }
 

@@ -181,3 +181,9 @@ export async function withoutTriggers(server: TestServer, table: string, change:
   for (const t of rows) await sql.raw(t.sql).execute(db)
 }
 
+
+/** The environment that points `postfach` (the CLI) at a test server's data directory and database. */
+export const serverDatabaseEnv = (server: TestServer): Record<string, string> => ({
+  DATA_DIR: server.dataDir,
+  ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: server.database.schema! } : {}),
+})

@@ -1,22 +1,16 @@
-import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { unzipSync } from 'fflate'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { customerWrites, DIALECT, eventually, removeTestDatabase, startTestServer, TEST_DATABASE_URL } from './helpers.js'
+import { runCli } from './process.js'
 
-const run = promisify(execFile)
 const ROOT = path.resolve(import.meta.dirname, '..')
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
-const cli = (args: string[], env: Record<string, string>) =>
-  run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli-main.ts'), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env }, maxBuffer: 16 * 1024 * 1024 }).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  )
+const cli = runCli
 
 describe(`${DIALECT}: GDPR-28 off-boarding returns everything, then deletes everything`, () => {
   it('postfach offboard writes the Z3 archive and every table into one ZIP, drops every table, deletes every file, and reports nothing left', async () => {
