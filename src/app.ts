@@ -29,7 +29,7 @@ import { quickReplyRoutes } from './modules/quick-replies/quick-replies.routes.j
 import { searchRoutes } from './modules/search/search.routes.js'
 import { settingsRoutes } from './modules/settings/settings.routes.js'
 import { mediaDownloadJob } from './modules/media/media-download.job.js'
-import type { MediaStore } from './modules/media/media-store.js'
+import { type MediaStore, sealLegacyMedia } from './modules/media/media-store.js'
 import { mediaRoutes } from './modules/media/media.routes.js'
 import { MediaUploader } from './modules/outbound/media-uploader.js'
 import { SendWorker } from './modules/outbound/send-worker.js'
@@ -134,6 +134,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const integrations = new Integrations(deps.secretBox)
   const reshredded = await reshredRestored(database.db, { retention: await readRetention(database.db), suppressions: consent.suppressions, keys: dataKeys, integrations })
   for (const sha of reshredded.orphanedMedia) await deps.mediaStore.delete(sha)
+  const mediaSealed = await sealLegacyMedia(database.db, deps.mediaStore)
+  if (mediaSealed) app.log.info(`${mediaSealed} media files stored before encryption at rest were encrypted`)
   if (reshredded.contacts) app.log.warn(`${reshredded.contacts} people erased earlier were back in the database (a restored backup?) and were erased again`)
   const now = deps.clock ?? Date.now
   const autoReplies = new AutoReplies({

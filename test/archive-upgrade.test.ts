@@ -51,6 +51,14 @@ describe(`${DIALECT}: GOBD-8 an archive written by the previous release stays re
         return Number(row.seq)
       })
       expect(await sql`select count(*) as n from archive_leaves`.execute(database.db).catch(() => 'no table')).toBe('no table')
+      // A media file as the previous release stored it: plain bytes under their SHA-256.
+      const picture = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from('Rechnung Olga Altbestand')])
+      const pictureSha = createHash('sha256').update(picture).digest('hex')
+      const pictureFile = path.join(dataDir, 'media', pictureSha.slice(0, 2), pictureSha.slice(2, 4), pictureSha)
+      fs.mkdirSync(path.dirname(pictureFile), { recursive: true })
+      fs.writeFileSync(pictureFile, picture)
+      const now = new Date().toISOString()
+      await database.db.insertInto('media').values({ id: 'media-before-encryption', direction: 'inbound', state: 'stored', mime_type: 'image/png', filename: null, size: picture.length, sha256: pictureSha, expected_sha256: pictureSha, graph_media_id: null, graph_uploaded_at: null, last_error: null, created_at: now, updated_at: now } as never).execute()
 
       // The new release starts on that database.
       server = await startServer(loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', POSTFACH_ADMIN_EMAIL: 'root@example.com', POSTFACH_ADMIN_PASSWORD: 'root-password-123' }), { logger: false, database })
@@ -67,6 +75,11 @@ describe(`${DIALECT}: GOBD-8 an archive written by the previous release stays re
       expect(stored.key_id).not.toBeNull()
       expect(stored.content).not.toContain('Bestellung')
       expect((await get('/api/search?q=bestell')).json().messages.map((m: { id: string }) => m.id)).toEqual([message.id])
+      // …and the media file: encrypted on disk, the same bytes when read.
+      const onDisk = fs.readFileSync(pictureFile)
+      expect(onDisk.subarray(0, 4).toString()).toBe('PFM1')
+      expect(onDisk.includes(Buffer.from('Olga'))).toBe(false)
+      expect((await server.mediaStore.get(pictureSha))?.equals(picture)).toBe(true)
       const life = (await get(`/api/archive/messages/${message.id}/lifecycle`)).json()
       expect(life.steps[0]).toMatchObject({ step: 'received', journalSeq: seq, leafIndex: expect.any(Number) })
       expect((await get(`/api/archive/proof/inclusion?messageId=${message.id}`)).statusCode).toBe(200)

@@ -1,7 +1,9 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import type { Db } from '../../db/database.js'
 import type { SecretBox } from '../../platform/crypto/secret-box.js'
+import { getSetting, putSetting } from '../settings/settings.repo.js'
 
 /**
  * Where media bytes live, addressed by their SHA-256, so a file stored twice is stored once and
@@ -14,6 +16,8 @@ export interface MediaStore {
   has(sha256: string): Promise<boolean>
   /** Removes the bytes (an erasure); absent bytes are not an error. */
   delete(sha256: string): Promise<void>
+  /** Encrypts a file written before media were encrypted at rest; true when it did. */
+  sealLegacy?(sha256: string): Promise<boolean>
 }
 
 /** A stored file's bytes no longer open (changed on disk): the verifier names it. */
@@ -29,7 +33,8 @@ const MAGIC = Buffer.from('PFM1')
 /**
  * Media files on disk, encrypted at rest (GDPR-32) with a key derived from the master key when one
  * is given, so a copy of `DATA_DIR/media` without the key shows nothing. Files written before
- * encryption (no marker) are read as they are. An erased file is deleted, as before.
+ * encryption (no marker) are read as they are until the start-up pass seals them
+ * (`sealLegacyMedia`). An erased file is deleted, as before.
  */
 export class FileMediaStore implements MediaStore {
   constructor(
@@ -59,20 +64,37 @@ export class FileMediaStore implements MediaStore {
 
   async put(bytes: Buffer): Promise<string> {
     const sha = createHash('sha256').update(bytes).digest('hex')
-    const file = this.pathOf(sha)
     if (await this.has(sha)) return sha
+    await this.write(sha, this.seal(sha, bytes))
+    return sha
+  }
+
+  /**
+   * Encrypts a file stored before encryption at rest, in place (written aside, then renamed over
+   * it). Only a file whose bytes still match its name: a changed one stays as it is, for the
+   * verifier to name.
+   */
+  async sealLegacy(sha256: string): Promise<boolean> {
+    if (!this.key) return false
+    const stored = await fs.readFile(this.pathOf(sha256)).catch(() => undefined)
+    if (!stored || stored.subarray(0, 4).equals(MAGIC) || createHash('sha256').update(stored).digest('hex') !== sha256) return false
+    await this.write(sha256, this.seal(sha256, stored))
+    return true
+  }
+
+  /** Writes aside and renames, so a crash never leaves a half file under the final name. */
+  private async write(sha: string, contents: Buffer): Promise<void> {
+    const file = this.pathOf(sha)
     await fs.mkdir(path.dirname(file), { recursive: true })
-    // Write aside and rename, so a crash never leaves a half file under the final name.
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
     const handle = await fs.open(tmp, 'w', 0o600)
     try {
-      await handle.writeFile(this.seal(sha, bytes))
+      await handle.writeFile(contents)
       await handle.sync()
     } finally {
       await handle.close()
     }
     await fs.rename(tmp, file)
-    return sha
   }
 
   /** The bytes as put; undefined when absent. Throws MediaChangedError when the file no longer opens. */
@@ -100,3 +122,22 @@ export class FileMediaStore implements MediaStore {
 
 /** The installation's media store: `DATA_DIR/media`, encrypted with a key derived from the master key's root (unchanged by rotation). */
 export const mediaStoreFor = (dataDir: string, box: Pick<SecretBox, 'deriveKey'>) => new FileMediaStore(path.join(dataDir, 'media'), box.deriveKey('postfach:media-files:v1'))
+
+/**
+ * Encrypts the media files stored before media were encrypted at rest, once per installation (a
+ * setting remembers that the pass completed, so later starts do not read every file again).
+ * Runs in the background after start; returns how many files it sealed.
+ */
+export async function sealLegacyMedia(db: Db, store: MediaStore, batch = 200): Promise<number> {
+  if (!store.sealLegacy || (await getSetting<boolean>(db, DONE))) return 0
+  let sealed = 0
+  for (let cursor = ''; ; ) {
+    const rows = await db.selectFrom('media').select(['id', 'sha256']).where('id', '>', cursor).where('sha256', 'is not', null).orderBy('id').limit(batch).execute()
+    if (rows.length === 0) break
+    for (const r of rows) if (await store.sealLegacy(r.sha256!)) sealed++
+    cursor = rows.at(-1)!.id
+  }
+  await putSetting(db, DONE, true, null)
+  return sealed
+}
+const DONE = 'media.sealed_at_rest'
