@@ -59,6 +59,12 @@ describe(`${DIALECT}: GOBD-8 an archive written by the previous release stays re
       fs.writeFileSync(pictureFile, picture)
       const now = new Date().toISOString()
       await database.db.insertInto('media').values({ id: 'media-before-encryption', direction: 'inbound', state: 'stored', mime_type: 'image/png', filename: null, size: picture.length, sha256: pictureSha, expected_sha256: pictureSha, graph_media_id: null, graph_uploaded_at: null, last_error: null, created_at: now, updated_at: now } as never).execute()
+      // One whose bytes were changed since: left as it is, for the verifier to name.
+      const changedSha = createHash('sha256').update('the original').digest('hex')
+      const changedFile = path.join(dataDir, 'media', changedSha.slice(0, 2), changedSha.slice(2, 4), changedSha)
+      fs.mkdirSync(path.dirname(changedFile), { recursive: true })
+      fs.writeFileSync(changedFile, 'not the original')
+      await database.db.insertInto('media').values({ id: 'media-changed-before', direction: 'inbound', state: 'stored', mime_type: 'image/png', filename: null, size: 12, sha256: changedSha, expected_sha256: changedSha, graph_media_id: null, graph_uploaded_at: null, last_error: null, created_at: now, updated_at: now } as never).execute()
 
       // The new release starts on that database.
       server = await startServer(loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', POSTFACH_ADMIN_EMAIL: 'root@example.com', POSTFACH_ADMIN_PASSWORD: 'root-password-123' }), { logger: false, database })
@@ -80,6 +86,7 @@ describe(`${DIALECT}: GOBD-8 an archive written by the previous release stays re
       expect(onDisk.subarray(0, 4).toString()).toBe('PFM1')
       expect(onDisk.includes(Buffer.from('Olga'))).toBe(false)
       expect((await server.mediaStore.get(pictureSha))?.equals(picture)).toBe(true)
+      expect(fs.readFileSync(changedFile, 'utf8')).toBe('not the original')
       const life = (await get(`/api/archive/messages/${message.id}/lifecycle`)).json()
       expect(life.steps[0]).toMatchObject({ step: 'received', journalSeq: seq, leafIndex: expect.any(Number) })
       expect((await get(`/api/archive/proof/inclusion?messageId=${message.id}`)).statusCode).toBe(200)
