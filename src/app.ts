@@ -14,6 +14,7 @@ import { ArchiveWatch } from './modules/archive/watch.js'
 import { DataKeys } from './modules/archive/data-keys.js'
 import { JournalSealer } from './modules/archive/journal-sealer.js'
 import { MessageVault, sealStoredContents } from './modules/inbox/message-vault.js'
+import { sealStoredNames } from './modules/contacts/contact-names.js'
 import { reshredRestored } from './modules/privacy/erasure.js'
 import { readRetention } from './modules/privacy/retention-settings.js'
 import type { WhatsAppConnection } from './modules/whatsapp/connection.js'
@@ -127,6 +128,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const vault = new MessageVault(dataKeys, deps.secretBox)
   const sealedNow = await sealStoredContents(database.db, vault)
   if (sealedNow) app.log.info(`${sealedNow} stored message contents were encrypted at rest and indexed for search`)
+  const namesSealed = await sealStoredNames(database.db, vault.names)
+  if (namesSealed) app.log.info(`${namesSealed} contacts' names were encrypted at rest and indexed for search`)
   const consent = new ConsentService(new Suppressions(deps.secretBox.deriveKey('postfach:suppression:v1')), new KeywordMatcher(), vault)
   const savedKeywords = await getSetting<{ stop: string[]; start: string[]; confirm: string[] }>(database.db, 'consent.keywords')
   if (savedKeywords) consent.keywords.configure(savedKeywords)
@@ -228,7 +231,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       hub.conversationsChanged(conversationIds)
     },
   })
-  await app.register(campaignRoutes, { db: database.db, consent, catalog: templates, now, onStarted: () => campaigns.poke() })
+  await app.register(campaignRoutes, { db: database.db, consent, catalog: templates, names: vault.names, now, onStarted: () => campaigns.poke() })
   await app.register(numberStatusRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId })
   await app.register(businessProfileRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId, account: whatsapp })
   await app.register(existingCustomerRoutes, { db: database.db, consent })
@@ -255,7 +258,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   })
   await app.register(subjectImportRoutes, { db: database.db, store: deps.mediaStore, sealer, vault, suppressions: consent.suppressions, channelId: () => whatsapp.phoneNumberId, onConversationsChanged: (ids) => hub.conversationsChanged(ids) })
   await app.register(dsrRoutes, { db: database.db, integrations })
-  await app.register(privacyTaskRoutes, { db: database.db })
+  await app.register(privacyTaskRoutes, { db: database.db, names: vault.names })
   await app.register(integrationRoutes, { db: database.db, integrations })
   await app.register(consentImportRoutes, { db: database.db, consent })
   await app.register(breachRoutes, { db: database.db })

@@ -26,6 +26,8 @@ const previousRelease = {
     await tx.insertInto('messages').values(items.map((i) => i.row)).onConflict((oc) => oc.column('wamid').doNothing()).execute()
     return new Set(items.map((i) => i.row.id))
   },
+  // …and its contacts' names as they came.
+  names: { openRows: async <T>(_db: unknown, rows: T[]) => rows, seal: async (_tx: unknown, _id: string, name: string | null) => name, enter: async () => {} },
 } as unknown as MessageVault
 
 describe(`${DIALECT}: GOBD-8 an archive written by the previous release stays readable, provable and exportable`, () => {
@@ -81,6 +83,10 @@ describe(`${DIALECT}: GOBD-8 an archive written by the previous release stays re
       expect(stored.key_id).not.toBeNull()
       expect(stored.content).not.toContain('Bestellung')
       expect((await get('/api/search?q=bestell')).json().messages.map((m: { id: string }) => m.id)).toEqual([message.id])
+      // …and the contact's name, found by search as before.
+      const olga = await database.db.selectFrom('contacts').select(['id', 'profile_name']).where('wa_id', '=', '4915111222333').executeTakeFirstOrThrow()
+      expect(olga.profile_name).not.toContain('Olga')
+      expect((await get('/api/search?q=altbestand')).json().conversations.map((c: { contact: { name: string } }) => c.contact.name)).toEqual(['Olga Altbestand'])
       // …and the media file: encrypted on disk, the same bytes when read.
       const onDisk = fs.readFileSync(pictureFile)
       expect(onDisk.subarray(0, 4).toString()).toBe('PFM1')

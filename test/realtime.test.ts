@@ -18,6 +18,8 @@ describe(`${DIALECT}: realtime events across instances`, () => {
     if (DIALECT !== 'postgres') return
     // A second instance on the same database (schema), as behind a load balancer.
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-second-'))
+    // Instances of one installation share its keys (as they share DATA_DIR or a key file).
+    for (const file of ['master.key', 'key-root.sealed', 'archive-signing.key']) fs.copyFileSync(path.join(a.dataDir, file), path.join(dataDir, file))
     const database = await openDatabase({ url: TEST_DATABASE_URL, dataDir, pgSchema: a.database.schema! })
     b = await startServer(loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), { logger: false, database })
   }, 60_000)

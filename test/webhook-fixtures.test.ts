@@ -88,7 +88,9 @@ describe(`${DIALECT}: every fixture through POST /webhooks/whatsapp`, () => {
   it('keeps a contact keyed by BSUID and follows a number change', async () => {
     const contact = await server.database.db.selectFrom('contacts').selectAll().where('user_id', '=', 'DE.2457231976641385302').executeTakeFirst()
     expect(contact?.wa_id).toBe('4915187654321')
-    expect(contact?.profile_name).toBe('Erika Mustermann')
+    // The name is sealed at rest (GDPR-32) and opens to the profile name.
+    expect(contact?.profile_name).not.toContain('Erika')
+    expect(await server.vault.names.open(server.database.db, contact!.id, contact!.profile_name)).toBe('Erika Mustermann')
   })
 
   it('answers a second delivery of the same bytes with 200 and stores nothing new', async () => {

@@ -14,6 +14,7 @@ import * as contactSearchName from './migrations/2026-11-30T2000_contact_search_
 import * as sealedMessages from './migrations/2026-11-30T2100_sealed_messages.js'
 import * as existingCustomers from './migrations/2026-11-30T2200_existing_customers.js'
 import * as contactSearchSharpS from './migrations/2026-12-01T0000_contact_search_sharp_s.js'
+import * as sealedContactNames from './migrations/2026-12-01T0100_sealed_contact_names.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-30T2100_sealed_messages': sealedMessages,
   '2026-11-30T2200_existing_customers': existingCustomers,
   '2026-12-01T0000_contact_search_sharp_s': contactSearchSharpS,
+  '2026-12-01T0100_sealed_contact_names': sealedContactNames,
 }
 
 class StaticProvider implements MigrationProvider {

@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely'
 import type { ArchiveCheckpointsTable, ArchiveClassificationsTable, ArchiveLeavesTable, ArchiveNodesTable, ArchiveReleasesTable, ArchiveTimestampsTable, DataKeysTable, LegalHoldsTable } from './schema/archive.js'
-import type { ApiTokensTable, ChannelsTable, ContactsTable, ConversationLabelsTable, ConversationsTable, JobsTable, JournalTable, LabelsTable, MediaTable, MessageStatusesTable, MessageTermsTable, MessagesTable, NotesTable, NotificationsTable, QuickRepliesTable, SessionsTable, SettingsTable, UnroutedEventsTable, UsersTable } from './schema/core.js'
+import type { ApiTokensTable, ChannelsTable, ContactsTable, ConversationLabelsTable, ConversationsTable, JobsTable, JournalTable, LabelsTable, MediaTable, MessageStatusesTable, MessageTermsTable, ContactTermsTable, MessagesTable, NotesTable, NotificationsTable, QuickRepliesTable, SessionsTable, SettingsTable, UnroutedEventsTable, UsersTable } from './schema/core.js'
 import type { AccountEventsTable, AutomationSendsTable, CampaignRecipientsTable, CampaignsTable, ConversationResolutionsTable, StatsChangesTable, StatsDayRevisionsTable, StatsDurationsTable, StatsMessageHoursTable } from './schema/operations.js'
 import type { AuditLogTable, BreachUpdatesTable, BreachesTable, ConsentEventsTable, ConsentPurposesTable, ExistingCustomerBasesTable, ContactCorrectionsTable, DsrRequestsTable, ErasureReceiptsTable, IntegrationsTable, PrivacyNoticeDeliveriesTable, PrivacyTasksTable, ProcessingRecordsTable, SuppressionsTable } from './schema/privacy.js'
 
@@ -30,6 +30,7 @@ export interface Database {
   quick_replies: QuickRepliesTable
   settings: SettingsTable
   message_terms: MessageTermsTable
+  contact_terms: ContactTermsTable
   consent_purposes: ConsentPurposesTable
   consent_events: ConsentEventsTable
   existing_customer_bases: ExistingCustomerBasesTable

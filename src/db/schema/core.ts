@@ -231,3 +231,9 @@ export interface MessageTermsTable {
   term: number
   message_id: string
 }
+
+/** The blind index of contacts' shown names (see ContactNames). */
+export interface ContactTermsTable {
+  term: number
+  contact_id: string
+}

@@ -102,7 +102,8 @@ export async function expireRecords(
  */
 async function unneededPastKeys(tx: Executor, today: string): Promise<string[]> {
   const past = await tx.selectFrom('data_keys').select(['id', 'period']).where('wrapped', 'is not', null).execute()
-  const candidates = past.filter((k) => k.period.slice(0, 4) < today.slice(0, 4))
+  // Keys of years only: contact details (period `details`) go with the person, not with a year.
+  const candidates = past.filter((k) => /^\d{4}/.test(k.period) && k.period.slice(0, 4) < today.slice(0, 4))
   if (!candidates.length) return []
   const needed = new Set<string>()
   const rows = await tx.selectFrom('messages as m').innerJoin('journal as j', 'j.seq', 'm.journal_seq').select('j.key_id').where('j.key_id', 'is not', null).execute()

@@ -107,8 +107,8 @@ export class CampaignRunner {
     const claimed = await tx.updateTable('campaign_recipients').set({ state: 'queued', queued_at: now }).where('campaign_id', '=', c.id).where('contact_id', '=', contactId).where('state', '=', 'pending').executeTakeFirst()
     if (Number(claimed.numUpdatedRows) === 0) return undefined
     const template = JSON.parse(c.template) as CampaignTemplate
-    const contact = await tx.selectFrom('contacts').select(['name_override', 'profile_name']).where('id', '=', contactId).executeTakeFirstOrThrow()
-    const name = contact.name_override ?? contact.profile_name ?? ''
+    const contact = await tx.selectFrom('contacts').select(['id', 'name_override', 'profile_name']).where('id', '=', contactId).executeTakeFirstOrThrow()
+    const name = (await this.o.vault.names.shown(tx, contact)) ?? ''
     const conversation = await touchConversation(tx, { contactId, channelId: this.o.channelId(), at: now, inbound: false })
     const parameters = template.parameters.map((p) => ({ type: 'text', text: fill(p, name) }))
     const content = { type: 'template', template: { name: template.name, language: { code: template.language }, ...(parameters.length ? { components: [{ type: 'body', parameters }] } : {}) } }

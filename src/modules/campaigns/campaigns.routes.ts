@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
+import type { ContactNames } from '../contacts/contact-names.js'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db, Executor } from '../../db/database.js'
@@ -80,7 +81,7 @@ async function repliedConversations(db: Executor, campaignId: string): Promise<S
  * purpose, previewed with the reasons people are left out, scheduled or started, paused,
  * resumed and cancelled. The runner (campaign-runner.ts) queues at the number's pace.
  */
-export const campaignRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; catalog: TemplateCatalog; now: () => number; onStarted: () => void }> = async (base, { db, consent, catalog, now, onStarted }) => {
+export const campaignRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; catalog: TemplateCatalog; names: ContactNames; now: () => number; onStarted: () => void }> = async (base, { db, consent, catalog, names, now, onStarted }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['campaigns']
 
@@ -166,6 +167,7 @@ export const campaignRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentServic
       .orderBy('r.contact_id')
       .limit(5000)
       .execute()
+      .then((found) => names.openRows(db, found, (r) => r.contact_id))
     return {
       items: rows.map((r) => ({
         contactId: r.contact_id,

@@ -80,7 +80,7 @@ export const consentImportRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentS
             continue
           }
         }
-        const contact = known ?? (await upsertContact(tx, { waId, userId: undefined, name: undefined }, now))
+        const contact = known ?? (await upsertContact(tx, { waId, userId: undefined }, now))
         await appendConsentEvents(tx, [
           {
             contactId: contact.id,

@@ -71,7 +71,7 @@ export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
   const tags = ['consent']
 
   app.get('/api/contacts', { config: { access: STAFF }, schema: { tags, querystring: z.object({ waId: z.string().regex(/^\d{5,20}$/) }), response: { 200: listOf(contactSchema) } } }, async (request) => {
-    const rows = await db.selectFrom('contacts').selectAll().where('wa_id', '=', request.query.waId).execute()
+    const rows = await vault.names.openRows(db, await db.selectFrom('contacts').selectAll().where('wa_id', '=', request.query.waId).execute())
     return {
       items: rows.map((c) => ({ id: c.id, waId: c.wa_id, userId: c.user_id, name: c.name_override ?? c.profile_name, firstContactAt: c.first_contact_at, lastContactAt: c.last_contact_at })),
       nextCursor: null,
@@ -141,7 +141,7 @@ export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
     const company = (await getSetting<{ name: string }>(db, 'company'))?.name ?? '—'
     const html = renderEvidence({
       company,
-      contact: { id: contact.id, waId: contact.wa_id, name: contact.name_override ?? contact.profile_name },
+      contact: { id: contact.id, waId: contact.wa_id, name: await vault.names.shown(db, contact) },
       purposes: overview.map((o) => ({ key: o.purpose.key, label: o.purpose.label_de, state: o.state, events: o.events })),
       messages: new Map(raws.map((r) => [r.wamid!, r.content])),
       printedAt: nowIso(),

@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/database.js'
 import type { ContactRow } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
+import type { ContactNames } from './contact-names.js'
 import { insertableContact } from './contacts.repo.js'
 import { nowIso } from '../../platform/time.js'
 import type { ContactIdentity } from '../whatsapp/webhook-events.js'
@@ -16,17 +17,25 @@ export class ContactResolver {
   private readonly byWaId = new Map<string, ContactRow>()
   private readonly created = new Set<ContactRow>()
   private readonly changed = new Set<ContactRow>()
+  /** Contacts whose WhatsApp profile name changed: sealed again and entered for search. */
+  private readonly renamed = new Set<ContactRow>()
 
-  static async load(db: Executor, identities: ContactIdentity[]): Promise<ContactResolver> {
-    const resolver = new ContactResolver()
+  private constructor(private readonly names: ContactNames) {}
+
+  /** Rows are kept with their names opened; `flush` seals what it writes. */
+  static async load(db: Executor, names: ContactNames, identities: ContactIdentity[]): Promise<ContactResolver> {
+    const resolver = new ContactResolver(names)
     const userIds = [...new Set(identities.flatMap((i) => (i.userId ? [i.userId] : [])))]
     const waIds = [...new Set(identities.flatMap((i) => (i.waId ? [i.waId] : [])))]
     if (userIds.length + waIds.length > 0) {
-      const rows = await db
-        .selectFrom('contacts')
-        .selectAll()
-        .where((eb) => eb.or([...(userIds.length ? [eb('user_id', 'in', userIds)] : []), ...(waIds.length ? [eb('wa_id', 'in', waIds)] : [])]))
-        .execute()
+      const rows = await names.openRows(
+        db,
+        await db
+          .selectFrom('contacts')
+          .selectAll()
+          .where((eb) => eb.or([...(userIds.length ? [eb('user_id', 'in', userIds)] : []), ...(waIds.length ? [eb('wa_id', 'in', waIds)] : [])]))
+          .execute(),
+      )
       // A restricted person (erasure under a retention duty) who writes again starts afresh: the kept
       // record lets go of the identifiers and stays hidden; the new message goes to a new contact.
       const restricted = rows.filter((r) => r.restricted_at !== null)
@@ -58,6 +67,7 @@ export class ContactResolver {
     // takes the first one, even when our own send was stamped a moment after the customer's message.
     if (id.name && id.name !== existing.profile_name && (at >= existing.last_contact_at || !existing.profile_name)) {
       existing.profile_name = id.name
+      this.renamed.add(existing)
       changed = true
     }
     if (at > existing.last_contact_at) {
@@ -70,14 +80,21 @@ export class ContactResolver {
   }
 
   async flush(db: Executor): Promise<void> {
-    if (this.created.size > 0) await db.insertInto('contacts').values([...this.created].map(insertableContact)).execute()
+    if (this.created.size > 0) {
+      const rows = []
+      for (const c of this.created) rows.push(insertableContact({ ...c, profile_name: await this.names.seal(db, c.id, c.profile_name) }))
+      await db.insertInto('contacts').values(rows).execute()
+      for (const c of this.created) if (c.profile_name) await this.names.enter(db, c.id, c.profile_name)
+    }
     const now = nowIso()
     for (const c of this.changed) {
+      const renamed = this.renamed.has(c)
       await db
         .updateTable('contacts')
-        .set({ wa_id: c.wa_id, user_id: c.user_id, profile_name: c.profile_name, last_contact_at: c.last_contact_at, updated_at: now })
+        .set({ wa_id: c.wa_id, user_id: c.user_id, ...(renamed ? { profile_name: await this.names.seal(db, c.id, c.profile_name) } : {}), last_contact_at: c.last_contact_at, updated_at: now })
         .where('id', '=', c.id)
         .execute()
+      if (renamed) await this.names.enter(db, c.id, c.name_override ?? c.profile_name)
     }
   }
 

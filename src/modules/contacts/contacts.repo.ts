@@ -7,10 +7,10 @@ import type { ContactIdentity } from '../whatsapp/webhook-events.js'
 /**
  * Finds or creates the contact for a WhatsApp identity. Keyed by the business-scoped user id
  * (BSUID) when present, because a user with a username may arrive without a phone number; falls
- * back to the phone number (wa_id). Fills in whichever identifier was missing and the newest
- * profile name.
+ * back to the phone number (wa_id). Fills in whichever identifier was missing. Names are not
+ * written here: they come with the customer's webhooks and are sealed there (ContactResolver).
  */
-export async function upsertContact(db: Executor, id: ContactIdentity, at: string): Promise<ContactRow> {
+export async function upsertContact(db: Executor, id: Omit<ContactIdentity, 'name'>, at: string): Promise<ContactRow> {
   // One query for both keys; the BSUID match wins.
   const keys = [id.userId ? (['user_id', id.userId] as const) : undefined, id.waId ? (['wa_id', id.waId] as const) : undefined].filter((k) => k !== undefined)
   const candidates = keys.length
@@ -27,7 +27,7 @@ export async function upsertContact(db: Executor, id: ContactIdentity, at: strin
       id: newId(),
       wa_id: id.waId ?? null,
       user_id: id.userId ?? null,
-      profile_name: id.name ?? null,
+      profile_name: null, // names arrive with the customer's webhooks, sealed there (ContactResolver)
       name_override: null,
       restricted_at: null,
       restriction_reason: null,
@@ -45,7 +45,6 @@ export async function upsertContact(db: Executor, id: ContactIdentity, at: strin
   const patch: Partial<ContactRow> = {}
   if (id.waId && !existing.wa_id) patch.wa_id = id.waId
   if (id.userId && !existing.user_id) patch.user_id = id.userId
-  if (id.name && id.name !== existing.profile_name) patch.profile_name = id.name
   if (at > existing.last_contact_at) patch.last_contact_at = at
   if (Object.keys(patch).length === 0) return existing
   await db.updateTable('contacts').set({ ...patch, updated_at: now }).where('id', '=', existing.id).execute()

@@ -7,6 +7,7 @@ import { pooledRandom } from '../../platform/crypto/random-pool.js'
 import type { DataKeys } from '../archive/data-keys.js'
 import { localYear } from '../privacy/deadlines.js'
 import { BlindIndex } from '../search/blind-index.js'
+import { ContactNames } from '../contacts/contact-names.js'
 import { messageText } from './message-text.js'
 
 /** The identity a contact's message contents are sealed for: the contact, whatever its number becomes. */
@@ -43,12 +44,15 @@ export async function openContent(db: Executor, keys: Pick<DataKeys, 'key'>, m: 
  */
 export class MessageVault {
   readonly index: BlindIndex
+  /** The contacts' names, sealed alike (encryption at rest of contact details). */
+  readonly names: ContactNames
 
   constructor(
     private readonly keys: DataKeys,
     box: SecretBox,
   ) {
     this.index = new BlindIndex(box.deriveKey('postfach:search-terms:v1'))
+    this.names = new ContactNames(keys, box)
   }
 
   /** Seals contents (in the caller's transaction, which makes missing keys). */

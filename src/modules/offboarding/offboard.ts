@@ -6,6 +6,7 @@ import type { DatabaseHandle } from '../../db/database.js'
 import { ArchiveLog } from '../archive/archive-log.js'
 import type { JournalSealer } from '../archive/journal-sealer.js'
 import type { MessageVault } from '../inbox/message-vault.js'
+import { openCorrections } from '../contacts/contact-names.js'
 import type { ArchiveKey } from '../archive/signing-key.js'
 import { RETENTION_CLASSES } from '../privacy/retention-settings.js'
 import { buildZ3Export } from '../archive/z3-export.js'
@@ -61,7 +62,14 @@ export async function offboard(database: DatabaseHandle, o: { dataDir: string; e
     const all = (await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(database.db)).rows
     rows += all.length
     // Returned as the company wrote and received them: the message contents opened.
-    const readable = table === 'messages' ? await o.vault.open(database.db, all as { id: string; content: string; key_id: string | null }[]) : all
+    const readable =
+      table === 'messages'
+        ? await o.vault.open(database.db, all as { id: string; content: string; key_id: string | null }[])
+        : table === 'contacts'
+          ? await o.vault.names.openRows(database.db, all as { id: string; profile_name: string | null; name_override: string | null }[])
+          : table === 'contact_corrections'
+            ? await openCorrections(database.db, o.vault.names, all as { contact_id: string; old_value: string | null; new_value: string }[])
+            : all
     files[`tables/${table}.json`] = Buffer.from(JSON.stringify(readable.map(jsonRow), null, 1))
   }
   files['LIESMICH.txt'] = Buffer.from(

@@ -129,6 +129,7 @@ export async function eraseContact(
     shreddedKeys = await o.keys.liveKeysOf(tx, [...identitiesOf(contact), contentIdentity(contact.id)])
     await o.keys.destroy(tx, shreddedKeys, o.retentionEnded ? 'retention ended' : 'erasure request', contact.id)
     await tx.deleteFrom('contact_corrections').where('contact_id', '=', contact.id).execute()
+    await tx.deleteFrom('contact_terms').where('contact_id', '=', contact.id).execute()
     // Consent evidence stays, restricted, for the tail after its last use (UWG-7a), then goes too.
     const evidenceUntil = consentEvents ? await consentEvidenceUntil(tx, contact, o.retention.consentEvidenceYears) : null
     await tx

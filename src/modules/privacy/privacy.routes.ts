@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { zipSync } from 'fflate'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
+import { openCorrections } from '../contacts/contact-names.js'
 import { conflict, notFound } from '../../platform/errors.js'
 import { ADMIN, ALL_ROLES, STAFF } from '../../platform/http/access.js'
 import { decodeCursor, listOf, pageQuery, toPage } from '../../platform/http/cursor.js'
@@ -130,7 +131,7 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
 
   // Rectification (GDPR-16): appended, never overwritten; the newest value is the live one.
   app.get('/api/contacts/:id/corrections', { config: { access: STAFF }, schema: { tags, params: idParams, response: { 200: listOf(correctionSchema) } } }, async (request) => {
-    const rows = await db.selectFrom('contact_corrections').selectAll().where('contact_id', '=', request.params.id).orderBy('corrected_at').orderBy('id').execute()
+    const rows = await openCorrections(db, vault.names, await db.selectFrom('contact_corrections').selectAll().where('contact_id', '=', request.params.id).orderBy('corrected_at').orderBy('id').execute())
     return { items: rows.map((r) => ({ id: r.id, field: r.field, oldValue: r.old_value, newValue: r.new_value, reason: r.reason, dsrId: r.dsr_id, correctedBy: r.corrected_by, correctedAt: r.corrected_at })), nextCursor: null }
   })
 
@@ -142,9 +143,12 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
       if (!contact) throw notFound('Contact')
       if (dsrId && !(await tx.selectFrom('dsr_requests').select('id').where('id', '=', dsrId).where('contact_id', '=', contact.id).executeTakeFirst())) throw notFound('Request')
       const now = nowIso()
-      const correction = { id: newId(), contact_id: contact.id, field: 'name', old_value: contact.name_override ?? contact.profile_name, new_value: value, reason, dsr_id: dsrId ?? null, corrected_by: by, corrected_at: now }
-      await tx.insertInto('contact_corrections').values(correction).execute()
-      await tx.updateTable('contacts').set({ name_override: value, updated_at: now }).where('id', '=', contact.id).execute()
+      const correction = { id: newId(), contact_id: contact.id, field: 'name', old_value: await vault.names.shown(tx, contact), new_value: value, reason, dsr_id: dsrId ?? null, corrected_by: by, corrected_at: now }
+      // Names are sealed at rest, in the history too.
+      const seal = (name: string | null) => vault.names.seal(tx, contact.id, name)
+      await tx.insertInto('contact_corrections').values({ ...correction, old_value: await seal(correction.old_value), new_value: (await seal(value))! }).execute()
+      await tx.updateTable('contacts').set({ name_override: await seal(value), updated_at: now }).where('id', '=', contact.id).execute()
+      await vault.names.enter(tx, contact.id, value)
       await audit(tx, request, { action: 'contact.corrected', target: `contact:${contact.id}`, contactId: contact.id, detail: { field: 'name', correction: correction.id } })
       await integrations.notify(tx, { event: 'contact.rectified', contact: { id: contact.id, waId: contact.wa_id }, occurredAt: now, detail: { field: 'name', value } })
       return correction

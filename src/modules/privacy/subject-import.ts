@@ -79,10 +79,12 @@ export async function importSubject(
   const contactId = newId()
   const first = messages[0]?.timestamp ?? data.contact.firstContactAt
   const last = messages.at(-1)?.timestamp ?? data.contact.lastContactAt
+  const override = data.contact.name !== data.contact.profileName ? data.contact.name : null
   await tx
     .insertInto('contacts')
-    .values({ id: contactId, wa_id: waId, user_id: null, profile_name: data.contact.profileName, name_override: data.contact.name !== data.contact.profileName ? data.contact.name : null, first_contact_at: data.contact.firstContactAt, last_contact_at: data.contact.lastContactAt, created_at: o.now, updated_at: o.now })
+    .values({ id: contactId, wa_id: waId, user_id: null, profile_name: await o.vault.names.seal(tx, contactId, data.contact.profileName), name_override: await o.vault.names.seal(tx, contactId, override), first_contact_at: data.contact.firstContactAt, last_contact_at: data.contact.lastContactAt, created_at: o.now, updated_at: o.now })
     .execute()
+  await o.vault.names.enter(tx, contactId, override ?? data.contact.profileName)
   const conversationId = newId()
   const lastInbound = messages.filter((m) => m.direction === 'inbound').at(-1)?.timestamp ?? null
   await tx

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
+import type { ContactNames } from '../contacts/contact-names.js'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
@@ -24,7 +25,7 @@ const idParams = z.object({ id: z.string().max(64) })
  * for the data-protection officer; the restriction ends only when the task is done, with how the
  * person was informed. Restrictions kept for a retention duty or a legal hold cannot be lifted here.
  */
-export const privacyTaskRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) => {
+export const privacyTaskRoutes: FastifyPluginAsync<{ db: Db; names: ContactNames }> = async (base, { db, names }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['privacy']
 
@@ -43,7 +44,7 @@ export const privacyTaskRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { 
         await tx.insertInto('privacy_tasks').values(row).execute()
         await audit(tx, request, { action: 'contact.restriction_lift_requested', target: `contact:${contact.id}`, contactId: contact.id, detail: { task: row.id } })
       })
-      return reply.code(201).send({ id: row.id, kind: row.kind, contact: { id: contact.id, name: contact.name_override ?? contact.profile_name, waId: contact.wa_id }, reason: row.reason, createdAt: row.created_at, completedAt: null, note: null })
+      return reply.code(201).send({ id: row.id, kind: row.kind, contact: { id: contact.id, name: await names.shown(db, contact), waId: contact.wa_id }, reason: row.reason, createdAt: row.created_at, completedAt: null, note: null })
     },
   )
 
@@ -54,8 +55,12 @@ export const privacyTaskRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { 
       .select(['t.id', 't.kind', 't.reason', 't.created_at', 't.completed_at', 't.note', 'c.id as contact_id', 'c.name_override', 'c.profile_name', 'c.wa_id'])
       .orderBy('t.created_at')
     if (request.query.open === 'true') q = q.where('t.completed_at', 'is', null)
-    const rows = await q.limit(500).execute()
-    return { items: rows.map((r) => ({ id: r.id, kind: r.kind, contact: { id: r.contact_id, name: r.name_override ?? r.profile_name, waId: r.wa_id }, reason: r.reason, createdAt: r.created_at, completedAt: r.completed_at, note: r.note })) }
+    const items = []
+    for (const r of await q.limit(500).execute()) {
+      const name = await names.shown(db, { id: r.contact_id, profile_name: r.profile_name, name_override: r.name_override })
+      items.push({ id: r.id, kind: r.kind, contact: { id: r.contact_id, name, waId: r.wa_id }, reason: r.reason, createdAt: r.created_at, completedAt: r.completed_at, note: r.note })
+    }
+    return { items }
   })
 
   app.post(

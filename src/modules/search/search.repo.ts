@@ -4,7 +4,6 @@ import type { Database } from '../../db/schema.js'
 import { messageText } from '../inbox/message-text.js'
 import type { MessageVault } from '../inbox/message-vault.js'
 import { BlindIndex } from './blind-index.js'
-import { fold } from './fold.js'
 
 /**
  * Words of a search: letters and digits, at most 8 terms. A term of three letters or more matches
@@ -19,14 +18,20 @@ const MAX_CANDIDATES = 5000
 
 export type MessageHit = Awaited<ReturnType<typeof hitRows>>[number]
 
+/** Rows with `profile_name` replaced by the opened shown name (a rectified one wins). */
+async function withShownNames<T extends { contact_id: string; profile_name: string | null; name_override: string | null }>(db: Executor, vault: MessageVault, rows: T[]): Promise<T[]> {
+  const out: T[] = []
+  for (const r of rows) out.push({ ...r, profile_name: await vault.names.shown(db, { id: r.contact_id, profile_name: r.profile_name, name_override: r.name_override }) })
+  return out
+}
+
 const hitRows = (db: Executor, ids: string[]) =>
   db
     .selectFrom('messages')
     .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
     .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
     .select(['messages.id', 'messages.conversation_id', 'messages.direction', 'messages.type', 'messages.timestamp', 'messages.content', 'messages.key_id'])
-    .select(['contacts.id as contact_id', 'contacts.wa_id', 'conversations.assignee_id'])
-    .select((eb) => eb.fn.coalesce('contacts.name_override', 'contacts.profile_name').as('profile_name'))
+    .select(['contacts.id as contact_id', 'contacts.wa_id', 'conversations.assignee_id', 'contacts.profile_name', 'contacts.name_override'])
     .where('messages.id', 'in', ids)
     .where('contacts.restricted_at', 'is', null)
     .execute()
@@ -46,7 +51,7 @@ export async function searchMessages(db: Executor, vault: MessageVault, terms: s
     const ids = await vault.index.candidates(db, terms, { before, limit: page })
     if (ids.length === 0) break
     before = ids.at(-1)
-    const byId = new Map((await vault.open(db, await hitRows(db, ids))).map((r) => [r.id, r]))
+    const byId = new Map((await withShownNames(db, vault, await vault.open(db, await hitRows(db, ids)))).map((r) => [r.id, r]))
     for (const id of ids) {
       const hit = byId.get(id)
       if (hit && (o.visible?.(hit) ?? true) && BlindIndex.confirms(messageText(hit.type, hit.content), terms)) found.push(hit)
@@ -62,13 +67,13 @@ export async function searchMessages(db: Executor, vault: MessageVault, terms: s
  * contacts (the usual case: a name, a number): match the contacts, then fetch their conversations.
  * Many (a common part of names): walk conversations by activity, where matches come early.
  */
-export async function searchContacts(db: Db, q: string, limit: number) {
-  // Accents and case are ignored on both sides ("muller" finds "Müller"), and ß is ss, as in message search.
-  const text = `%${fold(q).replaceAll('ß', 'ss').replaceAll(/[\\%_]/g, (c) => `\\${c}`)}%`
+export async function searchContacts(db: Db, vault: MessageVault, q: string, limit: number) {
+  // Names are found by the words of the shown name (accents, case and ß folded, as in message
+  // search): the blind index names candidates, each confirmed against the opened name.
+  const terms = searchTerms(q)
   const digits = q.replaceAll(/\D/g, '')
   const matches = (eb: ExpressionBuilder<Database, 'contacts'>) => {
-    // `search_name`: the folded name the database keeps (migration …2000_contact_search_name); not in the row types, the app never writes it.
-    const byName = sql<boolean>`${sql.ref('contacts.search_name')} like ${text} escape '\\'`
+    const byName = terms.length ? eb('contacts.id', 'in', vault.names.matching(db, terms)) : sql<boolean>`1 = 0`
     const found = digits.length >= 3 ? eb.or([byName, eb('contacts.wa_id', 'like', `%${digits}%`)]) : byName
     return eb.and([found, eb('contacts.restricted_at', 'is', null)])
   }
@@ -79,15 +84,21 @@ export async function searchContacts(db: Db, q: string, limit: number) {
   const candidates = few
     ? db.selectFrom('conversations').selectAll().where('contact_id', 'in', contacts.map((c) => c.id))
     : db.selectFrom('conversations').selectAll().orderBy('last_message_at', 'desc').limit(RECENT_CONVERSATIONS)
-  return db
+  const rows = await db
     .selectFrom(candidates.as('conversations'))
     .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
-    .select(['conversations.id as conversation_id', 'conversations.last_message_at', 'conversations.assignee_id', 'contacts.id', 'contacts.wa_id', 'contacts.user_id'])
-    .select((eb) => eb.fn.coalesce('contacts.name_override', 'contacts.profile_name').as('profile_name'))
+    .select(['conversations.id as conversation_id', 'conversations.last_message_at', 'conversations.assignee_id', 'contacts.id', 'contacts.wa_id', 'contacts.user_id', 'contacts.profile_name', 'contacts.name_override'])
     .where(matches)
     .orderBy('conversations.last_message_at', 'desc')
-    .limit(limit)
     .execute()
+  const found = []
+  for (const r of rows) {
+    const name = await vault.names.shown(db, r)
+    // The index holds prefixes of at most 6 letters and cut hashes: confirmed here. A number match needs no name.
+    if ((digits.length >= 3 && r.wa_id?.includes(digits)) || BlindIndex.confirms(name, terms)) found.push({ ...r, profile_name: name })
+    if (found.length === limit) break
+  }
+  return found
 }
 
 const RECENT_CONVERSATIONS = 2000

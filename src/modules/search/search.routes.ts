@@ -42,7 +42,7 @@ export const searchRoutes: FastifyPluginAsync<{ db: Db; vault: MessageVault }> =
     const agent = await narrowedTo(db, request.auth)
     // An agent who sees only their own and unassigned conversations finds only those (GDPR-25).
     const visible = (h: { assignee_id: string | null }) => !agent || h.assignee_id === null || h.assignee_id === agent
-    const [hits, contacts] = await Promise.all([searchMessages(db, vault, terms, { limit, visible }), searchContacts(db, q, 10)])
+    const [hits, contacts] = await Promise.all([searchMessages(db, vault, terms, { limit, visible }), searchContacts(db, vault, q, 10)])
     return {
       terms,
       messages: hits.map((r) => ({

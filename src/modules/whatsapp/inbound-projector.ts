@@ -61,7 +61,7 @@ async function recordUnrouted(db: Executor, unrouted: Map<number, string[]>) {
 
 async function projectMessages(db: Executor, vault: MessageVault, items: { seq: number; e: InboundMessageEvent }[]): Promise<{ conversationIds: string[]; mediaQueued: number; added: NewInboundMessage[] }> {
   if (items.length === 0) return { conversationIds: [], mediaQueued: 0, added: [] }
-  const contacts = await ContactResolver.load(db, items.map((i) => i.e.contact))
+  const contacts = await ContactResolver.load(db, vault.names, items.map((i) => i.e.contact))
   const resolved = items.map((i) => ({ ...i, contact: contacts.resolve(i.e.contact, i.e.timestamp) }))
   await contacts.flush(db)
   const conversations = await upsertConversations(
