@@ -51,6 +51,12 @@ export async function seedInbox(handle: DatabaseHandle, vault: MessageVault, o: 
       }
     }
     await db.transaction().execute(async (trx) => {
+      // Names sealed and indexed as the app stores them, too.
+      for (const c of contacts) {
+        const name = c.profile_name ?? null
+        c.profile_name = await vault.names.seal(trx, c.id, name)
+        await vault.names.enter(trx, c.id, name)
+      }
       await trx.insertInto('contacts').values(contacts).execute()
       await trx.insertInto('conversations').values(conversations).execute()
       // Sealed and indexed as the app stores them (encryption at rest, blind index).

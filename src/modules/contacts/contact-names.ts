@@ -51,8 +51,15 @@ export class ContactNames {
     return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8')
   }
 
+  /** Reads the keys of many stored names at once (each contact has its own). */
+  async preload(db: Executor, stored: (string | null)[]): Promise<void> {
+    const ids = stored.flatMap((v) => (v?.startsWith(PREFIX) ? [v.slice(PREFIX.length, v.indexOf(':', PREFIX.length))] : []))
+    if (ids.length > 1) await this.keys.preload(db, ids)
+  }
+
   /** Rows with both names opened (new objects). `idOf` names the contact id column when it is not `id`. */
   async openRows<T extends Omit<Named, 'id'>>(db: Executor, rows: T[], idOf: (r: T) => string = (r) => (r as unknown as Named).id): Promise<T[]> {
+    await this.preload(db, rows.flatMap((r) => [r.profile_name, r.name_override]))
     const out: T[] = []
     for (const r of rows) out.push({ ...r, profile_name: await this.open(db, idOf(r), r.profile_name), name_override: await this.open(db, idOf(r), r.name_override) })
     return out

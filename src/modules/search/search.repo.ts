@@ -91,6 +91,7 @@ export async function searchContacts(db: Db, vault: MessageVault, q: string, lim
     .where(matches)
     .orderBy('conversations.last_message_at', 'desc')
     .execute()
+  await vault.names.preload(db, rows.flatMap((r) => [r.profile_name, r.name_override]))
   const found = []
   for (const r of rows) {
     const name = await vault.names.shown(db, r)
