@@ -104,10 +104,13 @@ async function slicedLog(database: DatabaseHandle, checkpoints: Checkpoint[], o:
   const workers = database.options ? Math.min(slices.length, o.workers ?? (slices.length >= 4 ? Math.min(os.availableParallelism(), 4) : 0)) : 0
   // Worker threads that cannot start or fail (no second connection, a broken install) leave the work to this thread.
   let used = workers
-  const reports = await (used > 0 ? inWorkers(database, slices, used) : Promise.reject(new Error('no workers'))).catch(() => {
-    used = 0
-    return inThisThread(database, slices)
-  })
+  const reports =
+    used > 0
+      ? await inWorkers(database, slices, used).catch(() => {
+          used = 0
+          return inThisThread(database, slices)
+        })
+      : await inThisThread(database, slices)
 
   const tree = Frontier.empty()
   const roots = new Map(checkpoints.map((c) => [c.size, c.root_hash]))

@@ -8,7 +8,10 @@ import { BlindIndex } from '../search/blind-index.js'
 /** A sealed name in `contacts.profile_name` / `name_override`: `n1:` + key id + `:` + base64(iv ‖ tag ‖ ciphertext). */
 const PREFIX = 'n1:'
 /** The data-key period of contact details: not a year, so the expiry pass never takes it; an erasure destroys it with the person's other keys. */
-export const DETAILS_PERIOD = 'details'
+const DETAILS_PERIOD = 'details'
+
+/** The identity a contact's data (message contents, names) is sealed for: the contact, whatever its number becomes. */
+export const contentIdentity = (contactId: string) => `contact:${contactId}`
 
 type Named = { id: string; profile_name: string | null; name_override: string | null }
 
@@ -32,7 +35,7 @@ export class ContactNames {
   /** A name sealed for storing (in the caller's transaction, which makes the key when missing). */
   async seal(tx: Executor, contactId: string, name: string | null): Promise<string | null> {
     if (name === null) return null
-    const [key] = await this.keys.keysFor(tx, [`contact:${contactId}`], DETAILS_PERIOD)
+    const [key] = await this.keys.keysFor(tx, [contentIdentity(contactId)], DETAILS_PERIOD)
     const iv = pooledRandom(12)
     const c = createCipheriv('aes-256-gcm', key!.key, iv).setAAD(Buffer.from(`contact-name:${contactId}`))
     const body = Buffer.concat([c.update(name, 'utf8'), c.final()])

@@ -7,11 +7,10 @@ import { pooledRandom } from '../../platform/crypto/random-pool.js'
 import type { DataKeys } from '../archive/data-keys.js'
 import { localYear } from '../privacy/deadlines.js'
 import { BlindIndex } from '../search/blind-index.js'
-import { ContactNames } from '../contacts/contact-names.js'
+import { ContactNames, contentIdentity } from '../contacts/contact-names.js'
 import { messageText } from './message-text.js'
 
-/** The identity a contact's message contents are sealed for: the contact, whatever its number becomes. */
-export const contentIdentity = (contactId: string) => `contact:${contactId}`
+export { contentIdentity }
 
 /** What a sealed content looks like in `messages.content`: `m1:` + base64(iv ‖ tag ‖ ciphertext). */
 const PREFIX = 'm1:'
