@@ -4,7 +4,9 @@ import { customerWrites, DIALECT, eventually, type TestServer } from '../helpers
 import { screenshotPath, useAdminBrowser } from './browser.js'
 
 describe(`${DIALECT}: a campaign in the browser`, () => {
-  const ctx = useAdminBrowser({}, async (server) => {
+  // Statuses come slowly, as from real phones: the campaign is complete (all queued) before its
+  // message is read, and the read must still reach the counts on the page.
+  const ctx = useAdminBrowser({ simulator: { behaviour: { statusStepMs: 2500 } } }, async (server) => {
     await customerWrites(server, '4916200000001', 'START', 'Nina Neukundin')
     await customerWrites(server, '4916200000002', 'Hallo', 'Otto Ohne')
     await customerWrites(server, '4916200000003', 'START', 'Paula Plus')

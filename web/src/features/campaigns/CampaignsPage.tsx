@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, describeError } from '../../app/api'
+import { useInboxEvent } from '../../app/event-bus'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine } from '../settings/useList'
 import { CampaignForm } from './CampaignForm'
@@ -28,6 +29,17 @@ export function CampaignsPage() {
     const timer = setInterval(load, 2000)
     return () => clearInterval(timer)
   }, [active, load])
+  // Deliveries, reads and answers keep arriving after a campaign has queued its last message (and
+  // so is complete): they reach the counts through the event stream, at most once a second.
+  const reloadSoon = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  useInboxEvent((e) => {
+    if (e.type !== 'conversation.changed' && e.type !== 'reconnected') return
+    reloadSoon.current ??= setTimeout(() => {
+      reloadSoon.current = undefined
+      load()
+    }, 1000)
+  })
+  useEffect(() => () => clearTimeout(reloadSoon.current), [])
   useEffect(() => {
     if (open) void api<{ items: Recipient[] }>('GET', `/api/campaigns/${open}/recipients`).then((r) => setRecipients(r.items), () => undefined)
   }, [open, items])
