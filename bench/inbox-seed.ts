@@ -51,11 +51,11 @@ export async function seedInbox(handle: DatabaseHandle, vault: MessageVault, o: 
       }
     }
     await db.transaction().execute(async (trx) => {
-      // Names sealed and indexed as the app stores them, too.
+      // Names and numbers sealed and indexed as the app stores them, too.
       for (const c of contacts) {
         const name = c.profile_name ?? null
-        c.profile_name = await vault.names.seal(trx, c.id, name)
-        await vault.names.enter(trx, c.id, name)
+        await vault.details.enter(trx, c.id, { name, waId: c.wa_id ?? null })
+        Object.assign(c, { profile_name: await vault.details.seal(trx, c.id, name), ...(await vault.details.identifiers(trx, c.id, { waId: c.wa_id, userId: null })) })
       }
       await trx.insertInto('contacts').values(contacts).execute()
       await trx.insertInto('conversations').values(conversations).execute()

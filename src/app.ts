@@ -14,7 +14,7 @@ import { ArchiveWatch } from './modules/archive/watch.js'
 import { DataKeys } from './modules/archive/data-keys.js'
 import { JournalSealer } from './modules/archive/journal-sealer.js'
 import { MessageVault, sealStoredContents } from './modules/inbox/message-vault.js'
-import { sealStoredNames } from './modules/contacts/contact-names.js'
+import { sealStoredDetails } from './modules/contacts/contact-details.js'
 import { reshredRestored } from './modules/privacy/erasure.js'
 import { readRetention } from './modules/privacy/retention-settings.js'
 import type { WhatsAppConnection } from './modules/whatsapp/connection.js'
@@ -128,14 +128,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const vault = new MessageVault(dataKeys, deps.secretBox)
   const sealedNow = await sealStoredContents(database.db, vault)
   if (sealedNow) app.log.info(`${sealedNow} stored message contents were encrypted at rest and indexed for search`)
-  const namesSealed = await sealStoredNames(database.db, vault.names)
-  if (namesSealed) app.log.info(`${namesSealed} contacts' names were encrypted at rest and indexed for search`)
+  const detailsSealed = await sealStoredDetails(database.db, vault.details)
+  if (detailsSealed) app.log.info(`${detailsSealed} contacts' names and numbers were encrypted at rest and indexed for search`)
   const consent = new ConsentService(new Suppressions(deps.secretBox.deriveKey('postfach:suppression:v1')), new KeywordMatcher(), vault)
   const savedKeywords = await getSetting<{ stop: string[]; start: string[]; confirm: string[] }>(database.db, 'consent.keywords')
   if (savedKeywords) consent.keywords.configure(savedKeywords)
   const sealer = new JournalSealer(dataKeys, deps.secretBox)
   const integrations = new Integrations(deps.secretBox)
-  const reshredded = await reshredRestored(database.db, { retention: await readRetention(database.db), suppressions: consent.suppressions, keys: dataKeys, integrations })
+  const reshredded = await reshredRestored(database.db, { retention: await readRetention(database.db), suppressions: consent.suppressions, keys: dataKeys, details: vault.details, integrations })
   for (const sha of reshredded.orphanedMedia) await deps.mediaStore.delete(sha)
   const mediaSealed = await sealLegacyMedia(database.db, deps.mediaStore)
   if (mediaSealed) app.log.info(`${mediaSealed} media files stored before encryption at rest were encrypted`)
@@ -231,10 +231,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       hub.conversationsChanged(conversationIds)
     },
   })
-  await app.register(campaignRoutes, { db: database.db, consent, catalog: templates, names: vault.names, now, onStarted: () => campaigns.poke() })
+  await app.register(campaignRoutes, { db: database.db, consent, catalog: templates, details: vault.details, now, onStarted: () => campaigns.poke() })
   await app.register(numberStatusRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId })
   await app.register(businessProfileRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId, account: whatsapp })
-  await app.register(existingCustomerRoutes, { db: database.db, consent })
+  await app.register(existingCustomerRoutes, { db: database.db, consent, vault })
   await app.register(consentRoutes, { db: database.db, consent, vault, onChanged: (id) => hub.conversationsChanged([id]) })
   await app.register(optinRoutes, {
     db: database.db,
@@ -257,10 +257,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     onConversationsChanged: (ids) => hub.conversationsChanged(ids),
   })
   await app.register(subjectImportRoutes, { db: database.db, store: deps.mediaStore, sealer, vault, suppressions: consent.suppressions, channelId: () => whatsapp.phoneNumberId, onConversationsChanged: (ids) => hub.conversationsChanged(ids) })
-  await app.register(dsrRoutes, { db: database.db, integrations })
-  await app.register(privacyTaskRoutes, { db: database.db, names: vault.names })
+  await app.register(dsrRoutes, { db: database.db, integrations, details: vault.details })
+  await app.register(privacyTaskRoutes, { db: database.db, details: vault.details })
   await app.register(integrationRoutes, { db: database.db, integrations })
-  await app.register(consentImportRoutes, { db: database.db, consent })
+  await app.register(consentImportRoutes, { db: database.db, consent, vault })
   await app.register(breachRoutes, { db: database.db })
   const archiveKey = loadArchiveKey({ keyFile: config.archiveKeyFile, dataDir: config.dataDir })
   const archive = new ArchiveLog(database, archiveKey, { checkpointEntries: config.archiveCheckpoint.entries, checkpointIntervalMs: config.archiveCheckpoint.intervalMs, tsaUrl: config.archiveTsaUrl }, (err) =>

@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config.js'
 import { startServer } from '../src/main.js'
 import { verifyArchive } from '../src/modules/archive/verify.js'
 import { verifyInclusion, leafHash } from '../src/modules/archive/merkle.js'
-import { berlinToday, berlinYear, type Caller, customerWrites, DIALECT, eventually, startTestServer, type TestServer } from './helpers.js'
+import { berlinToday, berlinYear, type Caller, contactByNumber, customerWrites, DIALECT, eventually, startTestServer, type TestServer } from './helpers.js'
 
 /** Every table, every column, as text: numbers and names must not be anywhere once shredded. */
 async function databaseText(server: TestServer): Promise<string> {
@@ -50,10 +50,13 @@ describe(`${DIALECT}: crypto-shredding`, () => {
       await marketingCustomer(server, agent, '4915166000002', 'Yvonne Ypsilon') // a second person, who stays
       await server.archive.sync({ forceCheckpoint: true })
       const xLeaf = await server.database.db.selectFrom('archive_leaves').select(['idx', 'leaf_data']).where('journal_seq', '=', (await server.database.db.selectFrom('messages').select('journal_seq').where('wamid', '=', x.wamid).executeTakeFirstOrThrow()).journal_seq!).executeTakeFirstOrThrow()
-      // Before: the scan sees the number (so it can see); the name is sealed at rest already (GDPR-32).
+      // Before: the scan sees the message's wamid (so it can see); name and number are sealed at rest already (GDPR-32),
+      // and open with the person's key.
       const before = await databaseText(server)
-      expect(before).toContain('4915166000001')
-      expect(before).not.toContain('Xaver')
+      expect(before).toContain(x.wamid)
+      expect(before).not.toMatch(/4915166000001|Xaver/)
+      const sealedNumber = (await server.database.db.selectFrom('contacts').select('wa_id').where('id', '=', x.contactId).executeTakeFirstOrThrow()).wa_id
+      expect(await server.vault.details.open(server.database.db, x.contactId, sealedNumber, 'number')).toBe('4915166000001')
       // The journal holds the originals sealed: no number or name in its bytes even now.
       const journal = (await server.database.db.selectFrom('journal').select('content').execute()).map((r) => Buffer.from(r.content!).toString('latin1')).join('\n')
       expect(journal).not.toMatch(/4915166000001|Xaver/)
@@ -66,8 +69,11 @@ describe(`${DIALECT}: crypto-shredding`, () => {
       expect(fs.readFileSync(path.join(server.dataDir, 'shredded-keys'), 'utf8')).toContain(`contact ${x.contactId}`)
 
       const after = await databaseText(server)
-      for (const needle of ['4915166000001', 'Xaver', 'Xanthippe']) expect(after).not.toContain(needle)
-      expect(after).toContain('4915166000002')
+      for (const needle of ['4915166000001', 'Xaver', 'Xanthippe', x.wamid]) expect(after).not.toContain(needle)
+      // A copy of the sealed number (a backup) no longer opens; nobody is found by it; the other person is.
+      expect(await server.vault.details.open(server.database.db, x.contactId, sealedNumber, 'number')).toBeNull()
+      expect(await contactByNumber(server, '4915166000001')).toBeUndefined()
+      expect((await contactByNumber(server, '4915166000002'))?.wa_id).toBe('4915166000002')
       expect(JSON.stringify((await agent.inject({ method: 'GET', url: '/api/search?q=Yvonne' })).json())).toContain('Yvonne Ypsilon')
 
       // No API returns it: search, conversation, contact export, archive search and the Z3 export.
@@ -146,7 +152,8 @@ describe(`${DIALECT}: crypto-shredding`, () => {
       // (PostgreSQL's generated search columns are computed again, not restored.)
       await db.insertInto('conversations').values(stored(backup.conversation)).execute()
       await db.insertInto('messages').values(backup.messages.map(stored)).execute()
-      expect(await databaseText(server)).toContain('4915166000004')
+      // The restored row is the person again: found by the number.
+      expect((await db.selectFrom('contacts').select('wa_key').where('id', '=', x.contactId).executeTakeFirstOrThrow()).wa_key).toBe(server.vault.details.lookupKey('wa', '4915166000004'))
 
       // The next start destroys the keys again and erases the person again, with a receipt.
       const config = loadConfig({ PORT: '0', DATA_DIR: server.dataDir, LOG_LEVEL: 'silent' })
@@ -158,6 +165,8 @@ describe(`${DIALECT}: crypto-shredding`, () => {
       expect(keyRows.every((k) => k.wrapped === null)).toBe(true)
       const text = await databaseText(server)
       for (const needle of ['4915166000004', 'Wilma', 'Wiederkehr']) expect(text).not.toContain(needle)
+      expect(await contactByNumber(second, '4915166000004')).toBeUndefined()
+      expect(await second.vault.details.open(db, x.contactId, backup.contact.wa_id, 'number')).toBeNull()
       const audit = await db.selectFrom('audit_log').select('action').where('contact_id', '=', x.contactId).where('action', '=', 'archive.reshredded').execute()
       expect(audit).toHaveLength(1)
     } finally {

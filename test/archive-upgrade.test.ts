@@ -10,25 +10,25 @@ import { type Executor, openDatabase } from '../src/db/database.js'
 import { migrateTo } from '../src/db/migrate.js'
 import { startServer } from '../src/main.js'
 import { verifyArchive } from '../src/modules/archive/verify.js'
-import type { MessageVault, StoredMessage } from '../src/modules/inbox/message-vault.js'
-import { projectWebhooks } from '../src/modules/whatsapp/inbound-projector.js'
-import { parseWebhook } from '../src/modules/whatsapp/webhook-events.js'
 import { messagesEnvelope } from '../src/simulator/payloads.js'
 import { SIMULATOR_DEFAULTS } from '../src/simulator/simulator.js'
-import { berlinToday, DIALECT, removeTestDatabase, TEST_DATABASE_URL } from './helpers.js'
+import { berlinToday, contactByNumber, DIALECT, removeTestDatabase, TEST_DATABASE_URL } from './helpers.js'
 
 /** The last schema before the archive existed: what the previous release wrote. */
 const PREVIOUS = '2026-11-29T2000_privacy'
 
 /** How the previous release stored a message: its content as plain JSON, indexed by the database itself. */
-const previousRelease = {
-  async insert(tx: Executor, items: { row: StoredMessage }[]) {
-    await tx.insertInto('messages').values(items.map((i) => i.row)).onConflict((oc) => oc.column('wamid').doNothing()).execute()
-    return new Set(items.map((i) => i.row.id))
-  },
-  // …and its contacts' names as they came.
-  names: { openRows: async <T>(_db: unknown, rows: T[]) => rows, seal: async (_tx: unknown, _id: string, name: string | null) => name, enter: async () => {} },
-} as unknown as MessageVault
+/** What the previous release's projection wrote for one inbound text: its contact, conversation and message, all plain. */
+async function previousReleaseProjects(tx: Executor, seq: number, m: { from: string; name: string; id: string; timestamp: string; raw: object }) {
+  const at = new Date(Number(m.timestamp) * 1000).toISOString()
+  const stored = new Date().toISOString()
+  await tx.insertInto('contacts').values({ id: 'contact-before', wa_id: m.from, user_id: null, profile_name: m.name, first_contact_at: at, last_contact_at: at, created_at: at, updated_at: at } as never).execute()
+  await tx.insertInto('conversations').values({ id: 'conversation-before', contact_id: 'contact-before', channel_id: SIMULATOR_DEFAULTS.phoneNumberId, status: 'open', assignee_id: null, last_message_at: at, last_inbound_at: at, created_at: at, updated_at: at } as never).execute()
+  await tx
+    .insertInto('messages')
+    .values({ id: 'message-before', conversation_id: 'conversation-before', wamid: m.id, direction: 'inbound', type: 'text', status: 'received', timestamp: at, content: JSON.stringify(m.raw), key_id: null, context_wamid: null, error_code: null, error_title: null, error_detail: null, sent_by: null, journal_seq: seq, created_at: stored, updated_at: stored } as never)
+    .execute()
+}
 
 describe(`${DIALECT}: GOBD-8 an archive written by the previous release stays readable, provable and exportable`, () => {
   it('messages journaled before the Merkle log existed join the log, verify, show their lifecycle and leave in the Z3 export byte for byte', async () => {
@@ -39,17 +39,15 @@ describe(`${DIALECT}: GOBD-8 an archive written by the previous release stays re
     try {
       await migrateTo(database, PREVIOUS)
       // As the previous release did it: the raw body in the journal (plain), then the projection.
-      const raw = Buffer.from(JSON.stringify(messagesEnvelope(SIMULATOR_DEFAULTS, {
-        contacts: [{ profile: { name: 'Olga Altbestand' }, wa_id: '4915111222333' }],
-        messages: [{ from: '4915111222333', id: 'wamid.upgrade-1', timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'Bestellung aus der Zeit vor dem Protokoll' } }],
-      })))
+      const inbound = { from: '4915111222333', id: 'wamid.upgrade-1', timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'Bestellung aus der Zeit vor dem Protokoll' } }
+      const raw = Buffer.from(JSON.stringify(messagesEnvelope(SIMULATOR_DEFAULTS, { contacts: [{ profile: { name: 'Olga Altbestand' }, wa_id: '4915111222333' }], messages: [inbound] })))
       const seq = await database.db.transaction().execute(async (tx) => {
         const row = await tx
           .insertInto('journal')
           .values({ received_at: new Date().toISOString(), kind: 'whatsapp.webhook', content_sha256: createHash('sha256').update(raw).digest('hex'), content: raw, key_id: null } as never)
           .returning('seq')
           .executeTakeFirstOrThrow()
-        await projectWebhooks(tx, [{ journalSeq: Number(row.seq), events: parseWebhook(JSON.parse(raw.toString('utf8'))) }], () => true, previousRelease)
+        await previousReleaseProjects(tx, Number(row.seq), { from: inbound.from, name: 'Olga Altbestand', id: inbound.id, timestamp: inbound.timestamp, raw: inbound })
         return Number(row.seq)
       })
       expect(await sql`select count(*) as n from archive_leaves`.execute(database.db).catch(() => 'no table')).toBe('no table')
@@ -84,9 +82,13 @@ describe(`${DIALECT}: GOBD-8 an archive written by the previous release stays re
       expect(stored.content).not.toContain('Bestellung')
       expect((await get('/api/search?q=bestell')).json().messages.map((m: { id: string }) => m.id)).toEqual([message.id])
       // …and the contact's name, found by search as before.
-      const olga = await database.db.selectFrom('contacts').select(['id', 'profile_name']).where('wa_id', '=', '4915111222333').executeTakeFirstOrThrow()
-      expect(olga.profile_name).not.toContain('Olga')
+      const [olga] = await database.db.selectFrom('contacts').select(['id', 'profile_name', 'wa_id', 'wa_key']).execute()
+      expect(olga!.profile_name).not.toContain('Olga')
       expect((await get('/api/search?q=altbestand')).json().conversations.map((c: { contact: { name: string } }) => c.contact.name)).toEqual(['Olga Altbestand'])
+      // …and the number: sealed, given its lookup key, found by its ending, shown opened.
+      expect(olga!.wa_id).not.toContain('4915111222333')
+      expect((await contactByNumber(server, '4915111222333'))?.id).toBe(olga!.id)
+      expect((await get('/api/search?q=1222333')).json().conversations.map((c: { contact: { waId: string } }) => c.contact.waId)).toEqual(['4915111222333'])
       // …and the media file: encrypted on disk, the same bytes when read.
       const onDisk = fs.readFileSync(pictureFile)
       expect(onDisk.subarray(0, 4).toString()).toBe('PFM1')

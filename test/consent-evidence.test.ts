@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { customerWrites, DIALECT, eventually, useTestServer } from './helpers.js'
+import { contactByNumber, customerWrites, DIALECT, eventually, useTestServer } from './helpers.js'
 
 const DAY = 86_400_000
 
@@ -12,7 +12,7 @@ describe(`${DIALECT}: UWG-7a consent evidence is kept for years after its last u
     const waId = '4915700000001'
     const { conversationId } = await customerWrites(server, waId, 'Ich möchte Angebote.', 'Nora Nachweis')
     await customerWrites(server, waId, 'START', 'Nora Nachweis')
-    const contact = await db.selectFrom('contacts').select(['id', 'last_contact_at']).where('wa_id', '=', waId).executeTakeFirstOrThrow()
+    const contact = (await contactByNumber(server, waId))!
     const send = await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'template', template: { name: 'welcome_back', language: { code: 'de' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Nora' }] }] } } })
     expect(send.statusCode).toBe(202)
     await eventually(async () => (await db.selectFrom('messages').select('status').where('id', '=', send.json().id).executeTakeFirstOrThrow()).status !== 'queued')

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type ConsentFact, deriveState, refusalFor } from '../src/modules/consent/consent-state.js'
 import { KeywordMatcher } from '../src/modules/consent/keywords.js'
-import { customerWrites, DIALECT, eventually, useTestServer, type Caller, type TestServer } from './helpers.js'
+import { contactByNumber, customerWrites, DIALECT, eventually, useTestServer, type Caller, type TestServer } from './helpers.js'
 
 type Json = Record<string, any>
 const MARKETING_TEMPLATE = { type: 'template', template: { name: 'welcome_back', language: { code: 'de' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Erika' }] }] } }
@@ -40,7 +40,7 @@ describe(`${DIALECT}: consent ledger, keywords and the marketing check`, () => {
     // A number never seen cannot have consented; nothing is created for it.
     const cold = await agent.inject({ method: 'POST', url: '/api/messages', payload: { to: '4915300009999', ...MARKETING_TEMPLATE } })
     expect(cold.statusCode).toBe(409)
-    expect(await server.database.db.selectFrom('contacts').select('id').where('wa_id', '=', '4915300009999').executeTakeFirst()).toBeUndefined()
+    expect(await contactByNumber(server, '4915300009999')).toBeUndefined()
   })
 
   it('GDPR-7 (a): START from the customer’s own number confirms marketing, with the message as evidence; the marketing send then goes out', async () => {

@@ -69,8 +69,8 @@ describe(`${DIALECT}: GDPR-32 encryption at rest and the restore drill`, () => {
       expect(dump.length).toBeGreaterThan(10_000)
       const plain = schema ? (await run('pg_restore', ['--file', '-', path.join(backupDir, 'postfach.dump')], { maxBuffer: 256 * 1024 * 1024, encoding: 'buffer' })).stdout : dump
       for (const word of SECRET_WORDS) expect(plain.includes(Buffer.from(word)), word).toBe(false)
-      // Nor the customer's name (contact details are sealed too).
-      for (const word of ['Rosa', 'Restore']) expect(plain.includes(Buffer.from(word)), word).toBe(false)
+      // Nor the customer's name or number (contact details are sealed too), in any table.
+      for (const word of ['Rosa', 'Restore', '4915800000321', '15800000321']) expect(plain.includes(Buffer.from(word)), word).toBe(false)
       expect(plain.includes(Buffer.from('whatsapp.webhook'))).toBe(true) // (the dump is readable: the check can find text)
 
       // The backup as the README describes it: the database and DATA_DIR (keys, media).
@@ -99,6 +99,7 @@ describe(`${DIALECT}: GDPR-32 encryption at rest and the restore drill`, () => {
       expect((await get(`/api/media/${doc.id}`)).rawPayload.equals(DOCUMENT)).toBe(true)
       expect((await get('/api/search?q=quittenweg')).json().messages).toHaveLength(1)
       expect((await get('/api/search?q=rosa restore')).json().conversations.map((c: { contact: { name: string } }) => c.contact.name)).toEqual(['Rosa Restore'])
+      expect((await get('/api/search?q=0158 00000321')).json().conversations.map((c: { contact: { waId: string } }) => c.contact.waId)).toEqual(['4915800000321'])
     } finally {
       if (restored) await restored.close()
       await removeTestDatabase(dataDir, schema)

@@ -127,6 +127,15 @@ export async function customerWrites(server: TestServer, waId: string, body = 'H
   return { conversationId: row.conversation_id, wamid }
 }
 
+/**
+ * The contact with this number, its details opened, or undefined. Numbers are sealed at rest and
+ * found by their keyed hash (`wa_key`), as the app finds them.
+ */
+export async function contactByNumber(server: Pick<RunningServer, 'database' | 'vault'>, waId: string) {
+  const { db } = server.database
+  return server.vault.details.openRow(db, await db.selectFrom('contacts').selectAll().where('wa_key', '=', server.vault.details.lookupKey('wa', waId)).executeTakeFirst())
+}
+
 /** Registers a fresh server (and a logged-in agent; with `team`, an admin and an auditor as well) for the tests of one describe block. */
 export function useTestServer(opts: Parameters<typeof startTestServer>[0] & { team?: boolean } = {}) {
   const ctx = {} as { server: TestServer; agent: Caller; admin: Caller; auditor: Caller }

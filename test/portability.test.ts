@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { unzipSync, zipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyArchive } from '../src/modules/archive/verify.js'
-import { type Caller, customerWrites, DIALECT, eventually, startTestServer, type TestServer, useTestServer } from './helpers.js'
+import { type Caller, contactByNumber, customerWrites, DIALECT, eventually, startTestServer, type TestServer, useTestServer } from './helpers.js'
 
 type Json = Record<string, any>
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
@@ -34,7 +34,7 @@ describe(`${DIALECT}: GDPR-20 a person's data moves to another Postfach and back
     expect(reply.statusCode).toBe(202)
     await eventually(async () => (await server.database.db.selectFrom('messages').select('status').where('id', '=', reply.json().id).executeTakeFirstOrThrow()).status === 'read')
     await customerWrites(server, waId, 'STOP', 'Paula Umzug') // an objection travels with the data
-    const contact = await server.database.db.selectFrom('contacts').select('id').where('wa_id', '=', waId).executeTakeFirstOrThrow()
+    const contact = (await contactByNumber(server, waId))!
     const res = await admin.inject({ method: 'GET', url: `/api/contacts/${contact.id}/export` })
     expect(res.statusCode).toBe(200)
     pkg = res.rawPayload

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { addMonths, dsrDueDate, localDate, localYear } from '../src/modules/privacy/deadlines.js'
 import { subjectExportSchema } from '../src/modules/privacy/subject-export.js'
-import { berlinYear, type Caller, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
+import { berlinYear, type Caller, contactByNumber, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
 
 type Json = Record<string, any>
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
@@ -312,7 +312,7 @@ describe(`${DIALECT}: data-subject rights, audit log, breach register, Art. 30 r
     // Business letters: kept, restricted, scheduled for 31 Dec of year + 6.
     const kept = await db.selectFrom('messages').select('id').where('conversation_id', '=', conversationId).execute()
     expect(kept.map((m) => m.id)).toContain(answer.json().id)
-    expect(await db.selectFrom('contacts').select(['restricted_at', 'erase_after', 'wa_id']).where('id', '=', contact.id).executeTakeFirstOrThrow()).toMatchObject({ erase_after: `${year + 6}-12-31`, wa_id: waId })
+    expect(await contactByNumber(server, waId)).toMatchObject({ id: contact.id, erase_after: `${year + 6}-12-31`, wa_id: waId })
     expect(summary.retained).toEqual([{ dataClass: 'handelsbrief', messages: kept.length, until: `${year + 6}-12-31` }])
     expect(summary.erased).toMatchObject({ messages: 2, conversations: 1, notes: 1 })
     expect(letter).toContain('2 Nachrichten ohne Aufbewahrungspflicht')
@@ -339,7 +339,8 @@ describe(`${DIALECT}: data-subject rights, audit log, breach register, Art. 30 r
     const visible = (await agent.inject({ method: 'GET', url: '/api/conversations?limit=200' })).json().items.map((c: Json) => c.id)
     expect(visible).toContain(again.conversationId)
     expect(visible).not.toContain(conversationId)
-    expect((await db.selectFrom('contacts').select(['wa_id', 'restricted_at']).where('id', '=', contact.id).executeTakeFirstOrThrow()).wa_id).toBeNull()
+    expect(await db.selectFrom('contacts').select(['wa_id', 'wa_key']).where('id', '=', contact.id).executeTakeFirstOrThrow()).toEqual({ wa_id: null, wa_key: null })
+    expect((await contactByNumber(server, waId))?.id).not.toBe(contact.id)
     // Run twice: the closed request refuses; the audit log has the erasure.
     expect((await admin.inject({ method: 'POST', url: `/api/privacy/requests/${dsrId}/erase` })).statusCode).toBe(409)
     expect((await auditor.inject({ method: 'GET', url: `/api/audit?contactId=${contact.id}&action=contact.erased` })).json().items).toHaveLength(1)

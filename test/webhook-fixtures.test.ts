@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { count, DIALECT, fixtureNames, readFixture, startTestServer, type Caller, type TestServer } from './helpers.js'
+import { contactByNumber, count, DIALECT, fixtureNames, readFixture, startTestServer, type Caller, type TestServer } from './helpers.js'
 
 type Json = Record<string, any>
 
@@ -86,11 +86,13 @@ describe(`${DIALECT}: every fixture through POST /webhooks/whatsapp`, () => {
   }
 
   it('keeps a contact keyed by BSUID and follows a number change', async () => {
-    const contact = await server.database.db.selectFrom('contacts').selectAll().where('user_id', '=', 'DE.2457231976641385302').executeTakeFirst()
-    expect(contact?.wa_id).toBe('4915187654321')
-    // The name is sealed at rest (GDPR-32) and opens to the profile name.
-    expect(contact?.profile_name).not.toContain('Erika')
-    expect(await server.vault.names.open(server.database.db, contact!.id, contact!.profile_name)).toBe('Erika Mustermann')
+    const { db } = server.database
+    const contact = await db.selectFrom('contacts').selectAll().where('user_key', '=', server.vault.details.lookupKey('user', 'DE.2457231976641385302')).executeTakeFirst()
+    // Name, number and user id are sealed at rest (GDPR-32) and open to what WhatsApp sent.
+    expect([contact?.profile_name, contact?.wa_id, contact?.user_id].join(' ')).not.toMatch(/Erika|4915187654321|2457231976641385302/)
+    expect(await server.vault.details.openRow(db, contact!)).toMatchObject({ profile_name: 'Erika Mustermann', wa_id: '4915187654321', user_id: 'DE.2457231976641385302' })
+    // Found by the new number, which the number change moved to this contact.
+    expect((await contactByNumber(server, '4915187654321'))?.id).toBe(contact!.id)
   })
 
   it('answers a second delivery of the same bytes with 200 and stores nothing new', async () => {

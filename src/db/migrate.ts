@@ -15,6 +15,7 @@ import * as sealedMessages from './migrations/2026-11-30T2100_sealed_messages.js
 import * as existingCustomers from './migrations/2026-11-30T2200_existing_customers.js'
 import * as contactSearchSharpS from './migrations/2026-12-01T0000_contact_search_sharp_s.js'
 import * as sealedContactNames from './migrations/2026-12-01T0100_sealed_contact_names.js'
+import * as sealedContactNumbers from './migrations/2026-12-01T0200_sealed_contact_numbers.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-11-30T2200_existing_customers': existingCustomers,
   '2026-12-01T0000_contact_search_sharp_s': contactSearchSharpS,
   '2026-12-01T0100_sealed_contact_names': sealedContactNames,
+  '2026-12-01T0200_sealed_contact_numbers': sealedContactNumbers,
 }
 
 class StaticProvider implements MigrationProvider {

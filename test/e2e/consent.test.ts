@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { DIALECT, type TestServer } from '../helpers.js'
+import { contactByNumber, DIALECT, type TestServer } from '../helpers.js'
 import { screenshotPath, useAdminBrowser } from './browser.js'
 
 describe(`${DIALECT}: consent in the browser (START, STOP, refused marketing send)`, () => {
@@ -80,7 +80,7 @@ describe(`${DIALECT}: consent in the browser (START, STOP, refused marketing sen
     await panel.locator('.consents li', { hasText: 'Angebote und Newsletter' }).getByText('Bestandskunde (§ 7 Abs. 3 UWG)').waitFor()
 
     // Outside the 24-hour window, where advertising goes by template.
-    const { id } = await server.database.db.selectFrom('conversations').innerJoin('contacts', 'contacts.id', 'conversations.contact_id').select('conversations.id').where('contacts.wa_id', '=', '4915400000073').executeTakeFirstOrThrow()
+    const { id } = await server.database.db.selectFrom('conversations').select('id').where('contact_id', '=', (await contactByNumber(server, '4915400000073'))!.id).executeTakeFirstOrThrow()
     await server.database.db.updateTable('conversations').set({ last_inbound_at: new Date(Date.now() - 25 * 3600_000).toISOString() }).where('id', '=', id).execute()
     server.hub.conversationsChanged([id])
     await page.getByLabel('Vorlage', { exact: true }).selectOption({ label: 'welcome_back (de)' })

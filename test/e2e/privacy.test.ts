@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core'
 import { unzipSync, zipSync } from 'fflate'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { DIALECT, eventually, type TestServer } from '../helpers.js'
+import { contactByNumber, DIALECT, eventually, type TestServer } from '../helpers.js'
 import { screenshotPath, useAdminBrowser } from './browser.js'
 
 describe(`${DIALECT}: the data-protection officer's pages in the browser`, () => {
@@ -75,7 +75,7 @@ describe(`${DIALECT}: the data-protection officer's pages in the browser`, () =>
 
   it('GDPR-25: lists show numbers masked by default; an admin turns it off in the privacy settings', async () => {
     server.simulatorState().customerSends('4915400000077', 'Quirin Maske', 'text', { body: 'Meine Nummer bitte nicht zeigen.' })
-    await eventually(() => server.database.db.selectFrom('contacts').select('id').where('wa_id', '=', '4915400000077').executeTakeFirst())
+    await eventually(() => contactByNumber(server, '4915400000077'))
     const numberInSearch = async () => {
       await page.goto(`${server.url}/#/inbox`)
       await page.getByRole('button', { name: 'Suchen' }).click()
@@ -120,7 +120,7 @@ describe(`${DIALECT}: the data-protection officer's pages in the browser`, () =>
 
   it('GDPR-20: an admin takes over a data package from another Postfach on the requests page', async () => {
     // A package as another instance would send it: Hans Meier's export, as if of a person unknown here.
-    const contact = await server.database.db.selectFrom('contacts').select('id').where('wa_id', '=', '4915400000009').executeTakeFirstOrThrow()
+    const contact = (await contactByNumber(server, '4915400000009'))!
     const exported = await page.request.get(`${server.url}/api/contacts/${contact.id}/export`)
     expect(exported.status()).toBe(200)
     const files = unzipSync(await exported.body())
@@ -137,7 +137,7 @@ describe(`${DIALECT}: the data-protection officer's pages in the browser`, () =>
     const messages = data.conversations.reduce((n: number, c: { messages: unknown[] }) => n + c.messages.length, 0)
     await form.getByRole('status').getByText(`Übernommen: ${messages} Nachrichten`).waitFor()
     await page.screenshot({ path: screenshotPath('privacy-import-package') })
-    expect(await server.database.db.selectFrom('contacts').select('id').where('wa_id', '=', '4915400000099').executeTakeFirst()).toBeDefined()
+    expect(await contactByNumber(server, '4915400000099')).toBeDefined()
     // The same package again: refused with the reason, nothing added.
     await form.getByLabel('Datenpaket (ZIP)').setInputFiles({ name: 'auskunft.zip', mimeType: 'application/zip', buffer: pkg })
     await form.getByRole('button', { name: 'Übernehmen' }).click()
@@ -181,7 +181,7 @@ describe(`${DIALECT}: the data-protection officer's pages in the browser`, () =>
     await form.getByRole('button', { name: 'Importieren' }).click()
     await page.getByRole('status').getByText('1 übernommen, 1 übersprungen (davon 0 gesperrt).').waitFor()
     await page.screenshot({ path: screenshotPath('consent-settings'), fullPage: true })
-    const contact = await server.database.db.selectFrom('contacts').select('id').where('wa_id', '=', '4915500000031').executeTakeFirstOrThrow()
+    const contact = (await contactByNumber(server, '4915500000031'))!
     const events = await server.database.db.selectFrom('consent_events').select(['purpose', 'kind', 'channel']).where('contact_id', '=', contact.id).execute()
     expect(events).toEqual([{ purpose: 'newsletter', kind: 'requested', channel: 'import' }])
   })

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 
 /**
- * Contact names are encrypted at rest (GDPR-32; the app seals them, see ContactNames), so the
+ * Contact names are encrypted at rest (GDPR-32; the app seals them, see ContactDetails), so the
  * folded plaintext copy `contacts.search_name` goes, and a blind index of the shown name's words
  * takes its place: `contact_terms`, keyed by (term, contact id). Stored names are sealed and
  * indexed by the app at its next start. Frozen once landed.

@@ -72,8 +72,13 @@ export interface UnroutedEventsTable {
 
 export interface ContactsTable {
   id: string
+  /** Sealed (ContactDetails); looked up by `wa_key`. */
   wa_id: string | null
+  /** Keyed hash of the number (ContactDetails.lookupKey): unique. */
+  wa_key: ColumnType<string | null, string | null | undefined, string | null>
+  /** The business-scoped user id (BSUID), sealed; looked up by `user_key`. */
   user_id: string | null
+  user_key: ColumnType<string | null, string | null | undefined, string | null>
   profile_name: string | null
   /** The newest rectified name (GDPR-16); wins over the WhatsApp profile name. */
   name_override: ColumnType<string | null, string | null | undefined, string | null>
@@ -232,7 +237,7 @@ export interface MessageTermsTable {
   message_id: string
 }
 
-/** The blind index of contacts' shown names (see ContactNames). */
+/** The blind index of contacts' shown names (see ContactDetails). */
 export interface ContactTermsTable {
   term: number
   contact_id: string

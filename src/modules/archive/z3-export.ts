@@ -67,7 +67,7 @@ export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: Ar
   const conversationIds = [...new Set(messages.map((m) => m.conversation_id))]
   const conversations = await collectChunks(conversationIds, (ids) => db.selectFrom('conversations').select(['id', 'contact_id', 'channel_id', 'retention_class', 'created_at']).where('id', 'in', ids).execute())
   const contactIds = [...new Set(messages.map((m) => m.contact_id))]
-  const contacts = await o.vault.names.openRows(db, await collectChunks(contactIds, (ids) => db.selectFrom('contacts').select(['id', 'wa_id', 'profile_name', 'name_override', 'first_contact_at', 'last_contact_at']).where('id', 'in', ids).execute()))
+  const contacts = await o.vault.details.openRows(db, await collectChunks(contactIds, (ids) => db.selectFrom('contacts').select(['id', 'wa_id', 'profile_name', 'name_override', 'first_contact_at', 'last_contact_at']).where('id', 'in', ids).execute()))
 
   // Every journal entry the rows rest on, with its leaf and proof against the checkpoint.
   const seqs = [...new Set([...messages.map((m) => Number(m.journal_seq)), ...statuses.map((s) => Number(s.journal_seq)), ...media.flatMap((m) => (m.journal_seq === null ? [] : [Number(m.journal_seq)]))])].sort((a, b) => a - b)

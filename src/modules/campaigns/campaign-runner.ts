@@ -6,7 +6,7 @@ import { touchConversation } from '../inbox/conversations.repo.js'
 import type { MessageVault } from '../inbox/message-vault.js'
 import { insertQueued } from '../outbound/send.service.js'
 import { getSetting } from '../settings/settings.repo.js'
-import { type Audience, type Classified, classifyAudience } from './audience.js'
+import { type Audience, type AudienceJudges, type Classified, classifyAudience } from './audience.js'
 
 export type CampaignTemplate = { name: string; language: string; parameters: string[] }
 
@@ -25,8 +25,8 @@ const fill = (p: string, name: string) => p.replaceAll(/\{\{\s*contact\.name\s*\
  * Fixes a campaign's audience (consent checked for every contact, the reasons kept for those left
  * out) and sets it running. Returns the classification (who gets it, who is left out and why).
  */
-export async function launch(tx: Executor, consent: ConsentService, c: Pick<CampaignsTable, 'id' | 'audience' | 'purpose'>, now: string): Promise<Classified> {
-  const classified = await classifyAudience(tx, consent, JSON.parse(c.audience) as Audience, c.purpose)
+export async function launch(tx: Executor, judges: AudienceJudges, c: Pick<CampaignsTable, 'id' | 'audience' | 'purpose'>, now: string): Promise<Classified> {
+  const classified = await classifyAudience(tx, judges, JSON.parse(c.audience) as Audience, c.purpose)
   const rows = [
     ...classified.eligible.map((e) => ({ campaign_id: c.id, contact_id: e.contactId, state: 'pending' as const, skip_reason: null, message_id: null, queued_at: null })),
     ...classified.excluded.map((e) => ({ campaign_id: c.id, contact_id: e.contactId, state: 'skipped' as const, skip_reason: e.reason, message_id: null, queued_at: null })),
@@ -68,7 +68,7 @@ export class CampaignRunner {
     const { db } = this.o
     const now = new Date(this.o.now()).toISOString()
     const due = await db.selectFrom('campaigns').select(['id', 'audience', 'purpose']).where('status', '=', 'scheduled').where('scheduled_at', '<=', now).execute()
-    for (const c of due) await db.transaction().execute((tx) => launch(tx, this.o.consent, c, now))
+    for (const c of due) await db.transaction().execute((tx) => launch(tx, { consent: this.o.consent, details: this.o.vault.details }, c, now))
 
     const active = await db.selectFrom('campaigns').selectAll().where('status', '=', 'running').orderBy('started_at').execute()
     if (active.length === 0) return
@@ -108,7 +108,7 @@ export class CampaignRunner {
     if (Number(claimed.numUpdatedRows) === 0) return undefined
     const template = JSON.parse(c.template) as CampaignTemplate
     const contact = await tx.selectFrom('contacts').select(['id', 'name_override', 'profile_name']).where('id', '=', contactId).executeTakeFirstOrThrow()
-    const name = (await this.o.vault.names.shown(tx, contact)) ?? ''
+    const name = (await this.o.vault.details.shown(tx, contact)) ?? ''
     const conversation = await touchConversation(tx, { contactId, channelId: this.o.channelId(), at: now, inbound: false })
     const parameters = template.parameters.map((p) => ({ type: 'text', text: fill(p, name) }))
     const content = { type: 'template', template: { name: template.name, language: { code: template.language }, ...(parameters.length ? { components: [{ type: 'body', parameters }] } : {}) } }

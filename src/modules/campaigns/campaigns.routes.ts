@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { ContactNames } from '../contacts/contact-names.js'
+import type { ContactDetails } from '../contacts/contact-details.js'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db, Executor } from '../../db/database.js'
@@ -81,7 +81,7 @@ async function repliedConversations(db: Executor, campaignId: string): Promise<S
  * purpose, previewed with the reasons people are left out, scheduled or started, paused,
  * resumed and cancelled. The runner (campaign-runner.ts) queues at the number's pace.
  */
-export const campaignRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; catalog: TemplateCatalog; names: ContactNames; now: () => number; onStarted: () => void }> = async (base, { db, consent, catalog, names, now, onStarted }) => {
+export const campaignRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; catalog: TemplateCatalog; details: ContactDetails; now: () => number; onStarted: () => void }> = async (base, { db, consent, catalog, details, now, onStarted }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['campaigns']
 
@@ -111,7 +111,7 @@ export const campaignRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentServic
 
   app.post('/api/campaigns/preview', { config: { access: STAFF }, schema: { tags, body: previewBody, response: { 200: previewSchema } } }, async (request) => {
     await knownPurpose(request.body.purpose)
-    return previewOf(await classifyAudience(db, consent, request.body.audience, request.body.purpose))
+    return previewOf(await classifyAudience(db, { consent, details }, request.body.audience, request.body.purpose))
   })
 
   app.get('/api/campaigns', { config: { access: STAFF }, schema: { tags, response: { 200: z.object({ items: z.array(campaignSchema) }) } } }, async () => {
@@ -129,7 +129,7 @@ export const campaignRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentServic
     const variables = new Set(body.match(/\{\{\d+\}\}/g) ?? []).size
     if (b.template.parameters.length !== variables) throw badRequest(`Template "${template.name}" has ${variables} variable(s); ${b.template.parameters.length} value(s) given.`, { field: 'template.parameters' })
     if (b.scheduledAt && Date.parse(b.scheduledAt) <= now()) throw badRequest('The scheduled time must be in the future.', { field: 'scheduledAt' })
-    const preview = previewOf(await classifyAudience(db, consent, b.audience, b.purpose))
+    const preview = previewOf(await classifyAudience(db, { consent, details }, b.audience, b.purpose))
     if (preview.eligible === 0) throw noRecipients(preview)
     const at = new Date(now()).toISOString()
     const row = {
@@ -167,7 +167,7 @@ export const campaignRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentServic
       .orderBy('r.contact_id')
       .limit(5000)
       .execute()
-      .then((found) => names.openRows(db, found, (r) => r.contact_id))
+      .then((found) => details.openRows(db, found, (r) => r.contact_id))
     return {
       items: rows.map((r) => ({
         contactId: r.contact_id,
@@ -198,7 +198,7 @@ export const campaignRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentServic
     if (c.status !== 'draft' && c.status !== 'scheduled') throw conflict('campaigns.invalid_state', `The campaign is ${c.status}; only a draft or scheduled one can be started.`, { campaignStatus: c.status })
     // The audience is fixed once, in the transaction; nobody left to receive it rolls the start back.
     await db.transaction().execute(async (tx) => {
-      const classified = await launch(tx, consent, c, new Date(now()).toISOString())
+      const classified = await launch(tx, { consent, details }, c, new Date(now()).toISOString())
       if (classified.eligible.length === 0) throw noRecipients(previewOf(classified))
       await audit(tx, request, { action: 'campaign.started', target: `campaign:${c.id}` })
     })

@@ -9,6 +9,7 @@ import { newId } from '../../platform/ids.js'
 import { isoPlus, nowIso } from '../../platform/time.js'
 import { upsertContact } from '../contacts/contacts.repo.js'
 import { appendConsentEvents, listConsentEvents } from './consent.repo.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import type { ConsentService } from './consent.service.js'
 import { deriveState } from './consent-state.js'
 
@@ -40,7 +41,7 @@ const resultSchema = z.object({
  * confirms from their own number (double opt-in) or that lapses. Numbers on the suppression list,
  * and people who withdrew or objected, are never re-added (GDPR-21).
  */
-export const consentImportRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService }> = async (base, { db, consent }) => {
+export const consentImportRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; vault: MessageVault }> = async (base, { db, consent, vault }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   app.post('/api/consent/import', { config: { access: ADMIN }, bodyLimit: 1024 * 1024, schema: { tags: ['consent'], body: importBody, response: { 200: resultSchema } } }, async (request) => {
     const { purpose, text, noticeVersion, provenance, entries } = request.body
@@ -71,7 +72,7 @@ export const consentImportRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentS
           skipped.suppressed++
           continue
         }
-        const known = await tx.selectFrom('contacts').select('id').where('wa_id', '=', waId).executeTakeFirst()
+        const known = await tx.selectFrom('contacts').select('id').where('wa_key', '=', vault.details.lookupKey('wa', waId)).executeTakeFirst()
         if (known) {
           const events = (await listConsentEvents(tx, known.id)).filter((e) => e.purpose === purpose)
           const state = deriveState(events.map((e) => ({ kind: e.kind, occurredAt: e.occurred_at, expiresAt: e.expires_at })), now)
@@ -80,7 +81,7 @@ export const consentImportRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentS
             continue
           }
         }
-        const contact = known ?? (await upsertContact(tx, { waId, userId: undefined }, now))
+        const contact = known ?? (await upsertContact(tx, vault.details, { waId, userId: undefined }, now))
         await appendConsentEvents(tx, [
           {
             contactId: contact.id,

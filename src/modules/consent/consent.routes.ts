@@ -71,7 +71,7 @@ export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
   const tags = ['consent']
 
   app.get('/api/contacts', { config: { access: STAFF }, schema: { tags, querystring: z.object({ waId: z.string().regex(/^\d{5,20}$/) }), response: { 200: listOf(contactSchema) } } }, async (request) => {
-    const rows = await vault.names.openRows(db, await db.selectFrom('contacts').selectAll().where('wa_id', '=', request.query.waId).execute())
+    const rows = await vault.details.openRows(db, await db.selectFrom('contacts').selectAll().where('wa_key', '=', vault.details.lookupKey('wa', request.query.waId)).execute())
     return {
       items: rows.map((c) => ({ id: c.id, waId: c.wa_id, userId: c.user_id, name: c.name_override ?? c.profile_name, firstContactAt: c.first_contact_at, lastContactAt: c.last_contact_at })),
       nextCursor: null,
@@ -116,7 +116,7 @@ export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
   })
 
   app.get('/api/contacts/:id/consents', { config: { access: STAFF }, schema: { tags, params: idParams, response: { 200: listOf(consentSchema) } } }, async (request) => {
-    const contact = await db.selectFrom('contacts').select(['id', 'wa_id']).where('id', '=', request.params.id).executeTakeFirst()
+    const contact = await vault.details.openRow(db, await db.selectFrom('contacts').select(['id', 'wa_id']).where('id', '=', request.params.id).executeTakeFirst())
     if (!contact) throw notFound('Contact')
     const overview = await consent.overview(db, contact.id)
     const bases = await basesOf(db, contact.id, contact.wa_id ? await consent.suppressions.since(db, contact.wa_id) : undefined)
@@ -132,7 +132,7 @@ export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
 
   // Printable evidence (GDPR-7, UWG-DOI): every event with wording, hash, notice version and the raw confirming message.
   app.get('/api/contacts/:id/consents/evidence', { config: { access: ALL_ROLES }, schema: { tags, params: idParams } }, async (request, reply) => {
-    const contact = await db.selectFrom('contacts').selectAll().where('id', '=', request.params.id).executeTakeFirst()
+    const contact = await vault.details.openRow(db, await db.selectFrom('contacts').selectAll().where('id', '=', request.params.id).executeTakeFirst())
     if (!contact) throw notFound('Contact')
     await audit(db, request, { action: 'consent.evidence_viewed', target: `contact:${contact.id}`, contactId: contact.id })
     const overview = await consent.overview(db, contact.id)
@@ -141,7 +141,7 @@ export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
     const company = (await getSetting<{ name: string }>(db, 'company'))?.name ?? '—'
     const html = renderEvidence({
       company,
-      contact: { id: contact.id, waId: contact.wa_id, name: await vault.names.shown(db, contact) },
+      contact: { id: contact.id, waId: contact.wa_id, name: contact.name_override ?? contact.profile_name },
       purposes: overview.map((o) => ({ key: o.purpose.key, label: o.purpose.label_de, state: o.state, events: o.events })),
       messages: new Map(raws.map((r) => [r.wamid!, r.content])),
       printedAt: nowIso(),
@@ -150,7 +150,7 @@ export const consentRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
   })
 
   app.post('/api/contacts/:id/consents', { config: { access: STAFF }, schema: { tags, params: idParams, body: recordBody, response: { 201: z.object({ recorded: z.number().int() }) } } }, async (request, reply) => {
-    const contact = await db.selectFrom('contacts').select(['id', 'wa_id']).where('id', '=', request.params.id).executeTakeFirst()
+    const contact = await vault.details.openRow(db, await db.selectFrom('contacts').select(['id', 'wa_id']).where('id', '=', request.params.id).executeTakeFirst())
     if (!contact) throw notFound('Contact')
     const purposes = (await listPurposes(db)).map((p) => p.key)
     const { purpose, kind, reason } = request.body

@@ -228,7 +228,7 @@ export class ConsentService {
   ): Promise<void> {
     if (!s.waId && !s.userId) return
     const all = purposes ?? (await listPurposes(tx))
-    const contact = await upsertContact(tx, { waId: s.waId, userId: s.userId }, s.at)
+    const contact = await upsertContact(tx, this.vault.details, { waId: s.waId, userId: s.userId }, s.at)
     await appendConsentEvents(tx, all.map((p) => ({ contactId: contact.id, purpose: p.key, kind: 'objected' as const, channel: 'meta' as const, source: { signal: s.signal }, evidence: s.evidence, evidenceRef: s.ref, occurredAt: s.at })))
     const waId = s.waId ?? contact.wa_id
     if (waId) await this.suppressions.add(tx, waId, 'marketing opt-out at Meta', s.at)

@@ -9,6 +9,7 @@ import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 import { audit } from '../privacy/audit.js'
 import { listPurposes } from './consent.repo.js'
+import type { MessageVault } from '../inbox/message-vault.js'
 import type { ConsentService } from './consent.service.js'
 import { basesOf } from './existing-customer.js'
 
@@ -28,12 +29,12 @@ const basisSchema = z.object({ id: z.string(), purpose: z.string(), saleReferenc
  * objected, withdrew or is on the suppression list (the basis needs that they have not objected),
  * and for a restricted one. Listed per contact with whether each still holds.
  */
-export const existingCustomerRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService }> = async (base, { db, consent }) => {
+export const existingCustomerRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; vault: MessageVault }> = async (base, { db, consent, vault }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['consent']
 
   const contactOf = async (id: string) => {
-    const contact = await db.selectFrom('contacts').select(['id', 'wa_id', 'restricted_at', 'erased_at']).where('id', '=', id).executeTakeFirst()
+    const contact = await vault.details.openRow(db, await db.selectFrom('contacts').select(['id', 'wa_id', 'restricted_at', 'erased_at']).where('id', '=', id).executeTakeFirst())
     if (!contact || contact.erased_at) throw notFound('Contact')
     return contact
   }

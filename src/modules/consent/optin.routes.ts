@@ -84,7 +84,7 @@ export const optinRoutes: FastifyPluginAsync<OptinRoutesOptions> = async (app, o
     if (perNumber.take(waId) > 0) return html(reply, 429, renderForm(c, { phone: phoneInput, error: ERRORS[lang].busy }))
 
     const now = nowIso()
-    const contact = await o.db.transaction().execute((tx) => upsertContact(tx, { waId, userId: undefined }, now))
+    const contact = await o.db.transaction().execute((tx) => upsertContact(tx, o.vault.details, { waId, userId: undefined }, now))
     const pending = deriveState((await listConsentEvents(o.db, contact.id)).filter((e) => e.purpose === c.purposeKey).map((e) => ({ kind: e.kind, occurredAt: e.occurred_at, expiresAt: e.expires_at })), now)
     if (pending !== 'pending') {
       const text = consentText(c)

@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/database.js'
 import type { ContactRow } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
-import type { ContactNames } from './contact-names.js'
+import type { ContactDetails } from './contact-details.js'
 import { insertableContact } from './contacts.repo.js'
 import { nowIso } from '../../platform/time.js'
 import type { ContactIdentity } from '../whatsapp/webhook-events.js'
@@ -19,27 +19,29 @@ export class ContactResolver {
   private readonly changed = new Set<ContactRow>()
   /** Contacts whose WhatsApp profile name changed: sealed again and entered for search. */
   private readonly renamed = new Set<ContactRow>()
+  /** Contacts that got a number or user id they lacked: sealed and entered for search. */
+  private readonly identified = new Set<ContactRow>()
 
-  private constructor(private readonly names: ContactNames) {}
+  private constructor(private readonly details: ContactDetails) {}
 
-  /** Rows are kept with their names opened; `flush` seals what it writes. */
-  static async load(db: Executor, names: ContactNames, identities: ContactIdentity[]): Promise<ContactResolver> {
-    const resolver = new ContactResolver(names)
-    const userIds = [...new Set(identities.flatMap((i) => (i.userId ? [i.userId] : [])))]
-    const waIds = [...new Set(identities.flatMap((i) => (i.waId ? [i.waId] : [])))]
-    if (userIds.length + waIds.length > 0) {
-      const rows = await names.openRows(
+  /** Rows are kept with their details opened; `flush` seals what it writes. */
+  static async load(db: Executor, details: ContactDetails, identities: ContactIdentity[]): Promise<ContactResolver> {
+    const resolver = new ContactResolver(details)
+    const userKeys = [...new Set(identities.flatMap((i) => (i.userId ? [details.lookupKey('user', i.userId)] : [])))]
+    const waKeys = [...new Set(identities.flatMap((i) => (i.waId ? [details.lookupKey('wa', i.waId)] : [])))]
+    if (userKeys.length + waKeys.length > 0) {
+      const rows = await details.openRows(
         db,
         await db
           .selectFrom('contacts')
           .selectAll()
-          .where((eb) => eb.or([...(userIds.length ? [eb('user_id', 'in', userIds)] : []), ...(waIds.length ? [eb('wa_id', 'in', waIds)] : [])]))
+          .where((eb) => eb.or([...(userKeys.length ? [eb('user_key', 'in', userKeys)] : []), ...(waKeys.length ? [eb('wa_key', 'in', waKeys)] : [])]))
           .execute(),
       )
       // A restricted person (erasure under a retention duty) who writes again starts afresh: the kept
       // record lets go of the identifiers and stays hidden; the new message goes to a new contact.
       const restricted = rows.filter((r) => r.restricted_at !== null)
-      if (restricted.length) await db.updateTable('contacts').set({ wa_id: null, user_id: null, updated_at: nowIso() }).where('id', 'in', restricted.map((r) => r.id)).execute()
+      if (restricted.length) await db.updateTable('contacts').set({ wa_id: null, wa_key: null, user_id: null, user_key: null, updated_at: nowIso() }).where('id', 'in', restricted.map((r) => r.id)).execute()
       for (const row of rows) if (row.restricted_at === null) resolver.index(row)
     }
     return resolver
@@ -49,7 +51,7 @@ export class ContactResolver {
     const existing = (id.userId ? this.byUserId.get(id.userId) : undefined) ?? (id.waId ? this.byWaId.get(id.waId) : undefined)
     if (!existing) {
       const now = nowIso()
-      const row: ContactRow = { id: newId(), wa_id: id.waId ?? null, user_id: id.userId ?? null, profile_name: id.name ?? null, name_override: null, restricted_at: null, restriction_reason: null, erase_after: null, erased_at: null, consent_used_at: null, first_contact_at: at, last_contact_at: at, created_at: now, updated_at: now }
+      const row: ContactRow = { id: newId(), wa_id: id.waId ?? null, wa_key: null, user_id: id.userId ?? null, user_key: null, profile_name: id.name ?? null, name_override: null, restricted_at: null, restriction_reason: null, erase_after: null, erased_at: null, consent_used_at: null, first_contact_at: at, last_contact_at: at, created_at: now, updated_at: now }
       this.created.add(row)
       this.index(row)
       return row
@@ -57,10 +59,12 @@ export class ContactResolver {
     let changed = false
     if (id.waId && !existing.wa_id && !this.byWaId.has(id.waId)) {
       existing.wa_id = id.waId
+      this.identified.add(existing)
       changed = true
     }
     if (id.userId && !existing.user_id && !this.byUserId.has(id.userId)) {
       existing.user_id = id.userId
+      this.identified.add(existing)
       changed = true
     }
     // The newest name wins; a contact we created ourselves (opt-in, first template) has none yet and
@@ -82,19 +86,25 @@ export class ContactResolver {
   async flush(db: Executor): Promise<void> {
     if (this.created.size > 0) {
       const rows = []
-      for (const c of this.created) rows.push(insertableContact({ ...c, profile_name: await this.names.seal(db, c.id, c.profile_name) }))
+      for (const c of this.created) rows.push(insertableContact({ ...c, profile_name: await this.details.seal(db, c.id, c.profile_name), ...(await this.details.identifiers(db, c.id, { waId: c.wa_id, userId: c.user_id })) }))
       await db.insertInto('contacts').values(rows).execute()
-      for (const c of this.created) if (c.profile_name) await this.names.enter(db, c.id, c.profile_name)
+      for (const c of this.created) if (c.profile_name || c.wa_id) await this.details.enter(db, c.id, { name: c.profile_name, waId: c.wa_id })
     }
     const now = nowIso()
     for (const c of this.changed) {
       const renamed = this.renamed.has(c)
+      const identified = this.identified.has(c)
       await db
         .updateTable('contacts')
-        .set({ wa_id: c.wa_id, user_id: c.user_id, ...(renamed ? { profile_name: await this.names.seal(db, c.id, c.profile_name) } : {}), last_contact_at: c.last_contact_at, updated_at: now })
+        .set({
+          ...(identified ? await this.details.identifiers(db, c.id, { waId: c.wa_id, userId: c.user_id }) : {}),
+          ...(renamed ? { profile_name: await this.details.seal(db, c.id, c.profile_name) } : {}),
+          last_contact_at: c.last_contact_at,
+          updated_at: now,
+        })
         .where('id', '=', c.id)
         .execute()
-      if (renamed) await this.names.enter(db, c.id, c.name_override ?? c.profile_name)
+      if (renamed || identified) await this.details.enter(db, c.id, { name: c.name_override ?? c.profile_name, waId: c.wa_id })
     }
   }
 

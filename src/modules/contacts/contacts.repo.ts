@@ -3,16 +3,20 @@ import type { ContactRow } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 import type { ContactIdentity } from '../whatsapp/webhook-events.js'
+import type { ContactDetails } from './contact-details.js'
 
 /**
  * Finds or creates the contact for a WhatsApp identity. Keyed by the business-scoped user id
  * (BSUID) when present, because a user with a username may arrive without a phone number; falls
- * back to the phone number (wa_id). Fills in whichever identifier was missing. Names are not
- * written here: they come with the customer's webhooks and are sealed there (ContactResolver).
+ * back to the phone number (wa_id), both looked up by their keyed hashes. Fills in whichever
+ * identifier was missing. Returns the row with its identifiers opened. Names are not written here:
+ * they come with the customer's webhooks and are sealed there (ContactResolver).
  */
-export async function upsertContact(db: Executor, id: Omit<ContactIdentity, 'name'>, at: string): Promise<ContactRow> {
+export async function upsertContact(db: Executor, details: ContactDetails, id: Omit<ContactIdentity, 'name'>, at: string): Promise<ContactRow> {
   // One query for both keys; the BSUID match wins.
-  const keys = [id.userId ? (['user_id', id.userId] as const) : undefined, id.waId ? (['wa_id', id.waId] as const) : undefined].filter((k) => k !== undefined)
+  const userKey = id.userId ? details.lookupKey('user', id.userId) : undefined
+  const waKey = id.waId ? details.lookupKey('wa', id.waId) : undefined
+  const keys = [userKey ? (['user_key', userKey] as const) : undefined, waKey ? (['wa_key', waKey] as const) : undefined].filter((k) => k !== undefined)
   const candidates = keys.length
     ? await db
         .selectFrom('contacts')
@@ -20,13 +24,15 @@ export async function upsertContact(db: Executor, id: Omit<ContactIdentity, 'nam
         .where((eb) => eb.or(keys.map(([col, value]) => eb(col, '=', value))))
         .execute()
     : []
-  const existing = candidates.find((c) => id.userId && c.user_id === id.userId) ?? candidates.find((c) => id.waId && c.wa_id === id.waId)
+  const found = candidates.find((c) => userKey && c.user_key === userKey) ?? candidates.find((c) => waKey && c.wa_key === waKey)
   const now = nowIso()
-  if (!existing) {
+  if (!found) {
     const row: ContactRow = {
       id: newId(),
       wa_id: id.waId ?? null,
+      wa_key: null,
       user_id: id.userId ?? null,
+      user_key: null,
       profile_name: null, // names arrive with the customer's webhooks, sealed there (ContactResolver)
       name_override: null,
       restricted_at: null,
@@ -39,16 +45,21 @@ export async function upsertContact(db: Executor, id: Omit<ContactIdentity, 'nam
       created_at: now,
       updated_at: now,
     }
-    await db.insertInto('contacts').values(insertableContact(row)).execute()
-    return row
+    const stored = await details.identifiers(db, row.id, { waId: row.wa_id, userId: row.user_id })
+    await db.insertInto('contacts').values(insertableContact({ ...row, ...stored })).execute()
+    if (row.wa_id) await details.enter(db, row.id, { name: null, waId: row.wa_id })
+    return { ...row, wa_key: stored.wa_key ?? null, user_key: stored.user_key ?? null }
   }
-  const patch: Partial<ContactRow> = {}
+  const existing = await details.openRow(db, found)
+  const patch: { wa_id?: string; user_id?: string; last_contact_at?: string } = {}
   if (id.waId && !existing.wa_id) patch.wa_id = id.waId
   if (id.userId && !existing.user_id) patch.user_id = id.userId
   if (at > existing.last_contact_at) patch.last_contact_at = at
   if (Object.keys(patch).length === 0) return existing
-  await db.updateTable('contacts').set({ ...patch, updated_at: now }).where('id', '=', existing.id).execute()
-  return { ...existing, ...patch }
+  const stored = await details.identifiers(db, existing.id, { waId: patch.wa_id, userId: patch.user_id })
+  await db.updateTable('contacts').set({ ...patch, ...stored, updated_at: now }).where('id', '=', existing.id).execute()
+  if (patch.wa_id) await details.enter(db, existing.id, { name: await details.shown(db, found), waId: patch.wa_id })
+  return { ...existing, ...patch, ...stored }
 }
 
 /**
@@ -57,19 +68,24 @@ export async function upsertContact(db: Executor, id: Omit<ContactIdentity, 'nam
  */
 export async function applyNumberChange(
   db: Executor,
+  details: ContactDetails,
   contactId: string,
   change: { newWaId: string | undefined; newUserId: string | undefined },
 ): Promise<void> {
-  const patch: Partial<ContactRow> = {}
-  if (change.newWaId) patch.wa_id = change.newWaId
-  if (change.newUserId) patch.user_id = change.newUserId
-  if (Object.keys(patch).length === 0) return
+  if (!change.newWaId && !change.newUserId) return
   // A contact that already holds the new identity (the customer wrote from it first) gives it up,
-  // so the unique constraints hold; its conversations stay where they are.
-  for (const [col, value] of Object.entries(patch) as ['wa_id' | 'user_id', string][]) {
-    await db.updateTable('contacts').set({ [col]: null, updated_at: nowIso() }).where(col, '=', value).where('id', '!=', contactId).execute()
+  // so the unique keys hold; its conversations stay where they are.
+  if (change.newWaId) await db.updateTable('contacts').set({ wa_id: null, wa_key: null, updated_at: nowIso() }).where('wa_key', '=', details.lookupKey('wa', change.newWaId)).where('id', '!=', contactId).execute()
+  if (change.newUserId) await db.updateTable('contacts').set({ user_id: null, user_key: null, updated_at: nowIso() }).where('user_key', '=', details.lookupKey('user', change.newUserId)).where('id', '!=', contactId).execute()
+  await db
+    .updateTable('contacts')
+    .set({ ...(await details.identifiers(db, contactId, { waId: change.newWaId, userId: change.newUserId })), updated_at: nowIso() })
+    .where('id', '=', contactId)
+    .execute()
+  if (change.newWaId) {
+    const contact = await db.selectFrom('contacts').select(['id', 'profile_name', 'name_override']).where('id', '=', contactId).executeTakeFirstOrThrow()
+    await details.enter(db, contactId, { name: await details.shown(db, contact), waId: change.newWaId })
   }
-  await db.updateTable('contacts').set({ ...patch, updated_at: nowIso() }).where('id', '=', contactId).execute()
 }
 
 /** A new contact's row as inserted: `consent_used_at` is the database's own (a trigger keeps it); the app never writes it. */

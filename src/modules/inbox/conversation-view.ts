@@ -15,8 +15,7 @@ export async function presentConversations(db: Executor, vault: MessageVault, ro
       : Promise.resolve([]),
   ])
   const lastById = new Map(last.map((m) => [m.id, previewOf(m)]))
-  await vault.names.preload(db, rows.flatMap((r) => [r.profile_name, r.name_override]))
-  const named = []
-  for (const r of rows) named.push({ ...r, profile_name: await vault.names.shown(db, { id: r.contact_id, profile_name: r.profile_name, name_override: r.name_override }) })
-  return named.map((r) => presentConversation(r, { labelIds: labels.get(r.id) ?? [], lastMessage: (r.last_message_id && lastById.get(r.last_message_id)) || null }))
+  // The contact's details opened; the shown name is a rectified one where there is one (GDPR-16).
+  const opened = await vault.details.openRows(db, rows, (r) => r.contact_id)
+  return opened.map((r) => ({ ...r, profile_name: r.name_override ?? r.profile_name })).map((r) => presentConversation(r, { labelIds: labels.get(r.id) ?? [], lastMessage: (r.last_message_id && lastById.get(r.last_message_id)) || null }))
 }

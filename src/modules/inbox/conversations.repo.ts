@@ -129,7 +129,7 @@ function conversationsWithContact(db: Executor) {
     .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
     .where('contacts.restricted_at', 'is', null) // restricted people are hidden from the team (Art. 18)
     .selectAll('conversations')
-    // Both names sealed at rest; the presenter opens them (a rectified name, GDPR-16, wins).
+    // Names and identifiers sealed at rest; the presenter opens them (a rectified name, GDPR-16, wins).
     .select(['contacts.wa_id', 'contacts.user_id', 'contacts.first_contact_at', 'contacts.last_contact_at', 'contacts.profile_name', 'contacts.name_override'])
     .select((eb) => [
       eb

@@ -129,7 +129,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
   const consentGuard = (purpose: Purpose | null) =>
     purpose
       ? async (conversation: { contact_id: string }) => {
-          const contact = await db.selectFrom('contacts').select(['id', 'wa_id']).where('id', '=', conversation.contact_id).executeTakeFirst()
+          const contact = await vault.details.openRow(db, await db.selectFrom('contacts').select(['id', 'wa_id']).where('id', '=', conversation.contact_id).executeTakeFirst())
           await assertMayAdvertise(purpose, { id: contact?.id, waId: contact?.wa_id ?? null })
         }
       : undefined
@@ -148,7 +148,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
   app.post('/api/messages', { config: { access }, bodyLimit: 256 * 1024, schema: { tags, body: startConversationBody, response: { 202: messageSchema } } }, async (request, reply) => {
     const { to, ...message } = request.body
     const purpose = await purposeOf(message)
-    const known = await db.selectFrom('contacts').select(['id', 'restricted_at']).where('wa_id', '=', to).executeTakeFirst()
+    const known = await db.selectFrom('contacts').select(['id', 'restricted_at']).where('wa_key', '=', vault.details.lookupKey('wa', to)).executeTakeFirst()
     // Art. 18: a restricted person's data is only stored, not used to write to them.
     if (known?.restricted_at) throw conflict('privacy.restricted', 'This person asked for erasure; their data is kept only for a legal retention duty and may not be used.')
     // A number we have never seen cannot have consented: refused before a contact is created.

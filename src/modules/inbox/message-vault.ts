@@ -7,7 +7,7 @@ import { pooledRandom } from '../../platform/crypto/random-pool.js'
 import type { DataKeys } from '../archive/data-keys.js'
 import { localYear } from '../privacy/deadlines.js'
 import { BlindIndex } from '../search/blind-index.js'
-import { ContactNames, contentIdentity } from '../contacts/contact-names.js'
+import { ContactDetails, contentIdentity } from '../contacts/contact-details.js'
 import { messageText } from './message-text.js'
 
 export { contentIdentity }
@@ -43,15 +43,15 @@ export async function openContent(db: Executor, keys: Pick<DataKeys, 'key'>, m: 
  */
 export class MessageVault {
   readonly index: BlindIndex
-  /** The contacts' names, sealed alike (encryption at rest of contact details). */
-  readonly names: ContactNames
+  /** The contacts' names and numbers, sealed alike (encryption at rest of contact details). */
+  readonly details: ContactDetails
 
   constructor(
     private readonly keys: DataKeys,
     box: SecretBox,
   ) {
     this.index = new BlindIndex(box.deriveKey('postfach:search-terms:v1'))
-    this.names = new ContactNames(keys, box)
+    this.details = new ContactDetails(keys, box)
   }
 
   /** Seals contents (in the caller's transaction, which makes missing keys). */

@@ -6,7 +6,7 @@ import type { DatabaseHandle } from '../../db/database.js'
 import { ArchiveLog } from '../archive/archive-log.js'
 import type { JournalSealer } from '../archive/journal-sealer.js'
 import type { MessageVault } from '../inbox/message-vault.js'
-import { openCorrections } from '../contacts/contact-names.js'
+import { openCorrections } from '../contacts/contact-details.js'
 import type { ArchiveKey } from '../archive/signing-key.js'
 import { RETENTION_CLASSES } from '../privacy/retention-settings.js'
 import { buildZ3Export } from '../archive/z3-export.js'
@@ -66,9 +66,9 @@ export async function offboard(database: DatabaseHandle, o: { dataDir: string; e
       table === 'messages'
         ? await o.vault.open(database.db, all as { id: string; content: string; key_id: string | null }[])
         : table === 'contacts'
-          ? await o.vault.names.openRows(database.db, all as { id: string; profile_name: string | null; name_override: string | null }[])
+          ? await o.vault.details.openRows(database.db, all as { id: string; profile_name: string | null; name_override: string | null }[])
           : table === 'contact_corrections'
-            ? await openCorrections(database.db, o.vault.names, all as { contact_id: string; old_value: string | null; new_value: string }[])
+            ? await openCorrections(database.db, o.vault.details, all as { contact_id: string; old_value: string | null; new_value: string }[])
             : all
     files[`tables/${table}.json`] = Buffer.from(JSON.stringify(readable.map(jsonRow), null, 1))
   }

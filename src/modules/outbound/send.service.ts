@@ -103,7 +103,7 @@ export async function startConversation(
   if (!phone?.isValid()) throw badRequest(`${q.to} is not a valid phone number.`, { field: 'to' })
   const now = nowIso()
   const conversation = await db.transaction().execute(async (tx) => {
-    const contact = await upsertContact(tx, { waId: phone.number.slice(1), userId: undefined }, now)
+    const contact = await upsertContact(tx, vault.details, { waId: phone.number.slice(1), userId: undefined }, now)
     return touchConversation(tx, { contactId: contact.id, channelId: q.channelId, at: now, inbound: false })
   })
   return queueMessage(db, vault, { conversationId: conversation.id, message: q.message, sentBy: q.sentBy, purpose: q.purpose ?? null, ...(q.beforeQueue ? { beforeQueue: q.beforeQueue } : {}) })

@@ -20,14 +20,15 @@ export async function loadSendables(db: Executor, vault: MessageVault, messageId
       'contacts.id as contactId',
       'conversations.id as conversationId',
       'conversations.channel_id as channelId',
-      'contacts.wa_id as waId',
-      'contacts.user_id as userId',
+      'contacts.wa_id',
+      'contacts.user_id',
       'channels.paused_reason as channelPaused',
     ])
     .where('messages.id', 'in', messageIds)
     .execute()
     .then((r) => vault.open(db, r))
-  return new Map(rows.map((r) => [r.id, r]))
+    .then((r) => vault.details.openRows(db, r, (m) => m.contactId))
+  return new Map(rows.map(({ wa_id, user_id, ...r }) => [r.id, { ...r, waId: wa_id, userId: user_id }]))
 }
 
 export type Sendable = NonNullable<ReturnType<Awaited<ReturnType<typeof loadSendables>>['get']>>

@@ -9,6 +9,7 @@ import { ADMIN } from '../../platform/http/access.js'
 import { listOf } from '../../platform/http/cursor.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
+import type { ContactDetails } from '../contacts/contact-details.js'
 import type { Integrations } from '../integrations/integrations.js'
 import { audit } from './audit.js'
 import { restrictOnRequest } from './restriction.js'
@@ -78,7 +79,7 @@ const idParams = z.object({ id: z.string().min(1).max(100) })
  * (Art. 12(3)), extendable by up to two months only with a reason and only before the first month
  * is over, closed with what the person was told. Admins handle them; every step is audited.
  */
-export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations }> = async (base, { db, integrations }) => {
+export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations; details: ContactDetails }> = async (base, { db, integrations, details }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['privacy']
   const load = async (id: string) => {
@@ -172,7 +173,7 @@ export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations 
         await tx.updateTable('dsr_requests').set({ status, outcome: request.body.outcome, closed_at: now, updated_at: now }).where('id', '=', r.id).execute()
         await audit(tx, request, { action, target: `dsr:${r.id}`, contactId: r.contact_id, detail: { kind: r.kind, late: daysUntil(r.extended_due_at ?? r.due_at, localDate(now)) < 0 } })
         // Art. 18: granting a restriction stops every use but storage at once.
-        if (status === 'completed' && r.kind === 'restriction' && r.contact_id) await restrictOnRequest(tx, integrations, r.contact_id, now)
+        if (status === 'completed' && r.kind === 'restriction' && r.contact_id) await restrictOnRequest(tx, { integrations, details }, r.contact_id, now)
       })
       return present(await load(r.id), today())
     })

@@ -4,6 +4,7 @@ import { inChunks } from '../../platform/chunks.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 import type { Suppressions } from '../consent/consent.repo.js'
+import type { ContactDetails } from '../contacts/contact-details.js'
 import type { DataKeys } from '../archive/data-keys.js'
 import { contentIdentity } from '../inbox/message-vault.js'
 import { activeHoldsFor, holdsCovering } from '../archive/holds.js'
@@ -44,10 +45,10 @@ export function classOf(m: { retention_class: RetentionClass | null; purpose: st
  */
 export async function eraseContact(
   tx: Executor,
-  o: { contactId: string; retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys; now?: string; retentionEnded?: boolean; integrations?: Notifier | undefined },
+  o: { contactId: string; retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys; details: ContactDetails; now?: string; retentionEnded?: boolean; integrations?: Notifier | undefined },
 ): Promise<{ summary: ErasureSummary; orphanedMedia: string[]; shreddedKeys: string[] }> {
   const now = o.now ?? nowIso()
-  const contact = await tx.selectFrom('contacts').selectAll().where('id', '=', o.contactId).executeTakeFirstOrThrow()
+  const contact = await o.details.openRow(tx, await tx.selectFrom('contacts').selectAll().where('id', '=', o.contactId).executeTakeFirstOrThrow())
   const conversations = await tx.selectFrom('conversations').select(['id', 'retention_class']).where('contact_id', '=', contact.id).execute()
   const conversationIds = conversations.map((c) => c.id)
   const classById = new Map(conversations.map((c) => [c.id, c.retention_class]))
@@ -134,7 +135,7 @@ export async function eraseContact(
     const evidenceUntil = consentEvents ? await consentEvidenceUntil(tx, contact, o.retention.consentEvidenceYears) : null
     await tx
       .updateTable('contacts')
-      .set({ wa_id: null, user_id: null, profile_name: null, name_override: null, erased_at: now, erase_after: evidenceUntil, restricted_at: consentEvents ? now : null, restriction_reason: consentEvents ? 'consent-evidence' : null, updated_at: now })
+      .set({ wa_id: null, wa_key: null, user_id: null, user_key: null, profile_name: null, name_override: null, erased_at: now, erase_after: evidenceUntil, restricted_at: consentEvents ? now : null, restriction_reason: consentEvents ? 'consent-evidence' : null, updated_at: now })
       .where('id', '=', contact.id)
       .execute()
   }
@@ -224,12 +225,12 @@ export async function expireConsentEvidence(db: Db, today: string): Promise<numb
   return due.length
 }
 
-export async function eraseExpired(db: Db, o: { today: string; retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys; integrations?: Notifier | undefined }): Promise<{ contacts: number; orphanedMedia: string[] }> {
+export async function eraseExpired(db: Db, o: { today: string; retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys; details: ContactDetails; integrations?: Notifier | undefined }): Promise<{ contacts: number; orphanedMedia: string[] }> {
   const due = await db.selectFrom('contacts').select('id').where('restricted_at', 'is not', null).where('erased_at', 'is', null).where('erase_after', '<', o.today).execute()
   const orphanedMedia: string[] = []
   for (const c of due) {
     const media = await db.transaction().execute(async (tx) => {
-      const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, keys: o.keys, retentionEnded: true, integrations: o.integrations })
+      const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, keys: o.keys, details: o.details, retentionEnded: true, integrations: o.integrations })
       await writeErasureReceipt(tx, { contactId: c.id, dsrId: null, summary, by: null, media: orphanedMedia, shreddedKeys })
       if (summary.held.messages) await audit(tx, undefined, { action: 'archive.hold_blocked', target: `contact:${c.id}`, contactId: c.id, detail: { messages: summary.held.messages, holds: summary.held.holds } })
       return orphanedMedia
@@ -244,7 +245,7 @@ export async function eraseExpired(db: Db, o: { today: string; retention: Retent
  * shredded are back in the database with their rows. Their keys were destroyed again by the
  * tombstone list; here their rows go again, each with a receipt saying why.
  */
-export async function reshredRestored(db: Db, o: { retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys; integrations?: Notifier | undefined }): Promise<{ contacts: number; orphanedMedia: string[] }> {
+export async function reshredRestored(db: Db, o: { retention: RetentionSettings; suppressions: Suppressions; keys: DataKeys; details: ContactDetails; integrations?: Notifier | undefined }): Promise<{ contacts: number; orphanedMedia: string[] }> {
   const listed = o.keys.tombstoneList().contacts
   const orphanedMedia: string[] = []
   let contacts = 0
@@ -252,7 +253,7 @@ export async function reshredRestored(db: Db, o: { retention: RetentionSettings;
     const back = await db.selectFrom('contacts').select('id').where('id', 'in', chunk).where('erased_at', 'is', null).execute()
     for (const c of back) {
       const media = await db.transaction().execute(async (tx) => {
-        const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, keys: o.keys, retentionEnded: true, integrations: o.integrations })
+        const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId: c.id, retention: o.retention, suppressions: o.suppressions, keys: o.keys, details: o.details, retentionEnded: true, integrations: o.integrations })
         await writeErasureReceipt(tx, { contactId: c.id, dsrId: null, summary, by: null, media: orphanedMedia, shreddedKeys })
         await audit(tx, undefined, { action: 'archive.reshredded', target: `contact:${c.id}`, contactId: c.id, detail: { reason: 'erased before; restored from a backup' } })
         return orphanedMedia

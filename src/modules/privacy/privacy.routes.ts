@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { zipSync } from 'fflate'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
-import { openCorrections } from '../contacts/contact-names.js'
+import { openCorrections } from '../contacts/contact-details.js'
 import { conflict, notFound } from '../../platform/errors.js'
 import { ADMIN, ALL_ROLES, STAFF } from '../../platform/http/access.js'
 import { decodeCursor, listOf, pageQuery, toPage } from '../../platform/http/cursor.js'
@@ -56,7 +56,7 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
     const keyPass = o.keyPass === true || keyPassDone !== today
     keyPassDone = today
     const retention = await readRetention(db)
-    const { contacts, orphanedMedia } = await eraseExpired(db, { today, retention, suppressions: consent.suppressions, keys, integrations })
+    const { contacts, orphanedMedia } = await eraseExpired(db, { today, retention, suppressions: consent.suppressions, keys, details: vault.details, integrations })
     const consentEvidence = await expireConsentEvidence(db, today)
     const expired = await expireRecords(db, { today, retention, keys, keyPass })
     for (const sha of [...orphanedMedia, ...expired.media]) await store.delete(sha)
@@ -108,7 +108,7 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
       const company = (await getSetting<{ name: string }>(db, 'company'))?.name ?? null
       const by = request.auth?.user?.id ?? null
       const result = await db.transaction().execute(async (tx) => {
-        const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId, retention, suppressions: consent.suppressions, keys, integrations })
+        const { summary, orphanedMedia, shreddedKeys } = await eraseContact(tx, { contactId, retention, suppressions: consent.suppressions, keys, details: vault.details, integrations })
         const receiptId = await writeErasureReceipt(tx, { contactId, dsrId: dsr.id, summary, by, media: orphanedMedia, shreddedKeys })
         const letter = erasureLetter(summary, company)
         const now = nowIso()
@@ -131,7 +131,7 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
 
   // Rectification (GDPR-16): appended, never overwritten; the newest value is the live one.
   app.get('/api/contacts/:id/corrections', { config: { access: STAFF }, schema: { tags, params: idParams, response: { 200: listOf(correctionSchema) } } }, async (request) => {
-    const rows = await openCorrections(db, vault.names, await db.selectFrom('contact_corrections').selectAll().where('contact_id', '=', request.params.id).orderBy('corrected_at').orderBy('id').execute())
+    const rows = await openCorrections(db, vault.details, await db.selectFrom('contact_corrections').selectAll().where('contact_id', '=', request.params.id).orderBy('corrected_at').orderBy('id').execute())
     return { items: rows.map((r) => ({ id: r.id, field: r.field, oldValue: r.old_value, newValue: r.new_value, reason: r.reason, dsrId: r.dsr_id, correctedBy: r.corrected_by, correctedAt: r.corrected_at })), nextCursor: null }
   })
 
@@ -139,16 +139,16 @@ export const privacyRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService
     const { value, reason, dsrId } = request.body
     const by = request.auth?.kind === 'token' ? `token:${request.auth.tokenId}` : (request.auth?.user?.id ?? null)
     const row = await db.transaction().execute(async (tx) => {
-      const contact = await tx.selectFrom('contacts').select(['id', 'wa_id', 'name_override', 'profile_name']).where('id', '=', request.params.id).executeTakeFirst()
+      const contact = await vault.details.openRow(tx, await tx.selectFrom('contacts').select(['id', 'wa_id', 'name_override', 'profile_name']).where('id', '=', request.params.id).executeTakeFirst())
       if (!contact) throw notFound('Contact')
       if (dsrId && !(await tx.selectFrom('dsr_requests').select('id').where('id', '=', dsrId).where('contact_id', '=', contact.id).executeTakeFirst())) throw notFound('Request')
       const now = nowIso()
-      const correction = { id: newId(), contact_id: contact.id, field: 'name', old_value: await vault.names.shown(tx, contact), new_value: value, reason, dsr_id: dsrId ?? null, corrected_by: by, corrected_at: now }
+      const correction = { id: newId(), contact_id: contact.id, field: 'name', old_value: contact.name_override ?? contact.profile_name, new_value: value, reason, dsr_id: dsrId ?? null, corrected_by: by, corrected_at: now }
       // Names are sealed at rest, in the history too.
-      const seal = (name: string | null) => vault.names.seal(tx, contact.id, name)
+      const seal = (name: string | null) => vault.details.seal(tx, contact.id, name)
       await tx.insertInto('contact_corrections').values({ ...correction, old_value: await seal(correction.old_value), new_value: (await seal(value))! }).execute()
       await tx.updateTable('contacts').set({ name_override: await seal(value), updated_at: now }).where('id', '=', contact.id).execute()
-      await vault.names.enter(tx, contact.id, value)
+      await vault.details.enter(tx, contact.id, { name: value, waId: contact.wa_id })
       await audit(tx, request, { action: 'contact.corrected', target: `contact:${contact.id}`, contactId: contact.id, detail: { field: 'name', correction: correction.id } })
       await integrations.notify(tx, { event: 'contact.rectified', contact: { id: contact.id, waId: contact.wa_id }, occurredAt: now, detail: { field: 'name', value } })
       return correction

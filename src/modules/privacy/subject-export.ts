@@ -3,7 +3,7 @@ import type { Executor } from '../../db/database.js'
 import type { ConsentService } from '../consent/consent.service.js'
 import { basesOf } from '../consent/existing-customer.js'
 import type { MessageVault } from '../inbox/message-vault.js'
-import { openCorrections } from '../contacts/contact-names.js'
+import { openCorrections } from '../contacts/contact-details.js'
 import { presentWithMedia } from '../inbox/presenters.js'
 import type { MediaRow } from '../../db/schema.js'
 import { getSetting } from '../settings/settings.repo.js'
@@ -50,7 +50,7 @@ export type SubjectExport = z.infer<typeof subjectExportSchema>
 const CHUNK = 1000
 
 export async function collectSubjectData(db: Executor, consent: ConsentService, vault: MessageVault, contactId: string, exportedAt: string): Promise<{ data: SubjectExport; mediaRows: MediaRow[] }> {
-  const contact = (await vault.names.openRows(db, [await db.selectFrom('contacts').selectAll().where('id', '=', contactId).executeTakeFirstOrThrow()]))[0]!
+  const contact = (await vault.details.openRows(db, [await db.selectFrom('contacts').selectAll().where('id', '=', contactId).executeTakeFirstOrThrow()]))[0]!
   const conversations = await db.selectFrom('conversations').selectAll().where('contact_id', '=', contactId).orderBy('created_at').execute()
   const conversationIds = conversations.map((c) => c.id)
   const none = ['']
@@ -58,7 +58,7 @@ export async function collectSubjectData(db: Executor, consent: ConsentService, 
     db.selectFrom('messages').selectAll().where('conversation_id', 'in', conversationIds.length ? conversationIds : none).orderBy('timestamp').orderBy('id').execute().then((rows) => vault.open(db, rows)),
     db.selectFrom('conversation_labels').innerJoin('labels', 'labels.id', 'conversation_labels.label_id').select(['conversation_labels.conversation_id', 'labels.name']).where('conversation_labels.conversation_id', 'in', conversationIds.length ? conversationIds : none).execute(),
     db.selectFrom('notes').selectAll().where('conversation_id', 'in', conversationIds.length ? conversationIds : none).orderBy('created_at').execute(),
-    db.selectFrom('contact_corrections').selectAll().where('contact_id', '=', contactId).orderBy('corrected_at').execute().then((rows) => openCorrections(db, vault.names, rows)),
+    db.selectFrom('contact_corrections').selectAll().where('contact_id', '=', contactId).orderBy('corrected_at').execute().then((rows) => openCorrections(db, vault.details, rows)),
     consent.overview(db, contactId),
     db.selectFrom('privacy_notice_deliveries').selectAll().where('contact_id', '=', contactId).orderBy('created_at').execute(),
     db.selectFrom('dsr_requests').selectAll().where('contact_id', '=', contactId).orderBy('received_at').execute(),

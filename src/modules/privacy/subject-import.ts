@@ -59,7 +59,7 @@ export async function importSubject(
   const { data } = o
   const waId = data.contact.waId
   if (!waId) throw badRequest('The package names no WhatsApp number.', { field: 'contact.waId' })
-  if (await tx.selectFrom('contacts').select('id').where('wa_id', '=', waId).executeTakeFirst()) throw conflict('privacy.contact_exists', 'A contact with this number exists already; packages are imported into an instance that does not know the person yet.')
+  if (await tx.selectFrom('contacts').select('id').where('wa_key', '=', o.vault.details.lookupKey('wa', waId)).executeTakeFirst()) throw conflict('privacy.contact_exists', 'A contact with this number exists already; packages are imported into an instance that does not know the person yet.')
   const messages = data.conversations.flatMap((c) => c.messages).sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0))
   const wamids = messages.flatMap((m) => (m.wamid ? [m.wamid] : []))
   if (wamids.length && (await tx.selectFrom('messages').select('id').where('wamid', 'in', wamids.slice(0, 500)).executeTakeFirst())) throw conflict('privacy.messages_exist', 'Messages of this package are here already.')
@@ -82,9 +82,9 @@ export async function importSubject(
   const override = data.contact.name !== data.contact.profileName ? data.contact.name : null
   await tx
     .insertInto('contacts')
-    .values({ id: contactId, wa_id: waId, user_id: null, profile_name: await o.vault.names.seal(tx, contactId, data.contact.profileName), name_override: await o.vault.names.seal(tx, contactId, override), first_contact_at: data.contact.firstContactAt, last_contact_at: data.contact.lastContactAt, created_at: o.now, updated_at: o.now })
+    .values({ id: contactId, ...(await o.vault.details.identifiers(tx, contactId, { waId, userId: null })), profile_name: await o.vault.details.seal(tx, contactId, data.contact.profileName), name_override: await o.vault.details.seal(tx, contactId, override), first_contact_at: data.contact.firstContactAt, last_contact_at: data.contact.lastContactAt, created_at: o.now, updated_at: o.now })
     .execute()
-  await o.vault.names.enter(tx, contactId, override ?? data.contact.profileName)
+  await o.vault.details.enter(tx, contactId, { name: override ?? data.contact.profileName, waId })
   const conversationId = newId()
   const lastInbound = messages.filter((m) => m.direction === 'inbound').at(-1)?.timestamp ?? null
   await tx

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { ContactNames } from '../contacts/contact-names.js'
+import type { ContactDetails } from '../contacts/contact-details.js'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
@@ -25,7 +25,7 @@ const idParams = z.object({ id: z.string().max(64) })
  * for the data-protection officer; the restriction ends only when the task is done, with how the
  * person was informed. Restrictions kept for a retention duty or a legal hold cannot be lifted here.
  */
-export const privacyTaskRoutes: FastifyPluginAsync<{ db: Db; names: ContactNames }> = async (base, { db, names }) => {
+export const privacyTaskRoutes: FastifyPluginAsync<{ db: Db; details: ContactDetails }> = async (base, { db, details }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['privacy']
 
@@ -33,7 +33,7 @@ export const privacyTaskRoutes: FastifyPluginAsync<{ db: Db; names: ContactNames
     '/api/contacts/:id/restriction/lift',
     { config: { access: ADMIN }, schema: { tags, params: idParams, body: z.object({ reason: z.string().trim().min(10).max(2000) }), response: { 201: taskSchema } } },
     async (request, reply) => {
-      const contact = await db.selectFrom('contacts').select(['id', 'restricted_at', 'restriction_reason', 'name_override', 'profile_name', 'wa_id']).where('id', '=', request.params.id).executeTakeFirst()
+      const contact = await details.openRow(db, await db.selectFrom('contacts').select(['id', 'restricted_at', 'restriction_reason', 'name_override', 'profile_name', 'wa_id']).where('id', '=', request.params.id).executeTakeFirst())
       if (!contact) throw notFound('Contact')
       if (!contact.restricted_at) throw conflict('privacy.not_restricted', 'The person’s data is not restricted.')
       if (contact.restriction_reason !== 'request') throw conflict('privacy.restriction_required', 'This restriction keeps data for a retention duty or a legal hold; it ends with them, not by hand.', { restrictionReason: contact.restriction_reason })
@@ -44,7 +44,7 @@ export const privacyTaskRoutes: FastifyPluginAsync<{ db: Db; names: ContactNames
         await tx.insertInto('privacy_tasks').values(row).execute()
         await audit(tx, request, { action: 'contact.restriction_lift_requested', target: `contact:${contact.id}`, contactId: contact.id, detail: { task: row.id } })
       })
-      return reply.code(201).send({ id: row.id, kind: row.kind, contact: { id: contact.id, name: await names.shown(db, contact), waId: contact.wa_id }, reason: row.reason, createdAt: row.created_at, completedAt: null, note: null })
+      return reply.code(201).send({ id: row.id, kind: row.kind, contact: { id: contact.id, name: contact.name_override ?? contact.profile_name, waId: contact.wa_id }, reason: row.reason, createdAt: row.created_at, completedAt: null, note: null })
     },
   )
 
@@ -56,9 +56,8 @@ export const privacyTaskRoutes: FastifyPluginAsync<{ db: Db; names: ContactNames
       .orderBy('t.created_at')
     if (request.query.open === 'true') q = q.where('t.completed_at', 'is', null)
     const items = []
-    for (const r of await q.limit(500).execute()) {
-      const name = await names.shown(db, { id: r.contact_id, profile_name: r.profile_name, name_override: r.name_override })
-      items.push({ id: r.id, kind: r.kind, contact: { id: r.contact_id, name, waId: r.wa_id }, reason: r.reason, createdAt: r.created_at, completedAt: r.completed_at, note: r.note })
+    for (const r of await details.openRows(db, await q.limit(500).execute(), (t) => t.contact_id)) {
+      items.push({ id: r.id, kind: r.kind, contact: { id: r.contact_id, name: r.name_override ?? r.profile_name, waId: r.wa_id }, reason: r.reason, createdAt: r.created_at, completedAt: r.completed_at, note: r.note })
     }
     return { items }
   })

@@ -26,7 +26,8 @@ export class BlindIndex {
     return [...new Set(normal(text).match(/[\p{L}\p{N}]+/gu) ?? [])]
   }
 
-  private hash(token: string): number {
+  /** The hash of one token as it is (for tokens that are not words, such as a number's endings). */
+  hash(token: string): number {
     let h = this.cache.get(token)
     if (h === undefined) {
       h = createHmac('sha256', this.key).update(token).digest().readUIntBE(0, 6)

@@ -3,6 +3,7 @@ import type { Db, Executor } from '../../db/database.js'
 import type { Database } from '../../db/schema.js'
 import { messageText } from '../inbox/message-text.js'
 import type { MessageVault } from '../inbox/message-vault.js'
+import { ContactDetails } from '../contacts/contact-details.js'
 import { BlindIndex } from './blind-index.js'
 
 /**
@@ -18,11 +19,9 @@ const MAX_CANDIDATES = 5000
 
 export type MessageHit = Awaited<ReturnType<typeof hitRows>>[number]
 
-/** Rows with `profile_name` replaced by the opened shown name (a rectified one wins). */
-async function withShownNames<T extends { contact_id: string; profile_name: string | null; name_override: string | null }>(db: Executor, vault: MessageVault, rows: T[]): Promise<T[]> {
-  const out: T[] = []
-  for (const r of rows) out.push({ ...r, profile_name: await vault.names.shown(db, { id: r.contact_id, profile_name: r.profile_name, name_override: r.name_override }) })
-  return out
+/** Rows with the contact's details opened and `profile_name` replaced by the shown name (a rectified one wins). */
+async function withContactDetails<T extends { contact_id: string; wa_id: string | null; profile_name: string | null; name_override: string | null }>(db: Executor, vault: MessageVault, rows: T[]): Promise<T[]> {
+  return (await vault.details.openRows(db, rows, (r) => r.contact_id)).map((r) => ({ ...r, profile_name: r.name_override ?? r.profile_name }))
 }
 
 const hitRows = (db: Executor, ids: string[]) =>
@@ -51,7 +50,7 @@ export async function searchMessages(db: Executor, vault: MessageVault, terms: s
     const ids = await vault.index.candidates(db, terms, { before, limit: page })
     if (ids.length === 0) break
     before = ids.at(-1)
-    const byId = new Map((await withShownNames(db, vault, await vault.open(db, await hitRows(db, ids)))).map((r) => [r.id, r]))
+    const byId = new Map((await withContactDetails(db, vault, await vault.open(db, await hitRows(db, ids)))).map((r) => [r.id, r]))
     for (const id of ids) {
       const hit = byId.get(id)
       if (hit && (o.visible?.(hit) ?? true) && BlindIndex.confirms(messageText(hit.type, hit.content), terms)) found.push(hit)
@@ -63,18 +62,20 @@ export async function searchMessages(db: Executor, vault: MessageVault, terms: s
 }
 
 /**
- * Conversations whose contact's name or number contains the query, most recent first. Few matching
+ * Conversations whose contact's name has words starting with the query's, or whose number ends with
+ * its digits, most recent first. Few matching
  * contacts (the usual case: a name, a number): match the contacts, then fetch their conversations.
  * Many (a common part of names): walk conversations by activity, where matches come early.
  */
 export async function searchContacts(db: Db, vault: MessageVault, q: string, limit: number) {
   // Names are found by the words of the shown name (accents, case and ß folded, as in message
-  // search): the blind index names candidates, each confirmed against the opened name.
+  // search), numbers by their ending: the blind index names candidates, each confirmed against
+  // the opened details.
   const terms = searchTerms(q)
-  const digits = q.replaceAll(/\D/g, '')
+  const digits = ContactDetails.numberQuery(q)
   const matches = (eb: ExpressionBuilder<Database, 'contacts'>) => {
-    const byName = terms.length ? eb('contacts.id', 'in', vault.names.matching(db, terms)) : sql<boolean>`1 = 0`
-    const found = digits.length >= 3 ? eb.or([byName, eb('contacts.wa_id', 'like', `%${digits}%`)]) : byName
+    const byName = terms.length ? eb('contacts.id', 'in', vault.details.matching(db, terms)) : sql<boolean>`1 = 0`
+    const found = digits ? eb.or([byName, eb('contacts.id', 'in', vault.details.numberMatching(db, digits))]) : byName
     return eb.and([found, eb('contacts.restricted_at', 'is', null)])
   }
   const contacts = await db.selectFrom('contacts').select('id').where(matches).limit(MANY_CONTACTS).execute()
@@ -91,12 +92,10 @@ export async function searchContacts(db: Db, vault: MessageVault, q: string, lim
     .where(matches)
     .orderBy('conversations.last_message_at', 'desc')
     .execute()
-  await vault.names.preload(db, rows.flatMap((r) => [r.profile_name, r.name_override]))
   const found = []
-  for (const r of rows) {
-    const name = await vault.names.shown(db, r)
+  for (const r of await withContactDetails(db, vault, rows.map((r) => ({ ...r, contact_id: r.id })))) {
     // The index holds prefixes of at most 6 letters and cut hashes: confirmed here. A number match needs no name.
-    if ((digits.length >= 3 && r.wa_id?.includes(digits)) || BlindIndex.confirms(name, terms)) found.push({ ...r, profile_name: name })
+    if ((digits && r.wa_id?.endsWith(digits)) || BlindIndex.confirms(r.profile_name, terms)) found.push(r)
     if (found.length === limit) break
   }
   return found

@@ -61,7 +61,7 @@ async function recordUnrouted(db: Executor, unrouted: Map<number, string[]>) {
 
 async function projectMessages(db: Executor, vault: MessageVault, items: { seq: number; e: InboundMessageEvent }[]): Promise<{ conversationIds: string[]; mediaQueued: number; added: NewInboundMessage[] }> {
   if (items.length === 0) return { conversationIds: [], mediaQueued: 0, added: [] }
-  const contacts = await ContactResolver.load(db, vault.names, items.map((i) => i.e.contact))
+  const contacts = await ContactResolver.load(db, vault.details, items.map((i) => i.e.contact))
   const resolved = items.map((i) => ({ ...i, contact: contacts.resolve(i.e.contact, i.e.timestamp) }))
   await contacts.flush(db)
   const conversations = await upsertConversations(
@@ -103,7 +103,7 @@ async function projectMessages(db: Executor, vault: MessageVault, items: { seq: 
     if (r.e.type !== 'system') continue
     const system = r.e.raw.system as { type?: string; wa_id?: string; user_id?: string } | undefined
     if (system?.type === 'user_changed_number' || system?.type === 'user_changed_user_id') {
-      await applyNumberChange(db, r.contact.id, { newWaId: system.wa_id, newUserId: system.user_id })
+      await applyNumberChange(db, vault.details, r.contact.id, { newWaId: system.wa_id, newUserId: system.user_id })
     }
   }
   const newMessages = added.map((r) => {
