@@ -146,18 +146,19 @@ export class ContactDetails {
     return q
   }
 
-  /** Ids of contacts whose number ends with the digits (a subquery); see `numberQuery`. */
-  numberMatching(db: Executor, digits: string) {
-    return db.selectFrom('contact_terms').select('contact_id').where('term', '=', this.numberTerm(digits))
+  /** Ids of contacts whose number ends with one of the endings (a subquery); see `numberEndings`. */
+  numberMatching(db: Executor, endings: string[]) {
+    return db.selectFrom('contact_terms').select('contact_id').where('term', 'in', endings.map((e) => this.numberTerm(e)))
   }
 
   /**
-   * The digits a query looks numbers up by, or undefined: the number's ending, at least four digits.
-   * Leading zeros go, so a national (0151 …) or international (0049 …, +49 …) form finds the number.
+   * The endings a query finds numbers by (at least four digits each; none when it has fewer): its
+   * digits as typed (the last digits of a number, "0030"), and without leading zeros, so that a
+   * national (0151 …) or international (0049 …, +49 …) form finds the whole number.
    */
-  static numberQuery(q: string): string | undefined {
-    const digits = q.replaceAll(/\D/g, '').replace(/^0+/, '')
-    return digits.length >= MIN_NUMBER_DIGITS ? digits : undefined
+  static numberEndings(q: string): string[] {
+    const digits = q.replaceAll(/\D/g, '')
+    return [...new Set([digits, digits.replace(/^0+/, '')])].filter((d) => d.length >= MIN_NUMBER_DIGITS)
   }
 }
 

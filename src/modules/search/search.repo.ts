@@ -72,10 +72,10 @@ export async function searchContacts(db: Db, vault: MessageVault, q: string, lim
   // search), numbers by their ending: the blind index names candidates, each confirmed against
   // the opened details.
   const terms = searchTerms(q)
-  const digits = ContactDetails.numberQuery(q)
+  const endings = ContactDetails.numberEndings(q)
   const matches = (eb: ExpressionBuilder<Database, 'contacts'>) => {
     const byName = terms.length ? eb('contacts.id', 'in', vault.details.matching(db, terms)) : sql<boolean>`1 = 0`
-    const found = digits ? eb.or([byName, eb('contacts.id', 'in', vault.details.numberMatching(db, digits))]) : byName
+    const found = endings.length ? eb.or([byName, eb('contacts.id', 'in', vault.details.numberMatching(db, endings))]) : byName
     return eb.and([found, eb('contacts.restricted_at', 'is', null)])
   }
   const contacts = await db.selectFrom('contacts').select('id').where(matches).limit(MANY_CONTACTS).execute()
@@ -95,7 +95,7 @@ export async function searchContacts(db: Db, vault: MessageVault, q: string, lim
   const found = []
   for (const r of await withContactDetails(db, vault, rows.map((r) => ({ ...r, contact_id: r.id })))) {
     // The index holds prefixes of at most 6 letters and cut hashes: confirmed here. A number match needs no name.
-    if ((digits && r.wa_id?.endsWith(digits)) || BlindIndex.confirms(r.profile_name, terms)) found.push(r)
+    if (endings.some((e) => r.wa_id?.endsWith(e)) || BlindIndex.confirms(r.profile_name, terms)) found.push(r)
     if (found.length === limit) break
   }
   return found
