@@ -17,7 +17,7 @@ const PHONE_NUMBER_ID = '109876543210987'
 async function queueMessages(dataDir: string, n: number) {
   const database = await openDatabase({ dataDir })
   await migrateToLatest(database)
-  // Contents sealed at rest as the app stores them, so the server's start has nothing to seal.
+  // Contents and numbers sealed at rest as the app stores them, so the server's start has nothing to seal.
   const box = loadSecretBox({ keyFile: undefined, dataDir })
   const vault = new MessageVault(new DataKeys(box, dataDir), box)
   const now = new Date().toISOString()
@@ -34,6 +34,8 @@ async function queueMessages(dataDir: string, n: number) {
         messages.push({ contactId, row: { id: messageId, conversation_id: conversationId, wamid: null, direction: 'outbound' as const, type: 'template', status: 'queued' as const, timestamp: now, content: JSON.stringify({ type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } }), key_id: null, context_wamid: null, error_code: null, error_title: null, error_detail: null, sent_by: null, journal_seq: null, created_at: now, updated_at: now } })
         jobs.push({ id: newId(), kind: 'message.send', group_key: conversationId, payload: JSON.stringify({ messageId }), state: 'queued' as const, run_at: now, attempts: 0, lease_until: null, last_error: null, created_at: now, updated_at: now })
       }
+      // Numbers sealed too (the send path opens them); not entered for search, which this does not measure.
+      for (const c of contacts) Object.assign(c, await vault.details.identifiers(tx, c.id, { waId: c.wa_id, userId: null }))
       await tx.insertInto('contacts').values(contacts).execute()
       await tx.insertInto('conversations').values(conversations).execute()
       await vault.insert(tx, messages)

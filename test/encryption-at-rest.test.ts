@@ -59,6 +59,14 @@ describe(`${DIALECT}: GDPR-32 encryption at rest and the restore drill`, () => {
       expect((await agent.inject({ method: 'GET', url: '/api/search?q=quittengelee gutschr' })).json().messages.map((m: { text: string }) => m.text)).toEqual([REPLY])
       expect((await agent.inject({ method: 'GET', url: '/api/search?q=zitronenbaum' })).json().messages).toEqual([]) // same 6-letter prefix, another word
 
+      // Numbers arrive in other places too: Meta's marketing opt-out names one, a consent import lists some.
+      const optOut = { object: 'whatsapp_business_account', entry: [{ id: sim.identity.wabaId, changes: [{ field: 'user_preferences', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: sim.identity.displayPhoneNumber, phone_number_id: sim.identity.phoneNumberId }, contacts: [{ wa_id: '4915800000321', profile: { name: 'Rosa Restore' } }], user_preferences: [{ wa_id: '4915800000321', detail: 'User requested to stop marketing messages', category: 'marketing_messages', value: 'stop', timestamp: Math.floor(Date.now() / 1000) }] } }] }] }
+      expect((await server.webhook(optOut)).statusCode).toBe(200)
+      const admin = await server.login('admin')
+      const imported = await admin.inject({ method: 'POST', url: '/api/consent/import', payload: { purpose: 'marketing', text: 'Ja, ich möchte Angebote per WhatsApp erhalten.', provenance: { description: 'Papierformulare der Hausmesse' }, entries: [{ phone: '0158 00000654' }] } })
+      expect(imported.statusCode).toBe(200)
+      expect(imported.json()).toMatchObject({ imported: 1 })
+
       await server.archive.sync({ forceCheckpoint: true })
       const checkpoint = (await (await server.login('admin')).inject({ method: 'GET', url: '/api/archive/checkpoint' })).body
       const [, sizeLine, rootLine] = checkpoint.split('\n')
@@ -70,7 +78,7 @@ describe(`${DIALECT}: GDPR-32 encryption at rest and the restore drill`, () => {
       const plain = schema ? (await run('pg_restore', ['--file', '-', path.join(backupDir, 'postfach.dump')], { maxBuffer: 256 * 1024 * 1024, encoding: 'buffer' })).stdout : dump
       for (const word of SECRET_WORDS) expect(plain.includes(Buffer.from(word)), word).toBe(false)
       // Nor the customer's name or number (contact details are sealed too), in any table.
-      for (const word of ['Rosa', 'Restore', '4915800000321', '15800000321']) expect(plain.includes(Buffer.from(word)), word).toBe(false)
+      for (const word of ['Rosa', 'Restore', '4915800000321', '15800000321', '15800000654', '0158 00000654']) expect(plain.includes(Buffer.from(word)), word).toBe(false)
       expect(plain.includes(Buffer.from('whatsapp.webhook'))).toBe(true) // (the dump is readable: the check can find text)
 
       // The backup as the README describes it: the database and DATA_DIR (keys, media).

@@ -91,7 +91,7 @@ export const consentImportRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentS
             text,
             noticeVersion: noticeVersion ?? null,
             source: { import: importId, description: provenance.description, reference: provenance.reference ?? null, collectedAt: provenance.collectedAt ?? null, importedBy: by },
-            evidence: { import: importId, row: row + 1, input: entry.phone },
+            evidence: { import: importId, row: row + 1 }, // the row of the file, not the number (sealed with the contact)
             evidenceRef: `import:${importId}:${row + 1}`,
             occurredAt: entry.occurredAt ? new Date(entry.occurredAt).toISOString() : (provenance.collectedAt ? new Date(provenance.collectedAt).toISOString() : now),
             recordedBy: by,

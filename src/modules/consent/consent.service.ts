@@ -208,10 +208,12 @@ export class ConsentService {
       if (event.kind === 'status') {
         stops.push({ waId: event.recipient && /^\d+$/.test(event.recipient) ? event.recipient : undefined, userId: event.recipient && !/^\d+$/.test(event.recipient) ? event.recipient : undefined, at: event.timestamp, ref: `${event.wamid}:131050` })
       } else {
-        for (const p of (Array.isArray(event.value.user_preferences) ? event.value.user_preferences : []) as Record<string, unknown>[]) {
+        const preferences = (Array.isArray(event.value.user_preferences) ? event.value.user_preferences : []) as Record<string, unknown>[]
+        for (const [i, p] of preferences.entries()) {
           if (p.category !== 'marketing_messages' || p.value !== 'stop') continue
           const at = fromUnixSeconds(String(p.timestamp ?? '')) ?? nowIso()
-          stops.push({ waId: typeof p.wa_id === 'string' ? p.wa_id : undefined, userId: typeof p.user_id === 'string' ? p.user_id : undefined, at, ref: `prefs:${journalSeq}:${String(p.wa_id ?? p.user_id)}` })
+          // The reference names the entry by its place in the webhook, not by the number (kept plain for years otherwise).
+          stops.push({ waId: typeof p.wa_id === 'string' ? p.wa_id : undefined, userId: typeof p.user_id === 'string' ? p.user_id : undefined, at, ref: `prefs:${journalSeq}:${i}` })
         }
       }
       for (const stop of stops) {
