@@ -159,7 +159,7 @@ describe(`${DIALECT}: GOBD-12 the procedure documentation`, () => {
     const html = await auditor.inject({ method: 'GET', url: '/api/archive/procedure' })
     expect(html.statusCode).toBe(200)
     expect(html.headers['content-type']).toMatch(/^text\/html/)
-    for (const part of ['3. Technische Systemdokumentation', 'postfach-leaf/1', 'RFC 6962', server.archive.verifierKey.name, 'Handelsbriefe 6 Jahre', '8. Versionsgeschichte', `Dokumentversion ${VERSION}`]) expect(html.body).toContain(part)
+    for (const part of ['3. Technische Systemdokumentation', 'postfach-leaf/1', 'RFC 6962', 'Kontaktdaten (Name, Telefonnummer, WhatsApp-Nutzerkennung)', server.archive.verifierKey.name, 'Handelsbriefe 6 Jahre', '8. Versionsgeschichte', `Dokumentversion ${VERSION}`]) expect(html.body).toContain(part)
     const json = (await auditor.inject({ method: 'GET', url: '/api/archive/procedure?format=json' })).json()
     expect(json.version).toBe(VERSION)
     expect(json.sections.map((s: Json) => s.id)).toEqual(['general', 'user', 'technical', 'operations', 'controls', 'retention', 'export'])
