@@ -5,6 +5,7 @@ import { useWorkspace } from '../../app/workspace'
 import { ErrorLine, useList } from '../settings/useList'
 import { ArchiveSearch } from './ArchiveSearch'
 import { useWhen } from './useWhen'
+import { TableHead } from '../../ui/TableHead'
 
 type Status = {
   size: number
@@ -157,14 +158,7 @@ function HoldsCard({ admin }: { admin: boolean }) {
         <p className="empty">{t('archive.holds.none')}</p>
       ) : (
         <table className="data-table">
-          <thead>
-            <tr>
-              <th>{t('archive.holds.scope')}</th>
-              <th>{t('archive.holds.reason')}</th>
-              <th>{t('archive.holds.since')}</th>
-              <th>{t('archive.holds.state')}</th>
-            </tr>
-          </thead>
+          <TableHead columns={[t('archive.holds.scope'), t('archive.holds.reason'), t('archive.holds.since'), t('archive.holds.state')]} />
           <tbody>
             {items.map((h) => (
               <tr key={h.id}>

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { api, describeError } from '../../app/api'
 import { ErrorLine } from '../settings/useList'
 import { useWhen } from './useWhen'
+import { TableHead } from '../../ui/TableHead'
 
 type Item = { id: string; contactId: string; direction: string; type: string; timestamp: string; class: string; retainUntil: string | null; text: string | null }
 type Result = { items: Item[]; nextCursor: string | null; resultSha256: string }
@@ -73,15 +74,7 @@ export function ArchiveSearch() {
           </p>
           {result.items.length > 0 && (
             <table className="data-table">
-              <thead>
-                <tr>
-                  <th>{t('archive.search.time')}</th>
-                  <th>{t('archive.search.direction')}</th>
-                  <th>{t('archive.search.class')}</th>
-                  <th>{t('archive.search.retainUntil')}</th>
-                  <th>{t('archive.search.message')}</th>
-                </tr>
-              </thead>
+              <TableHead columns={[t('archive.search.time'), t('archive.search.direction'), t('archive.search.class'), t('archive.search.retainUntil'), t('archive.search.message')]} />
               <tbody>
                 {result.items.map((m) => (
                   <tr key={m.id}>

@@ -5,6 +5,7 @@ import { useInboxEvent } from '../../app/event-bus'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine } from '../settings/useList'
 import { CampaignForm } from './CampaignForm'
+import { TableHead } from '../../ui/TableHead'
 
 type Progress = { recipients: number; pending: number; queued: number; skipped: Record<string, number>; sent: number; delivered: number; read: number; failed: number; replied: number }
 type Campaign = { id: string; name: string; status: string; template: { name: string }; scheduledAt: string | null; progress: Progress }
@@ -51,16 +52,7 @@ export function CampaignsPage() {
       <h2>{t('campaigns.title')}</h2>
       <ErrorLine error={error} />
       <table className="data-table">
-        <thead>
-          <tr>
-            <th scope="col">{t('campaigns.name')}</th>
-            <th scope="col">{t('campaigns.status')}</th>
-            <th scope="col">{t('campaigns.progress')}</th>
-            <th scope="col">
-              <span className="visually-hidden">{t('templates.actions')}</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={[t('campaigns.name'), t('campaigns.status'), t('campaigns.progress')]} actions />
         <tbody>
           {items.map((c) => (
             <tr key={c.id}>

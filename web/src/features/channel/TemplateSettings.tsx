@@ -2,6 +2,7 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, describeError, type Page } from '../../app/api'
 import { ErrorLine } from '../settings/useList'
+import { TableHead } from '../../ui/TableHead'
 
 type Template = { id: string; name: string; language: string; category: string; status: string; body: string; footer: string | null; reason: string | null; quality: string | null }
 
@@ -54,17 +55,7 @@ export function TemplateSettings() {
     <section aria-labelledby="templates-title">
       <h2 id="templates-title">{t('settings.templates.title')}</h2>
       <table className="data-table">
-        <thead>
-          <tr>
-            <th scope="col">{t('templates.name')}</th>
-            <th scope="col">{t('templates.category')}</th>
-            <th scope="col">{t('templates.status')}</th>
-            <th scope="col">{t('templates.quality')}</th>
-            <th scope="col">
-              <span className="visually-hidden">{t('templates.actions')}</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={[t('templates.name'), t('templates.category'), t('templates.status'), t('templates.quality')]} actions />
         <tbody>
           {items.map((tp) => (
             <tr key={`${tp.name}/${tp.language}`}>

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, describeError, type Page } from '../../app/api'
 import { ErrorLine } from '../settings/useList'
+import { TableHead } from '../../ui/TableHead'
 
 type AuditEntry = { id: string; at: string; actorId: string | null; actorKind: string; actorRole: string | null; action: string; contactId: string | null; target: string; ip: string | null }
 
@@ -26,15 +27,7 @@ export function AuditLogPage() {
       <h2 id="audit-title">{t('settings.audit.title')}</h2>
       <p className="muted small">{t('privacy.audit.intro')}</p>
       <table className="data-table">
-        <thead>
-          <tr>
-            <th>{t('privacy.audit.at')}</th>
-            <th>{t('privacy.audit.action')}</th>
-            <th>{t('privacy.audit.actor')}</th>
-            <th>{t('privacy.audit.target')}</th>
-            <th>{t('privacy.audit.ip')}</th>
-          </tr>
-        </thead>
+        <TableHead columns={[t('privacy.audit.at'), t('privacy.audit.action'), t('privacy.audit.actor'), t('privacy.audit.target'), t('privacy.audit.ip')]} />
         <tbody>
           {items.map((a) => (
             <tr key={a.id}>

@@ -4,6 +4,7 @@ import { api, type Page } from '../../app/api'
 import { ErrorLine, useList } from '../settings/useList'
 import { ImportPackage } from './ImportPackage'
 import { RestrictionTasks } from './RestrictionTasks'
+import { TableHead } from '../../ui/TableHead'
 
 export type DataRequest = {
   id: string
@@ -173,15 +174,7 @@ export function RequestsPage() {
         <p className="empty">{t('privacy.requests.none')}</p>
       ) : (
         <table className="data-table">
-          <thead>
-            <tr>
-              <th>{t('privacy.requests.kind')}</th>
-              <th>{t('privacy.requests.channel')}</th>
-              <th>{t('privacy.requests.received')}</th>
-              <th>{t('privacy.requests.due')}</th>
-              <th>{t('privacy.requests.actions')}</th>
-            </tr>
-          </thead>
+          <TableHead columns={[t('privacy.requests.kind'), t('privacy.requests.channel'), t('privacy.requests.received'), t('privacy.requests.due'), t('privacy.requests.actions')]} />
           <tbody>
             {items.map((r) => (
               <RequestRow key={r.id} r={r} act={actOnRequest} />

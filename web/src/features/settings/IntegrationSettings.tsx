@@ -3,6 +3,7 @@ import { api } from '../../app/api'
 import { formatWhen } from '../inbox/format'
 import { SecretNotice, useCreateShowingSecret } from './SecretOnce'
 import { ErrorLine, useList } from './useList'
+import { TableHead } from '../../ui/TableHead'
 
 type IntegrationRow = { id: string; name: string; url: string; createdAt: string }
 
@@ -18,14 +19,7 @@ export function IntegrationSettings() {
       <p className="muted">{t('settings.integrations.intro')}</p>
       <SecretNotice secret={fresh} text={t('settings.integrations.once')} />
       <table className="table">
-        <thead>
-          <tr>
-            <th>{t('settings.tokens.name')}</th>
-            <th>{t('settings.integrations.url')}</th>
-            <th>{t('settings.integrations.since')}</th>
-            <th />
-          </tr>
-        </thead>
+        <TableHead columns={[t('settings.tokens.name'), t('settings.integrations.url'), t('settings.integrations.since')]} actions />
         <tbody>
           {items.map((i) => (
             <tr key={i.id}>

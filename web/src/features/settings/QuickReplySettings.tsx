@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { api, type QuickReply } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine, useList } from './useList'
+import { TableHead } from '../../ui/TableHead'
 
 /** Saved replies for `/shortcut`: the team's (admins edit) and my own. */
 export function QuickReplySettings() {
@@ -28,14 +29,7 @@ export function QuickReplySettings() {
       <h2 id="qr-title">{t('settings.quick-replies.title')}</h2>
       <p className="muted">{t('settings.quick-replies.intro', { vars: '{{contact.name}}, {{contact.phone}}, {{agent.name}}' })}</p>
       <table className="table">
-        <thead>
-          <tr>
-            <th>{t('settings.quick-replies.shortcut')}</th>
-            <th>{t('settings.quick-replies.body')}</th>
-            <th>{t('settings.quick-replies.scope')}</th>
-            <th />
-          </tr>
-        </thead>
+        <TableHead columns={[t('settings.quick-replies.shortcut'), t('settings.quick-replies.body'), t('settings.quick-replies.scope')]} actions />
         <tbody>
           {items.map((q) => (
             <tr key={q.id}>

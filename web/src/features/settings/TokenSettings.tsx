@@ -4,6 +4,7 @@ import { api, type Role } from '../../app/api'
 import { formatWhen } from '../inbox/format'
 import { SecretNotice, useCreateShowingSecret } from './SecretOnce'
 import { ErrorLine, useList } from './useList'
+import { TableHead } from '../../ui/TableHead'
 
 type TokenRow = { id: string; name: string; role: Role; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }
 
@@ -19,14 +20,7 @@ export function TokenSettings() {
       <p className="muted">{t('settings.tokens.intro')}</p>
       <SecretNotice secret={fresh} text={t('settings.tokens.once')} />
       <table className="table">
-        <thead>
-          <tr>
-            <th>{t('settings.tokens.name')}</th>
-            <th>{t('settings.users.role')}</th>
-            <th>{t('settings.tokens.lastUsed')}</th>
-            <th />
-          </tr>
-        </thead>
+        <TableHead columns={[t('settings.tokens.name'), t('settings.users.role'), t('settings.tokens.lastUsed')]} actions />
         <tbody>
           {items.map((tk) => (
             <tr key={tk.id} className={tk.revokedAt ? 'inactive' : ''}>

@@ -4,6 +4,7 @@ import { RoleField, ROLES, TranslatedOptions } from '../../ui/Options'
 import { api, type Role } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine, useList } from './useList'
+import { TableHead } from '../../ui/TableHead'
 
 type UserRow = { id: string; email: string; name: string; role: Role; active: boolean; createdAt: string }
 
@@ -29,14 +30,7 @@ export function UserSettings() {
     <section aria-labelledby="users-title">
       <h2 id="users-title">{t('settings.users.title')}</h2>
       <table className="table">
-        <thead>
-          <tr>
-            <th>{t('settings.users.name')}</th>
-            <th>{t('login.email')}</th>
-            <th>{t('settings.users.role')}</th>
-            <th>{t('settings.users.state')}</th>
-          </tr>
-        </thead>
+        <TableHead columns={[t('settings.users.name'), t('login.email'), t('settings.users.role'), t('settings.users.state')]} />
         <tbody>
           {items.map((u) => (
             <tr key={u.id} className={u.active ? '' : 'inactive'}>

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next'
 import { api, describeError } from '../../app/api'
 import { ErrorLine } from '../settings/useList'
 import { type Series, StatsChart } from './StatsChart'
+import { TableHead } from '../../ui/TableHead'
 
 type Counts = { received: number; sent: number; delivered: number; read: number; failed: number }
 type Timing = { count: number; medianSeconds: number | null; p90Seconds: number | null }
@@ -141,16 +142,7 @@ export function StatsPage() {
       {items.length > 0 && (
         <table className="stats-table">
           <caption>{t('stats.chartTitle')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('stats.periodColumn')}</th>
-              {KEYS.map((k) => (
-                <th key={k} scope="col">
-                  {t(`stats.${k}`)}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead columns={[t('stats.periodColumn'), ...KEYS.map((k) => t(`stats.${k}`))]} />
           <tbody>
             {items.map((i) => (
               <tr key={i.period}>
