@@ -58,7 +58,7 @@ export async function upsertContact(db: Executor, details: ContactDetails, id: O
   if (Object.keys(patch).length === 0) return existing
   const stored = await details.identifiers(db, existing.id, { waId: patch.wa_id, userId: patch.user_id })
   await db.updateTable('contacts').set({ ...patch, ...stored, updated_at: now }).where('id', '=', existing.id).execute()
-  if (patch.wa_id) await details.enter(db, existing.id, { name: await details.shown(db, found), waId: patch.wa_id })
+  if (patch.wa_id) await details.enter(db, existing.id, { name: existing.name_override ?? existing.profile_name, waId: patch.wa_id })
   return { ...existing, ...patch, ...stored }
 }
 
