@@ -51,15 +51,14 @@ export async function upsertContact(db: Executor, details: ContactDetails, id: O
     return { ...row, wa_key: stored.wa_key ?? null, user_key: stored.user_key ?? null }
   }
   const existing = await details.openRow(db, found)
-  const patch: { wa_id?: string; user_id?: string; last_contact_at?: string } = {}
-  if (id.waId && !existing.wa_id) patch.wa_id = id.waId
-  if (id.userId && !existing.user_id) patch.user_id = id.userId
-  if (at > existing.last_contact_at) patch.last_contact_at = at
-  if (Object.keys(patch).length === 0) return existing
-  const stored = await details.identifiers(db, existing.id, { waId: patch.wa_id, userId: patch.user_id })
-  await db.updateTable('contacts').set({ ...patch, ...stored, updated_at: now }).where('id', '=', existing.id).execute()
-  if (patch.wa_id) await details.enter(db, existing.id, { name: existing.name_override ?? existing.profile_name, waId: patch.wa_id })
-  return { ...existing, ...patch, ...stored }
+  // The identifiers it lacked, and a later contact time: written sealed, returned opened.
+  const filled = { wa_id: id.waId && !existing.wa_id ? id.waId : null, user_id: id.userId && !existing.user_id ? id.userId : null }
+  const later = at > existing.last_contact_at ? { last_contact_at: at } : {}
+  if (!filled.wa_id && !filled.user_id && !('last_contact_at' in later)) return existing
+  const stored = await details.identifiers(db, existing.id, { waId: filled.wa_id ?? undefined, userId: filled.user_id ?? undefined })
+  await db.updateTable('contacts').set({ ...stored, ...later, updated_at: now }).where('id', '=', existing.id).execute()
+  if (filled.wa_id) await details.enter(db, existing.id, { name: existing.name_override ?? existing.profile_name, waId: filled.wa_id })
+  return { ...existing, ...later, wa_id: existing.wa_id ?? filled.wa_id, wa_key: stored.wa_key ?? existing.wa_key, user_id: existing.user_id ?? filled.user_id, user_key: stored.user_key ?? existing.user_key }
 }
 
 /**

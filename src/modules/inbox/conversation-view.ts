@@ -17,5 +17,5 @@ export async function presentConversations(db: Executor, vault: MessageVault, ro
   const lastById = new Map(last.map((m) => [m.id, previewOf(m)]))
   // The contact's details opened; the shown name is a rectified one where there is one (GDPR-16).
   const opened = await vault.details.openRows(db, rows, (r) => r.contact_id)
-  return opened.map((r) => ({ ...r, profile_name: r.name_override ?? r.profile_name })).map((r) => presentConversation(r, { labelIds: labels.get(r.id) ?? [], lastMessage: (r.last_message_id && lastById.get(r.last_message_id)) || null }))
+  return opened.map((r) => presentConversation({ ...r, profile_name: r.name_override ?? r.profile_name }, { labelIds: labels.get(r.id) ?? [], lastMessage: (r.last_message_id && lastById.get(r.last_message_id)) || null }))
 }
