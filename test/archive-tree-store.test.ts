@@ -4,15 +4,15 @@ import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DatabaseHandle, openDatabase } from '../src/db/database.js'
-import { migrateToLatest } from '../src/db/migrate.js'
+import { migrateTo, migrateToLatest } from '../src/db/migrate.js'
 import { ArchiveLog } from '../src/modules/archive/archive-log.js'
-import { completeSubtrees } from '../src/modules/archive/compact-range.js'
+import { completeSubtrees, Frontier } from '../src/modules/archive/compact-range.js'
 import { leafOfJournalRow } from '../src/modules/archive/leaf.js'
 import { consistencyProof, inclusionProof, leafHash, memorySource, rootOf } from '../src/modules/archive/merkle.js'
 import { loadArchiveKey } from '../src/modules/archive/signing-key.js'
 import { storedConsistencyProof, storedInclusionProof, storedRoot } from '../src/modules/archive/tree-store.js'
 import { appendEntries } from '../src/modules/journal/journal.repo.js'
-import { DIALECT, removeTestDatabase, TEST_DATABASE_URL } from './helpers.js'
+import { DIALECT, removeTestDatabase, TEST_DATABASE_URL, withoutTriggers } from './helpers.js'
 
 const hex = (bs: Buffer[]) => bs.map((b) => b.toString('hex'))
 
@@ -22,7 +22,7 @@ describe(`${DIALECT}: the stored tree answers like the RFC's in-memory definitio
   let schema: string | undefined
   let log: ArchiveLog
   const leaves: Buffer[] = []
-  const N = 300
+  const N = 600
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-tree-'))
@@ -53,12 +53,26 @@ describe(`${DIALECT}: the stored tree answers like the RFC's in-memory definitio
   it('roots, inclusion and consistency proofs from stored nodes equal the recursive definition', async () => {
     expect(leaves).toHaveLength(N)
     const mth = memorySource(leaves)
-    for (const size of [1, 2, 3, 7, 8, 9, 64, 100, 255, 256, 257, N]) {
+    for (const size of [1, 2, 3, 7, 8, 9, 64, 100, 255, 256, 257, 511, 512, 513, N]) {
       expect((await storedRoot(database.db, size)).toString('hex')).toBe(rootOf(size, mth).toString('hex'))
-      for (const m of [0, 1, Math.floor(size / 2), size - 1].filter((m) => m < size)) {
+      for (const m of [0, 1, 255, 256, 300, Math.floor(size / 2), size - 1].filter((m) => m < size)) {
         expect(hex(await storedInclusionProof(database.db, m, size))).toEqual(hex(inclusionProof(m, size, mth)))
         if (m > 0) expect(hex(await storedConsistencyProof(database.db, m, size))).toEqual(hex(consistencyProof(m, size, mth)))
       }
+    }
+  })
+
+  it('stores nodes on every eighth level only — each the root of 256 leaves — and names a missing one', async () => {
+    const rows = await database.db.selectFrom('archive_nodes').select(['level', 'idx', 'hash']).orderBy('idx').execute()
+    expect(rows.map((r) => [r.level, Number(r.idx)])).toEqual([[8, 0], [8, 1]])
+    expect(Buffer.from(rows[1]!.hash).toString('hex')).toBe(memorySource(leaves)(256, 512).toString('hex'))
+    // The stored node is what proofs reach for: the tree is not recomputed from the leaves.
+    await withoutTriggers({ database }, 'archive_nodes', () => database.db.deleteFrom('archive_nodes').where('idx', '=', 1).execute())
+    try {
+      await expect(storedInclusionProof(database.db, 3, N)).rejects.toThrow(/archive node 8:1 is missing/)
+      await expect(storedRoot(database.db, 256)).resolves.toBeDefined()
+    } finally {
+      await withoutTriggers({ database }, 'archive_nodes', () => database.db.insertInto('archive_nodes').values(rows[1]!).execute())
     }
   })
 
@@ -84,4 +98,44 @@ describe(`${DIALECT}: the stored tree answers like the RFC's in-memory definitio
     expect(cp2?.size).toBe(N + 2)
     expect((await storedRoot(database.db, N + 2)).toString('hex')).toBe(cp2?.rootHash)
   })
+})
+
+describe(`${DIALECT}: GOBD-8 a log stored with a node on every level (the previous release) is thinned to every eighth level on upgrade`, () => {
+  it('keeps the roots and proofs it served, and drops only the nodes that are computed now', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-tree-upgrade-'))
+    const schema = TEST_DATABASE_URL ? `t_${randomBytes(6).toString('hex')}` : undefined
+    const database = await openDatabase({ url: TEST_DATABASE_URL, dataDir, ...(schema ? { pgSchema: schema } : {}) })
+    try {
+      await migrateTo(database, '2026-12-01T0200_sealed_contact_numbers')
+      await database.db.transaction().execute((tx) => appendEntries(tx, 'whatsapp.webhook', Array.from({ length: 300 }, (_, i) => Buffer.from(`{"n":${i}}`))))
+      const rows = await database.db.selectFrom('journal').selectAll().orderBy('seq').execute()
+      // As the previous release stored it: every leaf, and every node on every level with its leaf hash on level 0.
+      const frontier = Frontier.empty()
+      const leaves = rows.map((r) => leafOfJournalRow(r))
+      const nodes = leaves.flatMap((leaf) => frontier.append(leafHash(leaf)))
+      await database.db.insertInto('archive_leaves').values(leaves.map((leaf, i) => ({ idx: i, journal_seq: Number(rows[i]!.seq), leaf_data: leaf }))).execute()
+      for (let i = 0; i < nodes.length; i += 200) await database.db.insertInto('archive_nodes').values(nodes.slice(i, i + 200)).execute()
+      expect(nodes.length).toBe(2 * 300 - 4) // (300 = 256 + 32 + 8 + 4: four subtrees still open)
+
+      await migrateToLatest(database)
+      const left = await database.db.selectFrom('archive_nodes').select(['level', 'idx']).execute()
+      expect(left.map((r) => [r.level, Number(r.idx)])).toEqual([[8, 0]])
+      const mth = memorySource(leaves.map((l) => leafHash(l)))
+      for (const size of [1, 255, 256, 257, 300]) {
+        expect((await storedRoot(database.db, size)).toString('hex')).toBe(rootOf(size, mth).toString('hex'))
+        expect(hex(await storedInclusionProof(database.db, size - 1, size))).toEqual(hex(inclusionProof(size - 1, size, mth)))
+      }
+      // The log still refuses changes, and the integrator carries on from the thinned edge.
+      await expect(database.db.deleteFrom('archive_nodes').execute()).rejects.toThrow(/append-only/)
+      await database.db.transaction().execute((tx) => appendEntries(tx, 'whatsapp.webhook', Array.from({ length: 250 }, (_, i) => Buffer.from(`{"m":${i}}`))))
+      const log = new ArchiveLog(database, loadArchiveKey({ keyFile: undefined, dataDir }), { checkpointEntries: 1, checkpointIntervalMs: 0 })
+      const cp = await log.sync({ forceCheckpoint: true })
+      const all = (await database.db.selectFrom('journal').selectAll().orderBy('seq').execute()).map((r) => leafHash(leafOfJournalRow(r)))
+      expect(cp?.rootHash).toBe(rootOf(550, memorySource(all)).toString('hex'))
+      expect((await database.db.selectFrom('archive_nodes').select(['level', 'idx']).orderBy('idx').execute()).map((r) => [r.level, Number(r.idx)])).toEqual([[8, 0], [8, 1]])
+    } finally {
+      await database.destroy()
+      await removeTestDatabase(dataDir, schema)
+    }
+  }, 60_000)
 })

@@ -176,7 +176,7 @@ export const berlinToday = (): string => localDate(new Date().toISOString())
 export const berlinYear = (): number => Number(berlinToday().slice(0, 4))
 
 /** An attacker with database access: the append-only triggers are the first thing to go. */
-export async function withoutTriggers(server: TestServer, table: string, change: () => Promise<unknown>) {
+export async function withoutTriggers(server: Pick<TestServer, 'database'>, table: string, change: () => Promise<unknown>) {
   const db = server.database.db
   if (DIALECT === 'postgres') {
     await sql.raw(`alter table ${table} disable trigger user`).execute(db)

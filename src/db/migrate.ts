@@ -16,6 +16,7 @@ import * as existingCustomers from './migrations/2026-11-30T2200_existing_custom
 import * as contactSearchSharpS from './migrations/2026-12-01T0000_contact_search_sharp_s.js'
 import * as sealedContactNames from './migrations/2026-12-01T0100_sealed_contact_names.js'
 import * as sealedContactNumbers from './migrations/2026-12-01T0200_sealed_contact_numbers.js'
+import * as archiveNodeLevels from './migrations/2026-12-01T0300_archive_node_levels.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-01T0000_contact_search_sharp_s': contactSearchSharpS,
   '2026-12-01T0100_sealed_contact_names': sealedContactNames,
   '2026-12-01T0200_sealed_contact_numbers': sealedContactNumbers,
+  '2026-12-01T0300_archive_node_levels': archiveNodeLevels,
 }
 
 class StaticProvider implements MigrationProvider {

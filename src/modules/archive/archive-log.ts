@@ -8,7 +8,7 @@ import { leafOfJournalDigests } from './leaf.js'
 import { leafHash } from './merkle.js'
 import type { ArchiveKey } from './signing-key.js'
 import { anchorCheckpoints } from './timestamping.js'
-import { loadFrontier } from './tree-store.js'
+import { isStoredLevel, loadFrontier } from './tree-store.js'
 
 export type ArchiveLogOptions = {
   checkpointEntries: number
@@ -23,8 +23,8 @@ export type CheckpointRow = { size: number; rootHash: string; note: string; crea
 const INSERT_CHUNK = 500
 
 /**
- * The integrator: takes committed journal entries in sequence order into the Merkle log (leaf,
- * leaf hash and every subtree it completes, in one transaction) and signs a checkpoint every N
+ * The integrator: takes committed journal entries in sequence order into the Merkle log (leaf and
+ * the subtrees it completes on the stored levels, in one transaction) and signs a checkpoint every N
  * entries or T seconds and on shutdown. Leaves are derived from the journal deterministically, so
  * a batch lost in a power cut is simply integrated again; the journal itself is the durable record.
  */
@@ -102,7 +102,7 @@ export class ArchiveLog {
       for (const row of rows) {
         const data = leafOfJournalDigests(row)
         leaves.push({ idx: next.size, journal_seq: Number(row.seq), leaf_data: data })
-        nodes.push(...next.append(leafHash(data)))
+        for (const node of next.append(leafHash(data))) if (isStoredLevel(node.level)) nodes.push(node)
       }
       for (let i = 0; i < leaves.length; i += INSERT_CHUNK) await tx.insertInto('archive_leaves').values(leaves.slice(i, i + INSERT_CHUNK)).execute()
       for (let i = 0; i < nodes.length; i += INSERT_CHUNK) await tx.insertInto('archive_nodes').values(nodes.slice(i, i + INSERT_CHUNK)).execute()

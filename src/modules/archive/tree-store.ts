@@ -2,39 +2,75 @@ import { type ExpressionBuilder, sql } from 'kysely'
 import type { Executor } from '../../db/database.js'
 import type { Database } from '../../db/schema.js'
 import { completeSubtrees, foldRight, Frontier, type NodeKey, type TreeNode } from './compact-range.js'
-import { consistencyProof, inclusionProof, rootOf, type SubtreeSource } from './merkle.js'
+import { consistencyProof, inclusionProof, leafHash, nodeHash, rootOf, type SubtreeSource } from './merkle.js'
 
 const keyOf = (k: NodeKey) => `${k.level}:${k.idx}`
 
-const NODE_QUERY_KEYS = 4000
+/**
+ * Nodes are stored on every eighth level only (8, 16, 24 …), each the root of 256 nodes of the
+ * stored level below it (level 8: of 256 leaves), as Tessera stores tiles of 256 hashes: a 256th
+ * of the rows, so verification reads barely more than the leaves, while any other node costs at
+ * most one range read of 255 hashes (leaf hashes from the leaves themselves).
+ */
+export const STORED_LEVEL_STEP = 8
+export const isStoredLevel = (level: number) => level > 0 && level % STORED_LEVEL_STEP === 0
 
-/** Reads the given nodes (a query per few thousand); throws if one is missing (the log is damaged). */
+const QUERY_RANGES = 500
+
+/**
+ * The hashes of the given nodes, from the stored levels below them (a query per level and a few
+ * hundred runs of indices); throws if one is missing (the log is damaged).
+ */
 export async function readNodes(db: Executor, keys: NodeKey[]): Promise<Map<string, Buffer>> {
+  // Every key reaches down to the stored level at or below it (leaves for levels under 8).
   const unique = [...new Map(keys.map((k) => [keyOf(k), k])).values()]
-  if (unique.length <= NODE_QUERY_KEYS) return readNodeBatch(db, unique)
-  const out = new Map<string, Buffer>()
-  for (let i = 0; i < unique.length; i += NODE_QUERY_KEYS) for (const [k, v] of await readNodeBatch(db, unique.slice(i, i + NODE_QUERY_KEYS))) out.set(k, v)
-  return out
+  const wanted = new Map<number, Set<number>>()
+  for (const k of unique) {
+    const base = k.level - (k.level % STORED_LEVEL_STEP)
+    const span = 2 ** (k.level - base)
+    let set = wanted.get(base)
+    if (!set) wanted.set(base, (set = new Set()))
+    for (let i = k.idx * span; i < (k.idx + 1) * span; i++) set.add(i)
+  }
+  const read = new Map<string, Buffer>()
+  for (const [level, idxs] of wanted) {
+    const runs = runsOf([...idxs].sort((a, b) => a - b))
+    for (let i = 0; i < runs.length; i += QUERY_RANGES) {
+      const chunk = runs.slice(i, i + QUERY_RANGES)
+      if (level === 0) for (const r of await readLeafRuns(db, chunk)) read.set(`0:${Number(r.idx)}`, leafHash(Buffer.from(r.leaf_data)))
+      else for (const r of await readNodeRuns(db, level, chunk)) read.set(`${level}:${Number(r.idx)}`, Buffer.from(r.hash))
+    }
+  }
+  const hashOf = (level: number, idx: number): Buffer => {
+    const key = `${level}:${idx}`
+    let hash = read.get(key)
+    if (hash) return hash
+    if (level % STORED_LEVEL_STEP === 0) throw new Error(`archive node ${key} is missing`)
+    hash = nodeHash(hashOf(level - 1, 2 * idx), hashOf(level - 1, 2 * idx + 1))
+    read.set(key, hash) // shared by the keys above it
+    return hash
+  }
+  return new Map(unique.map((k) => [keyOf(k), hashOf(k.level, k.idx)]))
 }
 
-async function readNodeBatch(db: Executor, keys: NodeKey[]): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>()
-  const byLevel = new Map<number, number[]>()
-  for (const k of keys) {
-    const list = byLevel.get(k.level)
-    if (list) list.push(k.idx)
-    else byLevel.set(k.level, [k.idx])
+/** Sorted indices as runs [first, last] of consecutive ones. */
+function runsOf(sorted: number[]): [number, number][] {
+  const runs: [number, number][] = []
+  for (const i of sorted) {
+    const last = runs.at(-1)
+    if (last && last[1] === i - 1) last[1] = i
+    else runs.push([i, i])
   }
-  if (byLevel.size === 0) return out
-  const rows = await db
-    .selectFrom('archive_nodes')
-    .select(['level', 'idx', 'hash'])
-    .where((eb: ExpressionBuilder<Database, 'archive_nodes'>) => eb.or([...byLevel].map(([level, idxs]) => eb.and([eb('level', '=', level), eb('idx', 'in', [...new Set(idxs)])]))))
-    .execute()
-  for (const r of rows) out.set(`${r.level}:${Number(r.idx)}`, Buffer.from(r.hash))
-  for (const k of keys) if (!out.has(keyOf(k))) throw new Error(`archive node ${keyOf(k)} is missing`)
-  return out
+  return runs
 }
+
+const inRuns = (eb: ExpressionBuilder<Database, 'archive_leaves' | 'archive_nodes'>, runs: [number, number][]) => eb.or(runs.map(([a, b]) => (a === b ? eb('idx', '=', a) : eb.between('idx', a, b))))
+
+const readLeafRuns = (db: Executor, runs: [number, number][]) =>
+  db.selectFrom('archive_leaves').select(['idx', 'leaf_data']).where((eb) => inRuns(eb as never, runs)).execute()
+
+const readNodeRuns = (db: Executor, level: number, runs: [number, number][]) =>
+  db.selectFrom('archive_nodes').select(['idx', 'hash']).where('level', '=', level).where((eb) => inRuns(eb as never, runs)).execute()
 
 /**
  * Runs a proof computation against the stored nodes: a first pass records which subtree hashes it

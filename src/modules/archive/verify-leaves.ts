@@ -4,6 +4,7 @@ import { collectChunks } from '../../platform/chunks.js'
 import { Frontier, type TreeNode } from './compact-range.js'
 import { leafOfJournalRow, payloadDigest } from './leaf.js'
 import { leafHash } from './merkle.js'
+import { isStoredLevel } from './tree-store.js'
 
 /** One finding: a stable `code` (translated in the interface), the entry it names, and the English text. */
 export type VerifyProblem = { code: string; leafIndex?: number; journalSeq?: number; checkpointSize?: number; mediaId?: string; messageId?: string; from?: number; to?: number; size?: number; previous?: number; kind?: string; node?: string; problem: string }
@@ -106,7 +107,7 @@ export async function verifySlice(database: DatabaseHandle, start: number, end: 
       checkLeafAgainstJournal(r, problems)
       if (problems.length) return report()
       if (r.content && (r.kind === 'media.stored' || r.kind === 'archive.erasure')) noteMedia(r.kind, r.content, idx, media)
-      created.push(...frontier.append(leafHash(Buffer.from(r.leaf_data))))
+      for (const node of frontier.append(leafHash(Buffer.from(r.leaf_data)))) if (isStoredLevel(node.level)) created.push(node)
       if (wanted.has(frontier.size)) checkpoints.push({ size: frontier.size, hashes: frontier.hashes() })
       cursor = idx
     }
@@ -137,10 +138,11 @@ export function noteMedia(kind: string, content: Buffer, leafIndex: number, { lo
   }
 }
 
-/** The stored nodes must be exactly the ones the leaves produce: proofs are served from them. One range scan per level. */
+/** The stored nodes must be exactly the ones the leaves produce: proofs are served from them. One range scan per stored level. */
 export async function compareStoredNodes(database: DatabaseHandle, created: TreeNode[], problems: VerifyProblem[]) {
   const byLevel = new Map<number, TreeNode[]>()
   for (const n of created) {
+    if (!isStoredLevel(n.level)) continue
     const list = byLevel.get(n.level)
     if (list) list.push(n)
     else byLevel.set(n.level, [n])
