@@ -118,7 +118,7 @@ async function onDataset(engine: 'sqlite' | 'postgres', pgUrl: string | undefine
   await archive.sync({ forceCheckpoint: true })
   const append = size / ((performance.now() - t) / 1000)
 
-  // Floor for appending: the same rows (one leaf row, two node rows per entry) inserted bare, in the same batch size, no hashing.
+  // Floor for appending: the same rows (one leaf row per entry, a node row per 256) inserted bare, in the same batch size, no hashing.
   await sql.raw('create table bench_floor_leaves (idx bigint primary key, journal_seq bigint not null, leaf_data ' + (engine === 'postgres' ? 'bytea' : 'blob') + ' not null)').execute(database.db)
   await sql.raw('create table bench_floor_nodes (level integer not null, idx bigint not null, hash ' + (engine === 'postgres' ? 'bytea' : 'blob') + ' not null, primary key (level, idx))').execute(database.db)
   const leafBytes = Buffer.alloc(150, 1)
@@ -130,9 +130,9 @@ async function onDataset(engine: 'sqlite' | 'postgres', pgUrl: string | undefine
       for (let c = 0; c < n; c += 500) {
         const m = Math.min(500, n - c)
         await sql`insert into bench_floor_leaves (idx, journal_seq, leaf_data) values ${sql.join(Array.from({ length: m }, (_, k) => sql`(${i + c + k}, ${i + c + k}, ${leafBytes})`))}`.execute(tx)
-        await sql`insert into bench_floor_nodes (level, idx, hash) values ${sql.join(Array.from({ length: m }, (_, k) => sql`(0, ${i + c + k}, ${hash})`))}`.execute(tx)
-        await sql`insert into bench_floor_nodes (level, idx, hash) values ${sql.join(Array.from({ length: m }, (_, k) => sql`(1, ${i + c + k}, ${hash})`))}`.execute(tx)
       }
+      const nodes = Array.from({ length: Math.floor((i + n) / 256) - Math.floor(i / 256) }, (_, k) => sql`(8, ${Math.floor(i / 256) + k}, ${hash})`)
+      if (nodes.length) await sql`insert into bench_floor_nodes (level, idx, hash) values ${sql.join(nodes)}`.execute(tx)
     })
   }
   const floorAppend = size / ((performance.now() - t) / 1000)

@@ -30,9 +30,8 @@ export function decodeLeaf(bytes: Uint8Array): LeafFields | undefined {
 
 export const payloadDigest = (stored: Uint8Array): string => hash('sha256', stored, 'hex')
 
-/** The leaf for a journal row as stored. */
-export function leafOfJournalRow(row: { seq: number; kind: string; received_at: string; content: Uint8Array | null; content_sha256: string; commitment: string | null }): Buffer {
-  const storedSha256 = row.content ? payloadDigest(row.content) : row.content_sha256
+/** The leaf for a journal row as stored (`storedSha256`: the digest of its stored bytes, when the caller has it already). */
+export function leafOfJournalRow(row: { seq: number; kind: string; received_at: string; content: Uint8Array | null; content_sha256: string; commitment: string | null }, storedSha256 = row.content ? payloadDigest(row.content) : row.content_sha256): Buffer {
   return encodeLeaf({ seq: Number(row.seq), kind: row.kind, at: row.received_at, storedSha256, commitment: row.commitment ?? storedSha256 })
 }
 

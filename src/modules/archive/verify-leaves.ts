@@ -54,10 +54,11 @@ export function checkLeafAgainstJournal(r: LeafRow, problems: VerifyProblem[]): 
     problems.push({ leafIndex, journalSeq, code: 'entry-deleted', problem: 'the journal entry was deleted' })
     return
   }
-  const recomputed = leafOfJournalRow({ seq: Number(r.seq), kind: r.kind, received_at: r.received_at, content: r.content, content_sha256: r.content_sha256, commitment: r.commitment })
+  const storedSha256 = r.content ? payloadDigest(r.content) : r.content_sha256
+  const recomputed = leafOfJournalRow({ seq: Number(r.seq), kind: r.kind, received_at: r.received_at, content: r.content, content_sha256: r.content_sha256, commitment: r.commitment }, storedSha256)
   if (!recomputed.equals(r.leaf_data)) problems.push({ leafIndex, journalSeq, code: 'entry-changed', kind: r.kind, problem: `the stored ${r.kind} entry differs from what was logged (payload, time or kind changed)` })
   // (A sealed payload's digest is keyed; only a plain one can be recomputed here.)
-  else if (r.content && r.key_id === null && r.content_sha256 !== payloadDigest(r.content)) problems.push({ leafIndex, journalSeq, code: 'payload-changed', problem: 'the payload no longer matches its recorded digest' })
+  else if (r.content && r.key_id === null && r.content_sha256 !== storedSha256) problems.push({ leafIndex, journalSeq, code: 'payload-changed', problem: 'the payload no longer matches its recorded digest' })
 }
 
 
