@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DatabaseHandle, openDatabase } from '../src/db/database.js'
 import { migrateTo, migrateToLatest } from '../src/db/migrate.js'
@@ -62,17 +63,20 @@ describe(`${DIALECT}: the stored tree answers like the RFC's in-memory definitio
     }
   })
 
-  it('stores nodes on every eighth level only — each the root of 256 leaves — and names a missing one', async () => {
-    const rows = await database.db.selectFrom('archive_nodes').select(['level', 'idx', 'hash']).orderBy('idx').execute()
-    expect(rows.map((r) => [r.level, Number(r.idx)])).toEqual([[8, 0], [8, 1]])
-    expect(Buffer.from(rows[1]!.hash).toString('hex')).toBe(memorySource(leaves)(256, 512).toString('hex'))
+  it('stores nodes on every fourth level only — each the root of 16 of the level below — and names a missing one', async () => {
+    const rows = await database.db.selectFrom('archive_nodes').select(['level', 'idx', 'hash']).orderBy('level').orderBy('idx').execute()
+    const expected = [...Array.from({ length: Math.floor(N / 16) }, (_, i) => [4, i]), [8, 0], [8, 1]]
+    expect(rows.map((r) => [r.level, Number(r.idx)])).toEqual(expected)
+    const mth = memorySource(leaves)
+    for (const r of rows) expect(Buffer.from(r.hash).toString('hex')).toBe(mth(Number(r.idx) * 2 ** r.level, (Number(r.idx) + 1) * 2 ** r.level).toString('hex'))
     // The stored node is what proofs reach for: the tree is not recomputed from the leaves.
-    await withoutTriggers({ database }, 'archive_nodes', () => database.db.deleteFrom('archive_nodes').where('idx', '=', 1).execute())
+    const node = rows.find((r) => r.level === 8 && Number(r.idx) === 1)!
+    await withoutTriggers({ database }, 'archive_nodes', () => database.db.deleteFrom('archive_nodes').where('level', '=', 8).where('idx', '=', 1).execute())
     try {
       await expect(storedInclusionProof(database.db, 3, N)).rejects.toThrow(/archive node 8:1 is missing/)
       await expect(storedRoot(database.db, 256)).resolves.toBeDefined()
     } finally {
-      await withoutTriggers({ database }, 'archive_nodes', () => database.db.insertInto('archive_nodes').values(rows[1]!).execute())
+      await withoutTriggers({ database }, 'archive_nodes', () => database.db.insertInto('archive_nodes').values(node).execute())
     }
   })
 
@@ -100,7 +104,7 @@ describe(`${DIALECT}: the stored tree answers like the RFC's in-memory definitio
   })
 })
 
-describe(`${DIALECT}: GOBD-8 a log stored with a node on every level (the previous release) is thinned to every eighth level on upgrade`, () => {
+describe(`${DIALECT}: GOBD-8 a log stored with a node on every level (the previous release) is thinned to every fourth level on upgrade`, () => {
   it('keeps the roots and proofs it served, and drops only the nodes that are computed now', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-tree-upgrade-'))
     const schema = TEST_DATABASE_URL ? `t_${randomBytes(6).toString('hex')}` : undefined
@@ -118,8 +122,10 @@ describe(`${DIALECT}: GOBD-8 a log stored with a node on every level (the previo
       expect(nodes.length).toBe(2 * 300 - 4) // (300 = 256 + 32 + 8 + 4: four subtrees still open)
 
       await migrateToLatest(database)
-      const left = await database.db.selectFrom('archive_nodes').select(['level', 'idx']).execute()
-      expect(left.map((r) => [r.level, Number(r.idx)])).toEqual([[8, 0]])
+      const left = await database.db.selectFrom('archive_nodes').select(['level', 'idx', 'hash']).orderBy('level').orderBy('idx').execute()
+      const kept = nodes.filter((n) => n.level > 0 && n.level % 4 === 0).sort((a, b) => a.level - b.level || a.idx - b.idx)
+      expect(kept.map((n) => [n.level, n.idx])).toEqual([...Array.from({ length: 18 }, (_, i) => [4, i]), [8, 0]])
+      expect(left.map((r) => [r.level, Number(r.idx), Buffer.from(r.hash).toString('hex')])).toEqual(kept.map((n) => [n.level, n.idx, n.hash.toString('hex')]))
       const mth = memorySource(leaves.map((l) => leafHash(l)))
       for (const size of [1, 255, 256, 257, 300]) {
         expect((await storedRoot(database.db, size)).toString('hex')).toBe(rootOf(size, mth).toString('hex'))
@@ -132,7 +138,9 @@ describe(`${DIALECT}: GOBD-8 a log stored with a node on every level (the previo
       const cp = await log.sync({ forceCheckpoint: true })
       const all = (await database.db.selectFrom('journal').selectAll().orderBy('seq').execute()).map((r) => leafHash(leafOfJournalRow(r)))
       expect(cp?.rootHash).toBe(rootOf(550, memorySource(all)).toString('hex'))
-      expect((await database.db.selectFrom('archive_nodes').select(['level', 'idx']).orderBy('idx').execute()).map((r) => [r.level, Number(r.idx)])).toEqual([[8, 0], [8, 1]])
+      const stored = await database.db.selectFrom('archive_nodes').select(['level', 'idx']).where('level', '=', 8).orderBy('idx').execute()
+      expect(stored.map((r) => [r.level, Number(r.idx)])).toEqual([[8, 0], [8, 1]])
+      expect(Number((await database.db.selectFrom('archive_nodes').select(sql<number>`count(*)`.as('n')).where('level', '=', 4).executeTakeFirstOrThrow()).n)).toBe(Math.floor(550 / 16))
     } finally {
       await database.destroy()
       await removeTestDatabase(dataDir, schema)

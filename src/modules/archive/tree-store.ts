@@ -7,39 +7,40 @@ import { consistencyProof, inclusionProof, leafHash, nodeHash, rootOf, type Subt
 const keyOf = (k: NodeKey) => `${k.level}:${k.idx}`
 
 /**
- * Nodes are stored on every eighth level only (8, 16, 24 …), each the root of 256 nodes of the
- * stored level below it (level 8: of 256 leaves), as Tessera stores tiles of 256 hashes: a 256th
- * of the rows, so verification reads barely more than the leaves, while any other node costs at
- * most one range read of 255 hashes (leaf hashes from the leaves themselves).
+ * Nodes are stored on every fourth level only (4, 8, 12 …), each the root of 16 nodes of the
+ * stored level below it (level 4: of 16 leaves) — Tessera's tiles, 16 wide: a fifteenth of the
+ * rows of storing every node, so verification reads little beyond the leaves, while a proof
+ * recomputes at most 15 hashes per four levels (leaf hashes from the leaves themselves). Wider
+ * tiles (256) made proofs hash hundreds of nodes: several milliseconds in Node.
  */
-export const STORED_LEVEL_STEP = 8
+export const STORED_LEVEL_STEP = 4
 export const isStoredLevel = (level: number) => level > 0 && level % STORED_LEVEL_STEP === 0
 
-const QUERY_RANGES = 500
+const TILE = 2 ** STORED_LEVEL_STEP
+const QUERY_RANGES = 400
 
 /**
- * The hashes of the given nodes, from the stored levels below them (a query per level and a few
- * hundred runs of indices); throws if one is missing (the log is damaged).
+ * The hashes of the given nodes, from the stored levels at or below them (one query for leaves,
+ * one for nodes, per few hundred runs of indices); throws if one is missing (the log is damaged).
  */
 export async function readNodes(db: Executor, keys: NodeKey[]): Promise<Map<string, Buffer>> {
-  // Every key reaches down to the stored level at or below it (leaves for levels under 8).
   const unique = [...new Map(keys.map((k) => [keyOf(k), k])).values()]
+  // Every key reaches down to the stored level at or below it (leaves under level 4).
   const wanted = new Map<number, Set<number>>()
   for (const k of unique) {
     const base = k.level - (k.level % STORED_LEVEL_STEP)
     const span = 2 ** (k.level - base)
     let set = wanted.get(base)
     if (!set) wanted.set(base, (set = new Set()))
-    for (let i = k.idx * span; i < (k.idx + 1) * span; i++) set.add(i)
+    // Whole tiles (16 aligned hashes): one index range per tile, where the exact hashes would make two or three.
+    const first = Math.floor((k.idx * span) / TILE) * TILE
+    for (let i = first; i < (k.idx + 1) * span; i++) set.add(i)
+    for (let i = (k.idx + 1) * span; i % TILE !== 0; i++) set.add(i)
   }
   const read = new Map<string, Buffer>()
-  for (const [level, idxs] of wanted) {
-    const runs = runsOf([...idxs].sort((a, b) => a - b))
-    for (let i = 0; i < runs.length; i += QUERY_RANGES) {
-      const chunk = runs.slice(i, i + QUERY_RANGES)
-      if (level === 0) for (const r of await readLeafRuns(db, chunk)) read.set(`0:${Number(r.idx)}`, leafHash(Buffer.from(r.leaf_data)))
-      else for (const r of await readNodeRuns(db, level, chunk)) read.set(`${level}:${Number(r.idx)}`, Buffer.from(r.hash))
-    }
+  const runs = [...wanted].flatMap(([level, idxs]) => runsOf(idxs).map((run) => ({ level, run })))
+  for (let i = 0; i < runs.length; i += QUERY_RANGES) {
+    for (const r of await readRuns(db, runs.slice(i, i + QUERY_RANGES))) read.set(`${r.level}:${Number(r.idx)}`, r.level === 0 ? leafHash(Buffer.from(r.bytes)) : Buffer.from(r.bytes))
   }
   const hashOf = (level: number, idx: number): Buffer => {
     const key = `${level}:${idx}`
@@ -53,10 +54,10 @@ export async function readNodes(db: Executor, keys: NodeKey[]): Promise<Map<stri
   return new Map(unique.map((k) => [keyOf(k), hashOf(k.level, k.idx)]))
 }
 
-/** Sorted indices as runs [first, last] of consecutive ones. */
-function runsOf(sorted: number[]): [number, number][] {
+/** Indices as sorted runs [first, last] of consecutive ones. */
+function runsOf(idxs: Set<number> | undefined): [number, number][] {
   const runs: [number, number][] = []
-  for (const i of sorted) {
+  for (const i of [...(idxs ?? [])].sort((a, b) => a - b)) {
     const last = runs.at(-1)
     if (last && last[1] === i - 1) last[1] = i
     else runs.push([i, i])
@@ -64,13 +65,26 @@ function runsOf(sorted: number[]): [number, number][] {
   return runs
 }
 
-const inRuns = (eb: ExpressionBuilder<Database, 'archive_leaves' | 'archive_nodes'>, runs: [number, number][]) => eb.or(runs.map(([a, b]) => (a === b ? eb('idx', '=', a) : eb.between('idx', a, b))))
+type IdxExpressions = ExpressionBuilder<Database, 'archive_leaves' | 'archive_nodes'>
+const inRun = (eb: IdxExpressions, [a, b]: [number, number]) => (a === b ? eb('idx', '=', a) : eb.between('idx', a, b))
+type Run = { level: number; run: [number, number] }
 
-const readLeafRuns = (db: Executor, runs: [number, number][]) =>
-  db.selectFrom('archive_leaves').select(['idx', 'leaf_data']).where((eb) => inRuns(eb as never, runs)).execute()
-
-const readNodeRuns = (db: Executor, level: number, runs: [number, number][]) =>
-  db.selectFrom('archive_nodes').select(['idx', 'hash']).where('level', '=', level).where((eb) => inRuns(eb as never, runs)).execute()
+/** Leaves (level 0: their bytes, to be hashed) and stored nodes in one query: a proof costs one round trip. */
+function readRuns(db: Executor, runs: Run[]): Promise<{ level: number; idx: number | string; bytes: Uint8Array }[]> {
+  const leafRuns = runs.filter((r) => r.level === 0)
+  const nodeRuns = runs.filter((r) => r.level > 0)
+  const leaves = db
+    .selectFrom('archive_leaves')
+    .select([sql<number>`0`.as('level'), 'idx', 'leaf_data as bytes'])
+    .where((eb) => eb.or(leafRuns.map(({ run }) => inRun(eb as never, run))))
+  const nodes = db
+    .selectFrom('archive_nodes')
+    .select(['level', 'idx', 'hash as bytes'])
+    .where((eb) => eb.or(nodeRuns.map(({ level, run }) => eb.and([eb('level', '=', level), inRun(eb as never, run)]))))
+  if (nodeRuns.length === 0) return leaves.execute()
+  if (leafRuns.length === 0) return nodes.execute()
+  return leaves.unionAll(nodes).execute()
+}
 
 /**
  * Runs a proof computation against the stored nodes: a first pass records which subtree hashes it
