@@ -137,10 +137,9 @@ export class ContactDetails {
 
   /** Ids of contacts entered under every query term's hash (a subquery). */
   matching(db: Executor, terms: string[]) {
-    const [first, ...rest] = [...terms].sort((a, b) => b.length - a.length).map((t) => this.index.termOfQuery(t))
+    const [first, ...rest] = this.index.queryHashes(terms)
     let q = db.selectFrom('contact_terms as t0').select('t0.contact_id').where('t0.term', '=', first!)
-    for (const term of new Set(rest)) {
-      if (term === first) continue
+    for (const term of rest) {
       q = q.where(({ exists, selectFrom }) => exists(selectFrom('contact_terms as t').select('t.term').where('t.term', '=', term).whereRef('t.contact_id', '=', 't0.contact_id')))
     }
     return q

@@ -53,6 +53,11 @@ export class BlindIndex {
     return this.hash(t.length >= 6 ? t.slice(0, 6) : t.slice(0, 3))
   }
 
+  /** A query's hashes, the most selective (longest term's) first, without repeats: the first walks its postings, the others are probed. */
+  queryHashes(terms: string[]): number[] {
+    return [...new Set([...terms].sort((a, b) => b.length - a.length).map((t) => this.termOfQuery(t)))]
+  }
+
   /** Enters messages' texts (in the caller's transaction). */
   async add(tx: Executor, items: { messageId: string; text: string | null }[]): Promise<void> {
     const rows = items.flatMap((i) => (i.text ? this.termsOf(i.text).map((term) => ({ term, message_id: i.messageId })) : []))
@@ -61,10 +66,9 @@ export class BlindIndex {
 
   /** Ids of messages entered under every query term's hash (a subquery; probes the primary key). */
   matching(db: Executor, terms: string[]) {
-    const [first, ...rest] = [...terms].sort((a, b) => b.length - a.length).map((t) => this.termOfQuery(t))
+    const [first, ...rest] = this.queryHashes(terms)
     let q = db.selectFrom('message_terms as t0').select('t0.message_id').where('t0.term', '=', first!)
-    for (const term of new Set(rest)) {
-      if (term === first) continue
+    for (const term of rest) {
       q = q.where(({ exists, selectFrom }) => exists(selectFrom('message_terms as t').select('t.term').where('t.term', '=', term).whereRef('t.message_id', '=', 't0.message_id')))
     }
     return q
