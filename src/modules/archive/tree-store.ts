@@ -20,8 +20,8 @@ const TILE = 2 ** STORED_LEVEL_STEP
 const QUERY_RANGES = 400
 
 /**
- * The hashes of the given nodes, from the stored levels at or below them (one query for leaves,
- * one for nodes, per few hundred runs of indices); throws if one is missing (the log is damaged).
+ * The hashes of the given nodes, computed from the tiles of the stored levels at or below them
+ * (one query per few hundred runs of indices); throws if one is missing (the log is damaged).
  */
 export async function readNodes(db: Executor, keys: NodeKey[]): Promise<Map<string, Buffer>> {
   const unique = [...new Map(keys.map((k) => [keyOf(k), k])).values()]
