@@ -108,7 +108,7 @@ export async function verifySlice(database: DatabaseHandle, start: number, end: 
       checkLeafAgainstJournal(r, problems)
       if (problems.length) return report()
       if (r.content && (r.kind === 'media.stored' || r.kind === 'archive.erasure')) noteMedia(r.kind, r.content, idx, media)
-      for (const node of frontier.append(leafHash(Buffer.from(r.leaf_data)))) if (isStoredLevel(node.level)) created.push(node)
+      created.push(...frontier.append(leafHash(Buffer.from(r.leaf_data))))
       if (wanted.has(frontier.size)) checkpoints.push({ size: frontier.size, hashes: frontier.hashes() })
       cursor = idx
     }

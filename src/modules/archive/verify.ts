@@ -11,7 +11,6 @@ import { foldRight, Frontier, type TreeNode } from './compact-range.js'
 import { openContent } from '../inbox/message-vault.js'
 import { payloadDigest } from './leaf.js'
 import { leafHash } from './merkle.js'
-import { isStoredLevel } from './tree-store.js'
 import type { ArchiveKey } from './signing-key.js'
 import { checkLeafAgainstJournal, compareStoredNodes, type LoggedMedia, leafPage, noteMedia, PAGE, type SliceReport, verifySlice, type VerifyProblem } from './verify-leaves.js'
 
@@ -227,7 +226,7 @@ async function wholeLog(database: DatabaseHandle, checkpoints: Checkpoint[], pro
       const data = Buffer.from(r.leaf_data)
       checkLeafAgainstJournal(r, problems)
       if (r.content && (r.kind === 'media.stored' || r.kind === 'archive.erasure')) noteMedia(r.kind, r.content, idx, media)
-      for (const node of frontier.append(leafHash(data))) if (isStoredLevel(node.level)) created.push(node)
+      created.push(...frontier.append(leafHash(data)))
       while (nextCheckpoint < checkpoints.length && checkpoints[nextCheckpoint]!.size === frontier.size) {
         const c = checkpoints[nextCheckpoint++]!
         if (frontier.root().toString('hex') !== c.root_hash) problems.push({ checkpointSize: c.size, code: 'root-changed', problem: `the log's first ${c.size} entries no longer produce the signed root` })
