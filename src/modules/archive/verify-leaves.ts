@@ -36,10 +36,7 @@ export async function leafPage(database: DatabaseHandle, cursor: number, limit: 
       ? await db.selectFrom('journal').select(entryColumns).where('seq', '>=', lo).where('seq', '<=', hi).execute()
       : await collectChunks(seqs, (chunk) => db.selectFrom('journal').select(entryColumns).where('seq', 'in', chunk).execute())
   const bySeq = new Map(entries.map((e) => [Number(e.seq), e]))
-  return leaves.map((l, i) => {
-    const e = bySeq.get(seqs[i]!)
-    return { idx: l.idx, journal_seq: l.journal_seq, leaf_data: l.leaf_data, seq: e?.seq ?? null, kind: e?.kind ?? null, received_at: e?.received_at ?? null, content: e?.content ?? null, content_sha256: e?.content_sha256 ?? null, commitment: e?.commitment ?? null, key_id: e?.key_id ?? null }
-  })
+  return leaves.map((l, i) => ({ idx: l.idx, journal_seq: l.journal_seq, leaf_data: l.leaf_data, entry: bySeq.get(seqs[i]!) }))
 }
 
 /**
@@ -50,17 +47,17 @@ export async function leafPage(database: DatabaseHandle, cursor: number, limit: 
 export function checkLeafAgainstJournal(r: LeafRow, problems: VerifyProblem[]): void {
   const leafIndex = Number(r.idx)
   const journalSeq = Number(r.journal_seq)
-  if (r.seq === null || r.kind === null || r.received_at === null || r.content_sha256 === null) {
+  const e = r.entry
+  if (!e || e.kind === null || e.received_at === null || e.content_sha256 === null) {
     problems.push({ leafIndex, journalSeq, code: 'entry-deleted', problem: 'the journal entry was deleted' })
     return
   }
-  const storedSha256 = r.content ? payloadDigest(r.content) : r.content_sha256
-  const recomputed = leafOfJournalRow({ seq: Number(r.seq), kind: r.kind, received_at: r.received_at, content: r.content, content_sha256: r.content_sha256, commitment: r.commitment }, storedSha256)
-  if (!recomputed.equals(r.leaf_data)) problems.push({ leafIndex, journalSeq, code: 'entry-changed', kind: r.kind, problem: `the stored ${r.kind} entry differs from what was logged (payload, time or kind changed)` })
+  const storedSha256 = e.content ? payloadDigest(e.content) : e.content_sha256
+  const recomputed = leafOfJournalRow({ seq: Number(e.seq), kind: e.kind, received_at: e.received_at, content: e.content, content_sha256: e.content_sha256, commitment: e.commitment }, storedSha256)
+  if (!recomputed.equals(r.leaf_data)) problems.push({ leafIndex, journalSeq, code: 'entry-changed', kind: e.kind, problem: `the stored ${e.kind} entry differs from what was logged (payload, time or kind changed)` })
   // (A sealed payload's digest is keyed; only a plain one can be recomputed here.)
-  else if (r.content && r.key_id === null && r.content_sha256 !== storedSha256) problems.push({ leafIndex, journalSeq, code: 'payload-changed', problem: 'the payload no longer matches its recorded digest' })
+  else if (e.content && e.key_id === null && e.content_sha256 !== storedSha256) problems.push({ leafIndex, journalSeq, code: 'payload-changed', problem: 'the payload no longer matches its recorded digest' })
 }
-
 
 /** What one slice of the log [start, end) yields for the whole: its subtrees, the partial ranges at checkpoints, media, its last sequence number. */
 export type SliceReport = {
@@ -107,8 +104,8 @@ export async function verifySlice(database: DatabaseHandle, start: number, end: 
       lastSeq = Math.max(lastSeq, seq)
       checkLeafAgainstJournal(r, problems)
       if (problems.length) return report()
-      if (r.content && (r.kind === 'media.stored' || r.kind === 'archive.erasure')) noteMedia(r.kind, r.content, idx, media)
-      created.push(...frontier.append(leafHash(Buffer.from(r.leaf_data))))
+      noteMedia(r, idx, media)
+      for (const node of frontier.append(leafHash(r.leaf_data))) created.push(node)
       if (wanted.has(frontier.size)) checkpoints.push({ size: frontier.size, hashes: frontier.hashes() })
       cursor = idx
     }
@@ -129,7 +126,11 @@ export async function verifySlice(database: DatabaseHandle, start: number, end: 
   return { ...report(), subtrees: frontier.subtrees() }
 }
 
-export function noteMedia(kind: string, content: Buffer, leafIndex: number, { logged, erased }: LoggedMedia) {
+/** Media the entry logs as stored or as erased. */
+export function noteMedia({ entry }: LeafRow, leafIndex: number, { logged, erased }: LoggedMedia) {
+  const kind = entry?.kind
+  if (!entry?.content || (kind !== 'media.stored' && kind !== 'archive.erasure')) return
+  const content = entry.content
   try {
     const body = JSON.parse(content.toString('utf8')) as { sha256?: unknown; mediaId?: unknown; media?: unknown }
     if (kind === 'media.stored' && typeof body.sha256 === 'string') logged.set(body.sha256, { leafIndex, mediaId: String(body.mediaId) })

@@ -223,10 +223,9 @@ async function wholeLog(database: DatabaseHandle, checkpoints: Checkpoint[], pro
       }
       if (seq <= lastSeq) problems.push({ leafIndex: idx, journalSeq: seq, code: 'order-changed', problem: 'the log order was changed (sequence numbers out of order)' })
       lastSeq = Math.max(lastSeq, seq)
-      const data = Buffer.from(r.leaf_data)
       checkLeafAgainstJournal(r, problems)
-      if (r.content && (r.kind === 'media.stored' || r.kind === 'archive.erasure')) noteMedia(r.kind, r.content, idx, media)
-      created.push(...frontier.append(leafHash(data)))
+      noteMedia(r, idx, media)
+      for (const node of frontier.append(leafHash(r.leaf_data))) created.push(node)
       while (nextCheckpoint < checkpoints.length && checkpoints[nextCheckpoint]!.size === frontier.size) {
         const c = checkpoints[nextCheckpoint++]!
         if (frontier.root().toString('hex') !== c.root_hash) problems.push({ checkpointSize: c.size, code: 'root-changed', problem: `the log's first ${c.size} entries no longer produce the signed root` })
