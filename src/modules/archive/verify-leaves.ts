@@ -16,25 +16,45 @@ export const PAGE = 5000
 
 export type LeafRow = Awaited<ReturnType<typeof leafPage>>[number]
 
-const entryColumns = ['seq', 'kind', 'received_at', 'content', 'content_sha256', 'commitment', 'key_id'] as const
+const entryColumns = ['seq', 'kind', 'received_at', 'content_sha256', 'commitment', 'key_id'] as const
+
+/** The entries whose payload verification reads (the media they name), not only its digest. */
+const MEDIA_KINDS = ['media.stored', 'archive.erasure']
 
 /**
- * Leaves after `cursor` in log order, each with its journal entry (null fields when the entry is
+ * Journal entries with the SHA-256 of their stored bytes. PostgreSQL computes it in its own
+ * process, beside this one, and sends 64 characters instead of the payload (whose bytea text
+ * costs more to parse than to hash); SQLite runs in this thread, so the payload is hashed here.
+ * From PostgreSQL the payload itself comes along only where its content is read (media entries).
+ */
+async function entriesWithDigest(database: DatabaseHandle, range: { lo: number; hi: number } | { seqs: number[] }) {
+  const { db } = database
+  const base = () =>
+    database.dialect === 'postgres'
+      ? db.selectFrom('journal').select([...entryColumns, sql<string | null>`encode(sha256(content), 'hex')`.as('stored_digest'), sql<Buffer | null>`case when kind in (${sql.join(MEDIA_KINDS)}) then content end`.as('content')])
+      : db.selectFrom('journal').select([...entryColumns, sql<string | null>`null`.as('stored_digest'), 'content'])
+  const read = (filter: (q: ReturnType<typeof base>) => ReturnType<typeof base>) => filter(base()).execute()
+  const rows =
+    'lo' in range
+      ? await read((q) => q.where('seq', '>=', range.lo).where('seq', '<=', range.hi))
+      : await collectChunks(range.seqs, (chunk) => read((q) => q.where('seq', 'in', chunk)))
+  for (const r of rows) if (r.stored_digest === null && r.content) r.stored_digest = payloadDigest(r.content)
+  return rows
+}
+
+/**
+ * Leaves after `cursor` in log order, each with its journal entry (undefined when the entry is
  * gone). Leaves follow the journal's order, so one range read of the journal finds their entries,
  * cheaper than a lookup per leaf; a log whose sequence numbers were scattered (tampering, which
  * is reported) is read by its numbers instead.
  */
 export async function leafPage(database: DatabaseHandle, cursor: number, limit: number) {
-  const { db } = database
-  const leaves = await db.selectFrom('archive_leaves').select(['idx', 'journal_seq', 'leaf_data']).where('idx', '>', cursor).orderBy('idx').limit(limit).execute()
+  const leaves = await database.db.selectFrom('archive_leaves').select(['idx', 'journal_seq', 'leaf_data']).where('idx', '>', cursor).orderBy('idx').limit(limit).execute()
   if (leaves.length === 0) return []
   const seqs = leaves.map((l) => Number(l.journal_seq))
   const lo = Math.min(...seqs)
   const hi = Math.max(...seqs)
-  const entries =
-    hi - lo < limit * 4
-      ? await db.selectFrom('journal').select(entryColumns).where('seq', '>=', lo).where('seq', '<=', hi).execute()
-      : await collectChunks(seqs, (chunk) => db.selectFrom('journal').select(entryColumns).where('seq', 'in', chunk).execute())
+  const entries = await entriesWithDigest(database, hi - lo < limit * 4 ? { lo, hi } : { seqs })
   const bySeq = new Map(entries.map((e) => [Number(e.seq), e]))
   return leaves.map((l, i) => ({ idx: l.idx, journal_seq: l.journal_seq, leaf_data: l.leaf_data, entry: bySeq.get(seqs[i]!) }))
 }
@@ -52,11 +72,11 @@ export function checkLeafAgainstJournal(r: LeafRow, problems: VerifyProblem[]): 
     problems.push({ leafIndex, journalSeq, code: 'entry-deleted', problem: 'the journal entry was deleted' })
     return
   }
-  const storedSha256 = e.content ? payloadDigest(e.content) : e.content_sha256
-  const recomputed = leafOfJournalRow({ seq: Number(e.seq), kind: e.kind, received_at: e.received_at, content: e.content, content_sha256: e.content_sha256, commitment: e.commitment }, storedSha256)
+  const storedSha256 = e.stored_digest ?? e.content_sha256
+  const recomputed = leafOfJournalRow({ seq: Number(e.seq), kind: e.kind, received_at: e.received_at, content: null, content_sha256: e.content_sha256, commitment: e.commitment }, storedSha256)
   if (!recomputed.equals(r.leaf_data)) problems.push({ leafIndex, journalSeq, code: 'entry-changed', kind: e.kind, problem: `the stored ${e.kind} entry differs from what was logged (payload, time or kind changed)` })
   // (A sealed payload's digest is keyed; only a plain one can be recomputed here.)
-  else if (e.content && e.key_id === null && e.content_sha256 !== storedSha256) problems.push({ leafIndex, journalSeq, code: 'payload-changed', problem: 'the payload no longer matches its recorded digest' })
+  else if (e.stored_digest !== null && e.key_id === null && e.content_sha256 !== storedSha256) problems.push({ leafIndex, journalSeq, code: 'payload-changed', problem: 'the payload no longer matches its recorded digest' })
 }
 
 /** What one slice of the log [start, end) yields for the whole: its subtrees, the partial ranges at checkpoints, media, its last sequence number. */
@@ -129,7 +149,7 @@ export async function verifySlice(database: DatabaseHandle, start: number, end: 
 /** Media the entry logs as stored or as erased. */
 export function noteMedia({ entry }: LeafRow, leafIndex: number, { logged, erased }: LoggedMedia) {
   const kind = entry?.kind
-  if (!entry?.content || (kind !== 'media.stored' && kind !== 'archive.erasure')) return
+  if (!entry?.content || !kind || !MEDIA_KINDS.includes(kind)) return
   const content = entry.content
   try {
     const body = JSON.parse(content.toString('utf8')) as { sha256?: unknown; mediaId?: unknown; media?: unknown }

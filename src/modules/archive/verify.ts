@@ -30,7 +30,7 @@ export type VerifyReport = {
 export type VerifyOptions = {
   /** Leaves per slice, a power of two (default 65,536). */
   sliceLeaves?: number
-  /** Worker threads verifying slices side by side; 0 verifies them in this thread. Default: one per core for logs of four slices or more. */
+  /** Worker threads verifying slices side by side; 0 verifies them in this thread. Default for logs of four slices or more: one per core on SQLite, one per two cores on PostgreSQL (its processes hash the payloads); fewer than two: this thread. */
   workers?: number
 }
 type Checkpoint = { size: number; root_hash: string; note: string }
@@ -101,7 +101,10 @@ async function slicedLog(database: DatabaseHandle, checkpoints: Checkpoint[], o:
     const stop = Math.min(start + sliceLeaves, end)
     slices.push({ start, end: stop, checkpointSizes: checkpoints.filter((c) => c.size > start && c.size <= stop).map((c) => c.size) })
   }
-  const workers = database.options ? Math.min(slices.length, o.workers ?? (slices.length >= 4 ? Math.min(os.availableParallelism(), 4) : 0)) : 0
+  // A thread per core for SQLite, which reads and hashes in the thread; PostgreSQL hashes the
+  // payloads in its own processes, so each thread there takes a second core.
+  const threads = Math.min(4, database.dialect === 'postgres' ? Math.floor(os.availableParallelism() / 2) : os.availableParallelism())
+  const workers = database.options ? Math.min(slices.length, o.workers ?? (slices.length >= 4 && threads >= 2 ? threads : 0)) : 0
   // Worker threads that cannot start or fail (no second connection, a broken install) leave the work to this thread.
   let used = workers
   const reports =
