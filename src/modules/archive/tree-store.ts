@@ -40,7 +40,7 @@ export async function readNodes(db: Executor, keys: NodeKey[]): Promise<Map<stri
   const read = new Map<string, Buffer>()
   const runs = [...wanted].flatMap(([level, idxs]) => runsOf(idxs).map((run) => ({ level, run })))
   for (let i = 0; i < runs.length; i += QUERY_RANGES) {
-    for (const r of await readRuns(db, runs.slice(i, i + QUERY_RANGES))) read.set(`${r.level}:${Number(r.idx)}`, r.level === 0 ? leafHash(Buffer.from(r.bytes)) : Buffer.from(r.bytes))
+    for (const r of await readRuns(db, runs.slice(i, i + QUERY_RANGES))) read.set(`${r.level}:${Number(r.idx)}`, r.level === 0 ? leafHash(r.bytes) : Buffer.from(r.bytes))
   }
   const hashOf = (level: number, idx: number): Buffer => {
     const key = `${level}:${idx}`
