@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { verifyArchive, type VerifyOptions } from '../src/modules/archive/verify.js'
+import os from 'node:os'
+import { defaultVerifyThreads, verifyArchive, type VerifyOptions } from '../src/modules/archive/verify.js'
 import { customerWrites, DIALECT, serverDatabaseEnv, startTestServer, type TestServer, withoutTriggers } from './helpers.js'
 import { runCli } from './process.js'
 
@@ -45,6 +46,22 @@ describe(`${DIALECT}: the archive is verified in slices, in worker threads, with
       expect(r.slices, JSON.stringify(o)).toBe(Math.ceil(leaves / o.sliceLeaves))
       expect(r.workers).toBe(o.workers)
     }
+  }, 60_000)
+
+  it('takes, unless told, a thread per core on SQLite and per two cores on PostgreSQL, at most four, none for a short log or a single thread', async () => {
+    expect(defaultVerifyThreads('sqlite', 2, 8)).toBe(2)
+    expect(defaultVerifyThreads('sqlite', 16, 8)).toBe(4)
+    expect(defaultVerifyThreads('sqlite', 1, 8)).toBe(0)
+    expect(defaultVerifyThreads('sqlite', 8, 3)).toBe(0)
+    expect(defaultVerifyThreads('postgres', 2, 8)).toBe(0)
+    expect(defaultVerifyThreads('postgres', 4, 8)).toBe(2)
+    expect(defaultVerifyThreads('postgres', 6, 8)).toBe(3)
+    expect(defaultVerifyThreads('postgres', 16, 8)).toBe(4)
+    // Through the entry point, with the default: the threads this machine gets.
+    const r = await verify({ sliceLeaves: 4 })
+    expect(r).toMatchObject({ ok: true, problems: [] })
+    expect(r.slices).toBeGreaterThanOrEqual(4)
+    expect(r.workers).toBe(defaultVerifyThreads(DIALECT, os.availableParallelism(), r.slices))
   }, 60_000)
 
   it('is what `postfach archive verify --threads N` runs, and the command refuses a bad number', async () => {

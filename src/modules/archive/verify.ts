@@ -1,7 +1,7 @@
 import os from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { sql } from 'kysely'
-import type { DatabaseHandle } from '../../db/database.js'
+import type { DatabaseHandle, Dialect } from '../../db/database.js'
 import { MediaChangedError, type MediaStore } from '../media/media-store.js'
 import { parseWebhook } from '../whatsapp/webhook-events.js'
 import type { JournalSealer } from './journal-sealer.js'
@@ -84,6 +84,18 @@ export async function verifyArchive(
 }
 
 /**
+ * How many worker threads verify when the operator does not say: a thread per core for SQLite,
+ * which reads and hashes in the thread; PostgreSQL hashes the payloads in its own processes, so
+ * each thread there takes a second core. At most four, so that a verification beside a running
+ * server leaves it cores; none for fewer than four slices or where only one thread would run (one
+ * worker reads no faster than this thread and costs its start).
+ */
+export function defaultVerifyThreads(dialect: Dialect, cores: number, slices: number): number {
+  const threads = Math.min(4, dialect === 'postgres' ? Math.floor(cores / 2) : cores)
+  return slices >= 4 && threads >= 2 ? threads : 0
+}
+
+/**
  * The log verified slice by slice; undefined as soon as anything does not hold (the caller then
  * verifies it in one pass for the report). Each slice is a complete subtree of the tree (the last
  * one: its complete subtrees), so appending the slices' subtrees rebuilds the tree; the nodes above
@@ -101,10 +113,7 @@ async function slicedLog(database: DatabaseHandle, checkpoints: Checkpoint[], o:
     const stop = Math.min(start + sliceLeaves, end)
     slices.push({ start, end: stop, checkpointSizes: checkpoints.filter((c) => c.size > start && c.size <= stop).map((c) => c.size) })
   }
-  // A thread per core for SQLite, which reads and hashes in the thread; PostgreSQL hashes the
-  // payloads in its own processes, so each thread there takes a second core.
-  const threads = Math.min(4, database.dialect === 'postgres' ? Math.floor(os.availableParallelism() / 2) : os.availableParallelism())
-  const workers = database.options ? Math.min(slices.length, o.workers ?? (slices.length >= 4 && threads >= 2 ? threads : 0)) : 0
+  const workers = database.options ? Math.min(slices.length, o.workers ?? defaultVerifyThreads(database.dialect, os.availableParallelism(), slices.length)) : 0
   // Worker threads that cannot start or fail (no second connection, a broken install) leave the work to this thread.
   let used = workers
   const reports =
