@@ -13,14 +13,18 @@ const SECRET = 'bench-secret'
 const IDENTITY = { phoneNumberId: '109876543210987', wabaId: '102938475610293', displayPhoneNumber: '4930123456789' }
 const ROOT = path.resolve(import.meta.dirname, '..')
 
-/** A signed text webhook with its own wamid, from one of 500 customers. */
+/**
+ * A signed text webhook with its own wamid, from one of 500 customers. Time moves a second per
+ * 1,000 webhooks, as it does for a real stream: each customer's newer message moves its contact's
+ * last contact time (a write the ingest makes for real traffic, not only for a customer's first).
+ */
 function webhook(i: number, runId: string) {
   const waId = `49151${String(i % 500).padStart(8, '0')}`
   const payload = Buffer.from(
     JSON.stringify(
       messagesEnvelope(IDENTITY, {
         contacts: [{ profile: { name: `Kunde ${i % 500}` }, wa_id: waId }],
-        messages: [{ from: waId, id: `wamid.bench-${runId}-${i}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: `Hallo, das ist Nachricht ${i}.` } }],
+        messages: [{ from: waId, id: `wamid.bench-${runId}-${i}`, timestamp: String(Math.floor(Date.now() / 1000) + Math.floor(i / 1000)), type: 'text', text: { body: `Hallo, das ist Nachricht ${i}.` } }],
       }),
     ),
   )

@@ -53,6 +53,29 @@ describe(`${DIALECT}: a contact's number and user id, sealed and looked up by th
     expect(row).toMatchObject({ wa_key: server.vault.details.lookupKey('wa', waId), user_key: server.vault.details.lookupKey('user', userId) })
   })
 
+  it('moves each contact’s last contact time to its newest message, for several customers in one group, and never back', async () => {
+    const identity = server.simulatorState().identity
+    const numbers = ['4915900000801', '4915900000802', '4915900000803']
+    const at = (seconds: number) => String(Math.floor(Date.parse('2026-11-20T10:00:00Z') / 1000) + seconds)
+    const write = (waId: string, id: string, timestamp: string, name = `Kunde ${waId.slice(-3)}`) =>
+      server.webhook(messagesEnvelope(identity, { contacts: [{ wa_id: waId, profile: { name } }], messages: [{ from: waId, id, timestamp, type: 'text', text: { body: 'Hallo' } }] }))
+    for (const n of numbers) expect((await write(n, `wamid.touch-first-${n}`, at(0))).statusCode).toBe(200)
+    const lastContact = async (waId: string) => ((await agent.inject({ method: 'GET', url: `/api/contacts?waId=${waId}` })).json().items as Json[])[0]?.lastContactAt
+    for (const n of numbers) expect(await lastContact(n)).toBe('2026-11-20T10:00:00.000Z')
+    // Arriving together (one group): two later messages, one earlier (a late redelivery), one renaming its sender.
+    const answers = await Promise.all([
+      write(numbers[0]!, 'wamid.touch-later-0', at(60)),
+      write(numbers[1]!, 'wamid.touch-later-1', at(120)),
+      write(numbers[2]!, 'wamid.touch-earlier-2', at(-60)),
+      write(numbers[0]!, 'wamid.touch-rename-0', at(90), 'Neuer Name'),
+    ])
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200, 200])
+    expect(await lastContact(numbers[0]!)).toBe('2026-11-20T10:01:30.000Z')
+    expect(await lastContact(numbers[1]!)).toBe('2026-11-20T10:02:00.000Z')
+    expect(await lastContact(numbers[2]!)).toBe('2026-11-20T10:00:00.000Z')
+    expect(((await agent.inject({ method: 'GET', url: `/api/contacts?waId=${numbers[0]}` })).json().items as Json[])[0]).toMatchObject({ name: 'Neuer Name', firstContactAt: '2026-11-20T10:00:00.000Z' })
+  })
+
   it('refuses a lookup by a malformed number and finds nothing for an unknown one', async () => {
     expect((await agent.inject({ method: 'GET', url: '/api/contacts?waId=49-151' })).statusCode).toBe(400)
     expect((await agent.inject({ method: 'GET', url: '/api/contacts?waId=4915999999999' })).json().items).toEqual([])

@@ -1,4 +1,6 @@
+import { sql } from 'kysely'
 import type { Executor } from '../../db/database.js'
+import { inChunks } from '../../platform/chunks.js'
 import type { ContactRow } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import type { ContactDetails } from './contact-details.js'
@@ -91,9 +93,17 @@ export class ContactResolver {
       for (const c of this.created) if (c.profile_name || c.wa_id) await this.details.enter(db, c.id, { name: c.profile_name, waId: c.wa_id })
     }
     const now = nowIso()
+    // Most changes only move the last contact time: one statement for all of them (a round trip per
+    // contact would hold the group's transaction open that much longer on PostgreSQL).
+    const touched = [...this.changed].filter((c) => !this.renamed.has(c) && !this.identified.has(c))
+    await inChunks(touched, (chunk) =>
+      sql`with t(id, at) as (values ${sql.join(chunk.map((c) => sql`(${c.id}, ${c.last_contact_at})`))})
+        update contacts set last_contact_at = (select at from t where t.id = contacts.id), updated_at = ${now} where id in (select id from t)`.execute(db),
+    )
     for (const c of this.changed) {
       const renamed = this.renamed.has(c)
       const identified = this.identified.has(c)
+      if (!renamed && !identified) continue
       await db
         .updateTable('contacts')
         .set({
@@ -104,7 +114,7 @@ export class ContactResolver {
         })
         .where('id', '=', c.id)
         .execute()
-      if (renamed || identified) await this.details.enter(db, c.id, { name: c.name_override ?? c.profile_name, waId: c.wa_id })
+      await this.details.enter(db, c.id, { name: c.name_override ?? c.profile_name, waId: c.wa_id })
     }
   }
 
