@@ -84,6 +84,7 @@ function prepared(count: number, runId: string) {
 type Target = { name: 'floor' | 'postfach'; url: string; pid: number; runId: string }
 
 const median = <T>(xs: T[], by: (x: T) => number): T => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!
+const range = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)]
 
 /**
  * Both targets measured in alternation: per round a closed-loop run of each (the ratio is taken
@@ -95,21 +96,19 @@ async function measureInTurns(targets: [Target, Target], seconds: number): Promi
   const closed = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]))
   const paced = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]))
   const cpu = new Map<string, number>(targets.map((t) => [t.name, 0]))
-  const ratios: number[] = []
-  for (let k = 0; k < ROUNDS; k++) {
-    const order = k % 2 === 0 ? targets : ([targets[1], targets[0]] as const)
-    for (const t of order) closed.get(t.name)!.push(await runLoad({ url: t.url, connections: 50, seconds, body: prepared(12_000 * seconds, `${t.runId}c${k}`), maxRequests: 12_000 * seconds }))
-    ratios.push(closed.get('postfach')![k]!.rps / closed.get('floor')![k]!.rps)
+  /** ROUNDS rounds, each running both targets back to back, which goes first alternating. */
+  const inTurns = async (run: (t: Target, round: number) => Promise<void>) => {
+    for (let k = 0; k < ROUNDS; k++) for (const t of k % 2 === 0 ? targets : [targets[1], targets[0]]) await run(t, k)
   }
-  for (let k = 0; k < ROUNDS; k++) {
-    const order = k % 2 === 0 ? targets : ([targets[1], targets[0]] as const)
-    for (const t of order) {
-      const before = cpuMs(t.pid)
-      const run = await runLoad({ url: t.url, connections: 50, seconds, rate: 1000, body: prepared(1000 * seconds, `${t.runId}p${k}`) })
-      cpu.set(t.name, cpu.get(t.name)! + cpuMs(t.pid) - before)
-      paced.get(t.name)!.push(run)
-    }
-  }
+  await inTurns(async (t, k) => {
+    closed.get(t.name)!.push(await runLoad({ url: t.url, connections: 50, seconds, body: prepared(12_000 * seconds, `${t.runId}c${k}`), maxRequests: 12_000 * seconds }))
+  })
+  await inTurns(async (t, k) => {
+    const before = cpuMs(t.pid)
+    paced.get(t.name)!.push(await runLoad({ url: t.url, connections: 50, seconds, rate: 1000, body: prepared(1000 * seconds, `${t.runId}p${k}`) }))
+    cpu.set(t.name, cpu.get(t.name)! + cpuMs(t.pid) - before)
+  })
+  const ratios = closed.get('postfach')!.map((run, k) => run.rps / closed.get('floor')![k]!.rps)
   const rows = targets.map((t) => {
     const c = closed.get(t.name)!
     const p = paced.get(t.name)!
@@ -117,13 +116,13 @@ async function measureInTurns(targets: [Target, Target], seconds: number): Promi
       target: t.name,
       failures: [...c, ...p].reduce((n, r) => n + r.errors + Object.entries(r.statuses).reduce((m, [status, count]) => m + (status === '200' ? 0 : count), 0), 0),
       closed: median(c, (r) => r.rps),
-      closedRange: [Math.min(...c.map((r) => r.rps)), Math.max(...c.map((r) => r.rps))] as [number, number],
+      closedRange: range(c.map((r) => r.rps)),
       paced: median(p, (r) => r.p99),
-      pacedRange: [Math.min(...p.map((r) => r.p99)), Math.max(...p.map((r) => r.p99))] as [number, number],
+      pacedRange: range(p.map((r) => r.p99)),
       cpuMsPerRequest: cpu.get(t.name)! / p.reduce((n, r) => n + r.requests, 0),
     }
   })
-  return { rows, ratio: median(ratios, (r) => r), ratioRange: [Math.min(...ratios), Math.max(...ratios)] }
+  return { rows, ratio: median(ratios, (r) => r), ratioRange: range(ratios) }
 }
 
 export async function benchIngest(o: { seconds: number; pgUrl: string | undefined }) {

@@ -94,21 +94,21 @@ export class ContactResolver {
     }
     const now = nowIso()
     // Most changes only move the last contact time: one statement for all of them (a round trip per
-    // contact would hold the group's transaction open that much longer on PostgreSQL).
-    const touched = [...this.changed].filter((c) => !this.renamed.has(c) && !this.identified.has(c))
+    // contact would hold the group's transaction open that much longer on PostgreSQL). Renamed or
+    // newly identified contacts are sealed and entered for search again, one by one.
+    const touched: ContactRow[] = []
+    const rewritten: ContactRow[] = []
+    for (const c of this.changed) (this.renamed.has(c) || this.identified.has(c) ? rewritten : touched).push(c)
     await inChunks(touched, (chunk) =>
       sql`with t(id, at) as (values ${sql.join(chunk.map((c) => sql`(${c.id}, ${c.last_contact_at})`))})
         update contacts set last_contact_at = (select at from t where t.id = contacts.id), updated_at = ${now} where id in (select id from t)`.execute(db),
     )
-    for (const c of this.changed) {
-      const renamed = this.renamed.has(c)
-      const identified = this.identified.has(c)
-      if (!renamed && !identified) continue
+    for (const c of rewritten) {
       await db
         .updateTable('contacts')
         .set({
-          ...(identified ? await this.details.identifiers(db, c.id, { waId: c.wa_id, userId: c.user_id }) : {}),
-          ...(renamed ? { profile_name: await this.details.seal(db, c.id, c.profile_name) } : {}),
+          ...(this.identified.has(c) ? await this.details.identifiers(db, c.id, { waId: c.wa_id, userId: c.user_id }) : {}),
+          ...(this.renamed.has(c) ? { profile_name: await this.details.seal(db, c.id, c.profile_name) } : {}),
           last_contact_at: c.last_contact_at,
           updated_at: now,
         })
