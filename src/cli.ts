@@ -26,8 +26,9 @@ const USAGE = `Usage: postfach <command>
   token create --name N --role R            create an API token (printed once)
   archive verify [--json] [--threads N]     recompute the archive's log and check every checkpoint,
                                             journal entry and media file; exit 1 naming each problem
-                                            (--threads: worker threads, 0 for none; default one per
-                                            core for large logs; --slice-leaves: a power of two)
+                                            (--threads: threads reading the log, 1 for this one only;
+                                            default one per core for large logs; --slice-leaves: a
+                                            power of two)
   archive verify-bundle <zip>               check an exported archive bundle offline (no database)
   keys rotate-master --new-key-file F       re-wrap every data key and stored secret with the key in F
                                             (stop Postfach first; back up DATA_DIR and the database)
@@ -151,8 +152,8 @@ function verifyOptions(values: { threads?: string | undefined; 'slice-leaves'?: 
   const o: VerifyOptions = {}
   if (values.threads !== undefined) {
     const n = Number(values.threads)
-    if (!Number.isInteger(n) || n < 0 || n > 64) throw new UsageError('--threads must be a whole number from 0 to 64')
-    o.workers = n
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError('--threads must be a whole number from 1 to 64')
+    o.workers = n - 1 // this thread reads slices too
   }
   if (values['slice-leaves'] !== undefined) {
     const n = Number(values['slice-leaves'])
@@ -164,7 +165,7 @@ function verifyOptions(values: { threads?: string | undefined; 'slice-leaves'?: 
 
 function printVerifyReport(r: VerifyReport) {
   console.log(`${r.leaves} log entries, ${r.checkpoints} checkpoints, ${r.media} media files and ${r.messages} messages checked; ${r.pending} entries not yet in the log.`)
-  if (r.workers > 0) console.log(`(The log was read in ${r.slices} slices on ${r.workers} threads.)`)
+  if (r.workers > 0) console.log(`(The log was read in ${r.slices} slices on ${r.workers + 1} threads.)`)
   for (const p of r.problems) {
     const where = [p.leafIndex !== undefined && `entry ${p.leafIndex}`, p.journalSeq !== undefined && `journal seq ${p.journalSeq}`, p.checkpointSize !== undefined && `checkpoint ${p.checkpointSize}`, p.mediaId && `media ${p.mediaId}`, p.messageId && `message ${p.messageId}`].filter(Boolean).join(', ')
     console.log(`FAIL ${where}: ${p.problem}`)

@@ -39,7 +39,7 @@ describe(`${DIALECT}: the archive is verified in slices, in worker threads, with
     const leaves = Number((await server.database.db.selectFrom('archive_leaves').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n)
     expect(whole.leaves).toBe(leaves)
     expect(leaves % 8).not.toBe(0) // the last slice is not full
-    for (const o of [{ sliceLeaves: 1, workers: 0 }, { sliceLeaves: 2, workers: 0 }, { sliceLeaves: 4, workers: 0 }, { sliceLeaves: 8, workers: 2 }, { sliceLeaves: 4, workers: 3 }]) {
+    for (const o of [{ sliceLeaves: 1, workers: 0 }, { sliceLeaves: 2, workers: 0 }, { sliceLeaves: 4, workers: 0 }, { sliceLeaves: 8, workers: 2, inThisThread: false }, { sliceLeaves: 4, workers: 3, inThisThread: false }, { sliceLeaves: 2, workers: 1 }]) {
       const r = await verify(o)
       expect(r, JSON.stringify(o)).toMatchObject({ ok: true, leaves, checkpoints: whole.checkpoints, media: whole.media, messages: whole.messages, problems: [] })
       // Read in slices indeed (not in the one pass that follows a finding).
@@ -48,12 +48,12 @@ describe(`${DIALECT}: the archive is verified in slices, in worker threads, with
     }
   }, 60_000)
 
-  it('takes, unless told, a thread per core on SQLite and per two cores on PostgreSQL, at most four, none for a short log or a single thread', async () => {
+  it('takes, unless told, a thread per core on SQLite and per two cores on PostgreSQL, at most four, this one alone for a short log', async () => {
     expect(defaultVerifyThreads('sqlite', 2, 8)).toBe(2)
     expect(defaultVerifyThreads('sqlite', 16, 8)).toBe(4)
-    expect(defaultVerifyThreads('sqlite', 1, 8)).toBe(0)
-    expect(defaultVerifyThreads('sqlite', 8, 3)).toBe(0)
-    expect(defaultVerifyThreads('postgres', 2, 8)).toBe(0)
+    expect(defaultVerifyThreads('sqlite', 1, 8)).toBe(1)
+    expect(defaultVerifyThreads('sqlite', 8, 3)).toBe(1)
+    expect(defaultVerifyThreads('postgres', 2, 8)).toBe(1)
     expect(defaultVerifyThreads('postgres', 4, 8)).toBe(2)
     expect(defaultVerifyThreads('postgres', 6, 8)).toBe(3)
     expect(defaultVerifyThreads('postgres', 16, 8)).toBe(4)
@@ -61,7 +61,8 @@ describe(`${DIALECT}: the archive is verified in slices, in worker threads, with
     const r = await verify({ sliceLeaves: 4 })
     expect(r).toMatchObject({ ok: true, problems: [] })
     expect(r.slices).toBeGreaterThanOrEqual(4)
-    expect(r.workers).toBe(defaultVerifyThreads(DIALECT, os.availableParallelism(), r.slices))
+    // Workers beside this thread, which takes slices too.
+    expect(r.workers).toBe(defaultVerifyThreads(DIALECT, os.availableParallelism(), r.slices) - 1)
   }, 60_000)
 
   it('is what `postfach archive verify --threads N` runs, and the command refuses a bad number', async () => {
@@ -70,18 +71,24 @@ describe(`${DIALECT}: the archive is verified in slices, in worker threads, with
     expect(r.stdout).toMatch(/The archive is intact/)
     expect(r.stdout).toMatch(/read in \d+ slices on 2 threads/)
     expect(r.code).toBe(0)
-    for (const bad of [['--threads', 'many'], ['--threads', '-1'], ['--slice-leaves', '3']]) {
+    for (const bad of [['--threads', 'many'], ['--threads', '0'], ['--slice-leaves', '3']]) {
       const refused = await runCli(['archive', 'verify', ...bad], env)
       expect(refused.code, bad.join(' ')).toBe(2)
       expect(refused.stderr).toMatch(/--threads|--slice-leaves/)
     }
+    const alone = await runCli(['archive', 'verify', '--slice-leaves', '4', '--threads', '1'], env)
+    expect(alone.stdout).toMatch(/The archive is intact/)
+    expect(alone.stdout).not.toMatch(/read in \d+ slices on/)
+    expect(alone.code).toBe(0)
   }, 60_000)
 
   it('verifies in this thread when the worker threads cannot open the database', async () => {
     const unreachable = { ...server.database.options!, ...(DIALECT === 'postgres' ? { url: 'postgres://postgres@127.0.0.1:1/none' } : { sqliteFile: '/nonexistent/postfach.sqlite' }) }
-    const r = await verifyArchive({ ...server.database, options: unreachable }, server.archive.verifierKey, server.mediaStore, server.sealer, { sliceLeaves: 4, workers: 2 })
-    expect(r).toMatchObject({ ok: true, workers: 0, problems: [] })
-    expect(r.slices).toBeGreaterThan(1)
+    for (const inThisThread of [true, false]) {
+      const r = await verifyArchive({ ...server.database, options: unreachable }, server.archive.verifierKey, server.mediaStore, server.sealer, { sliceLeaves: 4, workers: 2, inThisThread })
+      expect(r).toMatchObject({ ok: true, workers: 0, problems: [] })
+      expect(r.slices).toBeGreaterThan(1)
+    }
   }, 60_000)
 
   it('names a changed tree node above the slices, which only the combination of slices sees', async () => {
@@ -89,7 +96,7 @@ describe(`${DIALECT}: the archive is verified in slices, in worker threads, with
     const node = await db.selectFrom('archive_nodes').select(['level', 'idx', 'hash']).where('level', '=', 4).orderBy('idx').limit(1).executeTakeFirstOrThrow()
     await withoutTriggers(server, 'archive_nodes', () => db.updateTable('archive_nodes').set({ hash: Buffer.alloc(32, 7) }).where('level', '=', 4).where('idx', '=', node.idx).execute())
     try {
-      for (const o of [{ sliceLeaves: 2, workers: 0 }, { sliceLeaves: 4, workers: 2 }]) {
+      for (const o of [{ sliceLeaves: 2, workers: 0 }, { sliceLeaves: 4, workers: 2, inThisThread: false }]) {
         const r = await verify(o)
         expect(r.ok, JSON.stringify(o)).toBe(false)
         expect(r.slices).toBe(0) // the one pass after a finding names it
@@ -107,7 +114,7 @@ describe(`${DIALECT}: the archive is verified in slices, in worker threads, with
     const edited = Buffer.from(leaf.leaf_data)
     edited[edited.length - 1]! ^= 1
     await withoutTriggers(server, 'archive_leaves', () => db.updateTable('archive_leaves').set({ leaf_data: edited }).where('idx', '=', 9).execute())
-    let r = await verify({ sliceLeaves: 4, workers: 2 })
+    let r = await verify({ sliceLeaves: 4, workers: 2, inThisThread: false })
     expect(r.ok).toBe(false)
     expect(r.problems).toContainEqual(expect.objectContaining({ leafIndex: 9, code: 'entry-changed' }))
     await withoutTriggers(server, 'archive_leaves', () => db.updateTable('archive_leaves').set({ leaf_data: leaf.leaf_data }).where('idx', '=', 9).execute())

@@ -1,6 +1,5 @@
 import { sql } from 'kysely'
 import type { DatabaseHandle } from '../../db/database.js'
-import { collectChunks } from '../../platform/chunks.js'
 import { Frontier, type TreeNode } from './compact-range.js'
 import { leafOfJournalRow, payloadDigest } from './leaf.js'
 import { leafHash } from './merkle.js'
@@ -16,47 +15,31 @@ export const PAGE = 5000
 
 export type LeafRow = Awaited<ReturnType<typeof leafPage>>[number]
 
-const entryColumns = ['seq', 'kind', 'received_at', 'content_sha256', 'commitment', 'key_id'] as const
-
 /** The entries whose payload verification reads (the media they name), not only its digest. */
 const MEDIA_KINDS = ['media.stored', 'archive.erasure']
 
 /**
- * Journal entries with the SHA-256 of their stored bytes. PostgreSQL computes it in its own
- * process, beside this one, and sends 64 characters instead of the payload (whose bytea text
+ * Leaves after `cursor` in log order, each with the columns of its journal entry (null when the
+ * entry is gone) and the SHA-256 of the entry's stored bytes, in one joined read (a row per leaf,
+ * whatever order tampering left the sequence numbers in). PostgreSQL computes the digest in its
+ * own process, beside this one, and sends 64 characters instead of the payload (whose bytea text
  * costs more to parse than to hash); SQLite runs in this thread, so the payload is hashed here.
  * From PostgreSQL the payload itself comes along only where its content is read (media entries).
  */
-async function entriesWithDigest(database: DatabaseHandle, range: { lo: number; hi: number } | { seqs: number[] }) {
-  const { db } = database
-  const base = () =>
-    database.dialect === 'postgres'
-      ? db.selectFrom('journal').select([...entryColumns, sql<string | null>`encode(sha256(content), 'hex')`.as('stored_digest'), sql<Buffer | null>`case when kind in (${sql.join(MEDIA_KINDS)}) then content end`.as('content')])
-      : db.selectFrom('journal').select([...entryColumns, sql<string | null>`null`.as('stored_digest'), 'content'])
-  const read = (filter: (q: ReturnType<typeof base>) => ReturnType<typeof base>) => filter(base()).execute()
-  const rows =
-    'lo' in range
-      ? await read((q) => q.where('seq', '>=', range.lo).where('seq', '<=', range.hi))
-      : await collectChunks(range.seqs, (chunk) => read((q) => q.where('seq', 'in', chunk)))
+export async function leafPage(database: DatabaseHandle, cursor: number, limit: number) {
+  const page = database.db
+    .selectFrom('archive_leaves as l')
+    .leftJoin('journal as j', 'j.seq', 'l.journal_seq')
+    .select(['l.idx', 'l.journal_seq', 'l.leaf_data', 'j.seq', 'j.kind', 'j.received_at', 'j.content_sha256', 'j.commitment', 'j.key_id'])
+    .where('l.idx', '>', cursor)
+    .orderBy('l.idx')
+    .limit(limit)
+  const rows = await (database.dialect === 'postgres'
+    ? page.select([sql<string | null>`encode(sha256(j.content), 'hex')`.as('stored_digest'), sql<Buffer | null>`case when j.kind in (${sql.join(MEDIA_KINDS)}) then j.content end`.as('content')])
+    : page.select([sql<string | null>`null`.as('stored_digest'), 'j.content'])
+  ).execute()
   for (const r of rows) if (r.stored_digest === null && r.content) r.stored_digest = payloadDigest(r.content)
   return rows
-}
-
-/**
- * Leaves after `cursor` in log order, each with its journal entry (undefined when the entry is
- * gone). Leaves follow the journal's order, so one range read of the journal finds their entries,
- * cheaper than a lookup per leaf; a log whose sequence numbers were scattered (tampering, which
- * is reported) is read by its numbers instead.
- */
-export async function leafPage(database: DatabaseHandle, cursor: number, limit: number) {
-  const leaves = await database.db.selectFrom('archive_leaves').select(['idx', 'journal_seq', 'leaf_data']).where('idx', '>', cursor).orderBy('idx').limit(limit).execute()
-  if (leaves.length === 0) return []
-  const seqs = leaves.map((l) => Number(l.journal_seq))
-  const lo = Math.min(...seqs)
-  const hi = Math.max(...seqs)
-  const entries = await entriesWithDigest(database, hi - lo < limit * 4 ? { lo, hi } : { seqs })
-  const bySeq = new Map(entries.map((e) => [Number(e.seq), e]))
-  return leaves.map((l, i) => ({ idx: l.idx, journal_seq: l.journal_seq, leaf_data: l.leaf_data, entry: bySeq.get(seqs[i]!) }))
 }
 
 /**
@@ -67,16 +50,15 @@ export async function leafPage(database: DatabaseHandle, cursor: number, limit: 
 export function checkLeafAgainstJournal(r: LeafRow, problems: VerifyProblem[]): void {
   const leafIndex = Number(r.idx)
   const journalSeq = Number(r.journal_seq)
-  const e = r.entry
-  if (!e || e.kind === null || e.received_at === null || e.content_sha256 === null) {
+  if (r.seq === null || r.kind === null || r.received_at === null || r.content_sha256 === null) {
     problems.push({ leafIndex, journalSeq, code: 'entry-deleted', problem: 'the journal entry was deleted' })
     return
   }
-  const storedSha256 = e.stored_digest ?? e.content_sha256
-  const recomputed = leafOfJournalRow({ seq: Number(e.seq), kind: e.kind, received_at: e.received_at, content: null, content_sha256: e.content_sha256, commitment: e.commitment }, storedSha256)
-  if (!recomputed.equals(r.leaf_data)) problems.push({ leafIndex, journalSeq, code: 'entry-changed', kind: e.kind, problem: `the stored ${e.kind} entry differs from what was logged (payload, time or kind changed)` })
+  const storedSha256 = r.stored_digest ?? r.content_sha256
+  const recomputed = leafOfJournalRow({ seq: Number(r.seq), kind: r.kind, received_at: r.received_at, content: null, content_sha256: r.content_sha256, commitment: r.commitment }, storedSha256)
+  if (!recomputed.equals(r.leaf_data)) problems.push({ leafIndex, journalSeq, code: 'entry-changed', kind: r.kind, problem: `the stored ${r.kind} entry differs from what was logged (payload, time or kind changed)` })
   // (A sealed payload's digest is keyed; only a plain one can be recomputed here.)
-  else if (e.stored_digest !== null && e.key_id === null && e.content_sha256 !== storedSha256) problems.push({ leafIndex, journalSeq, code: 'payload-changed', problem: 'the payload no longer matches its recorded digest' })
+  else if (r.stored_digest !== null && r.key_id === null && r.content_sha256 !== storedSha256) problems.push({ leafIndex, journalSeq, code: 'payload-changed', problem: 'the payload no longer matches its recorded digest' })
 }
 
 /** What one slice of the log [start, end) yields for the whole: its subtrees, the partial ranges at checkpoints, media, its last sequence number. */
@@ -131,6 +113,9 @@ export async function verifySlice(database: DatabaseHandle, start: number, end: 
     }
     await compareStoredNodes(database, created, problems)
     if (problems.length) return report()
+    // SQLite answers synchronously, so without this a slice verified in the main thread would hold
+    // off the worker threads' messages (their start, their reports) until it ends.
+    await new Promise(setImmediate)
   }
   if (frontier.size !== end) {
     problems.push({ leafIndex: frontier.size, code: 'entries-deleted', from: frontier.size, to: end - 1, problem: `log entries ${frontier.size}…${end - 1} were deleted` })
@@ -147,10 +132,8 @@ export async function verifySlice(database: DatabaseHandle, start: number, end: 
 }
 
 /** Media the entry logs as stored or as erased. */
-export function noteMedia({ entry }: LeafRow, leafIndex: number, { logged, erased }: LoggedMedia) {
-  const kind = entry?.kind
-  if (!entry?.content || !kind || !MEDIA_KINDS.includes(kind)) return
-  const content = entry.content
+export function noteMedia({ kind, content }: LeafRow, leafIndex: number, { logged, erased }: LoggedMedia) {
+  if (!content || !kind || !MEDIA_KINDS.includes(kind)) return
   try {
     const body = JSON.parse(content.toString('utf8')) as { sha256?: unknown; mediaId?: unknown; media?: unknown }
     if (kind === 'media.stored' && typeof body.sha256 === 'string') logged.set(body.sha256, { leafIndex, mediaId: String(body.mediaId) })

@@ -1,7 +1,7 @@
 import os from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { sql } from 'kysely'
-import type { DatabaseHandle, Dialect } from '../../db/database.js'
+import type { DatabaseHandle, DatabaseOptions, Dialect } from '../../db/database.js'
 import { MediaChangedError, type MediaStore } from '../media/media-store.js'
 import { parseWebhook } from '../whatsapp/webhook-events.js'
 import type { JournalSealer } from './journal-sealer.js'
@@ -22,7 +22,7 @@ export type VerifyReport = {
   pending: number
   media: number
   messages: number
-  /** How the log was read: in slices on so many worker threads (0: this thread), or — after a finding — in one pass (slices 0). */
+  /** How the log was read: in slices, by this thread and so many worker threads beside it, or — after a finding — in one pass (slices 0). */
   slices: number
   workers: number
   problems: VerifyProblem[]
@@ -30,8 +30,10 @@ export type VerifyReport = {
 export type VerifyOptions = {
   /** Leaves per slice, a power of two (default 65,536). */
   sliceLeaves?: number
-  /** Worker threads verifying slices side by side; 0 verifies them in this thread. Default for logs of four slices or more: one per core on SQLite, one per two cores on PostgreSQL (its processes hash the payloads); fewer than two: this thread. */
+  /** Worker threads verifying slices beside this thread (which always takes slices too); 0: this thread alone. Default for logs of four slices or more: a thread per core on SQLite, per two cores on PostgreSQL (its processes hash the payloads), this one included. */
   workers?: number
+  /** false leaves the slices to the workers while any is running (for a caller whose thread serves others); default true. */
+  inThisThread?: boolean
 }
 type Checkpoint = { size: number; root_hash: string; note: string }
 type LogState = { size: number; lastSeq: number; media: LoggedMedia; slices: number; workers: number }
@@ -84,15 +86,15 @@ export async function verifyArchive(
 }
 
 /**
- * How many worker threads verify when the operator does not say: a thread per core for SQLite,
- * which reads and hashes in the thread; PostgreSQL hashes the payloads in its own processes, so
- * each thread there takes a second core. At most four, so that a verification beside a running
- * server leaves it cores; none for fewer than four slices or where only one thread would run (one
- * worker reads no faster than this thread and costs its start).
+ * How many threads verify when the operator does not say, this one included: a thread per core
+ * for SQLite, which reads and hashes in the thread; PostgreSQL hashes the payloads in its own
+ * processes, so each thread there takes a second core. At most four, so that a verification beside
+ * a running server leaves it cores; only this one for fewer than four slices (a worker's start
+ * would cost more than it saves).
  */
 export function defaultVerifyThreads(dialect: Dialect, cores: number, slices: number): number {
   const threads = Math.min(4, dialect === 'postgres' ? Math.floor(cores / 2) : cores)
-  return slices >= 4 && threads >= 2 ? threads : 0
+  return slices >= 4 ? Math.max(1, threads) : 1
 }
 
 /**
@@ -108,21 +110,13 @@ async function slicedLog(database: DatabaseHandle, checkpoints: Checkpoint[], o:
   const bounds = await database.db.selectFrom('archive_leaves').select([sql<number | string | null>`min(idx)`.as('first'), sql<number | string | null>`max(idx)`.as('last')]).executeTakeFirst()
   const end = bounds?.last === null || bounds?.last === undefined ? 0 : Number(bounds.last) + 1
   if (Number(bounds?.first ?? 0) < 0 || checkpoints.some((c) => c.size > end)) return undefined
-  const slices: { start: number; end: number; checkpointSizes: number[] }[] = []
+  const slices: Slice[] = []
   for (let start = 0; start < end; start += sliceLeaves) {
     const stop = Math.min(start + sliceLeaves, end)
     slices.push({ start, end: stop, checkpointSizes: checkpoints.filter((c) => c.size > start && c.size <= stop).map((c) => c.size) })
   }
-  const workers = database.options ? Math.min(slices.length, o.workers ?? defaultVerifyThreads(database.dialect, os.availableParallelism(), slices.length)) : 0
-  // Worker threads that cannot start or fail (no second connection, a broken install) leave the work to this thread.
-  let used = workers
-  const reports =
-    used > 0
-      ? await inWorkers(database, slices, used).catch(() => {
-          used = 0
-          return inThisThread(database, slices)
-        })
-      : await inThisThread(database, slices)
+  const workers = database.options ? Math.max(0, Math.min(slices.length - 1, o.workers ?? defaultVerifyThreads(database.dialect, os.availableParallelism(), slices.length) - 1)) : 0
+  const { reports, workers: used } = await inThreads(database, slices, workers, o.inThisThread ?? true)
 
   const tree = Frontier.empty()
   const roots = new Map(checkpoints.map((c) => [c.size, c.root_hash]))
@@ -169,51 +163,75 @@ async function entriesOutsideLog(database: DatabaseHandle, lastSeq: number, prob
 /** A Buffer over the bytes a worker sent (structured cloning makes them plain Uint8Arrays). */
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 
-async function inThisThread(database: DatabaseHandle, slices: { start: number; end: number; checkpointSizes: number[] }[]): Promise<SliceReport[]> {
-  const reports: SliceReport[] = []
-  for (const s of slices) {
-    const r = await verifySlice(database, s.start, s.end, s.checkpointSizes)
-    reports.push(r)
-    if (r.problems.length > 0) break // the whole log is verified again anyway
-  }
-  return reports
-}
+type Slice = { start: number; end: number; checkpointSizes: number[] }
 
-/** The slices spread over worker threads, each taking the next slice when it is done; reports in slice order. */
-async function inWorkers(database: DatabaseHandle, slices: { start: number; end: number; checkpointSizes: number[] }[], count: number): Promise<SliceReport[]> {
-  // From the sources (tests, `npm run dev`) the worker is TypeScript and registers the loader first; built, it is JavaScript.
-  const fromSource = import.meta.url.endsWith('.ts')
-  const url = new URL(`./verify-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url).href
-  const boot = fromSource ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}) })` : `import(${JSON.stringify(url)})`
+/**
+ * The slices spread over this thread and `count` worker threads, each taking the next slice when
+ * it is done; reports in slice order. This thread starts at once, so the workers' start (loading
+ * the module graph, opening a connection) costs no waiting. A worker that cannot start or fails
+ * leaves its slice to the others; `workers` counts those that took part to the end.
+ */
+async function inThreads(database: DatabaseHandle, slices: Slice[], count: number, thisThreadToo: boolean): Promise<{ reports: SliceReport[]; workers: number }> {
   const reports: SliceReport[] = new Array(slices.length)
+  const returned: number[] = []
   let next = 0
-  const workers: Worker[] = []
+  let stop = false // a finding: the whole log is verified again anyway
+  const take = () => (stop ? undefined : (returned.pop() ?? (next < slices.length ? next++ : undefined)))
+  const done = (i: number, report: SliceReport) => {
+    reports[i] = report
+    if (report.problems.length > 0) stop = true
+  }
+  const here = async () => {
+    for (let i = take(); i !== undefined; i = take()) done(i, await verifySlice(database, slices[i]!.start, slices[i]!.end, slices[i]!.checkpointSizes))
+  }
+  const workers = Array.from({ length: count }, () => new SliceWorker(database.options!))
   try {
-    await Promise.all(
-      Array.from({ length: count }, () =>
-        new Promise<void>((resolve, reject) => {
-          const worker = new Worker(boot, { eval: true, workerData: database.options })
-          workers.push(worker)
-          let current = -1
-          const give = () => {
-            if (next >= slices.length) return resolve()
-            current = next++
-            worker.postMessage(slices[current])
-          }
-          worker.on('message', (m: { ready?: true; report?: SliceReport; error?: string }) => {
-            if (m.error) return reject(new Error(`archive verification worker: ${m.error}`))
-            if (m.report) reports[current] = m.report
-            give()
-          })
-          worker.on('error', reject)
-          worker.on('exit', (code) => (next >= slices.length && current >= 0 && reports[current] ? resolve() : reject(new Error(`archive verification worker stopped (exit code ${code})`))))
-        }),
-      ),
-    )
+    const finished = await Promise.all([thisThreadToo || count === 0 ? here() : undefined, ...workers.map((w) => w.work(slices, take, done, (i) => returned.push(i)))])
+    await here() // slices that failing workers gave back (after this thread ran out of work, or all of them)
+    return { reports: stop ? reports.filter(Boolean) : reports, workers: finished.filter((ok) => ok === true).length }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()))
   }
-  return reports
+}
+
+/** A worker thread verifying the slices it takes (verify-worker.ts), on a connection of its own. */
+class SliceWorker {
+  private worker: Worker
+  constructor(options: DatabaseOptions) {
+    // From the sources (tests, `npm run dev`) the worker is TypeScript and registers the loader first; built, it is JavaScript.
+    const fromSource = import.meta.url.endsWith('.ts')
+    const url = new URL(`./verify-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url).href
+    const boot = fromSource ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}) })` : `import(${JSON.stringify(url)})`
+    this.worker = new Worker(boot, { eval: true, workerData: options })
+  }
+
+  /** Takes slices until none is left (true) or the worker fails (false, its slice given back). */
+  work(slices: Slice[], take: () => number | undefined, done: (i: number, r: SliceReport) => void, giveBack: (i: number) => void): Promise<boolean> {
+    return new Promise((resolve) => {
+      let current: number | undefined
+      const give = () => {
+        current = take()
+        if (current === undefined) resolve(true)
+        else this.worker.postMessage(slices[current])
+      }
+      const fail = () => {
+        if (current !== undefined) giveBack(current)
+        current = undefined
+        resolve(false)
+      }
+      this.worker.on('message', (m: { ready?: true; report?: SliceReport; error?: string }) => {
+        if (m.error) return fail()
+        if (m.report && current !== undefined) done(current, m.report)
+        give()
+      })
+      this.worker.on('error', fail)
+      this.worker.on('exit', () => current !== undefined && fail())
+    })
+  }
+
+  terminate() {
+    return this.worker.terminate()
+  }
 }
 
 /** The whole log in one pass, naming every problem (the slices found one, or the log is not sliceable). */
