@@ -194,6 +194,18 @@ const TAMPERS: Tamper[] = [
     cliNames: (f) => new RegExp(`journal seq ${f.inbound.seq}: the stored whatsapp.webhook entry differs`),
   },
   {
+    name: "an entry's kind or time is changed to text no leaf can hold (a space, a line break)",
+    async change(server, f) {
+      await withoutTriggers(server, 'journal', () => server.database.db.updateTable('journal').set({ kind: 'whatsapp.webhook\nat 2020' }).where('seq', '=', f.inbound.seq).execute())
+      await withoutTriggers(server, 'journal', () => server.database.db.updateTable('journal').set({ received_at: '2026-01-01 00:00' }).where('seq', '=', f.inbound.seq - 1).execute())
+    },
+    expect: (r, f) => {
+      expect(r.problems).toContainEqual(expect.objectContaining({ journalSeq: f.inbound.seq, code: 'entry-changed' }))
+      expect(r.problems).toContainEqual(expect.objectContaining({ journalSeq: f.inbound.seq - 1, code: 'entry-changed' }))
+    },
+    cliNames: (f) => new RegExp(`journal seq ${f.inbound.seq - 1}: the stored \\S+ entry differs`),
+  },
+  {
     name: 'a journal entry is deleted',
     change: (server, f) => withoutTriggers(server, 'journal', () => server.database.db.deleteFrom('journal').where('seq', '=', f.inbound.seq).execute()),
     expect: (r, f) => expect(r.problems).toContainEqual(expect.objectContaining({ journalSeq: f.inbound.seq, problem: 'the journal entry was deleted' })),

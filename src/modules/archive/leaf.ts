@@ -18,9 +18,27 @@ export type LeafFields = { seq: number; kind: string; at: string; storedSha256: 
 
 const FIELD = /^[\x21-\x7e]+$/
 
+const invalidField = (f: LeafFields) => [f.kind, f.at, f.storedSha256, f.commitment].find((v) => !FIELD.test(v))
+const leafText = (f: LeafFields) => `postfach-leaf/1\nseq ${f.seq}\nkind ${f.kind}\nat ${f.at}\nstored-sha256 ${f.storedSha256}\ncommitment ${f.commitment}\n`
+
 export function encodeLeaf(f: LeafFields): Buffer {
-  for (const v of [f.kind, f.at, f.storedSha256, f.commitment]) if (!FIELD.test(v)) throw new Error(`leaf field ${JSON.stringify(v)} is not printable ASCII without spaces`)
-  return Buffer.from(`postfach-leaf/1\nseq ${f.seq}\nkind ${f.kind}\nat ${f.at}\nstored-sha256 ${f.storedSha256}\ncommitment ${f.commitment}\n`)
+  const invalid = invalidField(f)
+  if (invalid !== undefined) throw new Error(`leaf field ${JSON.stringify(invalid)} is not printable ASCII without spaces`)
+  return Buffer.from(leafText(f))
+}
+
+let scratch = Buffer.alloc(512)
+/**
+ * Whether `bytes` are exactly the leaf of these fields; false for fields no leaf can hold (a
+ * changed entry, not an error). Verification asks this of every leaf, so no buffer is made for it.
+ */
+export function isLeafOf(bytes: Uint8Array, f: LeafFields): boolean {
+  if (invalidField(f) !== undefined) return false
+  const text = leafText(f) // printable ASCII: one byte per character
+  if (text.length !== bytes.length) return false
+  if (text.length > scratch.length) scratch = Buffer.alloc(text.length * 2)
+  scratch.write(text, 0, 'latin1')
+  return scratch.compare(bytes, 0, bytes.length, 0, text.length) === 0
 }
 
 export function decodeLeaf(bytes: Uint8Array): LeafFields | undefined {

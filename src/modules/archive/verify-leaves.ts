@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { DatabaseHandle } from '../../db/database.js'
 import { Frontier, type TreeNode } from './compact-range.js'
-import { leafOfJournalRow, payloadDigest } from './leaf.js'
+import { isLeafOf, payloadDigest } from './leaf.js'
 import { leafHash } from './merkle.js'
 import { isStoredLevel } from './tree-store.js'
 
@@ -55,8 +55,7 @@ export function checkLeafAgainstJournal(r: LeafRow, problems: VerifyProblem[]): 
     return
   }
   const storedSha256 = r.stored_digest ?? r.content_sha256
-  const recomputed = leafOfJournalRow({ seq: Number(r.seq), kind: r.kind, received_at: r.received_at, content: null, content_sha256: r.content_sha256, commitment: r.commitment }, storedSha256)
-  if (!recomputed.equals(r.leaf_data)) problems.push({ leafIndex, journalSeq, code: 'entry-changed', kind: r.kind, problem: `the stored ${r.kind} entry differs from what was logged (payload, time or kind changed)` })
+  if (!isLeafOf(r.leaf_data, { seq: Number(r.seq), kind: r.kind, at: r.received_at, storedSha256, commitment: r.commitment ?? storedSha256 })) problems.push({ leafIndex, journalSeq, code: 'entry-changed', kind: r.kind, problem: `the stored ${r.kind} entry differs from what was logged (payload, time or kind changed)` })
   // (A sealed payload's digest is keyed; only a plain one can be recomputed here.)
   else if (r.stored_digest !== null && r.key_id === null && r.content_sha256 !== storedSha256) problems.push({ leafIndex, journalSeq, code: 'payload-changed', problem: 'the payload no longer matches its recorded digest' })
 }
@@ -107,7 +106,7 @@ export async function verifySlice(database: DatabaseHandle, start: number, end: 
       checkLeafAgainstJournal(r, problems)
       if (problems.length) return report()
       noteMedia(r, idx, media)
-      for (const node of frontier.append(leafHash(r.leaf_data))) created.push(node)
+      for (const node of frontier.append(leafHash(r.leaf_data))) if (isStoredLevel(node.level)) created.push(node)
       if (wanted.has(frontier.size)) checkpoints.push({ size: frontier.size, hashes: frontier.hashes() })
       cursor = idx
     }
