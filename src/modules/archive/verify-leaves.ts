@@ -11,22 +11,41 @@ export type VerifyProblem = { code: string; leafIndex?: number; journalSeq?: num
 /** Media files the log names (by sha256, the last entry naming one wins) and those an erasure removed. */
 export type LoggedMedia = { logged: Map<string, { leafIndex: number; mediaId: string }>; erased: Set<string> }
 
-export const PAGE = 5000
+/**
+ * Leaves per read. Small pages keep each page's payload buffers young (SQLite hands each payload
+ * over as a buffer of its own): 512 verified 10–15 % faster on SQLite than 5,000; on PostgreSQL the
+ * round trips this adds cost nothing measurable.
+ */
+export const PAGE = 512
 
-export type LeafRow = Awaited<ReturnType<typeof leafPage>>[number]
+/** A leaf with the columns of its journal entry (null when the entry is gone) and the SHA-256 of the entry's stored bytes. */
+export type LeafRow = {
+  idx: number
+  journal_seq: number
+  leaf_data: Buffer
+  seq: number | null
+  kind: string | null
+  received_at: string | null
+  content_sha256: string | null
+  commitment: string | null
+  key_id: string | null
+  stored_digest: string | null
+  /** The stored bytes; from PostgreSQL only where verification reads them (media entries). */
+  content: Buffer | null
+}
 
 /** The entries whose payload verification reads (the media they name), not only its digest. */
 const MEDIA_KINDS = ['media.stored', 'archive.erasure']
 
 /**
- * Leaves after `cursor` in log order, each with the columns of its journal entry (null when the
- * entry is gone) and the SHA-256 of the entry's stored bytes, in one joined read (a row per leaf,
- * whatever order tampering left the sequence numbers in). PostgreSQL computes the digest in its
- * own process, beside this one, and sends 64 characters instead of the payload (whose bytea text
- * costs more to parse than to hash); SQLite runs in this thread, so the payload is hashed here.
- * From PostgreSQL the payload itself comes along only where its content is read (media entries).
+ * Leaves after `cursor` in log order, each with its journal entry, in one joined read (a row per
+ * leaf, whatever order tampering left the sequence numbers in). PostgreSQL computes the payload's
+ * digest in its own process, beside this one, and sends 64 characters instead of the payload
+ * (whose bytea text costs more to parse than to hash). SQLite runs in this thread: its rows come
+ * as arrays (an object per row made by the driver costs more than the literal made here) and the
+ * payload is hashed here.
  */
-export async function leafPage(database: DatabaseHandle, cursor: number, limit: number) {
+export async function leafPage(database: DatabaseHandle, cursor: number, limit: number): Promise<LeafRow[]> {
   const page = database.db
     .selectFrom('archive_leaves as l')
     .leftJoin('journal as j', 'j.seq', 'l.journal_seq')
@@ -34,12 +53,14 @@ export async function leafPage(database: DatabaseHandle, cursor: number, limit: 
     .where('l.idx', '>', cursor)
     .orderBy('l.idx')
     .limit(limit)
-  const rows = await (database.dialect === 'postgres'
-    ? page.select([sql<string | null>`encode(sha256(j.content), 'hex')`.as('stored_digest'), sql<Buffer | null>`case when j.kind in (${sql.join(MEDIA_KINDS)}) then j.content end`.as('content')])
-    : page.select([sql<string | null>`null`.as('stored_digest'), 'j.content'])
-  ).execute()
-  for (const r of rows) if (r.stored_digest === null && r.content) r.stored_digest = payloadDigest(r.content)
-  return rows
+  if (database.dialect === 'postgres') {
+    return page.select([sql<string | null>`encode(sha256(j.content), 'hex')`.as('stored_digest'), sql<Buffer | null>`case when j.kind in (${sql.join(MEDIA_KINDS)}) then j.content end`.as('content')]).execute()
+  }
+  if (!database.readRows) throw new Error('an SQLite handle reads rows as arrays (openDatabase sets readRows)')
+  return database.readRows(page.select('j.content').compile()).map((r) => {
+    const content = r[9] as Buffer | null
+    return { idx: r[0], journal_seq: r[1], leaf_data: r[2], seq: r[3], kind: r[4], received_at: r[5], content_sha256: r[6], commitment: r[7], key_id: r[8], stored_digest: content ? payloadDigest(content) : null, content } as LeafRow
+  })
 }
 
 /**
