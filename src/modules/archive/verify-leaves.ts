@@ -64,6 +64,24 @@ export async function leafPage(database: DatabaseHandle, cursor: number, limit: 
 }
 
 /**
+ * The pages of leaves after `cursor`, up to leaf `end - 1` (to the last without `end`), each next
+ * page asked for before the current one is handed out: PostgreSQL reads and hashes it while this
+ * thread checks the current one.
+ */
+export async function* leafPages(database: DatabaseHandle, cursor: number, end = Number.POSITIVE_INFINITY): AsyncGenerator<LeafRow[]> {
+  const ask = (after: number) => (after < end - 1 ? leafPage(database, after, Math.min(PAGE, end - 1 - after)) : Promise.resolve([]))
+  let pending = ask(cursor)
+  try {
+    for (let rows = await pending; rows.length > 0; rows = await pending) {
+      pending = ask(Number(rows.at(-1)!.idx))
+      yield rows
+    }
+  } finally {
+    pending.catch(() => undefined) // a caller that stopped early does not wait for the page asked for
+  }
+}
+
+/**
  * A leaf against the journal entry it was made from. A changed entry is named here; the tree goes
  * on with the logged leaf, so the roots then test the log itself (a leaf rewritten to match shows
  * up as a root that no longer verifies).
@@ -110,10 +128,7 @@ export async function verifySlice(database: DatabaseHandle, start: number, end: 
   let lastSeq = before ? Number(before.journal_seq) : 0 // (a missing leaf before the slice is the previous slice's finding)
   const frontier = Frontier.startingAt(start)
   const report = () => ({ start, end, problems, subtrees: [], checkpoints, lastSeq, media })
-  let cursor = start - 1
-  while (cursor < end - 1) {
-    const rows = await leafPage(database, cursor, Math.min(PAGE, end - 1 - cursor))
-    if (rows.length === 0) break
+  for await (const rows of leafPages(database, start - 1, end)) {
     const created: TreeNode[] = []
     for (const r of rows) {
       const idx = Number(r.idx)
@@ -129,7 +144,6 @@ export async function verifySlice(database: DatabaseHandle, start: number, end: 
       noteMedia(r, idx, media)
       for (const node of frontier.append(leafHash(r.leaf_data))) if (isStoredLevel(node.level)) created.push(node)
       if (wanted.has(frontier.size)) checkpoints.push({ size: frontier.size, hashes: frontier.hashes() })
-      cursor = idx
     }
     await compareStoredNodes(database, created, problems)
     if (problems.length) return report()

@@ -12,7 +12,7 @@ import { openContent } from '../inbox/message-vault.js'
 import { payloadDigest } from './leaf.js'
 import { leafHash } from './merkle.js'
 import type { ArchiveKey } from './signing-key.js'
-import { checkLeafAgainstJournal, compareStoredNodes, type LoggedMedia, leafPage, noteMedia, PAGE, type SliceReport, verifySlice, type VerifyProblem } from './verify-leaves.js'
+import { checkLeafAgainstJournal, compareStoredNodes, type LoggedMedia, leafPages, noteMedia, PAGE, type SliceReport, verifySlice, type VerifyProblem } from './verify-leaves.js'
 
 export type { VerifyProblem } from './verify-leaves.js'
 export type VerifyReport = {
@@ -240,10 +240,7 @@ async function wholeLog(database: DatabaseHandle, checkpoints: Checkpoint[], pro
   const media: LoggedMedia = { logged: new Map(), erased: new Set() }
   let nextCheckpoint = 0
   let lastSeq = 0
-  let cursor = -1
-  for (;;) {
-    const rows = await leafPage(database, cursor, PAGE)
-    if (rows.length === 0) break
+  for await (const rows of leafPages(database, -1)) {
     const created: TreeNode[] = []
     for (const r of rows) {
       const idx = Number(r.idx)
@@ -260,7 +257,6 @@ async function wholeLog(database: DatabaseHandle, checkpoints: Checkpoint[], pro
         const c = checkpoints[nextCheckpoint++]!
         if (frontier.root().toString('hex') !== c.root_hash) problems.push({ checkpointSize: c.size, code: 'root-changed', problem: `the log's first ${c.size} entries no longer produce the signed root` })
       }
-      cursor = idx
     }
     await compareStoredNodes(database, created, problems)
   }
