@@ -117,13 +117,13 @@ async function slicedLog(database: DatabaseHandle, checkpoints: Checkpoint[], o:
   }
   const workers = database.options ? Math.max(0, Math.min(slices.length - 1, o.workers ?? defaultVerifyThreads(database.dialect, os.availableParallelism(), slices.length) - 1)) : 0
   const { reports, workers: used } = await inThreads(database, slices, workers, o.inThisThread ?? true)
+  if (!reports) return undefined
 
   const tree = Frontier.empty()
   const roots = new Map(checkpoints.map((c) => [c.size, c.root_hash]))
   const above: TreeNode[] = []
   const state: LogState = { size: 0, lastSeq: 0, media: { logged: new Map(), erased: new Set() }, slices: slices.length, workers: used }
   for (const r of reports) {
-    if (r.problems.length > 0) return undefined
     const before = tree.hashes()
     for (const c of r.checkpoints) if (foldRight([...before, ...c.hashes.map(asBuffer)]).toString('hex') !== roots.get(c.size)) return undefined
     for (const t of r.subtrees) above.push(...tree.appendSubtree(t.level, asBuffer(t.hash)).slice(1))
@@ -167,15 +167,16 @@ type Slice = { start: number; end: number; checkpointSizes: number[] }
 
 /**
  * The slices spread over this thread and `count` worker threads, each taking the next slice when
- * it is done; reports in slice order. This thread starts at once, so the workers' start (loading
- * the module graph, opening a connection) costs no waiting. A worker that cannot start or fails
+ * it is done; reports in slice order, none once a slice found something (the whole log is then
+ * verified again in one pass). This thread starts at once, so the workers' start (loading the
+ * module graph, opening a connection) costs no waiting. A worker that cannot start or fails
  * leaves its slice to the others; `workers` counts those that took part to the end.
  */
-async function inThreads(database: DatabaseHandle, slices: Slice[], count: number, thisThreadToo: boolean): Promise<{ reports: SliceReport[]; workers: number }> {
+async function inThreads(database: DatabaseHandle, slices: Slice[], count: number, thisThreadToo: boolean): Promise<{ reports: SliceReport[] | undefined; workers: number }> {
   const reports: SliceReport[] = new Array(slices.length)
   const returned: number[] = []
   let next = 0
-  let stop = false // a finding: the whole log is verified again anyway
+  let stop = false // a finding: no more slices
   const take = () => (stop ? undefined : (returned.pop() ?? (next < slices.length ? next++ : undefined)))
   const done = (i: number, report: SliceReport) => {
     reports[i] = report
@@ -188,7 +189,7 @@ async function inThreads(database: DatabaseHandle, slices: Slice[], count: numbe
   try {
     const finished = await Promise.all([thisThreadToo || count === 0 ? here() : undefined, ...workers.map((w) => w.work(slices, take, done, (i) => returned.push(i)))])
     await here() // slices that failing workers gave back (after this thread ran out of work, or all of them)
-    return { reports: stop ? reports.filter(Boolean) : reports, workers: finished.filter((ok) => ok === true).length }
+    return { reports: stop ? undefined : reports, workers: finished.filter((ok) => ok === true).length }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()))
   }
