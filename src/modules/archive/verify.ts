@@ -30,7 +30,7 @@ export type VerifyReport = {
 export type VerifyOptions = {
   /** Leaves per slice, a power of two (default 65,536). */
   sliceLeaves?: number
-  /** Worker threads verifying slices beside this thread (which always takes slices too); 0: this thread alone. Default for logs of four slices or more: a thread per core on SQLite, per two cores on PostgreSQL (its processes hash the payloads), this one included. */
+  /** Worker threads verifying slices beside this thread (which takes slices too unless `inThisThread` is false); 0: this thread alone. Default: one fewer than `defaultVerifyThreads`. */
   workers?: number
   /** false leaves the slices to the workers while any is running (for a caller whose thread serves others); default true. */
   inThisThread?: boolean
