@@ -19,6 +19,7 @@ import { reshredRestored } from './modules/privacy/erasure.js'
 import { readRetention } from './modules/privacy/retention-settings.js'
 import type { WhatsAppConnection } from './modules/whatsapp/connection.js'
 import type { DatabaseHandle } from './db/database.js'
+import { postgresUpkeepWarning } from './db/maintenance.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
 import { LoginThrottle } from './modules/auth/login-throttle.js'
 import { userRoutes } from './modules/auth/users.routes.js'
@@ -140,6 +141,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const mediaSealed = await sealLegacyMedia(database.db, deps.mediaStore)
   if (mediaSealed) app.log.info(`${mediaSealed} media files stored before encryption at rest were encrypted`)
   if (reshredded.contacts) app.log.warn(`${reshredded.contacts} people erased earlier were back in the database (a restored backup?) and were erased again`)
+  const upkeep = await postgresUpkeepWarning(database)
+  if (upkeep) app.log.warn(upkeep)
   const now = deps.clock ?? Date.now
   const autoReplies = new AutoReplies({
     now,
