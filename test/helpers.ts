@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { Writable } from 'node:stream'
 import pg from 'pg'
 import { sql } from 'kysely'
 import { afterAll, beforeAll } from 'vitest'
@@ -196,3 +197,15 @@ export const serverDatabaseEnv = (server: TestServer): Record<string, string> =>
   DATA_DIR: server.dataDir,
   ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: server.database.schema! } : {}),
 })
+
+/** A log destination that keeps every line, for tests that read what the server logged. */
+export function capturedLog(): { stream: Writable; lines: string[] } {
+  const lines: string[] = []
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk))
+      done()
+    },
+  })
+  return { stream, lines }
+}

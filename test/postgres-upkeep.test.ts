@@ -1,18 +1,11 @@
-import { Writable } from 'node:stream'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DIALECT, startTestServer, type TestServer } from './helpers.js'
+import { capturedLog, DIALECT, startTestServer, type TestServer } from './helpers.js'
 
 describe(`${DIALECT}: the start warns where PostgreSQL is not kept tidy`, () => {
   let server: TestServer
-  const lines: string[] = []
+  const { stream, lines } = capturedLog()
   beforeAll(async () => {
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk))
-        done()
-      },
-    })
     server = await startTestServer({ logger: { stream }, env: { LOG_LEVEL: 'warn' } })
   })
   afterAll(() => server.stop())

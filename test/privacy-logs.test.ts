@@ -1,17 +1,10 @@
-import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DIALECT, eventually, readFixture, startTestServer, type TestServer } from './helpers.js'
+import { capturedLog, DIALECT, eventually, readFixture, startTestServer, type TestServer } from './helpers.js'
 
 describe(`${DIALECT}: no personal data or secrets in the log`, () => {
   let server: TestServer
-  const lines: string[] = []
+  const { stream, lines } = capturedLog()
   beforeAll(async () => {
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk))
-        done()
-      },
-    })
     // The most talkative level: even per-request lines must not carry personal data.
     server = await startTestServer({ logger: { stream }, env: { LOG_LEVEL: 'trace' } })
   })
