@@ -17,6 +17,7 @@ import * as contactSearchSharpS from './migrations/2026-12-01T0000_contact_searc
 import * as sealedContactNames from './migrations/2026-12-01T0100_sealed_contact_names.js'
 import * as sealedContactNumbers from './migrations/2026-12-01T0200_sealed_contact_numbers.js'
 import * as archiveNodeLevels from './migrations/2026-12-01T0300_archive_node_levels.js'
+import * as conversationContactIndex from './migrations/2026-12-01T1600_conversation_contact_index.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-01T0100_sealed_contact_names': sealedContactNames,
   '2026-12-01T0200_sealed_contact_numbers': sealedContactNumbers,
   '2026-12-01T0300_archive_node_levels': archiveNodeLevels,
+  '2026-12-01T1600_conversation_contact_index': conversationContactIndex,
 }
 
 class StaticProvider implements MigrationProvider {
