@@ -27,8 +27,8 @@ const USAGE = `Usage: postfach <command>
   archive verify [--json] [--threads N]     recompute the archive's log and check every checkpoint,
                                             journal entry and media file; exit 1 naming each problem
                                             (--threads: threads reading the log, 1 for this one only;
-                                            default one per core for large logs; --slice-leaves: a
-                                            power of two)
+                                            default for large logs one per core, on PostgreSQL two
+                                            per three cores, at most 4; --slice-leaves: a power of two)
   archive verify-bundle <zip>               check an exported archive bundle offline (no database)
   keys rotate-master --new-key-file F       re-wrap every data key and stored secret with the key in F
                                             (stop Postfach first; back up DATA_DIR and the database)

@@ -48,15 +48,17 @@ describe(`${DIALECT}: the archive is verified in slices, in worker threads, with
     }
   }, 60_000)
 
-  it('takes, unless told, a thread per core on SQLite and per two cores on PostgreSQL, at most four, this one alone for a short log', async () => {
+  it('takes, unless told, a thread per core on SQLite and two per three cores on PostgreSQL, at most four, this one alone for a short log', async () => {
     expect(defaultVerifyThreads('sqlite', 2, 8)).toBe(2)
     expect(defaultVerifyThreads('sqlite', 16, 8)).toBe(4)
     expect(defaultVerifyThreads('sqlite', 1, 8)).toBe(1)
     expect(defaultVerifyThreads('sqlite', 8, 3)).toBe(1)
-    expect(defaultVerifyThreads('postgres', 2, 8)).toBe(1)
-    expect(defaultVerifyThreads('postgres', 4, 8)).toBe(2)
-    expect(defaultVerifyThreads('postgres', 6, 8)).toBe(3)
+    expect(defaultVerifyThreads('postgres', 1, 8)).toBe(1)
+    expect(defaultVerifyThreads('postgres', 2, 8)).toBe(2)
+    expect(defaultVerifyThreads('postgres', 4, 8)).toBe(3)
+    expect(defaultVerifyThreads('postgres', 6, 8)).toBe(4)
     expect(defaultVerifyThreads('postgres', 16, 8)).toBe(4)
+    expect(defaultVerifyThreads('postgres', 4, 3)).toBe(1)
     // Through the entry point, with the default: the threads this machine gets.
     const r = await verify({ sliceLeaves: 4 })
     expect(r).toMatchObject({ ok: true, problems: [] })

@@ -88,12 +88,14 @@ export async function verifyArchive(
 /**
  * How many threads verify when the operator does not say, this one included: a thread per core
  * for SQLite, which reads and hashes in the thread; PostgreSQL hashes the payloads in its own
- * processes, so each thread there takes a second core. At most four, so that a verification beside
+ * processes, about half a core beside each thread (measured: 4 µs of the database's CPU per
+ * entry beside 8.5 µs of Node's), so there two threads per three cores, rounded up (on two
+ * cores two threads verified 20 % faster than one). At most four, so that a verification beside
  * a running server leaves it cores; only this one for fewer than four slices (a worker's start
  * would cost more than it saves).
  */
 export function defaultVerifyThreads(dialect: Dialect, cores: number, slices: number): number {
-  const threads = Math.min(4, dialect === 'postgres' ? Math.floor(cores / 2) : cores)
+  const threads = Math.min(4, dialect === 'postgres' ? Math.ceil((cores * 2) / 3) : cores)
   return slices >= 4 ? Math.max(1, threads) : 1
 }
 
