@@ -181,6 +181,9 @@ describe(`${DIALECT}: the archive's Merkle log over the journal`, () => {
 
 type Tamper = { name: string; change: (server: TestServer, f: Awaited<ReturnType<typeof populate>>) => Promise<void>; expect: (report: VerifyReport, f: Awaited<ReturnType<typeof populate>>) => void; cliNames: (f: Awaited<ReturnType<typeof populate>>) => RegExp }
 
+/** The entry a tamper chose for itself (set by its change). */
+let tamperedSeq = -1
+
 const TAMPERS: Tamper[] = [
   {
     name: 'one byte of a webhook payload is edited',
@@ -204,6 +207,17 @@ const TAMPERS: Tamper[] = [
       expect(r.problems).toContainEqual(expect.objectContaining({ journalSeq: f.inbound.seq - 1, code: 'entry-changed' }))
     },
     cliNames: (f) => new RegExp(`journal seq ${f.inbound.seq - 1}: the stored \\S+ entry differs`),
+  },
+  {
+    name: "a plain entry's recorded digest is changed (its bytes and leaf left alone)",
+    async change(server) {
+      const { db } = server.database
+      const plain = await db.selectFrom('journal').select('seq').where('key_id', 'is', null).where('content', 'is not', null).orderBy('seq', 'desc').executeTakeFirstOrThrow()
+      await withoutTriggers(server, 'journal', () => db.updateTable('journal').set({ content_sha256: 'f'.repeat(64) }).where('seq', '=', plain.seq).execute())
+      tamperedSeq = Number(plain.seq)
+    },
+    expect: (r) => expect(r.problems).toContainEqual(expect.objectContaining({ journalSeq: tamperedSeq, code: 'payload-changed', problem: 'the payload no longer matches its recorded digest' })),
+    cliNames: () => new RegExp(`journal seq ${tamperedSeq}: the payload no longer matches its recorded digest`),
   },
   {
     name: 'a journal entry is deleted',

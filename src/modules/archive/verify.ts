@@ -10,9 +10,8 @@ import { verifyCheckpoint } from './checkpoint.js'
 import { foldRight, Frontier, type TreeNode } from './compact-range.js'
 import { openContent } from '../inbox/message-vault.js'
 import { payloadDigest } from './leaf.js'
-import { leafHash } from './merkle.js'
 import type { ArchiveKey } from './signing-key.js'
-import { checkLeafAgainstJournal, compareStoredNodes, type LoggedMedia, leafPages, noteMedia, PAGE, type SliceReport, verifySlice, type VerifyProblem } from './verify-leaves.js'
+import { compareStoredNodes, hashOfLeaf, type LoggedMedia, leafPages, noteMedia, PAGE, type SliceReport, StoredNodeCheck, verifySlice, type VerifyProblem } from './verify-leaves.js'
 
 export type { VerifyProblem } from './verify-leaves.js'
 export type VerifyReport = {
@@ -243,26 +242,26 @@ async function wholeLog(database: DatabaseHandle, checkpoints: Checkpoint[], pro
   const media: LoggedMedia = { logged: new Map(), erased: new Set() }
   let nextCheckpoint = 0
   let lastSeq = 0
+  const nodeCheck = new StoredNodeCheck(database, problems)
   for await (const rows of leafPages(database, -1)) {
-    const created: TreeNode[] = []
     for (const r of rows) {
-      const idx = Number(r.idx)
-      const seq = Number(r.journal_seq)
+      const { idx, journalSeq: seq } = r
       if (idx !== frontier.size) {
         problems.push({ leafIndex: frontier.size, code: 'entries-deleted', from: frontier.size, to: idx - 1, problem: `log entries ${frontier.size}…${idx - 1} were deleted` })
       }
       if (seq <= lastSeq) problems.push({ leafIndex: idx, journalSeq: seq, code: 'order-changed', problem: 'the log order was changed (sequence numbers out of order)' })
       lastSeq = Math.max(lastSeq, seq)
-      checkLeafAgainstJournal(r, problems)
-      noteMedia(r, idx, media)
-      for (const node of frontier.append(leafHash(r.leaf_data))) created.push(node)
+      if (r.problem) problems.push(r.problem)
+      noteMedia(r, media)
+      for (const node of frontier.append(hashOfLeaf(r))) nodeCheck.add(node)
       while (nextCheckpoint < checkpoints.length && checkpoints[nextCheckpoint]!.size === frontier.size) {
         const c = checkpoints[nextCheckpoint++]!
         if (frontier.root().toString('hex') !== c.root_hash) problems.push({ checkpointSize: c.size, code: 'root-changed', problem: `the log's first ${c.size} entries no longer produce the signed root` })
       }
     }
-    await compareStoredNodes(database, created, problems)
+    await nodeCheck.whenBatchFull()
   }
+  await nodeCheck.settle()
   for (const c of checkpoints.slice(nextCheckpoint)) problems.push({ checkpointSize: c.size, code: 'log-shortened', size: frontier.size, problem: `the checkpoint covers ${c.size} entries but the log holds only ${frontier.size}` })
   return { size: frontier.size, lastSeq, media, slices: 0, workers: 0 }
 }

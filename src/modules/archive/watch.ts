@@ -6,7 +6,7 @@ import { verifyCheckpoint } from './checkpoint.js'
 import { verifyConsistency } from './merkle.js'
 import type { ArchiveKey } from './signing-key.js'
 import { storedConsistencyProof, storedRoot, storedSize } from './tree-store.js'
-import { checkLeafAgainstJournal, leafPage, type VerifyProblem } from './verify-leaves.js'
+import { checkedLeafPage, type VerifyProblem } from './verify-leaves.js'
 
 /** GOBD-4: how promptly entries are committed and come under a signed checkpoint. */
 export type Timeliness = {
@@ -124,8 +124,8 @@ export class ArchiveWatch {
     }
     await this.checkTimeliness()
     // The most recent leaves against their journal entries.
-    const recent = await leafPage(this.database, Math.max(-1, size - 1 - this.opts.recentLeaves), this.opts.recentLeaves)
-    for (const r of recent) checkLeafAgainstJournal(r, problems)
+    const recent = await checkedLeafPage(this.database, Math.max(-1, size - 1 - this.opts.recentLeaves), this.opts.recentLeaves)
+    for (const r of recent) if (r.problem) problems.push(r.problem)
 
     const failedNow = problems.length > 0 && this.state.ok
     this.state = { ok: problems.length === 0 && this.state.ok, checkedAt: nowIso(), provenSize: problems.length ? this.state.provenSize : proven, problems: distinct([...this.state.problems, ...problems]).slice(0, 100), breachId: this.state.breachId }
