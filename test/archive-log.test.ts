@@ -268,6 +268,18 @@ const TAMPERS: Tamper[] = [
     cliNames: () => /checkpoint \d+: the log's first \d+ entries no longer produce the signed root/,
   },
   {
+    name: 'a byte of a leaf is replaced by one no leaf holds (not text)',
+    async change(server, f) {
+      const db = server.database.db
+      const leaf = await db.selectFrom('archive_leaves').select(['idx', 'leaf_data']).where('journal_seq', '=', f.inbound.seq).executeTakeFirstOrThrow()
+      const forged = Buffer.from(leaf.leaf_data)
+      forged[forged.indexOf('kind ') + 5] = 0xff
+      await withoutTriggers(server, 'archive_leaves', () => db.updateTable('archive_leaves').set({ leaf_data: forged }).where('idx', '=', leaf.idx).execute())
+    },
+    expect: (r, f) => expect(r.problems).toContainEqual(expect.objectContaining({ journalSeq: f.inbound.seq, code: 'entry-changed' })),
+    cliNames: (f) => new RegExp(`journal seq ${f.inbound.seq}: the stored whatsapp.webhook entry differs`),
+  },
+  {
     name: "a media file's bytes are changed",
     async change(server, f) {
       fs.writeFileSync(path.join(server.dataDir, 'media', f.image.sha256!.slice(0, 2), f.image.sha256!.slice(2, 4), f.image.sha256!), Buffer.concat([PNG, Buffer.from([0])]))

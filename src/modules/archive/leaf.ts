@@ -32,9 +32,10 @@ let scratch = Buffer.alloc(512)
  * Whether `bytes` are exactly the leaf of these fields; false for fields no leaf can hold (a
  * changed entry, not an error). Verification asks this of every leaf, so no buffer is made for it.
  */
-export function isLeafOf(bytes: Uint8Array, f: LeafFields): boolean {
+export function isLeafOf(bytes: Uint8Array | string, f: LeafFields): boolean {
   if (invalidField(f) !== undefined) return false
   const text = leafText(f) // printable ASCII: one byte per character
+  if (typeof bytes === 'string') return text === bytes
   if (text.length !== bytes.length) return false
   if (text.length > scratch.length) scratch = Buffer.alloc(text.length * 2)
   scratch.write(text, 0, 'latin1')

@@ -19,9 +19,10 @@ export const EMPTY_ROOT = sha256()
 // call): the log hashes a leaf and about one node per entry, and verification does it for every
 // entry, so this is its hottest path.
 let prefixed = Buffer.alloc(1024) // byte 0 stays 0x00
-export const leafHash = (data: Uint8Array): Buffer => {
+export const leafHash = (data: Uint8Array | string): Buffer => {
   if (data.length >= prefixed.length) prefixed = Buffer.alloc(data.length * 2)
-  prefixed.set(data, 1)
+  if (typeof data === 'string') prefixed.write(data, 1, 'latin1')
+  else prefixed.set(data, 1)
   return hash('sha256', prefixed.subarray(0, data.length + 1), 'buffer')
 }
 const pair = Buffer.alloc(65, 0x01)
