@@ -100,6 +100,61 @@ describe(`${DIALECT}: tax audit access and the Z3 export`, () => {
     expect(all.items.map((i: { id: string }) => i.id)).toContain(ids.advert)
   })
 
+  const ALL_CLASSES = 'handelsbrief,buchungsbeleg,buch,marketing,none'
+  /** Every item of a search, page by page. */
+  const searchAll = async (caller: Caller, query: string) => {
+    const items: { id: string }[] = []
+    let cursor: string | undefined
+    do {
+      const res = await caller.inject({ method: 'GET', url: `/api/archive/search?${query}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}` })
+      expect(res.statusCode).toBe(200)
+      items.push(...res.json().items)
+      cursor = res.json().nextCursor ?? undefined
+    } while (cursor)
+    return items
+  }
+
+  it('GOBD-5: the archive index finds exactly the messages of a contact and a period, under its index fields, and reaches every archived message', async () => {
+    const db = server.database.db
+    expect((await admin.inject({ method: 'PUT', url: '/api/archive/audit-scope', payload: { from: '2020-01-01', to: '2030-12-31' } })).statusCode).toBe(204)
+    // No orphans: every stored message is reachable through the index.
+    const everything = await searchAll(admin, `from=2020-01-01&to=${today()}&classes=${ALL_CLASSES}`)
+    const stored = await db.selectFrom('messages').select('id').execute()
+    expect(everything.map((i) => i.id).sort()).toEqual(stored.map((m) => m.id).sort())
+    const channel = await db.selectFrom('channels').select('id').executeTakeFirstOrThrow()
+    for (const item of everything) {
+      expect(item).toMatchObject({ id: expect.any(String), conversationId: expect.any(String), contactId: expect.any(String), phoneNumberId: channel.id, timestamp: expect.any(String), class: expect.stringMatching(/^(handelsbrief|buchungsbeleg|buch|marketing|none)$/) })
+      expect(item).toHaveProperty('retainUntil')
+    }
+    // By contact and period: exactly that contact's messages; a period before them: none.
+    const theirs = await db.selectFrom('messages as m').innerJoin('conversations as c', 'c.id', 'm.conversation_id').select('m.id').where('c.contact_id', '=', contactId).execute()
+    expect(theirs.length).toBeLessThan(stored.length)
+    const byContact = await searchAll(admin, `from=${today()}&to=${today()}&contactId=${contactId}&classes=${ALL_CLASSES}`)
+    expect(byContact.map((i) => i.id).sort()).toEqual(theirs.map((m) => m.id).sort())
+    expect(await searchAll(admin, `from=2020-01-01&to=2020-12-31&classes=${ALL_CLASSES}`)).toEqual([])
+  })
+
+  it('GOBD-14: a parameterised query (contact, period, class) is recorded with its definition and gives the same result set when run again', async () => {
+    expect((await admin.inject({ method: 'PUT', url: '/api/archive/audit-scope', payload: { from: '2020-01-01', to: '2030-12-31' } })).statusCode).toBe(204)
+    const query = `from=${today()}&to=${today()}&contactId=${contactId}&classes=handelsbrief,buchungsbeleg`
+    const first = (await auditor.inject({ method: 'GET', url: `/api/archive/search?${query}` })).json()
+    expect(first.query).toEqual({ from: today(), to: today(), contactId, classes: ['handelsbrief', 'buchungsbeleg'], q: null, sort: 'asc', cursor: null, limit: 50 })
+    expect(first.items.map((i: { id: string }) => i.id).sort()).toEqual([ids.letter, ids.invoice, ids.reply].sort())
+    expect(first.resultSha256).toBe(createHash('sha256').update(first.items.map((i: { id: string }) => i.id).join('\n')).digest('hex'))
+    // The definition and the result's digest are in the audit log; the recorded definition, run again, gives the same set.
+    const logged = (await admin.inject({ method: 'GET', url: '/api/audit?action=archive.searched&limit=200' })).json().items as { actorRole: string; detail: { query?: Record<string, unknown>; resultSha256?: string } }[]
+    const recorded = logged.find((e) => e.actorRole === 'auditor' && e.detail.resultSha256 === first.resultSha256)
+    expect(recorded?.detail.query).toEqual(first.query)
+    const definition = recorded!.detail.query as { from: string; to: string; contactId: string; classes: string[] }
+    const again = (await auditor.inject({ method: 'GET', url: `/api/archive/search?from=${definition.from}&to=${definition.to}&contactId=${definition.contactId}&classes=${definition.classes.join(',')}` })).json()
+    expect(again.resultSha256).toBe(first.resultSha256)
+    expect(again.items).toEqual(first.items)
+    // Another class selection is another result set.
+    const narrower = (await auditor.inject({ method: 'GET', url: `/api/archive/search?${query.replace('handelsbrief,buchungsbeleg', 'buchungsbeleg')}` })).json()
+    expect(narrower.items.map((i: { id: string }) => i.id)).toEqual([ids.invoice])
+    expect(narrower.resultSha256).not.toBe(first.resultSha256)
+  })
+
   it('GOBD-15, GOBD-11 (a): the Z3 ZIP validates against the DTD, its CSVs parse as index.xml declares, and it holds exactly the tax-relevant messages', async () => {
     const res = await exportZip(auditor, `from=${today()}&to=${today()}&contactId=${contactId}`)
     expect(res.statusCode).toBe(200)

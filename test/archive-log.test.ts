@@ -7,9 +7,10 @@ import { verifyCheckpoint } from '../src/modules/archive/checkpoint.js'
 import { decodeLeaf } from '../src/modules/archive/leaf.js'
 import { leafHash, verifyConsistency, verifyInclusion } from '../src/modules/archive/merkle.js'
 import { verifyArchive, type VerifyReport } from '../src/modules/archive/verify.js'
-import { type Caller, customerWrites, DIALECT, eventually, serverDatabaseEnv, startTestServer, type TestServer, withoutTriggers } from './helpers.js'
+import { type Caller, customerWrites, DIALECT, eventually, readFixture, serverDatabaseEnv, startTestServer, type TestServer, withoutTriggers } from './helpers.js'
 import { runCli } from './process.js'
 
+const sha256Hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
 
 /** A customer conversation with text, an image (downloaded into the store) and an agent's reply. */
@@ -61,6 +62,34 @@ describe(`${DIALECT}: the archive's Merkle log over the journal`, () => {
     // The release that started, webhooks, the Graph response of the reply and the stored image are all in it.
     expect(new Set(journal.map((j) => j.kind))).toEqual(new Set(['archive.release', 'whatsapp.webhook', 'whatsapp.send_response', 'media.stored']))
     expect((await verify(server)).ok).toBe(true)
+  })
+
+  it('GOBD-3: the stored raw payload and media re-hash to the hashes recorded at ingest, and open to the bytes received', async () => {
+    const db = server.database.db
+    const raw = readFixture('text.json')
+    expect((await server.webhook(raw)).statusCode).toBe(200)
+    const entries = await db.selectFrom('journal').select(['seq', 'kind', 'content', 'content_sha256', 'stored_sha256', 'key_id']).orderBy('seq').execute()
+    let opened = 0
+    for (const e of entries) {
+      const stored = Buffer.from(e.content!)
+      expect(sha256Hex(stored), `journal seq ${e.seq}`).toBe(e.stored_sha256 ?? e.content_sha256)
+      if (e.key_id === null) continue
+      // A sealed entry: its payload opens to what was received, and its recorded (keyed) digest is the payload's.
+      const payload = (await server.sealer.open(db, stored))!.payload
+      expect(server.sealer.digest(payload), `journal seq ${e.seq}`).toBe(e.content_sha256)
+      opened++
+    }
+    expect(opened).toBeGreaterThan(3)
+    const received = await db.selectFrom('journal').select('content').where('kind', '=', 'whatsapp.webhook').orderBy('seq', 'desc').executeTakeFirstOrThrow()
+    expect((await server.sealer.open(db, Buffer.from(received.content!)))!.payload.equals(Buffer.from(raw))).toBe(true)
+    // The image opens byte for byte as downloaded, under the digest the log names (the file on disk is encrypted at rest).
+    const file = fs.readFileSync(path.join(server.dataDir, 'media', fixture.image.sha256!.slice(0, 2), fixture.image.sha256!.slice(2, 4), fixture.image.sha256!))
+    expect(file.includes(PNG)).toBe(false)
+    const image = (await server.mediaStore.get(fixture.image.sha256!))!
+    expect(image.equals(PNG)).toBe(true)
+    expect(sha256Hex(image)).toBe(fixture.image.sha256)
+    const logged = entries.filter((e) => e.kind === 'media.stored').map((e) => JSON.parse(Buffer.from(e.content!).toString('utf8')).sha256)
+    expect(logged).toContain(fixture.image.sha256)
   })
 
   it('SHRED-4: a leaf names the stored bytes and a salted commitment, never a number, a text or a plain hash of them', async () => {

@@ -59,6 +59,8 @@ const itemSchema = z.object({
   id: z.string(),
   conversationId: z.string(),
   contactId: z.string(),
+  /** The business number the conversation runs on (its channel is the Cloud API phone number id; GOBD-5's index names it). */
+  phoneNumberId: z.string(),
   direction: z.string(),
   type: z.string(),
   timestamp: z.string(),
@@ -113,7 +115,7 @@ export const archiveAccessRoutes: FastifyPluginAsync<{ db: Db; log: ArchiveLog; 
       let q = db
         .selectFrom('messages as m')
         .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-        .select(['m.id', 'm.conversation_id', 'c.contact_id', 'm.direction', 'm.type', 'm.timestamp', 'm.wamid', 'm.status', 'm.content', 'm.key_id', cls.as('cls')])
+        .select(['m.id', 'm.conversation_id', 'c.contact_id', 'c.channel_id', 'm.direction', 'm.type', 'm.timestamp', 'm.wamid', 'm.status', 'm.content', 'm.key_id', cls.as('cls')])
         .where('m.timestamp', '>=', berlinMidnight(s.from))
         .where('m.timestamp', '<', berlinMidnight(nextDay(s.to)))
         .where(cls, 'in', s.classes)
@@ -129,7 +131,7 @@ export const archiveAccessRoutes: FastifyPluginAsync<{ db: Db; log: ArchiveLog; 
       const opened = (await vault.open(db, page.items)).filter((m) => !terms.length || BlindIndex.confirms(messageText(m.type, m.content), terms))
       const items = opened.map((m) => {
         const years = retentionYears(retention, m.cls as (typeof RETENTION_CLASSES)[number])
-        return { id: m.id, conversationId: m.conversation_id, contactId: m.contact_id, direction: m.direction, type: m.type, timestamp: m.timestamp, wamid: m.wamid, status: m.status, class: m.cls, retainUntil: years ? retainedUntil(m.timestamp, years) : null, text: messageText(m.type, m.content) }
+        return { id: m.id, conversationId: m.conversation_id, contactId: m.contact_id, phoneNumberId: m.channel_id, direction: m.direction, type: m.type, timestamp: m.timestamp, wamid: m.wamid, status: m.status, class: m.cls, retainUntil: years ? retainedUntil(m.timestamp, years) : null, text: messageText(m.type, m.content) }
       })
       const query = { from: s.from, to: s.to, contactId: s.contactId ?? null, classes: s.classes, q: s.q ?? null, sort: s.sort, cursor: s.cursor ?? null, limit: s.limit }
       const resultSha256 = createHash('sha256').update(items.map((i) => i.id).join('\n')).digest('hex')
