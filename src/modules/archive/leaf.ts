@@ -31,6 +31,7 @@ let scratch = Buffer.alloc(512)
 /**
  * Whether `bytes` are exactly the leaf of these fields; false for fields no leaf can hold (a
  * changed entry, not an error). Verification asks this of every leaf, so no buffer is made for it.
+ * A string is the leaf read as text (SQLite's verification): a leaf is ASCII, so text and bytes agree.
  */
 export function isLeafOf(bytes: Uint8Array | string, f: LeafFields): boolean {
   if (invalidField(f) !== undefined) return false
