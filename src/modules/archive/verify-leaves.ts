@@ -35,6 +35,7 @@ export type CheckedLeaf = {
   problem: VerifyProblem | undefined
 }
 
+/** The leaf hash the tree takes: PostgreSQL's, or computed here from the leaf SQLite read. */
 export const hashOfLeaf = ({ logged }: CheckedLeaf): Buffer => ('hash' in logged ? logged.hash : leafHash(logged.data))
 
 /** The entries whose payload verification reads (the media they name), not only its digest. */
@@ -215,7 +216,7 @@ export async function verifySlice(database: DatabaseHandle, start: number, end: 
 
 /** Media the entry logs as stored or as erased. */
 export function noteMedia({ idx: leafIndex, kind, content }: CheckedLeaf, { logged, erased }: LoggedMedia) {
-  if (!content || !kind || !MEDIA_KINDS.includes(kind)) return
+  if (!content) return // (only media entries come with their content)
   try {
     const body = JSON.parse(content.toString('utf8')) as { sha256?: unknown; mediaId?: unknown; media?: unknown }
     if (kind === 'media.stored' && typeof body.sha256 === 'string') logged.set(body.sha256, { leafIndex, mediaId: String(body.mediaId) })
