@@ -3,6 +3,7 @@ import type { Executor } from '../../db/database.js'
 import type { ConversationRow, ConversationStatus } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
+import { insertRows } from '../../db/insert-rows.js'
 
 /**
  * Records activity on the conversation between a contact and one of our numbers, creating it on
@@ -45,6 +46,14 @@ export async function touchConversation(
     .executeTakeFirstOrThrow()
 }
 
+/** Times only move forward; inbound activity reopens a resolved conversation. */
+const UPSERT_ACTIVITY = `on conflict ("contact_id", "channel_id") do update set
+  "last_message_at" = case when "conversations"."last_message_at" < excluded."last_message_at" then excluded."last_message_at" else "conversations"."last_message_at" end,
+  "last_inbound_at" = case when excluded."last_inbound_at" is not null and ("conversations"."last_inbound_at" is null or "conversations"."last_inbound_at" < excluded."last_inbound_at") then excluded."last_inbound_at" else "conversations"."last_inbound_at" end,
+  "status" = case when excluded."last_inbound_at" is not null and "conversations"."status" = 'resolved' then 'open' else "conversations"."status" end,
+  "updated_at" = excluded."updated_at"
+returning "id", "contact_id", "channel_id"`
+
 export type ConversationActivity = { contactId: string; channelId: string; lastAt: string; inboundAt: string | null }
 
 /**
@@ -65,35 +74,13 @@ export async function upsertConversations(db: Executor, activity: ConversationAc
   }
   if (merged.size === 0) return new Map()
   const now = nowIso()
-  const rows = await db
-    .insertInto('conversations')
-    .values(
-      [...merged.values()].map((a) => ({
-        id: newId(),
-        contact_id: a.contactId,
-        channel_id: a.channelId,
-        status: 'open' as const,
-        assignee_id: null,
-        last_message_at: a.lastAt,
-        last_inbound_at: a.inboundAt,
-        created_at: now,
-        updated_at: now,
-      })),
-    )
-    .onConflict((oc) =>
-      oc.columns(['contact_id', 'channel_id']).doUpdateSet((eb) => {
-        const cur = (c: 'last_message_at' | 'last_inbound_at' | 'status') => eb.ref(`conversations.${c}`)
-        const exc = (c: 'last_message_at' | 'last_inbound_at') => eb.ref(`excluded.${c}`)
-        return {
-          last_message_at: sql<string>`case when ${cur('last_message_at')} < ${exc('last_message_at')} then ${exc('last_message_at')} else ${cur('last_message_at')} end`,
-          last_inbound_at: sql<string>`case when ${exc('last_inbound_at')} is not null and (${cur('last_inbound_at')} is null or ${cur('last_inbound_at')} < ${exc('last_inbound_at')}) then ${exc('last_inbound_at')} else ${cur('last_inbound_at')} end`,
-          status: sql<ConversationStatus>`case when ${exc('last_inbound_at')} is not null and ${cur('status')} = 'resolved' then 'open' else ${cur('status')} end`,
-          updated_at: now,
-        }
-      }),
-    )
-    .returning(['id', 'contact_id', 'channel_id'])
-    .execute()
+  const rows = await insertRows<'conversations', { id: string; contact_id: string; channel_id: string }>(
+    db,
+    'conversations',
+    ['id', 'contact_id', 'channel_id', 'status', 'assignee_id', 'last_message_at', 'last_inbound_at', 'created_at', 'updated_at'],
+    [...merged.values()].map((a) => ({ id: newId(), contact_id: a.contactId, channel_id: a.channelId, status: 'open' as const, assignee_id: null, last_message_at: a.lastAt, last_inbound_at: a.inboundAt, created_at: now, updated_at: now })),
+    UPSERT_ACTIVITY,
+  )
   return new Map(rows.map((r) => [`${r.contact_id}|${r.channel_id}`, r.id]))
 }
 

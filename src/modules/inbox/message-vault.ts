@@ -9,6 +9,9 @@ import { localYear } from '../privacy/deadlines.js'
 import { BlindIndex } from '../search/blind-index.js'
 import { ContactDetails, contentIdentity } from '../contacts/contact-details.js'
 import { messageText } from './message-text.js'
+import { insertRows } from '../../db/insert-rows.js'
+
+const MESSAGE_COLUMNS = ['id', 'conversation_id', 'wamid', 'direction', 'type', 'status', 'timestamp', 'content', 'key_id', 'context_wamid', 'error_code', 'error_title', 'error_detail', 'sent_by', 'journal_seq', 'purpose', 'retention_class', 'created_at', 'updated_at'] as const
 
 export { contentIdentity }
 
@@ -97,7 +100,7 @@ export class MessageVault {
     const inserted = new Set<string>()
     for (let i = 0; i < items.length; i += 200) {
       const rows = items.slice(i, i + 200).map(({ row }, j) => ({ ...row, ...sealed[i + j]! }))
-      const res = await tx.insertInto('messages').values(rows).onConflict((oc) => oc.column('wamid').doNothing()).returning('id').execute()
+      const res = await insertRows<'messages', { id: string }>(tx, 'messages', MESSAGE_COLUMNS, rows, 'on conflict ("wamid") do nothing returning "id"')
       for (const r of res) inserted.add(r.id)
     }
     await this.index.add(tx, items.filter(({ row }) => inserted.has(row.id)).map(({ row }) => ({ messageId: row.id, text: messageText(row.type, row.content) })))

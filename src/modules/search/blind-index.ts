@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import type { Executor } from '../../db/database.js'
-import { inChunks } from '../../platform/chunks.js'
+import { insertRows } from '../../db/insert-rows.js'
 import { fold } from './fold.js'
 
 /**
@@ -61,7 +61,7 @@ export class BlindIndex {
   /** Enters messages' texts (in the caller's transaction). */
   async add(tx: Executor, items: { messageId: string; text: string | null }[]): Promise<void> {
     const rows = items.flatMap((i) => (i.text ? this.termsOf(i.text).map((term) => ({ term, message_id: i.messageId })) : []))
-    await inChunks(rows, (chunk) => tx.insertInto('message_terms').values(chunk).onConflict((oc) => oc.doNothing()).execute(), 400)
+    await insertRows(tx, 'message_terms', ['term', 'message_id'], rows, 'on conflict do nothing')
   }
 
   /** Ids of messages entered under every query term's hash (a subquery; probes the primary key). */

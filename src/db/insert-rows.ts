@@ -1,0 +1,42 @@
+import { CompiledQuery, type Insertable, PostgresAdapter } from 'kysely'
+import type { Executor } from './database.js'
+import type { Database } from './schema.js'
+
+/** Values per statement: under both engines' parameter limits (SQLite 32,766; PostgreSQL 65,535). */
+const MAX_VALUES = 30_000
+
+type Table = keyof Database & string
+
+/**
+ * A multi-row INSERT written here instead of by Kysely's builder, for the ingest path: the
+ * builder makes and freezes a node for every value and compiles the tree on each call, which for
+ * a group of webhooks (hundreds of values per statement) cost more CPU than the database spent
+ * storing the rows. Rows are split into statements under the parameter limits.
+ *
+ * A column a row leaves out is stored as null: use it for tables whose only default is null.
+ * `tail` follows the VALUES list as it is (`on conflict … do nothing`, `returning …`): constant
+ * SQL only, never a value. The rows of every statement's RETURNING come back in one list.
+ */
+export async function insertRows<T extends Table, R = never>(db: Executor, table: T, columns: readonly (keyof Insertable<Database[T]> & string)[], rows: readonly Insertable<Database[T]>[], tail = ''): Promise<R[]> {
+  if (rows.length === 0) return []
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter
+  const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `
+  const perStatement = Math.max(1, Math.floor(MAX_VALUES / columns.length))
+  const out: R[] = []
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const slice = rows.slice(start, start + perStatement)
+    const parameters: unknown[] = []
+    const tuples: string[] = []
+    for (const row of slice) {
+      const marks: string[] = []
+      for (const column of columns) {
+        parameters.push((row as Record<string, unknown>)[column] ?? null)
+        marks.push(postgres ? `$${parameters.length}` : '?')
+      }
+      tuples.push(`(${marks.join(', ')})`)
+    }
+    const result = await db.executeQuery<R>(CompiledQuery.raw(`${head}${tuples.join(', ')}${tail ? ` ${tail}` : ''}`, parameters))
+    for (const r of result.rows) out.push(r)
+  }
+  return out
+}
