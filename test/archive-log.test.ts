@@ -202,12 +202,17 @@ describe(`${DIALECT}: the archive's Merkle log over the journal`, () => {
     const keyFile = path.join(server.dataDir, 'archive-signing.key')
     expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600)
     await customerWrites(server, '4915177000198', 'Zum Schluss')
+    const { db } = server.database
+    const journaled = await db.selectFrom('journal').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
     await server.archive.stop()
-    const leaves = await server.database.db.selectFrom('archive_leaves').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
-    const latest = await server.database.db.selectFrom('archive_checkpoints').select('size').orderBy('size', 'desc').limit(1).executeTakeFirstOrThrow()
+    const leaves = await db.selectFrom('archive_leaves').select([sql<number>`count(*)`.as('n'), sql<number>`max(journal_seq)`.as('lastSeq')]).executeTakeFirstOrThrow()
+    const latest = await db.selectFrom('archive_checkpoints').select('size').orderBy('size', 'desc').limit(1).executeTakeFirstOrThrow()
     expect(Number(latest.size)).toBe(Number(leaves.n))
-    const journal = await server.database.db.selectFrom('journal').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
-    expect(Number(leaves.n)).toBe(Number(journal.n))
+    // Everything journaled before the shutdown is in the signed tree (a late status webhook from the
+    // simulator may still be journaled after it: that one is not, and need not be).
+    expect(Number(leaves.n)).toBeGreaterThanOrEqual(Number(journaled.n))
+    const upToLast = await db.selectFrom('journal').select(sql<number>`count(*)`.as('n')).where('seq', '<=', Number(leaves.lastSeq)).executeTakeFirstOrThrow()
+    expect(Number(leaves.n)).toBe(Number(upToLast.n))
   })
 })
 
