@@ -8,13 +8,17 @@ import type { DataKey } from './data-keys.js'
  * encrypted with that person's data key. Destroying any one of those keys makes the payload
  * unreadable, so a webhook about two customers is erased with either of them.
  *
- *   "PFS1" | u16 header length | header JSON | iv(12) | tag(16) | ciphertext of (salt(32) ‖ payload)
+ *   "PFS2" | u32 header length | header JSON | iv(12) | tag(16) | ciphertext of (salt(32) ‖ payload)
  *   header: { k: [{ id, s: base64(iv ‖ tag ‖ encrypted share) }] }
+ *
+ * "PFS1", written before, has a u16 header length: it ran out at about 500 people, and one
+ * webhook may batch a thousand updates. Both are read.
  *
  * The salt lives inside the ciphertext: the commitment SHA-256(salt ‖ payload) in the log proves
  * the payload to whoever is shown it, and reveals nothing once the keys are gone.
  */
-const MAGIC = Buffer.from('PFS1')
+const MAGIC = Buffer.from('PFS2')
+const MAGIC_U16 = Buffer.from('PFS1')
 
 const random = pooledRandom
 
@@ -43,23 +47,34 @@ export function sealPayload(payload: Buffer, keys: DataKey[]): Sealed {
   shares.unshift(last)
   const header = Buffer.from(JSON.stringify({ k: keys.map((k, i) => ({ id: k.id, s: gcm(k.key, shares[i]!, `share:${k.id}`).toString('base64') })) }))
   const salt = random(32)
-  const length = Buffer.alloc(2)
-  length.writeUInt16BE(header.length)
+  const length = Buffer.alloc(4)
+  length.writeUInt32BE(header.length)
   return { stored: Buffer.concat([MAGIC, length, header, gcm(contentKey, Buffer.concat([salt, payload]), 'journal')]), keyIds: keys.map((k) => k.id), commitment: commitmentOf(salt, payload) }
 }
 
-export const isSealed = (stored: Uint8Array): boolean => stored.length > 6 && Buffer.from(stored.subarray(0, 4)).equals(MAGIC)
+export const isSealed = (stored: Uint8Array): boolean => {
+  if (stored.length <= 6) return false
+  const magic = Buffer.from(stored.subarray(0, 4))
+  return magic.equals(MAGIC) || magic.equals(MAGIC_U16)
+}
+
+/** Where the header lies and where the encrypted payload starts, in either format. */
+function layout(stored: Buffer): { header: Buffer; body: Buffer } {
+  const wide = stored.subarray(0, 4).equals(MAGIC)
+  const start = wide ? 8 : 6
+  const end = start + (wide ? stored.readUInt32BE(4) : stored.readUInt16BE(4))
+  return { header: stored.subarray(start, end), body: stored.subarray(end) }
+}
 
 /** The key ids a sealed payload needs. */
 export function keyIdsOf(stored: Buffer): string[] {
-  const length = stored.readUInt16BE(4)
-  return (JSON.parse(stored.subarray(6, 6 + length).toString('utf8')) as { k: { id: string }[] }).k.map((k) => k.id)
+  return (JSON.parse(layout(stored).header.toString('utf8')) as { k: { id: string }[] }).k.map((k) => k.id)
 }
 
 /** The payload and its salt; undefined when a key is gone (shredded). */
 export async function openPayload(stored: Buffer, keyOf: (id: string) => Promise<Buffer | undefined>): Promise<{ payload: Buffer; salt: Buffer } | undefined> {
-  const length = stored.readUInt16BE(4)
-  const header = JSON.parse(stored.subarray(6, 6 + length).toString('utf8')) as { k: { id: string; s: string }[] }
+  const { header: headerBytes, body } = layout(stored)
+  const header = JSON.parse(headerBytes.toString('utf8')) as { k: { id: string; s: string }[] }
   const contentKey = Buffer.alloc(32)
   for (const k of header.k) {
     const key = await keyOf(k.id)
@@ -67,6 +82,6 @@ export async function openPayload(stored: Buffer, keyOf: (id: string) => Promise
     const share = ungcm(key, Buffer.from(k.s, 'base64'), `share:${k.id}`)
     for (let i = 0; i < 32; i++) contentKey[i]! ^= share[i]!
   }
-  const inner = ungcm(contentKey, stored.subarray(6 + length), 'journal')
+  const inner = ungcm(contentKey, body, 'journal')
   return { salt: inner.subarray(0, 32), payload: inner.subarray(32) }
 }
