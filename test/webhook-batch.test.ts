@@ -48,6 +48,18 @@ describe(`${DIALECT}: one webhook batching a thousand customers' messages`, () =
     }
   }, 60_000)
 
+  it('stores a thousand statuses for a thousand recipients from one POST (a campaign reported in a batch)', async () => {
+    const N = 1000
+    const identity = server.simulatorState().identity
+    const at = String(Math.floor(Date.now() / 1000))
+    const body = messagesEnvelope(identity, { statuses: Array.from({ length: N }, (_, i) => ({ id: `wamid.campaign-${i}`, status: 'delivered', timestamp: at, recipient_id: `49153${String(i).padStart(8, '0')}` })) })
+    const before = await count(server, 'message_statuses')
+    expect((await server.webhook(body)).statusCode).toBe(200)
+    expect(await count(server, 'message_statuses')).toBe(before + N)
+    const entry = await server.database.db.selectFrom('journal').select('key_id').where('kind', '=', 'whatsapp.webhook').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow()
+    expect(entry.key_id!.split(',')).toHaveLength(N)
+  }, 60_000)
+
   it('opens a body sealed by the earlier release (PFS1, a two-byte header length) as before', async () => {
     const { db } = server.database
     await customerWrites(server, '4915300000001', 'Eine einzelne Nachricht')
