@@ -5,6 +5,8 @@ import type { Executor } from '../../db/database.js'
 import type { SecretBox } from '../../platform/crypto/secret-box.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
+import { collectChunks } from '../../platform/chunks.js'
+import { insertRows } from '../../db/insert-rows.js'
 
 export type DataKey = { id: string; key: Buffer }
 
@@ -65,8 +67,8 @@ export class DataKeys {
         const id = newId()
         return { id, subject_ref: ref, period, wrapped: this.box.seal(randomBytes(32).toString('base64'), `data-key:${id}`), created_at: now, destroyed_at: null, destroyed_reason: null }
       })
-      await tx.insertInto('data_keys').values(fresh).onConflict((oc) => oc.columns(['subject_ref', 'period']).doNothing()).execute()
-      const rows = await tx.selectFrom('data_keys').select(['id', 'subject_ref', 'wrapped']).where('period', '=', period).where('subject_ref', 'in', missing).execute()
+      await insertRows(tx, 'data_keys', ['id', 'subject_ref', 'period', 'wrapped', 'created_at', 'destroyed_at', 'destroyed_reason'], fresh, 'on conflict ("subject_ref", "period") do nothing')
+      const rows = await collectChunks(missing, (refs) => tx.selectFrom('data_keys').select(['id', 'subject_ref', 'wrapped']).where('period', '=', period).where('subject_ref', 'in', refs).execute())
       const made = new Set(fresh.map((f) => f.id))
       for (const r of rows) {
         if (made.has(r.id)) this.unconfirmed.set(r.id, tx)
@@ -88,7 +90,7 @@ export class DataKeys {
   /** Forgets keys whose making transaction rolled back; the others are confirmed. */
   private async confirm(tx: Executor, ids: string[]): Promise<void> {
     if (ids.length === 0) return
-    const stored = new Set((await tx.selectFrom('data_keys').select('id').where('id', 'in', ids).execute()).map((r) => r.id))
+    const stored = new Set((await collectChunks(ids, (chunk) => tx.selectFrom('data_keys').select('id').where('id', 'in', chunk).execute())).map((r) => r.id))
     for (const id of ids) {
       this.unconfirmed.delete(id)
       if (stored.has(id)) continue

@@ -1,12 +1,16 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.js'
 import { inChunks } from '../../platform/chunks.js'
+import { insertRows } from '../../db/insert-rows.js'
 import type { ContactRow } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import type { ContactDetails } from './contact-details.js'
 import { insertableContact } from './contacts.repo.js'
 import { nowIso } from '../../platform/time.js'
 import type { ContactIdentity } from '../whatsapp/webhook-events.js'
+
+/** What a new contact row holds (`consent_used_at` is the trigger's). */
+const CONTACT_COLUMNS = ['id', 'wa_id', 'wa_key', 'user_id', 'user_key', 'profile_name', 'name_override', 'restricted_at', 'restriction_reason', 'erase_after', 'erased_at', 'first_contact_at', 'last_contact_at', 'created_at', 'updated_at'] as const
 
 /**
  * Resolves many WhatsApp identities to contacts with one read and at most one insert: keyed by
@@ -32,14 +36,19 @@ export class ContactResolver {
     const userKeys = [...new Set(identities.flatMap((i) => (i.userId ? [details.lookupKey('user', i.userId)] : [])))]
     const waKeys = [...new Set(identities.flatMap((i) => (i.waId ? [details.lookupKey('wa', i.waId)] : [])))]
     if (userKeys.length + waKeys.length > 0) {
-      const rows = await details.openRows(
-        db,
-        await db
+      // One read, or one per slice of 500 user ids and 500 numbers (parameter limits); a contact found twice counts once.
+      const found = new Map<string, ContactRow>()
+      for (let i = 0; i < Math.max(userKeys.length, waKeys.length); i += 500) {
+        const users = userKeys.slice(i, i + 500)
+        const numbers = waKeys.slice(i, i + 500)
+        const slice = await db
           .selectFrom('contacts')
           .selectAll()
-          .where((eb) => eb.or([...(userKeys.length ? [eb('user_key', 'in', userKeys)] : []), ...(waKeys.length ? [eb('wa_key', 'in', waKeys)] : [])]))
-          .execute(),
-      )
+          .where((eb) => eb.or([...(users.length ? [eb('user_key', 'in', users)] : []), ...(numbers.length ? [eb('wa_key', 'in', numbers)] : [])]))
+          .execute()
+        for (const row of slice) found.set(row.id, row)
+      }
+      const rows = await details.openRows(db, [...found.values()])
       // A restricted person (erasure under a retention duty) who writes again starts afresh: the kept
       // record lets go of the identifiers and stays hidden; the new message goes to a new contact.
       const restricted = rows.filter((r) => r.restricted_at !== null)
@@ -89,7 +98,7 @@ export class ContactResolver {
     if (this.created.size > 0) {
       const rows = []
       for (const c of this.created) rows.push(insertableContact({ ...c, profile_name: await this.details.seal(db, c.id, c.profile_name), ...(await this.details.identifiers(db, c.id, { waId: c.wa_id, userId: c.user_id })) }))
-      await db.insertInto('contacts').values(rows).execute()
+      await insertRows(db, 'contacts', CONTACT_COLUMNS, rows)
       for (const c of this.created) if (c.profile_name || c.wa_id) await this.details.enter(db, c.id, { name: c.profile_name, waId: c.wa_id })
     }
     const now = nowIso()

@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/database.js'
 import type { MessageStatus } from '../../db/schema.js'
 import { nowIso } from '../../platform/time.js'
+import { collectChunks } from '../../platform/chunks.js'
 
 /**
  * Derives an outbound message's status from the set of status events received for it. Because it
@@ -28,20 +29,20 @@ export async function applyStoredStatuses(db: Executor, wamids: string | readonl
   const list = [...new Set(typeof wamids === 'string' ? [wamids] : wamids)]
   if (list.length === 0) return []
   const changedConversations: string[] = []
-  const messages = await db
-    .selectFrom('messages')
-    .select(['id', 'status', 'wamid', 'conversation_id'])
-    .where('wamid', 'in', list)
-    .where('direction', '=', 'outbound')
-    .execute()
+  const messages = await collectChunks(list, (chunk) => db.selectFrom('messages').select(['id', 'status', 'wamid', 'conversation_id']).where('wamid', 'in', chunk).where('direction', '=', 'outbound').execute())
   if (messages.length === 0) return []
-  const events = await db
-    .selectFrom('message_statuses')
-    .select(['wamid', 'status', 'errors'])
-    .where('wamid', 'in', messages.map((m) => m.wamid!))
-    .execute()
+  const events = await collectChunks(
+    messages.map((m) => m.wamid!),
+    (chunk) => db.selectFrom('message_statuses').select(['wamid', 'status', 'errors']).where('wamid', 'in', chunk).execute(),
+  )
+  const eventsOf = new Map<string, typeof events>()
+  for (const e of events) {
+    const list = eventsOf.get(e.wamid)
+    if (list) list.push(e)
+    else eventsOf.set(e.wamid, [e])
+  }
   for (const message of messages) {
-    const own = events.filter((e) => e.wamid === message.wamid)
+    const own = eventsOf.get(message.wamid!) ?? []
     const status = deriveStatus(new Set(own.map((e) => e.status)), message.status)
     if (status === message.status) continue
     const failed = status === 'failed' ? own.find((e) => e.status === 'failed') : undefined

@@ -2,6 +2,8 @@ import type { Executor } from '../../db/database.js'
 import { newId } from '../../platform/ids.js'
 import { enqueueJobs } from '../../platform/jobs/jobs.repo.js'
 import { nowIso } from '../../platform/time.js'
+import { collectChunks } from '../../platform/chunks.js'
+import { insertRows } from '../../db/insert-rows.js'
 import { ContactResolver } from '../contacts/contact-resolver.js'
 import { applyNumberChange } from '../contacts/contacts.repo.js'
 import { upsertConversations } from '../inbox/conversations.repo.js'
@@ -138,7 +140,7 @@ async function registerInboundMedia(db: Executor, items: { messageId: string; ty
     ]
   })
   if (media.length === 0) return 0
-  await db.insertInto('media').values(media).execute()
+  await insertRows(db, 'media', ['id', 'direction', 'state', 'mime_type', 'filename', 'size', 'sha256', 'expected_sha256', 'graph_media_id', 'graph_uploaded_at', 'last_error', 'created_at', 'updated_at'], media)
   await enqueueJobs(db, media.map((m) => ({ kind: MEDIA_DOWNLOAD_JOB, payload: { mediaId: m.id } })))
   return media.length
 }
@@ -159,7 +161,7 @@ async function projectStatuses(db: Executor, items: { seq: number; e: StatusEven
       journal_seq: seq,
     })
   }
-  await db.insertInto('message_statuses').values([...rows.values()]).onConflict((oc) => oc.columns(['wamid', 'status']).doNothing()).execute()
+  await insertRows(db, 'message_statuses', ['wamid', 'status', 'occurred_at', 'errors', 'pricing', 'biz_opaque_callback_data', 'journal_seq'], [...rows.values()], 'on conflict ("wamid", "status") do nothing')
   await linkUncertainSends(db, items.map((i) => i.e))
   return applyStoredStatuses(db, items.map((i) => i.e.wamid))
 }
@@ -171,13 +173,7 @@ async function projectStatuses(db: Executor, items: { seq: number; e: StatusEven
 async function linkUncertainSends(db: Executor, events: StatusEvent[]) {
   const byMessage = new Map(events.filter((e) => e.bizOpaqueCallbackData).map((e) => [e.bizOpaqueCallbackData!, e.wamid]))
   if (byMessage.size === 0) return
-  const unlinked = await db
-    .selectFrom('messages')
-    .select('id')
-    .where('id', 'in', [...byMessage.keys()])
-    .where('wamid', 'is', null)
-    .where('direction', '=', 'outbound')
-    .execute()
+  const unlinked = await collectChunks([...byMessage.keys()], (ids) => db.selectFrom('messages').select('id').where('id', 'in', ids).where('wamid', 'is', null).where('direction', '=', 'outbound').execute())
   for (const { id } of unlinked) {
     await db.updateTable('messages').set({ wamid: byMessage.get(id)!, updated_at: nowIso() }).where('id', '=', id).where('wamid', 'is', null).execute()
   }

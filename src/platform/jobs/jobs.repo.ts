@@ -3,6 +3,7 @@ import type { Dialect, Executor } from '../../db/database.js'
 import type { JobRow } from '../../db/schema.js'
 import { newId } from '../ids.js'
 import { isoPlus, nowIso } from '../time.js'
+import { insertRows } from '../../db/insert-rows.js'
 
 /**
  * Durable jobs in the same database as the data they act on: a job is enqueued in the transaction
@@ -27,10 +28,12 @@ export async function enqueueJob(
 export async function enqueueJobs(db: Executor, jobs: { kind: string; payload: Record<string, unknown>; groupKey?: string }[]): Promise<void> {
   if (jobs.length === 0) return
   const now = nowIso()
-  await db
-    .insertInto('jobs')
-    .values(jobs.map((j) => ({ id: newId(), kind: j.kind, group_key: j.groupKey ?? null, payload: JSON.stringify(j.payload), state: 'queued' as const, run_at: now, attempts: 0, lease_until: null, last_error: null, created_at: now, updated_at: now })))
-    .execute()
+  await insertRows(
+    db,
+    'jobs',
+    ['id', 'kind', 'group_key', 'payload', 'state', 'run_at', 'attempts', 'lease_until', 'last_error', 'created_at', 'updated_at'],
+    jobs.map((j) => ({ id: newId(), kind: j.kind, group_key: j.groupKey ?? null, payload: JSON.stringify(j.payload), state: 'queued' as const, run_at: now, attempts: 0, lease_until: null, last_error: null, created_at: now, updated_at: now })),
+  )
 }
 
 /**
