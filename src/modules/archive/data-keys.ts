@@ -29,6 +29,8 @@ export class DataKeys {
    * key that was never stored. (id → the transaction that made it)
    */
   private readonly unconfirmed = new Map<string, Executor>()
+  /** The transaction that last looked at all unconfirmed keys. */
+  private sweptIn: Executor | undefined
   private readonly refKey: Buffer
 
   constructor(
@@ -57,9 +59,14 @@ export class DataKeys {
   /** The keys for these identities and period, made when missing (in the caller's transaction). */
   async keysFor(tx: Executor, identities: string[], period: string): Promise<DataKey[]> {
     const refs = [...new Set(identities.map((i) => this.subjectRef(i)))].sort()
-    // (Keys made once and not used again are looked at together once there are many: a bound.)
-    const toConfirm = this.unconfirmed.size > 2000 ? [...this.unconfirmed.keys()] : refs.map((r) => this.ids.get(`${r}|${period}`)).filter((id): id is string => id !== undefined && this.unconfirmed.has(id))
-    await this.confirm(tx, toConfirm.filter((id) => this.unconfirmed.get(id) !== tx))
+    const toConfirm = refs.map((r) => this.ids.get(`${r}|${period}`)).filter((id): id is string => id !== undefined && this.unconfirmed.has(id))
+    // Keys made once and not used again are looked at together once there are many (a bound), once
+    // per transaction: a batch that makes thousands of keys must not walk them all for each one.
+    if (this.unconfirmed.size > 2000 && this.sweptIn !== tx) {
+      this.sweptIn = tx
+      toConfirm.push(...this.unconfirmed.keys())
+    }
+    await this.confirm(tx, [...new Set(toConfirm)].filter((id) => this.unconfirmed.get(id) !== tx))
     const missing = refs.filter((r) => !this.ids.has(`${r}|${period}`))
     if (missing.length) {
       const now = nowIso()
