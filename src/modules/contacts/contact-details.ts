@@ -6,6 +6,8 @@ import { pooledRandom } from '../../platform/crypto/random-pool.js'
 import type { SecretBox } from '../../platform/crypto/secret-box.js'
 import type { DataKeys } from '../archive/data-keys.js'
 import { BlindIndex } from '../search/blind-index.js'
+import { insertRows } from '../../db/insert-rows.js'
+import { inChunks } from '../../platform/chunks.js'
 
 /** A sealed detail in `contacts` (names, number, user id): `n1:` + key id + `:` + base64(iv ‖ tag ‖ ciphertext). */
 const PREFIX = 'n1:'
@@ -22,6 +24,8 @@ const LABEL: Record<DetailField, string> = { name: 'contact-name', number: 'cont
 /** The shortest ending of a number that search looks up (fewer digits would name too many contacts). */
 const MIN_NUMBER_DIGITS = 4
 
+/** What search finds a contact by: the shown name and the number, both opened. */
+type Shown = { name: string | null; waId: string | null }
 type Named = { id: string; profile_name: string | null; name_override: string | null }
 type Details = { profile_name?: string | null; name_override?: string | null; wa_id?: string | null; user_id?: string | null }
 
@@ -123,11 +127,25 @@ export class ContactDetails {
    * Enters the shown name's words and the number's endings for search, replacing what was entered
    * before (in the caller's transaction). Both come opened.
    */
-  async enter(tx: Executor, contactId: string, shown: { name: string | null; waId: string | null }): Promise<void> {
+  async enter(tx: Executor, contactId: string, shown: Shown): Promise<void> {
     await tx.deleteFrom('contact_terms').where('contact_id', '=', contactId).execute()
+    await this.enterNew(tx, [{ id: contactId, ...shown }])
+  }
+
+  /** Enters contacts that have no terms yet (just created) for search, in one statement for all. */
+  async enterNew(tx: Executor, contacts: ({ id: string } & Shown)[]): Promise<void> {
+    await insertRows(tx, 'contact_terms', ['term', 'contact_id'], contacts.flatMap((c) => this.termsOf(c).map((term) => ({ term, contact_id: c.id }))), 'on conflict do nothing')
+  }
+
+  /** Makes the details keys of many new contacts together (a statement per thousand, not one per contact). */
+  async prepareKeys(tx: Executor, contactIds: string[]): Promise<void> {
+    await inChunks(contactIds.map(contentIdentity), (identities) => this.keys.keysFor(tx, identities, DETAILS_PERIOD), 1000)
+  }
+
+  private termsOf(shown: Shown): number[] {
     const terms = new Set(shown.name ? this.index.termsOf(shown.name) : [])
     for (let n = MIN_NUMBER_DIGITS; shown.waId && n <= shown.waId.length; n++) terms.add(this.numberTerm(shown.waId.slice(-n)))
-    if (terms.size) await tx.insertInto('contact_terms').values([...terms].map((term) => ({ term, contact_id: contactId }))).onConflict((oc) => oc.doNothing()).execute()
+    return [...terms]
   }
 
   /** A number ending's hash: `#` keeps it apart from words, which never contain one. */

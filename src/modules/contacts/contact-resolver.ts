@@ -96,10 +96,11 @@ export class ContactResolver {
 
   async flush(db: Executor): Promise<void> {
     if (this.created.size > 0) {
+      if (this.created.size > 1) await this.details.prepareKeys(db, [...this.created].map((c) => c.id))
       const rows = []
       for (const c of this.created) rows.push(insertableContact({ ...c, profile_name: await this.details.seal(db, c.id, c.profile_name), ...(await this.details.identifiers(db, c.id, { waId: c.wa_id, userId: c.user_id })) }))
       await insertRows(db, 'contacts', CONTACT_COLUMNS, rows)
-      for (const c of this.created) if (c.profile_name || c.wa_id) await this.details.enter(db, c.id, { name: c.profile_name, waId: c.wa_id })
+      await this.details.enterNew(db, [...this.created].map((c) => ({ id: c.id, name: c.profile_name, waId: c.wa_id })))
     }
     const now = nowIso()
     // Most changes only move the last contact time: one statement for all of them (a round trip per
