@@ -37,8 +37,8 @@ export async function applyStoredStatuses(db: Executor, wamids: string | readonl
   )
   const eventsOf = new Map<string, typeof events>()
   for (const e of events) {
-    const list = eventsOf.get(e.wamid)
-    if (list) list.push(e)
+    const known = eventsOf.get(e.wamid)
+    if (known) known.push(e)
     else eventsOf.set(e.wamid, [e])
   }
   for (const message of messages) {
