@@ -97,12 +97,8 @@ export class MessageVault {
   async insert(tx: Executor, items: { row: StoredMessage; contactId: string }[]): Promise<Set<string>> {
     if (items.length === 0) return new Set()
     const sealed = await this.seal(tx, items.map(({ row, contactId }) => ({ id: row.id, contactId, timestamp: row.timestamp, content: row.content })))
-    const inserted = new Set<string>()
-    for (let i = 0; i < items.length; i += 200) {
-      const rows = items.slice(i, i + 200).map(({ row }, j) => ({ ...row, ...sealed[i + j]! }))
-      const res = await insertRows<'messages', { id: string }>(tx, 'messages', MESSAGE_COLUMNS, rows, 'on conflict ("wamid") do nothing returning "id"')
-      for (const r of res) inserted.add(r.id)
-    }
+    const rows = items.map(({ row }, i) => ({ ...row, ...sealed[i]! }))
+    const inserted = new Set((await insertRows<'messages', { id: string }>(tx, 'messages', MESSAGE_COLUMNS, rows, 'on conflict ("wamid") do nothing returning "id"')).map((r) => r.id))
     await this.index.add(tx, items.filter(({ row }) => inserted.has(row.id)).map(({ row }) => ({ messageId: row.id, text: messageText(row.type, row.content) })))
     return inserted
   }
