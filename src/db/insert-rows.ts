@@ -13,12 +13,14 @@ type Table = keyof Database & string
  * a group of webhooks (hundreds of values per statement) cost more CPU than the database spent
  * storing the rows. Rows are split into statements under the parameter limits.
  *
- * A column a row leaves out is stored as null: use it for tables whose only default is null.
+ * The columns are those the rows name (all of them, so none is dropped); a column some rows leave
+ * out is stored as null for them: use it for tables whose only default is null.
  * `tail` follows the VALUES list as it is (`on conflict … do nothing`, `returning …`): constant
  * SQL only, never a value. The rows of every statement's RETURNING come back in one list.
  */
-export async function insertRows<T extends Table, R = never>(db: Executor, table: T, columns: readonly (keyof Insertable<Database[T]> & string)[], rows: readonly Insertable<Database[T]>[], tail = ''): Promise<R[]> {
+export async function insertRows<T extends Table, R = never>(db: Executor, table: T, rows: readonly Insertable<Database[T]>[], tail = ''): Promise<R[]> {
   if (rows.length === 0) return []
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))]
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter
   const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `
   const perStatement = Math.max(1, Math.floor(MAX_VALUES / columns.length))

@@ -74,7 +74,7 @@ export class DataKeys {
         const id = newId()
         return { id, subject_ref: ref, period, wrapped: this.box.seal(randomBytes(32).toString('base64'), `data-key:${id}`), created_at: now, destroyed_at: null, destroyed_reason: null }
       })
-      await insertRows(tx, 'data_keys', ['id', 'subject_ref', 'period', 'wrapped', 'created_at', 'destroyed_at', 'destroyed_reason'], fresh, 'on conflict ("subject_ref", "period") do nothing')
+      await insertRows(tx, 'data_keys', fresh, 'on conflict ("subject_ref", "period") do nothing')
       const rows = await collectChunks(missing, (refs) => tx.selectFrom('data_keys').select(['id', 'subject_ref', 'wrapped']).where('period', '=', period).where('subject_ref', 'in', refs).execute())
       const made = new Set(fresh.map((f) => f.id))
       for (const r of rows) {

@@ -134,7 +134,7 @@ export class ContactDetails {
 
   /** Enters contacts that have no terms yet (just created) for search, in one statement for all. */
   async enterNew(tx: Executor, contacts: ({ id: string } & Shown)[]): Promise<void> {
-    await insertRows(tx, 'contact_terms', ['term', 'contact_id'], contacts.flatMap((c) => this.termsOf(c).map((term) => ({ term, contact_id: c.id }))), 'on conflict do nothing')
+    await insertRows(tx, 'contact_terms', contacts.flatMap((c) => this.termsOf(c).map((term) => ({ term, contact_id: c.id }))), 'on conflict do nothing')
   }
 
   /** Makes the details keys of many new contacts together (a statement per thousand, not one per contact). */

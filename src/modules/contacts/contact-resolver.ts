@@ -9,9 +9,6 @@ import { insertableContact } from './contacts.repo.js'
 import { nowIso } from '../../platform/time.js'
 import type { ContactIdentity } from '../whatsapp/webhook-events.js'
 
-/** What a new contact row holds (`consent_used_at` is the trigger's). */
-const CONTACT_COLUMNS = ['id', 'wa_id', 'wa_key', 'user_id', 'user_key', 'profile_name', 'name_override', 'restricted_at', 'restriction_reason', 'erase_after', 'erased_at', 'first_contact_at', 'last_contact_at', 'created_at', 'updated_at'] as const
-
 /**
  * Resolves many WhatsApp identities to contacts with one read and at most one insert: keyed by
  * BSUID when present (a username user may come without a phone number), else by wa_id. Fills in
@@ -99,7 +96,7 @@ export class ContactResolver {
       if (this.created.size > 1) await this.details.prepareKeys(db, [...this.created].map((c) => c.id))
       const rows = []
       for (const c of this.created) rows.push(insertableContact({ ...c, profile_name: await this.details.seal(db, c.id, c.profile_name), ...(await this.details.identifiers(db, c.id, { waId: c.wa_id, userId: c.user_id })) }))
-      await insertRows(db, 'contacts', CONTACT_COLUMNS, rows)
+      await insertRows(db, 'contacts', rows)
       await this.details.enterNew(db, [...this.created].map((c) => ({ id: c.id, name: c.profile_name, waId: c.wa_id })))
     }
     const now = nowIso()

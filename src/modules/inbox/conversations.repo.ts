@@ -77,7 +77,6 @@ export async function upsertConversations(db: Executor, activity: ConversationAc
   const rows = await insertRows<'conversations', { id: string; contact_id: string; channel_id: string }>(
     db,
     'conversations',
-    ['id', 'contact_id', 'channel_id', 'status', 'assignee_id', 'last_message_at', 'last_inbound_at', 'created_at', 'updated_at'],
     [...merged.values()].map((a) => ({ id: newId(), contact_id: a.contactId, channel_id: a.channelId, status: 'open' as const, assignee_id: null, last_message_at: a.lastAt, last_inbound_at: a.inboundAt, created_at: now, updated_at: now })),
     UPSERT_ACTIVITY,
   )

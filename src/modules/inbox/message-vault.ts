@@ -11,8 +11,6 @@ import { ContactDetails, contentIdentity } from '../contacts/contact-details.js'
 import { messageText } from './message-text.js'
 import { insertRows } from '../../db/insert-rows.js'
 
-const MESSAGE_COLUMNS = ['id', 'conversation_id', 'wamid', 'direction', 'type', 'status', 'timestamp', 'content', 'key_id', 'context_wamid', 'error_code', 'error_title', 'error_detail', 'sent_by', 'journal_seq', 'purpose', 'retention_class', 'created_at', 'updated_at'] as const
-
 export { contentIdentity }
 
 /** What a sealed content looks like in `messages.content`: `m1:` + base64(iv ‖ tag ‖ ciphertext). */
@@ -98,7 +96,7 @@ export class MessageVault {
     if (items.length === 0) return new Set()
     const sealed = await this.seal(tx, items.map(({ row, contactId }) => ({ id: row.id, contactId, timestamp: row.timestamp, content: row.content })))
     const rows = items.map(({ row }, i) => ({ ...row, ...sealed[i]! }))
-    const inserted = new Set((await insertRows<'messages', { id: string }>(tx, 'messages', MESSAGE_COLUMNS, rows, 'on conflict ("wamid") do nothing returning "id"')).map((r) => r.id))
+    const inserted = new Set((await insertRows<'messages', { id: string }>(tx, 'messages', rows, 'on conflict ("wamid") do nothing returning "id"')).map((r) => r.id))
     await this.index.add(tx, items.filter(({ row }) => inserted.has(row.id)).map(({ row }) => ({ messageId: row.id, text: messageText(row.type, row.content) })))
     return inserted
   }

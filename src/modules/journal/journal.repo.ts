@@ -5,8 +5,6 @@ import { nowIso } from '../../platform/time.js'
 import type { JournalSealer } from '../archive/journal-sealer.js'
 import { insertRows } from '../../db/insert-rows.js'
 
-const JOURNAL_COLUMNS = ['received_at', 'kind', 'content_sha256', 'content', 'key_id', 'commitment', 'stored_sha256'] as const
-
 export type JournalKind =
   | 'whatsapp.webhook'
   | 'whatsapp.send_request'
@@ -87,7 +85,7 @@ export async function appendEntries(db: Executor, kind: JournalKind, contents: B
     const sealed = sealing ? await sealing.sealer.seal(db, contents[i]!, sealing.identities[i] ?? [], now) : undefined
     rows.push({ received_at: now, kind, content_sha256: h, content: sealed?.stored ?? contents[i]!, key_id: sealed ? sealed.keyIds.join(',') : null, commitment: sealed?.commitment ?? null, stored_sha256: sealed ? sha256Hex(sealed.stored) : null })
   }
-  const inserted = await insertRows<'journal', { seq: number; content_sha256: string }>(db, 'journal', JOURNAL_COLUMNS, rows, 'on conflict ("kind", "content_sha256") do nothing returning "seq", "content_sha256"')
+  const inserted = await insertRows<'journal', { seq: number; content_sha256: string }>(db, 'journal', rows, 'on conflict ("kind", "content_sha256") do nothing returning "seq", "content_sha256"')
   // Matched by hash, not by position: RETURNING does not promise an order.
   const seqOf = new Map(inserted.map((r) => [r.content_sha256, Number(r.seq)]))
   const missing = hashes.filter((h) => !seqOf.has(h))

@@ -61,7 +61,7 @@ export class BlindIndex {
   /** Enters messages' texts (in the caller's transaction). */
   async add(tx: Executor, items: { messageId: string; text: string | null }[]): Promise<void> {
     const rows = items.flatMap((i) => (i.text ? this.termsOf(i.text).map((term) => ({ term, message_id: i.messageId })) : []))
-    await insertRows(tx, 'message_terms', ['term', 'message_id'], rows, 'on conflict do nothing')
+    await insertRows(tx, 'message_terms', rows, 'on conflict do nothing')
   }
 
   /** Ids of messages entered under every query term's hash (a subquery; probes the primary key). */

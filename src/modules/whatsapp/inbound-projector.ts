@@ -140,7 +140,7 @@ async function registerInboundMedia(db: Executor, items: { messageId: string; ty
     ]
   })
   if (media.length === 0) return 0
-  await insertRows(db, 'media', ['id', 'direction', 'state', 'mime_type', 'filename', 'size', 'sha256', 'expected_sha256', 'graph_media_id', 'graph_uploaded_at', 'last_error', 'created_at', 'updated_at'], media)
+  await insertRows(db, 'media', media)
   await enqueueJobs(db, media.map((m) => ({ kind: MEDIA_DOWNLOAD_JOB, payload: { mediaId: m.id } })))
   return media.length
 }
@@ -161,7 +161,7 @@ async function projectStatuses(db: Executor, items: { seq: number; e: StatusEven
       journal_seq: seq,
     })
   }
-  await insertRows(db, 'message_statuses', ['wamid', 'status', 'occurred_at', 'errors', 'pricing', 'biz_opaque_callback_data', 'journal_seq'], [...rows.values()], 'on conflict ("wamid", "status") do nothing')
+  await insertRows(db, 'message_statuses', [...rows.values()], 'on conflict ("wamid", "status") do nothing')
   await linkUncertainSends(db, items.map((i) => i.e))
   return applyStoredStatuses(db, items.map((i) => i.e.wamid))
 }

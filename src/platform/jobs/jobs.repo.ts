@@ -31,7 +31,6 @@ export async function enqueueJobs(db: Executor, jobs: { kind: string; payload: R
   await insertRows(
     db,
     'jobs',
-    ['id', 'kind', 'group_key', 'payload', 'state', 'run_at', 'attempts', 'lease_until', 'last_error', 'created_at', 'updated_at'],
     jobs.map((j) => ({ id: newId(), kind: j.kind, group_key: j.groupKey ?? null, payload: JSON.stringify(j.payload), state: 'queued' as const, run_at: now, attempts: 0, lease_until: null, last_error: null, created_at: now, updated_at: now })),
   )
 }
