@@ -24,7 +24,7 @@ describe(`${DIALECT}: one webhook batching thousands of customers' updates`, () 
     const body = JSON.stringify(
       messagesEnvelope(identity, {
         contacts: Array.from({ length: N }, (_, i) => ({ profile: { name: `Kundin ${i}` }, wa_id: waId(i) })),
-        // Sixteen values per new contact and eleven index terms per message: more than one statement may bind on SQLite.
+        // Fifteen values per new contact and eleven index terms per message: more than one statement may bind on SQLite.
         messages: Array.from({ length: N }, (_, i) => ({ from: waId(i), id: `wamid.batch-${i}`, timestamp: at, type: 'text', text: { body: `Zeile${String(i).padStart(4, '0')} bitte prüfen: Lieferung, Rechnung, Adresse` } })),
       }),
     )
