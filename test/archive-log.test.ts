@@ -20,11 +20,12 @@ async function populate(server: TestServer, agent: Caller, prefix: string) {
   const sim = server.simulatorState()
   const mediaId = sim.storeMedia(PNG, 'image/png')
   const imageWamid = sim.customerSends(`49151770000${prefix}0`, 'Kunde 0', 'image', { mime_type: 'image/png', sha256: createHash('sha256').update(PNG).digest('base64'), id: mediaId })
-  const image = await eventually(() => server.database.db.selectFrom('media').select(['id', 'sha256']).where('state', '=', 'stored').executeTakeFirst())
+  // Generous waits: the download and the send run in workers, which a loaded CI machine can hold up for seconds.
+  const image = await eventually(() => server.database.db.selectFrom('media').select(['id', 'sha256']).where('state', '=', 'stored').executeTakeFirst(), 20_000)
   const reply = await agent.inject({ method: 'POST', url: `/api/conversations/${texts[0]!.conversationId}/messages`, payload: { type: 'text', text: { body: 'Gern geschehen' } } })
   expect(reply.statusCode).toBe(202)
   const outboundId = reply.json().id as string
-  await eventually(async () => (await server.database.db.selectFrom('messages').select('journal_seq').where('id', '=', outboundId).executeTakeFirst())?.journal_seq)
+  await eventually(async () => (await server.database.db.selectFrom('messages').select('journal_seq').where('id', '=', outboundId).executeTakeFirst())?.journal_seq, 20_000)
   const inbound = await server.database.db.selectFrom('messages').select(['id', 'journal_seq']).where('wamid', '=', texts[1]!.wamid).executeTakeFirstOrThrow()
   return { inbound: { id: inbound.id, seq: Number(inbound.journal_seq) }, outboundId, image, imageWamid }
 }
