@@ -68,9 +68,22 @@ function migrator(handle: DatabaseHandle) {
   })
 }
 
+/**
+ * Kysely's migrator looks for its tables by listing every table of every schema in the database,
+ * and PostgreSQL fails that listing (42P01) when another schema's table is dropped meanwhile (a
+ * second installation or a test run cleaning up). Nothing was changed by then, so try again.
+ */
+async function tolerantOfCatalogChanges<T extends { error?: unknown; results?: unknown[] }>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await run()
+    const raced = outcome.error && outcome.results === undefined && (outcome.error as { code?: string }).code === '42P01'
+    if (!raced || attempt === 5) return outcome
+  }
+}
+
 /** Applies all pending migrations. Throws with the failing migration's name and cause. */
 export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
-  const { error, results } = await migrator(handle).migrateToLatest()
+  const { error, results } = await tolerantOfCatalogChanges(() => migrator(handle).migrateToLatest())
   const failed = results?.find((r) => r.status === 'Error')
   if (error) {
     throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${String((error as Error).message ?? error)}`, {
@@ -82,12 +95,18 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
 
 /** Applies migrations up to and including `name` (tests that start from an older schema). */
 export async function migrateTo(handle: DatabaseHandle, name: string): Promise<void> {
-  const { error } = await migrator(handle).migrateTo(name)
+  const { error } = await tolerantOfCatalogChanges(() => migrator(handle).migrateTo(name))
   if (error) throw new Error(`migration to ${name} failed: ${String((error as Error).message ?? error)}`, { cause: error })
 }
 
 /** True when every known migration has been applied. */
 export async function migrationsApplied(handle: DatabaseHandle): Promise<boolean> {
-  const all = await migrator(handle).getMigrations()
-  return all.every((m) => m.executedAt !== undefined)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const all = await migrator(handle).getMigrations()
+      return all.every((m) => m.executedAt !== undefined)
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42P01' || attempt === 5) throw error
+    }
+  }
 }
