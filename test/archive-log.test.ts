@@ -7,14 +7,14 @@ import { verifyCheckpoint } from '../src/modules/archive/checkpoint.js'
 import { decodeLeaf } from '../src/modules/archive/leaf.js'
 import { leafHash, verifyConsistency, verifyInclusion } from '../src/modules/archive/merkle.js'
 import { verifyArchive, type VerifyReport } from '../src/modules/archive/verify.js'
-import { type Caller, customerWrites, DIALECT, eventually, readFixture, serverDatabaseEnv, startTestServer, type TestServer, withoutTriggers } from './helpers.js'
+import { type Caller, capturedLog, customerWrites, DIALECT, eventually, readFixture, serverDatabaseEnv, startTestServer, type TestServer, withoutTriggers } from './helpers.js'
 import { runCli } from './process.js'
 
 const sha256Hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
 
 /** A customer conversation with text, an image (downloaded into the store) and an agent's reply. */
-async function populate(server: TestServer, agent: Caller, prefix: string) {
+async function populate(server: TestServer, agent: Caller, prefix: string, log?: string[]) {
   const texts = []
   for (let i = 0; i < 3; i++) texts.push(await customerWrites(server, `49151770000${prefix}${i}`, `Hallo Nummer ${i}`, `Kunde ${i}`))
   const sim = server.simulatorState()
@@ -25,7 +25,12 @@ async function populate(server: TestServer, agent: Caller, prefix: string) {
   const reply = await agent.inject({ method: 'POST', url: `/api/conversations/${texts[0]!.conversationId}/messages`, payload: { type: 'text', text: { body: 'Gern geschehen' } } })
   expect(reply.statusCode).toBe(202)
   const outboundId = reply.json().id as string
-  await eventually(async () => (await server.database.db.selectFrom('messages').select('journal_seq').where('id', '=', outboundId).executeTakeFirst())?.journal_seq, 20_000)
+  await eventually(async () => (await server.database.db.selectFrom('messages').select('journal_seq').where('id', '=', outboundId).executeTakeFirst())?.journal_seq, 20_000).catch(async (error) => {
+    // Say why: the message's state, the send jobs and what the server logged (this wait has timed out on CI once).
+    const message = await server.database.db.selectFrom('messages').select(['status', 'wamid', 'error_title', 'journal_seq']).where('id', '=', outboundId).executeTakeFirst()
+    const jobs = await server.database.db.selectFrom('jobs').select(['kind', 'state', 'attempts', 'run_at', 'last_error']).execute()
+    throw new Error(`${(error as Error).message}; at ${new Date().toISOString()} the reply is ${JSON.stringify(message)}, jobs ${JSON.stringify(jobs)}, log ${JSON.stringify(log ?? [])}`)
+  })
   const inbound = await server.database.db.selectFrom('messages').select(['id', 'journal_seq']).where('wamid', '=', texts[1]!.wamid).executeTakeFirstOrThrow()
   return { inbound: { id: inbound.id, seq: Number(inbound.journal_seq) }, outboundId, image, imageWamid }
 }
@@ -40,10 +45,11 @@ describe(`${DIALECT}: the archive's Merkle log over the journal`, () => {
   let auditor: Caller
   let fixture: Awaited<ReturnType<typeof populate>>
   beforeAll(async () => {
-    server = await startTestServer({ env: { ARCHIVE_CHECKPOINT_SECONDS: '3600', ARCHIVE_CHECKPOINT_ENTRIES: '1000000' } })
+    const log = capturedLog()
+    server = await startTestServer({ logger: { stream: log.stream }, env: { LOG_LEVEL: 'warn', ARCHIVE_CHECKPOINT_SECONDS: '3600', ARCHIVE_CHECKPOINT_ENTRIES: '1000000' } })
     agent = await server.login('agent')
     auditor = await server.login('auditor')
-    fixture = await populate(server, agent, '1')
+    fixture = await populate(server, agent, '1', log.lines)
     await server.archive.sync({ forceCheckpoint: true })
   }, 60_000)
   afterAll(() => server.stop())
@@ -352,10 +358,11 @@ const TAMPERS: Tamper[] = [
 describe(`${DIALECT}: GOBD-6 (b) tampering with the stored archive is detected and named`, () => {
   for (const t of TAMPERS) {
     it(`${t.name}`, async () => {
-      const server = await startTestServer()
+      const log = capturedLog()
+      const server = await startTestServer({ logger: { stream: log.stream }, env: { LOG_LEVEL: 'warn' } })
       try {
         const agent = await server.login('agent')
-        const f = await populate(server, agent, '2')
+        const f = await populate(server, agent, '2', log.lines)
         await server.archive.sync({ forceCheckpoint: true })
         const intact = await cli(server, ['archive', 'verify'])
         expect(intact.stdout).toMatch(/The archive is intact/)
@@ -376,11 +383,12 @@ describe(`${DIALECT}: GOBD-6 (b) tampering with the stored archive is detected a
 
 describe(`${DIALECT}: the continuous verifier`, () => {
   it('raises an alert on a changed entry: status, audit log and a draft incident in the breach register', async () => {
-    const server = await startTestServer()
+    const log = capturedLog()
+    const server = await startTestServer({ logger: { stream: log.stream }, env: { LOG_LEVEL: 'warn' } })
     try {
       const agent = await server.login('agent')
       const admin = await server.login('admin')
-      const f = await populate(server, agent, '3')
+      const f = await populate(server, agent, '3', log.lines)
       await server.archive.sync({ forceCheckpoint: true })
       const healthy = (await admin.inject({ method: 'GET', url: '/api/archive/status?check=1' })).json()
       expect(healthy.integrity).toMatchObject({ ok: true, problems: [] })
@@ -394,8 +402,8 @@ describe(`${DIALECT}: the continuous verifier`, () => {
       expect(alarmed.integrity.problems).toContainEqual(expect.objectContaining({ journalSeq: f.inbound.seq }))
       const breaches = (await admin.inject({ method: 'GET', url: '/api/privacy/breaches' })).json().items
       expect(breaches).toContainEqual(expect.objectContaining({ id: alarmed.integrity.breachId, source: 'archive-verifier' }))
-      const log = (await admin.inject({ method: 'GET', url: '/api/audit?action=archive.integrity_failed' })).json().items
-      expect(log.length).toBeGreaterThanOrEqual(1)
+      const audit = (await admin.inject({ method: 'GET', url: '/api/audit?action=archive.integrity_failed' })).json().items
+      expect(audit.length).toBeGreaterThanOrEqual(1)
       // The alert stays until it is dealt with, and a second check does not open a second incident.
       await admin.inject({ method: 'GET', url: '/api/archive/status?check=1' })
       const again = (await admin.inject({ method: 'GET', url: '/api/privacy/breaches' })).json().items

@@ -13,8 +13,13 @@ const BATCH = 250
 const BACKGROUND_BATCH = 50
 /** Conversations recomputed per statement. */
 const CONVERSATIONS = 300
-/** Serializes projectors across server processes on PostgreSQL (pg_advisory_xact_lock key). */
-const LOCK_KEY = 7_164_230_001
+/**
+ * Serializes projectors across server processes on PostgreSQL (pg_advisory_xact_lock key; with the
+ * schema's hash as second key, so installations sharing a database do not wait for each other).
+ */
+const LOCK_KEY = 71_642_300
+/** Waits for the projector lock of this schema, held until the transaction ends (PostgreSQL). */
+export const takeProjectorLock = (tx: Executor) => sql`select pg_advisory_xact_lock(${LOCK_KEY}, hashtext(current_schema()))`.execute(tx)
 
 type Change = Omit<StatsChangesTable, 'id'> & { id: number | string }
 const dayOf = (at: string) => at.slice(0, 10)
@@ -79,7 +84,7 @@ export class StatsProjector {
         const limit = gentle && !this.hurry ? BACKGROUND_BATCH : BATCH
         // Relaxed durability: a batch lost in a power cut is lost with the removal of its changes, which are then applied again.
         const n = await relaxedTransaction({ db: this.db, dialect: this.dialect }, async (tx) => {
-          if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${LOCK_KEY})`.execute(tx)
+          if (this.dialect === 'postgres') await takeProjectorLock(tx)
           const changes = await this.take(tx, limit)
           if (changes.length) await apply(tx, changes)
           return changes.length
