@@ -94,4 +94,41 @@ describe(`${DIALECT}: send failures, pauses and crash recovery`, () => {
     const bodies = server.simulatorState().sent.filter((s) => s.recipient === '4915133000003').map((s) => (s.body.text as { body: string }).body)
     expect(bodies).toEqual(ids.map((_, i) => `Nr. ${i}`))
   })
+
+  it('gives claimed jobs back when reading their messages fails, and sends them once the database answers again', async () => {
+    const conversationId = await conversationWith('4915133000004')
+    await server.sendWorker.stop()
+    const id = (await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: 'Trotz Störung' } } })).json().id
+    const { SendWorker } = await import('../src/modules/outbound/send-worker.js')
+    const { MediaUploader } = await import('../src/modules/outbound/media-uploader.js')
+    // The first read of the claimed messages fails (a dropped connection, say); later ones work.
+    let failures = 0
+    const vault = new Proxy(server.vault, {
+      get(target, prop, receiver) {
+        if (prop === 'open' && failures === 0) {
+          return () => {
+            failures++
+            return Promise.reject(new Error('connection terminated unexpectedly'))
+          }
+        }
+        const value = Reflect.get(target, prop, receiver)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const worker = new SendWorker({ database: server.database, graph: server.graph, media: new MediaUploader(server.database.db, server.mediaStore, server.graph), messagesPerSecond: 80, vault, log: server.app.log })
+    worker.start()
+    try {
+      // Sent within seconds — not left running until the 60 s lease ends and then marked uncertain.
+      await eventually(async () => (await message(id)).wamid)
+    } finally {
+      await worker.stop()
+      server.sendWorker.start()
+    }
+    expect(failures).toBe(1)
+    expect((await message(id)).status).not.toBe('uncertain')
+    expect(sentTo(id)).toBe(1)
+    const job = await server.database.db.selectFrom('jobs').select(['state', 'attempts', 'last_error']).where('payload', 'like', `%${id}%`).executeTakeFirstOrThrow()
+    expect(job).toMatchObject({ state: 'done', attempts: 2 })
+    expect(job.last_error).toMatch(/could not load the message/)
+  })
 })

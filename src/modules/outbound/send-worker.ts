@@ -102,7 +102,12 @@ export class SendWorker extends WorkerLoop {
     }
     const jobs = await claimJobs(this.o.database.db, this.o.database.dialect, SEND_JOB, room, this.leaseMs)
     if (jobs.length === 0) return 0
-    const sendables = await loadSendables(this.o.database.db, this.o.vault, jobs.map((j) => messageIdOf(j)))
+    const sendables = await loadSendables(this.o.database.db, this.o.vault, jobs.map((j) => messageIdOf(j))).catch(async (error: unknown) => {
+      // Nothing of these went out yet: hand them back at once, rather than leave them running until
+      // their lease ends, after which they would count as uncertain and wait for an agent.
+      for (const job of jobs) await retryJobLater(this.o.database.db, job.id, 1000, `could not load the message: ${String(error)}`)
+      throw error
+    })
     // Jobs of one conversation are claimed one at a time (group key), so sends keep their order.
     for (const job of jobs) {
       const p = this.sendOne(job, sendables.get(messageIdOf(job))).finally(() => this.inFlight.delete(p))
