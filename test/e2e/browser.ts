@@ -23,8 +23,8 @@ export function screenshotPath(name: string): string {
 }
 
 /** A German desktop page of a new browser context, signed in as the first admin the test server created. */
-export async function adminPage(browser: Browser, url: string): Promise<Page> {
-  const page = await (await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 } })).newPage()
+export async function adminPage(browser: Browser, url: string, timezoneId?: string): Promise<Page> {
+  const page = await (await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 }, ...(timezoneId ? { timezoneId } : {}) })).newPage()
   // Under the test timeout, so that a step that never happens is named in the failure.
   page.setDefaultTimeout(20_000)
   await page.goto(url)
@@ -39,13 +39,13 @@ export async function adminPage(browser: Browser, url: string): Promise<Page> {
  * A test server and a signed-in admin page for the tests of one describe block; `prepare` runs
  * on the server before the browser opens (seed data the first screen should show).
  */
-export function useAdminBrowser(o: Parameters<typeof startTestServer>[0] = {}, prepare?: (server: TestServer) => Promise<unknown>) {
+export function useAdminBrowser(o: Parameters<typeof startTestServer>[0] = {}, prepare?: (server: TestServer) => Promise<unknown>, timezoneId?: string) {
   const ctx = {} as { server: TestServer; browser: Browser; page: Page }
   beforeAll(async () => {
     ctx.server = await startTestServer(o)
     await prepare?.(ctx.server)
     ctx.browser = await launchBrowser()
-    ctx.page = await adminPage(ctx.browser, ctx.server.url)
+    ctx.page = await adminPage(ctx.browser, ctx.server.url, timezoneId)
   }, 60_000)
   afterAll(async () => {
     await ctx.browser?.close()

@@ -3,6 +3,13 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { berlinToday, customerWrites, DIALECT, eventually, type TestServer } from '../helpers.js'
 import { screenshotPath, seriousViolations, useAdminBrowser } from './browser.js'
 
+/**
+ * The browser runs in a time zone whose date differs from Berlin's right now (12 h or 13 h away):
+ * the dashboard's days are the workspace's, whatever the clock of the agent's computer says.
+ */
+const berlinHour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', hourCycle: 'h23' }).format(new Date()))
+const FAR_AWAY = berlinHour < 12 ? 'Etc/GMT+12' : 'Etc/GMT-14'
+
 describe(`${DIALECT}: the statistics dashboard`, () => {
   const ctx = useAdminBrowser({}, async (server) => {
     const agent = await server.login('agent')
@@ -11,7 +18,7 @@ describe(`${DIALECT}: the statistics dashboard`, () => {
       if (n < 3) await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: `Antwort ${n}` } } })
     }
     await eventually(async () => (await server.database.db.selectFrom('messages').select('id').where('status', '=', 'read').execute()).length === 2)
-  })
+  }, FAR_AWAY)
   let server: TestServer
   let page: Page
   beforeAll(() => {
@@ -23,6 +30,9 @@ describe(`${DIALECT}: the statistics dashboard`, () => {
     page.on('request', (r) => void (!r.url().startsWith(server.url) && !/^(data|blob):/.test(r.url()) && foreign.push(r.url())))
     await page.getByRole('link', { name: 'Statistik' }).click()
     const card = (name: string) => page.locator('.stats-cards > div', { has: page.locator('dt', { hasText: new RegExp(`^${name}$`) }) }).locator('dd').first()
+    // This month so far, in the workspace's days.
+    await expect.poll(() => page.getByLabel('Bis').inputValue()).toBe(berlinToday())
+    expect(await page.getByLabel('Von').inputValue()).toBe(`${berlinToday().slice(0, 8)}01`)
     await expect.poll(() => card('Empfangen').textContent()).toBe('3')
     expect(await card('Gesendet').textContent()).toBe('2')
     expect(await card('Gelesen').textContent()).toBe('2')

@@ -14,7 +14,15 @@ type Bucket = 'day' | 'week' | 'month'
 const KEYS = ['received', 'sent', 'delivered', 'read', 'failed'] as const
 const COLORS: Record<(typeof KEYS)[number], string> = { received: '#6b7280', sent: '#0b7a6b', delivered: '#2f80c2', read: '#1e4fa0', failed: '#c0392b' }
 
-const dayInput = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+/** Today's date (YYYY-MM-DD) in a time zone; the browser's own when none (or no valid one) is known. */
+function todayIn(timeZone: string | undefined): string {
+  const format = (zone: string | undefined) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date())
+  try {
+    return format(timeZone)
+  } catch {
+    return format(undefined)
+  }
+}
 
 function duration(seconds: number | null, t: TFunction): string {
   if (seconds === null) return '–'
@@ -26,9 +34,18 @@ function duration(seconds: number | null, t: TFunction): string {
 /** The team lead's numbers for a period: totals, response times, consent, and a chart per day/week/month. */
 export function StatsPage() {
   const { t } = useTranslation()
-  const today = new Date()
-  const [from, setFrom] = useState(dayInput(new Date(today.getFullYear(), today.getMonth(), 1)))
-  const [to, setTo] = useState(dayInput(today))
+  // The server reads dates as days of the workspace's time zone, so "this month so far" is taken
+  // there too: a browser elsewhere (or set to UTC) would otherwise miss the hours around midnight.
+  const [from, setFrom] = useState('')
+  const [to, setTo] = useState('')
+  useEffect(() => {
+    const start = (timezone?: string) => {
+      const today = todayIn(timezone)
+      setFrom(`${today.slice(0, 8)}01`)
+      setTo(today)
+    }
+    void api<{ timezone: string }>('GET', '/api/automation/state').then((s) => start(s.timezone), () => start(undefined))
+  }, [])
   const [bucket, setBucket] = useState<Bucket>('day')
   const [campaigns, setCampaigns] = useState<{ id: string; name: string }[]>([])
   const [campaignId, setCampaignId] = useState('')
@@ -42,12 +59,14 @@ export function StatsPage() {
   // Dates are days in the workspace's time zone (the server resolves them); `to` is inclusive in
   // the form, so the period ends at the following midnight.
   const query = useMemo(() => {
+    if (!from || !to) return null
     const end = new Date(`${to}T00:00:00Z`)
     end.setUTCDate(end.getUTCDate() + 1)
     return `from=${from}&to=${end.toISOString().slice(0, 10)}${campaignId ? `&campaignId=${encodeURIComponent(campaignId)}` : ''}`
   }, [from, to, campaignId])
 
   useEffect(() => {
+    if (!query) return
     setError(null)
     Promise.all([api<Summary>('GET', `/api/stats/summary?${query}`), api<{ items: (Counts & { period: string })[] }>('GET', `/api/stats/series?${query}&bucket=${bucket}`)]).then(
       ([s, series]) => {
@@ -96,9 +115,11 @@ export function StatsPage() {
             </select>
           </label>
         )}
-        <a className="button-link" href={`/api/stats/series?${query}&bucket=${bucket}&format=csv`} download>
-          {t('stats.csv')}
-        </a>
+        {query && (
+          <a className="button-link" href={`/api/stats/series?${query}&bucket=${bucket}&format=csv`} download>
+            {t('stats.csv')}
+          </a>
+        )}
       </form>
       <ErrorLine error={error} />
       {summary && (
