@@ -237,7 +237,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(campaignRoutes, { db: database.db, consent, catalog: templates, details: vault.details, now, onStarted: () => campaigns.poke() })
   await app.register(numberStatusRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId })
   await app.register(businessProfileRoutes, { db: database.db, graph, phoneNumberId: () => whatsapp.phoneNumberId, account: whatsapp })
-  await app.register(existingCustomerRoutes, { db: database.db, consent, vault })
+  await app.register(existingCustomerRoutes, { db: database.db, consent, vault, now })
   await app.register(consentRoutes, { db: database.db, consent, vault, onChanged: (id) => hub.conversationsChanged([id]) })
   await app.register(optinRoutes, {
     db: database.db,

@@ -62,3 +62,20 @@ describe(`${DIALECT}: UWG-7-3 advertising to existing customers (§ 7(3) UWG)`, 
     expect(JSON.parse(Buffer.from(pack['data.json']!).toString('utf8')).existingCustomer).toEqual([expect.objectContaining({ saleReference: 'Rechnung 2026-0815', active: false })])
   })
 })
+
+describe(`${DIALECT}: the date of sale is a day in the company's time zone`, () => {
+  // 00:30 on 1 July 2030 in Berlin, still 30 June in UTC.
+  const ctx = useTestServer({ clock: () => Date.parse('2030-06-30T22:30:00Z') })
+
+  it('takes a sale made today just after midnight in Berlin, and refuses tomorrow', async () => {
+    const { conversationId } = await customerWrites(ctx.server, '4915800007302', 'Gerade gekauft', 'Nina Nacht')
+    const contactId = (await ctx.server.database.db.selectFrom('conversations').select('contact_id').where('id', '=', conversationId).executeTakeFirstOrThrow()).contact_id
+    const url = `/api/contacts/${contactId}/existing-customer`
+    const tomorrow = await ctx.agent.inject({ method: 'POST', url, payload: { ...BASIS, soldAt: '2030-07-02' } })
+    expect(tomorrow.statusCode).toBe(400)
+    expect(tomorrow.json()).toMatchObject({ field: 'soldAt' })
+    const today = await ctx.agent.inject({ method: 'POST', url, payload: { ...BASIS, soldAt: '2030-07-01' } })
+    expect(today.statusCode).toBe(201)
+    expect((await ctx.agent.inject({ method: 'GET', url })).json().items).toEqual([expect.objectContaining({ soldAt: '2030-07-01' })])
+  })
+})

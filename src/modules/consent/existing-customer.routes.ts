@@ -12,6 +12,7 @@ import { listPurposes } from './consent.repo.js'
 import type { MessageVault } from '../inbox/message-vault.js'
 import type { ConsentService } from './consent.service.js'
 import { basesOf } from './existing-customer.js'
+import { localDate } from '../privacy/deadlines.js'
 
 const idParams = z.object({ id: z.string().min(1).max(100) })
 const basisBody = z.object({
@@ -29,7 +30,7 @@ const basisSchema = z.object({ id: z.string(), purpose: z.string(), saleReferenc
  * objected, withdrew or is on the suppression list (the basis needs that they have not objected),
  * and for a restricted one. Listed per contact with whether each still holds.
  */
-export const existingCustomerRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; vault: MessageVault }> = async (base, { db, consent, vault }) => {
+export const existingCustomerRoutes: FastifyPluginAsync<{ db: Db; consent: ConsentService; vault: MessageVault; now: () => number }> = async (base, { db, consent, vault, now: clock }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['consent']
 
@@ -52,7 +53,9 @@ export const existingCustomerRoutes: FastifyPluginAsync<{ db: Db; consent: Conse
     if (!(await listPurposes(db)).some((p) => p.key === b.purpose)) throw new AppError('consent.unknown_purpose', 400, `There is no consent purpose "${b.purpose}".`, { details: { field: 'purpose' } })
     const now = nowIso()
     const day = new Date(`${b.soldAt}T00:00:00Z`)
-    if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== b.soldAt || b.soldAt > now.slice(0, 10)) throw new AppError('validation_failed', 400, 'The date of sale must be a real date, not in the future.', { details: { field: 'soldAt' } })
+    // Not in the future: the date is a day in the company's time zone (just after midnight it is already tomorrow in UTC terms).
+    const today = localDate(new Date(clock()).toISOString())
+    if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== b.soldAt || b.soldAt > today) throw new AppError('validation_failed', 400, 'The date of sale must be a real date, not in the future.', { details: { field: 'soldAt' } })
     const refused = await consent.refusal(db, { contactId: contact.id, waId: contact.wa_id, purpose: b.purpose })
     if (refused && refused !== 'no-consent') {
       throw conflict(`consent.${refused}`, `The customer has ${refused === 'suppressed' ? 'objected before (the number is on the suppression list)' : refused === 'objected' ? 'objected' : 'withdrawn their consent'}; the existing-customer exemption applies only to customers who have not objected.`, { purpose: b.purpose })

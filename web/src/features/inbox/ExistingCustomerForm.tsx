@@ -2,6 +2,9 @@ import { useTranslation } from 'react-i18next'
 import { api } from '../../app/api'
 import { usePanelForm } from './usePanelForm'
 
+/** Today's date where it is latest on Earth (UTC+14): the server checks the date in the company's time zone. */
+const latestToday = () => new Date(Date.now() + 14 * 3_600_000).toISOString().slice(0, 10)
+
 /**
  * Records the existing-customer basis (§ 7(3) UWG): the sale the number came with, the objection
  * notice given then, and the declaration that the advertising is for similar own goods.
@@ -45,7 +48,7 @@ export function ExistingCustomerForm({ contactId, purposes, onDone }: { contactI
       </label>
       <label>
         {t('consent.existing.soldAt')}
-        <input name="soldAt" type="date" required max={new Date().toISOString().slice(0, 10)} />
+        <input name="soldAt" type="date" required max={latestToday()} />
       </label>
       <label>
         {t('consent.existing.noticeText')}
