@@ -73,7 +73,7 @@ function migrator(handle: DatabaseHandle) {
  * and PostgreSQL fails that listing (42P01) when another schema's table is dropped meanwhile (a
  * second installation or a test run cleaning up). Nothing was changed by then, so try again.
  */
-async function tolerantOfCatalogChanges<T extends { error?: unknown; results?: unknown[] }>(run: () => Promise<T>): Promise<T> {
+async function tolerantOfCatalogChanges<T extends { error?: unknown; results?: readonly unknown[] }>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const outcome = await run()
     const raced = outcome.error && outcome.results === undefined && (outcome.error as { code?: string }).code === '42P01'
@@ -101,12 +101,11 @@ export async function migrateTo(handle: DatabaseHandle, name: string): Promise<v
 
 /** True when every known migration has been applied. */
 export async function migrationsApplied(handle: DatabaseHandle): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const all = await migrator(handle).getMigrations()
-      return all.every((m) => m.executedAt !== undefined)
-    } catch (error) {
-      if ((error as { code?: string }).code !== '42P01' || attempt === 5) throw error
-    }
-  }
+  const { error, results } = await tolerantOfCatalogChanges(() =>
+    migrator(handle)
+      .getMigrations()
+      .then((results) => ({ results, error: undefined }), (error: unknown) => ({ results: undefined, error })),
+  )
+  if (error) throw error
+  return results!.every((m) => m.executedAt !== undefined)
 }
