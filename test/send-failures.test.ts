@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAGIC_RECIPIENTS, SIMULATOR_DEFAULTS } from '../src/simulator/index.js'
+import type { JournalSealer } from '../src/modules/archive/journal-sealer.js'
+import type { GraphClient } from '../src/modules/whatsapp/graph-client.js'
 import { customerWrites, DIALECT, eventually, startTestServer, type Caller, type TestServer } from './helpers.js'
 
 describe(`${DIALECT}: send failures, pauses and crash recovery`, () => {
@@ -130,5 +132,71 @@ describe(`${DIALECT}: send failures, pauses and crash recovery`, () => {
     const job = await server.database.db.selectFrom('jobs').select(['state', 'attempts', 'last_error']).where('payload', 'like', `%${id}%`).executeTakeFirstOrThrow()
     expect(job).toMatchObject({ state: 'done', attempts: 2 })
     expect(job.last_error).toMatch(/could not load the message/)
+  })
+  /**
+   * Sends one message through a second worker whose Graph client and journal sealer (used only to
+   * record accepted sends) are wrapped as given; answers the stored message and its job once done.
+   */
+  const sendThrough = async (waId: string, wrap: { sendMessage?: (real: GraphClient['sendMessage']) => GraphClient['sendMessage']; seal?: (real: JournalSealer['seal']) => JournalSealer['seal'] }) => {
+    const conversationId = await conversationWith(waId)
+    await server.sendWorker.stop()
+    const id: string = (await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: 'Angenommen, aber noch nicht notiert' } } })).json().id
+    const { SendWorker } = await import('../src/modules/outbound/send-worker.js')
+    const { MediaUploader } = await import('../src/modules/outbound/media-uploader.js')
+    const wrapped = <T extends object>(target: T, method: keyof T & string, by: ((real: never) => unknown) | undefined): T => {
+      if (!by) return target
+      const replacement = by((target[method] as (...a: unknown[]) => unknown).bind(target) as never)
+      return new Proxy(target, { get: (t, prop, receiver) => (prop === method ? replacement : Reflect.get(t, prop, receiver)) })
+    }
+    const worker = new SendWorker({
+      database: server.database,
+      graph: wrapped(server.graph, 'sendMessage', wrap.sendMessage),
+      media: new MediaUploader(server.database.db, server.mediaStore, server.graph),
+      messagesPerSecond: 80,
+      vault: server.vault,
+      sealer: wrapped(server.sealer, 'seal', wrap.seal),
+      log: server.app.log,
+    })
+    worker.start()
+    const job = () => server.database.db.selectFrom('jobs').select(['state', 'attempts']).where('payload', 'like', `%${id}%`).executeTakeFirstOrThrow()
+    try {
+      await eventually(async () => !['queued', 'running'].includes((await job()).state))
+    } finally {
+      await worker.stop()
+      server.sendWorker.start()
+    }
+    return { id, stored: await message(id), job: await job() }
+  }
+
+  const expectRecorded = ({ id, stored, job }: Awaited<ReturnType<typeof sendThrough>>) => {
+    expect(job).toEqual({ state: 'done', attempts: 1 })
+    expect(['sent', 'delivered', 'read']).toContain(stored.status) // the simulator's statuses may have followed
+    expect(stored.wamid).toBe(server.simulatorState().sent.find((s) => s.bizOpaque === id)?.wamid)
+    expect(stored.journal_seq).not.toBeNull() // its archive record: the inclusion proof names it
+    expect(sentTo(id)).toBe(1)
+  }
+
+  it('tries the record of an accepted send again when the database fails it once, instead of calling the send uncertain', async () => {
+    // Meta accepts the send; the first transaction recording it fails inside (reading the data key, say).
+    let tries = 0
+    const sent = await sendThrough('4915133000005', { seal: (real) => (...args) => (tries++ === 0 ? Promise.reject(new Error('connection terminated unexpectedly')) : real(...args)) })
+    expect(tries).toBe(2)
+    expectRecorded(sent)
+  })
+
+  it('records an accepted send whose status webhook came before its send response', async () => {
+    // Meta's "delivered" arrives and names the message before our side has taken in Meta's answer.
+    let overtaken = false
+    const sent = await sendThrough('4915133000006', {
+      sendMessage: (real) => async (phoneNumberId, body) => {
+        const response = await real(phoneNumberId, body)
+        await eventually(async () => ['delivered', 'read'].includes((await message(String(body.biz_opaque_callback_data))).status))
+        overtaken = true
+        return response
+      },
+    })
+    expect(overtaken).toBe(true)
+    expectRecorded(sent)
+    expect(sent.stored.status).not.toBe('sent') // the later status stays
   })
 })
