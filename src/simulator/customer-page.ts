@@ -1,13 +1,19 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import type { SimulatorState } from './state.js'
+import { previewTemplate } from './template-preview.js'
 
 const customerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), name: z.string().max(100).optional(), body: z.string().min(1).max(4096), replyTo: z.string().optional() }),
   z.object({ type: z.literal('location'), name: z.string().max(100).optional(), latitude: z.number(), longitude: z.number(), label: z.string().max(200).optional() }),
   z.object({ type: z.literal('image'), name: z.string().max(100).optional(), caption: z.string().max(1024).optional() }),
-  z.object({ type: z.literal('button'), name: z.string().max(100).optional(), replyTo: z.string(), id: z.string(), title: z.string() }),
+  z.object({ type: z.literal('button'), name: z.string().max(100).optional(), replyTo: z.string(), id: z.string().max(256), title: z.string().max(100) }),
+  z.object({ type: z.literal('list'), name: z.string().max(100).optional(), replyTo: z.string(), id: z.string().max(256), title: z.string().max(100), description: z.string().max(100).optional() }),
+  // A tap on a template's quick-reply button: WhatsApp sends it as type "button" with the payload.
+  z.object({ type: z.literal('quick_reply'), name: z.string().max(100).optional(), replyTo: z.string(), payload: z.string().max(1000), text: z.string().max(100) }),
 ])
+
+const NOT_A_NUMBER = 'the customer number must be 7 to 15 digits'
 
 // A 1×1 PNG, the picture a simulated customer sends.
 const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
@@ -23,15 +29,21 @@ export const customerPageRoutes: FastifyPluginAsync<{ state: SimulatorState }> =
   app.get('/simulator', { config }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'").send(PAGE))
   app.get('/simulator/app.js', { config }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(SCRIPT))
 
-  app.get('/simulator/api/customers/:waId/messages', { config }, async (request) => {
-    const { waId } = waIdParams.parse(request.params)
+  app.get('/simulator/api/customers/:waId/messages', { config }, async (request, reply) => {
+    const params = waIdParams.safeParse(request.params)
+    if (!params.success) return reply.code(400).send({ error: NOT_A_NUMBER })
+    const { waId } = params.data
     const inbound = state.received.filter((m) => m.waId === waId).map((m) => ({ from: 'customer', wamid: m.wamid, type: m.type, content: m.content, at: m.at }))
-    const outbound = state.sent.filter((m) => m.recipient === waId).map((m) => ({ from: 'business', wamid: m.wamid, type: m.type, content: m.body[m.type], at: m.at }))
+    const outbound = state.sent
+      .filter((m) => m.recipient === waId)
+      .map((m) => ({ from: 'business', wamid: m.wamid, type: m.type, content: m.body[m.type], at: m.at, ...(m.type === 'template' ? { template: previewTemplate(state.templates, m.body.template as object) } : {}) }))
     return { items: [...inbound, ...outbound].sort((a, b) => a.at - b.at) }
   })
 
   app.post('/simulator/api/customers/:waId/messages', { config }, async (request, reply) => {
-    const { waId } = waIdParams.parse(request.params)
+    const params = waIdParams.safeParse(request.params)
+    if (!params.success) return reply.code(400).send({ error: NOT_A_NUMBER })
+    const { waId } = params.data
     const parsed = customerMessage.safeParse(request.body)
     if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues.map((i) => i.message).join('; ') })
     const m = parsed.data
@@ -44,7 +56,10 @@ export const customerPageRoutes: FastifyPluginAsync<{ state: SimulatorState }> =
       const sha256 = (await import('node:crypto')).createHash('sha256').update(PIXEL).digest('base64')
       wamid = state.customerSends(waId, name, 'image', { mime_type: 'image/png', sha256, id, ...(m.caption ? { caption: m.caption } : {}) })
     } else {
-      wamid = state.customerSends(waId, name, 'interactive', { type: 'button_reply', button_reply: { id: m.id, title: m.title } }, { context: { from: state.identity.displayPhoneNumber, id: m.replyTo } })
+      const context = { context: { from: state.identity.displayPhoneNumber, id: m.replyTo } }
+      if (m.type === 'button') wamid = state.customerSends(waId, name, 'interactive', { type: 'button_reply', button_reply: { id: m.id, title: m.title } }, context)
+      else if (m.type === 'list') wamid = state.customerSends(waId, name, 'interactive', { type: 'list_reply', list_reply: { id: m.id, title: m.title, ...(m.description ? { description: m.description } : {}) } }, context)
+      else wamid = state.customerSends(waId, name, 'button', { payload: m.payload, text: m.text }, context)
     }
     return reply.code(201).send({ wamid })
   })
@@ -54,16 +69,18 @@ const PAGE = `<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Postfach – Kunden-Telefon (Simulator)</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:0;background:#efeae2;color:#111}
+body{font-family:system-ui,sans-serif;margin:0;background:#efeae2;color:#111;display:flex;flex-direction:column;min-height:100vh}
 header{background:#075e54;color:#fff;padding:12px 16px}
 header h1{font-size:18px;margin:0}
 form.who{display:flex;gap:8px;padding:8px 16px;background:#f0f2f5;flex-wrap:wrap}
-#log{padding:16px;display:flex;flex-direction:column;gap:6px;min-height:50vh}
+form.who input{max-width:100%;box-sizing:border-box}
+#log{padding:16px;display:flex;flex-direction:column;gap:6px;flex:1}
 .m{max-width:70%;padding:6px 10px;border-radius:8px;box-shadow:0 1px 1px #0002;white-space:pre-wrap}
 .customer{align-self:flex-end;background:#d9fdd3}.business{align-self:flex-start;background:#fff}
 .m button{margin:4px 4px 0 0}
-form.send{display:flex;gap:8px;padding:8px 16px;background:#f0f2f5;position:sticky;bottom:0}
-form.send input{flex:1}
+.m .choices{display:flex;flex-wrap:wrap}
+form.send{display:flex;flex-wrap:wrap;gap:8px;padding:8px 16px;background:#f0f2f5;position:sticky;bottom:0}
+form.send input{flex:1 1 10rem;min-width:0}
 input,button{font:inherit;padding:6px 10px}
 </style></head>
 <body>
@@ -91,17 +108,28 @@ function render(items) {
     let text = c.body || (c.text && c.text.body) || c.caption || ''
     if (m.type === 'location') text = '📍 ' + c.latitude + ', ' + c.longitude
     if (m.type === 'image') text = '🖼 ' + (c.caption || 'Bild')
-    if (m.type === 'template') text = '📄 Template ' + c.name
+    if (m.type === 'template') text = m.template ? m.template.text : '📄 Template ' + c.name
     if (m.type === 'interactive' && c.body) text = c.body.text || ''
     if (m.type === 'interactive' && c.button_reply) text = '↩ ' + c.button_reply.title
+    if (m.type === 'interactive' && c.list_reply) text = '↩ ' + c.list_reply.title
+    if (m.type === 'button' && c.text) text = '↩ ' + c.text
     if (m.type === 'reaction') text = 'Reaktion ' + c.emoji
     div.textContent = text || '[' + m.type + ']'
-    if (m.from === 'business' && m.type === 'interactive' && c.action && c.action.buttons) {
-      for (const b of c.action.buttons) {
-        const btn = document.createElement('button'); btn.textContent = b.reply.title
-        btn.onclick = () => post({ type: 'button', replyTo: m.wamid, id: b.reply.id, title: b.reply.title })
-        div.appendChild(document.createElement('br')); div.appendChild(btn)
+    // What the customer can tap: reply buttons, list rows, a template's quick replies.
+    const choices = []
+    if (m.from === 'business' && m.type === 'interactive' && c.action) {
+      for (const b of c.action.buttons || []) choices.push([b.reply.title, { type: 'button', id: b.reply.id, title: b.reply.title }])
+      for (const section of c.action.sections || []) for (const r of section.rows || []) choices.push([r.title, { type: 'list', id: r.id, title: r.title, description: r.description }])
+    }
+    if (m.from === 'business' && m.template) for (const q of m.template.quickReplies) choices.push([q.text, { type: 'quick_reply', payload: q.payload, text: q.text }])
+    if (choices.length) {
+      const row = document.createElement('div'); row.className = 'choices'
+      for (const [label, body] of choices) {
+        const btn = document.createElement('button'); btn.type = 'button'; btn.textContent = label
+        btn.onclick = () => post({ ...body, replyTo: m.wamid })
+        row.appendChild(btn)
       }
+      div.appendChild(row)
     }
     log.appendChild(div)
   }
@@ -111,7 +139,7 @@ async function refresh() {
   const res = await fetch(api()); if (res.ok) render((await res.json()).items)
 }
 $('send').onsubmit = (e) => { e.preventDefault(); const t = $('text').value.trim(); if (t) { post({ type: 'text', body: t }); $('text').value = '' } }
-$('img').onclick = () => post({ type: 'image', caption: $('text').value.trim() || undefined })
+$('img').onclick = () => { post({ type: 'image', caption: $('text').value.trim() || undefined }); $('text').value = '' }
 $('loc').onclick = () => post({ type: 'location', latitude: 52.520008, longitude: 13.404954, label: 'Berlin' })
 $('who').onsubmit = (e) => { e.preventDefault(); refresh() }
 setInterval(refresh, 1000); refresh()
