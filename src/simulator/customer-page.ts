@@ -15,8 +15,11 @@ const customerMessage = z.discriminatedUnion('type', [
 
 const NOT_A_NUMBER = 'the customer number must be 7 to 15 digits'
 
-// A 1×1 PNG, the picture a simulated customer sends.
-const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
+// The picture a simulated customer sends: a parcel, 240×160 (PNG), big enough to see in the chat and the lightbox.
+const PICTURE = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAPAAAACgCAIAAAC9uXYyAAACFUlEQVR42u3csQmAMBBAUUcSnMElHMURnMIRLO2trK3tLd1AV4gg4aLv+AskPA7SpNqPU/pMlSsQ0BLQEtAS0AJaAloCWgJaAlpAS0BLQEtAS0ALaAloCWgJaAloAS0BLQEtAS0BLaAloCWgJaAloAW0BLQEtAS0BLSAloCWgJaAFtAS0BLQEtAS0AK6nIauDtuxjY+KfBaggQYaaKCBBhpooIEGGmiggQYaaKCBBhpooIEGGmiggQYaaKCBBhpooIEGGmiggQYa6CBNfRu2p6AjnwVooIEGGmiggQYaaKCBBhpooIEGGmiggQYaaKCBBhpooIEGGmiggQYaaKCBBhpooIEGGmiggQYaaKCBBhpooIEGGmiggQYaaKCBBhpooIEGGmiggQYaaKCBBhpooIEGGmiggQYaaKCBBhpooIEGGmiggQYaaKCBBhro90BfuQZooIEGGmiggQYaaKCBBhpooIEGOifo5r0BGmgbGmiggQYaaKCBBhpooD0KgQbahgYaaKCBBhpooIEGGmiPQqCBtqGBBhpooIEGGmiggQYaaKCBBhpooP3LATTQQAMNNNBAAw000EADDTTQQAMNdCLodZmLC+g8lWgDaKCBBhpooIEGGmiggf4BaAloAS0BLQEtAS0BLaAloCWgJaAloAW0BLQEtAS0BLSAloCWgJaAFtAS0BLQEtAS0AJaAloCWgJaSugG8qTdz22KKCMAAAAASUVORK5CYII=',
+  'base64',
+)
 
 /**
  * The "customer phone": a page where a person picks a customer number and chats with the business.
@@ -52,8 +55,8 @@ export const customerPageRoutes: FastifyPluginAsync<{ state: SimulatorState }> =
     if (m.type === 'text') wamid = state.customerSends(waId, name, 'text', { body: m.body }, m.replyTo ? { context: { from: state.identity.displayPhoneNumber, id: m.replyTo } } : {})
     else if (m.type === 'location') wamid = state.customerSends(waId, name, 'location', { latitude: m.latitude, longitude: m.longitude, ...(m.label ? { name: m.label } : {}) })
     else if (m.type === 'image') {
-      const id = state.storeMedia(PIXEL, 'image/png')
-      const sha256 = (await import('node:crypto')).createHash('sha256').update(PIXEL).digest('base64')
+      const id = state.storeMedia(PICTURE, 'image/png')
+      const sha256 = (await import('node:crypto')).createHash('sha256').update(PICTURE).digest('base64')
       wamid = state.customerSends(waId, name, 'image', { mime_type: 'image/png', sha256, id, ...(m.caption ? { caption: m.caption } : {}) })
     } else {
       const context = { context: { from: state.identity.displayPhoneNumber, id: m.replyTo } }

@@ -79,7 +79,7 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     expect(res.status).toBe(201)
     const img = page.getByRole('img', { name: 'Foto vom Paket' })
     await img.waitFor({ timeout: 10_000 })
-    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(1)
+    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(240) // the simulator's parcel picture
   })
 
   it('explains an over-long message before sending and offers a template when the window is closed', async () => {
