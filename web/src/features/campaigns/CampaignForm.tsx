@@ -1,11 +1,11 @@
 import { type FormEvent, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { api, describeError, type Page } from '../../app/api'
+import { api, describeError, type Page, type Template } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine } from '../settings/useList'
 import { PurposeOptions, TemplateOptions } from '../../ui/Options'
+import { TemplatePreview } from '../../ui/TemplatePreview'
 
-type Template = { name: string; language: string; category: string; variables: number; body: string }
 type Purpose = { key: string; label: { de: string; en: string } }
 type Audience = { labelIds: string[]; countryCode?: string }
 export type Preview = { matched: number; eligible: number; excluded: Record<string, number> }
@@ -17,6 +17,8 @@ export function CampaignForm({ onCreated }: { onCreated: () => void }) {
   const [templates, setTemplates] = useState<Template[]>([])
   const [purposes, setPurposes] = useState<Purpose[]>([])
   const [template, setTemplate] = useState(0)
+  // The template's values; the first is the contact's name unless changed (filled in per recipient).
+  const [values, setValues] = useState<string[]>(['{{contact.name}}'])
   const [purpose, setPurpose] = useState('marketing')
   const [labelIds, setLabelIds] = useState<string[]>([])
   const [countryCode, setCountryCode] = useState('')
@@ -49,12 +51,13 @@ export function CampaignForm({ onCreated }: { onCreated: () => void }) {
       await api('POST', '/api/campaigns', {
         name: get('name'),
         purpose,
-        template: { name: chosen.name, language: chosen.language, parameters: Array.from({ length: chosen.variables }, (_, i) => get(`param${i + 1}`)) },
+        template: { name: chosen.name, language: chosen.language, parameters: Array.from({ length: chosen.variables }, (_, i) => (values[i] ?? '').trim()) },
         audience,
         ...(when ? { scheduledAt: new Date(when).toISOString() } : {}),
       })
       setError(null)
       form.reset()
+      setValues(['{{contact.name}}'])
       onCreated()
     } catch (err) {
       setError(describeError(err))
@@ -76,16 +79,16 @@ export function CampaignForm({ onCreated }: { onCreated: () => void }) {
       </label>
       <label>
         {t('campaigns.template')}
-        <select aria-label={t('campaigns.template')} value={template} onChange={(e) => setTemplate(Number(e.target.value))}>
+        <select aria-label={t('campaigns.template')} value={template} onChange={(e) => { setTemplate(Number(e.target.value)); setValues(['{{contact.name}}']) }}>
           <TemplateOptions templates={templates} />
         </select>
       </label>
-      {chosen && <p className="template-preview">{chosen.body}</p>}
+      {chosen && <TemplatePreview template={chosen} values={values} />}
       {chosen &&
         Array.from({ length: chosen.variables }, (_, i) => (
           <label key={`${chosen.name}-${i}`}>
             {t('template.variable', { placeholder: `{{${i + 1}}}` })}
-            <input name={`param${i + 1}`} required maxLength={1024} defaultValue={i === 0 ? '{{contact.name}}' : ''} />
+            <input name={`param${i + 1}`} required maxLength={1024} value={values[i] ?? ''} onChange={(e) => setValues((v) => Object.assign([...v], { [i]: e.target.value }))} />
           </label>
         ))}
       <fieldset>

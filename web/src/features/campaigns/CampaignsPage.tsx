@@ -17,14 +17,14 @@ const ACTIONS: Record<string, string[]> = { draft: ['start', 'cancel'], schedule
 export function CampaignsPage() {
   const { t } = useTranslation()
   const { user } = useWorkspace()
-  const [items, setItems] = useState<Campaign[]>([])
+  const [items, setItems] = useState<Campaign[] | null>(null)
   const [open, setOpen] = useState<string | null>(null)
   const [recipients, setRecipients] = useState<Recipient[]>([])
   const [error, setError] = useState<string | null>(null)
   const load = useCallback(() => void api<{ items: Campaign[] }>('GET', '/api/campaigns').then((r) => setItems(r.items), (err) => setError(describeError(err))), [])
   useEffect(load, [load])
   // Live while something is sending.
-  const active = items.some((c) => c.status === 'running' || c.status === 'scheduled')
+  const active = (items ?? []).some((c) => c.status === 'running' || c.status === 'scheduled')
   useEffect(() => {
     if (!active) return
     const timer = setInterval(load, 2000)
@@ -54,7 +54,14 @@ export function CampaignsPage() {
       <table className="data-table">
         <TableHead columns={[t('campaigns.name'), t('campaigns.status'), t('campaigns.progress')]} actions />
         <tbody>
-          {items.map((c) => (
+          {items?.length === 0 && (
+            <tr>
+              <td colSpan={4} className="muted">
+                {t('campaigns.none')}
+              </td>
+            </tr>
+          )}
+          {(items ?? []).map((c) => (
             <tr key={c.id}>
               <th scope="row">
                 <button type="button" className="link" onClick={() => setOpen(open === c.id ? null : c.id)} aria-expanded={open === c.id}>

@@ -2,9 +2,7 @@ import { type FormEvent, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, describeError, type Conversation, type Page, type Template } from '../../app/api'
 import { TemplateOptions } from '../../ui/Options'
-
-/** Fills {{1}}, {{2}} … with the entered values (empty ones stay visible as placeholders). */
-export const previewTemplate = (body: string, values: string[]) => body.replaceAll(/\{\{(\d+)\}\}/g, (whole, n: string) => values[Number(n) - 1] || whole)
+import { TemplatePreview } from '../../ui/TemplatePreview'
 
 /**
  * When the 24-hour window is closed only an approved template can be sent: pick one, fill its
@@ -62,13 +60,7 @@ export function TemplatePicker({ conversation: c, onSent }: { conversation: Conv
             <input required maxLength={1024} value={values[i] ?? ''} onChange={(e) => setValues((v) => Object.assign([...v], { [i]: e.target.value }))} />
           </label>
         ))}
-      {template && (
-        <div className="template-preview" aria-label={t('template.preview')}>
-          {template.header && <p><strong>{template.header}</strong></p>}
-          <p>{previewTemplate(template.body, values)}</p>
-          {template.footer && <p className="muted small">{template.footer}</p>}
-        </div>
-      )}
+      {template && <TemplatePreview template={template} values={values} />}
       <button type="submit" disabled={busy || !template}>
         {t('composer.sendTemplate')}
       </button>
