@@ -63,3 +63,16 @@ describe(`${DIALECT}: the archive page in the browser`, () => {
     await page.screenshot({ path: screenshotPath('archive-alert'), fullPage: true })
   })
 })
+
+describe(`${DIALECT}: the archive page before the first checkpoint`, () => {
+  const ctx = useAdminBrowser({ env: { ARCHIVE_CHECKPOINT_SECONDS: '3600' } }, (s) => customerWrites(s, '4915133000003', 'Erste Nachricht', 'Frieda Früh'))
+
+  it('says the first signed checkpoint is still to come, then names it', async () => {
+    const { server, page } = ctx
+    await page.goto(`${server.url}/#/settings/archive`)
+    await page.getByText('Unverändert. Der erste signierte Prüfpunkt wird in Kürze geschrieben.').waitFor()
+    await server.archive.sync({ forceCheckpoint: true })
+    await page.getByRole('button', { name: 'Jetzt prüfen' }).click()
+    await page.getByText(/Unverändert: alle Prüfpunkte bis [1-9]\d* Einträge/).waitFor()
+  })
+})

@@ -37,7 +37,7 @@ function IntegrityCard() {
     <section className="card" aria-labelledby="archive-integrity">
       <h3 id="archive-integrity">{t('archive.integrity.title')}</h3>
       {i.ok ? (
-        <p className="ok">{t('archive.integrity.ok', { size: status.latestCheckpoint?.size ?? 0 })}</p>
+        <p className="ok">{status.latestCheckpoint ? t('archive.integrity.ok', { size: status.latestCheckpoint.size.toLocaleString() }) : t('archive.integrity.okFirstCheckpoint')}</p>
       ) : (
         <div role="alert" className="error">
           <p>{t('archive.integrity.failed')}</p>
