@@ -62,6 +62,10 @@ describe(`${DIALECT}: a team working the inbox together in real browsers`, () =>
     await admin.getByRole('link', { name: 'Benutzer' }).click()
     await admin.getByRole('cell', { name: 'Ben Berger' }).waitFor()
     expect(await seriousViolations(admin)).toEqual([])
+    // Long German names (Verarbeitungsverzeichnis) break inside the settings menu instead of running over its edge.
+    const menu = admin.getByRole('navigation', { name: 'Einstellungen' })
+    const menuRight = (await menu.boundingBox())!.x + (await menu.boundingBox())!.width
+    for (const link of await menu.getByRole('link').all()) expect(await link.evaluate((a) => a.getBoundingClientRect().left + a.scrollWidth)).toBeLessThanOrEqual(menuRight)
     await admin.screenshot({ path: screenshotPath('settings-users') })
     await admin.getByRole('link', { name: 'WhatsApp-Nummer' }).click()
     await admin.getByRole('button', { name: 'Verbindung testen' }).click()
