@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DIALECT, startTestServer, type TestServer } from '../helpers.js'
+import { DIALECT, eventually, startTestServer, type TestServer } from '../helpers.js'
 import { launchBrowser, screenshotPath } from './browser.js'
 
 describe(`${DIALECT}: the inbox in a real browser`, () => {
@@ -82,6 +82,24 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(240) // the simulator's parcel picture
   })
 
+  it('shows what the business offered and sent (reply buttons, a template’s text), and the customer’s answer quoting it', async () => {
+    const agent = await server.login('agent')
+    const { id } = await server.database.db.selectFrom('conversations').select('id').executeTakeFirstOrThrow()
+    const send = (body: object) => agent.inject({ method: 'POST', url: `/api/conversations/${id}/messages`, payload: body })
+    expect((await send({ type: 'interactive', interactive: { type: 'button', body: { text: 'Haben Sie die Rechnung noch?' }, action: { buttons: [{ type: 'reply', reply: { id: 'yes', title: 'Ja, habe ich' } }, { type: 'reply', reply: { id: 'no', title: 'Nein' } }] } } })).statusCode).toBe(202)
+    expect((await send({ type: 'template', template: { name: 'order_shipped', language: { code: 'de' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '4711' }] }] } })).statusCode).toBe(202)
+    const offer = page.locator('.bubble.outbound', { hasText: 'Haben Sie die Rechnung noch?' })
+    await offer.getByRole('list', { name: 'Angebotene Antworten' }).getByText('Ja, habe ich').waitFor()
+    await page.locator('.bubble.outbound', { hasText: 'Ihre Bestellung 4711 ist unterwegs.' }).waitFor()
+    // The customer taps a button: the answer quotes the question, not a placeholder.
+    const sim = server.simulatorState()
+    const asked = await eventually(() => sim.sent.find((s) => s.body.type === 'interactive'))
+    sim.customerSends('4915112345678', 'Erika Mustermann', 'interactive', { type: 'button_reply', button_reply: { id: 'yes', title: 'Ja, habe ich' } }, { context: { from: sim.identity.displayPhoneNumber, id: asked.wamid } })
+    await page.locator('.bubble.inbound', { hasText: 'Auswahl: Ja, habe ich' }).locator('blockquote', { hasText: 'Haben Sie die Rechnung noch?' }).waitFor()
+    expect(await page.getByText('{{', { exact: false }).count()).toBe(0)
+    await page.screenshot({ path: screenshotPath('inbox-interactive') })
+  })
+
   it('explains an over-long message before sending and offers a template when the window is closed', async () => {
     await page.getByLabel('Nachricht', { exact: true }).fill('x'.repeat(4100))
     await page.getByText('Höchstens 4096 Zeichen (4 zu viele).').waitFor()
@@ -93,7 +111,7 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     server.hub.conversationsChanged([id])
     await page.getByText('Das 24-Stunden-Fenster ist geschlossen').waitFor()
     await page.getByRole('button', { name: 'Vorlage senden' }).click()
-    await page.locator('.bubble.outbound', { hasText: 'Vorlage „hello_world“' }).waitFor()
+    await page.locator('.bubble.outbound', { hasText: 'Hello World' }).waitFor() // the template's text, as the customer got it
   })
 
   it('switches to English and logs out', async () => {

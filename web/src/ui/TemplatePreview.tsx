@@ -4,11 +4,10 @@ import type { Template } from '../app/api'
 /** Fills {{1}}, {{2}} … with the entered values (empty ones stay visible as placeholders). */
 export const fillTemplate = (body: string, values: string[]) => body.replaceAll(/\{\{(\d+)\}\}/g, (whole, n: string) => values[Number(n) - 1] || whole)
 
-/** A template as the customer will see it: header, body with the values, and the footer (where advertising says how to object). */
-export function TemplatePreview({ template, values }: { template: Pick<Template, 'header' | 'body' | 'footer'>; values: string[] }) {
-  const { t } = useTranslation()
+/** A template's header, body with the values, and footer (where advertising says how to object). */
+export function TemplateText({ template, values }: { template: Pick<Template, 'header' | 'body' | 'footer'>; values: string[] }) {
   return (
-    <div className="template-preview" role="group" aria-label={t('template.preview')}>
+    <>
       {template.header && (
         <p>
           <strong>{template.header}</strong>
@@ -16,6 +15,16 @@ export function TemplatePreview({ template, values }: { template: Pick<Template,
       )}
       <p>{fillTemplate(template.body, values)}</p>
       {template.footer && <p className="muted small">{template.footer}</p>}
+    </>
+  )
+}
+
+/** A template as the customer will see it, before it is sent. */
+export function TemplatePreview(props: { template: Pick<Template, 'header' | 'body' | 'footer'>; values: string[] }) {
+  const { t } = useTranslation()
+  return (
+    <div className="template-preview" role="group" aria-label={t('template.preview')}>
+      <TemplateText {...props} />
     </div>
   )
 }

@@ -1,4 +1,6 @@
 import { useTranslation } from 'react-i18next'
+import { TemplateText } from '../../ui/TemplatePreview'
+import { useTemplates } from './useTemplates'
 import type { Message, MessageStatus } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { EmojiPicker } from './EmojiPicker'
@@ -79,11 +81,23 @@ function Content({ m, onZoom }: { m: Message; onZoom?: Zoom | undefined }) {
     case 'reaction':
       return <p className="muted">{str(c.emoji) ? t('message.reaction', { emoji: str(c.emoji) }) : t('message.reactionRemoved')}</p>
     case 'template':
-      return <p className="muted">{t('message.template', { name: str(c.name) })}</p>
+      return <SentTemplate c={c} />
     case 'interactive': {
       const reply = (c.buttonReply ?? c.listReply) as Obj | undefined
       if (reply) return <p>{t('message.interactive', { title: str(reply.title) })}</p>
-      return <p>{str((c.body as Obj | undefined)?.text)}</p>
+      const choices = offeredChoices(c)
+      return (
+        <>
+          <p>{str((c.body as Obj | undefined)?.text)}</p>
+          {choices.length > 0 && (
+            <ul className="choices" aria-label={t('message.choices')}>
+              {choices.map((title, i) => (
+                <li key={i}>{title}</li>
+              ))}
+            </ul>
+          )}
+        </>
+      )
     }
     case 'button':
       return <p>{t('message.interactive', { title: str(c.text) })}</p>
@@ -180,9 +194,31 @@ export function MessageBubble(props: { m: Message; quoted?: Message | undefined;
   )
 }
 
+/** The reply buttons or list rows an interactive message offered the customer. */
+function offeredChoices(c: Obj): string[] {
+  const action = (c.action ?? {}) as { buttons?: { reply?: Obj }[]; sections?: { rows?: Obj[] }[] }
+  return [...(action.buttons ?? []).map((b) => str(b.reply?.title)), ...(action.sections ?? []).flatMap((s) => (s.rows ?? []).map((r) => str(r.title)))].filter(Boolean)
+}
+
+/** A sent template as the customer saw it: its text with the send's values (its name until the templates are loaded). */
+function SentTemplate({ c }: { c: Obj }) {
+  const { t } = useTranslation()
+  const template = useTemplates().find((x) => x.name === str(c.name) && x.language === str((c.language as Obj | undefined)?.code))
+  if (!template) return <p className="muted">{t('message.template', { name: str(c.name) })}</p>
+  const body = ((c.components ?? []) as Obj[]).find((x) => str(x.type).toLowerCase() === 'body')
+  return (
+    <div className="sent-template" title={t('message.template', { name: template.name })}>
+      <TemplateText template={template} values={((body?.parameters ?? []) as Obj[]).map((p) => str(p.text))} />
+    </div>
+  )
+}
+
 /** One line of the message a reply quotes. */
 export function quoteText(m: Message, t: (k: string, o?: Record<string, unknown>) => string): string {
   const c = (m[m.type] ?? {}) as Obj
-  const text = str(c.body) || str(c.caption) || str(c.filename)
-  return text ? (text.length > 120 ? `${text.slice(0, 119)}…` : text) : t(`message.${m.type}`, { defaultValue: m.type })
+  const choice = (c.buttonReply ?? c.listReply) as Obj | undefined
+  // Interactive messages keep their text under body.text; a customer's choice under its title.
+  const text = str(c.body) || str((c.body as Obj | undefined)?.text) || str(c.caption) || str(c.filename) || str(choice?.title) || (m.type === 'button' ? str(c.text) : '') || (m.type === 'location' ? str(c.name) : '')
+  if (text) return text.length > 120 ? `${text.slice(0, 119)}…` : text
+  return m.type === 'template' ? t('message.template', { name: str(c.name) }) : t(`message.${m.type}`, { defaultValue: m.type, title: '' })
 }
