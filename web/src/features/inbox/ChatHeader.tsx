@@ -29,6 +29,10 @@ export function ChatHeader(props: { conversation: Conversation; onChanged: () =>
 
   return (
     <header className="chat-header">
+      {/* Shown on narrow screens only, where the list gives way to the chat. */}
+      <a href="#/inbox" className="back-to-list">
+        ‹ {t('inbox.backToList')}
+      </a>
       <button type="button" className="chat-title" onClick={props.onTogglePanel} aria-expanded={props.panelOpen} aria-controls="contact-panel" title={t('contact.show')}>
         <h2>{c.contact.name ?? formatNumber(c.contact.waId)}</h2>
         <span className="muted small">

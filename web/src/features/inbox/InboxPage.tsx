@@ -116,7 +116,8 @@ export function InboxPage({ route }: { route: string }) {
   }, [items, selectedId, searchOpen, select])
 
   return (
-    <div className="inbox">
+    // On a phone the list and the chat take turns; has-selection says which one shows.
+    <div className={selectedId ? 'inbox has-selection' : 'inbox'}>
       <aside className="sidebar" aria-label={t('inbox.conversations')}>
         <div className="sidebar-tools">
           <button type="button" className="search-button" onClick={() => setSearchOpen(true)} aria-keyshortcuts="Control+K">

@@ -1,0 +1,60 @@
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { customerWrites, DIALECT } from '../helpers.js'
+import { screenshotPath, useAdminBrowser } from './browser.js'
+
+const WIDTH = 390
+
+/** An agent on a phone: one column, the list or the chat, nothing running off the screen. */
+describe(`${DIALECT}: the inbox on a phone`, () => {
+  const ctx = useAdminBrowser({}, (s) => customerWrites(s, '4915188800001', 'Kommt das Paket heute noch?', 'Greta Gruen'))
+  let phone: Page
+  beforeAll(async () => {
+    phone = await (await ctx.browser.newContext({ locale: 'de-DE', viewport: { width: WIDTH, height: 844 } })).newPage()
+    phone.setDefaultTimeout(20_000)
+    await phone.goto(ctx.server.url)
+    await phone.getByLabel('E-Mail').fill('root@example.com')
+    await phone.getByLabel('Passwort').fill('root-password-123')
+    await phone.getByRole('button', { name: 'Anmelden' }).click()
+    await phone.getByRole('navigation', { name: 'Hauptnavigation' }).waitFor()
+  })
+
+  const pageWidth = () => phone.evaluate(() => document.documentElement.scrollWidth)
+
+  it('shows the list, opens a chat in its place, answers, and goes back', async () => {
+    const row = phone.locator('button.conversation', { hasText: 'Greta Gruen' })
+    await row.waitFor()
+    expect(await phone.getByText('Wählen Sie links eine Unterhaltung.').isVisible()).toBe(false)
+    expect(await pageWidth()).toBeLessThanOrEqual(WIDTH)
+
+    const question = phone.locator('.bubble.inbound', { hasText: 'Kommt das Paket heute noch?' })
+    await row.click()
+    await question.waitFor()
+    expect(await row.isVisible()).toBe(false) // the chat has taken the list's place
+    expect(await pageWidth()).toBeLessThanOrEqual(WIDTH)
+    const composer = phone.getByLabel('Nachricht', { exact: true })
+    const box = (await composer.boundingBox())!
+    expect(box.x + box.width).toBeLessThanOrEqual(WIDTH)
+    await composer.fill('Ja, bis 18 Uhr.')
+    await phone.getByRole('button', { name: 'Senden', exact: true }).click()
+    await phone.locator('.bubble.outbound', { hasText: 'Ja, bis 18 Uhr.' }).waitFor()
+    await phone.screenshot({ path: screenshotPath('phone-chat') })
+
+    await phone.getByRole('link', { name: 'Alle Unterhaltungen' }).click()
+    await row.waitFor()
+    expect(await question.isVisible()).toBe(false)
+    await phone.screenshot({ path: screenshotPath('phone-list') })
+  })
+
+  it('keeps the settings, the statistics and the campaigns within the screen', async () => {
+    for (const [hash, heading] of [
+      ['#/settings/users', 'Benutzer'],
+      ['#/stats', 'Statistik'],
+      ['#/campaigns', 'Kampagnen'],
+    ] as const) {
+      await phone.goto(`${ctx.server.url}/${hash}`)
+      await phone.getByRole('heading', { name: heading, exact: true }).waitFor()
+      expect({ hash, width: await pageWidth() }).toEqual({ hash, width: WIDTH })
+    }
+  })
+})
