@@ -20,7 +20,7 @@ import { WorkspaceProvider } from './workspace'
 export function Shell({ user, onLoggedOut }: { user: User; onLoggedOut: () => void }) {
   const { t } = useTranslation()
   const [route, go] = useHashRoute()
-  const { online } = useInboxEvents(emitInboxEvent)
+  const { online } = useInboxEvents(emitInboxEvent, user.role !== 'auditor')
   const inSettings = route.startsWith('settings') || user.role === 'auditor'
   const inStats = !inSettings && route.startsWith('stats')
   const inCampaigns = !inSettings && route.startsWith('campaigns')

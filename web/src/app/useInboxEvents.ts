@@ -10,13 +10,18 @@ export type InboxEvent =
 
 const TYPES = ['conversation.changed', 'inbox.changed', 'notification', 'note.typing'] as const
 
-/** Subscribes to the server's event stream (one EventSource for the whole app). */
-export function useInboxEvents(onEvent: (event: InboxEvent) => void): { online: boolean } {
+/**
+ * Subscribes to the server's event stream (one EventSource for the whole app). Only where
+ * `enabled`: the stream is the inbox's, and a role without it (the auditor) would be refused,
+ * retried every few seconds and shown as offline for good.
+ */
+export function useInboxEvents(onEvent: (event: InboxEvent) => void, enabled: boolean): { online: boolean } {
   const [online, setOnline] = useState(true)
   const handler = useRef(onEvent)
   handler.current = onEvent
 
   useEffect(() => {
+    if (!enabled) return
     const source = new EventSource('/api/events')
     source.onopen = () => {
       setOnline(true)
@@ -27,6 +32,6 @@ export function useInboxEvents(onEvent: (event: InboxEvent) => void): { online: 
     source.onerror = () => setOnline(false)
     for (const type of TYPES) source.addEventListener(type, (e) => handler.current(JSON.parse((e as MessageEvent<string>).data) as InboxEvent))
     return () => source.close()
-  }, [])
+  }, [enabled])
   return { online }
 }
