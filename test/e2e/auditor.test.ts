@@ -31,8 +31,9 @@ describe(`${DIALECT}: the auditor's screens`, () => {
     const nav = page.getByRole('navigation', { name: 'Hauptnavigation' })
     await nav.waitFor()
     expect(await nav.getByRole('link').allTextContents()).toEqual(['Einstellungen'])
-    await page.getByRole('link', { name: 'Archiv' }).click()
+    // The archive is what the auditor comes for: it is the first page.
     await page.getByRole('heading', { name: 'Integrität' }).waitFor()
+    expect(await page.getByRole('link', { name: 'Archiv' }).getAttribute('aria-current')).toBe('page')
     await page.getByRole('button', { name: 'Jetzt prüfen' }).click()
     await page.getByText(/^Unverändert/).waitFor()
     // The live stream is the inbox's: refused to the auditor, it would be retried every few seconds and show "offline".

@@ -43,7 +43,8 @@ export function SettingsPage({ route }: { route: string }) {
   const { user } = useWorkspace()
   const allowed = (Object.keys(PAGES) as PageKey[]).filter((k) => (PAGES[k].roles as readonly string[]).includes(user.role))
   const wanted = route.split('/')[1] as PageKey | undefined
-  const current = wanted && allowed.includes(wanted) ? wanted : allowed[0]
+  // The auditor comes for the archive; everyone else starts at the top of the menu.
+  const current = wanted && allowed.includes(wanted) ? wanted : user.role === 'auditor' ? 'archive' : allowed[0]
   const Page = current ? PAGES[current].Page : null
   return (
     <div className="settings">
