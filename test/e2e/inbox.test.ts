@@ -62,7 +62,8 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     await question.getByRole('button', { name: 'Antworten' }).click()
     await page.getByLabel('Nachricht', { exact: true }).fill('Genau diese Bestellung.')
     await page.keyboard.press('Enter')
-    await page.locator('.bubble.outbound', { hasText: 'Genau diese Bestellung.' }).locator('blockquote', { hasText: 'Ist meine Bestellung' }).waitFor()
+    const quote = page.locator('.bubble.outbound', { hasText: 'Genau diese Bestellung.' }).locator('blockquote', { hasText: 'Ist meine Bestellung' })
+    await quote.locator('strong', { hasText: '4711' }).waitFor() // formatted as WhatsApp shows it, not *4711*
     const wamid = server.simulatorState().received.find((r) => r.waId === '4915112345678')!.wamid
     await expect.poll(() => server.simulatorState().sent.filter((s) => s.recipient === '4915112345678').map((s) => s.body.type)).toEqual(['text', 'reaction', 'text'])
     const [, reaction, reply] = server.simulatorState().sent.filter((s) => s.recipient === '4915112345678')

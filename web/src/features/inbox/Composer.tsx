@@ -6,6 +6,7 @@ import { useWorkspace } from '../../app/workspace'
 import { EmojiPicker } from './EmojiPicker'
 import { formatSize } from './format'
 import { quoteText } from './MessageBubble'
+import { WhatsAppText } from './whatsapp-text'
 import { type Suggestion, SuggestionMenu } from './SuggestionMenu'
 import { TemplatePicker } from './TemplatePicker'
 import { Icon } from '../../ui/Icon'
@@ -184,7 +185,9 @@ export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { 
       {tabs}
       {replyTo && mode === 'reply' && (
         <div className="replying">
-          <blockquote className="quote small">{quoteText(replyTo, t)}</blockquote>
+          <blockquote className="quote small">
+            <WhatsAppText text={quoteText(replyTo, t)} />
+          </blockquote>
           <button type="button" className="icon" onClick={onCancelReply} aria-label={t('composer.cancelReply')}>
             <Icon name="close" />
           </button>

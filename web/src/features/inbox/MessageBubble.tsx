@@ -157,7 +157,7 @@ export function MessageBubble(props: { m: Message; quoted?: Message | undefined;
       {props.senderName ? <p className="sender small">{props.senderName}</p> : null}
       {m.context.forwarded || m.context.frequentlyForwarded ? <p className="muted small">↪ {t('message.forwarded')}</p> : null}
       {m.context.replyTo ? (
-        <blockquote className="quote small">{props.quoted ? quoteText(props.quoted, t) : t('message.replyTo')}</blockquote>
+        <blockquote className="quote small">{props.quoted ? <WhatsAppText text={quoteText(props.quoted, t)} /> : t('message.replyTo')}</blockquote>
       ) : null}
       <Content m={m} onZoom={props.onZoom} />
       <p className="bubble-meta">
