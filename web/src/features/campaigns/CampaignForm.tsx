@@ -10,6 +10,9 @@ type Purpose = { key: string; label: { de: string; en: string } }
 type Audience = { labelIds: string[]; countryCode?: string }
 export type Preview = { matched: number; eligible: number; excluded: Record<string, number> }
 
+/** A template's values to start from: the first is the contact's name (filled in per recipient) unless changed. */
+const FIRST_VALUES = ['{{contact.name}}']
+
 /** A new campaign: template, purpose, audience; the preview counts who gets it and who is left out why. */
 export function CampaignForm({ onCreated }: { onCreated: () => void }) {
   const { t } = useTranslation()
@@ -17,8 +20,7 @@ export function CampaignForm({ onCreated }: { onCreated: () => void }) {
   const [templates, setTemplates] = useState<Template[]>([])
   const [purposes, setPurposes] = useState<Purpose[]>([])
   const [template, setTemplate] = useState(0)
-  // The template's values; the first is the contact's name unless changed (filled in per recipient).
-  const [values, setValues] = useState<string[]>(['{{contact.name}}'])
+  const [values, setValues] = useState<string[]>(FIRST_VALUES)
   const [purpose, setPurpose] = useState('marketing')
   const [labelIds, setLabelIds] = useState<string[]>([])
   const [countryCode, setCountryCode] = useState('')
@@ -57,7 +59,7 @@ export function CampaignForm({ onCreated }: { onCreated: () => void }) {
       })
       setError(null)
       form.reset()
-      setValues(['{{contact.name}}'])
+      setValues(FIRST_VALUES)
       onCreated()
     } catch (err) {
       setError(describeError(err))
@@ -79,7 +81,7 @@ export function CampaignForm({ onCreated }: { onCreated: () => void }) {
       </label>
       <label>
         {t('campaigns.template')}
-        <select aria-label={t('campaigns.template')} value={template} onChange={(e) => { setTemplate(Number(e.target.value)); setValues(['{{contact.name}}']) }}>
+        <select aria-label={t('campaigns.template')} value={template} onChange={(e) => { setTemplate(Number(e.target.value)); setValues(FIRST_VALUES) }}>
           <TemplateOptions templates={templates} />
         </select>
       </label>
