@@ -98,6 +98,12 @@ describe(`${DIALECT}: the business profile picture (PUT /api/business-profile/pi
     expect(wrong.statusCode).toBe(400)
     expect(wrong.json().type).toMatch(/not-an-image$/)
     expect((await put(admin, PNG, 'image/gif')).statusCode).toBe(415)
+    // A JSON or text body is parsed by the app's own parsers before the route sees it: still 415, never a 500.
+    for (const type of ['application/json', 'text/plain']) {
+      const notBytes = await put(admin, Buffer.from('{"picture":"data:image/png;base64,AAAA"}'), type)
+      expect(notBytes.statusCode, type).toBe(415)
+      expect(notBytes.json().detail).toMatch(/image\/jpeg or image\/png/)
+    }
     expect((await put(admin, Buffer.concat([PNG, Buffer.alloc(6 * 1024 * 1024)]), 'image/png')).statusCode).toBe(413)
     expect((await put(agent, PNG, 'image/png')).statusCode).toBe(403)
     expect((await server.app.inject({ method: 'PUT', url: '/api/business-profile/picture', headers: { 'content-type': 'image/png' }, payload: PNG })).statusCode).toBe(401)

@@ -60,6 +60,25 @@ describe(`${DIALECT}: webhook endpoint guards`, () => {
     expect(await count(server, 'journal')).toBe(before)
   })
 
+  it('answers 400 to a body nested absurdly deep (it would overflow recursive code), and counts no bracket inside a string', async () => {
+    const before = await count(server, 'journal')
+    const text = readFixture('text.json')
+    const deep = '['.repeat(10_000) + '1' + ']'.repeat(10_000)
+    for (const body of [text.slice(0, text.lastIndexOf('}')) + `,"x":${deep}}`, text.replace('"type": "text"', `"type": "text", "x": ${deep}`)]) {
+      expect(body).not.toBe(text)
+      const res = await server.webhook(body)
+      expect(res.statusCode).toBe(400)
+      expect(res.json().detail).toMatch(/deeper than 64 levels/)
+    }
+    expect(await count(server, 'journal')).toBe(before)
+
+    const bracketsInText = JSON.parse(text)
+    bracketsInText.entry[0].changes[0].value.messages[0].id = 'wamid.brackets-in-text'
+    bracketsInText.entry[0].changes[0].value.messages[0].text.body = '[[[{{{ \\" '.repeat(100)
+    expect((await server.webhook(bracketsInText)).statusCode).toBe(200)
+    expect(await count(server, 'journal')).toBe(before + 1)
+  })
+
   it('answers 413 to a body over 3 MB', async () => {
     const big = JSON.stringify({ object: 'whatsapp_business_account', entry: [], pad: 'x'.repeat(3 * 1024 * 1024) })
     const before = await count(server, 'journal')

@@ -8,16 +8,20 @@ import { openPayload, type Sealed, sealPayload, isSealed } from './sealed-payloa
 /** JSON keys under which the Cloud API names a customer: sender, recipient, contact, BSUID. */
 const IDENTITY_KEYS = new Set(['wa_id', 'from', 'recipient_id', 'user_id', 'to', 'input'])
 
-/** Every customer identity a webhook or Graph exchange names (walks the whole JSON). */
+/**
+ * Every customer identity a webhook or Graph exchange names (walks the whole JSON). Iterative:
+ * a signed body nested thousands of levels deep is still valid JSON and must not overflow the stack.
+ */
 export function identitiesIn(body: unknown): string[] {
   const out = new Set<string>()
-  const walk = (v: unknown, key: string | undefined) => {
+  const pending: Array<[unknown, string | undefined]> = [[body, undefined]]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [v, key] = next
     if (typeof v === 'string') {
       if (key && IDENTITY_KEYS.has(key) && v.length > 0 && v.length <= 64) out.add(v)
-    } else if (Array.isArray(v)) for (const x of v) walk(x, key)
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k)
+    } else if (Array.isArray(v)) for (const x of v) pending.push([x, key])
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) pending.push([x, k])
   }
-  walk(body, undefined)
   return [...out]
 }
 

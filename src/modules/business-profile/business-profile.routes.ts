@@ -82,7 +82,9 @@ export const businessProfileRoutes: FastifyPluginAsync<{ db: Db; graph: GraphCli
   await app.register(async (scoped) => {
     scoped.addContentTypeParser(['image/jpeg', 'image/png'], { parseAs: 'buffer', bodyLimit: PICTURE_LIMIT }, (_req, body, done) => done(null, body))
     scoped.put('/api/business-profile/picture', { config: { access: ADMIN }, bodyLimit: PICTURE_LIMIT, schema: { tags } }, async (request, reply) => {
-      const bytes = request.body as Buffer
+      // Other content types (JSON among them) reach here parsed by the app's own parsers.
+      if (!Buffer.isBuffer(request.body)) throw new AppError('business_profile.not_an_image', 415, 'Send the picture as image/jpeg or image/png.')
+      const bytes = request.body
       const type = request.headers['content-type']?.split(';')[0]?.trim() ?? ''
       const looksRight = type === 'image/png' ? bytes.subarray(0, 8).equals(PNG_MAGIC) : bytes.subarray(0, 3).equals(JPEG_MAGIC)
       if (!looksRight) throw new AppError('business_profile.not_an_image', 400, `The body is not a ${type === 'image/png' ? 'PNG' : 'JPEG'} image.`)

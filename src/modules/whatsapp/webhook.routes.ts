@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { AppError, unavailable } from '../../platform/errors.js'
+import { jsonNestingDepth } from '../../platform/http/json-depth.js'
 import { safeEqual } from '../../platform/ids.js'
 import type { WebhookIngestor } from './ingest.js'
 import { isValidSignature } from './signature.js'
@@ -7,6 +8,8 @@ import { MalformedWebhookError } from './webhook-events.js'
 
 /** Meta's webhook bodies can be large (coexistence history batches); anything above is refused. */
 export const WEBHOOK_BODY_LIMIT = 3 * 1024 * 1024
+/** Meta's payloads nest about ten levels; far deeper is no webhook and would overflow recursive code. */
+export const WEBHOOK_MAX_DEPTH = 64
 
 export type WebhookRoutesOptions = {
   /** Read per request: an admin may replace the credentials while the server runs. */
@@ -45,6 +48,9 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
       body = JSON.parse(raw.toString('utf8'))
     } catch {
       throw new AppError('whatsapp.malformed_json', 400, 'The body is not valid JSON.')
+    }
+    if (jsonNestingDepth(raw) > WEBHOOK_MAX_DEPTH) {
+      throw new AppError('whatsapp.malformed_webhook', 400, `The body nests objects and arrays deeper than ${WEBHOOK_MAX_DEPTH} levels.`)
     }
     try {
       const result = await opts.ingestor.submit(raw, body)
