@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { customerWrites, DIALECT } from '../helpers.js'
 import { screenshotPath, useAdminBrowser } from './browser.js'
@@ -43,6 +43,13 @@ describe(`${DIALECT}: the inbox on a phone`, () => {
     await phone.getByRole('link', { name: 'Alle Unterhaltungen' }).click()
     await row.waitFor()
     expect(await question.isVisible()).toBe(false)
+    // The top bar: name, bell, language and logout on one row; every section's link visible without scrolling.
+    const top = async (control: Locator) => (await control.boundingBox())!.y
+    const rowGap = Math.abs((await top(phone.getByRole('button', { name: 'Abmelden' }))) - (await top(phone.getByRole('button', { name: /^Benachrichtigungen/ }))))
+    expect(rowGap).toBeLessThan(10) // a second row would start some 40 px lower
+    const nav = phone.getByRole('navigation', { name: 'Hauptnavigation' })
+    expect(await nav.evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0)
+    expect(await phone.locator('.search-button kbd').isVisible()).toBe(false)
     await phone.screenshot({ path: screenshotPath('phone-list') })
   })
 
