@@ -26,7 +26,7 @@ export function AutomationSettings() {
   }, [query])
 
   const scope = (
-    <label>
+    <label className="scope-picker">
       {t('automation.scope')}
       <select aria-label={t('automation.scope')} value={channelId} onChange={(e) => setChannelId(e.target.value)}>
         <option value="">{t('automation.allNumbers')}</option>
