@@ -28,7 +28,8 @@ describe(`${DIALECT}: templates, the number's status and Meta's alerts in the br
     await form.getByRole('button', { name: 'Bei WhatsApp einreichen' }).click()
     await form.getByRole('status').getByText('„herbst_aktion“ wurde eingereicht').waitFor()
     expect(server.simulatorState().templates.find((t) => t.name === 'herbst_aktion')).toMatchObject({ category: 'MARKETING' })
-    await page.getByRole('row', { name: /herbst_aktion/ }).waitFor()
+    // The row shows what the customer will read, not just the name.
+    await page.getByRole('row', { name: /herbst_aktion/ }).getByText('Hallo {{1}}, heute {{2}} % auf alles.').waitFor()
     await page.screenshot({ path: screenshotPath('settings-templates'), fullPage: true })
   })
 

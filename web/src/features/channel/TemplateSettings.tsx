@@ -61,6 +61,7 @@ export function TemplateSettings() {
             <tr key={`${tp.name}/${tp.language}`}>
               <th scope="row">
                 {tp.name} <span className="muted">({tp.language})</span>
+                <div className="muted small template-body">{tp.body}</div>
               </th>
               <td>{t(`templates.categories.${tp.category.toLowerCase()}`, { defaultValue: tp.category })}</td>
               <td>
