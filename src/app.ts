@@ -66,6 +66,7 @@ import { numberStatusRoutes } from './modules/whatsapp/number-status.routes.js'
 import { businessProfileRoutes } from './modules/business-profile/business-profile.routes.js'
 import { installAccessControl } from './platform/http/access.js'
 import { healthRoutes } from './platform/http/health.routes.js'
+import { installNulGuard } from './platform/http/nul-guard.js'
 import { installProblemHandler } from './platform/http/problem.js'
 import { webAppRoutes } from './platform/http/web-app.routes.js'
 import { JobRunner } from './platform/jobs/job-runner.js'
@@ -115,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   installProblemHandler(app)
   await app.register(cookie)
   installAccessControl(app, database.db)
+  installNulGuard(app)
   guardConversationRoutes(app, database.db)
   await app.register(swagger, {
     openapi: { info: { title: 'Postfach API', version: '0.1.0', description: 'Team inbox for the WhatsApp Business Platform' }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'postfach_session' } } } },

@@ -1,4 +1,4 @@
-import Fastify from 'fastify'
+import Fastify, { type InjectOptions } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../src/db/database.js'
 import { installAccessControl, routeTableOf } from '../src/platform/http/access.js'
@@ -82,6 +82,26 @@ describe(`${DIALECT}: every route declares and enforces its roles`, () => {
       }
     }
     expect(checked).toBeGreaterThan(30)
+  })
+
+  it('refuses a NUL character in the path, query or JSON body of every route with 400 naming the field (PostgreSQL could not store it)', async () => {
+    const nulPath = (url: string) => url.replace(/:(\w+)/g, 'a%00b')
+    let checked = 0
+    for (const r of routes().filter((r) => r.url !== '/webhooks/whatsapp' && r.url !== '/api/auth/logout')) {
+      const caller = r.access === 'public' ? { inject: (o: InjectOptions) => server.app.inject(o) } : callers[(r.access as readonly ('admin' | 'agent' | 'auditor')[])[0]!]
+      const requests: [InjectOptions, string][] = [[{ method: r.method as 'GET', url: `${fill(r.url)}?q=a%00b` }, 'query.q']]
+      if (r.url.includes(':')) requests.push([{ method: r.method as 'GET', url: nulPath(r.url) }, 'path.'])
+      if (r.method !== 'GET') requests.push([{ method: r.method as 'POST', url: fill(r.url), payload: { name: 'ok', text: { body: 'Hallo\u0000Welt' } }, headers: { 'content-type': 'application/json' } }, 'body.text.body'])
+      for (const [request, field] of requests) {
+        const res = await caller.inject(request)
+        expect(res.statusCode, `${r.method} ${request.url} → ${res.body.slice(0, 200)}`).toBe(400)
+        expect(res.json()).toMatchObject({ type: expect.stringMatching(/nul-character$/), detail: expect.stringContaining(field) })
+        checked++
+      }
+    }
+    expect(checked).toBeGreaterThan(100)
+    // Who may not call a route still learns only that.
+    expect((await server.app.inject({ method: 'GET', url: '/api/conversations?q=a%00b' })).statusCode).toBe(401)
   })
 
   it('refuses to register a route that declares no access', async () => {

@@ -109,6 +109,9 @@ describe(`${DIALECT}: the team's workspace (labels, notes, quick replies, search
       expect((await agent.inject({ method: 'POST', url, payload: { body: 'hi', mentions: ['no-such-user'] } })).statusCode).toBe(400)
       expect((await agent.inject({ method: 'POST', url, payload: { body: 'hi', mentions: [auditor.userId] } })).statusCode).toBe(400)
       expect((await agent.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{"body":' })).statusCode).toBe(400)
+      const nul = await agent.inject({ method: 'POST', url, payload: { body: 'a\u0000b' } }) // PostgreSQL would refuse to store it
+      expect(nul.statusCode).toBe(400)
+      expect(nul.json().detail).toMatch(/^body\.body contains the NUL character/)
       const token = await server.token('agent')
       expect((await token.inject({ method: 'POST', url, payload: { body: 'hi' } })).statusCode).toBe(422)
       expect((await auditor.inject({ method: 'GET', url })).statusCode).toBe(403)

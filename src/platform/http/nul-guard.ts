@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify'
+import { AppError } from '../errors.js'
+
+/**
+ * Where a parsed value holds the NUL character (U+0000), in a string or a key: the path to it
+ * (`body.text.body`), or undefined. Iterative: a JSON body may nest deeper than the stack allows.
+ */
+export function nulCharacterAt(value: unknown, root: string): string | undefined {
+  const pending: [unknown, string][] = [[value, root]]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [v, at] = next
+    if (typeof v === 'string') {
+      if (v.includes('\0')) return at
+    } else if (Array.isArray(v)) v.forEach((x, i) => pending.push([x, `${at}[${i}]`]))
+    else if (v && typeof v === 'object' && !Buffer.isBuffer(v)) {
+      for (const [k, x] of Object.entries(v)) {
+        if (k.includes('\0')) return at
+        pending.push([x, `${at}.${k}`])
+      }
+    }
+  }
+  return undefined
+}
+
+/**
+ * Refuses text with a NUL character in a request's path, query or body, on every route. No text
+ * a person writes holds one, PostgreSQL cannot store it in a text column (SQLite can), and a
+ * refusal with the field's name is the same on both engines. Raw bodies (webhooks, uploads) are
+ * bytes and pass: their content is stored as bytes or sealed.
+ */
+export function installNulGuard(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    const at = nulCharacterAt(request.params, 'path') ?? nulCharacterAt(request.query, 'query') ?? nulCharacterAt(request.body, 'body')
+    if (at) throw new AppError('http.nul_character', 400, `${at} contains the NUL character (U+0000), which no text here may hold.`, { details: { field: at } })
+  })
+}
