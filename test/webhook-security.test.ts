@@ -102,6 +102,24 @@ describe(`${DIALECT}: webhook endpoint guards`, () => {
     expect(JSON.parse(row!.content)).toMatchObject({ type: 'hologram', hologram: { depth: 3 }, brand_new_field: true })
   })
 
+  it('stores a webhook whose plain fields hold a NUL character (PostgreSQL text cannot), with U+FFFD in their place', async () => {
+    const body = JSON.parse(readFixture('document.json'))
+    const m = body.entry[0].changes[0].value.messages[0]
+    m.id = 'wamid.nul\u0000id'
+    m.document.filename = 'Rechnung\u0000.pdf' // written by the customer
+    const unrouted = JSON.parse(readFixture('text.json'))
+    unrouted.entry[0].changes[0].value.metadata.phone_number_id = '99\u000099'
+    const before = await count(server, 'journal')
+    expect((await server.webhook(body)).statusCode).toBe(200)
+    expect((await server.webhook(unrouted)).statusCode).toBe(200)
+    expect(await count(server, 'journal')).toBe(before + 2)
+    const row = await server.database.db.selectFrom('messages').select('id').where('wamid', '=', 'wamid.nul\uFFFDid').executeTakeFirstOrThrow()
+    const media = await server.database.db.selectFrom('media').select('filename').where('id', '=', row.id).executeTakeFirstOrThrow()
+    expect(media.filename).toBe('Rechnung\uFFFD.pdf')
+    const flagged = await server.database.db.selectFrom('unrouted_events').select('phone_number_id').execute()
+    expect(flagged.map((f) => f.phone_number_id)).toContain('99\uFFFD99')
+  })
+
   it('keeps and flags an entry for a phone number id that is not configured, answering 200', async () => {
     const body = JSON.parse(readFixture('text.json'))
     body.entry[0].changes[0].value.metadata.phone_number_id = '999999999999999'

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { AppError, unavailable } from '../../platform/errors.js'
 import { jsonNestingDepth } from '../../platform/http/json-depth.js'
+import { replaceNulCharacters } from '../../platform/http/nul-guard.js'
 import { safeEqual } from '../../platform/ids.js'
 import type { WebhookIngestor } from './ingest.js'
 import { isValidSignature } from './signature.js'
@@ -10,6 +11,7 @@ import { MalformedWebhookError } from './webhook-events.js'
 export const WEBHOOK_BODY_LIMIT = 3 * 1024 * 1024
 /** Meta's payloads nest about ten levels; far deeper is no webhook and would overflow recursive code. */
 export const WEBHOOK_MAX_DEPTH = 64
+const NUL_ESCAPE = Buffer.from('\\u0000')
 
 export type WebhookRoutesOptions = {
   /** Read per request: an admin may replace the credentials while the server runs. */
@@ -52,6 +54,9 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     if (jsonNestingDepth(raw) > WEBHOOK_MAX_DEPTH) {
       throw new AppError('whatsapp.malformed_webhook', 400, `The body nests objects and arrays deeper than ${WEBHOOK_MAX_DEPTH} levels.`)
     }
+    // JSON can carry a NUL only as the escape \u0000. PostgreSQL's text cannot hold one, and Meta
+    // would deliver a refused webhook forever: the projections get U+FFFD, the journal the bytes.
+    if (raw.includes(NUL_ESCAPE)) replaceNulCharacters(body)
     try {
       const result = await opts.ingestor.submit(raw, body)
       if (result.unrouted.length > 0) request.log.warn({ seq: result.journalSeq }, 'webhook for a phone number id that is not configured')
