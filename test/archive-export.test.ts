@@ -51,7 +51,7 @@ describe(`${DIALECT}: tax audit access and the Z3 export`, () => {
     const a = await customerWrites(server, '4915199000001', 'Ich bestelle 3 Stühle; Lieferung "bitte" bald.', 'Anna Auftrag')
     const sim = server.simulatorState()
     const mediaId = sim.storeMedia(PNG, 'image/png')
-    const invoiceWamid = sim.customerSends('4915199000001', 'Anna Auftrag', 'image', { mime_type: 'image/png', sha256: createHash('sha256').update(PNG).digest('base64'), id: mediaId, caption: 'Rechnung 2026-17' })
+    const invoiceWamid = sim.customerSends('4915199000001', 'Anna Auftrag', 'document', { mime_type: 'image/png', filename: 'Rechnung-2026-17.png', sha256: createHash('sha256').update(PNG).digest('base64'), id: mediaId, caption: 'Rechnung 2026-17' })
     await eventually(() => db.selectFrom('media').select('id').where('state', '=', 'stored').executeTakeFirst())
     const advert = await customerWrites(server, '4915199000001', 'Habt ihr auch Werbung?', 'Anna Auftrag')
     const reply = await agent.inject({ method: 'POST', url: `/api/conversations/${a.conversationId}/messages`, payload: { type: 'text', text: { body: 'Die Stühle kommen Freitag.' } } })
@@ -192,6 +192,9 @@ describe(`${DIALECT}: tax audit access and the Z3 export`, () => {
     expect(messages.find((m) => m.nachricht_id === ids.letter)!.text).toBe('Ich bestelle 3 Stühle; Lieferung "bitte" bald.')
     expect(messages.find((m) => m.nachricht_id === ids.invoice)!.klasse).toBe('buchungsbeleg')
     expect(fs.readFileSync(path.join(dir, 'kontakte.csv'), 'utf8')).not.toContain('4915199000002')
+    // The media index names the file as the customer sent it (from the sealed message; the media table keeps no name).
+    const media = parse(fs.readFileSync(path.join(dir, 'medien.csv'), 'utf8'), { delimiter: ';', record_delimiter: '\r\n', columns: true }) as Record<string, string>[]
+    expect(media).toEqual([expect.objectContaining({ nachricht_id: ids.invoice, mime_typ: 'image/png', dateiname: 'Rechnung-2026-17.png' })])
 
     // GOBD-7: originals and media byte for byte.
     for (const m of messages) {

@@ -45,7 +45,7 @@ describe(`${DIALECT}: GDPR-32 encryption at rest and the restore drill`, () => {
       const { conversationId } = await customerWrites(server, '4915800000321', INBOUND, 'Rosa Restore')
       // A document whose bytes hold the words too: the media file on disk must not.
       const sim = server.simulatorState()
-      const docWamid = sim.customerSends('4915800000321', 'Rosa Restore', 'document', { mime_type: 'text/plain', filename: 'brief.txt', sha256: createHash('sha256').update(DOCUMENT).digest('base64'), id: sim.storeMedia(DOCUMENT, 'text/plain') })
+      const docWamid = sim.customerSends('4915800000321', 'Rosa Restore', 'document', { mime_type: 'text/plain', filename: 'Brief-Rosa-Restore.txt', sha256: createHash('sha256').update(DOCUMENT).digest('base64'), id: sim.storeMedia(DOCUMENT, 'text/plain') })
       const doc = await eventually(() => server.database.db.selectFrom('media').innerJoin('messages', 'messages.id', 'media.id').select(['media.id', 'media.sha256']).where('messages.wamid', '=', docWamid).where('media.state', '=', 'stored').executeTakeFirst())
       expect((await agent.inject({ method: 'GET', url: `/api/media/${doc.id}` })).rawPayload.equals(DOCUMENT)).toBe(true)
       const onDisk = fs.readFileSync(path.join(dataDir, 'media', doc.sha256!.slice(0, 2), doc.sha256!.slice(2, 4), doc.sha256!))
@@ -102,8 +102,9 @@ describe(`${DIALECT}: GDPR-32 encryption at rest and the restore drill`, () => {
       const proof = (await get(`/api/archive/proof/consistency?from=${sizeLine}&to=${now[1]}`)).json()
       expect(verifyConsistency(Number(sizeLine), Number(now[1]), Buffer.from(rootLine!, 'base64'), Buffer.from(now[2]!, 'base64'), proof.path.map((h: string) => Buffer.from(h, 'hex')))).toBe(true)
       // Its messages open with the restored keys, and search works.
-      const again = (await get(`/api/conversations/${conversationId}/messages`)).json().items.map((m: { text?: { body: string } }) => m.text?.body)
-      expect(again).toEqual([REPLY, undefined, INBOUND])
+      const again = (await get(`/api/conversations/${conversationId}/messages`)).json().items
+      expect(again.map((m: { text?: { body: string } }) => m.text?.body)).toEqual([REPLY, undefined, INBOUND])
+      expect(again[1].document).toMatchObject({ filename: 'Brief-Rosa-Restore.txt', mediaState: 'stored' }) // its name too, from the sealed message
       expect((await get(`/api/media/${doc.id}`)).rawPayload.equals(DOCUMENT)).toBe(true)
       expect((await get('/api/search?q=quittenweg')).json().messages).toHaveLength(1)
       expect((await get('/api/search?q=rosa restore')).json().conversations.map((c: { contact: { name: string } }) => c.contact.name)).toEqual(['Rosa Restore'])

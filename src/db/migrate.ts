@@ -18,6 +18,7 @@ import * as sealedContactNames from './migrations/2026-12-01T0100_sealed_contact
 import * as sealedContactNumbers from './migrations/2026-12-01T0200_sealed_contact_numbers.js'
 import * as archiveNodeLevels from './migrations/2026-12-01T0300_archive_node_levels.js'
 import * as conversationContactIndex from './migrations/2026-12-01T1600_conversation_contact_index.js'
+import * as mediaWithoutFilename from './migrations/2026-12-02T0500_media_without_filename.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-01T0200_sealed_contact_numbers': sealedContactNumbers,
   '2026-12-01T0300_archive_node_levels': archiveNodeLevels,
   '2026-12-01T1600_conversation_contact_index': conversationContactIndex,
+  '2026-12-02T0500_media_without_filename': mediaWithoutFilename,
 }
 
 class StaticProvider implements MigrationProvider {

@@ -151,7 +151,6 @@ export interface MediaTable {
   direction: MessageDirection
   state: MediaState
   mime_type: string
-  filename: string | null
   size: number | null
   sha256: string | null
   expected_sha256: string | null

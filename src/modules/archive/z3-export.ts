@@ -63,7 +63,15 @@ export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: Ar
   const messageIds = messages.map((m) => m.id)
   const wamids = messages.flatMap((m) => (m.wamid ? [m.wamid] : []))
   const statuses = await collectChunks(wamids, (w) => db.selectFrom('message_statuses').selectAll().where('wamid', 'in', w).orderBy('occurred_at').execute())
-  const media = await collectChunks(messageIds, (ids) => db.selectFrom('media').select(['id', 'mime_type', 'filename', 'size', 'sha256', 'journal_seq']).where('id', 'in', ids).where('state', '=', 'stored').execute())
+  const media = await collectChunks(messageIds, (ids) => db.selectFrom('media').select(['id', 'mime_type', 'size', 'sha256', 'journal_seq']).where('id', 'in', ids).where('state', '=', 'stored').execute())
+  // A file's name is in its (sealed) message, as the Cloud API sent it; the media row keeps none.
+  const withMedia = new Set(media.map((m) => m.id))
+  const fileNames = new Map<string, string>()
+  for (const m of messages) {
+    if (!withMedia.has(m.id)) continue
+    const name = (JSON.parse(m.content) as Record<string, { filename?: unknown } | undefined>)[m.type]?.filename
+    if (typeof name === 'string') fileNames.set(m.id, name)
+  }
   const conversationIds = [...new Set(messages.map((m) => m.conversation_id))]
   const conversations = await collectChunks(conversationIds, (ids) => db.selectFrom('conversations').select(['id', 'contact_id', 'channel_id', 'retention_class', 'created_at']).where('id', 'in', ids).execute())
   const contactIds = [...new Set(messages.map((m) => m.contact_id))]
@@ -173,7 +181,7 @@ export async function buildZ3Export(db: Db, o: { selection: Z3Selection; log: Ar
         { name: 'groesse_bytes', type: 'number', description: 'Größe in Bytes' },
         { name: 'sha256', type: 'text', description: 'SHA-256 der Datei (= Dateiname unter media/)' },
       ],
-      rows: media.filter((m) => m.sha256).map((m) => [m.id, m.id, m.mime_type, m.filename ?? '', Number(m.size ?? 0), m.sha256!]),
+      rows: media.filter((m) => m.sha256).map((m) => [m.id, m.id, m.mime_type, fileNames.get(m.id) ?? '', Number(m.size ?? 0), m.sha256!]),
       foreignKeys: [{ column: 'nachricht_id', references: 'Nachrichten' }],
     },
   ]

@@ -104,7 +104,8 @@ export function presentMessage(m: MessageRow, media?: MediaRow) {
   if (MEDIA_TYPES.has(m.type)) {
     const { id: graphId, url: _url, ...rest } = content as { id?: string; url?: string }
     content = { ...rest, mediaId: media ? media.id : (graphId ?? null), mediaState: media?.state ?? (m.direction === 'outbound' ? 'stored' : 'pending') }
-    if (media) Object.assign(content, { mimeType: media.mime_type, size: media.size, filename: media.filename ?? content.filename ?? null })
+    // The file's name stays in the (sealed) message, not in the media row: it is often personal.
+    if (media) Object.assign(content, { mimeType: media.mime_type, size: media.size, filename: content.filename ?? null })
   }
   const context = (raw.context ?? {}) as { forwarded?: boolean; frequently_forwarded?: boolean }
   return {

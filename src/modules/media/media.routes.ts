@@ -7,7 +7,7 @@ import { AppError, badRequest, notFound } from '../../platform/errors.js'
 import { newId } from '../../platform/ids.js'
 import { ALL_ROLES, STAFF } from '../../platform/http/access.js'
 import { nowIso } from '../../platform/time.js'
-import { MEDIA_LIMITS } from './media-limits.js'
+import { MEDIA_LIMITS, storedFileName } from './media-limits.js'
 import { journalMediaStored } from './media-record.js'
 import type { MediaStore } from './media-store.js'
 
@@ -39,7 +39,7 @@ export const mediaRoutes: FastifyPluginAsync<{ db: Db; store: MediaStore }> = as
     await db.transaction().execute(async (tx) => {
       await tx
         .insertInto('media')
-        .values({ id, direction: 'outbound', state: 'stored', mime_type: mimeType, filename, size: bytes.length, sha256, expected_sha256: null, graph_media_id: null, graph_uploaded_at: null, last_error: null, created_at: now, updated_at: now })
+        .values({ id, direction: 'outbound', state: 'stored', mime_type: mimeType, size: bytes.length, sha256, expected_sha256: null, graph_media_id: null, graph_uploaded_at: null, last_error: null, created_at: now, updated_at: now })
         .execute()
       await journalMediaStored(tx, { mediaId: id, sha256, size: bytes.length, mimeType })
     })
@@ -54,7 +54,7 @@ export const mediaRoutes: FastifyPluginAsync<{ db: Db; store: MediaStore }> = as
     if (!bytes) throw notFound('Media file')
     return reply
       .type(row.mime_type)
-      .header('content-disposition', `attachment; filename="${(row.filename ?? row.id).replace(/[^\w.\- ]/g, '_')}"`)
+      .header('content-disposition', `attachment; filename="${storedFileName(row.id, row.mime_type)}"`)
       .header('x-content-type-options', 'nosniff')
       .header('cache-control', 'private, max-age=3600')
       .send(bytes)

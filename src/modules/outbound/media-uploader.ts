@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js'
 import { HOUR, nowIso } from '../../platform/time.js'
+import { storedFileName } from '../media/media-limits.js'
 import type { MediaStore } from '../media/media-store.js'
 import type { GraphClient } from '../whatsapp/graph-client.js'
 
@@ -21,7 +22,7 @@ export class MediaUploader {
     }
     const bytes = row.sha256 ? await this.store.get(row.sha256) : undefined
     if (!bytes) throw new Error(`media ${mediaId} has no stored bytes`)
-    const { id } = await this.graph.uploadMedia(phoneNumberId, { bytes, mimeType: row.mime_type, filename: row.filename ?? 'file' })
+    const { id } = await this.graph.uploadMedia(phoneNumberId, { bytes, mimeType: row.mime_type, filename: storedFileName(row.id, row.mime_type) })
     await this.db.updateTable('media').set({ graph_media_id: id, graph_uploaded_at: nowIso(), updated_at: nowIso() }).where('id', '=', mediaId).execute()
     return id
   }

@@ -104,7 +104,7 @@ export async function importSubject(
     if (bytes) {
       const info = data.media.find((x) => x.id === exportedMediaId)!
       const sha256 = await o.store.put(bytes)
-      await tx.insertInto('media').values({ id: mediaId, direction: m.direction, state: 'stored', mime_type: info.mimeType, filename: typeof shown.filename === 'string' ? shown.filename : null, size: bytes.length, sha256, expected_sha256: sha256, graph_media_id: null, graph_uploaded_at: null, last_error: null, created_at: o.now, updated_at: o.now }).execute()
+      await tx.insertInto('media').values({ id: mediaId, direction: m.direction, state: 'stored', mime_type: info.mimeType, size: bytes.length, sha256, expected_sha256: sha256, graph_media_id: null, graph_uploaded_at: null, last_error: null, created_at: o.now, updated_at: o.now }).execute()
       await journalMediaStored(tx, { mediaId, sha256, size: bytes.length, mimeType: info.mimeType })
       mediaCount++
       if (m.direction === 'outbound') content.id = mediaId

@@ -127,7 +127,6 @@ async function registerInboundMedia(db: Executor, items: { messageId: string; ty
         direction: 'inbound' as const,
         state: 'pending' as const,
         mime_type: typeof m.mime_type === 'string' ? m.mime_type : 'application/octet-stream',
-        filename: typeof m.filename === 'string' ? m.filename : null,
         size: null,
         sha256: null,
         expected_sha256: typeof m.sha256 === 'string' ? m.sha256 : null,
