@@ -26,6 +26,7 @@ import { userRoutes } from './modules/auth/users.routes.js'
 import { type SetupState, setupRoutes } from './modules/auth/setup.routes.js'
 import { inboxRoutes } from './modules/inbox/inbox.routes.js'
 import { labelRoutes } from './modules/labels/labels.routes.js'
+import { sealStoredNotes } from './modules/notes/notes.repo.js'
 import { noteRoutes } from './modules/notes/notes.routes.js'
 import { quickReplyRoutes } from './modules/quick-replies/quick-replies.routes.js'
 import { searchRoutes } from './modules/search/search.routes.js'
@@ -133,6 +134,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (sealedNow) app.log.info(`${sealedNow} stored message contents were encrypted at rest and indexed for search`)
   const detailsSealed = await sealStoredDetails(database.db, vault.details)
   if (detailsSealed) app.log.info(`${detailsSealed} contacts' names and numbers were encrypted at rest and indexed for search`)
+  const notesSealed = await sealStoredNotes(database.db, vault.details)
+  if (notesSealed) app.log.info(`${notesSealed} notes were encrypted at rest`)
   const consent = new ConsentService(new Suppressions(deps.secretBox.deriveKey('postfach:suppression:v1')), new KeywordMatcher(), vault)
   const savedKeywords = await getSetting<{ stop: string[]; start: string[]; confirm: string[] }>(database.db, 'consent.keywords')
   if (savedKeywords) consent.keywords.configure(savedKeywords)
@@ -205,7 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
   })
   await app.register(labelRoutes, { db: database.db, onConversationChanged: (id) => hub.conversationsChanged([id]) })
-  await app.register(noteRoutes, { db: database.db, hub })
+  await app.register(noteRoutes, { db: database.db, hub, details: vault.details })
   await app.register(quickReplyRoutes, { db: database.db })
   await app.register(searchRoutes, { db: database.db, vault })
   await app.register(settingsRoutes, { db: database.db })

@@ -18,7 +18,8 @@ const cli = runCli
 // Words no table, index or fixture of the suite holds otherwise.
 const INBOUND = 'Zitronenfalter bestellt, Lieferung an Quittenweg 7'
 const REPLY = 'Die Quittengelee-Gutschrift ist unterwegs'
-const SECRET_WORDS = ['Zitronenfalter', 'Quittenweg', 'Quittengelee', 'Gutschrift']
+const SECRET_WORDS = ['Zitronenfalter', 'Quittenweg', 'Quittengelee', 'Gutschrift', 'Holunderhof']
+const NOTE = 'Rosa holt am Holunderhof ab'
 const DOCUMENT = Buffer.from('Lieferschein: 12 Zitronenfalter-Kaesten\n')
 
 /** The database as a backup holds it: the SQLite files, or a pg_dump of the schema. */
@@ -52,6 +53,7 @@ describe(`${DIALECT}: GDPR-32 encryption at rest and the restore drill`, () => {
       expect(onDisk.includes(Buffer.from('Zitronenfalter'))).toBe(false)
       expect((await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: REPLY } } })).statusCode).toBe(202)
       await eventually(async () => (await server.database.db.selectFrom('messages').select('status').where('direction', '=', 'outbound').executeTakeFirst())?.status === 'read')
+      expect((await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/notes`, payload: { body: NOTE } })).statusCode).toBe(201)
       // The team reads and finds the text as ever.
       const shown = (await agent.inject({ method: 'GET', url: `/api/conversations/${conversationId}/messages` })).json().items.map((m: { text?: { body: string } }) => m.text?.body)
       expect(shown).toEqual([REPLY, undefined, INBOUND])
@@ -104,6 +106,7 @@ describe(`${DIALECT}: GDPR-32 encryption at rest and the restore drill`, () => {
       // Its messages open with the restored keys, and search works.
       const again = (await get(`/api/conversations/${conversationId}/messages`)).json().items
       expect(again.map((m: { text?: { body: string } }) => m.text?.body)).toEqual([REPLY, undefined, INBOUND])
+      expect((await get(`/api/conversations/${conversationId}/notes`)).json().items.map((n: { body: string }) => n.body)).toEqual([NOTE])
       expect(again[1].document).toMatchObject({ filename: 'Brief-Rosa-Restore.txt', mediaState: 'stored' }) // its name too, from the sealed message
       expect((await get(`/api/media/${doc.id}`)).rawPayload.equals(DOCUMENT)).toBe(true)
       expect((await get('/api/search?q=quittenweg')).json().messages).toHaveLength(1)

@@ -5,6 +5,7 @@ import { unzipSync } from 'fflate'
 import { sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { openNoteBodies } from '../src/modules/notes/notes.repo.js'
 import { addMonths, dsrDueDate, localDate, localYear } from '../src/modules/privacy/deadlines.js'
 import { subjectExportSchema } from '../src/modules/privacy/subject-export.js'
 import { berlinYear, type Caller, contactByNumber, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
@@ -128,7 +129,8 @@ describe(`${DIALECT}: data-subject rights, audit log, breach register, Art. 30 r
     const exportedMessages = data.conversations.flatMap((c: Json) => c.messages.map((m: Json) => m.id))
     expect(exportedMessages.sort()).toEqual(messages.map((m) => m.id).sort())
     expect(data.conversations.map((c: Json) => c.id).sort()).toEqual(ids.sort())
-    const notes = await db.selectFrom('notes').select('body').where('conversation_id', 'in', ids).execute()
+    const notes = await openNoteBodies(db, server.vault.details, await db.selectFrom('notes').select('body').where('conversation_id', 'in', ids).execute(), () => contact.id)
+    expect(notes.map((n) => n.body)).toContain('Auskunftsersuchen eingegangen')
     expect(data.conversations.flatMap((c: Json) => c.notes.map((n: Json) => n.text)).sort()).toEqual(notes.map((n) => n.body).sort())
     expect(data.conversations[0].labels).toEqual(['Auskunft'])
     const consentEvents = await db.selectFrom('consent_events').select('id').where('contact_id', '=', contact.id).execute()

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { customerWrites, DIALECT, useTestServer, type Caller, type TestServer } from './helpers.js'
+import { sealStoredNotes } from '../src/modules/notes/notes.repo.js'
 
 type Json = Record<string, any>
 
@@ -90,6 +91,10 @@ describe(`${DIALECT}: the team's workspace (labels, notes, quick replies, search
       const notes = (await colleague.inject({ method: 'GET', url: `/api/conversations/${conversationId}/notes` })).json().items
       expect(notes.map((n: Json) => n.body)).toEqual(['@Kollege bitte übernehmen'])
       expect(server.simulatorState().sent.length).toBe(sentBefore)
+      // At rest the body is sealed with the customer's key (GDPR-32): what the team writes about them is personal too.
+      const stored = await server.database.db.selectFrom('notes').select('body').where('id', '=', res.json().id).executeTakeFirstOrThrow()
+      expect(stored.body).toMatch(/^n1:/)
+      expect(stored.body).not.toContain('Kollege')
       const messages = (await agent.inject({ method: 'GET', url: `/api/conversations/${conversationId}/messages` })).json().items
       expect(messages.every((m: Json) => m.direction === 'inbound')).toBe(true)
 
@@ -99,6 +104,18 @@ describe(`${DIALECT}: the team's workspace (labels, notes, quick replies, search
       expect((await agent.inject({ method: 'GET', url: '/api/notifications' })).json().items).toEqual([])
       expect((await colleague.inject({ method: 'POST', url: '/api/notifications/read', payload: {} })).statusCode).toBe(204)
       expect((await colleague.inject({ method: 'GET', url: '/api/notifications' })).json().items[0].readAt).toBeTruthy()
+    })
+
+    it('seals the notes an older release stored in plain text when the server starts, and shows them as before', async () => {
+      const { conversationId } = await customerWrites(server, '4915200000022', 'Hallo')
+      const plain = { id: 'note-from-before', conversation_id: conversationId, author_id: agent.userId!, body: 'Kundin wünscht Rückruf nach 17 Uhr', mentions: '[]', created_at: new Date().toISOString() }
+      await server.database.db.insertInto('notes').values(plain).execute()
+      expect(await sealStoredNotes(server.database.db, server.vault.details)).toBe(1) // what start-up runs
+      const stored = await server.database.db.selectFrom('notes').select('body').where('id', '=', plain.id).executeTakeFirstOrThrow()
+      expect(stored.body).toMatch(/^n1:/)
+      const shown = (await agent.inject({ method: 'GET', url: `/api/conversations/${conversationId}/notes` })).json().items
+      expect(shown.map((n: Json) => n.body)).toEqual(['Kundin wünscht Rückruf nach 17 Uhr'])
+      expect(await sealStoredNotes(server.database.db, server.vault.details)).toBe(0)
     })
 
     it('refuses empty, oversized and unknown-mention notes, and API tokens (a note has a person as author)', async () => {

@@ -10,7 +10,7 @@ import { insertRows } from '../../db/insert-rows.js'
 import { inChunks } from '../../platform/chunks.js'
 
 /** A sealed detail in `contacts` (names, number, user id): `n1:` + key id + `:` + base64(iv ‖ tag ‖ ciphertext). */
-const PREFIX = 'n1:'
+export const SEALED_PREFIX = 'n1:'
 /** The data-key period of contact details: not a year, so the expiry pass never takes it; an erasure destroys it with the person's other keys. */
 const DETAILS_PERIOD = 'details'
 
@@ -18,8 +18,8 @@ const DETAILS_PERIOD = 'details'
 export const contentIdentity = (contactId: string) => `contact:${contactId}`
 
 /** What a sealed value is bound to besides the contact (a name cannot be moved into the number column). */
-export type DetailField = 'name' | 'number' | 'user-id'
-const LABEL: Record<DetailField, string> = { name: 'contact-name', number: 'contact-number', 'user-id': 'contact-user-id' }
+export type DetailField = 'name' | 'number' | 'user-id' | 'note'
+const LABEL: Record<DetailField, string> = { name: 'contact-name', number: 'contact-number', 'user-id': 'contact-user-id', note: 'contact-note' }
 
 /** The shortest ending of a number that search looks up (fewer digits would name too many contacts). */
 const MIN_NUMBER_DIGITS = 4
@@ -66,14 +66,14 @@ export class ContactDetails {
     const iv = pooledRandom(12)
     const c = createCipheriv('aes-256-gcm', key!.key, iv).setAAD(Buffer.from(`${LABEL[field]}:${contactId}`))
     const body = Buffer.concat([c.update(value, 'utf8'), c.final()])
-    return `${PREFIX}${key!.id}:${Buffer.concat([iv, c.getAuthTag(), body]).toString('base64')}`
+    return `${SEALED_PREFIX}${key!.id}:${Buffer.concat([iv, c.getAuthTag(), body]).toString('base64')}`
   }
 
   /** A stored detail opened; null when none or its key was destroyed; a plain one as it is. */
   async open(db: Executor, contactId: string, stored: string | null, field: DetailField = 'name'): Promise<string | null> {
-    if (stored === null || !stored.startsWith(PREFIX)) return stored
-    const split = stored.indexOf(':', PREFIX.length)
-    const key = await this.keys.key(db, stored.slice(PREFIX.length, split))
+    if (stored === null || !stored.startsWith(SEALED_PREFIX)) return stored
+    const split = stored.indexOf(':', SEALED_PREFIX.length)
+    const key = await this.keys.key(db, stored.slice(SEALED_PREFIX.length, split))
     if (!key) return null
     const raw = Buffer.from(stored.slice(split + 1), 'base64')
     const d = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12)).setAAD(Buffer.from(`${LABEL[field]}:${contactId}`))
@@ -91,7 +91,7 @@ export class ContactDetails {
 
   /** Reads the keys of many stored details at once (each contact has its own). */
   async preload(db: Executor, stored: (string | null | undefined)[]): Promise<void> {
-    const ids = stored.flatMap((v) => (v?.startsWith(PREFIX) ? [v.slice(PREFIX.length, v.indexOf(':', PREFIX.length))] : []))
+    const ids = stored.flatMap((v) => (v?.startsWith(SEALED_PREFIX) ? [v.slice(SEALED_PREFIX.length, v.indexOf(':', SEALED_PREFIX.length))] : []))
     if (ids.length > 1) await this.keys.preload(db, [...new Set(ids)])
   }
 
@@ -192,7 +192,7 @@ export async function openCorrections<T extends { contact_id: string; old_value:
  */
 export async function sealStoredDetails(db: Db, details: ContactDetails, batch = 500): Promise<number> {
   let sealed = 0
-  const plain = (eb: ExpressionBuilder<Database, 'contacts'>, column: 'profile_name' | 'name_override' | 'wa_id' | 'user_id') => eb.and([eb(column, 'is not', null), eb(column, 'not like', `${PREFIX}%`)])
+  const plain = (eb: ExpressionBuilder<Database, 'contacts'>, column: 'profile_name' | 'name_override' | 'wa_id' | 'user_id') => eb.and([eb(column, 'is not', null), eb(column, 'not like', `${SEALED_PREFIX}%`)])
   for (;;) {
     const n = await db.transaction().execute(async (tx) => {
       const rows = await tx
@@ -220,7 +220,7 @@ export async function sealStoredDetails(db: Db, details: ContactDetails, batch =
       const rows = await tx
         .selectFrom('contact_corrections')
         .select(['id', 'contact_id', 'old_value', 'new_value'])
-        .where((eb) => eb.or([eb('new_value', 'not like', `${PREFIX}%`), eb.and([eb('old_value', 'is not', null), eb('old_value', 'not like', `${PREFIX}%`)])]))
+        .where((eb) => eb.or([eb('new_value', 'not like', `${SEALED_PREFIX}%`), eb.and([eb('old_value', 'is not', null), eb('old_value', 'not like', `${SEALED_PREFIX}%`)])]))
         .limit(batch)
         .execute()
       for (const c of rows) {

@@ -1,10 +1,17 @@
-import type { Executor } from '../../db/database.js'
+import type { Db, Executor } from '../../db/database.js'
 import type { NoteRow } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
+import { type ContactDetails, SEALED_PREFIX } from '../contacts/contact-details.js'
 
-/** Writes a note and one notification per mentioned colleague, in the caller's transaction. */
-export async function insertNote(db: Executor, n: { conversationId: string; authorId: string; body: string; mentions: string[] }): Promise<NoteRow> {
+/*
+ * A note is what the team writes about a customer ("called, wants a refund to IBAN …"): its body
+ * is sealed with the customer's data key like their names (GDPR-32), and an erasure that destroys
+ * the key leaves nothing readable behind, in the table or in a backup.
+ */
+
+/** Writes a note (its body sealed) and one notification per mentioned colleague, in the caller's transaction. Returns the row as written, with its body as given. */
+export async function insertNote(db: Executor, details: ContactDetails, n: { conversationId: string; contactId: string; authorId: string; body: string; mentions: string[] }): Promise<NoteRow> {
   const row: NoteRow = {
     id: newId(),
     conversation_id: n.conversationId,
@@ -13,7 +20,7 @@ export async function insertNote(db: Executor, n: { conversationId: string; auth
     mentions: JSON.stringify(n.mentions),
     created_at: nowIso(),
   }
-  await db.insertInto('notes').values(row).execute()
+  await db.insertInto('notes').values({ ...row, body: (await details.seal(db, n.contactId, n.body, 'note'))! }).execute()
   const notified = n.mentions.filter((id) => id !== n.authorId)
   if (notified.length) {
     await db
@@ -35,29 +42,66 @@ export async function insertNote(db: Executor, n: { conversationId: string; auth
   return row
 }
 
-export const listNotes = (db: Executor, conversationId: string) =>
-  db
+/** A conversation's notes with their bodies opened (empty once the customer's key is destroyed). */
+export async function listNotes(db: Executor, details: ContactDetails, conversation: { id: string; contact_id: string }) {
+  const rows = await db
     .selectFrom('notes')
     .innerJoin('users', 'users.id', 'notes.author_id')
     .selectAll('notes')
     .select('users.name as author_name')
-    .where('notes.conversation_id', '=', conversationId)
+    .where('notes.conversation_id', '=', conversation.id)
     .orderBy('notes.created_at')
     .orderBy('notes.id')
     .execute()
+  return openNoteBodies(db, details, rows, () => conversation.contact_id)
+}
 
-export const listNotifications = (db: Executor, userId: string, limit: number) =>
-  db
+/** Notes' bodies opened; `contactOf` names the customer each row's note is about. */
+export async function openNoteBodies<T extends { body: string }>(db: Executor, details: ContactDetails, rows: T[], contactOf: (row: T) => string): Promise<T[]> {
+  await details.preload(db, rows.map((r) => r.body))
+  const out: T[] = []
+  for (const r of rows) out.push({ ...r, body: (await details.open(db, contactOf(r), r.body, 'note')) ?? '' })
+  return out
+}
+
+export async function listNotifications(db: Executor, details: ContactDetails, userId: string, limit: number) {
+  const rows = await db
     .selectFrom('notifications')
     .leftJoin('notes', 'notes.id', 'notifications.note_id')
+    .leftJoin('conversations', 'conversations.id', 'notifications.conversation_id')
     .leftJoin('users', 'users.id', 'notifications.actor_id')
     .selectAll('notifications')
-    .select(['notes.body as note_body', 'users.name as actor_name'])
+    .select(['notes.body as note_body', 'conversations.contact_id', 'users.name as actor_name'])
     .where('notifications.user_id', '=', userId)
     .orderBy('notifications.created_at', 'desc')
     .orderBy('notifications.id', 'desc')
     .limit(limit)
     .execute()
+  await details.preload(db, rows.map((r) => r.note_body))
+  const out = []
+  for (const r of rows) out.push({ ...r, note_body: r.note_body && r.contact_id ? await details.open(db, r.contact_id, r.note_body, 'note') : null })
+  return out
+}
+
+/** Seals the notes written before note bodies were encrypted (an upgraded installation), in batches. Returns how many. */
+export async function sealStoredNotes(db: Db, details: ContactDetails, batch = 500): Promise<number> {
+  let sealed = 0
+  for (;;) {
+    const n = await db.transaction().execute(async (tx) => {
+      const rows = await tx
+        .selectFrom('notes')
+        .innerJoin('conversations', 'conversations.id', 'notes.conversation_id')
+        .select(['notes.id', 'notes.body', 'conversations.contact_id'])
+        .where('notes.body', 'not like', `${SEALED_PREFIX}%`)
+        .limit(batch)
+        .execute()
+      for (const r of rows) await tx.updateTable('notes').set({ body: (await details.seal(tx, r.contact_id, r.body, 'note'))! }).where('id', '=', r.id).execute()
+      return rows.length
+    })
+    sealed += n
+    if (n < batch) return sealed
+  }
+}
 
 export async function markNotificationsRead(db: Executor, userId: string, ids: string[] | undefined): Promise<void> {
   let q = db.updateTable('notifications').set({ read_at: nowIso() }).where('user_id', '=', userId).where('read_at', 'is', null)

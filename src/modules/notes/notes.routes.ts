@@ -6,6 +6,7 @@ import { AppError, notFound } from '../../platform/errors.js'
 import { STAFF } from '../../platform/http/access.js'
 import { listOf } from '../../platform/http/cursor.js'
 import type { RealtimeHub } from '../../platform/realtime/hub.js'
+import type { ContactDetails } from '../contacts/contact-details.js'
 import { findConversation } from '../inbox/conversations.repo.js'
 import { insertNote, listNotes, listNotifications, markNotificationsRead } from './notes.repo.js'
 
@@ -47,7 +48,7 @@ const presentNote = (n: NoteWithAuthor) => ({
  * Private notes inside a conversation (never sent to WhatsApp), @mentions that notify colleagues,
  * and the "is writing a note" signal. Notes are for the team: only staff read or write them.
  */
-export const noteRoutes: FastifyPluginAsync<{ db: Db; hub: RealtimeHub }> = async (base, { db, hub }) => {
+export const noteRoutes: FastifyPluginAsync<{ db: Db; hub: RealtimeHub; details: ContactDetails }> = async (base, { db, hub, details }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['notes']
   const access = STAFF
@@ -59,8 +60,8 @@ export const noteRoutes: FastifyPluginAsync<{ db: Db; hub: RealtimeHub }> = asyn
   }
 
   app.get('/api/conversations/:id/notes', { config: { access }, schema: { tags, params: idParams, response: { 200: listOf(noteSchema) } } }, async (request) => {
-    await conversationOr404(request.params.id)
-    return { items: (await listNotes(db, request.params.id)).map(presentNote), nextCursor: null }
+    const conversation = await conversationOr404(request.params.id)
+    return { items: (await listNotes(db, details, conversation)).map(presentNote), nextCursor: null }
   })
 
   app.post('/api/conversations/:id/notes', { config: { access }, bodyLimit: 64 * 1024, schema: { tags, params: idParams, body: noteBody, response: { 201: noteSchema } } }, async (request, reply) => {
@@ -72,7 +73,7 @@ export const noteRoutes: FastifyPluginAsync<{ db: Db; hub: RealtimeHub }> = asyn
       const found = await db.selectFrom('users').select('id').where('id', 'in', mentions).where('active', '=', 1).where('role', '!=', 'auditor').execute()
       if (found.length !== mentions.length) throw new AppError('notes.unknown_mention', 400, 'Only active colleagues can be mentioned.', { details: { field: 'mentions' } })
     }
-    const note = await db.transaction().execute((trx) => insertNote(trx, { conversationId: conversation.id, authorId: author.id, body: request.body.body, mentions }))
+    const note = await db.transaction().execute((trx) => insertNote(trx, details, { conversationId: conversation.id, contactId: conversation.contact_id, authorId: author.id, body: request.body.body, mentions }))
     hub.conversationsChanged([conversation.id])
     for (const userId of mentions) if (userId !== author.id) hub.publish({ type: 'notification', userId, conversationId: conversation.id })
     return reply.code(201).send(presentNote({ ...note, author_name: author.name }))
@@ -87,7 +88,7 @@ export const noteRoutes: FastifyPluginAsync<{ db: Db; hub: RealtimeHub }> = asyn
 
   app.get('/api/notifications', { config: { access }, schema: { tags, response: { 200: listOf(notificationSchema) } } }, async (request) => {
     const userId = request.auth?.user?.id
-    const rows = userId ? await listNotifications(db, userId, 50) : []
+    const rows = userId ? await listNotifications(db, details, userId, 50) : []
     return {
       items: rows.map((n) => ({
         id: n.id,

@@ -6,6 +6,7 @@ import type { MessageVault } from '../inbox/message-vault.js'
 import { openCorrections } from '../contacts/contact-details.js'
 import { presentWithMedia } from '../inbox/presenters.js'
 import type { MediaRow } from '../../db/schema.js'
+import { openNoteBodies } from '../notes/notes.repo.js'
 import { getSetting } from '../settings/settings.repo.js'
 import type { CompanySettings } from '../settings/settings.routes.js'
 
@@ -57,7 +58,7 @@ export async function collectSubjectData(db: Executor, consent: ConsentService, 
   const [messageRows, labelRows, noteRows, corrections, consents, notices, requests, audits, company] = await Promise.all([
     db.selectFrom('messages').selectAll().where('conversation_id', 'in', conversationIds.length ? conversationIds : none).orderBy('timestamp').orderBy('id').execute().then((rows) => vault.open(db, rows)),
     db.selectFrom('conversation_labels').innerJoin('labels', 'labels.id', 'conversation_labels.label_id').select(['conversation_labels.conversation_id', 'labels.name']).where('conversation_labels.conversation_id', 'in', conversationIds.length ? conversationIds : none).execute(),
-    db.selectFrom('notes').selectAll().where('conversation_id', 'in', conversationIds.length ? conversationIds : none).orderBy('created_at').execute(),
+    db.selectFrom('notes').selectAll().where('conversation_id', 'in', conversationIds.length ? conversationIds : none).orderBy('created_at').execute().then((rows) => openNoteBodies(db, vault.details, rows, () => contactId)),
     db.selectFrom('contact_corrections').selectAll().where('contact_id', '=', contactId).orderBy('corrected_at').execute().then((rows) => openCorrections(db, vault.details, rows)),
     consent.overview(db, contactId),
     db.selectFrom('privacy_notice_deliveries').selectAll().where('contact_id', '=', contactId).orderBy('created_at').execute(),
