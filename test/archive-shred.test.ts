@@ -33,8 +33,8 @@ async function marketingCustomer(server: TestServer, agent: Caller, waId: string
   return { conversationId, wamid, contactId, replyId: reply.json().id as string }
 }
 
-async function erase(admin: Caller, contactId: string) {
-  const dsr = (await admin.inject({ method: 'POST', url: '/api/privacy/requests', payload: { kind: 'erasure', channel: 'whatsapp', contactId } })).json()
+async function erase(admin: Caller, contactId: string, note?: string) {
+  const dsr = (await admin.inject({ method: 'POST', url: '/api/privacy/requests', payload: { kind: 'erasure', channel: 'whatsapp', contactId, note } })).json()
   await admin.inject({ method: 'POST', url: `/api/privacy/requests/${dsr.id}/verify-identity` })
   return admin.inject({ method: 'POST', url: `/api/privacy/requests/${dsr.id}/erase` })
 }
@@ -61,9 +61,13 @@ describe(`${DIALECT}: crypto-shredding`, () => {
       const journal = (await server.database.db.selectFrom('journal').select('content').execute()).map((r) => Buffer.from(r.content!).toString('latin1')).join('\n')
       expect(journal).not.toMatch(/4915166000001|Xaver/)
 
-      const res = await erase(admin, x.contactId)
+      // What the team and the data-protection officer wrote about the person is theirs too.
+      expect((await agent.inject({ method: 'POST', url: `/api/conversations/${x.conversationId}/notes`, payload: { body: 'Xaver Xanthippe will 10 % Rabatt' } })).statusCode).toBe(201)
+      const res = await erase(admin, x.contactId, 'Xaver Xanthippe bat per WhatsApp um Löschung')
       expect(res.statusCode).toBe(200)
       expect(res.json().summary.retained).toEqual([])
+      const requests = (await admin.inject({ method: 'GET', url: '/api/privacy/requests?status=all' })).json().items
+      expect(requests).toEqual([expect.objectContaining({ kind: 'erasure', status: 'completed', contactId: x.contactId, note: null })])
       const keys = await server.database.db.selectFrom('data_keys').selectAll().execute()
       expect(keys.filter((k) => k.destroyed_at !== null).length).toBeGreaterThanOrEqual(1)
       expect(fs.readFileSync(path.join(server.dataDir, 'shredded-keys'), 'utf8')).toContain(`contact ${x.contactId}`)

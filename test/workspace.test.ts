@@ -106,15 +106,21 @@ describe(`${DIALECT}: the team's workspace (labels, notes, quick replies, search
       expect((await colleague.inject({ method: 'GET', url: '/api/notifications' })).json().items[0].readAt).toBeTruthy()
     })
 
-    it('seals the notes an older release stored in plain text when the server starts, and shows them as before', async () => {
+    it('seals the notes an older release stored in plain text (the team\'s and a request\'s) when the server starts, and shows them as before', async () => {
       const { conversationId } = await customerWrites(server, '4915200000022', 'Hallo')
       const plain = { id: 'note-from-before', conversation_id: conversationId, author_id: agent.userId!, body: 'Kundin wünscht Rückruf nach 17 Uhr', mentions: '[]', created_at: new Date().toISOString() }
       await server.database.db.insertInto('notes').values(plain).execute()
-      expect(await sealStoredNotes(server.database.db, server.vault.details)).toBe(1) // what start-up runs
+      // … and a data-subject request's note about the same person.
+      const { contact_id: contactId } = await server.database.db.selectFrom('conversations').select('contact_id').where('id', '=', conversationId).executeTakeFirstOrThrow()
+      const now = new Date().toISOString()
+      await server.database.db.insertInto('dsr_requests').values({ id: 'dsr-from-before', contact_id: contactId, kind: 'access', channel: 'email', received_at: now, due_at: '2099-01-01', extended_due_at: null, extension_reason: null, identity_verified_at: null, status: 'open', outcome: null, closed_at: null, note: 'Anfrage per Mail von kundin@example.com', created_by: null, created_at: now, updated_at: now }).execute()
+      expect(await sealStoredNotes(server.database.db, server.vault.details)).toBe(2) // what start-up runs
       const stored = await server.database.db.selectFrom('notes').select('body').where('id', '=', plain.id).executeTakeFirstOrThrow()
       expect(stored.body).toMatch(/^n1:/)
+      expect((await server.database.db.selectFrom('dsr_requests').select('note').where('id', '=', 'dsr-from-before').executeTakeFirstOrThrow()).note).toMatch(/^n1:/)
       const shown = (await agent.inject({ method: 'GET', url: `/api/conversations/${conversationId}/notes` })).json().items
       expect(shown.map((n: Json) => n.body)).toEqual(['Kundin wünscht Rückruf nach 17 Uhr'])
+      expect((await admin.inject({ method: 'GET', url: '/api/privacy/requests/dsr-from-before' })).json().note).toBe('Anfrage per Mail von kundin@example.com')
       expect(await sealStoredNotes(server.database.db, server.vault.details)).toBe(0)
     })
 

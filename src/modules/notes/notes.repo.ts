@@ -83,24 +83,35 @@ export async function listNotifications(db: Executor, details: ContactDetails, u
   return out
 }
 
-/** Seals the notes written before note bodies were encrypted (an upgraded installation), in batches. Returns how many. */
+/**
+ * Seals the notes written before notes were encrypted (an upgraded installation): the team's
+ * notes, and the notes of data-subject requests that name a contact. In batches; returns how many.
+ */
 export async function sealStoredNotes(db: Db, details: ContactDetails, batch = 500): Promise<number> {
-  let sealed = 0
-  for (;;) {
-    const n = await db.transaction().execute(async (tx) => {
-      const rows = await tx
-        .selectFrom('notes')
-        .innerJoin('conversations', 'conversations.id', 'notes.conversation_id')
-        .select(['notes.id', 'notes.body', 'conversations.contact_id'])
-        .where('notes.body', 'not like', `${SEALED_PREFIX}%`)
-        .limit(batch)
-        .execute()
-      for (const r of rows) await tx.updateTable('notes').set({ body: (await details.seal(tx, r.contact_id, r.body, 'note'))! }).where('id', '=', r.id).execute()
-      return rows.length
-    })
-    sealed += n
-    if (n < batch) return sealed
+  const inBatches = async (step: (tx: Executor) => Promise<number>) => {
+    for (let sealed = 0; ; ) {
+      const n = await db.transaction().execute(step)
+      sealed += n
+      if (n < batch) return sealed
+    }
   }
+  const notes = await inBatches(async (tx) => {
+    const rows = await tx
+      .selectFrom('notes')
+      .innerJoin('conversations', 'conversations.id', 'notes.conversation_id')
+      .select(['notes.id', 'notes.body', 'conversations.contact_id'])
+      .where('notes.body', 'not like', `${SEALED_PREFIX}%`)
+      .limit(batch)
+      .execute()
+    for (const r of rows) await tx.updateTable('notes').set({ body: (await details.seal(tx, r.contact_id, r.body, 'note'))! }).where('id', '=', r.id).execute()
+    return rows.length
+  })
+  const requests = await inBatches(async (tx) => {
+    const rows = await tx.selectFrom('dsr_requests').select(['id', 'note', 'contact_id']).where('contact_id', 'is not', null).where('note', 'not like', `${SEALED_PREFIX}%`).limit(batch).execute()
+    for (const r of rows) await tx.updateTable('dsr_requests').set({ note: await details.seal(tx, r.contact_id!, r.note, 'request-note') }).where('id', '=', r.id).execute()
+    return rows.length
+  })
+  return notes + requests
 }
 
 export async function markNotificationsRead(db: Executor, userId: string, ids: string[] | undefined): Promise<void> {

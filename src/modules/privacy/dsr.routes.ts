@@ -88,6 +88,12 @@ export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations;
     return row
   }
   const today = () => localDate(nowIso())
+  /**
+   * A request as shown, its note opened. The note is free text about the person ("wrote from
+   * erika@…"), so it is sealed under their data key when the request names a contact: their
+   * erasure leaves the register's dates and outcome, and no note to read.
+   */
+  const shown = async (r: DsrRow) => present({ ...r, note: r.note && r.contact_id ? await details.open(db, r.contact_id, r.note, 'request-note') : r.note }, today())
 
   app.get(
     '/api/privacy/requests',
@@ -96,12 +102,14 @@ export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations;
       let q = db.selectFrom('dsr_requests').selectAll()
       if (request.query.status !== 'all') q = q.where('status', '=', request.query.status)
       const rows = await q.orderBy('due_at').orderBy('received_at').limit(500).execute()
-      const items = rows.map((r) => present(r, today())).sort((a, b) => a.dueDate.localeCompare(b.dueDate))
+      const items: ReturnType<typeof present>[] = []
+      for (const r of rows) items.push(await shown(r))
+      items.sort((a, b) => a.dueDate.localeCompare(b.dueDate))
       return { items, nextCursor: null, overdue: items.filter((i) => i.overdue).length }
     },
   )
 
-  app.get('/api/privacy/requests/:id', { config: { access: ADMIN }, schema: { tags, params: idParams, response: { 200: dsrSchema } } }, async (request) => present(await load(request.params.id), today()))
+  app.get('/api/privacy/requests/:id', { config: { access: ADMIN }, schema: { tags, params: idParams, response: { 200: dsrSchema } } }, async (request) => shown(await load(request.params.id)))
 
   app.post('/api/privacy/requests', { config: { access: ADMIN }, schema: { tags, body: createBody, response: { 201: dsrSchema } } }, async (request, reply) => {
     const { kind, channel, contactId, note } = request.body
@@ -128,7 +136,7 @@ export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations;
       updated_at: now,
     }
     await db.transaction().execute(async (tx) => {
-      await tx.insertInto('dsr_requests').values(row).execute()
+      await tx.insertInto('dsr_requests').values({ ...row, note: row.note && row.contact_id ? await details.seal(tx, row.contact_id, row.note, 'request-note') : row.note }).execute()
       await audit(tx, request, { action: 'dsr.created', target: `dsr:${row.id}`, contactId: row.contact_id, detail: { kind, channel, dueDate: row.due_at } })
     })
     return reply.code(201).send(present(row, today()))
@@ -147,7 +155,7 @@ export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations;
       await tx.updateTable('dsr_requests').set({ extended_due_at: due, extension_reason: request.body.reason, updated_at: nowIso() }).where('id', '=', r.id).execute()
       await audit(tx, request, { action: 'dsr.extended', target: `dsr:${r.id}`, contactId: r.contact_id, detail: { months: request.body.months, dueDate: due } })
     })
-    return present(await load(r.id), today())
+    return shown(await load(r.id))
   })
 
   app.post('/api/privacy/requests/:id/verify-identity', { config: { access: ADMIN }, schema: { tags, params: idParams, response: { 200: dsrSchema } } }, async (request) => {
@@ -157,7 +165,7 @@ export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations;
       await tx.updateTable('dsr_requests').set({ identity_verified_at: r.identity_verified_at ?? nowIso(), updated_at: nowIso() }).where('id', '=', r.id).execute()
       await audit(tx, request, { action: 'dsr.identity_verified', target: `dsr:${r.id}`, contactId: r.contact_id })
     })
-    return present(await load(r.id), today())
+    return shown(await load(r.id))
   })
 
   for (const [verb, status, action] of [['complete', 'completed', 'dsr.completed'], ['refuse', 'refused', 'dsr.refused']] as const) {
@@ -175,7 +183,7 @@ export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations;
         // Art. 18: granting a restriction stops every use but storage at once.
         if (status === 'completed' && r.kind === 'restriction' && r.contact_id) await restrictOnRequest(tx, { integrations, details }, r.contact_id, now)
       })
-      return present(await load(r.id), today())
+      return shown(await load(r.id))
     })
   }
 }
