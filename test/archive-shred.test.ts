@@ -33,9 +33,10 @@ async function marketingCustomer(server: TestServer, agent: Caller, waId: string
   return { conversationId, wamid, contactId, replyId: reply.json().id as string }
 }
 
-async function erase(admin: Caller, contactId: string, note?: string) {
+async function erase(admin: Caller, contactId: string, note?: string, extension?: string) {
   const dsr = (await admin.inject({ method: 'POST', url: '/api/privacy/requests', payload: { kind: 'erasure', channel: 'whatsapp', contactId, note } })).json()
   await admin.inject({ method: 'POST', url: `/api/privacy/requests/${dsr.id}/verify-identity` })
+  if (extension) expect((await admin.inject({ method: 'POST', url: `/api/privacy/requests/${dsr.id}/extend`, payload: { months: 1, reason: extension } })).json().extensionReason).toBe(extension)
   return admin.inject({ method: 'POST', url: `/api/privacy/requests/${dsr.id}/erase` })
 }
 
@@ -63,11 +64,11 @@ describe(`${DIALECT}: crypto-shredding`, () => {
 
       // What the team and the data-protection officer wrote about the person is theirs too.
       expect((await agent.inject({ method: 'POST', url: `/api/conversations/${x.conversationId}/notes`, payload: { body: 'Xaver Xanthippe will 10 % Rabatt' } })).statusCode).toBe(201)
-      const res = await erase(admin, x.contactId, 'Xaver Xanthippe bat per WhatsApp um Löschung')
+      const res = await erase(admin, x.contactId, 'Xaver Xanthippe bat per WhatsApp um Löschung', 'Herr Xanthippe hat Daten in vielen Unterhaltungen')
       expect(res.statusCode).toBe(200)
       expect(res.json().summary.retained).toEqual([])
       const requests = (await admin.inject({ method: 'GET', url: '/api/privacy/requests?status=all' })).json().items
-      expect(requests).toEqual([expect.objectContaining({ kind: 'erasure', status: 'completed', contactId: x.contactId, note: null })])
+      expect(requests).toEqual([expect.objectContaining({ kind: 'erasure', status: 'completed', contactId: x.contactId, note: null, extensionReason: null })])
       const keys = await server.database.db.selectFrom('data_keys').selectAll().execute()
       expect(keys.filter((k) => k.destroyed_at !== null).length).toBeGreaterThanOrEqual(1)
       expect(fs.readFileSync(path.join(server.dataDir, 'shredded-keys'), 'utf8')).toContain(`contact ${x.contactId}`)

@@ -1,5 +1,6 @@
+import type { ExpressionBuilder } from 'kysely'
 import type { Db, Executor } from '../../db/database.js'
-import type { NoteRow } from '../../db/schema.js'
+import type { Database, NoteRow } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 import { type ContactDetails, SEALED_PREFIX } from '../contacts/contact-details.js'
@@ -85,7 +86,8 @@ export async function listNotifications(db: Executor, details: ContactDetails, u
 
 /**
  * Seals the notes written before notes were encrypted (an upgraded installation): the team's
- * notes, and the notes of data-subject requests that name a contact. In batches; returns how many.
+ * notes, and the notes and extension reasons of data-subject requests that name a contact. In
+ * batches; returns how many rows.
  */
 export async function sealStoredNotes(db: Db, details: ContactDetails, batch = 500): Promise<number> {
   const inBatches = async (step: (tx: Executor) => Promise<number>) => {
@@ -107,8 +109,16 @@ export async function sealStoredNotes(db: Db, details: ContactDetails, batch = 5
     return rows.length
   })
   const requests = await inBatches(async (tx) => {
-    const rows = await tx.selectFrom('dsr_requests').select(['id', 'note', 'contact_id']).where('contact_id', 'is not', null).where('note', 'not like', `${SEALED_PREFIX}%`).limit(batch).execute()
-    for (const r of rows) await tx.updateTable('dsr_requests').set({ note: await details.seal(tx, r.contact_id!, r.note, 'request-note') }).where('id', '=', r.id).execute()
+    const plain = (eb: ExpressionBuilder<Database, 'dsr_requests'>, column: 'note' | 'extension_reason') => eb.and([eb(column, 'is not', null), eb(column, 'not like', `${SEALED_PREFIX}%`)])
+    const rows = await tx
+      .selectFrom('dsr_requests')
+      .select(['id', 'note', 'extension_reason', 'contact_id'])
+      .where('contact_id', 'is not', null)
+      .where((eb) => eb.or([plain(eb, 'note'), plain(eb, 'extension_reason')]))
+      .limit(batch)
+      .execute()
+    const seal = (tx: Executor, contactId: string, text: string | null) => (text === null || text.startsWith(SEALED_PREFIX) ? text : details.seal(tx, contactId, text, 'request-note'))
+    for (const r of rows) await tx.updateTable('dsr_requests').set({ note: await seal(tx, r.contact_id!, r.note), extension_reason: await seal(tx, r.contact_id!, r.extension_reason) }).where('id', '=', r.id).execute()
     return rows.length
   })
   return notes + requests

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Selectable } from 'kysely'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import type { Db } from '../../db/database.js'
+import type { Db, Executor } from '../../db/database.js'
 import type { DsrRequestsTable } from '../../db/schema.js'
 import { AppError, conflict, notFound } from '../../platform/errors.js'
 import { ADMIN } from '../../platform/http/access.js'
@@ -88,12 +88,15 @@ export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations;
     return row
   }
   const today = () => localDate(nowIso())
-  /**
-   * A request as shown, its note opened. The note is free text about the person ("wrote from
-   * erika@…"), so it is sealed under their data key when the request names a contact: their
-   * erasure leaves the register's dates and outcome, and no note to read.
+  /*
+   * The note and the extension's reason are free text about the person ("wrote from erika@…"),
+   * so they are sealed under their data key when the request names a contact: their erasure
+   * leaves the register's dates and answer, and no note to read.
    */
-  const shown = async (r: DsrRow) => present({ ...r, note: r.note && r.contact_id ? await details.open(db, r.contact_id, r.note, 'request-note') : r.note }, today())
+  const seal = (tx: Executor, r: Pick<DsrRow, 'contact_id'>, text: string | null) => (text && r.contact_id ? details.seal(tx, r.contact_id, text, 'request-note') : text)
+  const open = (r: Pick<DsrRow, 'contact_id'>, text: string | null) => (text && r.contact_id ? details.open(db, r.contact_id, text, 'request-note') : text)
+  /** A request as shown, its free text opened. */
+  const shown = async (r: DsrRow) => present({ ...r, note: await open(r, r.note), extension_reason: await open(r, r.extension_reason) }, today())
 
   app.get(
     '/api/privacy/requests',
@@ -136,7 +139,7 @@ export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations;
       updated_at: now,
     }
     await db.transaction().execute(async (tx) => {
-      await tx.insertInto('dsr_requests').values({ ...row, note: row.note && row.contact_id ? await details.seal(tx, row.contact_id, row.note, 'request-note') : row.note }).execute()
+      await tx.insertInto('dsr_requests').values({ ...row, note: await seal(tx, row, row.note) }).execute()
       await audit(tx, request, { action: 'dsr.created', target: `dsr:${row.id}`, contactId: row.contact_id, detail: { kind, channel, dueDate: row.due_at } })
     })
     return reply.code(201).send(present(row, today()))
@@ -152,7 +155,7 @@ export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations;
     const latest = dsrLatestExtension(r.received_at)
     const due = extended > latest ? latest : extended
     await db.transaction().execute(async (tx) => {
-      await tx.updateTable('dsr_requests').set({ extended_due_at: due, extension_reason: request.body.reason, updated_at: nowIso() }).where('id', '=', r.id).execute()
+      await tx.updateTable('dsr_requests').set({ extended_due_at: due, extension_reason: await seal(tx, r, request.body.reason), updated_at: nowIso() }).where('id', '=', r.id).execute()
       await audit(tx, request, { action: 'dsr.extended', target: `dsr:${r.id}`, contactId: r.contact_id, detail: { months: request.body.months, dueDate: due } })
     })
     return shown(await load(r.id))
