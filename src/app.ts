@@ -15,6 +15,7 @@ import { DataKeys } from './modules/archive/data-keys.js'
 import { JournalSealer } from './modules/archive/journal-sealer.js'
 import { MessageVault, sealStoredContents } from './modules/inbox/message-vault.js'
 import { sealStoredDetails } from './modules/contacts/contact-details.js'
+import { sealStoredFreeText } from './modules/contacts/free-text.js'
 import { reshredRestored } from './modules/privacy/erasure.js'
 import { readRetention } from './modules/privacy/retention-settings.js'
 import type { WhatsAppConnection } from './modules/whatsapp/connection.js'
@@ -26,7 +27,6 @@ import { userRoutes } from './modules/auth/users.routes.js'
 import { type SetupState, setupRoutes } from './modules/auth/setup.routes.js'
 import { inboxRoutes } from './modules/inbox/inbox.routes.js'
 import { labelRoutes } from './modules/labels/labels.routes.js'
-import { sealStoredNotes } from './modules/notes/notes.repo.js'
 import { noteRoutes } from './modules/notes/notes.routes.js'
 import { quickReplyRoutes } from './modules/quick-replies/quick-replies.routes.js'
 import { searchRoutes } from './modules/search/search.routes.js'
@@ -134,8 +134,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (sealedNow) app.log.info(`${sealedNow} stored message contents were encrypted at rest and indexed for search`)
   const detailsSealed = await sealStoredDetails(database.db, vault.details)
   if (detailsSealed) app.log.info(`${detailsSealed} contacts' names and numbers were encrypted at rest and indexed for search`)
-  const notesSealed = await sealStoredNotes(database.db, vault.details)
-  if (notesSealed) app.log.info(`${notesSealed} notes were encrypted at rest`)
+  const textSealed = await sealStoredFreeText(database.db, vault.details)
+  if (textSealed) app.log.info(`${textSealed} notes and reasons written about customers were encrypted at rest`)
   const consent = new ConsentService(new Suppressions(deps.secretBox.deriveKey('postfach:suppression:v1')), new KeywordMatcher(), vault)
   const savedKeywords = await getSetting<{ stop: string[]; start: string[]; confirm: string[] }>(database.db, 'consent.keywords')
   if (savedKeywords) consent.keywords.configure(savedKeywords)
@@ -281,6 +281,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     (err) => app.log.error({ err }, 'archive verification failed to run'))
   await app.register(archiveRecordRoutes, {
     db: database.db,
+    details: vault.details,
     facts: { dialect: database.dialect, keyName: archiveKey.name, checkpoint: config.archiveCheckpoint, verifyIntervalMs: config.archiveVerifyMs, tsaUrl: config.archiveTsaUrl },
   })
   await app.register(archiveAccessRoutes, { db: database.db, log: archive, keyPair: archiveKey, store: deps.mediaStore, sealer, vault })

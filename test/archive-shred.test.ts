@@ -26,7 +26,7 @@ async function databaseText(server: TestServer): Promise<string> {
 /** A customer with a marketing-only conversation (nothing to keep for taxes), a reply and a status trail. */
 async function marketingCustomer(server: TestServer, agent: Caller, waId: string, name: string) {
   const { conversationId, wamid } = await customerWrites(server, waId, `Ich heiße ${name} und will nur Angebote.`, name)
-  expect((await agent.inject({ method: 'PUT', url: `/api/conversations/${conversationId}/classification`, payload: { class: 'marketing', reason: 'Nur Werbeanfrage' } })).statusCode).toBe(204)
+  expect((await agent.inject({ method: 'PUT', url: `/api/conversations/${conversationId}/classification`, payload: { class: 'marketing', reason: `${name} will nur Werbung` } })).statusCode).toBe(204) // the reason names the person
   const reply = await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: `Hallo ${name}!` } } })
   await eventually(async () => (await server.database.db.selectFrom('messages').select('status').where('id', '=', reply.json().id).executeTakeFirstOrThrow()).status === 'read')
   const contactId = (await server.database.db.selectFrom('conversations').select('contact_id').where('id', '=', conversationId).executeTakeFirstOrThrow()).contact_id

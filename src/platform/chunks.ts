@@ -12,3 +12,15 @@ export async function collectChunks<T, R>(items: T[], run: (chunk: T[]) => Promi
   for (let i = 0; i < items.length; i += size) for (const row of await run(items.slice(i, i + size))) out.push(row)
   return out
 }
+
+/**
+ * Runs a step that handles up to `batch` rows in its own transaction until a step handles fewer
+ * (a start-up pass over rows an older release wrote). Returns how many rows in all.
+ */
+export async function untilFewerThan(batch: number, step: () => Promise<number>): Promise<number> {
+  for (let done = 0; ; ) {
+    const n = await step()
+    done += n
+    if (n < batch) return done
+  }
+}

@@ -14,6 +14,7 @@ import { readRetention, RETENTION_CLASSES, retainedUntil, retentionYears } from 
 import { type ProcedureFacts, procedureDocument, procedureHtml } from './procedure-doc.js'
 import { procedurePdf } from './procedure-pdf.js'
 import { releasesIndex } from './releases.js'
+import type { ContactDetails } from '../contacts/contact-details.js'
 
 const ARCHIVE_READERS: readonly Role[] = ['admin', 'auditor']
 const idParams = z.object({ id: z.string().min(1).max(100) })
@@ -57,33 +58,36 @@ const journalDecision = (tx: Executor, kind: 'archive.classification' | 'archive
  * every change kept with its reason), legal holds that stop deletion (GOBD-10), and the
  * lifecycle of a message from receipt to its last status (GOBD-1).
  */
-export const archiveRecordRoutes: FastifyPluginAsync<{ db: Db; facts: ProcedureFacts }> = async (base, { db, facts }) => {
+export const archiveRecordRoutes: FastifyPluginAsync<{ db: Db; facts: ProcedureFacts; details: ContactDetails }> = async (base, { db, facts, details }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['archive']
 
-  const classify = async (request: FastifyRequest, target: { conversationId: string; messageId: string | null; previous: RetentionClass | null }, cls: RetentionClass, reason: string) => {
+  // A reason often names the customer ("Frau Z. wants only offers"): sealed under their data key (see contacts/free-text).
+  const openReason = async (contactId: string, reason: string) => (await details.open(db, contactId, reason, 'classification-reason')) ?? ''
+  const classify = async (request: FastifyRequest, target: { conversationId: string; contactId: string; messageId: string | null; previous: RetentionClass | null }, cls: RetentionClass, reason: string) => {
     const by = userOf(request)
     await db.transaction().execute(async (tx) => {
       if (target.messageId) await tx.updateTable('messages').set({ retention_class: cls, updated_at: nowIso() }).where('id', '=', target.messageId).execute()
       else await tx.updateTable('conversations').set({ retention_class: cls, updated_at: nowIso() }).where('id', '=', target.conversationId).execute()
       const id = newId()
-      await tx.insertInto('archive_classifications').values({ id, conversation_id: target.conversationId, message_id: target.messageId, previous_class: target.previous, class: cls, reason, actor_id: by, created_at: nowIso() }).execute()
+      const sealedReason = (await details.seal(tx, target.contactId, reason, 'classification-reason'))!
+      await tx.insertInto('archive_classifications').values({ id, conversation_id: target.conversationId, message_id: target.messageId, previous_class: target.previous, class: cls, reason: sealedReason, actor_id: by, created_at: nowIso() }).execute()
       await journalDecision(tx, 'archive.classification', { classification: id, conversation: target.conversationId, message: target.messageId, from: target.previous, to: cls, actor: by })
       await audit(tx, request, { action: 'archive.classified', target: target.messageId ? `message:${target.messageId}` : `conversation:${target.conversationId}`, detail: { from: target.previous, to: cls } })
     })
   }
 
   app.put('/api/conversations/:id/classification', { config: { access: STAFF }, schema: { tags, summary: 'Reclassify a conversation for retention, with a reason', params: idParams, body: classifyBody } }, async (request, reply) => {
-    const c = await db.selectFrom('conversations').select(['id', 'retention_class']).where('id', '=', request.params.id).executeTakeFirst()
+    const c = await db.selectFrom('conversations').select(['id', 'contact_id', 'retention_class']).where('id', '=', request.params.id).executeTakeFirst()
     if (!c) throw notFound('Conversation')
-    await classify(request, { conversationId: c.id, messageId: null, previous: c.retention_class }, request.body.class, request.body.reason)
+    await classify(request, { conversationId: c.id, contactId: c.contact_id, messageId: null, previous: c.retention_class }, request.body.class, request.body.reason)
     return reply.code(204).send()
   })
 
   app.put('/api/messages/:id/classification', { config: { access: STAFF }, schema: { tags, summary: 'Reclassify one message for retention, with a reason', params: idParams, body: classifyBody } }, async (request, reply) => {
-    const m = await db.selectFrom('messages').select(['id', 'conversation_id', 'retention_class']).where('id', '=', request.params.id).executeTakeFirst()
+    const m = await db.selectFrom('messages').innerJoin('conversations', 'conversations.id', 'messages.conversation_id').select(['messages.id', 'messages.conversation_id', 'conversations.contact_id', 'messages.retention_class']).where('messages.id', '=', request.params.id).executeTakeFirst()
     if (!m) throw notFound('Message')
-    await classify(request, { conversationId: m.conversation_id, messageId: m.id, previous: m.retention_class }, request.body.class, request.body.reason)
+    await classify(request, { conversationId: m.conversation_id, contactId: m.contact_id, messageId: m.id, previous: m.retention_class }, request.body.class, request.body.reason)
     return reply.code(204).send()
   })
 
@@ -99,8 +103,10 @@ export const archiveRecordRoutes: FastifyPluginAsync<{ db: Db; facts: ProcedureF
       },
     },
     async (request) => {
-      const rows = await db.selectFrom('archive_classifications').selectAll().where('conversation_id', '=', request.params.id).orderBy('created_at').orderBy('id').execute()
-      return { items: rows.map((r) => ({ id: r.id, messageId: r.message_id, previousClass: r.previous_class, class: r.class, reason: r.reason, actorId: r.actor_id, createdAt: r.created_at })) }
+      const rows = await db.selectFrom('archive_classifications').innerJoin('conversations', 'conversations.id', 'archive_classifications.conversation_id').selectAll('archive_classifications').select('conversations.contact_id').where('conversation_id', '=', request.params.id).orderBy('archive_classifications.created_at').orderBy('archive_classifications.id').execute()
+      const items = []
+      for (const r of rows) items.push({ id: r.id, messageId: r.message_id, previousClass: r.previous_class, class: r.class, reason: await openReason(r.contact_id, r.reason), actorId: r.actor_id, createdAt: r.created_at })
+      return { items }
     },
   )
 
@@ -228,7 +234,7 @@ export const archiveRecordRoutes: FastifyPluginAsync<{ db: Db; facts: ProcedureF
         const recorded = entryOf.get(Number(s.journal_seq))?.at ?? s.occurred_at
         steps.push(step({ step: s.status, at: recorded, actor: { kind: 'meta', id: null }, journalSeq: Number(s.journal_seq), detail: { occurredAt: s.occurred_at, ...(s.errors ? { errors: JSON.parse(s.errors) as unknown } : {}) } }))
       }
-      for (const c of classifications) steps.push(step({ step: 'classified', at: c.created_at, actor: { kind: c.actor_id ? 'user' : 'system', id: c.actor_id }, journalSeq: null, detail: { from: c.previous_class, to: c.class, reason: c.reason, scope: c.message_id ? 'message' : 'conversation' } }))
+      for (const c of classifications) steps.push(step({ step: 'classified', at: c.created_at, actor: { kind: c.actor_id ? 'user' : 'system', id: c.actor_id }, journalSeq: null, detail: { from: c.previous_class, to: c.class, reason: await openReason(m.contact_id, c.reason), scope: c.message_id ? 'message' : 'conversation' } }))
       const ORDER = ['received', 'stored', 'queued', 'accepted', 'sent', 'delivered', 'read', 'failed', 'classified']
       steps.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : ORDER.indexOf(a.step) - ORDER.indexOf(b.step)))
       await audit(db, request, { action: 'archive.searched', target: `message:${m.id}`, contactId: m.contact_id, detail: { view: 'lifecycle' } })

@@ -18,7 +18,7 @@ export const ARCHIVE_CHANGES: { version: string; date: string; change: string }[
   { version: '0.1.0', date: '2026-11-30', change: 'Merkle log (RFC 6962) over the journal, leaf format postfach-leaf/1, Ed25519-signed checkpoints (C2SP), media files logged by digest, reclassification history and legal holds.' },
   { version: '0.1.0', date: '2026-12-01', change: 'Encryption at rest beyond the journal: inbox message contents, media files and contact details (name, phone number, WhatsApp user id) sealed under the customer’s data key, so an erasure shreds them in backups too; search and lookups through keyed hashes instead of plaintext.' },
   { version: '0.1.0', date: '2026-12-01', change: 'Merkle log: tree nodes stored on every fourth level only (each the root of 16 hashes of the stored level below, as Tessera’s tiles); the others are computed when a proof needs them. Leaves, leaf format, roots and proofs unchanged.' },
-  { version: '0.1.0', date: '2026-12-02', change: 'The team’s notes and the notes of data-subject requests sealed under the customer’s data key; a media file’s name kept only in its sealed message (the Z3 media index reads it from there). The journal’s entries and the media files unchanged.' },
+  { version: '0.1.0', date: '2026-12-02', change: 'What the team writes about a customer sealed under the customer’s data key: notes, reclassification reasons, the notes and extension reasons of data-subject requests; a media file’s name kept only in its sealed message (the Z3 media index reads it from there). The journal’s entries and the media files unchanged.' },
 ]
 
 /** Records this version when it first runs, as a row and as a journal entry (so the log holds it too). */

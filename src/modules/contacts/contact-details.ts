@@ -18,8 +18,8 @@ const DETAILS_PERIOD = 'details'
 export const contentIdentity = (contactId: string) => `contact:${contactId}`
 
 /** What a sealed value is bound to besides the contact (a name cannot be moved into the number column). */
-export type DetailField = 'name' | 'number' | 'user-id' | 'note' | 'request-note'
-const LABEL: Record<DetailField, string> = { name: 'contact-name', number: 'contact-number', 'user-id': 'contact-user-id', note: 'contact-note', 'request-note': 'request-note' }
+export type DetailField = 'name' | 'number' | 'user-id' | 'note' | 'request-note' | 'classification-reason'
+const LABEL: Record<DetailField, string> = { name: 'contact-name', number: 'contact-number', 'user-id': 'contact-user-id', note: 'contact-note', 'request-note': 'request-note', 'classification-reason': 'classification-reason' }
 
 /** The shortest ending of a number that search looks up (fewer digits would name too many contacts). */
 const MIN_NUMBER_DIGITS = 4

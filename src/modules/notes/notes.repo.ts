@@ -1,9 +1,8 @@
-import type { ExpressionBuilder } from 'kysely'
-import type { Db, Executor } from '../../db/database.js'
-import type { Database, NoteRow } from '../../db/schema.js'
+import type { Executor } from '../../db/database.js'
+import type { NoteRow } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
-import { type ContactDetails, SEALED_PREFIX } from '../contacts/contact-details.js'
+import type { ContactDetails } from '../contacts/contact-details.js'
 
 /*
  * A note is what the team writes about a customer ("called, wants a refund to IBAN …"): its body
@@ -82,46 +81,6 @@ export async function listNotifications(db: Executor, details: ContactDetails, u
   const out = []
   for (const r of rows) out.push({ ...r, note_body: r.note_body && r.contact_id ? await details.open(db, r.contact_id, r.note_body, 'note') : null })
   return out
-}
-
-/**
- * Seals the notes written before notes were encrypted (an upgraded installation): the team's
- * notes, and the notes and extension reasons of data-subject requests that name a contact. In
- * batches; returns how many rows.
- */
-export async function sealStoredNotes(db: Db, details: ContactDetails, batch = 500): Promise<number> {
-  const inBatches = async (step: (tx: Executor) => Promise<number>) => {
-    for (let sealed = 0; ; ) {
-      const n = await db.transaction().execute(step)
-      sealed += n
-      if (n < batch) return sealed
-    }
-  }
-  const notes = await inBatches(async (tx) => {
-    const rows = await tx
-      .selectFrom('notes')
-      .innerJoin('conversations', 'conversations.id', 'notes.conversation_id')
-      .select(['notes.id', 'notes.body', 'conversations.contact_id'])
-      .where('notes.body', 'not like', `${SEALED_PREFIX}%`)
-      .limit(batch)
-      .execute()
-    for (const r of rows) await tx.updateTable('notes').set({ body: (await details.seal(tx, r.contact_id, r.body, 'note'))! }).where('id', '=', r.id).execute()
-    return rows.length
-  })
-  const requests = await inBatches(async (tx) => {
-    const plain = (eb: ExpressionBuilder<Database, 'dsr_requests'>, column: 'note' | 'extension_reason') => eb.and([eb(column, 'is not', null), eb(column, 'not like', `${SEALED_PREFIX}%`)])
-    const rows = await tx
-      .selectFrom('dsr_requests')
-      .select(['id', 'note', 'extension_reason', 'contact_id'])
-      .where('contact_id', 'is not', null)
-      .where((eb) => eb.or([plain(eb, 'note'), plain(eb, 'extension_reason')]))
-      .limit(batch)
-      .execute()
-    const seal = (tx: Executor, contactId: string, text: string | null) => (text === null || text.startsWith(SEALED_PREFIX) ? text : details.seal(tx, contactId, text, 'request-note'))
-    for (const r of rows) await tx.updateTable('dsr_requests').set({ note: await seal(tx, r.contact_id!, r.note), extension_reason: await seal(tx, r.contact_id!, r.extension_reason) }).where('id', '=', r.id).execute()
-    return rows.length
-  })
-  return notes + requests
 }
 
 export async function markNotificationsRead(db: Executor, userId: string, ids: string[] | undefined): Promise<void> {
