@@ -117,6 +117,12 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
 
   it('switches to English and logs out', async () => {
     await page.getByLabel('Sprache', { exact: true }).selectOption('en')
+    // Forms speak English too, down to their examples.
+    await page.goto(`${server.url}/#/settings/templates`)
+    const form = page.getByRole('form', { name: 'New template' })
+    expect(await form.getByLabel('Name').getAttribute('placeholder')).toBe('order_on_its_way')
+    await page.goto(`${server.url}/#/settings/quick-replies`)
+    expect(await page.getByLabel('Shortcut').getAttribute('placeholder')).toBe('thanks')
     await page.getByRole('button', { name: 'Log out' }).click()
     await page.getByRole('button', { name: 'Log in' }).waitFor()
     expect(foreign).toEqual([])

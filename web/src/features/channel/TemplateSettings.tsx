@@ -82,7 +82,7 @@ export function TemplateSettings() {
         <h3>{t('templates.create')}</h3>
         <label>
           {t('templates.name')}
-          <input name="name" required pattern="[a-z0-9_]+" maxLength={512} placeholder="lieferung_unterwegs" />
+          <input name="name" required pattern="[a-z0-9_]+" maxLength={512} placeholder={t('templates.namePlaceholder')} />
         </label>
         <label>
           {t('templates.language')}
@@ -108,7 +108,7 @@ export function TemplateSettings() {
         </label>
         <label>
           {t('templates.body', { sample: '{{1}}, {{2}}' })}
-          <textarea name="body" required rows={3} maxLength={1024} value={body} onChange={(e) => setBody(e.target.value)} placeholder="Hallo {{1}}, Ihre Bestellung {{2}} ist unterwegs." />
+          <textarea name="body" required rows={3} maxLength={1024} value={body} onChange={(e) => setBody(e.target.value)} placeholder={t('templates.bodyPlaceholder')} />
         </label>
         {Array.from({ length: variableCount(body) }, (_, i) => (
           <label key={i}>

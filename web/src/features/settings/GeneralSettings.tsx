@@ -60,7 +60,7 @@ export function GeneralSettings() {
           <legend>{t('settings.general.notice')}</legend>
           <label>
             {t('settings.general.noticeUrl')}
-            <input name="noticeUrl" type="url" maxLength={500} defaultValue={settings.privacyNotice?.url ?? ''} placeholder="https://…/datenschutz" />
+            <input name="noticeUrl" type="url" maxLength={500} defaultValue={settings.privacyNotice?.url ?? ''} placeholder={t('settings.general.noticeUrlPlaceholder')} />
           </label>
           <label>
             {t('settings.general.noticeVersion')}

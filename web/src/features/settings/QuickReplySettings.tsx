@@ -53,7 +53,7 @@ export function QuickReplySettings() {
         <h3>{t('settings.quick-replies.create')}</h3>
         <label>
           {t('settings.quick-replies.shortcut')}
-          <input name="shortcut" required maxLength={30} pattern="[\p{L}\p{N}_\-]+" placeholder="danke" />
+          <input name="shortcut" required maxLength={30} pattern="[\p{L}\p{N}_\-]+" placeholder={t('settings.quick-replies.shortcutPlaceholder')} />
         </label>
         <label>
           {t('settings.quick-replies.body')}
