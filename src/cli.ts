@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase } from './db/database.js'
@@ -10,7 +11,7 @@ import { startServer } from './main.js'
 import { mediaStoreFor } from './modules/media/media-store.js'
 import { loadArchiveKey } from './modules/archive/signing-key.js'
 import { type VerifyOptions, type VerifyReport, verifyArchive } from './modules/archive/verify.js'
-import { verifyBundleZip } from './modules/archive/bundle.js'
+import { type BundleReport, verifyBundleZip } from './modules/archive/bundle.js'
 import { DataKeys } from './modules/archive/data-keys.js'
 import { JournalSealer } from './modules/archive/journal-sealer.js'
 import { MessageVault } from './modules/inbox/message-vault.js'
@@ -21,6 +22,7 @@ import { offboard } from './modules/offboarding/offboard.js'
 const USAGE = `Usage: postfach <command>
 
   serve                                     start the server (default)
+  help                                      show this text (also --help after any command)
   migrate                                   apply database migrations
   user create --email E --name N --role R   create a user (password from POSTFACH_NEW_PASSWORD or --password)
   token create --name N --role R            create an API token (printed once)
@@ -44,15 +46,23 @@ const ROLES = new Set(['admin', 'agent', 'auditor'])
 export async function runCli(argv: string[]): Promise<number> {
   const [command = 'serve', sub, ...rest] = argv
   try {
+    if (command === 'help' || argv.includes('--help') || argv.includes('-h')) {
+      console.log(USAGE)
+      return 0
+    }
     // Offline: needs neither configuration nor database.
     if (command === 'archive' && sub === 'verify-bundle') {
       if (!rest[0]) throw new UsageError('archive verify-bundle needs the path of the ZIP')
-      const report = await verifyBundleZip(rest[0])
+      if (!fs.existsSync(rest[0])) throw new UsageError(`there is no file ${rest[0]}`)
+      // A file that cannot be read as a bundle (not a ZIP, a path leading outside it) is a bundle that is not intact.
+      const report = await verifyBundleZip(rest[0]).catch((error: Error): BundleReport => ({ ok: false, problems: [`the file cannot be checked as a bundle: ${error.message}`], entries: 0, media: 0, messages: 0 }))
       for (const p of report.problems) console.log(`FAIL ${p}`)
       console.log(`${report.entries} journal entries, ${report.media} media files, ${report.messages} messages checked.`)
       console.log(report.ok ? 'The bundle is intact and every original is in the signed log.' : 'The bundle is NOT intact.')
       return report.ok ? 0 : 1
     }
+    // serve and migrate take no arguments: a flag such as --port would be ignored, so it is refused.
+    if ((command === 'serve' || command === 'migrate') && argv.length > 1) throw new UsageError(`${command} takes no arguments; configure it with environment variables (PORT, HOST, DATABASE_URL …, see README)`)
     const config = loadConfig()
     if (command === 'serve') {
       const server = await startServer(config)
@@ -64,10 +74,6 @@ export async function runCli(argv: string[]): Promise<number> {
       process.once('SIGTERM', () => void stop('SIGTERM'))
       process.once('SIGINT', () => void stop('SIGINT'))
       return await new Promise<number>(() => {}) // runs until a signal
-    }
-    if (command === 'help' || command === '--help') {
-      console.log(USAGE)
-      return 0
     }
     let closed = false
     const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, ...(config.databaseSchema ? { pgSchema: config.databaseSchema } : {}) })

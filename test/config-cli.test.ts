@@ -62,6 +62,23 @@ describe(`${DIALECT}: the postfach command`, () => {
       const badConfig = await cli(['migrate'], { ...env, PORT: 'x' })
       expect(badConfig.code).toBe(2)
       expect(badConfig.stderr).toMatch(/PORT/)
+      // A flag serve does not know would be ignored silently, so it is refused; configuration is the environment's.
+      const flag = await cli(['serve', '--port', '4000'], env)
+      expect(flag.code).toBe(2)
+      expect(flag.stderr).toMatch(/serve takes no arguments; configure it with environment variables/)
+      // Help after any command, before anything runs (even with a broken configuration).
+      const help = await cli(['migrate', '--help'], { ...env, PORT: 'x' })
+      expect(help.code).toBe(0)
+      expect(help.stdout).toMatch(/^Usage: postfach <command>/)
+      // verify-bundle: a missing file is a usage error; a file that is no bundle is a bundle not intact, not a stack trace.
+      const missing = await cli(['archive', 'verify-bundle', path.join(dataDir, 'nope.zip')], env)
+      expect(missing.code).toBe(2)
+      expect(missing.stderr).toMatch(/there is no file .*nope\.zip/)
+      fs.writeFileSync(path.join(dataDir, 'not-a.zip'), 'this is no ZIP')
+      const notZip = await cli(['archive', 'verify-bundle', path.join(dataDir, 'not-a.zip')], env)
+      expect(notZip.code).toBe(1)
+      expect(notZip.stdout).toMatch(/FAIL the file cannot be checked as a bundle: .*\n[\s\S]*The bundle is NOT intact\./)
+      expect(notZip.stderr).not.toMatch(/at .*\.js:\d+/)
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true })
     }
