@@ -66,6 +66,18 @@ describe(`${DIALECT}: a team working the inbox together in real browsers`, () =>
     const menu = admin.getByRole('navigation', { name: 'Einstellungen' })
     const menuRight = (await menu.boundingBox())!.x + (await menu.boundingBox())!.width
     for (const link of await menu.getByRole('link').all()) expect(await link.evaluate((a) => a.getBoundingClientRect().left + a.scrollWidth)).toBeLessThanOrEqual(menuRight)
+    // … and only where a word may break (a space, a soft hyphen), even in bold, as the open page's entry is:
+    // "Betroffenenanfragen" broke as "Betroffenenanfrage / n".
+    const tooWide = await menu.evaluate((nav) => {
+      const ctx = document.createElement('canvas').getContext('2d')!
+      return Array.from(nav.querySelectorAll('a')).flatMap((a) => {
+        const style = getComputedStyle(a)
+        ctx.font = `600 ${style.fontSize} ${style.fontFamily}`
+        const room = a.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
+        return (a.textContent ?? '').split(/[\s\u00ad]+/).filter((part) => ctx.measureText(part).width > room)
+      })
+    })
+    expect(tooWide).toEqual([])
     await admin.screenshot({ path: screenshotPath('settings-users') })
     await admin.getByRole('link', { name: 'WhatsApp-Nummer' }).click()
     await admin.getByRole('button', { name: 'Verbindung testen' }).click()
