@@ -39,6 +39,18 @@ describe(`${DIALECT}: first start without any user`, () => {
     await page.getByRole('button', { name: 'Konto anlegen' }).click()
     await page.getByText('Noch keine Unterhaltungen').waitFor()
     expect(new URL(page.url()).search).toBe('')
+    // A new installation's lists say they are empty (they showed a bare header, or nothing at all).
+    for (const [hash, empty] of [
+      ['#/settings/labels', 'Noch keine Labels. Legen Sie unten das erste an.'],
+      ['#/settings/quick-replies', 'Noch keine Schnellantworten. Legen Sie unten die erste an.'],
+      ['#/settings/tokens', 'Noch kein API-Token angelegt.'],
+      ['#/settings/integrations', 'Noch keine Integration eingerichtet.'],
+      ['#/campaigns', 'Noch keine Kampagnen.'],
+      ['#/settings/audit', 'Noch keine Einträge.'],
+    ] as const) {
+      await page.goto(`${server.url}/${hash}`)
+      await page.getByText(empty).waitFor()
+    }
 
     const users = await server.database.db.selectFrom('users').selectAll().execute()
     expect(users.map((u) => [u.email, u.role])).toEqual([['anna@example.com', 'admin']])

@@ -5,7 +5,7 @@ import { useInboxEvent } from '../../app/event-bus'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine } from '../settings/useList'
 import { CampaignForm } from './CampaignForm'
-import { TableHead } from '../../ui/TableHead'
+import { EmptyRow, TableHead } from '../../ui/TableHead'
 
 type Progress = { recipients: number; pending: number; queued: number; skipped: Record<string, number>; sent: number; delivered: number; read: number; failed: number; replied: number }
 type Campaign = { id: string; name: string; status: string; template: { name: string }; scheduledAt: string | null; progress: Progress }
@@ -54,13 +54,7 @@ export function CampaignsPage() {
       <table className="data-table">
         <TableHead columns={[t('campaigns.name'), t('campaigns.status'), t('campaigns.progress')]} actions />
         <tbody>
-          {items?.length === 0 && (
-            <tr>
-              <td colSpan={4} className="muted">
-                {t('campaigns.none')}
-              </td>
-            </tr>
-          )}
+          {items?.length === 0 && <EmptyRow columns={4}>{t('campaigns.none')}</EmptyRow>}
           {(items ?? []).map((c) => (
             <tr key={c.id}>
               <th scope="row">

@@ -3,14 +3,14 @@ import { api } from '../../app/api'
 import { formatWhen } from '../inbox/format'
 import { SecretNotice, useCreateShowingSecret } from './SecretOnce'
 import { ErrorLine, useList } from './useList'
-import { TableHead } from '../../ui/TableHead'
+import { EmptyRow, TableHead } from '../../ui/TableHead'
 
 type IntegrationRow = { id: string; name: string; url: string; createdAt: string }
 
 /** Systems told of erasure, restriction and rectification (GDPR-19): signed webhooks, the secret shown once. */
 export function IntegrationSettings() {
   const { t } = useTranslation()
-  const { items, error, act } = useList<IntegrationRow>('/api/integrations')
+  const { items, loaded, error, act } = useList<IntegrationRow>('/api/integrations')
   const { fresh, create } = useCreateShowingSecret(act, (f) => api<{ secret: string }>('POST', '/api/integrations', { name: f.get('name'), url: f.get('url') }), (r) => r.secret)
 
   return (
@@ -21,6 +21,7 @@ export function IntegrationSettings() {
       <table className="table">
         <TableHead columns={[t('settings.tokens.name'), t('settings.integrations.url'), t('settings.integrations.since')]} actions />
         <tbody>
+          {loaded && items.length === 0 && <EmptyRow columns={4}>{t('settings.integrations.none')}</EmptyRow>}
           {items.map((i) => (
             <tr key={i.id}>
               <td>{i.name}</td>

@@ -9,7 +9,7 @@ import { ErrorLine, useList } from './useList'
 export function LabelSettings() {
   const { t } = useTranslation()
   const { reload } = useWorkspace()
-  const { items, error, act } = useList<Label>('/api/labels')
+  const { items, loaded, error, act } = useList<Label>('/api/labels')
   const [formKey, setFormKey] = useState(0)
   const change = async (call: () => Promise<unknown>) => {
     const r = await act(call)
@@ -27,6 +27,7 @@ export function LabelSettings() {
     <section aria-labelledby="labels-title">
       <h2 id="labels-title">{t('settings.labels.title')}</h2>
       <ul className="plain-list">
+        {loaded && items.length === 0 && <li className="muted">{t('settings.labels.none')}</li>}
         {items.map((l) => (
           <li key={l.id} className="label-row">
             <LabelChip name={l.name} color={l.color} />

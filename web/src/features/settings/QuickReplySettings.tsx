@@ -3,13 +3,13 @@ import { useTranslation } from 'react-i18next'
 import { api, type QuickReply } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine, useList } from './useList'
-import { TableHead } from '../../ui/TableHead'
+import { EmptyRow, TableHead } from '../../ui/TableHead'
 
 /** Saved replies for `/shortcut`: the team's (admins edit) and my own. */
 export function QuickReplySettings() {
   const { t } = useTranslation()
   const { user, reload } = useWorkspace()
-  const { items, error, act } = useList<QuickReply>('/api/quick-replies')
+  const { items, loaded, error, act } = useList<QuickReply>('/api/quick-replies')
   const [formKey, setFormKey] = useState(0)
   const change = async (call: () => Promise<unknown>) => {
     const r = await act(call)
@@ -31,6 +31,7 @@ export function QuickReplySettings() {
       <table className="table">
         <TableHead columns={[t('settings.quick-replies.shortcut'), t('settings.quick-replies.body'), t('settings.quick-replies.scope')]} actions />
         <tbody>
+          {loaded && items.length === 0 && <EmptyRow columns={4}>{t('settings.quick-replies.none')}</EmptyRow>}
           {items.map((q) => (
             <tr key={q.id}>
               <td>

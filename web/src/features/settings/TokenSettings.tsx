@@ -4,14 +4,14 @@ import { api, type Role } from '../../app/api'
 import { formatWhen } from '../inbox/format'
 import { SecretNotice, useCreateShowingSecret } from './SecretOnce'
 import { ErrorLine, useList } from './useList'
-import { TableHead } from '../../ui/TableHead'
+import { EmptyRow, TableHead } from '../../ui/TableHead'
 
 type TokenRow = { id: string; name: string; role: Role; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }
 
 /** API tokens for integrations: shown once when created, stored hashed, revocable. */
 export function TokenSettings() {
   const { t } = useTranslation()
-  const { items, error, act } = useList<TokenRow>('/api/tokens')
+  const { items, loaded, error, act } = useList<TokenRow>('/api/tokens')
   const { fresh, create } = useCreateShowingSecret(act, (f) => api<{ token: string }>('POST', '/api/tokens', { name: f.get('name'), role: f.get('role') }), (r) => r.token)
 
   return (
@@ -22,6 +22,7 @@ export function TokenSettings() {
       <table className="table">
         <TableHead columns={[t('settings.tokens.name'), t('settings.users.role'), t('settings.tokens.lastUsed')]} actions />
         <tbody>
+          {loaded && items.length === 0 && <EmptyRow columns={4}>{t('settings.tokens.none')}</EmptyRow>}
           {items.map((tk) => (
             <tr key={tk.id} className={tk.revokedAt ? 'inactive' : ''}>
               <td>{tk.name}</td>

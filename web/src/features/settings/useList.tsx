@@ -1,11 +1,15 @@
 import { useCallback, useEffect, useState } from 'react'
 import { api, describeError, type Page } from '../../app/api'
 
-/** A settings list: its items, a reload, and `act` that runs a change, shows its error, reloads. */
+/** A settings list: its items (`loaded` once read), a reload, and `act` that runs a change, shows its error, reloads. */
 export function useList<T>(path: string) {
   const [items, setItems] = useState<T[]>([])
+  const [loaded, setLoaded] = useState(false)
   const [error, setError] = useState<string | null>(null)
-  const reload = useCallback(async () => setItems((await api<Page<T>>('GET', path)).items), [path])
+  const reload = useCallback(async () => {
+    setItems((await api<Page<T>>('GET', path)).items)
+    setLoaded(true)
+  }, [path])
   useEffect(() => {
     void reload().catch((e: Error) => setError(e.message))
   }, [reload])
@@ -20,7 +24,7 @@ export function useList<T>(path: string) {
       return undefined
     }
   }
-  return { items, error, act, reload }
+  return { items, loaded, error, act, reload }
 }
 
 export function ErrorLine({ error }: { error: string | null }) {
