@@ -45,7 +45,7 @@ export class SimulatorState {
     { id: '1689556908129836', name: 'optin_confirmation', language: 'de', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Bitte bestätigen Sie, dass Sie „{{1}}“ von {{2}} per WhatsApp erhalten möchten: Antworten Sie mit JA. Ohne Bestätigung erhalten Sie keine Nachrichten.' }, { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'JA' }] }] },
     { id: '1689556908129835', name: 'paused_offer', language: 'de', status: 'PAUSED', category: 'MARKETING', components: [{ type: 'BODY', text: 'Angebot' }, { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Stopp' }] }] },
   ]
-  profile = { about: 'Postfach Demo GmbH', address: 'Musterstraße 1, 10115 Berlin', description: 'Simulated business', email: 'kontakt@example.com', websites: ['https://example.com'], vertical: 'RETAIL' }
+  profile = { about: 'Postfach Demo GmbH', address: 'Musterstraße 1, 10115 Berlin', description: 'Beispielunternehmen des eingebauten WhatsApp-Simulators', email: 'kontakt@example.com', websites: ['https://example.com'], vertical: 'RETAIL' }
 
   constructor(
     readonly identity: SimIdentity,
