@@ -200,6 +200,9 @@ describe(`${DIALECT}: a team working the inbox together in real browsers`, () =>
     await admin.locator('.chat-title').click()
     const crm = admin.getByRole('link', { name: /Im CRM öffnen/ })
     expect(await crm.getAttribute('href')).toBe('https://crm.example/contacts?phone=%2B4915700000001')
+    // The CRM button and the export link keep apart (they sat glued together, the link's text wrapping beside the button).
+    const [a, b] = [(await crm.boundingBox())!, (await admin.getByRole('link', { name: 'Datenauskunft (ZIP)' }).boundingBox())!]
+    expect(Math.max(b.x - (a.x + a.width), b.y - (a.y + a.height))).toBeGreaterThanOrEqual(8)
     await admin.screenshot({ path: screenshotPath('inbox-team') })
     expect(await seriousViolations(admin)).toEqual([])
     await admin.keyboard.press('Escape')

@@ -139,18 +139,20 @@ export function ContactPanel({ conversation: c, onClose, version }: { conversati
         <dt>{t('labels.title')}</dt>
         <dd>{c.labelIds.length ? <LabelChips ids={c.labelIds} /> : '—'}</dd>
       </dl>
-      {link ? (
-        <a className="button-link" href={link} target="_blank" rel="noopener noreferrer">
-          {t('contact.openCrm')} ↗
-        </a>
-      ) : (
-        <p className="muted small">{t('contact.noCrm')}</p>
-      )}
-      {user.role === 'admin' && (
-        <a className="small" href={`/api/contacts/${c.contact.id}/export`} download>
-          {t('contact.export')}
-        </a>
-      )}
+      <div className="panel-actions">
+        {link ? (
+          <a className="button-link" href={link} target="_blank" rel="noopener noreferrer">
+            {t('contact.openCrm')} ↗
+          </a>
+        ) : (
+          <p className="muted small">{t('contact.noCrm')}</p>
+        )}
+        {user.role === 'admin' && (
+          <a className="small" href={`/api/contacts/${c.contact.id}/export`} download>
+            {t('contact.export')}
+          </a>
+        )}
+      </div>
     </aside>
   )
 }
