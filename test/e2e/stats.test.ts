@@ -39,12 +39,17 @@ describe(`${DIALECT}: the statistics dashboard`, () => {
     expect(await card('Fehlgeschlagen').textContent()).toBe('0')
     await page.locator('.stats-chart canvas').waitFor()
     const today = berlinToday() // the dashboard's days are the workspace's (Berlin) days
-    const row = page.getByRole('row', { name: new RegExp(`^${today}`) })
+    // Periods read as dates in German („Mi., 02.12.“), the ISO day kept in the markup.
+    const row = page.locator('.stats-table tbody tr', { has: page.locator(`time[datetime="${today}"]`) })
+    expect(await row.locator('th').textContent()).toMatch(/^(Mo|Di|Mi|Do|Fr|Sa|So)\., \d{2}\.\d{2}\.$/)
+    expect(await row.locator('th').textContent()).toContain(`${today.slice(8, 10)}.${today.slice(5, 7)}.`)
     expect((await row.getByRole('cell').allTextContents()).slice(0, 2)).toEqual(['3', '2'])
     const csv = await page.getByRole('link', { name: 'CSV herunterladen' }).getAttribute('href')
     expect(csv).toMatch(/^\/api\/stats\/series\?from=.*&bucket=day&format=csv$/)
     await page.getByLabel('Einteilung').selectOption({ label: 'Monate' })
     await expect.poll(() => page.locator('.stats-table tbody tr').count()).toBe(1)
+    const month = new Intl.DateTimeFormat('de-DE', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${today.slice(0, 8)}01T00:00:00Z`))
+    await expect.poll(() => page.locator('.stats-table tbody th').textContent()).toBe(month)
     await page.screenshot({ path: screenshotPath('stats'), fullPage: true })
     expect(foreign).toEqual([])
   })

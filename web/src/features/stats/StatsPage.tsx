@@ -3,13 +3,13 @@ import type { TFunction } from 'i18next'
 import { useTranslation } from 'react-i18next'
 import { api, describeError } from '../../app/api'
 import { ErrorLine } from '../settings/useList'
+import { type Bucket, periodLabel } from './period-label'
 import { type Series, StatsChart } from './StatsChart'
 import { TableHead } from '../../ui/TableHead'
 
 type Counts = { received: number; sent: number; delivered: number; read: number; failed: number }
 type Timing = { count: number; medianSeconds: number | null; p90Seconds: number | null }
 type Summary = Counts & { firstResponse: Timing & { withinHours: Timing; outsideHours: Timing }; resolution: Timing & { withinHours: Timing; outsideHours: Timing }; conversationsStarted: number; conversationsResolved: number; optIns: number; optOuts: number }
-type Bucket = 'day' | 'week' | 'month'
 
 const KEYS = ['received', 'sent', 'delivered', 'read', 'failed'] as const
 const COLORS: Record<(typeof KEYS)[number], string> = { received: '#6b7280', sent: '#0b7a6b', delivered: '#2f80c2', read: '#1e4fa0', failed: '#c0392b' }
@@ -33,7 +33,7 @@ function duration(seconds: number | null, t: TFunction): string {
 
 /** The team lead's numbers for a period: totals, response times, consent, and a chart per day/week/month. */
 export function StatsPage() {
-  const { t } = useTranslation()
+  const { t, i18n } = useTranslation()
   // The server reads dates as days of the workspace's time zone, so "this month so far" is taken
   // there too: a browser elsewhere (or set to UTC) would otherwise miss the hours around midnight.
   const [from, setFrom] = useState('')
@@ -53,7 +53,8 @@ export function StatsPage() {
     void api<{ items: { id: string; name: string }[] }>('GET', '/api/campaigns').then((r) => setCampaigns(r.items), () => undefined)
   }, [])
   const [summary, setSummary] = useState<Summary | null>(null)
-  const [items, setItems] = useState<(Counts & { period: string })[]>([])
+  // The rows with the bucket they were counted in (the menu may already show the next one).
+  const [{ items, itemsBucket }, setItems] = useState<{ items: (Counts & { period: string })[]; itemsBucket: Bucket }>({ items: [], itemsBucket: 'day' })
   const [error, setError] = useState<string | null>(null)
 
   // Dates are days in the workspace's time zone (the server resolves them); `to` is inclusive in
@@ -71,13 +72,13 @@ export function StatsPage() {
     Promise.all([api<Summary>('GET', `/api/stats/summary?${query}`), api<{ items: (Counts & { period: string })[] }>('GET', `/api/stats/series?${query}&bucket=${bucket}`)]).then(
       ([s, series]) => {
         setSummary(s)
-        setItems(series.items)
+        setItems({ items: series.items, itemsBucket: bucket })
       },
       (err) => setError(describeError(err)),
     )
   }, [query, bucket])
 
-  const labels = useMemo(() => items.map((i) => i.period), [items])
+  const labels = useMemo(() => items.map((i) => periodLabel(i.period, itemsBucket, t, i18n.language)), [items, itemsBucket, t, i18n.language])
   const series: Series[] = useMemo(() => KEYS.map((k) => ({ label: t(`stats.${k}`), color: COLORS[k], values: items.map((i) => i[k]) })), [items, t])
 
   return (
@@ -165,9 +166,11 @@ export function StatsPage() {
           <caption>{t('stats.chartTitle')}</caption>
           <TableHead columns={[t('stats.periodColumn'), ...KEYS.map((k) => t(`stats.${k}`))]} />
           <tbody>
-            {items.map((i) => (
+            {items.map((i, n) => (
               <tr key={i.period}>
-                <th scope="row">{i.period}</th>
+                <th scope="row">
+                  <time dateTime={i.period}>{labels[n]}</time>
+                </th>
                 {KEYS.map((k) => (
                   <td key={k}>{i[k]}</td>
                 ))}
