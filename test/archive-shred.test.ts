@@ -68,7 +68,7 @@ describe(`${DIALECT}: crypto-shredding`, () => {
       expect(res.statusCode).toBe(200)
       expect(res.json().summary.retained).toEqual([])
       const requests = (await admin.inject({ method: 'GET', url: '/api/privacy/requests?status=all' })).json().items
-      expect(requests).toEqual([expect.objectContaining({ kind: 'erasure', status: 'completed', contactId: x.contactId, note: null, extensionReason: null })])
+      expect(requests).toEqual([expect.objectContaining({ kind: 'erasure', status: 'completed', contactId: x.contactId, note: null, extensionReason: null, contact: null })])
       const keys = await server.database.db.selectFrom('data_keys').selectAll().execute()
       expect(keys.filter((k) => k.destroyed_at !== null).length).toBeGreaterThanOrEqual(1)
       expect(fs.readFileSync(path.join(server.dataDir, 'shredded-keys'), 'utf8')).toContain(`contact ${x.contactId}`)

@@ -152,8 +152,13 @@ describe(`${DIALECT}: the data-protection officer's pages in the browser`, () =>
     const form = page.getByRole('form', { name: 'Anfrage erfassen' })
     await form.getByLabel('Art').selectOption({ label: 'Löschung' })
     await form.getByLabel('WhatsApp-Nummer der Person (optional)').fill('+49 154 00000010')
+    await form.getByLabel('Notiz').fill('Bat am Telefon zusätzlich um Bestätigung per Brief')
     await form.getByRole('button', { name: 'Erfassen' }).click()
     const row = page.locator('tr', { hasText: 'WhatsApp' }).filter({ hasText: 'Löschung' })
+    // The register says whom a request is from, and what was noted (the note is sealed under the person's key).
+    await row.getByText('Lena Lösch').waitFor()
+    await row.getByText('+4915400000010').waitFor()
+    await row.getByText('Bat am Telefon zusätzlich um Bestätigung per Brief').waitFor()
     await row.getByRole('button', { name: 'Identität bestätigen' }).click()
     page.once('dialog', (d) => void d.accept())
     await row.getByRole('button', { name: 'Löschung ausführen' }).click()

@@ -34,10 +34,12 @@ const dsrSchema = z.object({
   outcome: z.string().nullable(),
   closedAt: z.string().nullable(),
   note: z.string().nullable(),
+  contact: z.object({ name: z.string().nullable(), waId: z.string().nullable() }).nullable().describe('the person the request names, as far as Postfach still knows them (null once erased)'),
 })
 type DsrRow = Selectable<DsrRequestsTable>
+type Person = { name: string | null; waId: string | null }
 
-function present(r: DsrRow, today: string) {
+function present(r: DsrRow, today: string, contact: Person | null = null) {
   const due = r.extended_due_at ?? r.due_at
   const open = r.status === 'open'
   const daysLeft = open ? daysUntil(due, today) : null
@@ -57,6 +59,7 @@ function present(r: DsrRow, today: string) {
     outcome: r.outcome,
     closedAt: r.closed_at,
     note: r.note,
+    contact,
   }
 }
 
@@ -95,8 +98,20 @@ export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations;
    */
   const seal = (tx: Executor, r: Pick<DsrRow, 'contact_id'>, text: string | null) => (text && r.contact_id ? details.seal(tx, r.contact_id, text, 'request-note') : text)
   const open = (r: Pick<DsrRow, 'contact_id'>, text: string | null) => (text && r.contact_id ? details.open(db, r.contact_id, text, 'request-note') : text)
-  /** A request as shown, its free text opened. */
-  const shown = async (r: DsrRow) => present({ ...r, note: await open(r, r.note), extension_reason: await open(r, r.extension_reason) }, today())
+  /** The people requests name, opened; an erased person is no longer known (null). */
+  const peopleOf = async (rows: DsrRow[]): Promise<Map<string, Person>> => {
+    const ids = [...new Set(rows.flatMap((r) => (r.contact_id ? [r.contact_id] : [])))]
+    const contacts = ids.length ? await details.openRows(db, await db.selectFrom('contacts').select(['id', 'profile_name', 'name_override', 'wa_id']).where('id', 'in', ids).where('erased_at', 'is', null).execute()) : []
+    return new Map(contacts.map((c) => [c.id, { name: c.name_override ?? c.profile_name, waId: c.wa_id }]))
+  }
+  /** Requests as shown: their free text opened, with the person they name. */
+  const shownAll = async (rows: DsrRow[]) => {
+    const people = await peopleOf(rows)
+    const out: ReturnType<typeof present>[] = []
+    for (const r of rows) out.push(present({ ...r, note: await open(r, r.note), extension_reason: await open(r, r.extension_reason) }, today(), (r.contact_id && people.get(r.contact_id)) || null))
+    return out
+  }
+  const shown = async (r: DsrRow) => (await shownAll([r]))[0]!
 
   app.get(
     '/api/privacy/requests',
@@ -105,9 +120,7 @@ export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations;
       let q = db.selectFrom('dsr_requests').selectAll()
       if (request.query.status !== 'all') q = q.where('status', '=', request.query.status)
       const rows = await q.orderBy('due_at').orderBy('received_at').limit(500).execute()
-      const items: ReturnType<typeof present>[] = []
-      for (const r of rows) items.push(await shown(r))
-      items.sort((a, b) => a.dueDate.localeCompare(b.dueDate))
+      const items = (await shownAll(rows)).sort((a, b) => a.dueDate.localeCompare(b.dueDate))
       return { items, nextCursor: null, overdue: items.filter((i) => i.overdue).length }
     },
   )
@@ -142,7 +155,7 @@ export const dsrRoutes: FastifyPluginAsync<{ db: Db; integrations: Integrations;
       await tx.insertInto('dsr_requests').values({ ...row, note: await seal(tx, row, row.note) }).execute()
       await audit(tx, request, { action: 'dsr.created', target: `dsr:${row.id}`, contactId: row.contact_id, detail: { kind, channel, dueDate: row.due_at } })
     })
-    return reply.code(201).send(present(row, today()))
+    return reply.code(201).send(await shown(await load(row.id)))
   })
 
   app.post('/api/privacy/requests/:id/extend', { config: { access: ADMIN }, schema: { tags, params: idParams, body: extendBody, response: { 200: dsrSchema } } }, async (request) => {

@@ -21,6 +21,7 @@ export type DataRequest = {
   overdue: boolean
   outcome: string | null
   note: string | null
+  contact: { name: string | null; waId: string | null } | null
 }
 const KINDS = ['access', 'portability', 'rectification', 'erasure', 'restriction', 'objection'] as const
 const CHANNELS = ['whatsapp', 'email', 'letter', 'phone', 'web', 'in_person'] as const
@@ -41,6 +42,11 @@ function RequestRow({ r, act }: { r: DataRequest; act: (call: () => Promise<unkn
   return (
     <tr className={r.overdue ? 'overdue' : undefined}>
       <td>{t(`privacy.kind.${r.kind}`)}</td>
+      <td>
+        {r.contact ? (r.contact.name ?? t('privacy.requests.unnamed')) : r.contactId ? t('privacy.requests.erasedPerson') : '—'}
+        {r.contact?.waId && <span className="muted small"> +{r.contact.waId}</span>}
+        {r.note && <div className="muted small note-text">{r.note}</div>}
+      </td>
       <td>{t(`privacy.channel.${r.channel}`)}</td>
       <td>{new Date(r.receivedAt).toLocaleDateString(i18n.language === 'en' ? 'en-GB' : 'de-DE', { dateStyle: 'medium' })}</td>
       <td>
@@ -174,7 +180,7 @@ export function RequestsPage() {
         <p className="empty">{t('privacy.requests.none')}</p>
       ) : (
         <table className="data-table">
-          <TableHead columns={[t('privacy.requests.kind'), t('privacy.requests.channel'), t('privacy.requests.received'), t('privacy.requests.due'), t('privacy.requests.actions')]} />
+          <TableHead columns={[t('privacy.requests.kind'), t('privacy.requests.person'), t('privacy.requests.channel'), t('privacy.requests.received'), t('privacy.requests.due'), t('privacy.requests.actions')]} />
           <tbody>
             {items.map((r) => (
               <RequestRow key={r.id} r={r} act={actOnRequest} />
