@@ -42,6 +42,10 @@ describe(`${DIALECT}: the data-protection officer's pages in the browser`, () =>
     await page.getByLabel('Kurzbeschreibung').fill('Fehlversand eines Exports')
     await page.getByRole('button', { name: 'Erfassen' }).click()
     await page.locator('.card', { hasText: 'Fehlversand eines Exports' }).getByText(/noch 7[12] Stunden/).waitFor()
+    // A checkbox sits beside its text, on one line (it stood above it, in a row of its own).
+    const box = (await page.getByRole('checkbox', { name: 'Betroffene ebenfalls benachrichtigt (Art. 34)' }).boundingBox())!
+    const text = (await page.getByText('Betroffene ebenfalls benachrichtigt (Art. 34)').boundingBox())!
+    expect(Math.abs(box.y + box.height / 2 - (text.y + text.height / 2))).toBeLessThan(6)
     await page.screenshot({ path: screenshotPath('privacy-breaches'), fullPage: true })
 
     await page.goto(`${server.url}/#/settings/record`)
