@@ -31,7 +31,9 @@ describe(`${DIALECT}: the archive page in the browser`, () => {
     await search.getByLabel('Text').fill('Lampen')
     await search.getByRole('button', { name: 'Suchen' }).click()
     await page.getByText('1 Nachricht', { exact: true }).waitFor()
-    await page.getByRole('cell', { name: 'Ich bestelle zehn Lampen.' }).waitFor()
+    const found = page.getByRole('row', { name: /Ich bestelle zehn Lampen\./ })
+    await found.waitFor()
+    expect(await found.getByRole('cell').nth(3).textContent()).toMatch(/^31\.12\.\d{4}$/) // kept until the end of a year
     expect(await page.getByRole('link', { name: 'Als Z3-Paket herunterladen (ZIP)' }).getAttribute('href')).toMatch(/^\/api\/archive\/export\?from=\d{4}-01-01&to=\d{4}-12-31&classes=handelsbrief%2Cbuchungsbeleg%2Cbuch$/)
 
     const holds = page.getByRole('form', { name: 'Neue Sperre' })
@@ -40,6 +42,7 @@ describe(`${DIALECT}: the archive page in the browser`, () => {
     await holds.getByLabel('Grund').fill('Betriebsprüfung 2026')
     await holds.getByRole('button', { name: 'Sperre setzen' }).click()
     await page.getByRole('cell', { name: 'Betriebsprüfung 2026' }).waitFor()
+    await page.getByRole('cell', { name: 'Zeitraum 01.01.2026 – 31.12.2026' }).waitFor()
     await page.screenshot({ path: screenshotPath('archive'), fullPage: true })
     expect(await server.database.db.selectFrom('legal_holds').select(['scope', 'reason']).execute()).toEqual([{ scope: 'period', reason: 'Betriebsprüfung 2026' }])
     expect((await server.database.db.selectFrom('settings').select('value').where('key', '=', 'archive.audit_scope').executeTakeFirstOrThrow()).value).toContain('2030-12-31')

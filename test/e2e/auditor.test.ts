@@ -13,6 +13,8 @@ describe(`${DIALECT}: the auditor's screens`, () => {
     server = await startTestServer()
     await customerWrites(server, '4915199900001', 'Rechnung 2026-17 erhalten, danke.', 'Bea Beleg')
     await server.login('auditor', 'pruefer@example.com')
+    const admin = await server.token('admin')
+    expect((await admin.inject({ method: 'PUT', url: '/api/archive/audit-scope', payload: { from: '2026-01-01', to: '2026-12-31' } })).statusCode).toBe(204)
     browser = await launchBrowser()
     page = await (await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 } })).newPage()
     page.setDefaultTimeout(20_000)
@@ -36,6 +38,7 @@ describe(`${DIALECT}: the auditor's screens`, () => {
     expect(await page.getByRole('link', { name: 'Archiv' }).getAttribute('aria-current')).toBe('page')
     await page.getByRole('button', { name: 'Jetzt prüfen' }).click()
     await page.getByText(/^Unverändert/).waitFor()
+    await page.getByText('Prüfungszeitraum: 01.01.2026 bis 31.12.2026').waitFor() // the period set for them, in German dates
     // The live stream is the inbox's: refused to the auditor, it would be retried every few seconds and show "offline".
     expect(requests.filter((p) => p === '/api/events')).toEqual([])
     expect(await page.getByText('Verbindung unterbrochen', { exact: false }).count()).toBe(0)

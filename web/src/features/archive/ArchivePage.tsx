@@ -4,6 +4,7 @@ import { api, describeError } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine, useList } from '../settings/useList'
 import { ArchiveSearch } from './ArchiveSearch'
+import { formatDate } from '../inbox/format'
 import { useWhen } from './useWhen'
 import { TableHead } from '../../ui/TableHead'
 
@@ -120,7 +121,7 @@ function AuditScopeCard({ admin }: { admin: boolean }) {
           {saved && <span className="ok">{t('settings.saved')}</span>}
         </form>
       ) : (
-        <p>{scope ? t('archive.scope.current', { from: scope.from, to: scope.to }) : t('archive.scope.none')}</p>
+        <p>{scope ? t('archive.scope.current', { from: formatDate(scope.from), to: formatDate(scope.to) }) : t('archive.scope.none')}</p>
       )}
       <ErrorLine error={error} />
     </section>
@@ -162,7 +163,7 @@ function HoldsCard({ admin }: { admin: boolean }) {
           <tbody>
             {items.map((h) => (
               <tr key={h.id}>
-                <td>{h.scope === 'period' ? t('archive.holds.periodValue', { from: h.from?.slice(0, 10), to: h.to?.slice(0, 10) }) : `${t(`archive.holds.scopes.${h.scope}`)} ${(h.contactId ?? h.conversationId ?? '').slice(0, 8)}…`}</td>
+                <td>{h.scope === 'period' ? t('archive.holds.periodValue', { from: h.from ? formatDate(h.from) : '', to: h.to ? formatDate(h.to) : '' }) : `${t(`archive.holds.scopes.${h.scope}`)} ${(h.contactId ?? h.conversationId ?? '').slice(0, 8)}…`}</td>
                 <td>{h.reason}</td>
                 <td>{when(h.createdAt)}</td>
                 <td>

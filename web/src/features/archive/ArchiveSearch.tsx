@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { formatDate } from '../inbox/format'
 import { api, describeError } from '../../app/api'
 import { ErrorLine } from '../settings/useList'
 import { useWhen } from './useWhen'
@@ -81,7 +82,7 @@ export function ArchiveSearch() {
                     <td>{when(m.timestamp)}</td>
                     <td>{t(`archive.search.${m.direction}`)}</td>
                     <td>{t(`archive.class.${m.class}`)}</td>
-                    <td>{m.retainUntil ?? '–'}</td>
+                    <td>{m.retainUntil ? formatDate(m.retainUntil) : '–'}</td>
                     <td>{m.text ?? `[${m.type}]`}</td>
                   </tr>
                 ))}

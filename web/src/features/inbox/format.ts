@@ -11,6 +11,12 @@ function formatter(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
   return f
 }
 
+/** A calendar date (YYYY-MM-DD, a day not an instant) as people write it: 31.12.2032. */
+export function formatDate(date: string): string {
+  const d = new Date(`${date.slice(0, 10)}T00:00:00Z`)
+  return Number.isNaN(d.getTime()) ? date : formatter({ day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC' }).format(d)
+}
+
 export const formatTime = (iso: string) => formatter({ hour: '2-digit', minute: '2-digit' }).format(new Date(iso))
 
 export function formatWhen(iso: string): string {
