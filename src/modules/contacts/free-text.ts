@@ -2,6 +2,7 @@ import type { ExpressionBuilder } from 'kysely'
 import type { Db, Executor } from '../../db/database.js'
 import type { Database } from '../../db/schema.js'
 import { untilFewerThan } from '../../platform/chunks.js'
+import { getSetting, putSetting } from '../settings/settings.repo.js'
 import { type ContactDetails, type DetailField, SEALED_PREFIX } from './contact-details.js'
 
 /*
@@ -16,8 +17,12 @@ import { type ContactDetails, type DetailField, SEALED_PREFIX } from './contact-
 const sealOnce = (details: ContactDetails, tx: Executor, contactId: string, text: string | null, field: DetailField) =>
   text === null || text.startsWith(SEALED_PREFIX) ? text : details.seal(tx, contactId, text, field)
 
-/** Seals the free text stored in plain text before (an upgraded installation), in batches. Returns how many rows. */
+/** Set once the pass has run: everything written since is sealed where written, so later starts skip the scan. */
+export const FREE_TEXT_SEALED = 'privacy.free_text_sealed'
+
+/** Seals the free text stored in plain text before (an upgraded installation), in batches, once. Returns how many rows. */
 export async function sealStoredFreeText(db: Db, details: ContactDetails, batch = 500): Promise<number> {
+  if (await getSetting<boolean>(db, FREE_TEXT_SEALED)) return 0
   const inBatches = (step: (tx: Executor) => Promise<number>) => untilFewerThan(batch, () => db.transaction().execute(step))
   const notes = await inBatches(async (tx) => {
     const rows = await tx
@@ -49,5 +54,6 @@ export async function sealStoredFreeText(db: Db, details: ContactDetails, batch 
     return rows.length
   })
   // Classification reasons written before stay as they are: that history is append-only (GOBD-11).
+  await putSetting(db, FREE_TEXT_SEALED, true, null)
   return notes + requests
 }
