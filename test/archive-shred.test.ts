@@ -84,6 +84,9 @@ describe(`${DIALECT}: crypto-shredding`, () => {
       // No API returns it: search, conversation, contact export, archive search and the Z3 export.
       expect(JSON.stringify((await agent.inject({ method: 'GET', url: '/api/search?q=Xaver' })).json())).not.toContain('Xaver')
       expect((await agent.inject({ method: 'GET', url: `/api/conversations/${x.conversationId}` })).statusCode).toBe(404)
+      // The classification history stays (GOBD-11, append-only): who changed what, when; the reason named the person and is gone.
+      const history = (await auditor.inject({ method: 'GET', url: `/api/conversations/${x.conversationId}/classifications` })).json().items
+      expect(history).toEqual([expect.objectContaining({ class: 'marketing', reason: '' })])
       const exported = await admin.inject({ method: 'GET', url: `/api/contacts/${x.contactId}/export` })
       expect(exported.rawPayload.toString('latin1')).not.toMatch(/Xaver|4915166000001/)
       const today = berlinToday()

@@ -14,7 +14,7 @@ import { readRetention, RETENTION_CLASSES, retainedUntil, retentionYears } from 
 import { type ProcedureFacts, procedureDocument, procedureHtml } from './procedure-doc.js'
 import { procedurePdf } from './procedure-pdf.js'
 import { releasesIndex } from './releases.js'
-import type { ContactDetails } from '../contacts/contact-details.js'
+import { type ContactDetails, SEALED_PREFIX } from '../contacts/contact-details.js'
 
 const ARCHIVE_READERS: readonly Role[] = ['admin', 'auditor']
 const idParams = z.object({ id: z.string().min(1).max(100) })
@@ -63,7 +63,8 @@ export const archiveRecordRoutes: FastifyPluginAsync<{ db: Db; facts: ProcedureF
   const tags = ['archive']
 
   // A reason often names the customer ("Frau Z. wants only offers"): sealed under their data key (see contacts/free-text).
-  const openReason = async (contactId: string, reason: string) => (await details.open(db, contactId, reason, 'classification-reason')) ?? ''
+  // Once an erasure has removed the conversation, its history stays (append-only) and a sealed reason reads as none.
+  const openReason = async (contactId: string | null, reason: string) => (contactId ? await details.open(db, contactId, reason, 'classification-reason') : reason.startsWith(SEALED_PREFIX) ? null : reason) ?? ''
   const classify = async (request: FastifyRequest, target: { conversationId: string; contactId: string; messageId: string | null; previous: RetentionClass | null }, cls: RetentionClass, reason: string) => {
     const by = userOf(request)
     await db.transaction().execute(async (tx) => {
@@ -103,7 +104,7 @@ export const archiveRecordRoutes: FastifyPluginAsync<{ db: Db; facts: ProcedureF
       },
     },
     async (request) => {
-      const rows = await db.selectFrom('archive_classifications').innerJoin('conversations', 'conversations.id', 'archive_classifications.conversation_id').selectAll('archive_classifications').select('conversations.contact_id').where('conversation_id', '=', request.params.id).orderBy('archive_classifications.created_at').orderBy('archive_classifications.id').execute()
+      const rows = await db.selectFrom('archive_classifications').leftJoin('conversations', 'conversations.id', 'archive_classifications.conversation_id').selectAll('archive_classifications').select('conversations.contact_id').where('conversation_id', '=', request.params.id).orderBy('archive_classifications.created_at').orderBy('archive_classifications.id').execute()
       const items = []
       for (const r of rows) items.push({ id: r.id, messageId: r.message_id, previousClass: r.previous_class, class: r.class, reason: await openReason(r.contact_id, r.reason), actorId: r.actor_id, createdAt: r.created_at })
       return { items }
