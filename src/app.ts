@@ -32,6 +32,7 @@ import { quickReplyRoutes } from './modules/quick-replies/quick-replies.routes.j
 import { searchRoutes } from './modules/search/search.routes.js'
 import { settingsRoutes } from './modules/settings/settings.routes.js'
 import { mediaDownloadJob } from './modules/media/media-download.job.js'
+import { reminderJob } from './modules/inbox/reminders.js'
 import { type MediaStore, sealLegacyMedia } from './modules/media/media-store.js'
 import { mediaRoutes } from './modules/media/media.routes.js'
 import { MediaUploader } from './modules/outbound/media-uploader.js'
@@ -168,7 +169,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     const m = await database.db.selectFrom('messages').select('conversation_id').where('id', '=', mediaId).executeTakeFirst()
     if (m) hub.conversationsChanged([m.conversation_id])
   }
-  const jobs = new JobRunner(database, [mediaDownloadJob(database.db, graph, deps.mediaStore, (id) => void mediaStored(id)), integrations.deliveryJob(database.db)], app.log)
+  // A reminder that reopens a waiting conversation tells the team's screens and the colleague reminded.
+  const reminderWoke = (conversationId: string, notified: string | null) => {
+    hub.conversationsChanged([conversationId])
+    if (notified) hub.publish({ type: 'notification', userId: notified, conversationId })
+  }
+  const jobs = new JobRunner(
+    database,
+    [mediaDownloadJob(database.db, graph, deps.mediaStore, (id) => void mediaStored(id)), integrations.deliveryJob(database.db), reminderJob(database.db, reminderWoke)],
+    app.log,
+  )
   const sendWorker = new SendWorker({
     database,
     graph,

@@ -19,6 +19,7 @@ import * as sealedContactNumbers from './migrations/2026-12-01T0200_sealed_conta
 import * as archiveNodeLevels from './migrations/2026-12-01T0300_archive_node_levels.js'
 import * as conversationContactIndex from './migrations/2026-12-01T1600_conversation_contact_index.js'
 import * as mediaWithoutFilename from './migrations/2026-12-02T0500_media_without_filename.js'
+import * as conversationReminders from './migrations/2026-12-02T0900_conversation_reminders.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-01T0300_archive_node_levels': archiveNodeLevels,
   '2026-12-01T1600_conversation_contact_index': conversationContactIndex,
   '2026-12-02T0500_media_without_filename': mediaWithoutFilename,
+  '2026-12-02T0900_conversation_reminders': conversationReminders,
 }
 
 class StaticProvider implements MigrationProvider {

@@ -108,6 +108,8 @@ export interface ConversationsTable {
   read_up_to: ColumnType<string | null, string | null | undefined, string | null>
   /** handelsbrief, buchungsbeleg, buch, marketing, none; null: the configured default. */
   retention_class: ColumnType<RetentionClass | null, RetentionClass | null | undefined, RetentionClass | null>
+  /** A waiting conversation's reminder: it opens again at this time (null: waits for the customer). */
+  pending_until: ColumnType<string | null, string | null | undefined, string | null>
   created_at: string
   updated_at: string
 }
@@ -204,7 +206,8 @@ export interface NotesTable {
 export interface NotificationsTable {
   id: string
   user_id: string
-  kind: 'mention'
+  /** mention: a colleague named them in a note; reminder: a waiting conversation opened again at its time. */
+  kind: 'mention' | 'reminder'
   conversation_id: string
   note_id: string | null
   actor_id: string | null

@@ -7,7 +7,7 @@ import { insertRows } from '../../db/insert-rows.js'
 
 /**
  * Records activity on the conversation between a contact and one of our numbers, creating it on
- * first contact. An inbound message reopens a resolved conversation and refreshes the 24-hour
+ * first contact. An inbound message reopens a resolved or waiting conversation and refreshes the 24-hour
  * customer-service window; our own sends never extend that window.
  */
 export async function touchConversation(
@@ -36,7 +36,8 @@ export async function touchConversation(
         ...(c.inbound
           ? {
               last_inbound_at: sql<string>`case when ${eb.ref('conversations.last_inbound_at')} is null or ${eb.ref('conversations.last_inbound_at')} < ${c.at} then ${c.at} else ${eb.ref('conversations.last_inbound_at')} end`,
-              status: sql<ConversationStatus>`case when ${eb.ref('conversations.status')} = 'resolved' then 'open' else ${eb.ref('conversations.status')} end`,
+              status: sql<ConversationStatus>`case when ${eb.ref('conversations.status')} in ('resolved', 'pending') then 'open' else ${eb.ref('conversations.status')} end`,
+              pending_until: null,
             }
           : {}),
         updated_at: now,
@@ -46,11 +47,15 @@ export async function touchConversation(
     .executeTakeFirstOrThrow()
 }
 
-/** Times only move forward; inbound activity reopens a resolved conversation. */
+/**
+ * Times only move forward; the customer writing reopens a resolved conversation and one that waited
+ * for them (its reminder, if any, is then void: the job that would fire it finds no reminder).
+ */
 const UPSERT_ACTIVITY = `on conflict ("contact_id", "channel_id") do update set
   "last_message_at" = case when "conversations"."last_message_at" < excluded."last_message_at" then excluded."last_message_at" else "conversations"."last_message_at" end,
   "last_inbound_at" = case when excluded."last_inbound_at" is not null and ("conversations"."last_inbound_at" is null or "conversations"."last_inbound_at" < excluded."last_inbound_at") then excluded."last_inbound_at" else "conversations"."last_inbound_at" end,
-  "status" = case when excluded."last_inbound_at" is not null and "conversations"."status" = 'resolved' then 'open' else "conversations"."status" end,
+  "status" = case when excluded."last_inbound_at" is not null and "conversations"."status" in ('resolved', 'pending') then 'open' else "conversations"."status" end,
+  "pending_until" = case when excluded."last_inbound_at" is not null then null else "conversations"."pending_until" end,
   "updated_at" = excluded."updated_at"
 returning "id", "contact_id", "channel_id"`
 
@@ -58,7 +63,7 @@ export type ConversationActivity = { contactId: string; channelId: string; lastA
 
 /**
  * Records activity on many conversations in one statement (the ingest path): creates missing
- * ones, moves times only forward, and reopens a resolved conversation on inbound activity.
+ * ones, moves times only forward, and reopens a resolved or waiting conversation on inbound activity.
  * Returns the conversation id per `contactId|channelId`.
  */
 export async function upsertConversations(db: Executor, activity: ConversationActivity[]): Promise<Map<string, string>> {
@@ -198,7 +203,7 @@ export async function markConversationRead(db: Executor, id: string): Promise<vo
 export async function updateConversation(
   db: Executor,
   id: string,
-  patch: Partial<Pick<ConversationRow, 'status' | 'assignee_id' | 'last_message_at'>>,
+  patch: Partial<Pick<ConversationRow, 'status' | 'assignee_id' | 'last_message_at' | 'pending_until'>>,
 ): Promise<void> {
   await db.updateTable('conversations').set({ ...patch, updated_at: nowIso() }).where('id', '=', id).execute()
 }

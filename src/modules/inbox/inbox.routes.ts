@@ -19,6 +19,7 @@ import { presentConversations } from './conversation-view.js'
 import { narrowedTo } from '../privacy/team-access.js'
 import { findConversation, findConversationWithContact, listConversations, markConversationRead, updateConversation } from './conversations.repo.js'
 import { findLastInbound, findMessage, listMessages } from './messages.repo.js'
+import { reminderTime, scheduleReminder } from './reminders.js'
 import { ReadAudit } from '../privacy/audit.js'
 import { hasOptOut } from '../consent/template-opt-out.js'
 import { hasObjectionNotice } from '../consent/existing-customer.js'
@@ -44,7 +45,11 @@ const conversationQuery = pageQuery.extend({
   channel: z.string().max(40).optional().describe('a phone number id'),
 })
 const conversationPatch = z
-  .object({ status: z.enum(['open', 'pending', 'resolved']), assigneeId: z.string().max(100).nullable() })
+  .object({
+    status: z.enum(['open', 'pending', 'resolved']),
+    assigneeId: z.string().max(100).nullable(),
+    pendingUntil: z.iso.datetime({ offset: true }).nullable().describe('a reminder: the waiting conversation opens again at this time (implies status pending; null clears it)'),
+  })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'at least one field')
 
@@ -72,13 +77,21 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
   app.patch('/api/conversations/:id', { config: { access }, schema: { tags, params: idParams, body: conversationPatch, response: { 200: conversationSchema } } }, async (request) => {
     const c = await findConversation(db, request.params.id)
     if (!c) throw notFound('Conversation')
-    const { status, assigneeId } = request.body
+    const { assigneeId } = request.body
+    const until = request.body.pendingUntil ? reminderTime(request.body.pendingUntil) : request.body.pendingUntil
+    if (until && request.body.status && request.body.status !== 'pending') {
+      throw new AppError('inbox.reminder_needs_pending', 400, 'A reminder belongs to a waiting conversation: send status "pending" with it, or no status.', { details: { field: 'pendingUntil' } })
+    }
+    const status = until ? 'pending' : request.body.status
+    // Any other status ends the wait and with it the reminder.
+    const pendingUntil = until !== undefined ? until : status && status !== 'pending' ? null : undefined
     if (assigneeId) {
       const user = await db.selectFrom('users').select(['id', 'role', 'active']).where('id', '=', assigneeId).executeTakeFirst()
       if (!user || user.active !== 1 || user.role === 'auditor') throw new AppError('inbox.invalid_assignee', 400, 'The assignee must be an active admin or agent.')
     }
     await db.transaction().execute(async (tx) => {
-      await updateConversation(tx, c.id, { ...(status ? { status } : {}), ...(assigneeId !== undefined ? { assignee_id: assigneeId } : {}) })
+      await updateConversation(tx, c.id, { ...(status ? { status } : {}), ...(assigneeId !== undefined ? { assignee_id: assigneeId } : {}), ...(pendingUntil !== undefined ? { pending_until: pendingUntil } : {}) })
+      if (until) await scheduleReminder(tx, { conversationId: c.id, until, setBy: request.auth?.user?.id ?? null })
       // Resolution times (statistics) start at the customer's first unanswered message and end here.
       if (status === 'resolved' && c.status !== 'resolved') {
         await tx.insertInto('conversation_resolutions').values({ id: newId(), conversation_id: c.id, resolved_by: request.auth?.user?.id ?? null, resolved_at: nowIso() }).execute()

@@ -26,6 +26,8 @@ export const previewSchema = z.object({
 export const conversationSchema = z.object({
   id: z.string(),
   status: z.enum(['open', 'pending', 'resolved']),
+  /** A waiting conversation's reminder: it opens again at this time unless the customer writes first. */
+  pendingUntil: z.string().nullable(),
   assigneeId: z.string().nullable(),
   channelId: z.string(),
   lastMessageAt: z.string(),
@@ -59,6 +61,7 @@ export type MessagePreview = z.infer<typeof previewSchema>
 export const presentConversation = (c: ConversationWithContact, extra: { labelIds: string[]; lastMessage: MessagePreview | null }) => ({
   id: c.id,
   status: c.status,
+  pendingUntil: c.pending_until,
   assigneeId: c.assignee_id,
   channelId: c.channel_id,
   lastMessageAt: c.last_message_at,

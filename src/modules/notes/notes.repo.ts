@@ -70,16 +70,22 @@ export async function listNotifications(db: Executor, details: ContactDetails, u
     .leftJoin('notes', 'notes.id', 'notifications.note_id')
     .leftJoin('conversations', 'conversations.id', 'notifications.conversation_id')
     .leftJoin('users', 'users.id', 'notifications.actor_id')
+    .leftJoin('contacts', 'contacts.id', 'conversations.contact_id')
     .selectAll('notifications')
-    .select(['notes.body as note_body', 'conversations.contact_id', 'users.name as actor_name'])
+    .select(['notes.body as note_body', 'conversations.contact_id', 'users.name as actor_name', 'contacts.profile_name', 'contacts.name_override', 'contacts.wa_id'])
     .where('notifications.user_id', '=', userId)
     .orderBy('notifications.created_at', 'desc')
     .orderBy('notifications.id', 'desc')
     .limit(limit)
     .execute()
   await details.preload(db, rows.map((r) => r.note_body))
+  // Whom the conversation is with: the shown name (a rectified one wins), else the number.
+  const opened = await details.openRows(db, rows, (r) => r.contact_id ?? '')
   const out = []
-  for (const r of rows) out.push({ ...r, note_body: r.note_body && r.contact_id ? await details.open(db, r.contact_id, r.note_body, 'note') : null })
+  for (const r of opened) {
+    const note_body = r.note_body && r.contact_id ? await details.open(db, r.contact_id, r.note_body, 'note') : null
+    out.push({ ...r, note_body, contact_shown: r.name_override ?? r.profile_name ?? r.wa_id })
+  }
   return out
 }
 

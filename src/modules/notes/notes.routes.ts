@@ -25,9 +25,13 @@ const noteSchema = z.object({
 })
 const notificationSchema = z.object({
   id: z.string(),
-  kind: z.literal('mention'),
+  /** mention: named in a colleague's note; reminder: a waiting conversation opened again at its set time. */
+  kind: z.enum(['mention', 'reminder']),
   conversationId: z.string(),
+  /** Whom the conversation is with (their shown name or number); null once erased. */
+  contactName: z.string().nullable(),
   noteId: z.string().nullable(),
+  /** Who wrote the note, or who set the reminder. */
   actorName: z.string().nullable(),
   excerpt: z.string().nullable(),
   createdAt: z.string(),
@@ -94,6 +98,7 @@ export const noteRoutes: FastifyPluginAsync<{ db: Db; hub: RealtimeHub; details:
         id: n.id,
         kind: n.kind,
         conversationId: n.conversation_id,
+        contactName: n.contact_shown,
         noteId: n.note_id,
         actorName: n.actor_name,
         excerpt: n.note_body ? n.note_body.slice(0, 140) : null,

@@ -76,6 +76,8 @@ export type Preview = { type: string; direction: 'inbound' | 'outbound'; status:
 export type Conversation = {
   id: string
   status: 'open' | 'pending' | 'resolved'
+  /** A waiting conversation's reminder: it opens again then, unless the customer writes first. */
+  pendingUntil: string | null
   assigneeId: string | null
   channelId: string
   lastMessageAt: string
@@ -109,7 +111,7 @@ export type Settings = {
   company: { name: string; address: string; email?: string } | null
   privacyNotice: { url: string; version: string } | null
 }
-export type AppNotification = { id: string; kind: 'mention'; conversationId: string; actorName: string | null; excerpt: string | null; createdAt: string; readAt: string | null }
+export type AppNotification = { id: string; kind: 'mention' | 'reminder'; conversationId: string; contactName: string | null; actorName: string | null; excerpt: string | null; createdAt: string; readAt: string | null }
 export type Page<T> = { items: T[]; nextCursor: string | null }
 
 /** Uploads a file for sending (multipart); answers our media id. */

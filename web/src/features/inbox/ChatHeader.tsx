@@ -3,8 +3,9 @@ import { useTranslation } from 'react-i18next'
 import { CONVERSATION_STATUSES, TranslatedOptions } from '../../ui/Options'
 import { api, type Conversation } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
-import { formatNumber, formatUntil } from './format'
+import { formatMoment, formatNumber, formatUntil } from './format'
 import { LabelChips } from './LabelChips'
+import { SnoozeMenu } from './SnoozeMenu'
 import { Icon } from '../../ui/Icon'
 
 /** Name, number and window state; assignment, status and labels of the conversation. */
@@ -82,6 +83,15 @@ export function ChatHeader(props: { conversation: Conversation; onChanged: () =>
             <TranslatedOptions values={CONVERSATION_STATUSES} prefix="inbox.status" />
           </select>
         </label>
+        {c.status === 'pending' && c.pendingUntil && (
+          <span className="reminder small">
+            <Icon name="clock" size={14} /> {t('inbox.pendingUntil', { time: formatMoment(c.pendingUntil) })}
+            <button type="button" aria-label={t('inbox.clearReminder')} title={t('inbox.clearReminder')} onClick={() => void patch({ pendingUntil: null })}>
+              <Icon name="close" size={14} />
+            </button>
+          </span>
+        )}
+        {c.status !== 'resolved' && <SnoozeMenu onSnooze={(until) => void patch({ status: 'pending', pendingUntil: until })} />}
         {c.status === 'resolved' ? (
           <button type="button" onClick={() => void patch({ status: 'open' })}>
             {t('inbox.reopen')}

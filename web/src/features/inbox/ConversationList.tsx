@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { Conversation } from '../../app/api'
 import { initials, useWorkspace } from '../../app/workspace'
-import { formatNumber, formatUntil, formatWhen, maskNumber } from './format'
+import { formatMoment, formatNumber, formatUntil, formatWhen, maskNumber } from './format'
 import { LabelChips } from './LabelChips'
 import { Ticks } from './MessageBubble'
 import { TypeIcon } from '../../ui/Icon'
@@ -56,7 +56,9 @@ export function ConversationList(props: { items: Conversation[]; selectedId: str
                   {preview && <TypeIcon type={preview.type} />} {preview?.text ?? (preview ? t(`message.${preview.type}`, { defaultValue: t('message.unsupported', { type: preview.type }) }) : '')}
                 </span>
                 <span className="conversation-meta">
-                  {c.status !== 'open' && <span className={`status-pill status-${c.status}`}>{t(`inbox.status.${c.status}`)}</span>}
+                  {c.status !== 'open' && (
+                    <span className={`status-pill status-${c.status}`}>{c.status === 'pending' && c.pendingUntil ? t('inbox.pendingUntil', { time: formatMoment(c.pendingUntil) }) : t(`inbox.status.${c.status}`)}</span>
+                  )}
                   <span className={c.windowExpiresAt ? 'window open' : 'window closed'}>
                     {c.windowExpiresAt ? t('inbox.windowUntil', { time: formatUntil(c.windowExpiresAt) }) : t('inbox.windowClosedShort')}
                   </span>

@@ -32,6 +32,14 @@ export function formatUntil(iso: string): string {
   return formatter({ weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(d)
 }
 
+/** A moment days or months ahead (a reminder): the time today, else weekday, date and time ("Do., 03.12., 09:00"). */
+export function formatMoment(iso: string): string {
+  const d = new Date(iso)
+  if (d.toDateString() === new Date().toDateString()) return formatTime(iso)
+  const year = d.getFullYear() === new Date().getFullYear() ? {} : { year: '2-digit' as const }
+  return formatter({ weekday: 'short', day: '2-digit', month: '2-digit', ...year, hour: '2-digit', minute: '2-digit' }).format(d)
+}
+
 /** A phone number as people read it: +49 151 12345678 (digits only, as WhatsApp gives them). */
 export const formatNumber = (waId: string | null) => (waId ? `+${waId}` : '')
 /** A number as lists show it by default (GDPR-25): enough to tell numbers apart, not to call them. */

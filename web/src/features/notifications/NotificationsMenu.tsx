@@ -2,10 +2,10 @@ import { useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { type AppNotification, api, type Page } from '../../app/api'
 import { useInboxEvent } from '../../app/event-bus'
-import { formatWhen } from '../inbox/format'
+import { formatNumber, formatWhen } from '../inbox/format'
 import { Icon } from '../../ui/Icon'
 
-/** The bell: @mentions of me, newest first; opening one marks it read and opens its conversation. */
+/** The bell: @mentions of me and my reminders that came due, newest first; opening one marks it read and opens its conversation. */
 export function NotificationsMenu({ onOpen }: { onOpen: (conversationId: string) => void }) {
   const { t } = useTranslation()
   const [items, setItems] = useState<AppNotification[]>([])
@@ -18,6 +18,8 @@ export function NotificationsMenu({ onOpen }: { onOpen: (conversationId: string)
     if (e.type === 'notification' || e.type === 'reconnected') void load().catch(() => undefined)
   })
   const unread = items.filter((n) => !n.readAt).length
+  // The API gives the shown name, or the number where there is none (digits only).
+  const shownContact = (name: string | null) => (name === null ? t('inbox.unknownContact') : /^\d+$/.test(name) ? formatNumber(name) : name)
 
   async function openOne(n: AppNotification) {
     setOpen(false)
@@ -38,8 +40,9 @@ export function NotificationsMenu({ onOpen }: { onOpen: (conversationId: string)
             {items.map((n) => (
               <li key={n.id} className={n.readAt ? '' : 'unread-item'}>
                 <button type="button" onClick={() => void openOne(n)}>
-                  <strong>{t('notify.mention', { name: n.actorName ?? '?' })}</strong> <span className="muted small">{formatWhen(n.createdAt)}</span>
-                  <span className="small">{n.excerpt}</span>
+                  <strong>{n.kind === 'reminder' ? t('notify.reminder', { name: shownContact(n.contactName) }) : t('notify.mention', { name: n.actorName ?? '?' })}</strong>{' '}
+                  <span className="muted small">{formatWhen(n.createdAt)}</span>
+                  {n.excerpt && <span className="small">{n.excerpt}</span>}
                 </button>
               </li>
             ))}
