@@ -115,6 +115,48 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     await page.locator('.bubble.outbound', { hasText: 'Hello World' }).waitFor() // the template's text, as the customer got it
   })
 
+  it('snoozes the conversation until tomorrow; the customer writing opens it again; a due reminder rings the bell', async () => {
+    const header = page.locator('.chat-header')
+    await header.getByRole('button', { name: 'Zurückstellen' }).click()
+    const menu = page.getByRole('group', { name: 'Zurückstellen bis' })
+    await menu.getByLabel('Datum und Uhrzeit').waitFor()
+    await page.screenshot({ path: screenshotPath('inbox-snooze') })
+    await menu.getByRole('button', { name: 'Morgen, 9:00 Uhr' }).click()
+    await header.locator('.reminder', { hasText: /^\s*bis .*09:00$/ }).waitFor()
+    expect(await header.getByLabel('Status der Unterhaltung').inputValue()).toBe('pending')
+    await page.locator('.conversation .status-pill', { hasText: /Wartend bis .*09:00/ }).waitFor()
+    const { id, pending_until } = await server.database.db.selectFrom('conversations').select(['id', 'pending_until']).executeTakeFirstOrThrow()
+    const tomorrow9 = new Date()
+    tomorrow9.setDate(tomorrow9.getDate() + 1)
+    tomorrow9.setHours(9, 0, 0, 0)
+    expect(pending_until).toBe(tomorrow9.toISOString())
+
+    server.simulatorState().customerSends('4915112345678', 'Erika Mustermann', 'text', { body: 'Eine Frage noch' })
+    await expect.poll(() => header.getByLabel('Status der Unterhaltung').inputValue(), { timeout: 10_000 }).toBe('open')
+    expect(await header.locator('.reminder').count()).toBe(0)
+
+    // A reminder set for a moment from now (through the API: the menu offers hours, not seconds) comes due.
+    const login = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'root@example.com', password: 'root-password-123' } })
+    const headers = { cookie: `postfach_session=${login.cookies.find((c) => c.name === 'postfach_session')!.value}`, 'x-csrf-token': login.json().csrfToken }
+    const root = login.json().user.id as string
+    const snoozed = await server.app.inject({ method: 'PATCH', url: `/api/conversations/${id}`, headers, payload: { assigneeId: root, pendingUntil: new Date(Date.now() + 1000).toISOString() } })
+    expect(snoozed.statusCode).toBe(200)
+    await page.getByRole('button', { name: 'Benachrichtigungen (1 neu)' }).waitFor({ timeout: 10_000 })
+    await page.getByRole('button', { name: 'Benachrichtigungen (1 neu)' }).click()
+    await page.getByText('Erinnerung: Unterhaltung mit Erika Mustermann ist wieder offen').waitFor()
+    expect(await header.getByLabel('Status der Unterhaltung').inputValue()).toBe('open')
+    await page.getByRole('button', { name: 'Benachrichtigungen (1 neu)' }).click()
+
+    // A reminder can be taken back without ending the wait.
+    await header.getByRole('button', { name: 'Zurückstellen' }).click()
+    await menu.getByRole('button', { name: 'In einer Stunde' }).click()
+    await header.getByRole('button', { name: 'Erinnerung entfernen' }).click()
+    await expect.poll(async () => (await server.database.db.selectFrom('conversations').select(['status', 'pending_until']).where('id', '=', id).executeTakeFirstOrThrow())).toEqual({ status: 'pending', pending_until: null })
+    await expect.poll(() => header.locator('.reminder').count()).toBe(0)
+    await header.getByRole('button', { name: 'Erledigen' }).click()
+    await expect.poll(() => header.getByLabel('Status der Unterhaltung').inputValue()).toBe('resolved')
+  })
+
   it('switches to English and logs out', async () => {
     await page.getByLabel('Sprache', { exact: true }).selectOption('en')
     // Forms speak English too, down to their examples.

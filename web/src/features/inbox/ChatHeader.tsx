@@ -85,7 +85,7 @@ export function ChatHeader(props: { conversation: Conversation; onChanged: () =>
         </label>
         {c.status === 'pending' && c.pendingUntil && (
           <span className="reminder small">
-            <Icon name="clock" size={14} /> {t('inbox.pendingUntil', { time: formatMoment(c.pendingUntil) })}
+            <Icon name="clock" size={14} /> {t('inbox.reminderAt', { time: formatMoment(c.pendingUntil) })}
             <button type="button" aria-label={t('inbox.clearReminder')} title={t('inbox.clearReminder')} onClick={() => void patch({ pendingUntil: null })}>
               <Icon name="close" size={14} />
             </button>
