@@ -1,6 +1,6 @@
 import { unzipSync } from 'fflate'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { berlinToday, type Caller, customerWrites, DIALECT, type TestServer, useTestServer } from './helpers.js'
+import { berlinToday, type Caller, customerWrites, DIALECT, eventually, type TestServer, useTestServer } from './helpers.js'
 
 type Json = Record<string, any>
 
@@ -21,6 +21,12 @@ describe(`${DIALECT}: GDPR-18 restriction at the person's request, and lifting i
 
   it('a granted restriction hides the person from search and campaign audiences, but not from the auditor’s Z3 export', async () => {
     expect((await search('Adresse')).messages).toHaveLength(1)
+    // A colleague's mention and a reminder set before the restriction: neither reaches the team after it.
+    const conversationId = (await search('Rosa')).conversations[0].conversationId
+    expect((await admin.inject({ method: 'POST', url: `/api/conversations/${conversationId}/notes`, payload: { body: 'Frau Ruhig will keine Post mehr', mentions: [agent.userId] } })).statusCode).toBe(201)
+    expect((await agent.inject({ method: 'GET', url: '/api/notifications' })).json().items).toHaveLength(1)
+    const until = new Date(Date.now() + 2000).toISOString()
+    expect((await agent.inject({ method: 'PATCH', url: `/api/conversations/${conversationId}`, payload: { assigneeId: agent.userId, pendingUntil: until } })).statusCode).toBe(200)
     expect(await preview()).toMatchObject({ eligible: 1 })
     const dsr = (await admin.inject({ method: 'POST', url: '/api/privacy/requests', payload: { kind: 'restriction', channel: 'whatsapp', contactId } })).json()
     expect((await admin.inject({ method: 'POST', url: `/api/privacy/requests/${dsr.id}/verify-identity` })).statusCode).toBe(200)
@@ -32,6 +38,10 @@ describe(`${DIALECT}: GDPR-18 restriction at the person's request, and lifting i
     expect(await preview()).toMatchObject({ eligible: 0, excluded: { restricted: 1 } })
     const send = await agent.inject({ method: 'POST', url: '/api/messages', payload: { to: '4916500000001', type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } } })
     expect(send.statusCode).toBe(409)
+    const reminder = () => server.database.db.selectFrom('jobs').select('state').where('kind', '=', 'conversation.reminder').where('payload', 'like', `%${conversationId}%`).executeTakeFirstOrThrow()
+    await eventually(async () => (await reminder()).state === 'done')
+    expect((await agent.inject({ method: 'GET', url: '/api/notifications' })).json().items).toEqual([])
+    expect(await server.database.db.selectFrom('conversations').select(['status', 'pending_until']).where('id', '=', conversationId).executeTakeFirstOrThrow()).toEqual({ status: 'pending', pending_until: until })
 
     const auditor = await server.login('auditor')
     expect((await admin.inject({ method: 'PUT', url: '/api/archive/audit-scope', payload: { from: '2020-01-01', to: '2040-12-31' } })).statusCode).toBe(204)

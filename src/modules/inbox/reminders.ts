@@ -47,6 +47,8 @@ export function reminderJob(db: Db, onWoken: (conversationId: string, notified: 
           .where('id', '=', conversationId)
           .where('status', '=', 'pending')
           .where('pending_until', '=', String(payload.until))
+          // A person restricted since (Art. 18) is hidden from the team: nobody is reminded of them.
+          .where(({ not, exists, selectFrom }) => not(exists(selectFrom('contacts').select('contacts.id').whereRef('contacts.id', '=', 'conversations.contact_id').where('contacts.restricted_at', 'is not', null))))
           .returning(['id', 'assignee_id'])
           .executeTakeFirst()
         if (!row) return undefined

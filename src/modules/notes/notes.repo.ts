@@ -74,6 +74,7 @@ export async function listNotifications(db: Executor, details: ContactDetails, u
     .selectAll('notifications')
     .select(['notes.body as note_body', 'conversations.contact_id', 'users.name as actor_name', 'contacts.profile_name', 'contacts.name_override', 'contacts.wa_id'])
     .where('notifications.user_id', '=', userId)
+    .where('contacts.restricted_at', 'is', null) // a restricted person is hidden from the team (Art. 18), their notes and names too
     .orderBy('notifications.created_at', 'desc')
     .orderBy('notifications.id', 'desc')
     .limit(limit)
