@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { LoginPage } from '../features/auth/LoginPage'
 import { SetupPage } from '../features/auth/SetupPage'
+import { forgetDrafts } from '../features/inbox/drafts'
 import { api, setCsrfToken, type User } from './api'
 import { Shell } from './Shell'
 
@@ -31,6 +32,7 @@ export function App() {
   }, [])
 
   const start = (s: Session) => {
+    forgetDrafts()
     setCsrfToken(s.csrfToken)
     setSetupNeeded(false)
     setSession(s)
@@ -46,6 +48,7 @@ export function App() {
     <Shell
       user={session.user}
       onLoggedOut={() => {
+        forgetDrafts()
         setCsrfToken(null)
         setSession(null)
       }}

@@ -182,7 +182,7 @@ export function ChatView(props: { conversation: Conversation; version: number; j
           </ol>
           <div ref={bottom} />
         </div>
-        <Composer conversation={c} replyTo={replyTo} onCancelReply={() => setReplyTo(null)} onSent={() => void load()} />
+        <Composer key={c.id} conversation={c} replyTo={replyTo} onCancelReply={() => setReplyTo(null)} onSent={() => void load()} />
       </section>
       {panelOpen && <ContactPanel conversation={c} onClose={() => setPanelOpen(false)} version={props.version} />}
       {zoom && <Lightbox url={zoom.url} caption={zoom.caption} onClose={() => setZoom(null)} />}

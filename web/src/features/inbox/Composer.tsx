@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { MEDIA_LIMITS, messageTypeOf } from '../../../../src/modules/media/media-limits'
 import { api, describeError, type Conversation, type Message, uploadMedia } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
+import { draftOf, keepDraft } from './drafts'
 import { EmojiPicker } from './EmojiPicker'
 import { formatSize } from './format'
 import { quoteText } from './MessageBubble'
@@ -25,12 +26,17 @@ function tokenAtCaret(text: string, caret: number): { trigger: '/' | '@'; query:
 /**
  * Writes to the customer (text, files, replies) while the 24-hour window is open, a template when
  * it is closed, or a private note for the team. `/` inserts a quick reply, `@` mentions a colleague.
+ * One per conversation (the chat keys it by id): its text is that conversation's draft.
  */
 export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { conversation: Conversation; replyTo: Message | null; onCancelReply: () => void; onSent: () => void }) {
   const { t } = useTranslation()
   const { user, team, quickReplies } = useWorkspace()
   const [mode, setMode] = useState<Mode>('reply')
-  const [text, setText] = useState('')
+  const [text, setTextState] = useState(() => draftOf(c.id))
+  const setText = (value: string) => {
+    setTextState(value)
+    keepDraft(c.id, value)
+  }
   const [caret, setCaret] = useState(0)
   const [mentions, setMentions] = useState<{ id: string; name: string }[]>([])
   const [error, setError] = useState<string | null>(null)
