@@ -121,9 +121,33 @@ describe(`${DIALECT}: sending through the simulator`, () => {
   it('marks the last inbound message read at Meta', async () => {
     const conversationId = await customerWrites('4915111000007')
     const res = await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/read` })
-    expect(res.statusCode).toBe(200)
+    expect(res.statusCode, res.body).toBe(200)
     const inbound = (await messages(conversationId)).find((m) => m.direction === 'inbound')!
-    expect(res.json().wamid).toBe(inbound.wamid)
+    expect(res.json()).toEqual({ wamid: inbound.wamid, typing: false })
+    expect(server.simulatorState().readMarks.filter((r) => r.wamid === inbound.wamid).map((r) => r.typing)).toEqual([false])
+  })
+
+  it('shows the customer that we are typing (with the read mark, as the Cloud API does), only while the window is open', async () => {
+    const conversationId = await customerWrites('4915111000008')
+    const sim = server.simulatorState()
+    const typing = await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/read`, payload: { typing: true } })
+    expect(typing.json()).toMatchObject({ typing: true })
+    expect(sim.isTyping('4915111000008')).toBe(true)
+    // Our reply ends it, as on a real phone.
+    expect((await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: 'Bin gleich für Sie da.' } } })).statusCode).toBe(202)
+    await eventually(() => !sim.isTyping('4915111000008'))
+
+    // Window closed: a typing indicator would promise an answer that cannot be sent freely.
+    await server.database.db.updateTable('conversations').set({ last_inbound_at: new Date(Date.now() - 25 * 3_600_000).toISOString() }).where('id', '=', conversationId).execute()
+    const marks = sim.readMarks.length
+    expect((await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/read`, payload: { typing: true } })).json()).toMatchObject({ typing: false })
+    expect(sim.readMarks.slice(marks).map((r) => r.typing)).toEqual([false])
+
+    for (const payload of [{ typing: 'ja' }, { typing: 1 }, []]) {
+      const res = await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/read`, payload })
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400)
+    }
+    expect(sim.readMarks.length).toBe(marks + 1)
   })
 })
 

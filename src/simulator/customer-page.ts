@@ -36,11 +36,12 @@ export const customerPageRoutes: FastifyPluginAsync<{ state: SimulatorState }> =
     const params = waIdParams.safeParse(request.params)
     if (!params.success) return reply.code(400).send({ error: NOT_A_NUMBER })
     const { waId } = params.data
-    const inbound = state.received.filter((m) => m.waId === waId).map((m) => ({ from: 'customer', wamid: m.wamid, type: m.type, content: m.content, at: m.at }))
+    const readUpTo = state.readUpTo(waId)
+    const inbound = state.received.filter((m) => m.waId === waId).map((m) => ({ from: 'customer', wamid: m.wamid, type: m.type, content: m.content, at: m.at, read: m.at <= readUpTo }))
     const outbound = state.sent
       .filter((m) => m.recipient === waId)
       .map((m) => ({ from: 'business', wamid: m.wamid, type: m.type, content: m.body[m.type], at: m.at, ...(m.type === 'template' ? { template: previewTemplate(state.templates, m.body.template as object) } : {}) }))
-    return { items: [...inbound, ...outbound].sort((a, b) => a.at - b.at) }
+    return { items: [...inbound, ...outbound].sort((a, b) => a.at - b.at), businessTyping: state.isTyping(waId) }
   })
 
   app.post('/simulator/api/customers/:waId/messages', { config }, async (request, reply) => {
@@ -82,6 +83,8 @@ form.who input{max-width:100%;box-sizing:border-box}
 .customer{align-self:flex-end;background:#d9fdd3}.business{align-self:flex-start;background:#fff}
 .m button{margin:4px 4px 0 0}
 .m .choices{display:flex;flex-wrap:wrap}
+.m .ticks{font-size:12px;color:#667781;margin-left:6px}.m .ticks.read{color:#53bdeb}
+#typing{padding:0 16px 8px;color:#667781;font-style:italic;min-height:1.2em}
 form.send{display:flex;flex-wrap:wrap;gap:8px;padding:8px 16px;background:#f0f2f5;position:sticky;bottom:0}
 form.send input{flex:1 1 10rem;min-width:0}
 input,button{font:inherit;padding:6px 10px}
@@ -90,7 +93,7 @@ input,button{font:inherit;padding:6px 10px}
 <header><h1>Kunden-Telefon · Customer phone (Cloud API simulator)</h1></header>
 <form class="who" id="who"><label>Nummer / number <input id="waId" value="4915112345678" pattern="[0-9]{7,15}" required></label>
 <label>Name <input id="name" value="Erika Mustermann"></label></form>
-<main id="log" aria-live="polite"></main>
+<main id="log" aria-live="polite"></main><p id="typing" aria-live="polite"></p>
 <form class="send" id="send"><label for="text" hidden>Nachricht</label><input id="text" placeholder="Nachricht / message" autocomplete="off">
 <button type="submit">Senden</button><button type="button" id="img">Bild</button><button type="button" id="loc">Standort</button></form>
 <script src="/simulator/app.js"></script></body></html>`
@@ -103,7 +106,8 @@ async function post(body) {
   await fetch(api(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   refresh()
 }
-function render(items) {
+function render(items, typing) {
+  $('typing').textContent = typing ? 'Postfach Demo schreibt …' : ''
   const log = $('log'); log.textContent = ''
   for (const m of items) {
     const div = document.createElement('div'); div.className = 'm ' + m.from
@@ -118,6 +122,11 @@ function render(items) {
     if (m.type === 'button' && c.text) text = '↩ ' + c.text
     if (m.type === 'reaction') text = 'Reaktion ' + c.emoji
     div.textContent = text || '[' + m.type + ']'
+    if (m.from === 'customer') {
+      const ticks = document.createElement('span'); ticks.className = m.read ? 'ticks read' : 'ticks'
+      ticks.textContent = '✓✓'; ticks.title = m.read ? 'gelesen' : 'zugestellt'
+      div.appendChild(ticks)
+    }
     // What the customer can tap: reply buttons, list rows, a template's quick replies.
     const choices = []
     if (m.from === 'business' && m.type === 'interactive' && c.action) {
@@ -139,7 +148,7 @@ function render(items) {
 }
 async function refresh() {
   if (!$('waId').checkValidity()) return
-  const res = await fetch(api()); if (res.ok) render((await res.json()).items)
+  const res = await fetch(api()); if (res.ok) { const data = await res.json(); render(data.items, data.businessTyping) }
 }
 $('send').onsubmit = (e) => { e.preventDefault(); const t = $('text').value.trim(); if (t) { post({ type: 'text', body: t }); $('text').value = '' } }
 $('img').onclick = () => { post({ type: 'image', caption: $('text').value.trim() || undefined }); $('text').value = '' }

@@ -33,6 +33,9 @@ export const graphRoutes: FastifyPluginAsync<{ state: SimulatorState }> = async 
     if (body.messaging_product !== 'whatsapp') throw new SimGraphError(400, 100, 'The parameter messaging_product is required.')
     if (body.status === 'read') {
       if (!state.knowsWamid(String(body.message_id))) throw new SimGraphError(400, 100, 'Invalid parameter', 'message_id is not a known message')
+      const typing = body.typing_indicator as { type?: unknown } | undefined
+      if (typing !== undefined && typing?.type !== 'text') throw new SimGraphError(400, 100, 'Invalid parameter', 'typing_indicator.type must be "text"')
+      state.markRead(String(body.message_id), typing !== undefined)
       return { success: true }
     }
     return state.acceptSend(body)

@@ -57,6 +57,29 @@ export class SimulatorState {
 
   knowsWamid = (wamid: string): boolean => this.wamids.has(wamid)
 
+  /** Read receipts the business sent (status "read"), with whether they asked for a typing indicator. */
+  readonly readMarks: { wamid: string; typing: boolean; at: number }[] = []
+
+  /** Marks a customer's message (and the ones before it) read; with `typing`, the customer sees the business typing. */
+  markRead(wamid: string, typing: boolean): void {
+    this.readMarks.push({ wamid, typing, at: Date.now() })
+  }
+
+  /** The customer's messages the business has read: every one up to the newest marked. */
+  readUpTo(waId: string): number {
+    const marked = new Set(this.readMarks.map((r) => r.wamid))
+    const mine = this.received.filter((m) => m.waId === waId && marked.has(m.wamid))
+    return mine.length ? Math.max(...mine.map((m) => m.at)) : 0
+  }
+
+  /** Cloud API: the indicator shows until the business's next message, for at most 25 seconds. */
+  isTyping(waId: string, now = Date.now()): boolean {
+    const mine = new Set(this.received.filter((m) => m.waId === waId).map((m) => m.wamid))
+    const last = this.readMarks.filter((r) => r.typing && mine.has(r.wamid)).at(-1)
+    if (!last || now - last.at > 25_000) return false
+    return !this.sent.some((m) => m.recipient === waId && m.at >= last.at)
+  }
+
   /** What Meta says about the number; tests change it (a quality drop, a rejected name). */
   readonly number = { verified_name: 'Postfach Demo', quality_rating: 'GREEN', name_status: 'APPROVED', messaging_limit: 'TIER_2K', throughput: 'STANDARD' }
 

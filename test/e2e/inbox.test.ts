@@ -169,6 +169,9 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     await page.locator('.chat-header h2', { hasText: 'Max Zweiter' }).waitFor()
     expect(await composer.inputValue()).toBe('')
     await composer.fill('Hallo Herr Zweiter')
+    // Writing a reply shows the customer that someone is typing (and marks their message read).
+    await expect.poll(() => server.simulatorState().isTyping('4915199999999')).toBe(true)
+    expect(server.simulatorState().isTyping('4915112345678')).toBe(false)
     await erika.click()
     await page.locator('.chat-header h2', { hasText: 'Erika Mustermann' }).waitFor()
     expect(await composer.inputValue()).toBe('Liebe Frau Mustermann, Ihre IBAN endet auf 4711')
@@ -178,6 +181,7 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     await composer.press('Enter')
     await page.locator('.bubble.outbound', { hasText: 'Hallo Herr Zweiter' }).waitFor()
     expect(await composer.inputValue()).toBe('')
+    expect(server.simulatorState().isTyping('4915199999999')).toBe(false)
     expect(server.simulatorState().sent.filter((s) => s.recipient === '4915199999999').map((s) => (s.body.text as { body: string }).body)).toEqual(['Hallo Herr Zweiter'])
     await erika.click()
     await page.locator('.chat-header h2', { hasText: 'Erika Mustermann' }).waitFor()

@@ -49,6 +49,16 @@ describe(`${DIALECT}: the simulator's customer phone in the browser`, () => {
     expect(first.text?.body).toBe('Guten Tag, ich möchte etwas zurückschicken.')
     await phone.getByText('Guten Tag, ich möchte etwas zurückschicken.').waitFor()
     expect(await phone.getByLabel('Nachricht').inputValue()).toBe('')
+    expect(await phone.locator('.m.customer .ticks').getAttribute('title')).toBe('zugestellt')
+
+    // The business reads it and starts typing: blue ticks and "typing…" on the phone, until the answer.
+    expect((await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/read`, payload: { typing: true } })).json().typing).toBe(true)
+    await phone.getByText('Postfach Demo schreibt …').waitFor()
+    await phone.locator('.m.customer .ticks.read[title="gelesen"]').waitFor()
+    await phone.screenshot({ path: screenshotPath('simulator-typing') })
+    await businessSends({ type: 'text', text: { body: 'Gern, ich schicke Ihnen das Etikett.' } })
+    await phone.getByText('Gern, ich schicke Ihnen das Etikett.').waitFor()
+    await expect.poll(() => phone.locator('#typing').textContent()).toBe('')
   })
 
   it('taps a reply button, a list row and a template’s quick reply, each arriving as WhatsApp sends it', async () => {

@@ -10,7 +10,7 @@ import { AppError, conflict, notFound } from '../../platform/errors.js'
 import { STAFF } from '../../platform/http/access.js'
 import { decodeCursor, listOf, pageQuery, toPage } from '../../platform/http/cursor.js'
 import { outboundMessage, startConversationBody } from '../outbound/outbound.schemas.js'
-import { queueMessage, resendUncertain, startConversation } from '../outbound/send.service.js'
+import { queueMessage, resendUncertain, startConversation, windowExpiresAt } from '../outbound/send.service.js'
 import type { ConsentService } from '../consent/consent.service.js'
 import { sendNoticeFirst } from '../consent/privacy-notice.js'
 import type { GraphClient } from '../whatsapp/graph-client.js'
@@ -179,15 +179,19 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     return reply.code(202).send(presentMessage((await findMessage(db, vault, request.params.id))!))
   })
 
-  app.post('/api/conversations/:id/read', { config: { access }, schema: { tags, params: idParams, response: { 200: z.object({ wamid: z.string().nullable() }) } } }, async (request) => {
+  const readBody = z.object({ typing: z.boolean().default(false).describe('also show the customer that we are typing (only while the 24-hour window is open)') }).nullish()
+  const readAnswer = z.object({ wamid: z.string().nullable(), typing: z.boolean() })
+  app.post('/api/conversations/:id/read', { config: { access }, schema: { tags, params: idParams, body: readBody, response: { 200: readAnswer } } }, async (request) => {
     const c = await findConversation(db, request.params.id)
     if (!c) throw notFound('Conversation')
     const last = await findLastInbound(db, c.id)
-    if (!last) return { wamid: null }
+    if (!last) return { wamid: null, typing: false }
     // Our own unread count first: it must clear even when Meta is unreachable.
     await markConversationRead(db, c.id)
     onChanged(c.id)
-    if (last.wamid) await graph.markRead(c.channel_id, last.wamid)
-    return { wamid: last.wamid }
+    // "Typing" promises an answer: only where one may still be sent freely.
+    const typing = (request.body?.typing ?? false) && windowExpiresAt(c.last_inbound_at) !== null
+    if (last.wamid) await graph.markRead(c.channel_id, last.wamid, { typing })
+    return { wamid: last.wamid, typing: typing && last.wamid !== null }
   })
 }

@@ -68,8 +68,9 @@ export class GraphClient {
     return this.json('POST', `/${phoneNumberId}/messages`, { messaging_product: 'whatsapp', ...body })
   }
 
-  markRead(phoneNumberId: string, wamid: string): Promise<{ success: boolean }> {
-    return this.json('POST', `/${phoneNumberId}/messages`, { messaging_product: 'whatsapp', status: 'read', message_id: wamid })
+  /** Marks the message (and those before it) read; with `typing`, the customer sees us typing (until our reply, at most 25 s). */
+  markRead(phoneNumberId: string, wamid: string, opts: { typing?: boolean } = {}): Promise<{ success: boolean }> {
+    return this.json('POST', `/${phoneNumberId}/messages`, { messaging_product: 'whatsapp', status: 'read', message_id: wamid, ...(opts.typing ? { typing_indicator: { type: 'text' } } : {}) })
   }
 
   /** The number's name, verification and quality, as the channel's connection test shows them. */

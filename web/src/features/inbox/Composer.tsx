@@ -46,6 +46,7 @@ export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { 
   const input = useRef<HTMLTextAreaElement>(null)
   const fileInput = useRef<HTMLInputElement>(null)
   const lastTyping = useRef(0)
+  const lastCustomerTyping = useRef(0)
   const windowOpen = c.windowExpiresAt !== null
   const tooMany = text.length - MAX
 
@@ -152,6 +153,11 @@ export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { 
     if (mode === 'note' && Date.now() - lastTyping.current > 2500) {
       lastTyping.current = Date.now()
       void api('POST', `/api/conversations/${c.id}/typing`).catch(() => undefined)
+    }
+    // The customer sees "typing…" for up to 25 s (or until our reply): renewed while the agent writes.
+    if (mode === 'reply' && windowOpen && value.trim() && Date.now() - lastCustomerTyping.current > 20_000) {
+      lastCustomerTyping.current = Date.now()
+      void api('POST', `/api/conversations/${c.id}/read`, { typing: true }).catch(() => undefined)
     }
   }
 
