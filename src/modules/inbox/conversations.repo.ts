@@ -1,6 +1,6 @@
-import { sql } from 'kysely'
+import { type ExpressionBuilder, sql } from 'kysely'
 import type { Executor } from '../../db/database.js'
-import type { ConversationRow, ConversationStatus } from '../../db/schema.js'
+import type { ConversationRow, ConversationStatus, Database } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 import { insertRows } from '../../db/insert-rows.js'
@@ -88,14 +88,27 @@ export async function upsertConversations(db: Executor, activity: ConversationAc
   return new Map(rows.map((r) => [`${r.contact_id}|${r.channel_id}`, r.id]))
 }
 
+/** Not a restricted person's conversation (Art. 18: their data is only stored, the team no longer sees it). */
+export const ofUnrestrictedContact = ({ not, exists, selectFrom }: ExpressionBuilder<Database, 'conversations'>) =>
+  not(exists(selectFrom('contacts').select('contacts.id').whereRef('contacts.id', '=', 'conversations.contact_id').where('contacts.restricted_at', 'is not', null)))
+
 /** A conversation the team may work with: none of a restricted person (Art. 18: their data is only stored). */
 export const findConversation = (db: Executor, id: string) =>
   db
     .selectFrom('conversations')
     .selectAll()
     .where('id', '=', id)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('contacts').select('contacts.id').whereRef('contacts.id', '=', 'conversations.contact_id').where('contacts.restricted_at', 'is not', null))))
+    .where(ofUnrestrictedContact)
     .executeTakeFirst()
+
+/** Several conversations the team may work with (as `findConversation`), in no particular order. */
+export const findConversations = (db: Executor, ids: string[]) =>
+  db
+    .selectFrom('conversations')
+    .select(['id', 'status', 'assignee_id'])
+    .where('id', 'in', ids)
+    .where(ofUnrestrictedContact)
+    .execute()
 
 export type ConversationFilter = {
   status?: ConversationStatus | undefined

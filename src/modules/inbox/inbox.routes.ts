@@ -1,6 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { newId } from '../../platform/ids.js'
-import { nowIso } from '../../platform/time.js'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db, Executor } from '../../db/database.js'
@@ -17,9 +15,9 @@ import type { GraphClient } from '../whatsapp/graph-client.js'
 import type { TemplateCatalog } from '../whatsapp/template-catalog.js'
 import { presentConversations } from './conversation-view.js'
 import { narrowedTo } from '../privacy/team-access.js'
-import { findConversation, findConversationWithContact, listConversations, markConversationRead, updateConversation } from './conversations.repo.js'
+import { findConversation, findConversations, findConversationWithContact, listConversations, markConversationRead } from './conversations.repo.js'
 import { findLastInbound, findMessage, listMessages } from './messages.repo.js'
-import { reminderTime, scheduleReminder } from './reminders.js'
+import { applyChange, checkChange } from './conversation-changes.js'
 import { ReadAudit } from '../privacy/audit.js'
 import { hasOptOut } from '../consent/template-opt-out.js'
 import { hasObjectionNotice } from '../consent/existing-customer.js'
@@ -52,6 +50,15 @@ const conversationPatch = z
   })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'at least one field')
+const bulkChange = z
+  .object({
+    ids: z.array(z.string().min(1).max(100)).min(1).max(200),
+    status: z.enum(['open', 'pending', 'resolved']).optional(),
+    assigneeId: z.string().max(100).nullable().optional(),
+    pendingUntil: z.iso.datetime({ offset: true }).nullable().optional(),
+    labelId: z.string().min(1).max(100).optional().describe('a label to add'),
+  })
+  .refine((b) => Object.keys(b).some((k) => k !== 'ids'), 'at least one change besides ids')
 
 /** Conversations and messages: reading, sending, marking read, assigning. */
 export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, defaultChannel, consent, templates, vault, onChanged }) => {
@@ -77,28 +84,26 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
   app.patch('/api/conversations/:id', { config: { access }, schema: { tags, params: idParams, body: conversationPatch, response: { 200: conversationSchema } } }, async (request) => {
     const c = await findConversation(db, request.params.id)
     if (!c) throw notFound('Conversation')
-    const { assigneeId } = request.body
-    const until = request.body.pendingUntil ? reminderTime(request.body.pendingUntil) : request.body.pendingUntil
-    if (until && request.body.status && request.body.status !== 'pending') {
-      throw new AppError('inbox.reminder_needs_pending', 400, 'A reminder belongs to a waiting conversation: send status "pending" with it, or no status.', { details: { field: 'pendingUntil' } })
-    }
-    const status = until ? 'pending' : request.body.status
-    // Any other status ends the wait and with it the reminder.
-    const pendingUntil = until !== undefined ? until : status && status !== 'pending' ? null : undefined
-    if (assigneeId) {
-      const user = await db.selectFrom('users').select(['id', 'role', 'active']).where('id', '=', assigneeId).executeTakeFirst()
-      if (!user || user.active !== 1 || user.role === 'auditor') throw new AppError('inbox.invalid_assignee', 400, 'The assignee must be an active admin or agent.')
-    }
-    await db.transaction().execute(async (tx) => {
-      await updateConversation(tx, c.id, { ...(status ? { status } : {}), ...(assigneeId !== undefined ? { assignee_id: assigneeId } : {}), ...(pendingUntil !== undefined ? { pending_until: pendingUntil } : {}) })
-      if (until) await scheduleReminder(tx, { conversationId: c.id, until, setBy: request.auth?.user?.id ?? null })
-      // Resolution times (statistics) start at the customer's first unanswered message and end here.
-      if (status === 'resolved' && c.status !== 'resolved') {
-        await tx.insertInto('conversation_resolutions').values({ id: newId(), conversation_id: c.id, resolved_by: request.auth?.user?.id ?? null, resolved_at: nowIso() }).execute()
-      }
-    })
+    const change = await checkChange(db, request.body)
+    await db.transaction().execute((tx) => applyChange(tx, c, change, request.auth?.user?.id ?? null))
     onChanged(c.id)
     return (await presentConversations(db, vault, [(await findConversationWithContact(db, c.id))!]))[0]!
+  })
+
+  // Many conversations at once (the list's selection): all of them change, or none.
+  app.post('/api/conversations/bulk', { config: { access }, schema: { tags, body: bulkChange, response: { 200: z.object({ updated: z.number().int() }) } } }, async (request) => {
+    const { ids, ...asked } = request.body
+    const wanted = [...new Set(ids)]
+    const agent = await narrowedTo(db, request.auth)
+    const found = (await findConversations(db, wanted)).filter((c) => !agent || c.assignee_id === null || c.assignee_id === agent)
+    if (found.length < wanted.length) throw notFound(`${wanted.length - found.length} of the ${wanted.length} conversations`)
+    const change = await checkChange(db, asked)
+    const by = request.auth?.user?.id ?? null
+    await db.transaction().execute(async (tx) => {
+      for (const c of found) await applyChange(tx, c, change, by)
+    })
+    for (const c of found) onChanged(c.id)
+    return { updated: found.length }
   })
 
   app.get('/api/conversations/:id/messages', { config: { access }, schema: { tags, params: idParams, querystring: pageQuery, response: { 200: listOf(messageSchema) } } }, async (request) => {

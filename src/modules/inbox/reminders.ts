@@ -4,6 +4,7 @@ import { newId } from '../../platform/ids.js'
 import type { JobHandler } from '../../platform/jobs/job-runner.js'
 import { enqueueJob } from '../../platform/jobs/jobs.repo.js'
 import { nowIso } from '../../platform/time.js'
+import { ofUnrestrictedContact } from './conversations.repo.js'
 
 /*
  * A conversation set to "waiting" (for the customer, a colleague, a delivery) may carry a reminder:
@@ -48,7 +49,7 @@ export function reminderJob(db: Db, onWoken: (conversationId: string, notified: 
           .where('status', '=', 'pending')
           .where('pending_until', '=', String(payload.until))
           // A person restricted since (Art. 18) is hidden from the team: nobody is reminded of them.
-          .where(({ not, exists, selectFrom }) => not(exists(selectFrom('contacts').select('contacts.id').whereRef('contacts.id', '=', 'conversations.contact_id').where('contacts.restricted_at', 'is not', null))))
+          .where(ofUnrestrictedContact)
           .returning(['id', 'assignee_id'])
           .executeTakeFirst()
         if (!row) return undefined
