@@ -189,6 +189,30 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     await composer.fill('')
   })
 
+  it('picks several conversations and resolves and assigns them at once', async () => {
+    await page.getByRole('button', { name: 'Mehrere auswählen' }).click()
+    const bar = page.getByRole('toolbar', { name: 'Auswahl bearbeiten' })
+    await bar.getByText('0 ausgewählt').waitFor()
+    await page.getByLabel('Max Zweiter auswählen').check()
+    await page.getByLabel('Erika Mustermann auswählen').check()
+    await bar.getByText('2 ausgewählt').waitFor()
+    expect(await bar.getByRole('checkbox').isChecked()).toBe(true) // every loaded conversation is picked
+    await page.screenshot({ path: screenshotPath('inbox-bulk') })
+    await bar.getByLabel('Zuweisen an …').selectOption({ label: 'Ich (Administrator)' })
+    await page.getByRole('button', { name: 'Mehrere auswählen' }).waitFor() // done: the bar gives way
+    const rows = await server.database.db.selectFrom('conversations').innerJoin('users', 'users.id', 'conversations.assignee_id').select(['users.email']).execute()
+    expect(rows.map((r) => r.email)).toEqual(['root@example.com', 'root@example.com'])
+    expect(await page.locator('.conversation .assignee-avatar').count()).toBe(2)
+
+    await page.getByRole('button', { name: 'Mehrere auswählen' }).click()
+    await bar.getByRole('checkbox').check()
+    await bar.getByRole('button', { name: 'Erledigen' }).click()
+    await page.getByRole('button', { name: 'Mehrere auswählen' }).waitFor()
+    const statuses = await server.database.db.selectFrom('conversations').select('status').execute()
+    expect(statuses.map((r) => r.status)).toEqual(['resolved', 'resolved'])
+    await expect.poll(() => page.locator('.conversation .status-pill', { hasText: 'Erledigt' }).count()).toBe(2)
+  })
+
   it('switches to English and logs out', async () => {
     await page.getByLabel('Sprache', { exact: true }).selectOption('en')
     // Forms speak English too, down to their examples.

@@ -7,7 +7,16 @@ import { LabelChips } from './LabelChips'
 import { Ticks } from './MessageBubble'
 import { TypeIcon } from '../../ui/Icon'
 
-export function ConversationList(props: { items: Conversation[]; selectedId: string | null; onSelect: (id: string) => void; onEndReached: () => void; hasMore: boolean }) {
+/** The conversations, newest activity first; while picking (`picked` given), each with a checkbox. */
+export function ConversationList(props: {
+  items: Conversation[]
+  selectedId: string | null
+  onSelect: (id: string) => void
+  onEndReached: () => void
+  hasMore: boolean
+  picked?: string[] | undefined
+  onPick?: (id: string, on: boolean) => void
+}) {
   const { t } = useTranslation()
   const { team, maskNumbers } = useWorkspace()
   const number = maskNumbers ? maskNumber : formatNumber
@@ -38,7 +47,10 @@ export function ConversationList(props: { items: Conversation[]; selectedId: str
         const assignee = team.find((m) => m.id === c.assigneeId)
         const preview = c.lastMessage
         return (
-          <li key={c.id}>
+          <li key={c.id} className={props.picked ? 'picking' : undefined}>
+            {props.picked && (
+              <input type="checkbox" className="pick" aria-label={t('inbox.bulk.pick', { name })} checked={props.picked.includes(c.id)} onChange={(e) => props.onPick?.(c.id, e.target.checked)} />
+            )}
             <button
               type="button"
               className={c.id === props.selectedId ? 'conversation selected' : 'conversation'}

@@ -5,6 +5,7 @@ import { useInboxEvent } from '../../app/event-bus'
 import { useWorkspace } from '../../app/workspace'
 import { AutomationStatus } from '../automation/AutomationStatus'
 import { SearchDialog } from '../search/SearchDialog'
+import { BulkBar } from './BulkBar'
 import { ChatView } from './ChatView'
 import { ConversationList } from './ConversationList'
 import { type Filter, filterQuery, InboxFilters, matchesFilter } from './InboxFilters'
@@ -27,6 +28,8 @@ export function InboxPage({ route }: { route: string }) {
   const [searchOpen, setSearchOpen] = useState(false)
   const [version, setVersion] = useState(0)
   const [selected, setSelected] = useState<Conversation | null>(null)
+  // The conversations picked for a change to all of them; null while not picking.
+  const [picked, setPicked] = useState<string[] | null>(null)
   const filterRef = useRef(filter)
   filterRef.current = filter
 
@@ -131,7 +134,33 @@ export function InboxPage({ route }: { route: string }) {
         </div>
         <AutomationStatus />
         <InboxFilters filter={filter} onChange={setFilter} />
-        <ConversationList items={items} selectedId={selectedId} onSelect={(id) => select(id)} onEndReached={() => void loadMore()} hasMore={nextCursor !== null} />
+        {picked ? (
+          <BulkBar
+            picked={picked}
+            loaded={items.map((c) => c.id)}
+            onPick={setPicked}
+            onDone={() => {
+              setPicked(null)
+              void loadFirst()
+            }}
+            onCancel={() => setPicked(null)}
+          />
+        ) : (
+          items.length > 0 && (
+            <button type="button" className="link small pick-start" onClick={() => setPicked([])}>
+              {t('inbox.bulk.start')}
+            </button>
+          )
+        )}
+        <ConversationList
+          items={items}
+          selectedId={selectedId}
+          onSelect={(id) => select(id)}
+          onEndReached={() => void loadMore()}
+          hasMore={nextCursor !== null}
+          picked={picked ?? undefined}
+          onPick={(id, on) => setPicked((prev) => (prev ? (on ? [...prev, id] : prev.filter((p) => p !== id)) : prev))}
+        />
       </aside>
       <main className="main">
         {selected ? (

@@ -1,0 +1,79 @@
+import { useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { api, describeError } from '../../app/api'
+import { useWorkspace } from '../../app/workspace'
+
+/**
+ * Above the list while conversations are being picked: how many, all of the loaded ones at once,
+ * and what to do with them (resolve, assign, label). One request changes all of them or none.
+ */
+export function BulkBar(props: { picked: string[]; loaded: string[]; onPick: (ids: string[]) => void; onDone: () => void; onCancel: () => void }) {
+  const { t } = useTranslation()
+  const { user, team, labels } = useWorkspace()
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const count = props.picked.length
+  const allPicked = props.loaded.length > 0 && props.loaded.every((id) => props.picked.includes(id))
+
+  async function apply(change: object) {
+    if (count === 0 || busy) return
+    setBusy(true)
+    setError(null)
+    try {
+      await api('POST', '/api/conversations/bulk', { ids: props.picked, ...change })
+      props.onDone()
+    } catch (err) {
+      setError(t('inbox.bulk.error', { detail: describeError(err) }))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <div className="bulk-bar" role="toolbar" aria-label={t('inbox.bulk.toolbar')}>
+      <label className="check">
+        <input type="checkbox" checked={allPicked} onChange={(e) => props.onPick(e.target.checked ? props.loaded : [])} />
+        {t('inbox.bulk.count', { count })}
+      </label>
+      <div className="bulk-actions">
+        <button type="button" disabled={count === 0 || busy} onClick={() => void apply({ status: 'resolved' })}>
+          {t('inbox.resolve')}
+        </button>
+        <select aria-label={t('inbox.bulk.assign')} value="" disabled={count === 0 || busy} onChange={(e) => void apply({ assigneeId: e.target.value === 'none' ? null : e.target.value })}>
+          <option value="" disabled>
+            {t('inbox.bulk.assign')}
+          </option>
+          <option value={user.id}>{t('inbox.me', { name: user.name })}</option>
+          {team
+            .filter((m) => m.id !== user.id)
+            .map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+              </option>
+            ))}
+          <option value="none">{t('inbox.unassigned')}</option>
+        </select>
+        {labels.length > 0 && (
+          <select aria-label={t('inbox.bulk.label')} value="" disabled={count === 0 || busy} onChange={(e) => void apply({ labelId: e.target.value })}>
+            <option value="" disabled>
+              {t('inbox.bulk.label')}
+            </option>
+            {labels.map((l) => (
+              <option key={l.id} value={l.id}>
+                {l.name}
+              </option>
+            ))}
+          </select>
+        )}
+        <button type="button" className="link" onClick={props.onCancel}>
+          {t('inbox.bulk.cancel')}
+        </button>
+      </div>
+      {error && (
+        <p role="alert" className="error small">
+          {error}
+        </p>
+      )}
+    </div>
+  )
+}
