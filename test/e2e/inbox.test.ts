@@ -213,6 +213,22 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     await expect.poll(() => page.locator('.conversation .status-pill', { hasText: 'Erledigt' }).count()).toBe(2)
   })
 
+  it('lists the customers waiting for an answer, longest waiting first', async () => {
+    server.simulatorState().customerSends('4915199999999', 'Max Zweiter', 'text', { body: 'Noch eine Frage' })
+    await page.locator('.conversation', { hasText: 'Noch eine Frage' }).waitFor({ timeout: 10_000 })
+    await page.getByLabel('Reihenfolge').selectOption('waiting')
+    const rows = await server.database.db.selectFrom('conversations').select(['id', 'last_message_at', 'last_inbound_at']).execute()
+    const waiting = rows.filter((r) => r.last_inbound_at === r.last_message_at).sort((a, b) => a.last_message_at.localeCompare(b.last_message_at))
+    expect(waiting.length).toBeGreaterThan(0)
+    await expect.poll(() => page.locator('.conversation').evaluateAll((els) => els.map((e) => e.getAttribute('data-conversation-id')))).toEqual(waiting.map((r) => r.id))
+    // Answering takes Max out of the queue at once.
+    await page.locator('.conversation', { hasText: 'Max Zweiter' }).click()
+    await page.getByLabel('Nachricht', { exact: true }).fill('Gern, worum geht es?')
+    await page.getByLabel('Nachricht', { exact: true }).press('Enter')
+    await expect.poll(() => page.locator('.conversation', { hasText: 'Max Zweiter' }).count()).toBe(0)
+    await page.getByLabel('Reihenfolge').selectOption('newest')
+  })
+
   it('switches to English and logs out', async () => {
     await page.getByLabel('Sprache', { exact: true }).selectOption('en')
     // Forms speak English too, down to their examples.

@@ -118,6 +118,8 @@ export type ConversationFilter = {
   channelId?: string | undefined
   /** An agent who sees only their own and unassigned conversations (GDPR-25). */
   visibleTo?: string | undefined
+  /** newest: latest activity first (default); waiting: only those whose last message is the customer's, longest waiting first. */
+  order?: 'newest' | 'waiting' | undefined
   /** Cursor: the (last_message_at, id) of the last row of the previous page. */
   after?: { at: string; id: string } | undefined
   limit: number
@@ -177,13 +179,18 @@ export function listConversations(db: Executor, f: ConversationFilter) {
       ),
     )
   }
+  // Waiting: the customer wrote last (nothing of ours came after), longest first.
+  const waiting = f.order === 'waiting'
+  if (waiting) q = q.whereRef('conversations.last_inbound_at', '=', 'conversations.last_message_at')
   if (f.after) {
     const { at, id } = f.after
+    const beyond = waiting ? '>' : '<'
     q = q.where((eb) =>
-      eb.or([eb('conversations.last_message_at', '<', at), eb.and([eb('conversations.last_message_at', '=', at), eb('conversations.id', '<', id)])]),
+      eb.or([eb('conversations.last_message_at', beyond, at), eb.and([eb('conversations.last_message_at', '=', at), eb('conversations.id', beyond, id)])]),
     )
   }
-  return q.orderBy('conversations.last_message_at', 'desc').orderBy('conversations.id', 'desc').limit(f.limit + 1).execute()
+  const direction = waiting ? 'asc' : 'desc'
+  return q.orderBy('conversations.last_message_at', direction).orderBy('conversations.id', direction).limit(f.limit + 1).execute()
 }
 
 export type ConversationWithContact = Awaited<ReturnType<typeof listConversations>>[number]

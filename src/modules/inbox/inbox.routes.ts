@@ -41,6 +41,7 @@ const conversationQuery = pageQuery.extend({
   assignee: z.string().max(100).optional().describe("a user id, 'me' or 'none'"),
   label: z.string().max(100).optional().describe('a label id'),
   channel: z.string().max(40).optional().describe('a phone number id'),
+  order: z.enum(['newest', 'waiting']).default('newest').describe("newest: latest activity first; waiting: only conversations whose last message is the customer's, longest waiting first"),
 })
 const conversationPatch = z
   .object({
@@ -68,9 +69,9 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
   const tags = ['inbox']
 
   app.get('/api/conversations', { config: { access }, schema: { tags, querystring: conversationQuery, response: { 200: listOf(conversationSchema) } } }, async (request) => {
-    const { limit, cursor, status, label, channel } = request.query
+    const { limit, cursor, status, label, channel, order } = request.query
     const assignee = request.query.assignee === 'me' ? (request.auth?.user?.id ?? 'none') : request.query.assignee
-    const rows = await listConversations(db, { status, assignee, labelId: label, channelId: channel, visibleTo: await narrowedTo(db, request.auth), after: decodeCursor(cursor), limit })
+    const rows = await listConversations(db, { status, assignee, labelId: label, channelId: channel, order, visibleTo: await narrowedTo(db, request.auth), after: decodeCursor(cursor), limit })
     const page = toPage(rows, limit, (r) => [r.last_message_at, r.id])
     return { items: await presentConversations(db, vault, page.items), nextCursor: page.nextCursor }
   })

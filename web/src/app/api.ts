@@ -81,6 +81,8 @@ export type Conversation = {
   assigneeId: string | null
   channelId: string
   lastMessageAt: string
+  /** When the customer last wrote (WhatsApp's time); equal to lastMessageAt while they wait for us. */
+  lastInboundAt: string | null
   windowExpiresAt: string | null
   unreadCount: number
   labelIds: string[]

@@ -5,7 +5,17 @@ import { api, type Conversation, type Page } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { formatNumber } from './format'
 
-export type Filter = { view: 'all' | 'mine' | 'unassigned'; status: '' | 'open' | 'pending' | 'resolved'; labelId: string; channelId: string }
+export type Filter = { view: 'all' | 'mine' | 'unassigned'; status: '' | 'open' | 'pending' | 'resolved'; labelId: string; channelId: string; order: 'newest' | 'waiting' }
+export const NO_FILTER: Filter = { view: 'all', status: '', labelId: '', channelId: '', order: 'newest' }
+
+/** The customer wrote last: nothing of ours came after. */
+const awaitsReply = (c: Conversation) => c.lastInboundAt !== null && c.lastInboundAt === c.lastMessageAt
+
+/** The list's order: latest activity first, or (waiting) the longest waiting first. */
+export function listOrder(f: Filter): (a: Conversation, b: Conversation) => number {
+  const newest = (a: Conversation, b: Conversation) => (a.lastMessageAt < b.lastMessageAt ? 1 : a.lastMessageAt > b.lastMessageAt ? -1 : a.id < b.id ? 1 : -1)
+  return f.order === 'waiting' ? (a, b) => newest(b, a) : newest
+}
 
 export function filterQuery(f: Filter): string {
   const q = new URLSearchParams()
@@ -14,6 +24,7 @@ export function filterQuery(f: Filter): string {
   if (f.status) q.set('status', f.status)
   if (f.labelId) q.set('label', f.labelId)
   if (f.channelId) q.set('channel', f.channelId)
+  if (f.order !== 'newest') q.set('order', f.order)
   const s = q.toString()
   return s ? `&${s}` : ''
 }
@@ -25,6 +36,7 @@ export function matchesFilter(c: Conversation, f: Filter, userId: string): boole
   if (f.status && c.status !== f.status) return false
   if (f.labelId && !c.labelIds.includes(f.labelId)) return false
   if (f.channelId && c.channelId !== f.channelId) return false
+  if (f.order === 'waiting' && !awaitsReply(c)) return false
   return true
 }
 
@@ -63,6 +75,13 @@ export function InboxFilters({ filter, onChange }: { filter: Filter; onChange: (
                 {l.name}
               </option>
             ))}
+          </select>
+        </label>
+        <label>
+          <span className="visually-hidden">{t('inbox.filter.order')}</span>
+          <select value={filter.order} onChange={(e) => set({ order: e.target.value as Filter['order'] })} aria-label={t('inbox.filter.order')}>
+            <option value="newest">{t('inbox.filter.newest')}</option>
+            <option value="waiting">{t('inbox.filter.waiting')}</option>
           </select>
         </label>
         {channels.length > 1 && (

@@ -8,11 +8,10 @@ import { SearchDialog } from '../search/SearchDialog'
 import { BulkBar } from './BulkBar'
 import { ChatView } from './ChatView'
 import { ConversationList } from './ConversationList'
-import { type Filter, filterQuery, InboxFilters, matchesFilter } from './InboxFilters'
+import { type Filter, filterQuery, InboxFilters, listOrder, matchesFilter, NO_FILTER } from './InboxFilters'
 import { useAttention } from './useAttention'
 import { Icon } from '../../ui/Icon'
 
-const byActivity = (a: Conversation, b: Conversation) => (a.lastMessageAt < b.lastMessageAt ? 1 : a.lastMessageAt > b.lastMessageAt ? -1 : a.id < b.id ? 1 : -1)
 const isTyping = (el: Element | null) => !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || (el as HTMLElement).isContentEditable)
 
 /** The inbox: filters and conversation list on the left, the chat on the right. Route `inbox/:id[/:messageId]`. */
@@ -21,7 +20,7 @@ export function InboxPage({ route }: { route: string }) {
   const { user } = useWorkspace()
   const [, selectedFromRoute, jumpTo] = route.split('/')
   const selectedId = selectedFromRoute || null
-  const [filter, setFilter] = useState<Filter>({ view: 'all', status: '', labelId: '', channelId: '' })
+  const [filter, setFilter] = useState<Filter>(NO_FILTER)
   const [items, setItems] = useState<Conversation[]>([])
   const [nextCursor, setNextCursor] = useState<string | null>(null)
   const [loading, setLoading] = useState(false)
@@ -84,7 +83,7 @@ export function InboxPage({ route }: { route: string }) {
     attention.changed(c)
     setItems((prev) => {
       const rest = prev.filter((p) => p.id !== id)
-      return matchesFilter(c, filterRef.current, user.id) ? [...rest, c].sort(byActivity) : rest
+      return matchesFilter(c, filterRef.current, user.id) ? [...rest, c].sort(listOrder(filterRef.current)) : rest
     })
     if (id === selectedId) {
       setSelected(c)

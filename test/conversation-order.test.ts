@@ -1,0 +1,49 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { customerWrites, DIALECT, eventually, useTestServer, type Caller, type TestServer } from './helpers.js'
+
+type Json = Record<string, any>
+
+describe(`${DIALECT}: the list of customers waiting for an answer, longest waiting first`, () => {
+  const ctx = useTestServer()
+  let server: TestServer, agent: Caller
+  beforeAll(() => {
+    ;({ server, agent } = ctx)
+  })
+  const list = async (query: string): Promise<Json> => (await agent.inject({ method: 'GET', url: `/api/conversations?${query}` })).json()
+
+  it('shows only conversations whose last message is the customer’s, oldest first, page by page', async () => {
+    const ids: Record<string, string> = {}
+    for (const [name, waId] of [['Anna', '4915400000001'], ['Bernd', '4915400000002'], ['Clara', '4915400000003']] as const) {
+      ids[name] = (await customerWrites(server, waId, `Hallo, hier ist ${name}`, name)).conversationId
+    }
+    // The three wrote at 09:00, 09:05 and 09:10 today (set here: the simulator stamps whole seconds, often the same one).
+    const at = (minute: number) => new Date(new Date().setUTCHours(9, minute, 0, 0) - 86_400_000).toISOString()
+    for (const [name, minute] of [['Anna', 0], ['Bernd', 5], ['Clara', 10]] as const) {
+      await server.database.db.updateTable('conversations').set({ last_message_at: at(minute), last_inbound_at: at(minute) }).where('id', '=', ids[name]!).execute()
+    }
+    // Bernd got an answer: he no longer waits.
+    expect((await agent.inject({ method: 'POST', url: `/api/conversations/${ids.Bernd}/messages`, payload: { type: 'text', text: { body: 'Gern geschehen' } } })).statusCode).toBe(202)
+    await eventually(async () => (await list('order=newest')).items[0]?.id === ids.Bernd)
+
+    const waiting = await list('order=waiting')
+    expect(waiting.items.map((c: Json) => c.contact.name)).toEqual(['Anna', 'Clara'])
+    const first = await list('order=waiting&limit=1')
+    expect(first.items.map((c: Json) => c.contact.name)).toEqual(['Anna'])
+    const second = await list(`order=waiting&limit=1&cursor=${encodeURIComponent(first.nextCursor)}`)
+    expect(second.items.map((c: Json) => c.contact.name)).toEqual(['Clara'])
+    expect(second.nextCursor).toBeNull()
+
+    // The default stays: every conversation, latest activity first.
+    expect((await list('')).items.map((c: Json) => c.contact.name)).toEqual(['Bernd', 'Clara', 'Anna'])
+
+    // A customer writing again moves to the end of the queue; a reply takes them out of it.
+    await customerWrites(server, '4915400000001', 'Noch da?', 'Anna')
+    expect((await list('order=waiting')).items.map((c: Json) => c.contact.name)).toEqual(['Clara', 'Anna'])
+  })
+
+  it('refuses an unknown order with 400 and a field', async () => {
+    const res = await agent.inject({ method: 'GET', url: '/api/conversations?order=oldest' })
+    expect(res.statusCode).toBe(400)
+    expect(res.body).toContain('order')
+  })
+})
