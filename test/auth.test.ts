@@ -128,4 +128,52 @@ describe(`${DIALECT}: accounts, sessions, CSRF and API tokens`, () => {
     expect((await login('new.agent@example.com', 'long-enough-password', '10.3.0.2')).statusCode).toBe(401)
     expect((await admin.inject({ method: 'PATCH', url: '/api/users/unknown', payload: { name: 'x' } })).statusCode).toBe(404)
   })
+
+  it('lets everyone change their own password with the current one; other browsers are signed out, this one stays', async () => {
+    const admin = await server.login('admin')
+    const created = await admin.inject({ method: 'POST', url: '/api/users', payload: { email: 'pruefer@example.com', name: 'Prüferin', role: 'auditor', password: 'initial-password-1' } })
+    expect(created.statusCode).toBe(201)
+    const sign = async (password: string, ip: string) => {
+      const res = await login('pruefer@example.com', password, ip)
+      return res.statusCode === 200 ? { cookie: `postfach_session=${res.cookies[0]!.value}`, 'x-csrf-token': res.json().csrfToken as string } : res.statusCode
+    }
+    const here = (await sign('initial-password-1', '10.4.0.1')) as Record<string, string>
+    const elsewhere = (await sign('initial-password-1', '10.4.0.2')) as Record<string, string>
+    const change = (headers: Record<string, string>, payload: unknown) => server.app.inject({ method: 'POST', url: '/api/auth/password', headers, payload: payload as object, remoteAddress: '10.4.0.1' })
+    const hashBefore = (await server.database.db.selectFrom('users').select('password_hash').where('email', '=', 'pruefer@example.com').executeTakeFirstOrThrow()).password_hash
+
+    // Refused, and nothing changes: wrong current password, too short, the same, malformed; without CSRF token, without a session, with a token.
+    const refused: [Record<string, string>, unknown, number, string][] = [
+      [here, { currentPassword: 'wrong-password-00', newPassword: 'brand-new-password' }, 400, 'currentPassword'],
+      [here, { currentPassword: 'initial-password-1', newPassword: 'short' }, 400, 'newPassword'],
+      [here, { currentPassword: 'initial-password-1', newPassword: 'initial-password-1' }, 400, 'newPassword'],
+      [here, { currentPassword: 'initial-password-1' }, 400, 'newPassword'],
+      [here, { currentPassword: 'initial-password-1', newPassword: 'x'.repeat(1025) }, 400, 'newPassword'],
+      [{ cookie: here.cookie! }, { currentPassword: 'initial-password-1', newPassword: 'brand-new-password' }, 403, 'csrf'],
+      [{}, { currentPassword: 'initial-password-1', newPassword: 'brand-new-password' }, 401, ''],
+      [(await server.token('admin')).headers, { currentPassword: 'root-password-123', newPassword: 'brand-new-password' }, 400, 'API token'],
+    ]
+    for (const [headers, payload, code, says] of refused) {
+      const res = await change(headers, payload)
+      expect(res.statusCode, JSON.stringify(payload)).toBe(code)
+      expect(res.body.toLowerCase()).toContain(says.toLowerCase())
+    }
+    expect((await server.database.db.selectFrom('users').select('password_hash').where('email', '=', 'pruefer@example.com').executeTakeFirstOrThrow()).password_hash).toBe(hashBefore)
+
+    expect((await change(here, { currentPassword: 'initial-password-1', newPassword: 'brand-new-password' })).statusCode).toBe(204)
+    expect((await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: here })).statusCode).toBe(200)
+    expect((await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: elsewhere })).statusCode).toBe(401)
+    expect(await sign('initial-password-1', '10.4.0.3')).toBe(401)
+    expect(typeof (await sign('brand-new-password', '10.4.0.4'))).toBe('object')
+    const stored = (await server.database.db.selectFrom('users').select('password_hash').where('email', '=', 'pruefer@example.com').executeTakeFirstOrThrow()).password_hash
+    expect(stored).toMatch(/^\$argon2id\$/)
+  })
+
+  it('throttles guesses of the current password like failed logins', async () => {
+    const agent = await server.login('agent')
+    for (let i = 0; i < 10; i++) await server.app.inject({ method: 'POST', url: '/api/auth/password', headers: agent.headers, payload: { currentPassword: `guess-number-${i}`, newPassword: 'brand-new-password' }, remoteAddress: '10.5.0.1' })
+    const res = await server.app.inject({ method: 'POST', url: '/api/auth/password', headers: agent.headers, payload: { currentPassword: 'correct-horse-battery', newPassword: 'brand-new-password' }, remoteAddress: '10.5.0.1' })
+    expect(res.statusCode).toBe(429)
+    expect(res.headers['retry-after']).toBeDefined()
+  })
 })

@@ -6,11 +6,11 @@ import { z } from 'zod'
 import type { Db } from '../../db/database.js'
 import { AppError, unauthorized } from '../../platform/errors.js'
 import { ALL_ROLES } from '../../platform/http/access.js'
-import { loginBody, loginResponse, presentUser } from './auth.schemas.js'
+import { loginBody, loginResponse, passwordChangeBody, presentUser } from './auth.schemas.js'
 import type { LoginThrottle } from './login-throttle.js'
-import { dummyPasswordHash, verifyPassword } from './passwords.js'
-import { createSession, revokeSession, SESSION_COOKIE, SESSION_IDLE_MS } from './sessions.js'
-import { findUserByEmail } from './users.repo.js'
+import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js'
+import { createSession, revokeSession, revokeUserSessions, SESSION_COOKIE, SESSION_IDLE_MS } from './sessions.js'
+import { findUserByEmail, updateUser } from './users.repo.js'
 
 export type AuthRoutesOptions = { db: Db; throttle: LoginThrottle; secureCookies: boolean }
 
@@ -52,6 +52,31 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { 
     async (request, reply) => {
       if (request.auth?.kind === 'session') await revokeSession(db, request.auth.sessionId)
       void reply.clearCookie(SESSION_COOKIE, { path: '/' })
+      return reply.code(204).send(null)
+    },
+  )
+
+  // Everyone changes their own password (an admin's initial one is meant to be replaced). Wrong
+  // guesses count like failed logins; the person's other browsers are signed out.
+  app.post(
+    '/api/auth/password',
+    { config: { access: ALL_ROLES }, bodyLimit: 16 * 1024, schema: { tags: ['auth'], body: passwordChangeBody, response: { 204: z.null() } } },
+    async (request, reply) => {
+      const auth = request.auth!
+      if (auth.kind !== 'session') throw new AppError('auth.session_required', 400, 'A password is changed by its signed-in owner, not with an API token.')
+      const { user } = auth
+      const wait = throttle.retryAfter(user.email, request.ip)
+      if (wait > 0) throw new AppError('auth.too_many_attempts', 429, 'Too many wrong passwords; try again later.', { headers: { 'retry-after': String(wait) } })
+      if (!(await verifyPassword(user.password_hash, request.body.currentPassword))) {
+        throttle.recordFailure(user.email, request.ip)
+        throw new AppError('auth.wrong_password', 400, 'The current password is wrong.', { details: { field: 'currentPassword' } })
+      }
+      if (request.body.newPassword === request.body.currentPassword) {
+        throw new AppError('auth.same_password', 400, 'The new password must differ from the current one.', { details: { field: 'newPassword' } })
+      }
+      throttle.recordSuccess(user.email)
+      await updateUser(db, user.id, { password_hash: await hashPassword(request.body.newPassword) })
+      await revokeUserSessions(db, user.id, auth.sessionId)
       return reply.code(204).send(null)
     },
   )

@@ -18,11 +18,16 @@ export const loginBody = z.object({
 
 export const loginResponse = z.object({ user: userSchema, csrfToken: z.string() })
 
+/** A password someone sets: long rather than complicated (BSI, NIST SP 800-63B). */
+export const newPassword = z.string().min(12).max(1024)
+
+export const passwordChangeBody = z.object({ currentPassword: z.string().min(1).max(1024), newPassword })
+
 export const createUserBody = z.object({
   email: z.email().max(320),
   name: z.string().trim().min(1).max(200),
   role: roleSchema,
-  password: z.string().min(12).max(1024),
+  password: newPassword,
 })
 
 export const updateUserBody = z
@@ -30,7 +35,7 @@ export const updateUserBody = z
     name: z.string().trim().min(1).max(200),
     role: roleSchema,
     active: z.boolean(),
-    password: z.string().min(12).max(1024),
+    password: newPassword,
   })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'at least one field')

@@ -64,11 +64,9 @@ export async function revokeSession(db: Executor, sessionId: string): Promise<vo
   await db.updateTable('sessions').set({ revoked_at: nowIso() }).where('id', '=', sessionId).execute()
 }
 
-export async function revokeUserSessions(db: Executor, userId: string): Promise<void> {
-  await db
-    .updateTable('sessions')
-    .set({ revoked_at: nowIso() })
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .execute()
+/** Ends every session of a user, or every one but `except` (the browser that changed its own password). */
+export async function revokeUserSessions(db: Executor, userId: string, except?: string): Promise<void> {
+  let q = db.updateTable('sessions').set({ revoked_at: nowIso() }).where('user_id', '=', userId).where('revoked_at', 'is', null)
+  if (except) q = q.where('id', '!=', except)
+  await q.execute()
 }

@@ -62,7 +62,9 @@ export function Shell({ user, onLoggedOut }: { user: User; onLoggedOut: () => vo
               </p>
             )}
             {user.role !== 'auditor' && <NotificationsMenu onOpen={(conversationId) => go(`inbox/${conversationId}`)} />}
-            <span className="topbar-user">{user.name}</span>
+            <a href="#/settings/account" className="topbar-user" title={t('settings.account.title')}>
+              {user.name}
+            </a>
             <LanguageSwitch />
             <button type="button" onClick={() => void logout()}>
               {t('app.logout')}

@@ -8,6 +8,7 @@ import { RequestsPage } from '../privacy/RequestsPage'
 import { AutomationSettings } from '../automation/AutomationSettings'
 import { BusinessProfileSettings } from '../automation/BusinessProfileSettings'
 import { TemplateSettings } from '../channel/TemplateSettings'
+import { AccountSettings } from './AccountSettings'
 import { ChannelSettings } from './ChannelSettings'
 import { ConsentSettings } from './ConsentSettings'
 import { GeneralSettings } from './GeneralSettings'
@@ -34,6 +35,7 @@ const PAGES = {
   record: { roles: ['admin', 'auditor'], Page: RecordPage },
   audit: { roles: ['admin', 'auditor'], Page: AuditLogPage },
   archive: { roles: ['admin', 'auditor'], Page: ArchivePage },
+  account: { roles: ['admin', 'agent', 'auditor'], Page: AccountSettings },
 } as const
 type PageKey = keyof typeof PAGES
 

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { DIALECT } from '../helpers.js'
+import { screenshotPath, seriousViolations, useAdminBrowser } from './browser.js'
+
+describe(`${DIALECT}: my account in the browser`, () => {
+  const ctx = useAdminBrowser()
+
+  it('changes my own password from the account page; the old one no longer signs in, the new one does', async () => {
+    const { page, server } = ctx
+    await page.getByRole('link', { name: 'Administrator' }).click()
+    const form = page.getByRole('form', { name: 'Passwort ändern' })
+    await page.getByRole('heading', { name: 'Mein Konto' }).waitFor()
+    expect(await page.locator('.facts').innerText()).toContain('root@example.com')
+
+    await form.getByLabel('Aktuelles Passwort').fill('root-password-123')
+    await form.getByLabel('Neues Passwort', { exact: true }).fill('ein-langer-neuer-satz')
+    await form.getByLabel('Neues Passwort wiederholen').fill('ein-langer-neuer-satz!')
+    await form.getByRole('button', { name: 'Passwort ändern' }).click()
+    await form.getByText('Die beiden neuen Passwörter stimmen nicht überein.').waitFor()
+
+    await form.getByLabel('Aktuelles Passwort').fill('falsch-geraten-123')
+    await form.getByLabel('Neues Passwort wiederholen').fill('ein-langer-neuer-satz')
+    await form.getByRole('button', { name: 'Passwort ändern' }).click()
+    await form.getByText('Das aktuelle Passwort ist falsch.').waitFor()
+    expect(await seriousViolations(page)).toEqual([])
+
+    await form.getByLabel('Aktuelles Passwort').fill('root-password-123')
+    await form.getByRole('button', { name: 'Passwort ändern' }).click()
+    await page.getByText('Das Passwort ist geändert. Andere Browser sind abgemeldet.').waitFor()
+    await page.screenshot({ path: screenshotPath('settings-account') })
+    expect(await form.getByLabel('Aktuelles Passwort').inputValue()).toBe('') // the form is emptied
+
+    const login = (password: string) => server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'root@example.com', password }, remoteAddress: '10.9.0.1' })
+    expect((await login('root-password-123')).statusCode).toBe(401)
+    expect((await login('ein-langer-neuer-satz')).statusCode).toBe(200)
+    // This browser stays signed in.
+    await page.getByRole('link', { name: 'Einstellungen' }).click()
+    await page.getByRole('heading', { name: 'Benutzer', exact: true }).first().waitFor()
+  })
+})
