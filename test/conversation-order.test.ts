@@ -47,3 +47,35 @@ describe(`${DIALECT}: the list of customers waiting for an answer, longest waiti
     expect(res.body).toContain('order')
   })
 })
+
+describe(`${DIALECT}: how many open conversations each view of the list holds`, () => {
+  const ctx = useTestServer({ team: true })
+
+  it('counts open conversations for all, mine and unassigned, as the caller may see them', async () => {
+    const { server, agent, admin, auditor } = ctx
+    const colleague = await server.login('agent')
+    const counts = async (who: Caller) => (await who.inject({ method: 'GET', url: '/api/conversations/counts' })).json()
+    expect(await counts(agent)).toEqual({ all: 0, mine: 0, unassigned: 0 })
+
+    const ids: string[] = []
+    for (let i = 1; i <= 5; i++) ids.push((await customerWrites(server, `491550000000${i}`, 'Hallo')).conversationId)
+    const assign = (id: string, to: string | undefined) => admin.inject({ method: 'PATCH', url: `/api/conversations/${id}`, payload: { assigneeId: to } })
+    await assign(ids[0]!, agent.userId)
+    await assign(ids[1]!, agent.userId)
+    await assign(ids[2]!, colleague.userId)
+    expect((await admin.inject({ method: 'PATCH', url: `/api/conversations/${ids[4]}`, payload: { status: 'resolved' } })).statusCode).toBe(200)
+
+    // The agent sees their own and the unassigned ones (privacy by default), the admin all.
+    expect(await counts(agent)).toEqual({ all: 3, mine: 2, unassigned: 1 })
+    expect(await counts(colleague)).toEqual({ all: 2, mine: 1, unassigned: 1 })
+    expect(await counts(admin)).toEqual({ all: 4, mine: 0, unassigned: 1 })
+    // Each count is what the list shows for that view.
+    const listed = async (who: Caller, query: string) => (await who.inject({ method: 'GET', url: `/api/conversations?status=open${query}` })).json().items.length
+    expect(await listed(agent, '')).toBe(3)
+    expect(await listed(agent, '&assignee=me')).toBe(2)
+    expect(await listed(agent, '&assignee=none')).toBe(1)
+
+    expect((await auditor.inject({ method: 'GET', url: '/api/conversations/counts' })).statusCode).toBe(403)
+    expect((await server.app.inject({ method: 'GET', url: '/api/conversations/counts' })).statusCode).toBe(401)
+  })
+})

@@ -162,9 +162,17 @@ describe(`${DIALECT}: a team working the inbox together in real browsers`, () =>
     const row = ben.locator('.conversation', { hasText: 'Erika Muster' })
     await row.waitFor()
     await row.getByLabel('Zugewiesen an Ben Berger').waitFor()
+    // The view shows how many open conversations it holds, kept current.
+    const mine = ben.getByRole('button', { name: 'Meine', exact: true })
+    await expect.poll(() => mine.locator('.view-count').textContent()).toBe('1')
+    expect(await mine.getAttribute('title')).toBe('1 offene Unterhaltung')
+    const unassigned = ben.getByRole('button', { name: 'Nicht zugewiesen', exact: true }).locator('.view-count')
+    const unassignedBefore = (await unassigned.count()) ? Number(await unassigned.textContent()) : 0
     await row.click()
     await ben.getByLabel('Zuständig').selectOption({ label: 'Niemand' })
     await expect.poll(() => ben.locator('.conversation', { hasText: 'Erika Muster' }).count()).toBe(0)
+    await expect.poll(() => mine.locator('.view-count').count()).toBe(0)
+    await expect.poll(() => unassigned.textContent()).toBe(String(unassignedBefore + 1))
     await expect.poll(() => admin.getByLabel('Zuständig').inputValue()).toBe('')
     await ben.getByRole('button', { name: 'Alle', exact: true }).click()
   })

@@ -110,6 +110,25 @@ export const findConversations = (db: Executor, ids: string[]) =>
     .where(ofUnrestrictedContact)
     .execute()
 
+/** Open conversations per view of the list (all, mine, unassigned), as the caller may see them. */
+export async function countOpen(db: Executor, o: { me: string | null; visibleTo: string | undefined }): Promise<{ all: number; mine: number; unassigned: number }> {
+  let q = db
+    .selectFrom('conversations')
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as('all'),
+      eb.fn.sum<number | string | null>(eb.case().when('assignee_id', '=', o.me ?? '').then(1).else(0).end()).as('mine'),
+      eb.fn.sum<number | string | null>(eb.case().when('assignee_id', 'is', null).then(1).else(0).end()).as('unassigned'),
+    ])
+    .where('status', '=', 'open')
+    .where(ofUnrestrictedContact)
+  if (o.visibleTo) {
+    const agent = o.visibleTo
+    q = q.where((eb) => eb.or([eb('assignee_id', 'is', null), eb('assignee_id', '=', agent)]))
+  }
+  const row = await q.executeTakeFirstOrThrow()
+  return { all: Number(row.all), mine: Number(row.mine ?? 0), unassigned: Number(row.unassigned ?? 0) }
+}
+
 export type ConversationFilter = {
   status?: ConversationStatus | undefined
   /** A user id, or 'none' for unassigned. */

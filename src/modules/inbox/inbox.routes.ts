@@ -15,7 +15,7 @@ import type { GraphClient } from '../whatsapp/graph-client.js'
 import type { TemplateCatalog } from '../whatsapp/template-catalog.js'
 import { presentConversations } from './conversation-view.js'
 import { narrowedTo } from '../privacy/team-access.js'
-import { findConversation, findConversations, findConversationWithContact, listConversations, markConversationRead } from './conversations.repo.js'
+import { countOpen, findConversation, findConversations, findConversationWithContact, listConversations, markConversationRead } from './conversations.repo.js'
 import { findLastInbound, findMessage, listMessages } from './messages.repo.js'
 import { applyChange, checkChange } from './conversation-changes.js'
 import { ReadAudit } from '../privacy/audit.js'
@@ -75,6 +75,12 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     const page = toPage(rows, limit, (r) => [r.last_message_at, r.id])
     return { items: await presentConversations(db, vault, page.items), nextCursor: page.nextCursor }
   })
+
+  // The list's views with their open conversations ("Meine 3"), as this caller sees them.
+  const counts = z.object({ all: z.number().int(), mine: z.number().int(), unassigned: z.number().int() })
+  app.get('/api/conversations/counts', { config: { access }, schema: { tags, response: { 200: counts } } }, async (request) =>
+    countOpen(db, { me: request.auth?.user?.id ?? null, visibleTo: await narrowedTo(db, request.auth) }),
+  )
 
   app.get('/api/conversations/:id', { config: { access }, schema: { tags, params: idParams, response: { 200: conversationSchema } } }, async (request) => {
     const c = await findConversationWithContact(db, request.params.id)

@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { CONVERSATION_STATUSES, TranslatedOptions } from '../../ui/Options'
 import { api, type Conversation, type Page } from '../../app/api'
+import { useInboxEvent } from '../../app/event-bus'
 import { useWorkspace } from '../../app/workspace'
 import { formatNumber } from './format'
 
@@ -40,6 +41,29 @@ export function matchesFilter(c: Conversation, f: Filter, userId: string): boole
   return true
 }
 
+type OpenCounts = { all: number; mine: number; unassigned: number }
+
+/** Open conversations per view, kept current: refetched (at most every second) when conversations change. */
+function useOpenCounts(): OpenCounts | null {
+  const [counts, setCounts] = useState<OpenCounts | null>(null)
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
+  const load = useCallback(() => void api<OpenCounts>('GET', '/api/conversations/counts').then(setCounts, () => undefined), [])
+  useEffect(() => {
+    load()
+    return () => {
+      if (timer.current) clearTimeout(timer.current)
+    }
+  }, [load])
+  useInboxEvent((e) => {
+    if (e.type !== 'conversation.changed' && e.type !== 'inbox.changed' && e.type !== 'reconnected') return
+    timer.current ??= setTimeout(() => {
+      timer.current = null
+      load()
+    }, 1000)
+  })
+  return counts
+}
+
 export function InboxFilters({ filter, onChange }: { filter: Filter; onChange: (f: Filter) => void }) {
   const { t } = useTranslation()
   const { labels } = useWorkspace()
@@ -48,13 +72,19 @@ export function InboxFilters({ filter, onChange }: { filter: Filter; onChange: (
     void api<Page<{ id: string; displayPhoneNumber: string | null }>>('GET', '/api/channels').then((p) => setChannels(p.items), () => undefined)
   }, [])
   const set = (patch: Partial<Filter>) => onChange({ ...filter, ...patch })
+  const counts = useOpenCounts()
 
   return (
     <div className="filters">
       <div className="segmented" role="group" aria-label={t('inbox.filter.view')}>
         {(['all', 'mine', 'unassigned'] as const).map((v) => (
-          <button key={v} type="button" aria-pressed={filter.view === v} onClick={() => set({ view: v })}>
+          <button key={v} type="button" aria-pressed={filter.view === v} onClick={() => set({ view: v })} title={counts ? t('inbox.filter.openCount', { count: counts[v] }) : undefined}>
             {t(`inbox.filter.${v}`)}
+            {counts && counts[v] > 0 && (
+              <span className="view-count" aria-hidden="true">
+                {counts[v]}
+              </span>
+            )}
           </button>
         ))}
       </div>
