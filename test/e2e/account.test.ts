@@ -37,4 +37,21 @@ describe(`${DIALECT}: my account in the browser`, () => {
     await page.getByRole('link', { name: 'Einstellungen' }).click()
     await page.getByRole('heading', { name: 'Benutzer', exact: true }).first().waitFor()
   })
+
+  it('lets an admin set a new password for someone who forgot theirs; their sessions end', async () => {
+    const { page, server } = ctx
+    const agent = await server.login('agent', 'vergesslich@example.com')
+    expect((await agent.inject({ method: 'GET', url: '/api/auth/me' })).statusCode).toBe(200)
+    await page.reload()
+    const form = page.getByRole('form', { name: 'Passwort zurücksetzen' })
+    await form.getByLabel('Für').selectOption({ label: `${(await agent.inject({ method: 'GET', url: '/api/auth/me' })).json().user.name} (vergesslich@example.com)` })
+    await form.getByLabel('Erstes Passwort (mind. 12 Zeichen)').fill('neu-vergeben-2026')
+    await form.getByRole('button', { name: 'Passwort setzen' }).click()
+    await form.getByText(/Neues Passwort für .* gesetzt; alle Anmeldungen sind beendet\./).waitFor()
+    expect((await agent.inject({ method: 'GET', url: '/api/auth/me' })).statusCode).toBe(401)
+    const login = (password: string) => server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'vergesslich@example.com', password }, remoteAddress: '10.9.0.2' })
+    expect((await login('correct-horse-battery')).statusCode).toBe(401)
+    expect((await login('neu-vergeben-2026')).statusCode).toBe(200)
+    expect(await seriousViolations(page)).toEqual([])
+  })
 })

@@ -25,6 +25,20 @@ export function UserSettings() {
     }
   }
   const update = (id: string, body: object) => act(() => api('PATCH', `/api/users/${id}`, body)).then(() => reloadWorkspace())
+  const [resetKey, setResetKey] = useState(0)
+  const [resetFor, setResetFor] = useState<string | null>(null)
+  // A forgotten password: the admin sets a new first one; the person's sessions end.
+  async function reset(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault()
+    const f = new FormData(e.currentTarget)
+    const id = String(f.get('user'))
+    setResetFor(null)
+    if (await act(() => api('PATCH', `/api/users/${id}`, { password: f.get('password') }))) {
+      setResetFor(items.find((u) => u.id === id)?.name ?? id)
+      setResetKey((k) => k + 1)
+    }
+  }
+  const others = items.filter((u) => u.id !== me.id)
 
   return (
     <section aria-labelledby="users-title">
@@ -72,6 +86,35 @@ export function UserSettings() {
         <button type="submit">{t('settings.users.createButton')}</button>
         <ErrorLine error={error} />
       </form>
+      {others.length > 0 && (
+        <form key={`reset-${resetKey}`} className="card-form" onSubmit={reset} aria-label={t('settings.users.reset')}>
+          <h3>{t('settings.users.reset')}</h3>
+          <p className="muted small">{t('settings.users.resetHint')}</p>
+          <label>
+            {t('settings.users.resetWho')}
+            <select name="user" required defaultValue="">
+              <option value="" disabled>
+                {t('settings.users.choose')}
+              </option>
+              {others.map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.name} ({u.email})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t('settings.users.firstPassword')}
+            <input name="password" type="password" required minLength={12} maxLength={1024} autoComplete="new-password" />
+          </label>
+          <button type="submit">{t('settings.users.resetButton')}</button>
+          {resetFor && (
+            <p role="status" className="ok">
+              {t('settings.users.resetDone', { name: resetFor })}
+            </p>
+          )}
+        </form>
+      )}
     </section>
   )
 }
