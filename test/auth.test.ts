@@ -169,6 +169,37 @@ describe(`${DIALECT}: accounts, sessions, CSRF and API tokens`, () => {
     expect(stored).toMatch(/^\$argon2id\$/)
   })
 
+  it('lists my own live sessions and signs out another one; never someone else’s, never this one by mistake', async () => {
+    const root = async (agent: string) => {
+      const res = await server.app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'user-agent': agent }, payload: { email: 'sitzungen@example.com', password: 'session-password-1' }, remoteAddress: '10.6.0.1' })
+      return { cookie: `postfach_session=${res.cookies[0]!.value}`, 'x-csrf-token': res.json().csrfToken as string }
+    }
+    const admin = await server.login('admin')
+    expect((await admin.inject({ method: 'POST', url: '/api/users', payload: { email: 'sitzungen@example.com', name: 'Sitzung', role: 'agent', password: 'session-password-1' } })).statusCode).toBe(201)
+    const laptop = await root('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36')
+    const phone = await root('Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile/15E148 Safari/604.1')
+    const sessions = async (headers: Record<string, string>) => (await server.app.inject({ method: 'GET', url: '/api/auth/sessions', headers })).json().items as { id: string; userAgent: string; current: boolean }[]
+    const mine = await sessions(laptop)
+    expect(mine).toHaveLength(2)
+    expect(mine.find((s) => s.current)?.userAgent).toContain('Windows')
+    const other = mine.find((s) => !s.current)!
+    expect(other.id).toMatch(/^[0-9a-f]{16}$/)
+
+    const revoke = (headers: Record<string, string>, id: string) => server.app.inject({ method: 'DELETE', url: `/api/auth/sessions/${id}`, headers })
+    expect((await revoke(laptop, mine.find((s) => s.current)!.id)).statusCode).toBe(400) // this one: log out instead
+    expect((await revoke(admin.headers, other.id)).statusCode).toBe(404) // someone else's
+    expect((await revoke(laptop, 'not-a-session')).statusCode).toBe(400)
+    expect((await revoke({ cookie: laptop.cookie! }, other.id)).statusCode).toBe(403) // no CSRF token
+    expect((await server.app.inject({ method: 'GET', url: '/api/auth/sessions' })).statusCode).toBe(401)
+    expect((await server.app.inject({ method: 'GET', url: '/api/auth/sessions', headers: (await server.token('admin')).headers })).statusCode).toBe(400)
+    expect((await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: phone })).statusCode).toBe(200)
+
+    expect((await revoke(laptop, other.id)).statusCode).toBe(204)
+    expect((await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: phone })).statusCode).toBe(401)
+    expect((await sessions(laptop)).map((s) => s.current)).toEqual([true])
+    expect((await revoke(laptop, other.id)).statusCode).toBe(404) // already gone
+  })
+
   it('throttles guesses of the current password like failed logins', async () => {
     const agent = await server.login('agent')
     for (let i = 0; i < 10; i++) await server.app.inject({ method: 'POST', url: '/api/auth/password', headers: agent.headers, payload: { currentPassword: `guess-number-${i}`, newPassword: 'brand-new-password' }, remoteAddress: '10.5.0.1' })

@@ -54,4 +54,25 @@ describe(`${DIALECT}: my account in the browser`, () => {
     expect((await login('neu-vergeben-2026')).statusCode).toBe(200)
     expect(await seriousViolations(page)).toEqual([])
   })
+
+  it('lists the browsers I am signed in with and signs out another one', async () => {
+    const { page, server } = ctx
+    const other = await server.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0' },
+      payload: { email: 'root@example.com', password: 'ein-langer-neuer-satz' },
+      remoteAddress: '10.9.0.3',
+    })
+    const cookie = `postfach_session=${other.cookies.find((c) => c.name === 'postfach_session')!.value}`
+    await page.goto(`${server.url}/#/settings/account`)
+    await page.reload()
+    await page.getByRole('cell', { name: 'Firefox unter Linux', exact: true }).waitFor()
+    expect(await page.getByRole('cell', { name: 'Dieser Browser' }).count()).toBe(1)
+    await page.screenshot({ path: screenshotPath('settings-account-sessions') })
+    await page.getByRole('button', { name: 'Firefox unter Linux abmelden' }).click()
+    await expect.poll(() => page.getByRole('cell', { name: 'Firefox unter Linux', exact: true }).count()).toBe(0)
+    expect((await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } })).statusCode).toBe(401)
+    expect(await seriousViolations(page)).toEqual([])
+  })
 })

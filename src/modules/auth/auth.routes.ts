@@ -1,15 +1,16 @@
 import { readStrictEu } from '../privacy/retention-settings.js'
 import { readTeamAccess } from '../privacy/team-access.js'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
-import { AppError, unauthorized } from '../../platform/errors.js'
+import { AppError, notFound, unauthorized } from '../../platform/errors.js'
 import { ALL_ROLES } from '../../platform/http/access.js'
+import { listOf } from '../../platform/http/cursor.js'
 import { loginBody, loginResponse, passwordChangeBody, presentUser } from './auth.schemas.js'
 import type { LoginThrottle } from './login-throttle.js'
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js'
-import { createSession, revokeSession, revokeUserSessions, SESSION_COOKIE, SESSION_IDLE_MS } from './sessions.js'
+import { createSession, listUserSessions, revokeSession, revokeUserSessions, SESSION_COOKIE, SESSION_IDLE_MS, sessionHandle } from './sessions.js'
 import { findUserByEmail, updateUser } from './users.repo.js'
 
 export type AuthRoutesOptions = { db: Db; throttle: LoginThrottle; secureCookies: boolean }
@@ -56,14 +57,20 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { 
     },
   )
 
+  /** The caller's browser session: these routes are a person's own, not an API token's. */
+  const ownSession = (request: FastifyRequest) => {
+    const auth = request.auth!
+    if (auth.kind !== 'session') throw new AppError('auth.session_required', 400, 'Only a signed-in person manages their own password and sessions, not an API token.')
+    return auth
+  }
+
   // Everyone changes their own password (an admin's initial one is meant to be replaced). Wrong
   // guesses count like failed logins; the person's other browsers are signed out.
   app.post(
     '/api/auth/password',
     { config: { access: ALL_ROLES }, bodyLimit: 16 * 1024, schema: { tags: ['auth'], body: passwordChangeBody, response: { 204: z.null() } } },
     async (request, reply) => {
-      const auth = request.auth!
-      if (auth.kind !== 'session') throw new AppError('auth.session_required', 400, 'A password is changed by its signed-in owner, not with an API token.')
+      const auth = ownSession(request)
       const { user } = auth
       const wait = throttle.retryAfter(user.email, request.ip)
       if (wait > 0) throw new AppError('auth.too_many_attempts', 429, 'Too many wrong passwords; try again later.', { headers: { 'retry-after': String(wait) } })
@@ -80,6 +87,23 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { 
       return reply.code(204).send(null)
     },
   )
+
+  // Where I am signed in (browser, since when, last use), and signing out one of the others.
+  const sessionSchema = z.object({ id: z.string(), userAgent: z.string().nullable(), createdAt: z.string(), lastSeenAt: z.string(), current: z.boolean() })
+  const sessionParams = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, 'a session id from GET /api/auth/sessions') })
+  app.get('/api/auth/sessions', { config: { access: ALL_ROLES }, schema: { tags: ['auth'], response: { 200: listOf(sessionSchema) } } }, async (request) => {
+    const auth = ownSession(request)
+    const rows = await listUserSessions(db, auth.user.id)
+    return { items: rows.map((r) => ({ id: sessionHandle(r.id), userAgent: r.user_agent, createdAt: r.created_at, lastSeenAt: r.last_seen_at, current: r.id === auth.sessionId })), nextCursor: null }
+  })
+  app.delete('/api/auth/sessions/:id', { config: { access: ALL_ROLES }, schema: { tags: ['auth'], params: sessionParams, response: { 204: z.null() } } }, async (request, reply) => {
+    const auth = ownSession(request)
+    if (sessionHandle(auth.sessionId) === request.params.id) throw new AppError('auth.current_session', 400, 'This is the session you are using: sign out instead.')
+    const target = (await listUserSessions(db, auth.user.id)).find((r) => sessionHandle(r.id) === request.params.id)
+    if (!target) throw notFound('Session')
+    await revokeSession(db, target.id)
+    return reply.code(204).send(null)
+  })
 
   app.get(
     '/api/auth/me',

@@ -70,3 +70,18 @@ export async function revokeUserSessions(db: Executor, userId: string, except?: 
   if (except) q = q.where('id', '!=', except)
   await q.execute()
 }
+
+/** How a session is named to its owner: a prefix of its id (the id is a hash of the cookie secret; this names it, it opens nothing). */
+export const sessionHandle = (sessionId: string) => sessionId.slice(0, 16)
+
+/** A user's live sessions, newest use first. */
+export async function listUserSessions(db: Executor, userId: string) {
+  return db
+    .selectFrom('sessions')
+    .select(['id', 'user_agent', 'created_at', 'last_seen_at'])
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', nowIso())
+    .orderBy('last_seen_at', 'desc')
+    .execute()
+}

@@ -2,8 +2,21 @@ import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, describeError } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
+import { EmptyRow, TableHead } from '../../ui/TableHead'
+import { formatWhen } from '../inbox/format'
+import { ErrorLine, useList } from './useList'
 
-/** My own account: who I am here, and my password (the admin's initial one is meant to be replaced). */
+type Session = { id: string; userAgent: string | null; createdAt: string; lastSeenAt: string; current: boolean }
+
+/** A browser as people name it, from its user agent: "Chrome unter Windows". */
+export function browserOf(ua: string | null): { browser: string; system: string } | null {
+  if (!ua) return null
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /(Chrome|Chromium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : null
+  const system = /iPhone|iPad/.test(ua) ? 'iOS' : /Android/.test(ua) ? 'Android' : /Windows/.test(ua) ? 'Windows' : /Mac OS X|Macintosh/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : null
+  return browser && system ? { browser, system } : null
+}
+
+/** My own account: who I am here, my password (the admin's initial one is meant to be replaced), where I am signed in. */
 export function AccountSettings() {
   const { t } = useTranslation()
   const { user } = useWorkspace()
@@ -70,6 +83,45 @@ export function AccountSettings() {
           </p>
         )}
       </form>
+      <SessionList key={`sessions-${formKey}`} />
     </section>
+  )
+}
+
+/** The browsers I am signed in with; any but this one can be signed out from here. */
+function SessionList() {
+  const { t } = useTranslation()
+  const { items, loaded, error, act } = useList<Session>('/api/auth/sessions')
+  const name = (s: Session) => {
+    const b = browserOf(s.userAgent)
+    return b ? t('settings.account.browserOn', b) : t('settings.account.unknownBrowser')
+  }
+  return (
+    <>
+      <h3>{t('settings.account.sessions')}</h3>
+      <table className="table">
+        <TableHead columns={[t('settings.account.browser'), t('settings.account.since'), t('settings.account.lastUse')]} actions />
+        <tbody>
+          {loaded && items.length === 0 && <EmptyRow columns={4}>{t('settings.account.noSessions')}</EmptyRow>}
+          {[...items].sort((a, b) => Number(b.current) - Number(a.current)).map((s) => (
+            <tr key={s.id}>
+              <td title={s.userAgent ?? undefined}>{name(s)}</td>
+              <td>{formatWhen(s.createdAt)}</td>
+              <td>{formatWhen(s.lastSeenAt)}</td>
+              <td>
+                {s.current ? (
+                  <span className="muted">{t('settings.account.thisBrowser')}</span>
+                ) : (
+                  <button type="button" onClick={() => void act(() => api('DELETE', `/api/auth/sessions/${s.id}`))} aria-label={t('settings.account.signOutNamed', { name: name(s) })}>
+                    {t('settings.account.signOut')}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <ErrorLine error={error} />
+    </>
   )
 }
