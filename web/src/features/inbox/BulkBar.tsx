@@ -2,6 +2,8 @@ import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, describeError } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
+import { ErrorLine } from '../settings/useList'
+import { AssigneeOptions } from './AssigneeOptions'
 
 /**
  * Above the list while conversations are being picked: how many, all of the loaded ones at once,
@@ -9,7 +11,7 @@ import { useWorkspace } from '../../app/workspace'
  */
 export function BulkBar(props: { picked: string[]; loaded: string[]; onPick: (ids: string[]) => void; onDone: () => void; onCancel: () => void }) {
   const { t } = useTranslation()
-  const { user, team, labels } = useWorkspace()
+  const { labels } = useWorkspace()
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   const count = props.picked.length
@@ -43,14 +45,7 @@ export function BulkBar(props: { picked: string[]; loaded: string[]; onPick: (id
           <option value="" disabled>
             {t('inbox.bulk.assign')}
           </option>
-          <option value={user.id}>{t('inbox.me', { name: user.name })}</option>
-          {team
-            .filter((m) => m.id !== user.id)
-            .map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
+          <AssigneeOptions />
           <option value="none">{t('inbox.unassigned')}</option>
         </select>
         {labels.length > 0 && (
@@ -69,11 +64,7 @@ export function BulkBar(props: { picked: string[]; loaded: string[]; onPick: (id
           {t('inbox.bulk.cancel')}
         </button>
       </div>
-      {error && (
-        <p role="alert" className="error small">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
     </div>
   )
 }

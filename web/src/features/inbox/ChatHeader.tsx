@@ -4,6 +4,7 @@ import { CONVERSATION_STATUSES, TranslatedOptions } from '../../ui/Options'
 import { api, type Conversation } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { formatMoment, formatNumber, formatUntil } from './format'
+import { AssigneeOptions } from './AssigneeOptions'
 import { LabelChips } from './LabelChips'
 import { SnoozeMenu } from './SnoozeMenu'
 import { Icon } from '../../ui/Icon'
@@ -11,7 +12,7 @@ import { Icon } from '../../ui/Icon'
 /** Name, number and window state; assignment, status and labels of the conversation. */
 export function ChatHeader(props: { conversation: Conversation; onChanged: () => void; panelOpen: boolean; onTogglePanel: () => void; typingNames: string[] }) {
   const { t } = useTranslation()
-  const { user, team, labels } = useWorkspace()
+  const { labels } = useWorkspace()
   const { conversation: c } = props
   const [labelsOpen, setLabelsOpen] = useState(false)
   const [error, setError] = useState<string | null>(null)
@@ -67,14 +68,7 @@ export function ChatHeader(props: { conversation: Conversation; onChanged: () =>
           <span className="visually-hidden">{t('inbox.assignee')}</span>
           <select aria-label={t('inbox.assignee')} value={c.assigneeId ?? ''} onChange={(e) => void patch({ assigneeId: e.target.value || null })}>
             <option value="">{t('inbox.unassigned')}</option>
-            <option value={user.id}>{t('inbox.me', { name: user.name })}</option>
-            {team
-              .filter((m) => m.id !== user.id)
-              .map((m) => (
-                <option key={m.id} value={m.id}>
-                  {m.name}
-                </option>
-              ))}
+            <AssigneeOptions />
           </select>
         </label>
         <label>
