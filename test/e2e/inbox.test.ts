@@ -211,6 +211,18 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     const statuses = await server.database.db.selectFrom('conversations').select('status').execute()
     expect(statuses.map((r) => r.status)).toEqual(['resolved', 'resolved'])
     await expect.poll(() => page.locator('.conversation .status-pill', { hasText: 'Erledigt' }).count()).toBe(2)
+
+    // Snoozed together until tomorrow, 9:00.
+    await page.getByRole('button', { name: 'Mehrere auswählen' }).click()
+    await bar.getByRole('checkbox').check()
+    await bar.getByRole('button', { name: 'Zurückstellen' }).click()
+    await page.getByRole('group', { name: 'Zurückstellen bis' }).getByRole('button', { name: 'Morgen, 9:00 Uhr' }).click()
+    await page.getByRole('button', { name: 'Mehrere auswählen' }).waitFor()
+    const tomorrow9 = new Date()
+    tomorrow9.setDate(tomorrow9.getDate() + 1)
+    tomorrow9.setHours(9, 0, 0, 0)
+    const snoozed = await server.database.db.selectFrom('conversations').select(['status', 'pending_until']).execute()
+    expect(snoozed).toEqual([0, 1].map(() => ({ status: 'pending', pending_until: tomorrow9.toISOString() })))
   })
 
   it('lists the customers waiting for an answer, longest waiting first', async () => {

@@ -4,10 +4,11 @@ import { api, describeError } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine } from '../settings/useList'
 import { AssigneeOptions } from './AssigneeOptions'
+import { SnoozeMenu } from './SnoozeMenu'
 
 /**
  * Above the list while conversations are being picked: how many, all of the loaded ones at once,
- * and what to do with them (resolve, assign, label). One request changes all of them or none.
+ * and what to do with them (resolve, snooze, assign, label). One request changes all of them or none.
  */
 export function BulkBar(props: { picked: string[]; loaded: string[]; onPick: (ids: string[]) => void; onDone: () => void; onCancel: () => void }) {
   const { t } = useTranslation()
@@ -41,6 +42,7 @@ export function BulkBar(props: { picked: string[]; loaded: string[]; onPick: (id
         <button type="button" disabled={count === 0 || busy} onClick={() => void apply({ status: 'resolved' })}>
           {t('inbox.resolve')}
         </button>
+        <SnoozeMenu disabled={count === 0 || busy} onSnooze={(until) => void apply({ status: 'pending', pendingUntil: until })} />
         <select aria-label={t('inbox.bulk.assign')} value="" disabled={count === 0 || busy} onChange={(e) => void apply({ assigneeId: e.target.value === 'none' ? null : e.target.value })}>
           <option value="" disabled>
             {t('inbox.bulk.assign')}

@@ -22,7 +22,7 @@ function localInputValue(d: Date): string {
  * "Snooze": sets the conversation waiting with a reminder — it opens again at the chosen time, or
  * at once when the customer writes first. Without a reminder it waits for the customer only.
  */
-export function SnoozeMenu({ onSnooze }: { onSnooze: (until: string | null) => void }) {
+export function SnoozeMenu({ onSnooze, disabled = false }: { onSnooze: (until: string | null) => void; disabled?: boolean }) {
   const { t } = useTranslation()
   const [open, setOpen] = useState(false)
   const [custom, setCustom] = useState(() => localInputValue(at9(1)))
@@ -38,7 +38,7 @@ export function SnoozeMenu({ onSnooze }: { onSnooze: (until: string | null) => v
 
   return (
     <div className="popover-anchor">
-      <button type="button" aria-expanded={open} aria-haspopup="true" onClick={() => setOpen((o) => !o)}>
+      <button type="button" aria-expanded={open} aria-haspopup="true" disabled={disabled} onClick={() => setOpen((o) => !o)}>
         <Icon name="clock" /> {t('inbox.snooze')}
       </button>
       {open && (
