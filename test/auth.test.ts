@@ -108,6 +108,8 @@ describe(`${DIALECT}: accounts, sessions, CSRF and API tokens`, () => {
     expect((await admin.inject({ method: 'DELETE', url: `/api/tokens/${id}` })).statusCode).toBe(204)
     expect((await server.app.inject({ method: 'GET', url: '/api/conversations', headers: bearer })).statusCode).toBe(401)
     expect((await admin.inject({ method: 'DELETE', url: `/api/tokens/${id}` })).statusCode).toBe(404)
+    const log = await server.database.db.selectFrom('audit_log').select(['action', 'actor_id']).where('target', '=', `token:${id}`).orderBy('at').execute()
+    expect(log).toEqual([{ action: 'token.created', actor_id: admin.userId }, { action: 'token.revoked', actor_id: admin.userId }])
   })
 
   it('lets an admin create, change and deactivate users; deactivation ends their sessions', async () => {
@@ -127,6 +129,15 @@ describe(`${DIALECT}: accounts, sessions, CSRF and API tokens`, () => {
     expect((await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } })).statusCode).toBe(401)
     expect((await login('new.agent@example.com', 'long-enough-password', '10.3.0.2')).statusCode).toBe(401)
     expect((await admin.inject({ method: 'PATCH', url: '/api/users/unknown', payload: { name: 'x' } })).statusCode).toBe(404)
+    // Who may get in is traceable (Art. 32): each change is in the audit log, by whom, without the password.
+    expect((await admin.inject({ method: 'PATCH', url: `/api/users/${res.json().id}`, payload: { password: 'reset-by-admin-123', role: 'admin' } })).statusCode).toBe(200)
+    const log = await server.database.db.selectFrom('audit_log').select(['action', 'actor_id', 'detail']).where('target', '=', `user:${res.json().id}`).orderBy('at').execute()
+    expect(log.map((l) => [l.action, l.actor_id, JSON.parse(l.detail)])).toEqual([
+      ['user.created', admin.userId, { role: 'agent' }],
+      ['user.changed', admin.userId, { active: false }],
+      ['user.changed', admin.userId, { role: 'admin', passwordSet: true }],
+    ])
+    expect(JSON.stringify(await server.database.db.selectFrom('audit_log').selectAll().execute())).not.toContain('reset-by-admin-123')
   })
 
   it('lets everyone change their own password with the current one; other browsers are signed out, this one stays', async () => {
@@ -167,6 +178,8 @@ describe(`${DIALECT}: accounts, sessions, CSRF and API tokens`, () => {
     expect(typeof (await sign('brand-new-password', '10.4.0.4'))).toBe('object')
     const stored = (await server.database.db.selectFrom('users').select('password_hash').where('email', '=', 'pruefer@example.com').executeTakeFirstOrThrow()).password_hash
     expect(stored).toMatch(/^\$argon2id\$/)
+    const log = await server.database.db.selectFrom('audit_log').select(['action', 'actor_id']).where('target', '=', `user:${created.json().id}`).where('action', '=', 'user.password_changed').execute()
+    expect(log).toEqual([{ action: 'user.password_changed', actor_id: created.json().id }])
   })
 
   it('lists my own live sessions and signs out another one; never someone else’s, never this one by mistake', async () => {
@@ -198,6 +211,8 @@ describe(`${DIALECT}: accounts, sessions, CSRF and API tokens`, () => {
     expect((await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: phone })).statusCode).toBe(401)
     expect((await sessions(laptop)).map((s) => s.current)).toEqual([true])
     expect((await revoke(laptop, other.id)).statusCode).toBe(404) // already gone
+    const signedOut = await server.database.db.selectFrom('audit_log').select(['action', 'detail']).where('action', '=', 'session.signed_out').execute()
+    expect(signedOut.map((l) => JSON.parse(l.detail))).toEqual([{ session: other.id }])
   })
 
   it('throttles guesses of the current password like failed logins', async () => {

@@ -1,5 +1,6 @@
 import { readStrictEu } from '../privacy/retention-settings.js'
 import { readTeamAccess } from '../privacy/team-access.js'
+import { audit } from '../privacy/audit.js'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -82,8 +83,12 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { 
         throw new AppError('auth.same_password', 400, 'The new password must differ from the current one.', { details: { field: 'newPassword' } })
       }
       throttle.recordSuccess(user.email)
-      await updateUser(db, user.id, { password_hash: await hashPassword(request.body.newPassword) })
-      await revokeUserSessions(db, user.id, auth.sessionId)
+      const hash = await hashPassword(request.body.newPassword)
+      await db.transaction().execute(async (tx) => {
+        await updateUser(tx, user.id, { password_hash: hash })
+        await revokeUserSessions(tx, user.id, auth.sessionId)
+        await audit(tx, request, { action: 'user.password_changed', target: `user:${user.id}` })
+      })
       return reply.code(204).send(null)
     },
   )
@@ -101,7 +106,10 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { 
     if (sessionHandle(auth.sessionId) === request.params.id) throw new AppError('auth.current_session', 400, 'This is the session you are using: sign out instead.')
     const target = (await listUserSessions(db, auth.user.id)).find((r) => sessionHandle(r.id) === request.params.id)
     if (!target) throw notFound('Session')
-    await revokeSession(db, target.id)
+    await db.transaction().execute(async (tx) => {
+      await revokeSession(tx, target.id)
+      await audit(tx, request, { action: 'session.signed_out', target: `user:${auth.user.id}`, detail: { session: request.params.id } })
+    })
     return reply.code(204).send(null)
   })
 

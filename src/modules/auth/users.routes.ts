@@ -10,6 +10,7 @@ import { createTokenBody, createUserBody, idParams, presentUser, tokenSchema, up
 import { hashPassword } from './passwords.js'
 import { revokeUserSessions } from './sessions.js'
 import { findUserByEmail, findUserById, insertUser, listUsers, updateUser } from './users.repo.js'
+import { audit } from '../privacy/audit.js'
 
 const list = listOf
 
@@ -32,7 +33,11 @@ export const userRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) =
   app.post('/api/users', { config: { access }, schema: { tags: ['users'], body: createUserBody, response: { 201: userSchema } } }, async (request, reply) => {
     const { email, name, role, password } = request.body
     if (await findUserByEmail(db, email)) throw conflict('users.email_taken', 'A user with this e-mail exists.')
-    const user = await insertUser(db, { email, name, role, passwordHash: await hashPassword(password) })
+    const user = await db.transaction().execute(async (tx) => {
+      const created = await insertUser(tx, { email, name, role, passwordHash: await hashPassword(password) })
+      await audit(tx, request, { action: 'user.created', target: `user:${created.id}`, detail: { role } })
+      return created
+    })
     return reply.code(201).send(presentUser(user))
   })
 
@@ -43,14 +48,19 @@ export const userRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) =
       const user = await findUserById(db, request.params.id)
       if (!user) throw notFound('User')
       const { name, role, active, password } = request.body
-      await updateUser(db, user.id, {
-        ...(name !== undefined ? { name } : {}),
-        ...(role !== undefined ? { role } : {}),
-        ...(active !== undefined ? { active: active ? 1 : 0 } : {}),
-        ...(password !== undefined ? { password_hash: await hashPassword(password) } : {}),
+      const passwordHash = password !== undefined ? await hashPassword(password) : undefined
+      await db.transaction().execute(async (tx) => {
+        await updateUser(tx, user.id, {
+          ...(name !== undefined ? { name } : {}),
+          ...(role !== undefined ? { role } : {}),
+          ...(active !== undefined ? { active: active ? 1 : 0 } : {}),
+          ...(passwordHash !== undefined ? { password_hash: passwordHash } : {}),
+        })
+        // A changed role, password or deactivation ends the user's sessions at once.
+        if (role !== undefined || password !== undefined || active === false) await revokeUserSessions(tx, user.id)
+        // What changed, never the password itself.
+        await audit(tx, request, { action: 'user.changed', target: `user:${user.id}`, detail: { ...(name !== undefined ? { name: true } : {}), ...(role !== undefined ? { role } : {}), ...(active !== undefined ? { active } : {}), ...(password !== undefined ? { passwordSet: true } : {}) } })
       })
-      // A changed role, password or deactivation ends the user's sessions at once.
-      if (role !== undefined || password !== undefined || active === false) await revokeUserSessions(db, user.id)
       return presentUser((await findUserById(db, user.id))!)
     },
   )
@@ -64,13 +74,20 @@ export const userRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) =
     '/api/tokens',
     { config: { access }, schema: { tags: ['tokens'], body: createTokenBody, response: { 201: tokenSchema.extend({ token: z.string() }) } } },
     async (request, reply) => {
-      const { token, row } = await createApiToken(db, { ...request.body, createdBy: request.auth?.user?.id ?? null })
+      const { token, row } = await db.transaction().execute(async (tx) => {
+        const created = await createApiToken(tx, { ...request.body, createdBy: request.auth?.user?.id ?? null })
+        await audit(tx, request, { action: 'token.created', target: `token:${created.row.id}`, detail: { role: created.row.role } })
+        return created
+      })
       return reply.code(201).send({ id: row.id, name: row.name, role: row.role, createdAt: row.created_at, lastUsedAt: null, revokedAt: null, token })
     },
   )
 
   app.delete('/api/tokens/:id', { config: { access }, schema: { tags: ['tokens'], params: idParams, response: { 204: z.null() } } }, async (request, reply) => {
-    if (!(await revokeApiToken(db, request.params.id))) throw notFound('Active token')
+    await db.transaction().execute(async (tx) => {
+      if (!(await revokeApiToken(tx, request.params.id))) throw notFound('Active token')
+      await audit(tx, request, { action: 'token.revoked', target: `token:${request.params.id}` })
+    })
     return reply.code(204).send(null)
   })
 }

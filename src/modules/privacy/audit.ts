@@ -43,6 +43,13 @@ export type AuditAction =
   | 'campaign.cancelled'
   | 'contact.restriction_lift_requested'
   | 'contact.restriction_lifted'
+  // Who may get in (Art. 32: access control must be traceable): accounts, passwords, sessions, API tokens.
+  | 'user.created'
+  | 'user.changed'
+  | 'user.password_changed'
+  | 'session.signed_out'
+  | 'token.created'
+  | 'token.revoked'
 
 export type AuditEntry = {
   action: AuditAction
