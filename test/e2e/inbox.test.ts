@@ -202,7 +202,7 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     await page.getByRole('button', { name: 'Mehrere auswählen' }).waitFor() // done: the bar gives way
     const rows = await server.database.db.selectFrom('conversations').innerJoin('users', 'users.id', 'conversations.assignee_id').select(['users.email']).execute()
     expect(rows.map((r) => r.email)).toEqual(['root@example.com', 'root@example.com'])
-    expect(await page.locator('.conversation .assignee-avatar').count()).toBe(2)
+    await expect.poll(() => page.locator('.conversation .assignee-avatar').count()).toBe(2)
 
     await page.getByRole('button', { name: 'Mehrere auswählen' }).click()
     await bar.getByRole('checkbox').check()
@@ -227,7 +227,7 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
 
   it('lists the customers waiting for an answer, longest waiting first', async () => {
     server.simulatorState().customerSends('4915199999999', 'Max Zweiter', 'text', { body: 'Noch eine Frage' })
-    await page.locator('.conversation', { hasText: 'Noch eine Frage' }).waitFor({ timeout: 10_000 })
+    await page.locator('.conversation', { hasText: 'Noch eine Frage' }).waitFor({ timeout: 20_000 })
     await page.getByLabel('Reihenfolge').selectOption('waiting')
     const rows = await server.database.db.selectFrom('conversations').select(['id', 'last_message_at', 'last_inbound_at']).execute()
     const waiting = rows.filter((r) => r.last_inbound_at === r.last_message_at).sort((a, b) => a.last_message_at.localeCompare(b.last_message_at))
