@@ -12,6 +12,12 @@ export const findUserById = (db: Executor, id: string): Promise<UserRow | undefi
 export const listUsers = (db: Executor): Promise<UserRow[]> =>
   db.selectFrom('users').selectAll().orderBy('email').execute()
 
+/** Of these user ids, the ones of active colleagues who work conversations (admins and agents, not auditors). */
+export async function activeStaff(db: Executor, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return []
+  return (await db.selectFrom('users').select('id').where('id', 'in', ids).where('active', '=', 1).where('role', '!=', 'auditor').execute()).map((u) => u.id)
+}
+
 export async function countUsers(db: Executor): Promise<number> {
   const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()
   return Number(row.n)

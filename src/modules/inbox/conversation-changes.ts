@@ -3,6 +3,7 @@ import type { ConversationStatus } from '../../db/schema.js'
 import { AppError } from '../../platform/errors.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
+import { activeStaff } from '../auth/users.repo.js'
 import { applyLabel } from '../labels/labels.repo.js'
 import { updateConversation } from './conversations.repo.js'
 import { reminderTime, scheduleReminder } from './reminders.js'
@@ -25,9 +26,8 @@ export async function checkChange(db: Executor, change: ConversationChange): Pro
   if (until && change.status && change.status !== 'pending') {
     throw new AppError('inbox.reminder_needs_pending', 400, 'A reminder belongs to a waiting conversation: send status "pending" with it, or no status.', { details: { field: 'pendingUntil' } })
   }
-  if (change.assigneeId) {
-    const user = await db.selectFrom('users').select(['id', 'role', 'active']).where('id', '=', change.assigneeId).executeTakeFirst()
-    if (!user || user.active !== 1 || user.role === 'auditor') throw new AppError('inbox.invalid_assignee', 400, 'The assignee must be an active admin or agent.', { details: { field: 'assigneeId' } })
+  if (change.assigneeId && (await activeStaff(db, [change.assigneeId])).length === 0) {
+    throw new AppError('inbox.invalid_assignee', 400, 'The assignee must be an active admin or agent.', { details: { field: 'assigneeId' } })
   }
   if (change.labelId && !(await db.selectFrom('labels').select('id').where('id', '=', change.labelId).executeTakeFirst())) {
     throw new AppError('inbox.unknown_label', 400, 'There is no such label.', { details: { field: 'labelId' } })

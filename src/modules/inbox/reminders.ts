@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../db/database.js'
+import { activeStaff } from '../auth/users.repo.js'
 import { AppError } from '../../platform/errors.js'
 import { newId } from '../../platform/ids.js'
 import type { JobHandler } from '../../platform/jobs/job-runner.js'
@@ -53,7 +54,9 @@ export function reminderJob(db: Db, onWoken: (conversationId: string, notified: 
           .returning(['id', 'assignee_id'])
           .executeTakeFirst()
         if (!row) return undefined
-        const notified = await colleagueToRemind(tx, row.assignee_id ?? setBy)
+        // Only an active admin or agent gets the reminder (one who left the team since gets none).
+        const remind = row.assignee_id ?? setBy
+        const notified = remind ? ((await activeStaff(tx, [remind]))[0] ?? null) : null
         if (notified) {
           await tx
             .insertInto('notifications')
@@ -65,11 +68,4 @@ export function reminderJob(db: Db, onWoken: (conversationId: string, notified: 
       if (woken) onWoken(conversationId, woken.notified)
     },
   }
-}
-
-/** Only an active admin or agent gets the reminder (one who left the team since gets none). */
-async function colleagueToRemind(db: Executor, userId: string | null): Promise<string | null> {
-  if (!userId) return null
-  const user = await db.selectFrom('users').select('id').where('id', '=', userId).where('active', '=', 1).where('role', '!=', 'auditor').executeTakeFirst()
-  return user?.id ?? null
 }

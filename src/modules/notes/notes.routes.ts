@@ -7,6 +7,7 @@ import { STAFF } from '../../platform/http/access.js'
 import { listOf } from '../../platform/http/cursor.js'
 import type { RealtimeHub } from '../../platform/realtime/hub.js'
 import type { ContactDetails } from '../contacts/contact-details.js'
+import { activeStaff } from '../auth/users.repo.js'
 import { findConversation } from '../inbox/conversations.repo.js'
 import { insertNote, listNotes, listNotifications, markNotificationsRead } from './notes.repo.js'
 
@@ -74,8 +75,7 @@ export const noteRoutes: FastifyPluginAsync<{ db: Db; hub: RealtimeHub; details:
     if (!author) throw new AppError('notes.person_required', 422, 'Notes are written by a signed-in person, not by an API token.')
     const mentions = [...new Set(request.body.mentions)]
     if (mentions.length) {
-      const found = await db.selectFrom('users').select('id').where('id', 'in', mentions).where('active', '=', 1).where('role', '!=', 'auditor').execute()
-      if (found.length !== mentions.length) throw new AppError('notes.unknown_mention', 400, 'Only active colleagues can be mentioned.', { details: { field: 'mentions' } })
+      if ((await activeStaff(db, mentions)).length !== mentions.length) throw new AppError('notes.unknown_mention', 400, 'Only active colleagues can be mentioned.', { details: { field: 'mentions' } })
     }
     const note = await db.transaction().execute((trx) => insertNote(trx, details, { conversationId: conversation.id, contactId: conversation.contact_id, authorId: author.id, body: request.body.body, mentions }))
     hub.conversationsChanged([conversation.id])
