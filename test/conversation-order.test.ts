@@ -16,8 +16,9 @@ describe(`${DIALECT}: the list of customers waiting for an answer, longest waiti
     for (const [name, waId] of [['Anna', '4915400000001'], ['Bernd', '4915400000002'], ['Clara', '4915400000003']] as const) {
       ids[name] = (await customerWrites(server, waId, `Hallo, hier ist ${name}`, name)).conversationId
     }
-    // The three wrote at 09:00, 09:05 and 09:10 today (set here: the simulator stamps whole seconds, often the same one).
-    const at = (minute: number) => new Date(new Date().setUTCHours(9, minute, 0, 0) - 86_400_000).toISOString()
+    // The three wrote 30, 25 and 20 minutes ago (set here: the simulator stamps whole seconds, often the same one).
+    // Relative to now, not to a clock time: Bernd's window must be open whenever the suite runs.
+    const at = (minute: number) => new Date(Date.now() - (30 - minute) * 60_000).toISOString()
     for (const [name, minute] of [['Anna', 0], ['Bernd', 5], ['Clara', 10]] as const) {
       await server.database.db.updateTable('conversations').set({ last_message_at: at(minute), last_inbound_at: at(minute) }).where('id', '=', ids[name]!).execute()
     }
