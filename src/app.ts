@@ -24,6 +24,8 @@ import { postgresUpkeepWarning } from './db/maintenance.js'
 import { authRoutes } from './modules/auth/auth.routes.js'
 import { LoginThrottle } from './modules/auth/login-throttle.js'
 import { userRoutes } from './modules/auth/users.routes.js'
+import { TwoFactor } from './modules/auth/two-factor.js'
+import { twoFactorRoutes } from './modules/auth/two-factor.routes.js'
 import { type SetupState, setupRoutes } from './modules/auth/setup.routes.js'
 import { inboxRoutes } from './modules/inbox/inbox.routes.js'
 import { labelRoutes } from './modules/labels/labels.routes.js'
@@ -201,9 +203,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(healthRoutes, { database })
   const secureCookies = config.publicUrl?.startsWith('https://') ?? false
-  await app.register(authRoutes, { db: database.db, throttle: new LoginThrottle(), secureCookies })
+  const twoFactor = new TwoFactor(deps.secretBox)
+  const signIn = { db: database.db, throttle: new LoginThrottle(), twoFactor, secureCookies }
+  await app.register(authRoutes, signIn)
+  await app.register(twoFactorRoutes, signIn)
   await app.register(setupRoutes, { db: database.db, setup: deps.setup ?? { token: undefined }, secureCookies })
-  await app.register(userRoutes, { db: database.db })
+  await app.register(userRoutes, { db: database.db, twoFactor })
   await app.register(webhookRoutes, { credentials: whatsapp, ingestor })
   await app.register(inboxRoutes, {
     db: database.db,

@@ -20,6 +20,7 @@ import * as archiveNodeLevels from './migrations/2026-12-01T0300_archive_node_le
 import * as conversationContactIndex from './migrations/2026-12-01T1600_conversation_contact_index.js'
 import * as mediaWithoutFilename from './migrations/2026-12-02T0500_media_without_filename.js'
 import * as conversationReminders from './migrations/2026-12-02T0900_conversation_reminders.js'
+import * as twoFactorLogin from './migrations/2026-12-02T1000_two_factor_login.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-01T1600_conversation_contact_index': conversationContactIndex,
   '2026-12-02T0500_media_without_filename': mediaWithoutFilename,
   '2026-12-02T0900_conversation_reminders': conversationReminders,
+  '2026-12-02T1000_two_factor_login': twoFactorLogin,
 }
 
 class StaticProvider implements MigrationProvider {

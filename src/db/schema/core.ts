@@ -18,6 +18,20 @@ export interface UsersTable {
   active: number
   created_at: string
   updated_at: string
+  /** Sealed TOTP secret once two-factor login is on (see modules/auth/two-factor.ts). */
+  totp_secret: string | null
+  /** Sealed TOTP secret shown for setup, until a code confirms it. */
+  totp_pending: string | null
+  totp_last_step: number | null
+  totp_enabled_at: string | null
+}
+
+export interface RecoveryCodesTable {
+  id: string
+  user_id: string
+  code_hash: string
+  created_at: string
+  used_at: string | null
 }
 
 export interface SessionsTable {

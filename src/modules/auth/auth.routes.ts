@@ -1,7 +1,7 @@
 import { readStrictEu } from '../privacy/retention-settings.js'
 import { readTeamAccess } from '../privacy/team-access.js'
 import { audit } from '../privacy/audit.js'
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
@@ -12,11 +12,13 @@ import { loginBody, loginResponse, passwordChangeBody, presentUser } from './aut
 import type { LoginThrottle } from './login-throttle.js'
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js'
 import { createSession, listUserSessions, revokeSession, revokeUserSessions, SESSION_COOKIE, SESSION_IDLE_MS, sessionHandle } from './sessions.js'
+import { confirmCurrentPassword, ownSession } from './own-account.js'
+import type { TwoFactor } from './two-factor.js'
 import { findUserByEmail, updateUser } from './users.repo.js'
 
-export type AuthRoutesOptions = { db: Db; throttle: LoginThrottle; secureCookies: boolean }
+export type AuthRoutesOptions = { db: Db; throttle: LoginThrottle; twoFactor: TwoFactor; secureCookies: boolean }
 
-export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { db, throttle, secureCookies }) => {
+export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { db, throttle, twoFactor, secureCookies }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
 
   app.post(
@@ -34,6 +36,17 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { 
       if (!user || !ok || user.active !== 1) {
         throttle.recordFailure(email, request.ip)
         throw unauthorized('E-mail or password is wrong.')
+      }
+      if (user.totp_secret) {
+        // The password was right; the second step asks for the code (the client sends both again).
+        const { code } = request.body
+        if (!code) throw new AppError('auth.two_factor_required', 401, 'Enter the code from your authenticator app, or a recovery code.')
+        const how = await twoFactor.verify(db, user, code)
+        if (!how) {
+          throttle.recordFailure(email, request.ip)
+          throw new AppError('auth.two_factor_invalid', 401, 'The code is wrong, expired or used already.', { details: { field: 'code' } })
+        }
+        if (how === 'recovery') await audit(db, request, { action: 'user.recovery_code_used', target: `user:${user.id}`, detail: { left: await twoFactor.recoveryCodesLeft(db, user.id) } }, user)
       }
       throttle.recordSuccess(email)
       const session = await createSession(db, user.id, request.headers['user-agent'])
@@ -58,13 +71,6 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { 
     },
   )
 
-  /** The caller's browser session: these routes are a person's own, not an API token's. */
-  const ownSession = (request: FastifyRequest) => {
-    const auth = request.auth!
-    if (auth.kind !== 'session') throw new AppError('auth.session_required', 400, 'Only a signed-in person manages their own password and sessions, not an API token.')
-    return auth
-  }
-
   // Everyone changes their own password (an admin's initial one is meant to be replaced). Wrong
   // guesses count like failed logins; the person's other browsers are signed out.
   app.post(
@@ -73,16 +79,10 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { 
     async (request, reply) => {
       const auth = ownSession(request)
       const { user } = auth
-      const wait = throttle.retryAfter(user.email, request.ip)
-      if (wait > 0) throw new AppError('auth.too_many_attempts', 429, 'Too many wrong passwords; try again later.', { headers: { 'retry-after': String(wait) } })
-      if (!(await verifyPassword(user.password_hash, request.body.currentPassword))) {
-        throttle.recordFailure(user.email, request.ip)
-        throw new AppError('auth.wrong_password', 400, 'The current password is wrong.', { details: { field: 'currentPassword' } })
-      }
+      await confirmCurrentPassword(throttle, request, user, request.body.currentPassword)
       if (request.body.newPassword === request.body.currentPassword) {
         throw new AppError('auth.same_password', 400, 'The new password must differ from the current one.', { details: { field: 'newPassword' } })
       }
-      throttle.recordSuccess(user.email)
       const hash = await hashPassword(request.body.newPassword)
       await db.transaction().execute(async (tx) => {
         await updateUser(tx, user.id, { password_hash: hash })

@@ -8,12 +8,16 @@ export const userSchema = z.object({
   name: z.string(),
   role: roleSchema,
   active: z.boolean(),
+  /** Whether login asks for a code from an authenticator app as well. */
+  twoFactor: z.boolean(),
   createdAt: z.string(),
 })
 
 export const loginBody = z.object({
   email: z.email().max(320),
   password: z.string().min(1).max(1024),
+  /** The second factor, when the account has one: six digits from the app, or a recovery code. */
+  code: z.string().trim().min(1).max(32).optional(),
 })
 
 export const loginResponse = z.object({ user: userSchema, csrfToken: z.string() })
@@ -52,5 +56,11 @@ export const tokenSchema = z.object({
 export const createTokenBody = z.object({ name: z.string().trim().min(1).max(200), role: roleSchema })
 export const idParams = z.object({ id: z.string().min(1).max(100) })
 
-type UserLike = { id: string; email: string; name: string; role: z.infer<typeof roleSchema>; active: number; created_at: string }
-export const presentUser = (u: UserLike) => ({ id: u.id, email: u.email, name: u.name, role: u.role, active: u.active === 1, createdAt: u.created_at })
+type UserLike = { id: string; email: string; name: string; role: z.infer<typeof roleSchema>; active: number; created_at: string; totp_enabled_at: string | null }
+export const presentUser = (u: UserLike) => ({ id: u.id, email: u.email, name: u.name, role: u.role, active: u.active === 1, twoFactor: u.totp_enabled_at !== null, createdAt: u.created_at })
+
+export const passwordConfirmBody = z.object({ currentPassword: z.string().min(1).max(1024) })
+export const twoFactorCodeBody = z.object({ code: z.string().trim().regex(/^\d{6}$/, 'six digits from the authenticator app') })
+export const twoFactorStatus = z.object({ enabled: z.boolean(), enabledAt: z.string().nullable(), recoveryCodesLeft: z.number().int() })
+export const twoFactorSetup = z.object({ secret: z.string(), uri: z.string() })
+export const recoveryCodesResponse = z.object({ recoveryCodes: z.array(z.string()) })

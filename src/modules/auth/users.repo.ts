@@ -37,6 +37,10 @@ export async function insertUser(
     active: 1,
     created_at: now,
     updated_at: now,
+    totp_secret: null,
+    totp_pending: null,
+    totp_last_step: null,
+    totp_enabled_at: null,
   }
   await db.insertInto('users').values(row).execute()
   return row

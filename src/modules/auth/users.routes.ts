@@ -9,13 +9,14 @@ import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.js'
 import { createTokenBody, createUserBody, idParams, presentUser, tokenSchema, updateUserBody, userSchema } from './auth.schemas.js'
 import { hashPassword } from './passwords.js'
 import { revokeUserSessions } from './sessions.js'
+import type { TwoFactor } from './two-factor.js'
 import { findUserByEmail, findUserById, insertUser, listUsers, updateUser } from './users.repo.js'
 import { audit } from '../privacy/audit.js'
 
 const list = listOf
 
 /** Administration of users and API tokens (admin only). */
-export const userRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) => {
+export const userRoutes: FastifyPluginAsync<{ db: Db; twoFactor: TwoFactor }> = async (base, { db, twoFactor }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const access = ADMIN
 
@@ -64,6 +65,21 @@ export const userRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) =
       return presentUser((await findUserById(db, user.id))!)
     },
   )
+
+  // For someone who lost their phone and their recovery codes: they sign in with the password alone
+  // and set up the app again. Their sessions end, as with a password reset.
+  app.delete('/api/users/:id/two-factor', { config: { access }, schema: { tags: ['users'], params: idParams, response: { 204: z.null() } } }, async (request, reply) => {
+    const user = await findUserById(db, request.params.id)
+    if (!user) throw notFound('User')
+    if (user.totp_secret || user.totp_pending) {
+      await db.transaction().execute(async (tx) => {
+        await twoFactor.disable(tx, user.id)
+        await revokeUserSessions(tx, user.id)
+        await audit(tx, request, { action: 'user.two_factor_reset', target: `user:${user.id}` })
+      })
+    }
+    return reply.code(204).send(null)
+  })
 
   app.get('/api/tokens', { config: { access }, schema: { tags: ['tokens'], response: { 200: list(tokenSchema) } } }, async () => ({
     items: (await listApiTokens(db)).map((t) => ({ id: t.id, name: t.name, role: t.role, createdAt: t.created_at, lastUsedAt: t.last_used_at, revokedAt: t.revoked_at })),

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { Executor } from '../../db/database.js'
+import type { UserRow } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 
@@ -47,6 +48,11 @@ export type AuditAction =
   | 'user.created'
   | 'user.changed'
   | 'user.password_changed'
+  | 'user.two_factor_enabled'
+  | 'user.two_factor_disabled'
+  | 'user.two_factor_reset'
+  | 'user.recovery_codes_renewed'
+  | 'user.recovery_code_used'
   | 'session.signed_out'
   | 'token.created'
   | 'token.revoked'
@@ -59,26 +65,23 @@ export type AuditEntry = {
   detail?: Record<string, unknown>
 }
 
-/** Who did it, from where: the authenticated user or token, the client address and agent. */
-function actorOf(request: FastifyRequest | undefined) {
+/** Who did it, from where: the authenticated user or token (or the person signing in), the client address and agent. */
+function actorOf(request: FastifyRequest | undefined, signingIn: Pick<UserRow, 'id' | 'role'> | undefined) {
   const auth = request?.auth
-  return {
-    actor_id: auth ? (auth.kind === 'token' ? auth.tokenId : auth.user.id) : null,
-    actor_kind: auth ? (auth.kind === 'token' ? ('token' as const) : ('user' as const)) : ('system' as const),
-    actor_role: auth?.role ?? null,
-    ip: request?.ip ?? null,
-    user_agent: request?.headers['user-agent']?.slice(0, 300) ?? null,
-  }
+  const from = { ip: request?.ip ?? null, user_agent: request?.headers['user-agent']?.slice(0, 300) ?? null }
+  if (auth?.kind === 'token') return { actor_id: auth.tokenId, actor_kind: 'token' as const, actor_role: auth.role, ...from }
+  const user = auth ? { id: auth.user.id, role: auth.role } : signingIn
+  return user ? { actor_id: user.id, actor_kind: 'user' as const, actor_role: user.role, ...from } : { actor_id: null, actor_kind: 'system' as const, actor_role: null, ...from }
 }
 
 /**
  * Appends to the audit log (append-only in the database). Written in the caller's transaction
  * where there is one, so an action and its record commit together.
  */
-export async function audit(db: Executor, request: FastifyRequest | undefined, entry: AuditEntry): Promise<void> {
+export async function audit(db: Executor, request: FastifyRequest | undefined, entry: AuditEntry, signingIn?: Pick<UserRow, 'id' | 'role'>): Promise<void> {
   await db
     .insertInto('audit_log')
-    .values({ id: newId(), at: nowIso(), ...actorOf(request), action: entry.action, contact_id: entry.contactId ?? null, target: entry.target, detail: JSON.stringify(entry.detail ?? {}) })
+    .values({ id: newId(), at: nowIso(), ...actorOf(request, signingIn), action: entry.action, contact_id: entry.contactId ?? null, target: entry.target, detail: JSON.stringify(entry.detail ?? {}) })
     .execute()
 }
 
