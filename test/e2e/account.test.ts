@@ -1,3 +1,4 @@
+import { Secret, TOTP } from 'otpauth'
 import { describe, expect, it } from 'vitest'
 import { DIALECT } from '../helpers.js'
 import { screenshotPath, seriousViolations, useAdminBrowser } from './browser.js'
@@ -73,6 +74,73 @@ describe(`${DIALECT}: my account in the browser`, () => {
     await page.getByRole('button', { name: 'Firefox unter Linux abmelden' }).click()
     await expect.poll(() => page.getByRole('cell', { name: 'Firefox unter Linux', exact: true }).count()).toBe(0)
     expect((await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } })).statusCode).toBe(401)
+    expect(await seriousViolations(page)).toEqual([])
+  })
+
+  it('sets up two-factor login with the QR code and a code from the app; the next login asks for a code', async () => {
+    const { page, server } = ctx
+    await page.goto(`${server.url}/#/settings/account`)
+    await page.reload()
+    const begin = page.getByRole('form', { name: 'Zwei-Faktor-Anmeldung einrichten' })
+    await begin.getByLabel('Aktuelles Passwort').fill('ein-langer-neuer-satz')
+    await begin.getByRole('button', { name: 'Zwei-Faktor-Anmeldung einrichten' }).click()
+    const confirm = page.getByRole('form', { name: 'Bestätigen und einschalten' })
+    await confirm.getByRole('img', { name: 'QR-Code für die Authenticator-App' }).waitFor()
+    // What the app would read from the QR code: the key shown for typing by hand.
+    const secret = (await page.getByTestId('totp-secret').innerText()).replace(/\s/g, '')
+    const codeAt = (steps: number) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + steps * 30_000 })
+    expect(await seriousViolations(page)).toEqual([])
+    await confirm.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: screenshotPath('settings-two-factor-setup') })
+
+    await confirm.getByLabel('Code aus der App').fill(String((Number(codeAt(0)) + 1) % 1_000_000).padStart(6, '0'))
+    await confirm.getByRole('button', { name: 'Bestätigen und einschalten' }).click()
+    await page.getByRole('alert').filter({ hasText: 'Der Code stimmt nicht.' }).waitFor()
+    await confirm.getByLabel('Code aus der App').fill(codeAt(0))
+    await confirm.getByRole('button', { name: 'Bestätigen und einschalten' }).click()
+    const codes = page.getByRole('region', { name: 'Wiederherstellungscodes' })
+    await codes.waitFor()
+    expect(await codes.locator('li').count()).toBe(10)
+    await page.getByText(/Eingeschaltet seit .*Noch 10 Wiederherstellungscodes übrig\./).waitFor()
+    await page.screenshot({ path: screenshotPath('settings-two-factor-codes') })
+    await codes.getByRole('button', { name: 'Ich habe die Codes gesichert' }).click()
+    await codes.waitFor({ state: 'detached' })
+
+    await page.getByRole('button', { name: 'Abmelden' }).click()
+    await page.getByLabel('E-Mail').fill('root@example.com')
+    await page.getByLabel('Passwort').fill('ein-langer-neuer-satz')
+    await page.getByRole('button', { name: 'Anmelden' }).click()
+    const code = page.getByLabel('Code aus der Authenticator-App')
+    await code.fill('000000')
+    await page.getByRole('button', { name: 'Anmelden' }).click()
+    await page.getByText('Der Code ist falsch, abgelaufen oder wurde schon benutzt.').waitFor()
+    expect(await seriousViolations(page)).toEqual([])
+    await page.screenshot({ path: screenshotPath('login-two-factor') })
+    await code.fill(codeAt(1))
+    await page.getByRole('button', { name: 'Anmelden' }).click()
+    await page.getByRole('navigation', { name: 'Hauptnavigation' }).waitFor()
+    const me = (await server.database.db.selectFrom('users').select(['totp_secret', 'totp_enabled_at']).where('email', '=', 'root@example.com').executeTakeFirstOrThrow())
+    expect(me.totp_enabled_at).not.toBeNull()
+    expect(me.totp_secret).not.toContain(secret)
+  })
+
+  it('shows who has two-factor login and lets an admin reset it for someone who lost the phone', async () => {
+    const { page, server } = ctx
+    const agent = await server.login('agent', 'telefon-weg@example.com')
+    const { secret } = (await agent.inject({ method: 'POST', url: '/api/auth/two-factor/setup', payload: { currentPassword: 'correct-horse-battery' } })).json()
+    expect((await agent.inject({ method: 'POST', url: '/api/auth/two-factor/enable', payload: { code: new TOTP({ secret: Secret.fromBase32(secret) }).generate() } })).statusCode).toBe(200)
+    const { name } = (await agent.inject({ method: 'GET', url: '/api/auth/me' })).json().user
+    await page.goto(`${server.url}/#/settings/users`)
+    await page.reload()
+    const row = page.getByRole('row').filter({ hasText: 'telefon-weg@example.com' })
+    await row.getByText('an', { exact: true }).waitFor()
+    await page.screenshot({ path: screenshotPath('settings-users-two-factor') })
+    page.once('dialog', (d) => void d.accept())
+    await row.getByRole('button', { name: `Zwei-Faktor-Anmeldung von ${name} zurücksetzen` }).click()
+    await row.getByText('aus', { exact: true }).waitFor()
+    expect(await row.getByRole('button', { name: /Zwei-Faktor/ }).count()).toBe(0)
+    expect((await agent.inject({ method: 'GET', url: '/api/auth/me' })).statusCode).toBe(401)
+    expect((await server.database.db.selectFrom('users').select('totp_secret').where('email', '=', 'telefon-weg@example.com').executeTakeFirstOrThrow()).totp_secret).toBeNull()
     expect(await seriousViolations(page)).toEqual([])
   })
 })

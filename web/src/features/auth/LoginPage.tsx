@@ -7,6 +7,8 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: (s: { user: User; csrfTo
   const { t } = useTranslation()
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
+  // The password was right and the account has two-factor login: the same form asks for the code.
+  const [askCode, setAskCode] = useState(false)
 
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault()
@@ -14,9 +16,12 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: (s: { user: User; csrfTo
     setBusy(true)
     setError(null)
     try {
-      onLoggedIn(await api('POST', '/api/auth/login', { email: String(form.get('email')), password: String(form.get('password')) }))
+      const code = askCode ? String(form.get('code')).trim() : ''
+      onLoggedIn(await api('POST', '/api/auth/login', { email: String(form.get('email')), password: String(form.get('password')), ...(code ? { code } : {}) }))
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 429 ? t('login.throttled') : t('login.failed'))
+      const type = err instanceof ApiError ? err.type.split('/').pop() : ''
+      if (type === 'two-factor-required') return setAskCode(true)
+      setError(err instanceof ApiError && err.status === 429 ? t('login.throttled') : type === 'two-factor-invalid' ? t('login.codeFailed') : t('login.failed'))
     } finally {
       setBusy(false)
     }
@@ -35,6 +40,15 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: (s: { user: User; csrfTo
           {t('login.password')}
           <input name="password" type="password" autoComplete="current-password" required />
         </label>
+        {askCode && (
+          <label>
+            {t('login.code')}
+            <input name="code" autoComplete="one-time-code" required maxLength={32} autoFocus aria-describedby="login-code-hint" />
+            <span id="login-code-hint" className="muted small">
+              {t('login.codeHint')}
+            </span>
+          </label>
+        )}
         {error && (
           <p role="alert" className="error">
             {error}

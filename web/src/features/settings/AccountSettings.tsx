@@ -4,6 +4,7 @@ import { api, describeError } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { EmptyRow, TableHead } from '../../ui/TableHead'
 import { formatWhen } from '../inbox/format'
+import { TwoFactorSettings } from './TwoFactorSettings'
 import { ErrorLine, useList } from './useList'
 
 type Session = { id: string; userAgent: string | null; createdAt: string; lastSeenAt: string; current: boolean }
@@ -16,11 +17,12 @@ export function browserOf(ua: string | null): { browser: string; system: string 
   return browser && system ? { browser, system } : null
 }
 
-/** My own account: who I am here, my password (the admin's initial one is meant to be replaced), where I am signed in. */
+/** My own account: who I am here, my password (the admin's initial one is meant to be replaced), two-factor login, where I am signed in. */
 export function AccountSettings() {
   const { t } = useTranslation()
   const { user } = useWorkspace()
   const [formKey, setFormKey] = useState(0)
+  const [sessionsKey, setSessionsKey] = useState(0)
   const [error, setError] = useState<string | null>(null)
   const [saved, setSaved] = useState(false)
   const [busy, setBusy] = useState(false)
@@ -83,7 +85,8 @@ export function AccountSettings() {
           </p>
         )}
       </form>
-      <SessionList key={`sessions-${formKey}`} />
+      <TwoFactorSettings onOthersSignedOut={() => setSessionsKey((k) => k + 1)} />
+      <SessionList key={`sessions-${formKey}-${sessionsKey}`} />
     </section>
   )
 }

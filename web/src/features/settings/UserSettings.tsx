@@ -6,9 +6,9 @@ import { useWorkspace } from '../../app/workspace'
 import { ErrorLine, useList } from './useList'
 import { TableHead } from '../../ui/TableHead'
 
-type UserRow = { id: string; email: string; name: string; role: Role; active: boolean; createdAt: string }
+type UserRow = { id: string; email: string; name: string; role: Role; active: boolean; twoFactor: boolean; createdAt: string }
 
-/** Team members: create with a first password, change role, deactivate (ends their sessions). */
+/** Team members: create with a first password, change role, deactivate (ends their sessions), reset a lost second factor. */
 export function UserSettings() {
   const { t } = useTranslation()
   const { user: me, reload: reloadWorkspace } = useWorkspace()
@@ -44,7 +44,7 @@ export function UserSettings() {
     <section aria-labelledby="users-title">
       <h2 id="users-title">{t('settings.users.title')}</h2>
       <table className="table">
-        <TableHead columns={[t('settings.users.name'), t('login.email'), t('settings.users.role'), t('settings.users.state')]} />
+        <TableHead columns={[t('settings.users.name'), t('login.email'), t('settings.users.role'), t('settings.users.twoFactor'), t('settings.users.state')]} />
         <tbody>
           {items.map((u) => (
             <tr key={u.id} className={u.active ? '' : 'inactive'}>
@@ -54,6 +54,16 @@ export function UserSettings() {
                 <select aria-label={t('settings.users.roleOf', { name: u.name })} value={u.role} disabled={u.id === me.id} onChange={(e) => void update(u.id, { role: e.target.value })}>
                   <TranslatedOptions values={ROLES} prefix="role" />
                 </select>
+              </td>
+              <td>
+                <div className="row-actions">
+                  <span>{u.twoFactor ? t('settings.users.twoFactorOn') : t('settings.users.twoFactorOff')}</span>
+                  {u.twoFactor && u.id !== me.id && (
+                    <button type="button" aria-label={t('settings.users.twoFactorResetNamed', { name: u.name })} onClick={() => window.confirm(t('settings.users.twoFactorResetConfirm', { name: u.name })) && void act(() => api('DELETE', `/api/users/${u.id}/two-factor`))}>
+                      {t('settings.users.twoFactorReset')}
+                    </button>
+                  )}
+                </div>
               </td>
               <td>
                 {u.id === me.id ? (
