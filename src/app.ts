@@ -208,7 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(authRoutes, signIn)
   await app.register(twoFactorRoutes, signIn)
   await app.register(setupRoutes, { db: database.db, setup: deps.setup ?? { token: undefined }, secureCookies })
-  await app.register(userRoutes, { db: database.db, twoFactor })
+  await app.register(userRoutes, { db: database.db })
   await app.register(webhookRoutes, { credentials: whatsapp, ingestor })
   await app.register(inboxRoutes, {
     db: database.db,

@@ -6,7 +6,10 @@ import { migrateToLatest } from './db/migrate.js'
 import type { Role } from './db/schema.js'
 import { createApiToken } from './modules/auth/api-tokens.js'
 import { hashPassword } from './modules/auth/passwords.js'
+import { revokeUserSessions } from './modules/auth/sessions.js'
+import { disableTwoFactor } from './modules/auth/two-factor.js'
 import { findUserByEmail, insertUser } from './modules/auth/users.repo.js'
+import { audit } from './modules/privacy/audit.js'
 import { startServer } from './main.js'
 import { mediaStoreFor } from './modules/media/media-store.js'
 import { loadArchiveKey } from './modules/archive/signing-key.js'
@@ -25,6 +28,8 @@ const USAGE = `Usage: postfach <command>
   help                                      show this text (also --help after any command)
   migrate                                   apply database migrations
   user create --email E --name N --role R   create a user (password from POSTFACH_NEW_PASSWORD or --password)
+  user reset-two-factor --email E           switch off a user's two-factor login (lost phone and recovery
+                                            codes, and no other admin to do it); ends their sessions
   token create --name N --role R            create an API token (printed once)
   archive verify [--json] [--threads N]     recompute the archive's log and check every checkpoint,
                                             journal entry and media file; exit 1 naming each problem
@@ -93,6 +98,22 @@ export async function runCli(argv: string[]): Promise<number> {
         if (await findUserByEmail(database.db, values.email)) throw new UsageError(`a user ${values.email} exists already`)
         const user = await insertUser(database.db, { email: values.email, name: values.name ?? values.email, role: values.role as Role, passwordHash: await hashPassword(password) })
         console.log(`Created ${user.role} ${user.email} (${user.id})`)
+        return 0
+      }
+      if (command === 'user' && sub === 'reset-two-factor') {
+        if (!values.email) throw new UsageError('user reset-two-factor needs --email')
+        const user = await findUserByEmail(database.db, values.email)
+        if (!user) throw new UsageError(`there is no user ${values.email}`)
+        if (!user.totp_secret && !user.totp_pending) {
+          console.log(`${user.email} has no two-factor login; nothing changed.`)
+          return 0
+        }
+        await database.db.transaction().execute(async (tx) => {
+          await disableTwoFactor(tx, user.id)
+          await revokeUserSessions(tx, user.id)
+          await audit(tx, undefined, { action: 'user.two_factor_reset', target: `user:${user.id}`, detail: { via: 'cli' } })
+        })
+        console.log(`Two-factor login of ${user.email} is off; they sign in with the password and can set it up again.`)
         return 0
       }
       if (command === 'archive' && sub === 'verify') {

@@ -1,6 +1,7 @@
 import { Secret, TOTP } from 'otpauth'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DIALECT, startTestServer, type Caller, type TestServer } from './helpers.js'
+import { DIALECT, serverDatabaseEnv, startTestServer, type Caller, type TestServer } from './helpers.js'
+import { runCli } from './process.js'
 
 type Headers = Record<string, string>
 
@@ -160,6 +161,23 @@ describe(`${DIALECT}: two-factor login with an authenticator app and recovery co
     const users = (await admin.inject({ method: 'GET', url: '/api/users' })).json().items as { email: string; twoFactor: boolean }[]
     expect(users.find((u) => u.email === 'verloren@example.com')?.twoFactor).toBe(false)
     expect(await auditOf('verloren@example.com', 'user.two_factor_reset')).toEqual([{ actor_id: admin.userId, detail: '{}' }])
+  })
+
+  it('is reset with the CLI when no other admin can (the only admin lost the phone)', async () => {
+    const session = await newPerson('allein@example.com')
+    await turnOn(session)
+    const env = serverDatabaseEnv(server)
+    const unknown = await runCli(['user', 'reset-two-factor', '--email', 'niemand@example.com'], env)
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('there is no user niemand@example.com')
+    const reset = await runCli(['user', 'reset-two-factor', '--email', 'allein@example.com'], env)
+    expect(reset.code, reset.stderr).toBe(0)
+    expect(reset.stdout).toContain('Two-factor login of allein@example.com is off')
+    expect((await call(session, 'GET', '/api/auth/me')).statusCode).toBe(401)
+    expect((await login('allein@example.com', 'first-password-12')).statusCode).toBe(200)
+    const [entry] = await server.database.db.selectFrom('audit_log').select(['actor_kind', 'detail']).where('action', '=', 'user.two_factor_reset').where('target', '=', `user:${(await userRow('allein@example.com')).id}`).execute()
+    expect(entry).toEqual({ actor_kind: 'system', detail: JSON.stringify({ via: 'cli' }) })
+    expect((await runCli(['user', 'reset-two-factor', '--email', 'allein@example.com'], env)).stdout).toContain('nothing changed')
   })
 
   it('refuses malformed, oversized, out-of-order, token and unauthenticated requests, and nothing changes', async () => {

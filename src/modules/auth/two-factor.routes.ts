@@ -8,6 +8,7 @@ import type { AuthRoutesOptions } from './auth.routes.js'
 import { passwordConfirmBody, recoveryCodesResponse, twoFactorCodeBody, twoFactorSetup, twoFactorStatus } from './auth.schemas.js'
 import { confirmCurrentPassword, ownSession } from './own-account.js'
 import { revokeUserSessions } from './sessions.js'
+import { disableTwoFactor } from './two-factor.js'
 import { findUserById } from './users.repo.js'
 
 /**
@@ -66,7 +67,7 @@ export const twoFactorRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (bas
     if (!user.totp_secret) throw new AppError('auth.two_factor_off', 409, 'Two-factor login is off already.')
     await confirmCurrentPassword(throttle, request, user, request.body.currentPassword)
     await db.transaction().execute(async (tx) => {
-      await twoFactor.disable(tx, user.id)
+      await disableTwoFactor(tx, user.id)
       await audit(tx, request, { action: 'user.two_factor_disabled', target: `user:${user.id}` })
     })
     return reply.code(204).send(null)

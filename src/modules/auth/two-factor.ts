@@ -93,12 +93,6 @@ export class TwoFactor {
     return codes.map((c) => `${c.slice(0, 5)}-${c.slice(5)}`)
   }
 
-  /** Two-factor login off (by the person, or by an admin for someone who lost their phone). */
-  async disable(db: Executor, userId: string): Promise<void> {
-    await db.updateTable('users').set({ totp_secret: null, totp_pending: null, totp_last_step: null, totp_enabled_at: null }).where('id', '=', userId).execute()
-    await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute()
-  }
-
   async recoveryCodesLeft(db: Executor, userId: string): Promise<number> {
     const row = await db.selectFrom('recovery_codes').select((eb) => eb.fn.countAll<number | string>().as('n')).where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirstOrThrow()
     return Number(row.n)
@@ -115,4 +109,10 @@ export class TwoFactor {
   private hashCode(normalized: string): string {
     return createHmac('sha256', this.codeKey).update(normalized).digest('hex')
   }
+}
+
+/** Two-factor login off (by the person, by an admin or with the CLI for someone who lost their phone). */
+export async function disableTwoFactor(db: Executor, userId: string): Promise<void> {
+  await db.updateTable('users').set({ totp_secret: null, totp_pending: null, totp_last_step: null, totp_enabled_at: null }).where('id', '=', userId).execute()
+  await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute()
 }

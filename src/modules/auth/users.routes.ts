@@ -9,14 +9,14 @@ import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.js'
 import { createTokenBody, createUserBody, idParams, presentUser, tokenSchema, updateUserBody, userSchema } from './auth.schemas.js'
 import { hashPassword } from './passwords.js'
 import { revokeUserSessions } from './sessions.js'
-import type { TwoFactor } from './two-factor.js'
+import { disableTwoFactor } from './two-factor.js'
 import { findUserByEmail, findUserById, insertUser, listUsers, updateUser } from './users.repo.js'
 import { audit } from '../privacy/audit.js'
 
 const list = listOf
 
 /** Administration of users and API tokens (admin only). */
-export const userRoutes: FastifyPluginAsync<{ db: Db; twoFactor: TwoFactor }> = async (base, { db, twoFactor }) => {
+export const userRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const access = ADMIN
 
@@ -73,7 +73,7 @@ export const userRoutes: FastifyPluginAsync<{ db: Db; twoFactor: TwoFactor }> = 
     if (!user) throw notFound('User')
     if (user.totp_secret || user.totp_pending) {
       await db.transaction().execute(async (tx) => {
-        await twoFactor.disable(tx, user.id)
+        await disableTwoFactor(tx, user.id)
         await revokeUserSessions(tx, user.id)
         await audit(tx, request, { action: 'user.two_factor_reset', target: `user:${user.id}` })
       })
