@@ -207,4 +207,43 @@ describe(`${DIALECT}: two-factor login with an authenticator app and recovery co
     await turnOn(session)
     expect((await call(session, 'POST', '/api/auth/two-factor/setup', { currentPassword: 'first-password-12' })).statusCode).toBe(409)
   })
+
+  it('is required by the company for admins or everyone: who has not set it up may only do that; tokens are not affected', async () => {
+    const security = (payload?: object, who: Caller = admin) => who.inject({ method: payload ? 'PUT' : 'GET', url: '/api/settings/security', ...(payload ? { payload } : {}) })
+    expect((await security()).json()).toEqual({ requireTwoFactor: 'nobody' })
+    // The admin asking has no second factor yet: refused, nothing changes.
+    const own = await security({ requireTwoFactor: 'admins' })
+    expect(own.statusCode).toBe(409)
+    expect(own.json().type).toMatch(/two-factor-own-first$/)
+    expect((await security()).json()).toEqual({ requireTwoFactor: 'nobody' })
+    for (const bad of [{ requireTwoFactor: 'some' }, {}, { requireTwoFactor: null }]) expect((await security(bad)).statusCode).toBe(400)
+    expect((await security({ requireTwoFactor: 'everyone' }, await server.login('agent'))).statusCode).toBe(403)
+
+    const adminSession = admin.headers as Headers
+    const setup = await call(adminSession, 'POST', '/api/auth/two-factor/setup', { currentPassword: 'correct-horse-battery' })
+    expect((await call(adminSession, 'POST', '/api/auth/two-factor/enable', { code: codeAt(setup.json().secret) })).statusCode).toBe(200)
+    expect((await security({ requireTwoFactor: 'everyone' })).json()).toEqual({ requireTwoFactor: 'everyone' })
+    expect(await server.database.db.selectFrom('audit_log').select('detail').where('action', '=', 'settings.security_changed').execute()).toEqual([{ detail: JSON.stringify({ requireTwoFactor: 'everyone' }) }])
+
+    // A colleague without it signs in, is told so, and may do nothing but set it up.
+    expect((await admin.inject({ method: 'POST', url: '/api/users', payload: { email: 'pflicht@example.com', name: 'Pflicht', role: 'agent', password: 'first-password-12' } })).statusCode).toBe(201)
+    const signedIn = await login('pflicht@example.com', 'first-password-12')
+    expect(signedIn.json().twoFactorRequired).toBe(true)
+    const session = sessionOf(signedIn)
+    const inbox = await call(session, 'GET', '/api/conversations')
+    expect(inbox.statusCode).toBe(403)
+    expect(inbox.json().type).toMatch(/two-factor-setup-required$/)
+    expect((await call(session, 'POST', '/api/labels', { name: 'Neu', color: '#123456' })).statusCode).toBe(403)
+    expect((await call(session, 'GET', '/api/auth/me')).json().twoFactorRequired).toBe(true)
+    expect((await (await server.token('agent')).inject({ method: 'GET', url: '/api/conversations' })).statusCode).toBe(200)
+    await turnOn(session)
+    expect((await call(session, 'GET', '/api/conversations')).statusCode).toBe(200)
+    expect((await call(session, 'GET', '/api/auth/me')).json().twoFactorRequired).toBe(false)
+
+    // Only admins: agents without it work again.
+    expect((await security({ requireTwoFactor: 'admins' })).statusCode).toBe(200)
+    const agent = await server.login('agent')
+    expect((await agent.inject({ method: 'GET', url: '/api/conversations' })).statusCode).toBe(200)
+    expect((await security({ requireTwoFactor: 'nobody' })).statusCode).toBe(200)
+  })
 })

@@ -13,6 +13,7 @@ import type { LoginThrottle } from './login-throttle.js'
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js'
 import { createSession, listUserSessions, revokeSession, revokeUserSessions, SESSION_COOKIE, SESSION_IDLE_MS, sessionHandle } from './sessions.js'
 import { confirmCurrentPassword, ownSession } from './own-account.js'
+import { mustSetUpTwoFactor } from './two-factor-policy.js'
 import type { TwoFactor } from './two-factor.js'
 import { findUserByEmail, updateUser } from './users.repo.js'
 
@@ -57,7 +58,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { 
         secure: secureCookies,
         maxAge: SESSION_IDLE_MS / 1000,
       })
-      return { user: presentUser(user), csrfToken: session.csrfToken }
+      return { user: presentUser(user), csrfToken: session.csrfToken, twoFactorRequired: await mustSetUpTwoFactor(db, user) }
     },
   )
 
@@ -120,7 +121,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { 
       const auth = request.auth!
       if (auth.kind !== 'session') throw new AppError('auth.session_required', 400, 'This endpoint describes a browser session.')
       // What the app shows depends on privacy settings: masked numbers in lists (GDPR-25), no links outside the EU (GDPR-44).
-      return { user: presentUser(auth.user), csrfToken: auth.csrfToken, maskNumbersInLists: (await readTeamAccess(db)).maskNumbersInLists, strictEu: await readStrictEu(db) }
+      return { user: presentUser(auth.user), csrfToken: auth.csrfToken, twoFactorRequired: await mustSetUpTwoFactor(db, auth.user), maskNumbersInLists: (await readTeamAccess(db)).maskNumbersInLists, strictEu: await readStrictEu(db) }
     },
   )
 }

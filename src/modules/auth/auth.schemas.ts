@@ -20,7 +20,8 @@ export const loginBody = z.object({
   code: z.string().trim().min(1).max(32).optional(),
 })
 
-export const loginResponse = z.object({ user: userSchema, csrfToken: z.string() })
+/** `twoFactorRequired`: the company requires two-factor login and this person must set it up before anything else. */
+export const loginResponse = z.object({ user: userSchema, csrfToken: z.string(), twoFactorRequired: z.boolean() })
 
 /** A password someone sets: long rather than complicated (BSI, NIST SP 800-63B). */
 export const newPassword = z.string().min(12).max(1024)

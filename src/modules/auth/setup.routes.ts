@@ -39,6 +39,6 @@ export const setupRoutes: FastifyPluginAsync<{ db: Db; setup: SetupState; secure
     setup.token = undefined
     const session = await createSession(db, user.id, request.headers['user-agent'])
     void reply.setCookie(SESSION_COOKIE, session.cookieValue, { path: '/', httpOnly: true, sameSite: 'strict', secure: secureCookies, maxAge: SESSION_IDLE_MS / 1000 })
-    return reply.code(201).send({ user: presentUser(user), csrfToken: session.csrfToken })
+    return reply.code(201).send({ user: presentUser(user), csrfToken: session.csrfToken, twoFactorRequired: false }) // no policy before the first admin
   })
 }

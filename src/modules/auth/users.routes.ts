@@ -10,6 +10,8 @@ import { createTokenBody, createUserBody, idParams, presentUser, tokenSchema, up
 import { hashPassword } from './passwords.js'
 import { revokeUserSessions } from './sessions.js'
 import { disableTwoFactor } from './two-factor.js'
+import { policyCovers, readTwoFactorPolicy, requireTwoFactorSchema, TWO_FACTOR_POLICY_KEY } from './two-factor-policy.js'
+import { putSetting } from '../settings/settings.repo.js'
 import { findUserByEmail, findUserById, insertUser, listUsers, updateUser } from './users.repo.js'
 import { audit } from '../privacy/audit.js'
 
@@ -79,6 +81,23 @@ export const userRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) =
       })
     }
     return reply.code(204).send(null)
+  })
+
+  // Whom the company requires to use two-factor login. An admin who would be covered turns on their
+  // own first: the rule must not start by locking its author into the setup page.
+  const security = z.object({ requireTwoFactor: requireTwoFactorSchema })
+  app.get('/api/settings/security', { config: { access }, schema: { tags: ['settings'], response: { 200: security } } }, async () => ({ requireTwoFactor: await readTwoFactorPolicy(db) }))
+  app.put('/api/settings/security', { config: { access }, schema: { tags: ['settings'], body: security, response: { 200: security } } }, async (request) => {
+    const { requireTwoFactor } = request.body
+    const auth = request.auth!
+    if (auth.kind === 'session' && auth.user.totp_enabled_at === null && policyCovers(requireTwoFactor, auth.role)) {
+      throw conflict('settings.two_factor_own_first', 'Turn on your own two-factor login (Mein Konto) before requiring it.')
+    }
+    await db.transaction().execute(async (tx) => {
+      await putSetting(tx, TWO_FACTOR_POLICY_KEY, requireTwoFactor, auth.user?.id ?? null)
+      await audit(tx, request, { action: 'settings.security_changed', target: 'settings:security', detail: { requireTwoFactor } })
+    })
+    return { requireTwoFactor }
   })
 
   app.get('/api/tokens', { config: { access }, schema: { tags: ['tokens'], response: { 200: list(tokenSchema) } } }, async () => ({

@@ -36,6 +36,7 @@ export type AuditAction =
   | 'archive.exported'
   | 'settings.automation_changed'
   | 'settings.business_profile_changed'
+  | 'settings.security_changed'
   | 'template.created'
   | 'template.deleted'
   | 'channel.alert_acknowledged'

@@ -3,6 +3,7 @@ import type { Db } from '../../db/database.js'
 import type { Role, UserRow } from '../../db/schema.js'
 import { resolveApiToken } from '../../modules/auth/api-tokens.js'
 import { resolveSession, SESSION_COOKIE } from '../../modules/auth/sessions.js'
+import { mustSetUpTwoFactor } from '../../modules/auth/two-factor-policy.js'
 import { AppError, forbidden, unauthorized } from '../errors.js'
 import { safeEqual } from '../ids.js'
 
@@ -63,6 +64,11 @@ export function installAccessControl(app: FastifyInstance, db: Db): void {
       if (typeof sent !== 'string' || !safeEqual(sent, auth.csrfToken)) {
         throw new AppError('auth.csrf_failed', 403, 'Missing or wrong X-CSRF-Token header.')
       }
+    }
+    // Someone the company requires to use two-factor login, who has not set it up, may only do that
+    // (and the rest of their own account under /api/auth/).
+    if (auth.kind === 'session' && !(request.routeOptions.url ?? '').startsWith('/api/auth/') && (await mustSetUpTwoFactor(db, auth.user))) {
+      throw new AppError('auth.two_factor_setup_required', 403, 'Two-factor login is required for your account: set it up under Mein Konto (POST /api/auth/two-factor/setup) first.')
     }
   })
 }
