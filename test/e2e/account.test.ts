@@ -143,4 +143,42 @@ describe(`${DIALECT}: my account in the browser`, () => {
     expect((await server.database.db.selectFrom('users').select('totp_secret').where('email', '=', 'telefon-weg@example.com').executeTakeFirstOrThrow()).totp_secret).toBeNull()
     expect(await seriousViolations(page)).toEqual([])
   })
+
+  it('requires two-factor login for everyone: a colleague without it sets it up right after login, then works', async () => {
+    const { page, server, browser } = ctx
+    // Root turned on their own in the test above; the rule is set on the users page.
+    await page.goto(`${server.url}/#/settings/users`)
+    await page.reload()
+    const rule = page.getByRole('form', { name: 'Zwei-Faktor-Anmeldung verlangen' })
+    await rule.getByLabel('Verlangen für').selectOption({ label: 'Alle Benutzer' })
+    await rule.getByRole('button', { name: 'Speichern' }).click()
+    await rule.getByText('Gespeichert.').waitFor()
+    const admin = await server.token('admin')
+    expect((await admin.inject({ method: 'GET', url: '/api/settings/security' })).json()).toEqual({ requireTwoFactor: 'everyone' })
+    // A colleague admin without it is held at the setup too.
+    expect((await (await server.login('admin')).inject({ method: 'GET', url: '/api/users' })).statusCode).toBe(403)
+
+    await server.login('agent', 'neu-im-team@example.com') // password correct-horse-battery
+    const colleague = await (await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 } })).newPage()
+    colleague.setDefaultTimeout(20_000)
+    await colleague.goto(server.url)
+    await colleague.getByLabel('E-Mail').fill('neu-im-team@example.com')
+    await colleague.getByLabel('Passwort').fill('correct-horse-battery')
+    await colleague.getByRole('button', { name: 'Anmelden' }).click()
+    await colleague.getByText(/Ihr Unternehmen verlangt für Ihr Konto die Zwei-Faktor-Anmeldung/).waitFor()
+    expect(await colleague.getByRole('navigation', { name: 'Hauptnavigation' }).count()).toBe(0)
+    expect(await seriousViolations(colleague)).toEqual([])
+    await colleague.getByLabel('Aktuelles Passwort').fill('correct-horse-battery')
+    await colleague.getByRole('button', { name: 'Zwei-Faktor-Anmeldung einrichten' }).click()
+    const secret = (await colleague.getByTestId('totp-secret').innerText()).replace(/\s/g, '')
+    await colleague.screenshot({ path: screenshotPath('login-two-factor-required') })
+    await colleague.getByLabel('Code aus der App').fill(new TOTP({ secret: Secret.fromBase32(secret) }).generate())
+    await colleague.getByRole('button', { name: 'Bestätigen und einschalten' }).click()
+    await colleague.getByRole('region', { name: 'Wiederherstellungscodes' }).waitFor()
+    await colleague.getByRole('button', { name: 'Ich habe die Codes gesichert' }).click()
+    await colleague.getByRole('navigation', { name: 'Hauptnavigation' }).waitFor()
+    await colleague.getByText('Noch keine Unterhaltungen').waitFor() // the inbox loaded: the server lets them in now
+    await colleague.context().close()
+    expect((await admin.inject({ method: 'PUT', url: '/api/settings/security', payload: { requireTwoFactor: 'nobody' } })).statusCode).toBe(200)
+  })
 })

@@ -2,11 +2,12 @@ import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { LoginPage } from '../features/auth/LoginPage'
 import { SetupPage } from '../features/auth/SetupPage'
+import { TwoFactorRequiredPage } from '../features/auth/TwoFactorRequiredPage'
 import { forgetDrafts } from '../features/inbox/drafts'
 import { api, setCsrfToken, type User } from './api'
 import { Shell } from './Shell'
 
-type Session = { user: User; csrfToken: string }
+type Session = { user: User; csrfToken: string; twoFactorRequired?: boolean }
 
 /** Shows the login until a session exists, then the inbox. */
 export function App() {
@@ -44,14 +45,11 @@ export function App() {
     return (
       <LoginPage onLoggedIn={start} />
     )
-  return (
-    <Shell
-      user={session.user}
-      onLoggedOut={() => {
-        forgetDrafts()
-        setCsrfToken(null)
-        setSession(null)
-      }}
-    />
-  )
+  const loggedOut = () => {
+    forgetDrafts()
+    setCsrfToken(null)
+    setSession(null)
+  }
+  if (session.twoFactorRequired) return <TwoFactorRequiredPage user={session.user} onDone={() => setSession({ ...session, twoFactorRequired: false })} onLoggedOut={loggedOut} />
+  return <Shell user={session.user} onLoggedOut={loggedOut} />
 }

@@ -64,7 +64,12 @@ export async function sendFile<T>(method: 'PUT' | 'POST', path: string, file: Fi
 async function answerOf<T>(res: Response): Promise<T> {
   if (res.status === 204) return undefined as T
   const data = (await res.json().catch(() => ({}))) as Record<string, unknown>
-  if (!res.ok) throw new ApiError(res.status, String(data.type ?? ''), String(data.detail ?? res.statusText))
+  if (!res.ok) {
+    // The company began to require two-factor login while this person was working: start again, so
+    // the app shows the setup (the server refuses everything else until it is done).
+    if (String(data.type).endsWith('/two-factor-setup-required')) window.location.reload()
+    throw new ApiError(res.status, String(data.type ?? ''), String(data.detail ?? res.statusText))
+  }
   return data as T
 }
 
@@ -122,6 +127,11 @@ export async function uploadMedia(file: File): Promise<{ id: string; mimeType: s
   form.append('file', file, file.name)
   const res = await fetch('/api/media', { method: 'POST', body: form, credentials: 'same-origin', headers: csrfToken ? { 'x-csrf-token': csrfToken } : {} })
   const data = (await res.json().catch(() => ({}))) as Record<string, unknown>
-  if (!res.ok) throw new ApiError(res.status, String(data.type ?? ''), String(data.detail ?? res.statusText))
+  if (!res.ok) {
+    // The company began to require two-factor login while this person was working: start again, so
+    // the app shows the setup (the server refuses everything else until it is done).
+    if (String(data.type).endsWith('/two-factor-setup-required')) window.location.reload()
+    throw new ApiError(res.status, String(data.type ?? ''), String(data.detail ?? res.statusText))
+  }
   return data as { id: string; mimeType: string; size: number; filename: string | null }
 }

@@ -85,7 +85,7 @@ export function AccountSettings() {
           </p>
         )}
       </form>
-      <TwoFactorSettings onOthersSignedOut={() => setSessionsKey((k) => k + 1)} />
+      <TwoFactorSettings email={user.email} onOthersSignedOut={() => setSessionsKey((k) => k + 1)} />
       <SessionList key={`sessions-${formKey}-${sessionsKey}`} />
     </section>
   )

@@ -1,7 +1,6 @@
 import { type FormEvent, useEffect, useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, describeError } from '../../app/api'
-import { useWorkspace } from '../../app/workspace'
 import { QrCode } from '../../ui/QrCode'
 import { formatWhen } from '../inbox/format'
 
@@ -15,7 +14,7 @@ const grouped = (secret: string) => secret.match(/.{1,4}/g)!.join(' ')
  * Two-factor login: set up with an authenticator app (password, scan, confirm with a code), then
  * the recovery codes once; new codes or switching off ask for the password again.
  */
-export function TwoFactorSettings({ onOthersSignedOut }: { onOthersSignedOut: () => void }) {
+export function TwoFactorSettings({ email, onOthersSignedOut, onCodesSaved }: { email: string; onOthersSignedOut?: () => void; onCodesSaved?: () => void }) {
   const { t } = useTranslation()
   const [status, setStatus] = useState<Status | null>(null)
   const [setup, setSetup] = useState<Setup | null>(null)
@@ -50,7 +49,7 @@ export function TwoFactorSettings({ onOthersSignedOut }: { onOthersSignedOut: ()
   const confirm = step(async (f) => {
     setCodes((await api<{ recoveryCodes: string[] }>('POST', '/api/auth/two-factor/enable', { code: String(f.get('code')).replace(/\s/g, '') })).recoveryCodes)
     setSetup(null)
-    onOthersSignedOut()
+    onOthersSignedOut?.()
     await load()
   })
   const renew = step(async (f) => {
@@ -78,7 +77,16 @@ export function TwoFactorSettings({ onOthersSignedOut }: { onOthersSignedOut: ()
           {t('settings.twoFactor.on', { since: formatWhen(status.enabledAt!), count: status.recoveryCodesLeft })}
         </p>
       )}
-      {codes && <RecoveryCodes codes={codes} onDone={() => setCodes(null)} />}
+      {codes && (
+        <RecoveryCodes
+          codes={codes}
+          email={email}
+          onDone={() => {
+            setCodes(null)
+            onCodesSaved?.()
+          }}
+        />
+      )}
       {status && !status.enabled && !setup && (
         <form key={formKey} className="card-form" onSubmit={begin} aria-label={t('settings.twoFactor.begin')}>
           {passwordField}
@@ -138,10 +146,9 @@ export function TwoFactorSettings({ onOthersSignedOut }: { onOthersSignedOut: ()
 }
 
 /** The recovery codes, shown once: to print, download or copy before leaving the page. */
-function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void }) {
+function RecoveryCodes({ codes, email, onDone }: { codes: string[]; email: string; onDone: () => void }) {
   const { t } = useTranslation()
-  const { user } = useWorkspace()
-  const file = useMemo(() => URL.createObjectURL(new Blob([`${t('settings.twoFactor.fileTitle', { email: user.email })}\n\n${codes.join('\n')}\n`], { type: 'text/plain' })), [codes, t, user.email])
+  const file = useMemo(() => URL.createObjectURL(new Blob([`${t('settings.twoFactor.fileTitle', { email })}\n\n${codes.join('\n')}\n`], { type: 'text/plain' })), [codes, t, email])
   useEffect(() => () => URL.revokeObjectURL(file), [file])
   return (
     <div className="notice" role="region" aria-label={t('settings.twoFactor.codes')}>

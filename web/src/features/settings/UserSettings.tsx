@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { RoleField, ROLES, TranslatedOptions } from '../../ui/Options'
 import { api, type Role } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
+import { TwoFactorRule } from './TwoFactorRule'
 import { ErrorLine, useList } from './useList'
 import { TableHead } from '../../ui/TableHead'
 
@@ -78,6 +79,7 @@ export function UserSettings() {
           ))}
         </tbody>
       </table>
+      <TwoFactorRule />
       <form key={formKey} className="card-form" onSubmit={create} aria-label={t('settings.users.create')}>
         <h3>{t('settings.users.create')}</h3>
         <label>
