@@ -5,7 +5,7 @@ import { useWorkspace } from '../../app/workspace'
 import { EmptyRow, TableHead } from '../../ui/TableHead'
 import { formatWhen } from '../inbox/format'
 import { TwoFactorSettings } from './TwoFactorSettings'
-import { ErrorLine, useList } from './useList'
+import { ErrorLine, SaveOutcome, useList } from './useList'
 
 type Session = { id: string; userAgent: string | null; createdAt: string; lastSeenAt: string; current: boolean }
 
@@ -74,16 +74,7 @@ export function AccountSettings() {
         <button type="submit" disabled={busy}>
           {t('settings.account.save')}
         </button>
-        {saved && (
-          <p role="status" className="ok">
-            {t('settings.account.saved')}
-          </p>
-        )}
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <SaveOutcome saved={saved ? t('settings.account.saved') : null} error={error} />
       </form>
       <TwoFactorSettings email={user.email} onOthersSignedOut={() => setSessionsKey((k) => k + 1)} />
       <SessionList key={`sessions-${formKey}-${sessionsKey}`} />

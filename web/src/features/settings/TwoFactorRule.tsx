@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, describeError } from '../../app/api'
+import { SaveOutcome } from './useList'
 
 type Rule = 'nobody' | 'admins' | 'everyone'
 const RULES: Rule[] = ['nobody', 'admins', 'everyone']
@@ -43,16 +44,7 @@ export function TwoFactorRule() {
         </select>
       </label>
       <button type="submit">{t('settings.twoFactorRule.save')}</button>
-      {saved && (
-        <p role="status" className="ok">
-          {t('settings.twoFactorRule.saved')}
-        </p>
-      )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <SaveOutcome saved={saved ? t('settings.twoFactorRule.saved') : null} error={error} />
     </form>
   )
 }

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { api, describeError } from '../../app/api'
 import { QrCode } from '../../ui/QrCode'
 import { formatWhen } from '../inbox/format'
+import { ErrorLine } from './useList'
 
 type Status = { enabled: boolean; enabledAt: string | null; recoveryCodesLeft: number }
 type Setup = { secret: string; uri: string }
@@ -136,11 +137,7 @@ export function TwoFactorSettings({ email, onOthersSignedOut, onCodesSaved }: { 
           </form>
         </div>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
     </div>
   )
 }

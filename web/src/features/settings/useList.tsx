@@ -34,3 +34,17 @@ export function ErrorLine({ error }: { error: string | null }) {
     </p>
   ) : null
 }
+
+/** What a save came to: the confirmation (a status) or the error (an alert). */
+export function SaveOutcome({ saved, error }: { saved: string | null; error: string | null }) {
+  return (
+    <>
+      {saved && (
+        <p role="status" className="ok">
+          {saved}
+        </p>
+      )}
+      <ErrorLine error={error} />
+    </>
+  )
+}
