@@ -28,22 +28,11 @@ export async function insertUser(
   u: { email: string; name: string; role: Role; passwordHash: string },
 ): Promise<UserRow> {
   const now = nowIso()
-  const row: UserRow = {
-    id: newId(),
-    email: u.email.toLowerCase(),
-    name: u.name,
-    role: u.role,
-    password_hash: u.passwordHash,
-    active: 1,
-    created_at: now,
-    updated_at: now,
-    totp_secret: null,
-    totp_pending: null,
-    totp_last_step: null,
-    totp_enabled_at: null,
-  }
+  const row = { id: newId(), email: u.email.toLowerCase(), name: u.name, role: u.role, password_hash: u.passwordHash, active: 1, created_at: now, updated_at: now }
   await db.insertInto('users').values(row).execute()
-  return row
+  // Two-factor login starts off (its columns default to null; naming them here would also break
+  // the upgrade tests, which add users to a database from before them).
+  return { ...row, totp_secret: null, totp_pending: null, totp_last_step: null, totp_enabled_at: null }
 }
 
 export async function updateUser(
