@@ -215,6 +215,20 @@ describe(`${DIALECT}: accounts, sessions, CSRF and API tokens`, () => {
     expect(signedOut.map((l) => JSON.parse(l.detail))).toEqual([{ session: other.id }])
   })
 
+  it('shows the admin when each person last signed in (null: never), for reviewing who still needs access', async () => {
+    const admin = await server.login('admin')
+    expect((await admin.inject({ method: 'POST', url: '/api/users', payload: { email: 'nie@example.com', name: 'Nie', role: 'agent', password: 'never-signed-in-1' } })).statusCode).toBe(201)
+    expect((await admin.inject({ method: 'POST', url: '/api/users', payload: { email: 'oft@example.com', name: 'Oft', role: 'agent', password: 'signs-in-often-1' } })).statusCode).toBe(201)
+    const before = Date.now()
+    expect((await login('oft@example.com', 'signs-in-often-1', '10.7.0.1')).statusCode).toBe(200)
+    expect((await login('oft@example.com', 'wrong-password-00', '10.7.0.1')).statusCode).toBe(401) // a failed attempt is no login
+    const users = (await admin.inject({ method: 'GET', url: '/api/users' })).json().items as { email: string; lastLoginAt: string | null }[]
+    expect(users.find((u) => u.email === 'nie@example.com')!.lastLoginAt).toBeNull()
+    const last = Date.parse(users.find((u) => u.email === 'oft@example.com')!.lastLoginAt!)
+    expect(last).toBeGreaterThanOrEqual(before - 1000)
+    expect(last).toBeLessThanOrEqual(Date.now())
+  })
+
   it('throttles guesses of the current password like failed logins', async () => {
     const agent = await server.login('agent')
     for (let i = 0; i < 10; i++) await server.app.inject({ method: 'POST', url: '/api/auth/password', headers: agent.headers, payload: { currentPassword: `guess-number-${i}`, newPassword: 'brand-new-password' }, remoteAddress: '10.5.0.1' })

@@ -21,6 +21,7 @@ import * as conversationContactIndex from './migrations/2026-12-01T1600_conversa
 import * as mediaWithoutFilename from './migrations/2026-12-02T0500_media_without_filename.js'
 import * as conversationReminders from './migrations/2026-12-02T0900_conversation_reminders.js'
 import * as twoFactorLogin from './migrations/2026-12-02T1000_two_factor_login.js'
+import * as userLastLogin from './migrations/2026-12-02T1100_user_last_login.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-02T0500_media_without_filename': mediaWithoutFilename,
   '2026-12-02T0900_conversation_reminders': conversationReminders,
   '2026-12-02T1000_two_factor_login': twoFactorLogin,
+  '2026-12-02T1100_user_last_login': userLastLogin,
 }
 
 class StaticProvider implements MigrationProvider {

@@ -24,6 +24,7 @@ export interface UsersTable {
   totp_pending: string | null
   totp_last_step: number | null
   totp_enabled_at: string | null
+  last_login_at: string | null
 }
 
 export interface RecoveryCodesTable {

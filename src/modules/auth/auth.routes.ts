@@ -16,6 +16,7 @@ import { confirmCurrentPassword, ownSession } from './own-account.js'
 import { mustSetUpTwoFactor } from './two-factor-policy.js'
 import type { TwoFactor } from './two-factor.js'
 import { findUserByEmail, updateUser } from './users.repo.js'
+import { nowIso } from '../../platform/time.js'
 
 export type AuthRoutesOptions = { db: Db; throttle: LoginThrottle; twoFactor: TwoFactor; secureCookies: boolean }
 
@@ -51,6 +52,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { 
       }
       throttle.recordSuccess(email)
       const session = await createSession(db, user.id, request.headers['user-agent'])
+      await updateUser(db, user.id, { last_login_at: nowIso() })
       void reply.setCookie(SESSION_COOKIE, session.cookieValue, {
         path: '/',
         httpOnly: true,

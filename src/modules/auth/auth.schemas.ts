@@ -11,6 +11,8 @@ export const userSchema = z.object({
   /** Whether login asks for a code from an authenticator app as well. */
   twoFactor: z.boolean(),
   createdAt: z.string(),
+  /** When they last signed in (null: never), for reviewing who still needs access. */
+  lastLoginAt: z.string().nullable(),
 })
 
 export const loginBody = z.object({
@@ -57,8 +59,8 @@ export const tokenSchema = z.object({
 export const createTokenBody = z.object({ name: z.string().trim().min(1).max(200), role: roleSchema })
 export const idParams = z.object({ id: z.string().min(1).max(100) })
 
-type UserLike = { id: string; email: string; name: string; role: z.infer<typeof roleSchema>; active: number; created_at: string; totp_enabled_at: string | null }
-export const presentUser = (u: UserLike) => ({ id: u.id, email: u.email, name: u.name, role: u.role, active: u.active === 1, twoFactor: u.totp_enabled_at !== null, createdAt: u.created_at })
+type UserLike = { id: string; email: string; name: string; role: z.infer<typeof roleSchema>; active: number; created_at: string; totp_enabled_at: string | null; last_login_at: string | null }
+export const presentUser = (u: UserLike) => ({ id: u.id, email: u.email, name: u.name, role: u.role, active: u.active === 1, twoFactor: u.totp_enabled_at !== null, createdAt: u.created_at, lastLoginAt: u.last_login_at })
 
 export const passwordConfirmBody = z.object({ currentPassword: z.string().min(1).max(1024) })
 export const twoFactorCodeBody = z.object({ code: z.string().trim().regex(/^\d{6}$/, 'six digits from the authenticator app') })

@@ -32,13 +32,13 @@ export async function insertUser(
   await db.insertInto('users').values(row).execute()
   // Two-factor login starts off (its columns default to null; naming them here would also break
   // the upgrade tests, which add users to a database from before them).
-  return { ...row, totp_secret: null, totp_pending: null, totp_last_step: null, totp_enabled_at: null }
+  return { ...row, totp_secret: null, totp_pending: null, totp_last_step: null, totp_enabled_at: null, last_login_at: null }
 }
 
 export async function updateUser(
   db: Executor,
   id: string,
-  patch: Partial<Pick<UserRow, 'name' | 'role' | 'active' | 'password_hash'>>,
+  patch: Partial<Pick<UserRow, 'name' | 'role' | 'active' | 'password_hash' | 'last_login_at'>>,
 ): Promise<void> {
   await db.updateTable('users').set({ ...patch, updated_at: nowIso() }).where('id', '=', id).execute()
 }

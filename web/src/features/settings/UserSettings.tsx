@@ -6,8 +6,9 @@ import { useWorkspace } from '../../app/workspace'
 import { TwoFactorRule } from './TwoFactorRule'
 import { ErrorLine, useList } from './useList'
 import { TableHead } from '../../ui/TableHead'
+import { formatWhen } from '../inbox/format'
 
-type UserRow = { id: string; email: string; name: string; role: Role; active: boolean; twoFactor: boolean; createdAt: string }
+type UserRow = { id: string; email: string; name: string; role: Role; active: boolean; twoFactor: boolean; createdAt: string; lastLoginAt: string | null }
 
 /** Team members: create with a first password, change role, deactivate (ends their sessions), reset a lost second factor. */
 export function UserSettings() {
@@ -45,7 +46,7 @@ export function UserSettings() {
     <section aria-labelledby="users-title">
       <h2 id="users-title">{t('settings.users.title')}</h2>
       <table className="table">
-        <TableHead columns={[t('settings.users.name'), t('login.email'), t('settings.users.role'), t('settings.users.twoFactor'), t('settings.users.state')]} />
+        <TableHead columns={[t('settings.users.name'), t('login.email'), t('settings.users.role'), t('settings.users.lastLogin'), t('settings.users.twoFactor'), t('settings.users.state')]} />
         <tbody>
           {items.map((u) => (
             <tr key={u.id} className={u.active ? '' : 'inactive'}>
@@ -56,6 +57,7 @@ export function UserSettings() {
                   <TranslatedOptions values={ROLES} prefix="role" />
                 </select>
               </td>
+              <td>{u.lastLoginAt ? formatWhen(u.lastLoginAt) : <span className="muted">{t('settings.users.never')}</span>}</td>
               <td>
                 <div className="row-actions">
                   <span>{u.twoFactor ? t('settings.users.twoFactorOn') : t('settings.users.twoFactorOff')}</span>
