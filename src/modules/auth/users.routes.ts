@@ -10,7 +10,7 @@ import { createTokenBody, createUserBody, idParams, presentUser, tokenSchema, up
 import { hashPassword } from './passwords.js'
 import { revokeUserSessions } from './sessions.js'
 import { disableTwoFactor } from './two-factor.js'
-import { policyCovers, readTwoFactorPolicy, requireTwoFactorSchema, TWO_FACTOR_POLICY_KEY } from './two-factor-policy.js'
+import { policyCovers, readTwoFactorPolicy, rememberTwoFactorPolicy, requireTwoFactorSchema, TWO_FACTOR_POLICY_KEY } from './two-factor-policy.js'
 import { putSetting } from '../settings/settings.repo.js'
 import { findUserByEmail, findUserById, insertUser, listUsers, updateUser } from './users.repo.js'
 import { audit } from '../privacy/audit.js'
@@ -97,6 +97,7 @@ export const userRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db }) =
       await putSetting(tx, TWO_FACTOR_POLICY_KEY, requireTwoFactor, auth.user?.id ?? null)
       await audit(tx, request, { action: 'settings.security_changed', target: 'settings:security', detail: { requireTwoFactor } })
     })
+    rememberTwoFactorPolicy(db, requireTwoFactor)
     return { requireTwoFactor }
   })
 
