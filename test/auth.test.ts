@@ -215,6 +215,31 @@ describe(`${DIALECT}: accounts, sessions, CSRF and API tokens`, () => {
     expect(signedOut.map((l) => JSON.parse(l.detail))).toEqual([{ session: other.id }])
   })
 
+  it('signs out every other browser of mine at once, and only mine', async () => {
+    const admin = await server.login('admin')
+    expect((await admin.inject({ method: 'POST', url: '/api/users', payload: { email: 'ueberall@example.com', name: 'Überall', role: 'agent', password: 'everywhere-pass-1' } })).statusCode).toBe(201)
+    const signIn = async (ip: string) => {
+      const res = await login('ueberall@example.com', 'everywhere-pass-1', ip)
+      return { cookie: `postfach_session=${res.cookies[0]!.value}`, 'x-csrf-token': res.json().csrfToken as string }
+    }
+    const [here, laptop, phone] = [await signIn('10.8.1.1'), await signIn('10.8.1.2'), await signIn('10.8.1.3')]
+    const me = (headers: Record<string, string>) => server.app.inject({ method: 'GET', url: '/api/auth/me', headers }).then((r) => r.statusCode)
+    const all = (headers: Record<string, string>) => server.app.inject({ method: 'DELETE', url: '/api/auth/sessions', headers })
+    expect((await all({ cookie: here.cookie! })).statusCode).toBe(403) // no CSRF token
+    expect((await all({})).statusCode).toBe(401)
+    expect((await all((await server.token('agent')).headers)).statusCode).toBe(400)
+    expect(await me(laptop)).toBe(200)
+
+    const res = await all(here)
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({ signedOut: 2 })
+    expect([await me(here), await me(laptop), await me(phone)]).toEqual([200, 401, 401])
+    expect((await admin.inject({ method: 'GET', url: '/api/auth/me' })).statusCode).toBe(200) // someone else's stay
+    expect((await all(here)).json()).toEqual({ signedOut: 0 })
+    const logged = await server.database.db.selectFrom('audit_log').select('detail').where('action', '=', 'session.signed_out').where('actor_id', '=', (await server.database.db.selectFrom('users').select('id').where('email', '=', 'ueberall@example.com').executeTakeFirstOrThrow()).id).execute()
+    expect(logged.map((l) => JSON.parse(l.detail).sessions.length)).toEqual([2])
+  })
+
   it('shows the admin when each person last signed in (null: never), for reviewing who still needs access', async () => {
     const admin = await server.login('admin')
     expect((await admin.inject({ method: 'POST', url: '/api/users', payload: { email: 'nie@example.com', name: 'Nie', role: 'agent', password: 'never-signed-in-1' } })).statusCode).toBe(201)

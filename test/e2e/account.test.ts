@@ -74,6 +74,18 @@ describe(`${DIALECT}: my account in the browser`, () => {
     await page.getByRole('button', { name: 'Firefox unter Linux abmelden' }).click()
     await expect.poll(() => page.getByRole('cell', { name: 'Firefox unter Linux', exact: true }).count()).toBe(0)
     expect((await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } })).statusCode).toBe(401)
+
+    // Two more elsewhere (besides the logins of the tests above), signed out with one click.
+    const elsewhere = []
+    for (const ip of ['10.9.0.4', '10.9.0.5']) {
+      const res = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'root@example.com', password: 'ein-langer-neuer-satz' }, remoteAddress: ip })
+      elsewhere.push(`postfach_session=${res.cookies.find((c) => c.name === 'postfach_session')!.value}`)
+    }
+    await page.reload()
+    await page.getByRole('button', { name: 'Alle anderen Browser abmelden' }).click()
+    await expect.poll(() => page.getByRole('row').count()).toBe(2) // the header and this browser
+    expect(await page.getByRole('button', { name: 'Alle anderen Browser abmelden' }).count()).toBe(0) // none left to sign out
+    for (const other of elsewhere) expect((await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: other } })).statusCode).toBe(401)
     expect(await seriousViolations(page)).toEqual([])
   })
 
@@ -122,6 +134,14 @@ describe(`${DIALECT}: my account in the browser`, () => {
     const me = (await server.database.db.selectFrom('users').select(['totp_secret', 'totp_enabled_at']).where('email', '=', 'root@example.com').executeTakeFirstOrThrow())
     expect(me.totp_enabled_at).not.toBeNull()
     expect(me.totp_secret).not.toContain(secret)
+
+    // With two recovery codes left, the page asks for new ones.
+    const rootId = (await server.database.db.selectFrom('users').select('id').where('email', '=', 'root@example.com').executeTakeFirstOrThrow()).id
+    const unused = await server.database.db.selectFrom('recovery_codes').select('id').where('user_id', '=', rootId).where('used_at', 'is', null).execute()
+    await server.database.db.updateTable('recovery_codes').set({ used_at: new Date().toISOString() }).where('id', 'in', unused.slice(2).map((c) => c.id)).execute()
+    await page.goto(`${server.url}/#/settings/account`)
+    await page.reload()
+    await page.getByText(/Noch 2 Wiederherstellungscodes übrig\. Erzeugen Sie neue Wiederherstellungscodes, bevor keine mehr übrig sind\./).waitFor()
   })
 
   it('shows who has two-factor login and lets an admin reset it for someone who lost the phone', async () => {

@@ -104,6 +104,16 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (base, { 
     const rows = await listUserSessions(db, auth.user.id)
     return { items: rows.map((r) => ({ id: sessionHandle(r.id), userAgent: r.user_agent, createdAt: r.created_at, lastSeenAt: r.last_seen_at, current: r.id === auth.sessionId })), nextCursor: null }
   })
+  // After a lost laptop or a shared computer: every other browser signed out at once.
+  app.delete('/api/auth/sessions', { config: { access: ALL_ROLES }, schema: { tags: ['auth'], response: { 200: z.object({ signedOut: z.number().int() }) } } }, async (request) => {
+    const auth = ownSession(request)
+    const others = (await listUserSessions(db, auth.user.id)).filter((r) => r.id !== auth.sessionId)
+    await db.transaction().execute(async (tx) => {
+      await revokeUserSessions(tx, auth.user.id, auth.sessionId)
+      if (others.length) await audit(tx, request, { action: 'session.signed_out', target: `user:${auth.user.id}`, detail: { sessions: others.map((r) => sessionHandle(r.id)) } })
+    })
+    return { signedOut: others.length }
+  })
   app.delete('/api/auth/sessions/:id', { config: { access: ALL_ROLES }, schema: { tags: ['auth'], params: sessionParams, response: { 204: z.null() } } }, async (request, reply) => {
     const auth = ownSession(request)
     if (sessionHandle(auth.sessionId) === request.params.id) throw new AppError('auth.current_session', 400, 'This is the session you are using: sign out instead.')

@@ -115,6 +115,13 @@ function SessionList() {
           ))}
         </tbody>
       </table>
+      {items.some((s) => !s.current) && (
+        <div className="row-actions">
+          <button type="button" onClick={() => void act(() => api('DELETE', '/api/auth/sessions'))}>
+            {t('settings.account.signOutOthers')}
+          </button>
+        </div>
+      )}
       <ErrorLine error={error} />
     </>
   )

@@ -8,6 +8,9 @@ import { ErrorLine } from './useList'
 type Status = { enabled: boolean; enabledAt: string | null; recoveryCodesLeft: number }
 type Setup = { secret: string; uri: string }
 
+/** From how few recovery codes on the page asks for new ones (a lost phone must not find none left). */
+const LOW_CODES = 2
+
 /** The secret as people type it into an app by hand: groups of four. */
 const grouped = (secret: string) => secret.match(/.{1,4}/g)!.join(' ')
 
@@ -74,8 +77,9 @@ export function TwoFactorSettings({ email, onOthersSignedOut, onCodesSaved }: { 
       <h3>{t('settings.twoFactor.title')}</h3>
       <p className="muted small">{t('settings.twoFactor.intro')}</p>
       {status?.enabled && (
-        <p role="status" className="ok">
+        <p role="status" className={status.recoveryCodesLeft <= LOW_CODES ? 'error' : 'ok'}>
           {t('settings.twoFactor.on', { since: formatWhen(status.enabledAt!), count: status.recoveryCodesLeft })}
+          {status.recoveryCodesLeft <= LOW_CODES && ` ${t('settings.twoFactor.fewCodes')}`}
         </p>
       )}
       {codes && (
