@@ -9,7 +9,6 @@ import { passwordConfirmBody, recoveryCodesResponse, twoFactorCodeBody, twoFacto
 import { confirmCurrentPassword, ownSession } from './own-account.js'
 import { revokeUserSessions } from './sessions.js'
 import { disableTwoFactor } from './two-factor.js'
-import { findUserById } from './users.repo.js'
 
 /**
  * A person's own two-factor login: set up with an authenticator app (password first, then a code
@@ -37,7 +36,7 @@ export const twoFactorRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (bas
   // browsers (signed in with the password alone) are signed out.
   app.post('/api/auth/two-factor/enable', { config, bodyLimit, schema: { tags, body: twoFactorCodeBody, response: { 200: recoveryCodesResponse } } }, async (request) => {
     const auth = ownSession(request)
-    const user = (await findUserById(db, auth.user.id))!
+    const { user } = auth // read with the session for this request: the pending secret from setup is in it
     if (user.totp_secret) throw new AppError('auth.two_factor_on', 409, 'Two-factor login is on already.')
     if (!user.totp_pending) throw new AppError('auth.two_factor_not_started', 409, 'Start the setup first (POST /api/auth/two-factor/setup).')
     const recoveryCodes = await db.transaction().execute(async (tx) => {

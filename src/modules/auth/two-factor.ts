@@ -9,15 +9,16 @@ import { nowIso } from '../../platform/time.js'
 const ISSUER = 'Postfach'
 const PERIOD_S = 30
 /** How many recovery codes a person gets; each works once. */
-export const RECOVERY_CODE_COUNT = 10
+const RECOVERY_CODE_COUNT = 10
 /** No 0/o, 1/l/i: a code copied from paper must not be misread. */
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'
 
 const SECRET_PURPOSE = (userId: string) => `totp-secret:${userId}`
 
-/** A code as typed: six digits from the app, or a recovery code with or without its dash and spaces. */
-export const isAppCode = (code: string) => /^\d{6}$/.test(code.replace(/\s/g, ''))
-const normalizeRecoveryCode = (code: string) => code.toLowerCase().replace(/[\s-]/g, '')
+/** A code as typed, without spaces: six digits from the app, or a recovery code (its dash optional, any case). */
+const APP_CODE = /^\d{6}$/
+const withoutSpaces = (code: string) => code.replace(/\s/g, '')
+const normalizeRecoveryCode = (code: string) => withoutSpaces(code).toLowerCase().replaceAll('-', '')
 
 /**
  * Two-factor login with an authenticator app (TOTP, RFC 6238: SHA-1, 6 digits, 30 s, as every app
@@ -59,7 +60,7 @@ export class TwoFactor {
    */
   async verify(db: Executor, user: UserRow, code: string, now = Date.now()): Promise<'app' | 'recovery' | null> {
     if (!user.totp_secret) return null
-    if (isAppCode(code)) {
+    if (APP_CODE.test(withoutSpaces(code))) {
       const step = this.matchingStep(this.box.open(user.totp_secret, SECRET_PURPOSE(user.id)), code, now)
       if (step === null) return null
       // Atomic: of two logins racing with the same code, one wins.
@@ -100,8 +101,8 @@ export class TwoFactor {
 
   /** The time step the code belongs to (now, or one step before or after), or null. */
   private matchingStep(base32: string, code: string, now: number): number | null {
-    const token = code.replace(/\s/g, '')
-    if (!/^\d{6}$/.test(token)) return null
+    const token = withoutSpaces(code)
+    if (!APP_CODE.test(token)) return null
     const delta = new TOTP({ secret: Secret.fromBase32(base32), period: PERIOD_S }).validate({ token, timestamp: now, window: 1 })
     return delta === null ? null : Math.floor(now / 1000 / PERIOD_S) + delta
   }
