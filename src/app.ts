@@ -75,6 +75,9 @@ import { installProblemHandler } from './platform/http/problem.js'
 import { webAppRoutes } from './platform/http/web-app.routes.js'
 import { JobRunner } from './platform/jobs/job-runner.js'
 import { eventRoutes } from './platform/realtime/events.routes.js'
+import { AutoAssigner } from './modules/assignment/assigner.js'
+import { assignmentRoutes } from './modules/assignment/assignment.routes.js'
+import { markPresent } from './modules/assignment/presence.repo.js'
 import { RealtimeHub } from './platform/realtime/hub.js'
 import { bridgeHub } from './platform/realtime/pg-bridge.js'
 import { type SimulatorState, simulatorPlugin } from './simulator/index.js'
@@ -97,7 +100,7 @@ export type AppDeps = {
   logger?: false | { stream?: NodeJS.WritableStream }
 }
 
-export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; campaigns: CampaignRunner; jobs: JobRunner; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch; sealer: JournalSealer; vault: MessageVault; mediaStore: MediaStore }
+export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; campaigns: CampaignRunner; jobs: JobRunner; assigner: AutoAssigner; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch; sealer: JournalSealer; vault: MessageVault; mediaStore: MediaStore }
 
 /** The built web app: web/dist beside src/ (from source) or beside dist/ (compiled). */
 const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -193,7 +196,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     log: app.log,
     onChange: (_messageId, conversationId) => hub.conversationsChanged([conversationId]),
   })
+  // Automatic assignment: the team's screens and the colleague hear of each conversation given.
+  const assigner = new AutoAssigner(database.db, app.log, (assigned) => {
+    hub.conversationsChanged(assigned.map((a) => a.conversationId))
+    for (const a of assigned) hub.publish({ type: 'notification', userId: a.userId, conversationId: a.conversationId })
+  })
+  const colleagueAlive = async (userId: string) => {
+    if (await markPresent(database.db, userId)) assigner.poke()
+  }
   ingestor.onCommitted((group) => {
+    if (group.conversationIds.size > 0) assigner.poke()
     // Only a group that queued downloads wakes the job runner: its claim is a write, and ingest
     // should not pay a second commit per group for nothing.
     if (group.mediaQueued > 0) jobs.poke()
@@ -220,14 +232,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     onChanged: (conversationId, queued) => {
       if (queued) sendWorker.poke()
       hub.conversationsChanged([conversationId])
+      // Resolved or handed on: someone may have room for a waiting conversation now.
+      assigner.poke()
     },
+    onNotified: (userId, conversationId) => hub.publish({ type: 'notification', userId, conversationId }),
   })
   await app.register(labelRoutes, { db: database.db, onConversationChanged: (id) => hub.conversationsChanged([id]) })
   await app.register(noteRoutes, { db: database.db, hub, details: vault.details })
   await app.register(quickReplyRoutes, { db: database.db })
   await app.register(searchRoutes, { db: database.db, vault })
   await app.register(settingsRoutes, { db: database.db })
-  await app.register(eventRoutes, { hub })
+  await app.register(eventRoutes, { hub, onAlive: (userId) => void colleagueAlive(userId).catch((err: unknown) => app.log.warn({ err }, 'presence not recorded')) })
+  await app.register(assignmentRoutes, { db: database.db, assigner })
   await app.register(mediaRoutes, { db: database.db, store: deps.mediaStore })
   await app.register(channelRoutes, {
     db: database.db,
@@ -306,6 +322,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger())
 
   app.addHook('onClose', async () => {
+    await assigner.stop()
     await unbridge()
     await campaigns.stop()
     await sendWorker.stop()
@@ -314,5 +331,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     archiveWatch.stop()
     await archive.stop()
   })
-  return { app, ingestor, sendWorker, campaigns, jobs, graph, hub, archive, archiveWatch, sealer, vault, mediaStore: deps.mediaStore }
+  return { app, ingestor, sendWorker, campaigns, jobs, assigner, graph, hub, archive, archiveWatch, sealer, vault, mediaStore: deps.mediaStore }
 }

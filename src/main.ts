@@ -82,6 +82,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   built.sendWorker.start()
   built.campaigns.start()
   built.jobs.start()
+  built.assigner.start()
   built.archive.start()
   built.archiveWatch.start()
 

@@ -22,6 +22,7 @@ import * as mediaWithoutFilename from './migrations/2026-12-02T0500_media_withou
 import * as conversationReminders from './migrations/2026-12-02T0900_conversation_reminders.js'
 import * as twoFactorLogin from './migrations/2026-12-02T1000_two_factor_login.js'
 import * as userLastLogin from './migrations/2026-12-02T1100_user_last_login.js'
+import * as autoAssignment from './migrations/2026-12-02T1300_auto_assignment.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-02T0900_conversation_reminders': conversationReminders,
   '2026-12-02T1000_two_factor_login': twoFactorLogin,
   '2026-12-02T1100_user_last_login': userLastLogin,
+  '2026-12-02T1300_auto_assignment': autoAssignment,
 }
 
 class StaticProvider implements MigrationProvider {

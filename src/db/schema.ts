@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely'
 import type { ArchiveCheckpointsTable, ArchiveClassificationsTable, ArchiveLeavesTable, ArchiveNodesTable, ArchiveReleasesTable, ArchiveTimestampsTable, DataKeysTable, LegalHoldsTable } from './schema/archive.js'
-import type { ApiTokensTable, ChannelsTable, ContactsTable, ConversationLabelsTable, ConversationsTable, JobsTable, JournalTable, LabelsTable, MediaTable, MessageStatusesTable, MessageTermsTable, ContactTermsTable, MessagesTable, NotesTable, NotificationsTable, QuickRepliesTable, RecoveryCodesTable, SessionsTable, SettingsTable, UnroutedEventsTable, UsersTable } from './schema/core.js'
+import type { ApiTokensTable, ChannelsTable, ContactsTable, ConversationLabelsTable, ConversationsTable, JobsTable, JournalTable, LabelsTable, MediaTable, MessageStatusesTable, MessageTermsTable, ContactTermsTable, MessagesTable, NotesTable, NotificationsTable, QuickRepliesTable, RecoveryCodesTable, SessionsTable, SettingsTable, TeamPresenceTable, UnroutedEventsTable, UsersTable } from './schema/core.js'
 import type { AccountEventsTable, AutomationSendsTable, CampaignRecipientsTable, CampaignsTable, ConversationResolutionsTable, StatsChangesTable, StatsDayRevisionsTable, StatsDurationsTable, StatsMessageHoursTable } from './schema/operations.js'
 import type { AuditLogTable, BreachUpdatesTable, BreachesTable, ConsentEventsTable, ConsentPurposesTable, ExistingCustomerBasesTable, ContactCorrectionsTable, DsrRequestsTable, ErasureReceiptsTable, IntegrationsTable, PrivacyNoticeDeliveriesTable, PrivacyTasksTable, ProcessingRecordsTable, SuppressionsTable } from './schema/privacy.js'
 
@@ -14,6 +14,7 @@ export interface Database {
   users: UsersTable
   sessions: SessionsTable
   recovery_codes: RecoveryCodesTable
+  team_presence: TeamPresenceTable
   api_tokens: ApiTokensTable
   channels: ChannelsTable
   journal: JournalTable

@@ -27,6 +27,17 @@ export interface UsersTable {
   last_login_at: string | null
 }
 
+/** Whether a colleague takes conversations from automatic assignment (see modules/assignment). */
+export interface TeamPresenceTable {
+  user_id: string
+  /** Set by the person: available or away. */
+  availability: 'available' | 'away'
+  /** Renewed while they have the app open (its live-update stream); null: never. */
+  present_at: string | null
+  /** When automatic assignment last gave them a conversation (ties go to whoever waited longest). */
+  last_assigned_at: string | null
+}
+
 export interface RecoveryCodesTable {
   id: string
   user_id: string
@@ -125,6 +136,8 @@ export interface ConversationsTable {
   retention_class: ColumnType<RetentionClass | null, RetentionClass | null | undefined, RetentionClass | null>
   /** A waiting conversation's reminder: it opens again at this time (null: waits for the customer). */
   pending_until: ColumnType<string | null, string | null | undefined, string | null>
+  /** When the assignee last changed (by a person or automatically); null: never since creation. */
+  assignee_changed_at: ColumnType<string | null, string | null | undefined, string | null>
   created_at: string
   updated_at: string
 }
@@ -221,8 +234,8 @@ export interface NotesTable {
 export interface NotificationsTable {
   id: string
   user_id: string
-  /** mention: a colleague named them in a note; reminder: a waiting conversation opened again at its time. */
-  kind: 'mention' | 'reminder'
+  /** mention: a colleague named them in a note; reminder: a waiting conversation opened again at its time; assigned: a conversation was given to them (actor null: automatically). */
+  kind: 'mention' | 'reminder' | 'assigned'
   conversation_id: string
   note_id: string | null
   actor_id: string | null

@@ -5,7 +5,6 @@ import { newId } from '../../platform/ids.js'
 import { nowIso } from '../../platform/time.js'
 import { activeStaff } from '../auth/users.repo.js'
 import { applyLabel } from '../labels/labels.repo.js'
-import { updateConversation } from './conversations.repo.js'
 import { reminderTime, scheduleReminder } from './reminders.js'
 
 /** What the team changes on a conversation: one at a time (the chat header) or many at once (the list). */
@@ -38,14 +37,32 @@ export async function checkChange(db: Executor, change: ConversationChange): Pro
   return { status, assigneeId: change.assigneeId, pendingUntil, labelId: change.labelId }
 }
 
-/** Writes a checked change to one conversation, in the caller's transaction. */
-export async function applyChange(tx: Executor, c: { id: string; status: ConversationStatus }, change: CheckedChange, by: string | null): Promise<void> {
+/**
+ * Writes a checked change to one conversation, in the caller's transaction. Answers whom to tell:
+ * the colleague a person gave the conversation to (not themselves), who finds it under the bell.
+ */
+export async function applyChange(tx: Executor, c: { id: string; status: ConversationStatus; assignee_id: string | null }, change: CheckedChange, by: string | null): Promise<{ notify: string | null }> {
   const { status, assigneeId, pendingUntil, labelId } = change
-  await updateConversation(tx, c.id, { ...(status ? { status } : {}), ...(assigneeId !== undefined ? { assignee_id: assigneeId } : {}), ...(pendingUntil !== undefined ? { pending_until: pendingUntil } : {}) })
+  const reassigned = assigneeId !== undefined && assigneeId !== c.assignee_id
+  const now = nowIso()
+  await tx
+    .updateTable('conversations')
+    .set({
+      ...(status ? { status } : {}),
+      // When it changed hands: automatic assignment leaves a conversation someone handed back until the customer writes again.
+      ...(reassigned ? { assignee_id: assigneeId, assignee_changed_at: now } : {}),
+      ...(pendingUntil !== undefined ? { pending_until: pendingUntil } : {}),
+      updated_at: now,
+    })
+    .where('id', '=', c.id)
+    .execute()
   if (pendingUntil) await scheduleReminder(tx, { conversationId: c.id, until: pendingUntil, setBy: by })
   if (labelId) await applyLabel(tx, { conversationId: c.id, labelId, by })
   // Resolution times (statistics) start at the customer's first unanswered message and end here.
   if (status === 'resolved' && c.status !== 'resolved') {
-    await tx.insertInto('conversation_resolutions').values({ id: newId(), conversation_id: c.id, resolved_by: by, resolved_at: nowIso() }).execute()
+    await tx.insertInto('conversation_resolutions').values({ id: newId(), conversation_id: c.id, resolved_by: by, resolved_at: now }).execute()
   }
+  const notify = reassigned && assigneeId && assigneeId !== by ? assigneeId : null
+  if (notify) await tx.insertInto('notifications').values({ id: newId(), user_id: notify, kind: 'assigned', conversation_id: c.id, note_id: null, actor_id: by, created_at: now, read_at: null }).execute()
+  return { notify }
 }

@@ -238,11 +238,3 @@ export async function markConversationRead(db: Executor, id: string): Promise<vo
     .where((eb) => eb.or([eb('read_up_to', 'is', null), eb('read_up_to', '<', upTo)]))
     .execute()
 }
-
-export async function updateConversation(
-  db: Executor,
-  id: string,
-  patch: Partial<Pick<ConversationRow, 'status' | 'assignee_id' | 'last_message_at' | 'pending_until'>>,
-): Promise<void> {
-  await db.updateTable('conversations').set({ ...patch, updated_at: nowIso() }).where('id', '=', id).execute()
-}

@@ -33,6 +33,8 @@ export type InboxRoutesOptions = {
   vault: MessageVault
   /** After a committed change to a conversation; `queued` when a message awaits sending. */
   onChanged: (conversationId: string, queued?: boolean) => void
+  /** A colleague was given a conversation by someone else (a notification is stored for them). */
+  onNotified: (userId: string, conversationId: string) => void
 }
 
 const idParams = z.object({ id: z.string().min(1).max(100) })
@@ -62,7 +64,7 @@ const bulkChange = z
   .refine((b) => Object.keys(b).some((k) => k !== 'ids'), 'at least one change besides ids')
 
 /** Conversations and messages: reading, sending, marking read, assigning. */
-export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, defaultChannel, consent, templates, vault, onChanged }) => {
+export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, defaultChannel, consent, templates, vault, onChanged, onNotified }) => {
   const readAudit = new ReadAudit()
   const app = base.withTypeProvider<ZodTypeProvider>()
   const access = STAFF
@@ -92,8 +94,9 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     const c = await findConversation(db, request.params.id)
     if (!c) throw notFound('Conversation')
     const change = await checkChange(db, request.body)
-    await db.transaction().execute((tx) => applyChange(tx, c, change, request.auth?.user?.id ?? null))
+    const { notify } = await db.transaction().execute((tx) => applyChange(tx, c, change, request.auth?.user?.id ?? null))
     onChanged(c.id)
+    if (notify) onNotified(notify, c.id)
     return (await presentConversations(db, vault, [(await findConversationWithContact(db, c.id))!]))[0]!
   })
 
@@ -106,10 +109,16 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     if (found.length < wanted.length) throw notFound(`${wanted.length - found.length} of the ${wanted.length} conversations`)
     const change = await checkChange(db, asked)
     const by = request.auth?.user?.id ?? null
-    await db.transaction().execute(async (tx) => {
-      for (const c of found) await applyChange(tx, c, change, by)
+    const notified = await db.transaction().execute(async (tx) => {
+      const told: { userId: string; conversationId: string }[] = []
+      for (const c of found) {
+        const { notify } = await applyChange(tx, c, change, by)
+        if (notify) told.push({ userId: notify, conversationId: c.id })
+      }
+      return told
     })
     for (const c of found) onChanged(c.id)
+    for (const n of notified) onNotified(n.userId, n.conversationId)
     return { updated: found.length }
   })
 

@@ -26,13 +26,13 @@ const noteSchema = z.object({
 })
 const notificationSchema = z.object({
   id: z.string(),
-  /** mention: named in a colleague's note; reminder: a waiting conversation opened again at its set time. */
-  kind: z.enum(['mention', 'reminder']),
+  /** mention: named in a colleague's note; reminder: a waiting conversation opened again at its set time; assigned: given to me (actorName null: automatically). */
+  kind: z.enum(['mention', 'reminder', 'assigned']),
   conversationId: z.string(),
   /** Whom the conversation is with (their shown name or number); null once erased. */
   contactName: z.string().nullable(),
   noteId: z.string().nullable(),
-  /** Who wrote the note, or who set the reminder. */
+  /** Who wrote the note, set the reminder or assigned the conversation. */
   actorName: z.string().nullable(),
   excerpt: z.string().nullable(),
   createdAt: z.string(),

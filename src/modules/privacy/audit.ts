@@ -37,6 +37,7 @@ export type AuditAction =
   | 'settings.automation_changed'
   | 'settings.business_profile_changed'
   | 'settings.security_changed'
+  | 'settings.assignment_changed'
   | 'template.created'
   | 'template.deleted'
   | 'channel.alert_acknowledged'

@@ -7,7 +7,14 @@ import type { RealtimeHub } from './hub.js'
  * from closing the stream; the browser's EventSource reconnects by itself, and the app refetches
  * on reconnect, so nothing missed while offline stays missing.
  */
-export const eventRoutes: FastifyPluginAsync<{ hub: RealtimeHub }> = async (app, { hub }) => {
+export type EventRoutesOptions = {
+  hub: RealtimeHub
+  /** Called when a person's stream opens and every `aliveEveryMs` while it stays open (presence). */
+  onAlive?: (userId: string) => void
+  aliveEveryMs?: number
+}
+
+export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, { hub, onAlive, aliveEveryMs = 60_000 }) => {
   const open = new Set<() => void>()
   // Streams never end by themselves: end them so that the server can close.
   app.addHook('onClose', async () => {
@@ -25,8 +32,11 @@ export const eventRoutes: FastifyPluginAsync<{ hub: RealtimeHub }> = async (app,
       res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
     })
     const heartbeat = setInterval(() => res.write(': ping\n\n'), 20_000)
+    const alive = me && onAlive ? setInterval(() => onAlive(me), aliveEveryMs) : undefined
+    if (me && onAlive) onAlive(me)
     const end = () => {
       clearInterval(heartbeat)
+      clearInterval(alive)
       unsubscribe()
       open.delete(end)
       if (!res.writableEnded) res.end()

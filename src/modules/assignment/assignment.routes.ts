@@ -1,0 +1,58 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Db } from '../../db/database.js'
+import { ADMIN, STAFF } from '../../platform/http/access.js'
+import { listOf } from '../../platform/http/cursor.js'
+import { ownSession } from '../auth/own-account.js'
+import { audit } from '../privacy/audit.js'
+import { putSetting } from '../settings/settings.repo.js'
+import { ASSIGNMENT_SETTINGS_KEY, assignmentSettingsSchema, readAssignmentSettings } from './assignment-settings.js'
+import type { AutoAssigner } from './assigner.js'
+import { readAvailability, setAvailability, teamStatus } from './presence.repo.js'
+
+const availabilitySchema = z.object({ availability: z.enum(['available', 'away']).describe('available: takes conversations from automatic assignment; away: takes none') })
+const memberStatus = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(['admin', 'agent']),
+  availability: z.enum(['available', 'away']),
+  /** Has the app open now. */
+  present: z.boolean(),
+  /** Open conversations assigned to them. */
+  open: z.number().int(),
+})
+
+/** Automatic assignment: the admin's settings, each colleague's availability, and the team's status board. */
+export const assignmentRoutes: FastifyPluginAsync<{ db: Db; assigner: AutoAssigner }> = async (base, { db, assigner }) => {
+  const app = base.withTypeProvider<ZodTypeProvider>()
+  const tags = ['assignment']
+
+  app.get('/api/settings/assignment', { config: { access: ADMIN }, schema: { tags, response: { 200: assignmentSettingsSchema } } }, async () => readAssignmentSettings(db))
+  app.put('/api/settings/assignment', { config: { access: ADMIN }, schema: { tags, body: assignmentSettingsSchema.strict(), response: { 200: assignmentSettingsSchema } } }, async (request) => {
+    const settings = request.body
+    await db.transaction().execute(async (tx) => {
+      await putSetting(tx, ASSIGNMENT_SETTINGS_KEY, settings, request.auth?.user?.id ?? null)
+      await audit(tx, request, { action: 'settings.assignment_changed', target: 'settings:assignment', detail: settings })
+    })
+    assigner.remember(settings)
+    assigner.poke()
+    return settings
+  })
+
+  // Who is there and how much each has: for the team lead, and for colleagues handing a conversation on.
+  app.get('/api/team/status', { config: { access: STAFF }, schema: { tags, response: { 200: listOf(memberStatus) } } }, async () => ({
+    items: (await teamStatus(db)).map(({ lastAssignedAt: _, ...m }) => m),
+    nextCursor: null,
+  }))
+
+  // One's own availability (a signed-in person's; an API token has none: 400).
+  app.get('/api/auth/availability', { config: { access: STAFF }, schema: { tags, response: { 200: availabilitySchema } } }, async (request) => ({
+    availability: await readAvailability(db, ownSession(request).user.id),
+  }))
+  app.put('/api/auth/availability', { config: { access: STAFF }, schema: { tags, body: availabilitySchema, response: { 200: availabilitySchema } } }, async (request) => {
+    await setAvailability(db, ownSession(request).user.id, request.body.availability)
+    if (request.body.availability === 'available') assigner.poke()
+    return request.body
+  })
+}
