@@ -44,7 +44,13 @@ export async function assignWaiting(db: Db, settings: AssignmentSettings): Promi
       .where('status', '=', 'open')
       .where('assignee_id', 'is', null)
       .where('last_inbound_at', 'is not', null)
-      .where((eb) => eb.or([eb('assignee_changed_at', 'is', null), eb('last_inbound_at', '>', eb.ref('assignee_changed_at'))]))
+      // Stored after the hand-back (our clock: Meta's timestamps are whole seconds of the phone's clock).
+      .where((eb) =>
+        eb.or([
+          eb('assignee_changed_at', 'is', null),
+          eb.exists(eb.selectFrom('messages').select('messages.id').whereRef('messages.conversation_id', '=', 'conversations.id').where('messages.direction', '=', 'inbound').whereRef('messages.created_at', '>', 'conversations.assignee_changed_at')),
+        ]),
+      )
       .where(ofUnrestrictedContact)
       .orderBy('last_inbound_at', 'asc')
       .orderBy('id')
