@@ -4,6 +4,7 @@ import { InboxPage } from '../features/inbox/InboxPage'
 import { IntegrityBanner } from '../features/archive/IntegrityBanner'
 import { ChannelAlerts } from '../features/channel/ChannelAlerts'
 import { NotificationsMenu } from '../features/notifications/NotificationsMenu'
+import { AvailabilitySwitch } from '../features/assignment/AvailabilitySwitch'
 
 // Settings are loaded when opened: the inbox's first load carries only what the inbox needs.
 const CampaignsPage = lazy(() => import('../features/campaigns/CampaignsPage').then((m) => ({ default: m.CampaignsPage })))
@@ -62,6 +63,7 @@ export function Shell({ user, onLoggedOut }: { user: User; onLoggedOut: () => vo
               </p>
             )}
             {user.role !== 'auditor' && <NotificationsMenu onOpen={(conversationId) => go(`inbox/${conversationId}`)} />}
+            {user.role !== 'auditor' && <AvailabilitySwitch />}
             <a href="#/settings/account" className="topbar-user" title={t('settings.account.title')}>
               {user.name}
             </a>

@@ -118,7 +118,7 @@ export type Settings = {
   company: { name: string; address: string; email?: string } | null
   privacyNotice: { url: string; version: string } | null
 }
-export type AppNotification = { id: string; kind: 'mention' | 'reminder'; conversationId: string; contactName: string | null; actorName: string | null; excerpt: string | null; createdAt: string; readAt: string | null }
+export type AppNotification = { id: string; kind: 'mention' | 'reminder' | 'assigned'; conversationId: string; contactName: string | null; actorName: string | null; excerpt: string | null; createdAt: string; readAt: string | null }
 export type Page<T> = { items: T[]; nextCursor: string | null }
 
 /** Uploads a file for sending (multipart); answers our media id. */

@@ -5,7 +5,7 @@ import { useInboxEvent } from '../../app/event-bus'
 import { formatNumber, formatWhen } from '../inbox/format'
 import { Icon } from '../../ui/Icon'
 
-/** The bell: @mentions of me and my reminders that came due, newest first; opening one marks it read and opens its conversation. */
+/** The bell: @mentions of me, my reminders that came due and conversations given to me, newest first; opening one marks it read and opens its conversation. */
 export function NotificationsMenu({ onOpen }: { onOpen: (conversationId: string) => void }) {
   const { t } = useTranslation()
   const [items, setItems] = useState<AppNotification[]>([])
@@ -20,6 +20,13 @@ export function NotificationsMenu({ onOpen }: { onOpen: (conversationId: string)
   const unread = items.filter((n) => !n.readAt).length
   // The API gives the shown name, or the number where there is none (digits only).
   const shownContact = (name: string | null) => (name === null ? t('inbox.unknownContact') : /^\d+$/.test(name) ? formatNumber(name) : name)
+
+  function headline(n: AppNotification): string {
+    if (n.kind === 'reminder') return t('notify.reminder', { name: shownContact(n.contactName) })
+    // Without an actor the conversation came by automatic assignment.
+    if (n.kind === 'assigned') return n.actorName ? t('notify.assignedBy', { name: shownContact(n.contactName), actor: n.actorName }) : t('notify.assigned', { name: shownContact(n.contactName) })
+    return t('notify.mention', { name: n.actorName ?? '?' })
+  }
 
   async function openOne(n: AppNotification) {
     setOpen(false)
@@ -40,7 +47,7 @@ export function NotificationsMenu({ onOpen }: { onOpen: (conversationId: string)
             {items.map((n) => (
               <li key={n.id} className={n.readAt ? '' : 'unread-item'}>
                 <button type="button" onClick={() => void openOne(n)}>
-                  <strong>{n.kind === 'reminder' ? t('notify.reminder', { name: shownContact(n.contactName) }) : t('notify.mention', { name: n.actorName ?? '?' })}</strong>{' '}
+                  <strong>{headline(n)}</strong>{' '}
                   <span className="muted small">{formatWhen(n.createdAt)}</span>
                   {n.excerpt && <span className="small">{n.excerpt}</span>}
                 </button>

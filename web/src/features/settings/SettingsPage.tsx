@@ -5,6 +5,7 @@ import { AuditLogPage } from '../privacy/AuditLogPage'
 import { BreachesPage } from '../privacy/BreachesPage'
 import { RecordPage } from '../privacy/RecordPage'
 import { RequestsPage } from '../privacy/RequestsPage'
+import { AssignmentSettings } from '../assignment/AssignmentSettings'
 import { AutomationSettings } from '../automation/AutomationSettings'
 import { BusinessProfileSettings } from '../automation/BusinessProfileSettings'
 import { TemplateSettings } from '../channel/TemplateSettings'
@@ -20,6 +21,7 @@ import { UserSettings } from './UserSettings'
 
 const PAGES = {
   users: { roles: ['admin'], Page: UserSettings },
+  assignment: { roles: ['admin'], Page: AssignmentSettings },
   tokens: { roles: ['admin'], Page: TokenSettings },
   integrations: { roles: ['admin'], Page: IntegrationSettings },
   channel: { roles: ['admin'], Page: ChannelSettings },
