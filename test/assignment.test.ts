@@ -52,6 +52,8 @@ describe(`${DIALECT}: automatic assignment, availability and presence`, () => {
     await new Promise((r) => setTimeout(r, 500))
     expect((await conversation(before.conversationId)).assigneeId).toBeNull()
 
+    const record = async () => JSON.stringify((await admin.inject({ method: 'GET', url: '/api/privacy/processing-record?format=json' })).json())
+    expect(await record()).not.toContain('Automatische Verteilung')
     const on = await settings({ enabled: true, includeAdmins: false, maxOpenPerPerson: null })
     expect(on.statusCode).toBe(200)
     expect(on.json()).toEqual({ enabled: true, includeAdmins: false, maxOpenPerPerson: null })
@@ -62,6 +64,9 @@ describe(`${DIALECT}: automatic assignment, availability and presence`, () => {
     expect((await notifications(paul)).filter((n) => n.kind === 'assigned')).toEqual([])
     const log = (await admin.inject({ method: 'GET', url: '/api/audit?action=settings.assignment_changed' })).json()
     expect(JSON.stringify(log)).toContain('settings.assignment_changed')
+    // The record of processing activities (Art. 30) names what is now processed about the team.
+    expect(await record()).toContain('Automatische Verteilung neuer Kundenanfragen')
+    expect(await record()).toContain('Verfügbarkeit, ob die Anwendung gerade geöffnet ist')
     await patch(erika, before.conversationId, { status: 'resolved' })
   })
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { readAssignmentSettings } from '../assignment/assignment-settings.js'
 import type { Executor } from '../../db/database.js'
 import { nowIso } from '../../platform/time.js'
 import { listPurposes } from '../consent/consent.repo.js'
@@ -35,6 +36,7 @@ export async function buildProcessingRecord(db: Executor, deployment: Deployment
   const strictEu = await readStrictEu(db)
   const consentPurposes = await listPurposes(db)
   const tokens = await db.selectFrom('api_tokens').select('name').where('revoked_at', 'is', null).orderBy('name').execute()
+  const assignment = await readAssignmentSettings(db)
   const hooks = await db.selectFrom('integrations').select(['name', 'url']).where('removed_at', 'is', null).orderBy('name').execute()
   return {
     title: 'Kundenkommunikation über WhatsApp mit Postfach',
@@ -45,10 +47,13 @@ export async function buildProcessingRecord(db: Executor, deployment: Deployment
       ...consentPurposes.map((p) => ({ key: p.key, description: p.label_de, legalBasis: 'Art. 6 Abs. 1 lit. a DSGVO (Einwilligung, Double-Opt-in), § 7 Abs. 2 UWG' })),
       { key: 'suppression', description: 'Sperrliste nach Widerspruch, damit niemand erneut angeschrieben wird', legalBasis: 'Art. 6 Abs. 1 lit. c und f DSGVO (Art. 21 Abs. 3)' },
       { key: 'security', description: 'Protokolle über Zugriffe auf personenbezogene Daten, Integrität des Archivs', legalBasis: 'Art. 6 Abs. 1 lit. c und f DSGVO (Art. 5 Abs. 2, Art. 32)' },
+      ...(assignment.enabled
+        ? [{ key: 'assignment', description: 'Automatische Verteilung neuer Kundenanfragen an Beschäftigte, die sich als verfügbar gemeldet und die Anwendung geöffnet haben (nur der aktuelle Stand, kein Verlauf)', legalBasis: 'Art. 6 Abs. 1 lit. b und f DSGVO (Beschäftigungsverhältnis, Organisation der Arbeit); ggf. Mitbestimmung nach § 87 Abs. 1 Nr. 6 BetrVG' }]
+        : []),
     ],
     c_categories: {
       subjects: ['Kundinnen, Kunden und Interessenten, die über WhatsApp schreiben oder angeschrieben werden', 'Beschäftigte, die Postfach nutzen'],
-      data: ['Telefonnummer bzw. WhatsApp-ID', 'WhatsApp-Profilname', 'Nachrichteninhalte', 'Medien (Bilder, Dokumente, Sprachnachrichten)', 'Metadaten (Zeitpunkte, Zustellstatus)', 'Einwilligungen und Widersprüche mit Nachweisen', 'interne Notizen und Labels', 'bei Beschäftigten: Name, E-Mail, Rolle, Zugriffsprotokoll'],
+      data: ['Telefonnummer bzw. WhatsApp-ID', 'WhatsApp-Profilname', 'Nachrichteninhalte', 'Medien (Bilder, Dokumente, Sprachnachrichten)', 'Metadaten (Zeitpunkte, Zustellstatus)', 'Einwilligungen und Widersprüche mit Nachweisen', 'interne Notizen und Labels', 'bei Beschäftigten: Name, E-Mail, Rolle, Zugriffsprotokoll', ...(assignment.enabled ? ['bei Beschäftigten: Verfügbarkeit, ob die Anwendung gerade geöffnet ist, Zahl der offenen Unterhaltungen'] : [])],
     },
     d_recipients: [
       { name: 'Meta Platforms Ireland Ltd. (WhatsApp Business Platform, Cloud API)', role: 'Auftragsverarbeiter (Art. 28 DSGVO)', country: 'IE' },
