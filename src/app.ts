@@ -76,6 +76,7 @@ import { webAppRoutes } from './platform/http/web-app.routes.js'
 import { JobRunner } from './platform/jobs/job-runner.js'
 import { eventRoutes } from './platform/realtime/events.routes.js'
 import { AutoAssigner } from './modules/assignment/assigner.js'
+import { InactiveResolver } from './modules/assignment/inactive-resolver.js'
 import { assignmentRoutes } from './modules/assignment/assignment.routes.js'
 import { markPresent } from './modules/assignment/presence.repo.js'
 import { RealtimeHub } from './platform/realtime/hub.js'
@@ -100,7 +101,7 @@ export type AppDeps = {
   logger?: false | { stream?: NodeJS.WritableStream }
 }
 
-export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; campaigns: CampaignRunner; jobs: JobRunner; assigner: AutoAssigner; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch; sealer: JournalSealer; vault: MessageVault; mediaStore: MediaStore }
+export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; campaigns: CampaignRunner; jobs: JobRunner; assigner: AutoAssigner; resolver: InactiveResolver; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch; sealer: JournalSealer; vault: MessageVault; mediaStore: MediaStore }
 
 /** The built web app: web/dist beside src/ (from source) or beside dist/ (compiled). */
 const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -201,6 +202,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     hub.conversationsChanged(assigned.map((a) => a.conversationId))
     for (const a of assigned) hub.publish({ type: 'notification', userId: a.userId, conversationId: a.conversationId })
   })
+  // Quiet conversations put away: the team's screens update, and colleagues at their limit get room.
+  const resolver = new InactiveResolver(database.db, app.log, (ids) => {
+    hub.conversationsChanged(ids)
+    assigner.poke()
+  })
   const colleagueAlive = async (userId: string) => {
     if (await markPresent(database.db, userId)) assigner.poke()
   }
@@ -243,7 +249,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(searchRoutes, { db: database.db, vault })
   await app.register(settingsRoutes, { db: database.db })
   await app.register(eventRoutes, { hub, onAlive: (userId) => void colleagueAlive(userId).catch((err: unknown) => app.log.warn({ err }, 'presence not recorded')) })
-  await app.register(assignmentRoutes, { db: database.db, assigner })
+  await app.register(assignmentRoutes, { db: database.db, assigner, resolver })
   await app.register(mediaRoutes, { db: database.db, store: deps.mediaStore })
   await app.register(channelRoutes, {
     db: database.db,
@@ -323,6 +329,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   app.addHook('onClose', async () => {
     await assigner.stop()
+    await resolver.stop()
     await unbridge()
     await campaigns.stop()
     await sendWorker.stop()
@@ -331,5 +338,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     archiveWatch.stop()
     await archive.stop()
   })
-  return { app, ingestor, sendWorker, campaigns, jobs, assigner, graph, hub, archive, archiveWatch, sealer, vault, mediaStore: deps.mediaStore }
+  return { app, ingestor, sendWorker, campaigns, jobs, assigner, resolver, graph, hub, archive, archiveWatch, sealer, vault, mediaStore: deps.mediaStore }
 }

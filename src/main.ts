@@ -83,6 +83,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   built.campaigns.start()
   built.jobs.start()
   built.assigner.start()
+  built.resolver.start()
   built.archive.start()
   built.archiveWatch.start()
 

@@ -84,10 +84,13 @@ function migrator(handle: DatabaseHandle) {
  * second installation or a test run cleaning up). Nothing was changed by then, so try again.
  */
 async function tolerantOfCatalogChanges<T extends { error?: unknown; results?: readonly unknown[] }>(run: () => Promise<T>): Promise<T> {
+  // A database where other schemas churn fast (test runs cleaning up on a busy machine) can
+  // race several listings in a row: a short, growing pause lets one fall between two drops.
   for (let attempt = 1; ; attempt++) {
     const outcome = await run()
     const raced = outcome.error && outcome.results === undefined && (outcome.error as { code?: string }).code === '42P01'
-    if (!raced || attempt === 5) return outcome
+    if (!raced || attempt === 20) return outcome
+    await new Promise((r) => setTimeout(r, attempt * 5))
   }
 }
 

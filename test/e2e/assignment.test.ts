@@ -53,8 +53,14 @@ describe(`${DIALECT}: automatic assignment in the browser`, () => {
     const row = admin.getByRole('table', { name: 'Team jetzt' }).getByRole('row', { name: /Clara Conrad/ })
     await row.getByText('Verfügbar').waitFor()
     await row.getByRole('cell', { name: 'ja', exact: true }).waitFor()
+    // Quiet conversations: resolved after 30 days without an answer from the customer.
+    const quiet = admin.getByRole('form', { name: 'Ruhende Unterhaltungen erledigen' })
+    await quiet.getByLabel('Erledigen nach so vielen Tagen ohne Antwort des Kunden').fill('30')
+    await quiet.getByRole('button', { name: 'Speichern' }).click()
+    await quiet.getByText('Gespeichert.').waitFor()
+    expect((await server.database.db.selectFrom('settings').select('value').where('key', '=', 'inbox.auto_resolve').executeTakeFirstOrThrow()).value).toBe(JSON.stringify({ afterDays: 30 }))
     expect(await seriousViolations(admin)).toEqual([])
-    await admin.screenshot({ path: screenshotPath('settings-assignment') })
+    await admin.screenshot({ path: screenshotPath('settings-assignment'), fullPage: true })
   })
 
   it('a customer who writes lands with Clara, who is told under the bell and opens it from there', async () => {

@@ -9,6 +9,7 @@ import { audit } from '../privacy/audit.js'
 import { putSetting } from '../settings/settings.repo.js'
 import { ASSIGNMENT_SETTINGS_KEY, assignmentSettingsSchema, readAssignmentSettings } from './assignment-settings.js'
 import type { AutoAssigner } from './assigner.js'
+import { AUTO_RESOLVE_KEY, autoResolveSchema, type InactiveResolver, readAutoResolve } from './inactive-resolver.js'
 import { readAvailability, setAvailability, teamStatus } from './presence.repo.js'
 
 const availabilitySchema = z.object({ availability: z.enum(['available', 'away']).describe('available: takes conversations from automatic assignment; away: takes none') })
@@ -23,8 +24,8 @@ const memberStatus = z.object({
   open: z.number().int(),
 })
 
-/** Automatic assignment: the admin's settings, each colleague's availability, and the team's status board. */
-export const assignmentRoutes: FastifyPluginAsync<{ db: Db; assigner: AutoAssigner }> = async (base, { db, assigner }) => {
+/** Automatic assignment and resolving quiet conversations: the admin's settings, each colleague's availability, and the team's status board. */
+export const assignmentRoutes: FastifyPluginAsync<{ db: Db; assigner: AutoAssigner; resolver: InactiveResolver }> = async (base, { db, assigner, resolver }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['assignment']
 
@@ -37,6 +38,18 @@ export const assignmentRoutes: FastifyPluginAsync<{ db: Db; assigner: AutoAssign
     })
     assigner.remember(settings)
     assigner.poke()
+    return settings
+  })
+
+  // Answered conversations the customer never came back to: resolved after so many days (null: never).
+  app.get('/api/settings/auto-resolve', { config: { access: ADMIN }, schema: { tags, response: { 200: autoResolveSchema } } }, async () => readAutoResolve(db))
+  app.put('/api/settings/auto-resolve', { config: { access: ADMIN }, schema: { tags, body: autoResolveSchema.strict(), response: { 200: autoResolveSchema } } }, async (request) => {
+    const settings = request.body
+    await db.transaction().execute(async (tx) => {
+      await putSetting(tx, AUTO_RESOLVE_KEY, settings, request.auth?.user?.id ?? null)
+      await audit(tx, request, { action: 'settings.auto_resolve_changed', target: 'settings:auto_resolve', detail: settings })
+    })
+    void resolver.run()
     return settings
   })
 

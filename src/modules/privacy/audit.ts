@@ -38,6 +38,7 @@ export type AuditAction =
   | 'settings.business_profile_changed'
   | 'settings.security_changed'
   | 'settings.assignment_changed'
+  | 'settings.auto_resolve_changed'
   | 'template.created'
   | 'template.deleted'
   | 'channel.alert_acknowledged'

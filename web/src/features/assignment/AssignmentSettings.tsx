@@ -48,6 +48,7 @@ export function AssignmentSettings() {
       <p className="muted">{t('settings.assignment.intro')}</p>
       {settings && (
         <form className="card-form" onSubmit={save} aria-label={t('settings.assignment.title')}>
+          <h3>{t('settings.assignment.automatic')}</h3>
           <label className="check">
             <input type="checkbox" name="enabled" defaultChecked={settings.enabled} /> {t('settings.assignment.enabled')}
           </label>
@@ -64,6 +65,7 @@ export function AssignmentSettings() {
         </form>
       )}
       {!settings && <ErrorLine error={error} />}
+      <AutoResolveForm />
       <h3>{t('settings.assignment.team')}</h3>
       <table className="table" aria-label={t('settings.assignment.team')}>
         <TableHead columns={[t('settings.users.name'), t('settings.users.role'), t('settings.assignment.availability'), t('settings.assignment.present'), t('settings.assignment.open')]} />
@@ -84,5 +86,41 @@ export function AssignmentSettings() {
       </table>
       <ErrorLine error={team.error} />
     </section>
+  )
+}
+
+/** Answered conversations the customer never came back to: resolved after so many days, or never. */
+function AutoResolveForm() {
+  const { t } = useTranslation()
+  const [days, setDays] = useState<number | null | undefined>(undefined)
+  const [error, setError] = useState<string | null>(null)
+  const [saved, setSaved] = useState(false)
+  useEffect(() => {
+    api<{ afterDays: number | null }>('GET', '/api/settings/auto-resolve').then((r) => setDays(r.afterDays), (err) => setError(describeError(err)))
+  }, [])
+  async function save(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault()
+    setSaved(false)
+    setError(null)
+    const value = String(new FormData(e.currentTarget).get('days') ?? '').trim()
+    try {
+      setDays((await api<{ afterDays: number | null }>('PUT', '/api/settings/auto-resolve', { afterDays: value === '' ? null : Number(value) })).afterDays)
+      setSaved(true)
+    } catch (err) {
+      setError(describeError(err))
+    }
+  }
+  if (days === undefined) return <ErrorLine error={error} />
+  return (
+    <form className="card-form" onSubmit={save} aria-label={t('settings.autoResolve.title')}>
+      <h3>{t('settings.autoResolve.title')}</h3>
+      <label>
+        {t('settings.autoResolve.days')}
+        <input name="days" type="number" min={1} max={365} step={1} defaultValue={days ?? ''} placeholder={t('settings.autoResolve.never')} />
+      </label>
+      <p className="muted small">{t('settings.autoResolve.hint')}</p>
+      <button type="submit">{t('settings.assignment.save')}</button>
+      <SaveOutcome saved={saved ? t('settings.assignment.saved') : null} error={error} />
+    </form>
   )
 }
