@@ -1,19 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashPassword } from '../../src/modules/auth/passwords.js'
 import { insertUser } from '../../src/modules/auth/users.repo.js'
 import { customerWrites, DIALECT, eventually, startTestServer, type TestServer } from '../helpers.js'
-import { launchBrowser, screenshotPath, seriousViolations } from './browser.js'
-
-async function login(context: BrowserContext, url: string, email: string, password: string): Promise<Page> {
-  const page = await context.newPage()
-  await page.goto(url)
-  await page.getByLabel('E-Mail').fill(email)
-  await page.getByLabel('Passwort').fill(password)
-  await page.getByRole('button', { name: 'Anmelden' }).click()
-  await page.getByRole('navigation', { name: 'Hauptnavigation' }).waitFor()
-  return page
-}
+import { launchBrowser, screenshotPath, seriousViolations, signedInPage } from './browser.js'
 
 describe(`${DIALECT}: automatic assignment in the browser`, () => {
   let server: TestServer
@@ -31,8 +21,8 @@ describe(`${DIALECT}: automatic assignment in the browser`, () => {
     const a = await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 }, bypassCSP: true })
     const c = await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 }, bypassCSP: true })
     for (const ctx of [a, c]) ctx.on('request', (r) => void (!r.url().startsWith(server.url) && !/^(data|blob):/.test(r.url()) && foreign.push(r.url())))
-    admin = await login(a, server.url, 'root@example.com', 'root-password-123')
-    clara = await login(c, server.url, 'clara@example.com', 'claras-password-123')
+    admin = await signedInPage(a, server.url, 'root@example.com', 'root-password-123')
+    clara = await signedInPage(c, server.url, 'clara@example.com', 'claras-password-123')
   }, 60_000)
   afterAll(async () => {
     await browser?.close()

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
 import { startTestServer, type TestServer } from '../helpers.js'
 
@@ -20,6 +20,17 @@ export function launchBrowser(): Promise<Browser> {
 export function screenshotPath(name: string): string {
   fs.mkdirSync(SCREENSHOTS, { recursive: true })
   return path.join(SCREENSHOTS, `${name}.png`)
+}
+
+/** A new page of the context, signed in through the login form. */
+export async function signedInPage(context: BrowserContext, url: string, email: string, password: string): Promise<Page> {
+  const page = await context.newPage()
+  await page.goto(url)
+  await page.getByLabel('E-Mail').fill(email)
+  await page.getByLabel('Passwort').fill(password)
+  await page.getByRole('button', { name: 'Anmelden' }).click()
+  await page.getByRole('navigation', { name: 'Hauptnavigation' }).waitFor()
+  return page
 }
 
 /** A German desktop page of a new browser context, signed in as the first admin the test server created. */

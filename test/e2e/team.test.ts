@@ -1,22 +1,12 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashPassword } from '../../src/modules/auth/passwords.js'
 import { insertUser } from '../../src/modules/auth/users.repo.js'
 import { DIALECT, startTestServer, type TestServer } from '../helpers.js'
-import { launchBrowser, screenshotPath, seriousViolations } from './browser.js'
+import { launchBrowser, screenshotPath, seriousViolations, signedInPage } from './browser.js'
 
 // A 1×1 PNG, as an agent would drop a screenshot into the composer.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
-
-async function login(context: BrowserContext, url: string, email: string, password: string): Promise<Page> {
-  const page = await context.newPage()
-  await page.goto(url)
-  await page.getByLabel('E-Mail').fill(email)
-  await page.getByLabel('Passwort').fill(password)
-  await page.getByRole('button', { name: 'Anmelden' }).click()
-  await page.getByRole('navigation', { name: 'Hauptnavigation' }).waitFor()
-  return page
-}
 
 describe(`${DIALECT}: a team working the inbox together in real browsers`, () => {
   let server: TestServer
@@ -33,8 +23,8 @@ describe(`${DIALECT}: a team working the inbox together in real browsers`, () =>
     const a = await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 }, bypassCSP: true })
     const b = await browser.newContext({ locale: 'de-DE', viewport: { width: 1024, height: 768 } })
     for (const c of [a, b]) c.on('request', (r) => void (!r.url().startsWith(server.url) && !/^(data|blob):/.test(r.url()) && foreign.push(r.url())))
-    admin = await login(a, server.url, 'root@example.com', 'root-password-123')
-    ben = await login(b, server.url, 'ben@example.com', 'bens-password-123')
+    admin = await signedInPage(a, server.url, 'root@example.com', 'root-password-123')
+    ben = await signedInPage(b, server.url, 'ben@example.com', 'bens-password-123')
   }, 60_000)
   afterAll(async () => {
     await browser?.close()

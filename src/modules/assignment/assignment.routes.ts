@@ -1,11 +1,11 @@
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
 import { ADMIN, STAFF } from '../../platform/http/access.js'
 import { listOf } from '../../platform/http/cursor.js'
 import { ownSession } from '../auth/own-account.js'
-import { audit } from '../privacy/audit.js'
+import { type AuditAction, audit } from '../privacy/audit.js'
 import { putSetting } from '../settings/settings.repo.js'
 import { ASSIGNMENT_SETTINGS_KEY, assignmentSettingsSchema, readAssignmentSettings } from './assignment-settings.js'
 import type { AutoAssigner } from './assigner.js'
@@ -28,14 +28,17 @@ const memberStatus = z.object({
 export const assignmentRoutes: FastifyPluginAsync<{ db: Db; assigner: AutoAssigner; resolver: InactiveResolver }> = async (base, { db, assigner, resolver }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['assignment']
+  /** A setting and its audit entry, in one transaction. */
+  const saveAudited = (request: FastifyRequest, key: string, action: AuditAction, value: Record<string, unknown>) =>
+    db.transaction().execute(async (tx) => {
+      await putSetting(tx, key, value, request.auth?.user?.id ?? null)
+      await audit(tx, request, { action, target: `settings:${key}`, detail: value })
+    })
 
   app.get('/api/settings/assignment', { config: { access: ADMIN }, schema: { tags, response: { 200: assignmentSettingsSchema } } }, async () => readAssignmentSettings(db))
   app.put('/api/settings/assignment', { config: { access: ADMIN }, schema: { tags, body: assignmentSettingsSchema.strict(), response: { 200: assignmentSettingsSchema } } }, async (request) => {
     const settings = request.body
-    await db.transaction().execute(async (tx) => {
-      await putSetting(tx, ASSIGNMENT_SETTINGS_KEY, settings, request.auth?.user?.id ?? null)
-      await audit(tx, request, { action: 'settings.assignment_changed', target: 'settings:assignment', detail: settings })
-    })
+    await saveAudited(request, ASSIGNMENT_SETTINGS_KEY, 'settings.assignment_changed', settings)
     assigner.remember(settings)
     assigner.poke()
     return settings
@@ -44,13 +47,9 @@ export const assignmentRoutes: FastifyPluginAsync<{ db: Db; assigner: AutoAssign
   // Answered conversations the customer never came back to: resolved after so many days (null: never).
   app.get('/api/settings/auto-resolve', { config: { access: ADMIN }, schema: { tags, response: { 200: autoResolveSchema } } }, async () => readAutoResolve(db))
   app.put('/api/settings/auto-resolve', { config: { access: ADMIN }, schema: { tags, body: autoResolveSchema.strict(), response: { 200: autoResolveSchema } } }, async (request) => {
-    const settings = request.body
-    await db.transaction().execute(async (tx) => {
-      await putSetting(tx, AUTO_RESOLVE_KEY, settings, request.auth?.user?.id ?? null)
-      await audit(tx, request, { action: 'settings.auto_resolve_changed', target: 'settings:auto_resolve', detail: settings })
-    })
+    await saveAudited(request, AUTO_RESOLVE_KEY, 'settings.auto_resolve_changed', request.body)
     void resolver.run()
-    return settings
+    return request.body
   })
 
   // Who is there and how much each has: for the team lead, and for colleagues handing a conversation on.
