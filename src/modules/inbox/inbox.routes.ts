@@ -5,7 +5,8 @@ import type { Db, Executor } from '../../db/database.js'
 import type { ConversationRow } from '../../db/schema.js'
 import type { MessageVault } from './message-vault.js'
 import { AppError, conflict, notFound } from '../../platform/errors.js'
-import { STAFF } from '../../platform/http/access.js'
+import { type Auth, STAFF } from '../../platform/http/access.js'
+import { readSignWithName, signedText, TEXT_LIMIT } from '../outbound/agent-signature.js'
 import { decodeCursor, listOf, pageQuery, toPage } from '../../platform/http/cursor.js'
 import { outboundMessage, startConversationBody } from '../outbound/outbound.schemas.js'
 import { queueMessage, resendUncertain, startConversation, windowExpiresAt } from '../outbound/send.service.js'
@@ -168,8 +169,17 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
         }
       : undefined
 
+  // A colleague's own text starts with their name when the company wants it (not an integration's, which has none).
+  async function signIfWanted(message: { type: string; text?: { body: string } }, auth: Auth | undefined) {
+    if (message.type !== 'text' || !message.text || auth?.kind !== 'session' || !(await readSignWithName(db))) return
+    const body = signedText(message.text.body, auth.user.name)
+    if (body.length > TEXT_LIMIT) throw new AppError('outbound.text_too_long', 400, `With the name it is signed with, the text is longer than WhatsApp's ${TEXT_LIMIT} characters.`, { details: { field: 'text.body' } })
+    message.text.body = body
+  }
+
   app.post('/api/conversations/:id/messages', { config: { access }, bodyLimit: 256 * 1024, schema: { tags, params: idParams, body: outboundMessage, response: { 202: messageSchema } } }, async (request, reply) => {
     if (!(await findConversation(db, request.params.id))) throw notFound('Conversation')
+    await signIfWanted(request.body, request.auth)
     const purpose = await purposeOf(request.body)
     const guard = consentGuard(purpose)
     // An answer in the window goes after the privacy notice (once per contact and version); templates carry their own.

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/database.js'
+import { readSignWithName, SIGN_WITH_NAME_KEY } from '../outbound/agent-signature.js'
 import { ADMIN, STAFF } from '../../platform/http/access.js'
 import { getSetting, putSetting } from './settings.repo.js'
 
@@ -29,7 +30,10 @@ const privacyNotice = z.object({
   version: z.string().trim().min(1).max(40),
 })
 
-const settingsSchema = z.object({ crmUrlTemplate, company: company.nullable(), privacyNotice: privacyNotice.nullable() })
+/** Free-form texts from a colleague start with their name in bold, so the customer knows who writes. */
+const signWithName = z.boolean()
+
+const settingsSchema = z.object({ crmUrlTemplate, company: company.nullable(), privacyNotice: privacyNotice.nullable(), signWithName })
 export type CompanySettings = z.infer<typeof company>
 export type PrivacyNotice = z.infer<typeof privacyNotice>
 
@@ -40,17 +44,19 @@ export const settingsRoutes: FastifyPluginAsync<{ db: Db }> = async (base, { db 
     crmUrlTemplate: (await getSetting<string>(db, 'crm.url_template')) ?? null,
     company: (await getSetting<CompanySettings>(db, 'company')) ?? null,
     privacyNotice: (await getSetting<PrivacyNotice>(db, 'privacy.notice')) ?? null,
+    signWithName: await readSignWithName(db),
   })
 
   app.get('/api/settings', { config: { access: STAFF }, schema: { tags, response: { 200: settingsSchema } } }, read)
 
   app.put('/api/settings', { config: { access: ADMIN }, schema: { tags, body: settingsSchema.partial(), response: { 200: settingsSchema } } }, async (request) => {
     const by = request.auth?.user?.id ?? null
-    const { crmUrlTemplate, company, privacyNotice } = request.body
+    const { crmUrlTemplate, company, privacyNotice, signWithName } = request.body
     await db.transaction().execute(async (tx) => {
       if (crmUrlTemplate !== undefined) await putSetting(tx, 'crm.url_template', crmUrlTemplate || null, by)
       if (company !== undefined) await putSetting(tx, 'company', company, by)
       if (privacyNotice !== undefined) await putSetting(tx, 'privacy.notice', privacyNotice, by)
+      if (signWithName !== undefined) await putSetting(tx, SIGN_WITH_NAME_KEY, signWithName, by)
     })
     return read()
   })

@@ -117,6 +117,8 @@ export type Settings = {
   crmUrlTemplate: string | null
   company: { name: string; address: string; email?: string } | null
   privacyNotice: { url: string; version: string } | null
+  /** Colleagues' texts start with their name in bold. */
+  signWithName: boolean
 }
 export type AppNotification = { id: string; kind: 'mention' | 'reminder' | 'assigned'; conversationId: string; contactName: string | null; actorName: string | null; excerpt: string | null; createdAt: string; readAt: string | null }
 export type Page<T> = { items: T[]; nextCursor: string | null }

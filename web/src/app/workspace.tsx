@@ -21,7 +21,7 @@ export function WorkspaceProvider({ user, children }: { user: User; children: Re
   const [team, setTeam] = useState<TeamMember[]>([])
   const [labels, setLabels] = useState<Label[]>([])
   const [quickReplies, setQuickReplies] = useState<QuickReply[]>([])
-  const [settings, setSettings] = useState<Settings>({ crmUrlTemplate: null, company: null, privacyNotice: null })
+  const [settings, setSettings] = useState<Settings>({ crmUrlTemplate: null, company: null, privacyNotice: null, signWithName: false })
   const [maskNumbers, setMaskNumbers] = useState(true)
   const [strictEu, setStrictEu] = useState(false)
   const staff = user.role !== 'auditor'

@@ -30,7 +30,7 @@ function tokenAtCaret(text: string, caret: number): { trigger: '/' | '@'; query:
  */
 export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { conversation: Conversation; replyTo: Message | null; onCancelReply: () => void; onSent: () => void }) {
   const { t } = useTranslation()
-  const { user, team, quickReplies } = useWorkspace()
+  const { user, team, quickReplies, settings } = useWorkspace()
   const [mode, setMode] = useState<Mode>('reply')
   const [text, setTextState] = useState(() => draftOf(c.id))
   const setText = (value: string) => {
@@ -48,7 +48,9 @@ export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { 
   const lastTyping = useRef(0)
   const lastCustomerTyping = useRef(0)
   const windowOpen = c.windowExpiresAt !== null
-  const tooMany = text.length - MAX
+  // A reply signed with my name carries it too (bold first line): the limit is WhatsApp's for the whole.
+  const signature = mode === 'reply' && settings.signWithName ? `*${user.name.replaceAll('*', '')}*\n` : ''
+  const tooMany = text.length + signature.length - MAX
 
   const token = tokenAtCaret(text, caret)
   const fill = (body: string) =>
@@ -259,6 +261,7 @@ export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { 
             </p>
           )}
           {mode === 'reply' && c.windowExpiresAt && <p className="muted small">{t('composer.hint')}</p>}
+          {signature && windowOpen && <p className="muted small">{t('composer.signed', { name: user.name })}</p>}
           {mode === 'note' && <p className="muted small">{t('composer.noteHint')}</p>}
         </div>
       </form>

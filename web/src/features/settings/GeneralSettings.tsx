@@ -21,6 +21,7 @@ export function GeneralSettings() {
     try {
       await api('PUT', '/api/settings', {
         crmUrlTemplate: get('crm') || null,
+        signWithName: f.get('signWithName') === 'on',
         ...(get('companyName') ? { company: { name: get('companyName'), address: get('companyAddress'), ...(email ? { email } : {}) } } : {}),
         ...(get('noticeUrl') ? { privacyNotice: { url: get('noticeUrl'), version: get('noticeVersion') } } : {}),
       })
@@ -40,6 +41,10 @@ export function GeneralSettings() {
           <input name="crm" type="url" maxLength={500} defaultValue={settings.crmUrlTemplate ?? ''} placeholder="https://crm.example/contacts?phone={{phone}}" />
         </label>
         <p className="muted small">{t('settings.general.crmHint', { vars: '{{phone}}, {{waId}}, {{name}}' })}</p>
+        <label className="check">
+          <input type="checkbox" name="signWithName" defaultChecked={settings.signWithName} /> {t('settings.general.signWithName')}
+        </label>
+        <p className="muted small">{t('settings.general.signWithNameHint')}</p>
         <fieldset>
           <legend>{t('settings.general.company')}</legend>
           <p className="muted small">{t('settings.general.companyHint')}</p>
