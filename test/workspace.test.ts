@@ -173,7 +173,7 @@ describe(`${DIALECT}: the team's workspace (labels, notes, quick replies, search
 
   describe('settings', () => {
     it('the CRM link template is set by admins, read by agents, and must be an http(s) URL', async () => {
-      expect((await agent.inject({ method: 'GET', url: '/api/settings' })).json()).toEqual({ crmUrlTemplate: null, company: null, privacyNotice: null })
+      expect((await agent.inject({ method: 'GET', url: '/api/settings' })).json()).toEqual({ crmUrlTemplate: null, company: null, privacyNotice: null, signWithName: false })
       expect((await agent.inject({ method: 'PUT', url: '/api/settings', payload: { crmUrlTemplate: 'https://crm.example/c?phone={{phone}}' } })).statusCode).toBe(403)
       expect((await admin.inject({ method: 'PUT', url: '/api/settings', payload: { crmUrlTemplate: 'javascript:alert(1)' } })).statusCode).toBe(400)
       const put = await admin.inject({ method: 'PUT', url: '/api/settings', payload: { crmUrlTemplate: 'https://crm.example/c?phone={{phone}}' } })
