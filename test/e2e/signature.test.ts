@@ -23,6 +23,11 @@ describe(`${DIALECT}: replies signed with my name, in the browser`, () => {
     await bubble.waitFor()
     // WhatsApp's *bold* shows as bold here too: the name the customer sees first.
     expect(await bubble.locator('strong', { hasText: 'Administrator' }).count()).toBe(1)
+    // The bold line names the sender already: the bubble's own sender line is left out.
+    expect(await bubble.locator('.sender').count()).toBe(0)
+    // The list's one-line preview shows the text without WhatsApp's formatting marks.
+    await page.locator('.conversation-preview', { hasText: 'Administrator Ja, ab 10 Uhr.' }).waitFor()
+    expect(await page.locator('.conversation-preview', { hasText: '*Administrator*' }).count()).toBe(0)
     const stored = await eventually(() => server.simulatorState().sent.find((s) => JSON.stringify(s.body).includes('Ja, ab 10 Uhr.')))
     expect(stored.body).toMatchObject({ text: { body: '*Administrator*\nJa, ab 10 Uhr.' } })
     await page.screenshot({ path: screenshotPath('signed-reply') })

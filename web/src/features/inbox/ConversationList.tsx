@@ -6,6 +6,7 @@ import { formatMoment, formatNumber, formatUntil, formatWhen, maskNumber } from 
 import { LabelChips } from './LabelChips'
 import { Ticks } from './MessageBubble'
 import { TypeIcon } from '../../ui/Icon'
+import { withoutFormatting } from './whatsapp-text'
 
 /** The conversations, newest activity first; while picking (`picked` given), each with a checkbox. */
 export function ConversationList(props: {
@@ -65,7 +66,7 @@ export function ConversationList(props: {
                 <span className="conversation-name">{name}</span>
                 <span className="conversation-preview">
                   {preview?.direction === 'outbound' && <Ticks status={preview.status} />}
-                  {preview && <TypeIcon type={preview.type} />} {preview?.text ?? (preview ? t(`message.${preview.type}`, { defaultValue: t('message.unsupported', { type: preview.type }) }) : '')}
+                  {preview && <TypeIcon type={preview.type} />} {preview?.text != null ? withoutFormatting(preview.text) : (preview ? t(`message.${preview.type}`, { defaultValue: t('message.unsupported', { type: preview.type }) }) : '')}
                 </span>
                 <span className="conversation-meta">
                   {c.status !== 'open' && (

@@ -145,6 +145,9 @@ export type BubbleActions = {
 
 const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '🙏']
 
+/** A text that begins with its sender's name in bold (signed replies) names them already. */
+const signedBy = (m: Message, name: string) => m.type === 'text' && String((m.text as { body?: string } | undefined)?.body ?? '').startsWith(`*${name.replaceAll('*', '')}*\n`)
+
 /**
  * One message: its content, the quoted message it replies to, the reactions it received, time,
  * ticks (outbound), the agent who sent it, and the failure reason or a deliberate resend.
@@ -154,7 +157,7 @@ export function MessageBubble(props: { m: Message; quoted?: Message | undefined;
   const { m } = props
   return (
     <li className={`bubble ${m.direction}${props.highlighted ? ' highlighted' : ''}`} data-message-id={m.id} id={`message-${m.id}`}>
-      {props.senderName ? <p className="sender small">{props.senderName}</p> : null}
+      {props.senderName && !signedBy(m, props.senderName) ? <p className="sender small">{props.senderName}</p> : null}
       {m.context.forwarded || m.context.frequentlyForwarded ? <p className="muted small">↪ {t('message.forwarded')}</p> : null}
       {m.context.replyTo ? (
         <blockquote className="quote small">{props.quoted ? <WhatsAppText text={quoteText(props.quoted, t)} /> : t('message.replyTo')}</blockquote>

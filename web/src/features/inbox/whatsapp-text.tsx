@@ -29,3 +29,6 @@ export function WhatsAppText({ text }: { text: string }) {
   if (last < text.length) parts.push(text.slice(last))
   return <>{parts}</>
 }
+
+/** The same text without its formatting marks, for one-line previews (a list row is a button: no links inside). */
+export const withoutFormatting = (text: string): string => text.replace(TOKEN, (token) => (token.startsWith('```') ? token.slice(3, -3) : /^[*_~]/.test(token) ? token.slice(1, -1) : token))
