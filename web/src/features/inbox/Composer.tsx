@@ -7,7 +7,7 @@ import { draftOf, keepDraft } from './drafts'
 import { EmojiPicker } from './EmojiPicker'
 import { formatSize } from './format'
 import { quoteText } from './MessageBubble'
-import { WhatsAppText } from './whatsapp-text'
+import { signatureLine, WhatsAppText } from './whatsapp-text'
 import { type Suggestion, SuggestionMenu } from './SuggestionMenu'
 import { TemplatePicker } from './TemplatePicker'
 import { Icon } from '../../ui/Icon'
@@ -49,7 +49,7 @@ export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { 
   const lastCustomerTyping = useRef(0)
   const windowOpen = c.windowExpiresAt !== null
   // A reply signed with my name carries it too (bold first line): the limit is WhatsApp's for the whole.
-  const signature = mode === 'reply' && settings.signWithName ? `*${user.name.replaceAll('*', '')}*\n` : ''
+  const signature = mode === 'reply' && settings.signWithName ? signatureLine(user.name) : ''
   const tooMany = text.length + signature.length - MAX
 
   const token = tokenAtCaret(text, caret)

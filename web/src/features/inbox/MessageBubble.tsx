@@ -5,7 +5,7 @@ import type { Message, MessageStatus } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { EmojiPicker } from './EmojiPicker'
 import { formatSize, formatTime } from './format'
-import { WhatsAppText } from './whatsapp-text'
+import { signatureLine, WhatsAppText } from './whatsapp-text'
 import { Icon } from '../../ui/Icon'
 
 type Obj = Record<string, unknown>
@@ -146,7 +146,7 @@ export type BubbleActions = {
 const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '🙏']
 
 /** A text that begins with its sender's name in bold (signed replies) names them already. */
-const signedBy = (m: Message, name: string) => m.type === 'text' && String((m.text as { body?: string } | undefined)?.body ?? '').startsWith(`*${name.replaceAll('*', '')}*\n`)
+const signedBy = (m: Message, name: string) => m.type === 'text' && String((m.text as { body?: string } | undefined)?.body ?? '').startsWith(signatureLine(name))
 
 /**
  * One message: its content, the quoted message it replies to, the reactions it received, time,

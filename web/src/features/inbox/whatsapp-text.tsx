@@ -32,3 +32,6 @@ export function WhatsAppText({ text }: { text: string }) {
 
 /** The same text without its formatting marks, for one-line previews (a list row is a button: no links inside). */
 export const withoutFormatting = (text: string): string => text.replace(TOKEN, (token) => (token.startsWith('```') ? token.slice(3, -3) : /^[*_~]/.test(token) ? token.slice(1, -1) : token))
+
+/** The first line of a reply signed with its writer's name (as the server writes it: modules/outbound/agent-signature.ts). */
+export const signatureLine = (name: string): string => `*${name.replaceAll('*', '')}*\n`
