@@ -78,7 +78,7 @@ import { eventRoutes } from './platform/realtime/events.routes.js'
 import { AutoAssigner } from './modules/assignment/assigner.js'
 import { InactiveResolver } from './modules/assignment/inactive-resolver.js'
 import { assignmentRoutes } from './modules/assignment/assignment.routes.js'
-import { markPresent } from './modules/assignment/presence.repo.js'
+import { markPresent, PRESENCE_RENEW_MS } from './modules/assignment/presence.repo.js'
 import { RealtimeHub } from './platform/realtime/hub.js'
 import { bridgeHub } from './platform/realtime/pg-bridge.js'
 import { type SimulatorState, simulatorPlugin } from './simulator/index.js'
@@ -248,7 +248,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(quickReplyRoutes, { db: database.db })
   await app.register(searchRoutes, { db: database.db, vault })
   await app.register(settingsRoutes, { db: database.db })
-  await app.register(eventRoutes, { hub, onAlive: (userId) => void colleagueAlive(userId).catch((err: unknown) => app.log.warn({ err }, 'presence not recorded')) })
+  await app.register(eventRoutes, {
+    hub,
+    onAlive: { call: (userId) => void colleagueAlive(userId).catch((err: unknown) => app.log.warn({ err }, 'presence not recorded')), everyMs: PRESENCE_RENEW_MS },
+  })
   await app.register(assignmentRoutes, { db: database.db, assigner, resolver })
   await app.register(mediaRoutes, { db: database.db, store: deps.mediaStore })
   await app.register(channelRoutes, {

@@ -56,6 +56,7 @@ export async function resolveInactive(db: Db, afterDays: number, now = nowIso())
 export class InactiveResolver {
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
+  private again = false
 
   constructor(
     private readonly db: Db,
@@ -75,25 +76,35 @@ export class InactiveResolver {
     await this.running
   }
 
-  /** One pass (a pass already going is awaited instead of starting a second). */
+  /**
+   * A pass, reading the setting anew. Asked while one is going (a setting saved meanwhile), one
+   * more pass follows it, so a change never waits for the next tick.
+   */
   run(): Promise<void> {
-    this.running ??= this.pass().finally(() => {
-      this.running = undefined
-    })
+    if (this.running) {
+      this.again = true
+      return this.running
+    }
+    this.running = this.passes()
     return this.running
   }
 
-  private async pass(): Promise<void> {
+  private async passes(): Promise<void> {
     try {
-      const { afterDays } = await readAutoResolve(this.db)
-      if (afterDays === null) return
-      for (;;) {
-        const ids = await resolveInactive(this.db, afterDays)
-        if (ids.length > 0) this.onResolved(ids)
-        if (ids.length < BATCH) break
-      }
+      do {
+        this.again = false
+        const { afterDays } = await readAutoResolve(this.db)
+        if (afterDays === null) continue
+        for (;;) {
+          const ids = await resolveInactive(this.db, afterDays)
+          if (ids.length > 0) this.onResolved(ids)
+          if (ids.length < BATCH) break
+        }
+      } while (this.again)
     } catch (error) {
       this.log.error({ err: error }, 'resolving quiet conversations failed; the next pass tries again')
+    } finally {
+      this.running = undefined
     }
   }
 }

@@ -9,12 +9,11 @@ import type { RealtimeHub } from './hub.js'
  */
 export type EventRoutesOptions = {
   hub: RealtimeHub
-  /** Called when a person's stream opens and every `aliveEveryMs` while it stays open (presence). */
-  onAlive?: (userId: string) => void
-  aliveEveryMs?: number
+  /** Called when a person's stream opens and every `everyMs` while it stays open (presence). */
+  onAlive?: { call: (userId: string) => void; everyMs: number }
 }
 
-export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, { hub, onAlive, aliveEveryMs = 60_000 }) => {
+export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, { hub, onAlive }) => {
   const open = new Set<() => void>()
   // Streams never end by themselves: end them so that the server can close.
   app.addHook('onClose', async () => {
@@ -32,8 +31,8 @@ export const eventRoutes: FastifyPluginAsync<EventRoutesOptions> = async (app, {
       res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
     })
     const heartbeat = setInterval(() => res.write(': ping\n\n'), 20_000)
-    const alive = me && onAlive ? setInterval(() => onAlive(me), aliveEveryMs) : undefined
-    if (me && onAlive) onAlive(me)
+    const alive = me && onAlive ? setInterval(() => onAlive.call(me), onAlive.everyMs) : undefined
+    if (me && onAlive) onAlive.call(me)
     const end = () => {
       clearInterval(heartbeat)
       clearInterval(alive)
