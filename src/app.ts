@@ -78,6 +78,8 @@ import { eventRoutes } from './platform/realtime/events.routes.js'
 import { AutoAssigner } from './modules/assignment/assigner.js'
 import { InactiveResolver } from './modules/assignment/inactive-resolver.js'
 import { assignmentRoutes } from './modules/assignment/assignment.routes.js'
+import { OverdueWatcher } from './modules/reply-targets/overdue-watcher.js'
+import { replyTargetRoutes } from './modules/reply-targets/reply-targets.routes.js'
 import { markPresent, PRESENCE_RENEW_MS } from './modules/assignment/presence.repo.js'
 import { RealtimeHub } from './platform/realtime/hub.js'
 import { bridgeHub } from './platform/realtime/pg-bridge.js'
@@ -101,7 +103,7 @@ export type AppDeps = {
   logger?: false | { stream?: NodeJS.WritableStream }
 }
 
-export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; campaigns: CampaignRunner; jobs: JobRunner; assigner: AutoAssigner; resolver: InactiveResolver; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch; sealer: JournalSealer; vault: MessageVault; mediaStore: MediaStore }
+export type App = { app: FastifyInstance; ingestor: WebhookIngestor; sendWorker: SendWorker; campaigns: CampaignRunner; jobs: JobRunner; assigner: AutoAssigner; resolver: InactiveResolver; overdue: OverdueWatcher; graph: GraphClient; hub: RealtimeHub; archive: ArchiveLog; archiveWatch: ArchiveWatch; sealer: JournalSealer; vault: MessageVault; mediaStore: MediaStore }
 
 /** The built web app: web/dist beside src/ (from source) or beside dist/ (compiled). */
 const WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -207,6 +209,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     hub.conversationsChanged(ids)
     assigner.poke()
   })
+  // Customers past the reply target: the colleague told hears it at once under the bell.
+  const overdue = new OverdueWatcher(database.db, app.log, now, (notices) => {
+    for (const n of notices) hub.publish({ type: 'notification', userId: n.userId, conversationId: n.conversationId })
+  })
   const colleagueAlive = async (userId: string) => {
     if (await markPresent(database.db, userId)) assigner.poke()
   }
@@ -242,6 +248,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       assigner.poke()
     },
     onNotified: (userId, conversationId) => hub.publish({ type: 'notification', userId, conversationId }),
+    now,
   })
   await app.register(labelRoutes, { db: database.db, onConversationChanged: (id) => hub.conversationsChanged([id]) })
   await app.register(noteRoutes, { db: database.db, hub, details: vault.details })
@@ -253,6 +260,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     onAlive: { call: (userId) => void colleagueAlive(userId).catch((err: unknown) => app.log.warn({ err }, 'presence not recorded')), everyMs: PRESENCE_RENEW_MS },
   })
   await app.register(assignmentRoutes, { db: database.db, assigner, resolver })
+  await app.register(replyTargetRoutes, { db: database.db, watcher: overdue })
   await app.register(mediaRoutes, { db: database.db, store: deps.mediaStore })
   await app.register(channelRoutes, {
     db: database.db,
@@ -333,6 +341,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onClose', async () => {
     await assigner.stop()
     await resolver.stop()
+    await overdue.stop()
     await unbridge()
     await campaigns.stop()
     await sendWorker.stop()
@@ -341,5 +350,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     archiveWatch.stop()
     await archive.stop()
   })
-  return { app, ingestor, sendWorker, campaigns, jobs, assigner, resolver, graph, hub, archive, archiveWatch, sealer, vault, mediaStore: deps.mediaStore }
+  return { app, ingestor, sendWorker, campaigns, jobs, assigner, resolver, overdue, graph, hub, archive, archiveWatch, sealer, vault, mediaStore: deps.mediaStore }
 }

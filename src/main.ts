@@ -84,6 +84,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   built.jobs.start()
   built.assigner.start()
   built.resolver.start()
+  built.overdue.start()
   built.archive.start()
   built.archiveWatch.start()
 

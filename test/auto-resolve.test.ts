@@ -33,12 +33,17 @@ describe(`${DIALECT}: resolving quiet conversations`, () => {
     const quietOurs = await answered('4915600000001', 'Anna Antwort')
     const recentOurs = await answered('4915600000002', 'Bruno Bald')
     const { conversationId: waitingCustomer } = await customerWrites(server, '4915600000003', 'Hallo? Bekomme ich eine Antwort?', 'Carla Wartet')
+    // Answered only by a machine (here an integration's API token, as an away message would): the customer still waits.
+    const { conversationId: machineAnswered } = await customerWrites(server, '4915600000005', 'Ist jemand da?', 'Emil Automat')
+    const integration = await server.token('agent')
+    expect((await integration.inject({ method: 'POST', url: `/api/conversations/${machineAnswered}/messages`, payload: { type: 'text', text: { body: 'Wir melden uns.' } } })).statusCode).toBe(202)
     const snoozed = await answered('4915600000004', 'Dora Dösen')
     expect((await agent.inject({ method: 'PATCH', url: `/api/conversations/${snoozed}`, payload: { status: 'pending' } })).statusCode).toBe(200)
     await quietFor(quietOurs, 3, true)
     await quietFor(recentOurs, 1, true)
     await quietFor(waitingCustomer, 10, false)
     await quietFor(snoozed, 10, true)
+    await quietFor(machineAnswered, 10, true)
 
     // A longer period first, changed at once: the pass the first save started must not be the last word.
     expect((await put({ afterDays: 30 })).statusCode).toBe(200)
@@ -49,6 +54,7 @@ describe(`${DIALECT}: resolving quiet conversations`, () => {
     expect((await conversation(recentOurs)).status).toBe('open')
     // A customer still waiting for an answer is never put away.
     expect((await conversation(waitingCustomer)).status).toBe('open')
+    expect((await conversation(machineAnswered)).status).toBe('open')
     expect((await conversation(snoozed)).status).toBe('pending')
     // Not a resolution by the team: the statistics' resolution times do not get the days of waiting.
     expect(await server.database.db.selectFrom('conversation_resolutions').select('id').where('conversation_id', '=', quietOurs).execute()).toEqual([])

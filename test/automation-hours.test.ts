@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { formatOpening } from '../src/modules/automation/auto-replies.js'
 import { DEFAULT_AUTOMATION, scheduleOf } from '../src/modules/automation/automation-settings.js'
 import { easterSunday, holidayOn, holidaysOf } from '../src/modules/automation/holidays.js'
-import { instantOf, isOpen, localTime, nextOpening, type Schedule } from '../src/modules/automation/opening-hours.js'
+import { addOpenTime, instantOf, isOpen, localTime, nextOpening, type Schedule, subtractOpenTime } from '../src/modules/automation/opening-hours.js'
 
 const at = (iso: string) => Date.parse(iso)
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
@@ -89,5 +89,40 @@ describe('opening hours at exact instants', () => {
 
   it('names the next opening in German', () => {
     expect(formatOpening(at('2026-12-28T08:00:00Z'), 'Europe/Berlin')).toBe('Montag, 28. Dezember, 09:00 Uhr')
+  })
+})
+
+describe('opening time added and taken away (reply targets)', () => {
+  const hour = 3_600_000
+  it('counts only opening hours, across evenings, weekends, holidays and the change to summer time', () => {
+    // Wednesday 15:30 in Berlin (winter) + 2 h: 1½ h that day, ½ h on Thursday morning.
+    expect(iso(addOpenTime(at('2026-12-02T14:30:00Z'), 2 * hour, berlin))).toBe('2026-12-03T08:30:00.000Z')
+    // Friday 16:00 + 2 h: Monday 10:00.
+    expect(iso(addOpenTime(at('2026-12-04T15:00:00Z'), 2 * hour, berlin))).toBe('2026-12-07T09:00:00.000Z')
+    // Christmas Eve (a Thursday, open) 16:30 + 1 h: the 25th and 26th are holidays, then the weekend.
+    expect(iso(addOpenTime(at('2026-12-24T15:30:00Z'), hour, berlin))).toBe('2026-12-28T08:30:00.000Z')
+    // A message on Saturday waits for Monday's opening.
+    expect(iso(addOpenTime(at('2026-12-05T11:00:00Z'), 30 * 60_000, berlin))).toBe('2026-12-07T08:30:00.000Z')
+    // Friday 16:00 before the clocks go forward + 2 h: Monday 10:00 summer time (UTC+2).
+    expect(iso(addOpenTime(at('2026-03-27T15:00:00Z'), 2 * hour, berlin))).toBe('2026-03-30T08:00:00.000Z')
+    // A whole working day ends exactly at closing time.
+    expect(iso(addOpenTime(at('2026-12-02T08:00:00Z'), 8 * hour, berlin))).toBe('2026-12-02T16:00:00.000Z')
+  })
+
+  it('takes opening time away from an instant, as the inverse of adding it', () => {
+    expect(iso(subtractOpenTime(at('2026-12-07T09:00:00Z'), 2 * hour, berlin))).toBe('2026-12-04T15:00:00.000Z')
+    expect(iso(subtractOpenTime(at('2026-12-05T11:00:00Z'), hour, berlin))).toBe('2026-12-04T15:00:00.000Z') // Saturday: from Friday's close
+    expect(iso(subtractOpenTime(at('2026-12-28T08:30:00Z'), hour, berlin))).toBe('2026-12-24T15:30:00.000Z')
+    // Whatever began at an open instant is due exactly where taking the time away leads back.
+    for (let start = at('2026-03-23T08:00:00Z'); start < at('2026-04-10T00:00:00Z'); start += 37 * 60_000) {
+      if (!isOpen(start, berlin)) continue
+      for (const ms of [15 * 60_000, 4 * hour, 30 * hour]) expect(subtractOpenTime(addOpenTime(start, ms, berlin)!, ms, berlin)).toBe(start)
+    }
+  })
+
+  it('answers null when the business does not open long enough within a year', () => {
+    const never: Schedule = { ...berlin, openingHours: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] } }
+    expect(addOpenTime(at('2026-12-02T10:00:00Z'), 60_000, never)).toBeNull()
+    expect(subtractOpenTime(at('2026-12-02T10:00:00Z'), 60_000, never)).toBeNull()
   })
 })

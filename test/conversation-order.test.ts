@@ -11,7 +11,7 @@ describe(`${DIALECT}: the list of customers waiting for an answer, longest waiti
   })
   const list = async (query: string): Promise<Json> => (await agent.inject({ method: 'GET', url: `/api/conversations?${query}` })).json()
 
-  it('shows only conversations whose last message is the customer’s, oldest first, page by page', async () => {
+  it('shows only conversations whose customer waits for a colleague’s answer, longest waiting first, page by page', async () => {
     const ids: Record<string, string> = {}
     for (const [name, waId] of [['Anna', '4915400000001'], ['Bernd', '4915400000002'], ['Clara', '4915400000003']] as const) {
       ids[name] = (await customerWrites(server, waId, `Hallo, hier ist ${name}`, name)).conversationId
@@ -20,7 +20,7 @@ describe(`${DIALECT}: the list of customers waiting for an answer, longest waiti
     // Relative to now, not to a clock time: Bernd's window must be open whenever the suite runs.
     const at = (minute: number) => new Date(Date.now() - (30 - minute) * 60_000).toISOString()
     for (const [name, minute] of [['Anna', 0], ['Bernd', 5], ['Clara', 10]] as const) {
-      await server.database.db.updateTable('conversations').set({ last_message_at: at(minute), last_inbound_at: at(minute) }).where('id', '=', ids[name]!).execute()
+      await server.database.db.updateTable('conversations').set({ last_message_at: at(minute), last_inbound_at: at(minute), awaiting_reply_since: at(minute) }).where('id', '=', ids[name]!).execute()
     }
     // Bernd got an answer: he no longer waits.
     expect((await agent.inject({ method: 'POST', url: `/api/conversations/${ids.Bernd}/messages`, payload: { type: 'text', text: { body: 'Gern geschehen' } } })).statusCode).toBe(202)
@@ -37,8 +37,13 @@ describe(`${DIALECT}: the list of customers waiting for an answer, longest waiti
     // The default stays: every conversation, latest activity first.
     expect((await list('')).items.map((c: Json) => c.contact.name)).toEqual(['Bernd', 'Clara', 'Anna'])
 
-    // A customer writing again moves to the end of the queue; a reply takes them out of it.
+    // A customer writing again keeps their place: the wait runs from the first unanswered message.
     await customerWrites(server, '4915400000001', 'Noch da?', 'Anna')
+    expect((await list('order=waiting')).items.map((c: Json) => c.contact.name)).toEqual(['Anna', 'Clara'])
+    // An answer takes them out of it; writing again puts them at the end.
+    expect((await agent.inject({ method: 'POST', url: `/api/conversations/${ids.Anna}/messages`, payload: { type: 'text', text: { body: 'Ja, einen Moment bitte.' } } })).statusCode).toBe(202)
+    expect((await list('order=waiting')).items.map((c: Json) => c.contact.name)).toEqual(['Clara'])
+    await customerWrites(server, '4915400000001', 'Danke! Und noch eine Frage.', 'Anna')
     expect((await list('order=waiting')).items.map((c: Json) => c.contact.name)).toEqual(['Clara', 'Anna'])
   })
 
@@ -56,7 +61,7 @@ describe(`${DIALECT}: how many open conversations each view of the list holds`, 
     const { server, agent, admin, auditor } = ctx
     const colleague = await server.login('agent')
     const counts = async (who: Caller) => (await who.inject({ method: 'GET', url: '/api/conversations/counts' })).json()
-    expect(await counts(agent)).toEqual({ all: 0, mine: 0, unassigned: 0 })
+    expect(await counts(agent)).toEqual({ all: 0, mine: 0, unassigned: 0, overdue: 0 })
 
     const ids: string[] = []
     for (let i = 1; i <= 5; i++) ids.push((await customerWrites(server, `491550000000${i}`, 'Hallo')).conversationId)
@@ -67,9 +72,9 @@ describe(`${DIALECT}: how many open conversations each view of the list holds`, 
     expect((await admin.inject({ method: 'PATCH', url: `/api/conversations/${ids[4]}`, payload: { status: 'resolved' } })).statusCode).toBe(200)
 
     // The agent sees their own and the unassigned ones (privacy by default), the admin all.
-    expect(await counts(agent)).toEqual({ all: 3, mine: 2, unassigned: 1 })
-    expect(await counts(colleague)).toEqual({ all: 2, mine: 1, unassigned: 1 })
-    expect(await counts(admin)).toEqual({ all: 4, mine: 0, unassigned: 1 })
+    expect(await counts(agent)).toEqual({ all: 3, mine: 2, unassigned: 1, overdue: 0 })
+    expect(await counts(colleague)).toEqual({ all: 2, mine: 1, unassigned: 1, overdue: 0 })
+    expect(await counts(admin)).toEqual({ all: 4, mine: 0, unassigned: 1, overdue: 0 })
     // Each count is what the list shows for that view.
     const listed = async (who: Caller, query: string) => (await who.inject({ method: 'GET', url: `/api/conversations?status=open${query}` })).json().items.length
     expect(await listed(agent, '')).toBe(3)

@@ -23,6 +23,7 @@ import * as conversationReminders from './migrations/2026-12-02T0900_conversatio
 import * as twoFactorLogin from './migrations/2026-12-02T1000_two_factor_login.js'
 import * as userLastLogin from './migrations/2026-12-02T1100_user_last_login.js'
 import * as autoAssignment from './migrations/2026-12-02T1300_auto_assignment.js'
+import * as replyTargets from './migrations/2026-12-02T1500_reply_targets.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-02T1000_two_factor_login': twoFactorLogin,
   '2026-12-02T1100_user_last_login': userLastLogin,
   '2026-12-02T1300_auto_assignment': autoAssignment,
+  '2026-12-02T1500_reply_targets': replyTargets,
 }
 
 class StaticProvider implements MigrationProvider {

@@ -138,6 +138,12 @@ export interface ConversationsTable {
   pending_until: ColumnType<string | null, string | null | undefined, string | null>
   /** When the assignee last changed (by a person or automatically); null: never since creation. */
   assignee_changed_at: ColumnType<string | null, string | null | undefined, string | null>
+  /** The customer's first message since a colleague last answered (null: nobody waits; cleared when resolved or set to waiting). */
+  awaiting_reply_since: ColumnType<string | null, string | null | undefined, string | null>
+  /** When a colleague last answered (a customer message from before it starts no wait). */
+  last_reply_at: ColumnType<string | null, string | null | undefined, string | null>
+  /** When the team was last told that the customer's wait passed the reply target. */
+  overdue_notified_at: ColumnType<string | null, string | null | undefined, string | null>
   created_at: string
   updated_at: string
 }
@@ -234,8 +240,12 @@ export interface NotesTable {
 export interface NotificationsTable {
   id: string
   user_id: string
-  /** mention: a colleague named them in a note; reminder: a waiting conversation opened again at its time; assigned: a conversation was given to them (actor null: automatically). */
-  kind: 'mention' | 'reminder' | 'assigned'
+  /**
+   * mention: a colleague named them in a note; reminder: a waiting conversation opened again at its
+   * time; assigned: a conversation was given to them (actor null: automatically); reply_overdue: a
+   * customer has waited longer than the reply target (to the assignee, or the admins while nobody has it).
+   */
+  kind: 'mention' | 'reminder' | 'assigned' | 'reply_overdue'
   conversation_id: string
   note_id: string | null
   actor_id: string | null

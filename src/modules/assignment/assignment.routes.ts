@@ -5,8 +5,8 @@ import type { Db } from '../../db/database.js'
 import { ADMIN, STAFF } from '../../platform/http/access.js'
 import { listOf } from '../../platform/http/cursor.js'
 import { ownSession } from '../auth/own-account.js'
-import { type AuditAction, audit } from '../privacy/audit.js'
-import { putSetting } from '../settings/settings.repo.js'
+import type { AuditAction } from '../privacy/audit.js'
+import { saveSettingAudited } from '../settings/audited-setting.js'
 import { ASSIGNMENT_SETTINGS_KEY, assignmentSettingsSchema, readAssignmentSettings } from './assignment-settings.js'
 import type { AutoAssigner } from './assigner.js'
 import { AUTO_RESOLVE_KEY, autoResolveSchema, type InactiveResolver, readAutoResolve } from './inactive-resolver.js'
@@ -28,12 +28,7 @@ const memberStatus = z.object({
 export const assignmentRoutes: FastifyPluginAsync<{ db: Db; assigner: AutoAssigner; resolver: InactiveResolver }> = async (base, { db, assigner, resolver }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['assignment']
-  /** A setting and its audit entry, in one transaction. */
-  const saveAudited = (request: FastifyRequest, key: string, action: AuditAction, value: Record<string, unknown>) =>
-    db.transaction().execute(async (tx) => {
-      await putSetting(tx, key, value, request.auth?.user?.id ?? null)
-      await audit(tx, request, { action, target: `settings:${key}`, detail: value })
-    })
+  const saveAudited = (request: FastifyRequest, key: string, action: AuditAction, value: Record<string, unknown>) => saveSettingAudited(db, request, key, action, value)
 
   app.get('/api/settings/assignment', { config: { access: ADMIN }, schema: { tags, response: { 200: assignmentSettingsSchema } } }, async () => readAssignmentSettings(db))
   app.put('/api/settings/assignment', { config: { access: ADMIN }, schema: { tags, body: assignmentSettingsSchema.strict(), response: { 200: assignmentSettingsSchema } } }, async (request) => {

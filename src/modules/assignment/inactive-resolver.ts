@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { z } from 'zod'
 import type { Db, Executor } from '../../db/database.js'
+import { PeriodicPass } from '../../platform/periodic-pass.js'
 import { isoPlus, nowIso } from '../../platform/time.js'
 import { ofUnrestrictedContact } from '../inbox/conversations.repo.js'
 import { getSetting } from '../settings/settings.repo.js'
@@ -8,8 +9,8 @@ import { getSetting } from '../settings/settings.repo.js'
 /**
  * Conversations the team answered and the customer never came back to are set to resolved after
  * this many days, so the open list holds what needs work (and colleagues with a limit get room).
- * Off by default. Only those where *we* wrote last: a customer still waiting for an answer is
- * never put away unanswered.
+ * Off by default. Only those where nobody waits for a colleague's answer: a customer who got only
+ * an automatic answer, or none, is never put away unanswered.
  */
 export const autoResolveSchema = z.object({ afterDays: z.number().int().min(1).max(365).nullable().default(null) })
 export type AutoResolve = z.infer<typeof autoResolveSchema>
@@ -20,7 +21,7 @@ export const readAutoResolve = async (db: Executor): Promise<AutoResolve> => aut
 const BATCH = 500
 
 /**
- * Resolves the open conversations quiet for the set days whose last message is ours. Each update
+ * Resolves the open conversations quiet for the set days in which nobody waits for an answer. Each update
  * re-checks the conversation is still open and still quiet (a message arriving meanwhile wins).
  * Not written as a team resolution (statistics' resolution times measure the team's work, not
  * the days of waiting for a customer who did not answer).
@@ -32,7 +33,8 @@ export async function resolveInactive(db: Db, afterDays: number, now = nowIso())
     .select(['id', 'last_message_at'])
     .where('status', '=', 'open')
     .where('last_message_at', '<', before)
-    .where((eb) => eb.or([eb('last_inbound_at', 'is', null), eb('last_inbound_at', '<', eb.ref('last_message_at'))]))
+    // Nobody waits for a colleague's answer (an automatic away message answers nobody).
+    .where('awaiting_reply_since', 'is', null)
     .where(ofUnrestrictedContact)
     .orderBy('last_message_at')
     .limit(BATCH)
@@ -45,6 +47,7 @@ export async function resolveInactive(db: Db, afterDays: number, now = nowIso())
       .where('id', '=', c.id)
       .where('status', '=', 'open')
       .where('last_message_at', '=', c.last_message_at)
+      .where('awaiting_reply_since', 'is', null)
       .returning('id')
       .executeTakeFirst()
     if (done) resolved.push(done.id)
@@ -53,58 +56,20 @@ export async function resolveInactive(db: Db, afterDays: number, now = nowIso())
 }
 
 /** Looks for quiet conversations every few minutes, and at once when the setting is saved. */
-export class InactiveResolver {
-  private timer: NodeJS.Timeout | undefined
-  private running: Promise<void> | undefined
-  private again = false
-
-  constructor(
-    private readonly db: Db,
-    private readonly log: FastifyBaseLogger,
-    private readonly onResolved: (ids: string[]) => void,
-    private readonly intervalMs = 5 * 60_000,
-  ) {}
-
-  start(): void {
-    this.timer ??= setInterval(() => void this.run(), this.intervalMs)
-    this.timer.unref()
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer)
-    this.timer = undefined
-    await this.running
-  }
-
-  /**
-   * A pass, reading the setting anew. Asked while one is going (a setting saved meanwhile), one
-   * more pass follows it, so a change never waits for the next tick.
-   */
-  run(): Promise<void> {
-    if (this.running) {
-      this.again = true
-      return this.running
-    }
-    this.running = this.passes()
-    return this.running
-  }
-
-  private async passes(): Promise<void> {
-    try {
-      do {
-        this.again = false
-        const { afterDays } = await readAutoResolve(this.db)
-        if (afterDays === null) continue
+export class InactiveResolver extends PeriodicPass {
+  constructor(db: Db, log: FastifyBaseLogger, onResolved: (ids: string[]) => void, intervalMs = 5 * 60_000) {
+    super(
+      async () => {
+        const { afterDays } = await readAutoResolve(db)
+        if (afterDays === null) return
         for (;;) {
-          const ids = await resolveInactive(this.db, afterDays)
-          if (ids.length > 0) this.onResolved(ids)
-          if (ids.length < BATCH) break
+          const ids = await resolveInactive(db, afterDays)
+          if (ids.length > 0) onResolved(ids)
+          if (ids.length < BATCH) return
         }
-      } while (this.again)
-    } catch (error) {
-      this.log.error({ err: error }, 'resolving quiet conversations failed; the next pass tries again')
-    } finally {
-      this.running = undefined
-    }
+      },
+      (error) => log.error({ err: error }, 'resolving quiet conversations failed; the next pass tries again'),
+      intervalMs,
+    )
   }
 }

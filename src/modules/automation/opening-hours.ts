@@ -97,6 +97,58 @@ export function nextOpening(instant: number, s: Schedule): number | null {
   return null
 }
 
+/** The opening intervals [start, end) of one local date, in time order (none on a closed day). */
+function intervalsOn(date: string, s: Schedule): [number, number][] {
+  if (closedAllDay(date, s)) return []
+  return s.openingHours[weekdayOf(date)]
+    .map((i): [number, number] => [
+      instantOf(date, minutesOf(i.from), s.timezone),
+      minutesOf(i.to) === 24 * 60 ? instantOf(addDays(date, 1), 0, s.timezone) : instantOf(date, minutesOf(i.to), s.timezone),
+    ])
+    .sort((a, b) => a[0] - b[0])
+}
+
+/** How far the business-time walks look (a schedule with no opening in a year never reaches a target). */
+const WALK_DAYS = 400
+
+/**
+ * The instant at which `ms` of opening time have passed since `start` (a message at 16:30 with a
+ * two-hour target and 9–17 hours is due at 10:30 on the next working day), or null if the
+ * business does not open long enough within a year.
+ */
+export function addOpenTime(start: number, ms: number, s: Schedule): number | null {
+  let left = ms
+  const first = localTime(start, s.timezone).date
+  for (let d = 0; d <= WALK_DAYS; d++) {
+    for (const [from, to] of intervalsOn(addDays(first, d), s)) {
+      if (to <= start) continue
+      const begin = Math.max(from, start)
+      if (begin + left <= to) return begin + left
+      left -= to - begin
+    }
+  }
+  return null
+}
+
+/**
+ * The latest instant from which `ms` of opening time have passed by `end`: whatever began at or
+ * before it has waited at least `ms` of opening time. Null if the business was not open that long
+ * within a year before.
+ */
+export function subtractOpenTime(end: number, ms: number, s: Schedule): number | null {
+  let left = ms
+  const last = localTime(end, s.timezone).date
+  for (let d = 0; d <= WALK_DAYS; d++) {
+    for (const [from, to] of intervalsOn(addDays(last, -d), s).reverse()) {
+      if (from >= end) continue
+      const finish = Math.min(to, end)
+      if (finish - left >= from) return finish - left
+      left -= finish - from
+    }
+  }
+  return null
+}
+
 /**
  * A fast "open at this instant?" for many instants within [from, to): the opening intervals of
  * the period are worked out once (a few time-zone conversions per day), then each instant is a
@@ -106,13 +158,7 @@ export function openTest(from: number, to: number, s: Schedule): (instant: numbe
   const intervals: [number, number][] = []
   const first = localTime(from, s.timezone).date
   const last = localTime(to, s.timezone).date
-  for (let date = addDays(first, -1); date <= addDays(last, 1); date = addDays(date, 1)) {
-    if (closedAllDay(date, s)) continue
-    for (const i of s.openingHours[weekdayOf(date)]) {
-      const end = minutesOf(i.to) === 24 * 60 ? instantOf(addDays(date, 1), 0, s.timezone) : instantOf(date, minutesOf(i.to), s.timezone)
-      intervals.push([instantOf(date, minutesOf(i.from), s.timezone), end])
-    }
-  }
+  for (let date = addDays(first, -1); date <= addDays(last, 1); date = addDays(date, 1)) intervals.push(...intervalsOn(date, s))
   intervals.sort((a, b) => a[0] - b[0])
   return (instant) => {
     let lo = 0

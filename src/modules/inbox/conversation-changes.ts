@@ -52,6 +52,8 @@ export async function applyChange(tx: Executor, c: { id: string; status: Convers
       // When it changed hands: automatic assignment leaves a conversation someone handed back until the customer writes again.
       ...(reassigned ? { assignee_id: assigneeId, assignee_changed_at: now } : {}),
       ...(pendingUntil !== undefined ? { pending_until: pendingUntil } : {}),
+      // Resolved or set to wait: nobody is late with an answer (the customer's next message starts a new wait).
+      ...(status === 'resolved' || status === 'pending' ? { awaiting_reply_since: null } : {}),
       updated_at: now,
     })
     .where('id', '=', c.id)

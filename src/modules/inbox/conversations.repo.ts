@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, sql } from 'kysely'
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely'
 import type { Executor } from '../../db/database.js'
 import type { ConversationRow, ConversationStatus, Database } from '../../db/schema.js'
 import { newId } from '../../platform/ids.js'
@@ -12,7 +12,7 @@ import { insertRows } from '../../db/insert-rows.js'
  */
 export async function touchConversation(
   db: Executor,
-  c: { contactId: string; channelId: string; at: string; inbound: boolean },
+  c: { contactId: string; channelId: string; at: string; inbound: boolean; answered?: boolean },
 ): Promise<ConversationRow> {
   const now = nowIso()
   // One statement, safe under concurrency: the times only move forward (CASE instead of a
@@ -40,6 +40,9 @@ export async function touchConversation(
               pending_until: null,
             }
           : {}),
+        // A colleague's answer ends the customer's wait (reply targets).
+        // In whole seconds, as Meta stamps the customer's messages: one written in the same second comes after it.
+        ...(c.answered ? { awaiting_reply_since: null, last_reply_at: `${c.at.slice(0, 19)}.000Z` } : {}),
         updated_at: now,
       })),
     )
@@ -49,17 +52,21 @@ export async function touchConversation(
 
 /**
  * Times only move forward; the customer writing reopens a resolved conversation and one that waited
- * for them (its reminder, if any, is then void: the job that would fire it finds no reminder).
+ * for them (its reminder, if any, is then void: the job that would fire it finds no reminder), and
+ * starts a wait for an answer unless one runs or a colleague answered after it (a redelivered or
+ * late message).
  */
 const UPSERT_ACTIVITY = `on conflict ("contact_id", "channel_id") do update set
   "last_message_at" = case when "conversations"."last_message_at" < excluded."last_message_at" then excluded."last_message_at" else "conversations"."last_message_at" end,
   "last_inbound_at" = case when excluded."last_inbound_at" is not null and ("conversations"."last_inbound_at" is null or "conversations"."last_inbound_at" < excluded."last_inbound_at") then excluded."last_inbound_at" else "conversations"."last_inbound_at" end,
   "status" = case when excluded."last_inbound_at" is not null and "conversations"."status" in ('resolved', 'pending') then 'open' else "conversations"."status" end,
   "pending_until" = case when excluded."last_inbound_at" is not null then null else "conversations"."pending_until" end,
+  "awaiting_reply_since" = case when excluded."awaiting_reply_since" >= coalesce("conversations"."last_reply_at", '') and ("conversations"."awaiting_reply_since" is null or "conversations"."awaiting_reply_since" > excluded."awaiting_reply_since") then excluded."awaiting_reply_since" else "conversations"."awaiting_reply_since" end,
   "updated_at" = excluded."updated_at"
 returning "id", "contact_id", "channel_id"`
 
-export type ConversationActivity = { contactId: string; channelId: string; lastAt: string; inboundAt: string | null }
+/** `awaitingFrom`: the earliest customer message that asks for an answer (not a reaction). */
+export type ConversationActivity = { contactId: string; channelId: string; lastAt: string; inboundAt: string | null; awaitingFrom: string | null }
 
 /**
  * Records activity on many conversations in one statement (the ingest path): creates missing
@@ -75,6 +82,7 @@ export async function upsertConversations(db: Executor, activity: ConversationAc
     else {
       if (a.lastAt > m.lastAt) m.lastAt = a.lastAt
       if (a.inboundAt && (!m.inboundAt || a.inboundAt > m.inboundAt)) m.inboundAt = a.inboundAt
+      if (a.awaitingFrom && (!m.awaitingFrom || a.awaitingFrom < m.awaitingFrom)) m.awaitingFrom = a.awaitingFrom
     }
   }
   if (merged.size === 0) return new Map()
@@ -82,7 +90,7 @@ export async function upsertConversations(db: Executor, activity: ConversationAc
   const rows = await insertRows<'conversations', { id: string; contact_id: string; channel_id: string }>(
     db,
     'conversations',
-    [...merged.values()].map((a) => ({ id: newId(), contact_id: a.contactId, channel_id: a.channelId, status: 'open' as const, assignee_id: null, last_message_at: a.lastAt, last_inbound_at: a.inboundAt, created_at: now, updated_at: now })),
+    [...merged.values()].map((a) => ({ id: newId(), contact_id: a.contactId, channel_id: a.channelId, status: 'open' as const, assignee_id: null, last_message_at: a.lastAt, last_inbound_at: a.inboundAt, awaiting_reply_since: a.awaitingFrom, created_at: now, updated_at: now })),
     UPSERT_ACTIVITY,
   )
   return new Map(rows.map((r) => [`${r.contact_id}|${r.channel_id}`, r.id]))
@@ -110,14 +118,21 @@ export const findConversations = (db: Executor, ids: string[]) =>
     .where(ofUnrestrictedContact)
     .execute()
 
-/** Open conversations per view of the list (all, mine, unassigned), as the caller may see them. */
-export async function countOpen(db: Executor, o: { me: string | null; visibleTo: string | undefined }): Promise<{ all: number; mine: number; unassigned: number }> {
+/** A condition on conversations (the reply clock's "overdue now"). */
+export type ConversationCondition = (eb: ExpressionBuilder<Database, 'conversations'>) => Expression<SqlBool>
+
+/** Open conversations per view of the list (all, mine, unassigned, past the reply target), as the caller may see them. */
+export async function countOpen(
+  db: Executor,
+  o: { me: string | null; visibleTo: string | undefined; overdue: ConversationCondition },
+): Promise<{ all: number; mine: number; unassigned: number; overdue: number }> {
   let q = db
     .selectFrom('conversations')
     .select((eb) => [
       eb.fn.countAll<number | string>().as('all'),
       eb.fn.sum<number | string | null>(eb.case().when('assignee_id', '=', o.me ?? '').then(1).else(0).end()).as('mine'),
       eb.fn.sum<number | string | null>(eb.case().when('assignee_id', 'is', null).then(1).else(0).end()).as('unassigned'),
+      eb.fn.sum<number | string | null>(eb.case().when(o.overdue(eb)).then(1).else(0).end()).as('overdue'),
     ])
     .where('status', '=', 'open')
     .where(ofUnrestrictedContact)
@@ -126,7 +141,7 @@ export async function countOpen(db: Executor, o: { me: string | null; visibleTo:
     q = q.where((eb) => eb.or([eb('assignee_id', 'is', null), eb('assignee_id', '=', agent)]))
   }
   const row = await q.executeTakeFirstOrThrow()
-  return { all: Number(row.all), mine: Number(row.mine ?? 0), unassigned: Number(row.unassigned ?? 0) }
+  return { all: Number(row.all), mine: Number(row.mine ?? 0), unassigned: Number(row.unassigned ?? 0), overdue: Number(row.overdue ?? 0) }
 }
 
 export type ConversationFilter = {
@@ -137,9 +152,11 @@ export type ConversationFilter = {
   channelId?: string | undefined
   /** An agent who sees only their own and unassigned conversations (GDPR-25). */
   visibleTo?: string | undefined
-  /** newest: latest activity first (default); waiting: only those whose last message is the customer's, longest waiting first. */
+  /** newest: latest activity first (default); waiting: only those whose customer waits for a colleague's answer, longest waiting first. */
   order?: 'newest' | 'waiting' | undefined
-  /** Cursor: the (last_message_at, id) of the last row of the previous page. */
+  /** Only these (the reply clock's overdue conversations). */
+  only?: ConversationCondition | undefined
+  /** Cursor: the (last_message_at, id) of the last row of the previous page; (awaiting_reply_since, id) when waiting. */
   after?: { at: string; id: string } | undefined
   limit: number
 }
@@ -198,18 +215,18 @@ export function listConversations(db: Executor, f: ConversationFilter) {
       ),
     )
   }
-  // Waiting: the customer wrote last (nothing of ours came after), longest first.
+  if (f.only) q = q.where(f.only)
+  // Waiting: the customer waits for a colleague's answer (an automatic one does not count), longest first.
   const waiting = f.order === 'waiting'
-  if (waiting) q = q.whereRef('conversations.last_inbound_at', '=', 'conversations.last_message_at')
+  const key = waiting ? 'conversations.awaiting_reply_since' : 'conversations.last_message_at'
+  if (waiting) q = q.where('conversations.awaiting_reply_since', 'is not', null)
   if (f.after) {
     const { at, id } = f.after
     const beyond = waiting ? '>' : '<'
-    q = q.where((eb) =>
-      eb.or([eb('conversations.last_message_at', beyond, at), eb.and([eb('conversations.last_message_at', '=', at), eb('conversations.id', beyond, id)])]),
-    )
+    q = q.where((eb) => eb.or([eb(key, beyond, at), eb.and([eb(key, '=', at), eb('conversations.id', beyond, id)])]))
   }
   const direction = waiting ? 'asc' : 'desc'
-  return q.orderBy('conversations.last_message_at', direction).orderBy('conversations.id', direction).limit(f.limit + 1).execute()
+  return q.orderBy(key, direction).orderBy('conversations.id', direction).limit(f.limit + 1).execute()
 }
 
 export type ConversationWithContact = Awaited<ReturnType<typeof listConversations>>[number]

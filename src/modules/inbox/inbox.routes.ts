@@ -15,6 +15,7 @@ import { sendNoticeFirst } from '../consent/privacy-notice.js'
 import type { GraphClient } from '../whatsapp/graph-client.js'
 import type { TemplateCatalog } from '../whatsapp/template-catalog.js'
 import { presentConversations } from './conversation-view.js'
+import { ReplyClock } from '../reply-targets/reply-clock.js'
 import { narrowedTo } from '../privacy/team-access.js'
 import { countOpen, findConversation, findConversations, findConversationWithContact, listConversations, markConversationRead } from './conversations.repo.js'
 import { findLastInbound, findMessage, listMessages } from './messages.repo.js'
@@ -36,6 +37,8 @@ export type InboxRoutesOptions = {
   onChanged: (conversationId: string, queued?: boolean) => void
   /** A colleague was given a conversation by someone else (a notification is stored for them). */
   onNotified: (userId: string, conversationId: string) => void
+  /** The clock reply targets go by (tests set exact instants). */
+  now: () => number
 }
 
 const idParams = z.object({ id: z.string().min(1).max(100) })
@@ -44,7 +47,8 @@ const conversationQuery = pageQuery.extend({
   assignee: z.string().max(100).optional().describe("a user id, 'me' or 'none'"),
   label: z.string().max(100).optional().describe('a label id'),
   channel: z.string().max(40).optional().describe('a phone number id'),
-  order: z.enum(['newest', 'waiting']).default('newest').describe("newest: latest activity first; waiting: only conversations whose last message is the customer's, longest waiting first"),
+  order: z.enum(['newest', 'waiting']).default('newest').describe("newest: latest activity first; waiting: only conversations whose customer waits for a colleague's answer, longest waiting first"),
+  overdue: z.enum(['true', 'false']).optional().describe('true: only open conversations whose customer has waited longer than the reply target'),
 })
 const conversationPatch = z
   .object({
@@ -65,30 +69,37 @@ const bulkChange = z
   .refine((b) => Object.keys(b).some((k) => k !== 'ids'), 'at least one change besides ids')
 
 /** Conversations and messages: reading, sending, marking read, assigning. */
-export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, defaultChannel, consent, templates, vault, onChanged, onNotified }) => {
+export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, { db, graph, defaultChannel, consent, templates, vault, onChanged, onNotified, now }) => {
   const readAudit = new ReadAudit()
   const app = base.withTypeProvider<ZodTypeProvider>()
   const access = STAFF
   const tags = ['inbox']
 
   app.get('/api/conversations', { config: { access }, schema: { tags, querystring: conversationQuery, response: { 200: listOf(conversationSchema) } } }, async (request) => {
-    const { limit, cursor, status, label, channel, order } = request.query
+    const { limit, cursor, status, label, channel, order, overdue } = request.query
     const assignee = request.query.assignee === 'me' ? (request.auth?.user?.id ?? 'none') : request.query.assignee
-    const rows = await listConversations(db, { status, assignee, labelId: label, channelId: channel, order, visibleTo: await narrowedTo(db, request.auth), after: decodeCursor(cursor), limit })
-    const page = toPage(rows, limit, (r) => [r.last_message_at, r.id])
-    return { items: await presentConversations(db, vault, page.items), nextCursor: page.nextCursor }
+    const clock = await ReplyClock.load(db)
+    const only = overdue === 'true' ? clock.overdue(now()) : undefined
+    const rows = await listConversations(db, { status, assignee, labelId: label, channelId: channel, order, only, visibleTo: await narrowedTo(db, request.auth), after: decodeCursor(cursor), limit })
+    const page = toPage(rows, limit, (r) => [order === 'waiting' ? r.awaiting_reply_since! : r.last_message_at, r.id])
+    return { items: await presentConversations(db, vault, page.items, clock), nextCursor: page.nextCursor }
   })
 
-  // The list's views with their open conversations ("Meine 3"), as this caller sees them.
-  const counts = z.object({ all: z.number().int(), mine: z.number().int(), unassigned: z.number().int() })
+  // The list's views with their open conversations ("Meine 3"), and those past the reply target, as this caller sees them.
+  const counts = z.object({ all: z.number().int(), mine: z.number().int(), unassigned: z.number().int(), overdue: z.number().int() })
   app.get('/api/conversations/counts', { config: { access }, schema: { tags, response: { 200: counts } } }, async (request) =>
-    countOpen(db, { me: request.auth?.user?.id ?? null, visibleTo: await narrowedTo(db, request.auth) }),
+    countOpen(db, { me: request.auth?.user?.id ?? null, visibleTo: await narrowedTo(db, request.auth), overdue: (await ReplyClock.load(db)).overdue(now()) }),
   )
 
+  const presentOne = async (id: string) => {
+    const c = await findConversationWithContact(db, id)
+    return c ? (await presentConversations(db, vault, [c], await ReplyClock.load(db)))[0]! : undefined
+  }
+
   app.get('/api/conversations/:id', { config: { access }, schema: { tags, params: idParams, response: { 200: conversationSchema } } }, async (request) => {
-    const c = await findConversationWithContact(db, request.params.id)
+    const c = await presentOne(request.params.id)
     if (!c) throw notFound('Conversation')
-    return (await presentConversations(db, vault, [c]))[0]!
+    return c
   })
 
   app.patch('/api/conversations/:id', { config: { access }, schema: { tags, params: idParams, body: conversationPatch, response: { 200: conversationSchema } } }, async (request) => {
@@ -98,7 +109,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     const { notify } = await db.transaction().execute((tx) => applyChange(tx, c, change, request.auth?.user?.id ?? null))
     onChanged(c.id)
     if (notify) onNotified(notify, c.id)
-    return (await presentConversations(db, vault, [(await findConversationWithContact(db, c.id))!]))[0]!
+    return (await presentOne(c.id))!
   })
 
   // Many conversations at once (the list's selection): all of them change, or none.

@@ -32,6 +32,10 @@ export const conversationSchema = z.object({
   channelId: z.string(),
   lastMessageAt: z.string(),
   lastInboundAt: z.string().nullable(),
+  /** The customer's first message since a colleague last answered (null: nobody waits for an answer). */
+  awaitingReplySince: z.string().nullable(),
+  /** When the answer is due by the reply target (null: no target, or nobody waits). Past it, the conversation is overdue. */
+  replyDueAt: z.string().nullable(),
   windowExpiresAt: z.string().nullable(),
   unreadCount: z.number().int(),
   labelIds: z.array(z.string()),
@@ -58,7 +62,7 @@ export const messageSchema = z
 
 export type MessagePreview = z.infer<typeof previewSchema>
 
-export const presentConversation = (c: ConversationWithContact, extra: { labelIds: string[]; lastMessage: MessagePreview | null }) => ({
+export const presentConversation = (c: ConversationWithContact, extra: { labelIds: string[]; lastMessage: MessagePreview | null; replyDueAt: string | null }) => ({
   id: c.id,
   status: c.status,
   pendingUntil: c.pending_until,
@@ -66,6 +70,8 @@ export const presentConversation = (c: ConversationWithContact, extra: { labelId
   channelId: c.channel_id,
   lastMessageAt: c.last_message_at,
   lastInboundAt: c.last_inbound_at,
+  awaitingReplySince: c.status === 'open' ? c.awaiting_reply_since : null,
+  replyDueAt: extra.replyDueAt,
   windowExpiresAt: windowExpiresAt(c.last_inbound_at),
   unreadCount: Number(c.unread_count ?? 0),
   labelIds: extra.labelIds,

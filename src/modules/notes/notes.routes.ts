@@ -27,7 +27,7 @@ const noteSchema = z.object({
 const notificationSchema = z.object({
   id: z.string(),
   /** mention: named in a colleague's note; reminder: a waiting conversation opened again at its set time; assigned: given to me (actorName null: automatically). */
-  kind: z.enum(['mention', 'reminder', 'assigned']),
+  kind: z.enum(['mention', 'reminder', 'assigned', 'reply_overdue']),
   conversationId: z.string(),
   /** Whom the conversation is with (their shown name or number); null once erased. */
   contactName: z.string().nullable(),

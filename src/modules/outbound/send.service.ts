@@ -89,7 +89,8 @@ export async function insertQueued(
   }
   await vault.insert(tx, [{ row, contactId: conversation.contact_id }])
   await enqueueJob(tx, SEND_JOB, { messageId: row.id }, { groupKey: conversation.id })
-  await touchConversation(tx, { contactId: conversation.contact_id, channelId: conversation.channel_id, at: now, inbound: false })
+  // A colleague's message answers the customer (automatic answers and reactions do not, as in the statistics).
+  await touchConversation(tx, { contactId: conversation.contact_id, channelId: conversation.channel_id, at: now, inbound: false, answered: m.sentBy !== null && m.type !== 'reaction' })
   return row
 }
 

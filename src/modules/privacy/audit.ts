@@ -39,6 +39,7 @@ export type AuditAction =
   | 'settings.security_changed'
   | 'settings.assignment_changed'
   | 'settings.auto_resolve_changed'
+  | 'settings.reply_target_changed'
   | 'template.created'
   | 'template.deleted'
   | 'channel.alert_acknowledged'

@@ -68,7 +68,7 @@ async function projectMessages(db: Executor, vault: MessageVault, items: { seq: 
   await contacts.flush(db)
   const conversations = await upsertConversations(
     db,
-    resolved.map((r) => ({ contactId: r.contact.id, channelId: r.e.phoneNumberId!, lastAt: r.e.timestamp, inboundAt: r.e.timestamp })),
+    resolved.map((r) => ({ contactId: r.contact.id, channelId: r.e.phoneNumberId!, lastAt: r.e.timestamp, inboundAt: r.e.timestamp, awaitingFrom: r.e.type === 'reaction' ? null : r.e.timestamp })),
   )
 
   const now = nowIso()
