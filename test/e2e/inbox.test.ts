@@ -141,11 +141,11 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     const root = login.json().user.id as string
     const snoozed = await server.app.inject({ method: 'PATCH', url: `/api/conversations/${id}`, headers, payload: { assigneeId: root, pendingUntil: new Date(Date.now() + 1000).toISOString() } })
     expect(snoozed.statusCode).toBe(200)
-    await page.getByRole('button', { name: 'Benachrichtigungen (1 neu)' }).waitFor({ timeout: 10_000 })
-    await page.getByRole('button', { name: 'Benachrichtigungen (1 neu)' }).click()
+    await page.getByRole('button', { name: 'Benachrichtigungen, 1 neu' }).waitFor({ timeout: 10_000 })
+    await page.getByRole('button', { name: 'Benachrichtigungen, 1 neu' }).click()
     await page.getByText('Erinnerung: Unterhaltung mit Erika Mustermann ist wieder offen').waitFor()
     expect(await header.getByLabel('Status der Unterhaltung').inputValue()).toBe('open')
-    await page.getByRole('button', { name: 'Benachrichtigungen (1 neu)' }).click()
+    await page.getByRole('button', { name: 'Benachrichtigungen, 1 neu' }).click()
 
     // A reminder can be taken back without ending the wait.
     await header.getByRole('button', { name: 'Zurückstellen' }).click()

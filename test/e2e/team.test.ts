@@ -137,7 +137,7 @@ describe(`${DIALECT}: a team working the inbox together in real browsers`, () =>
     await admin.locator('.note', { hasText: 'Bitte übernehmen @Ben Berger' }).waitFor()
     expect(server.simulatorState().sent.length).toBe(sentBefore)
 
-    await ben.getByRole('button', { name: /Benachrichtigungen \(1 neu\)/ }).waitFor()
+    await ben.getByRole('button', { name: /Benachrichtigungen, 1 neu/ }).waitFor()
     await ben.getByRole('button', { name: /^Benachrichtigungen/ }).click()
     await ben.getByRole('button', { name: /hat Sie erwähnt/ }).click()
     await ben.locator('.note', { hasText: 'Bitte übernehmen' }).waitFor()

@@ -86,8 +86,12 @@ export type Conversation = {
   assigneeId: string | null
   channelId: string
   lastMessageAt: string
-  /** When the customer last wrote (WhatsApp's time); equal to lastMessageAt while they wait for us. */
+  /** When the customer last wrote (WhatsApp's time). */
   lastInboundAt: string | null
+  /** The customer's first message since a colleague last answered (null: nobody waits for an answer). */
+  awaitingReplySince: string | null
+  /** When the answer is due by the reply target (null: no target or nobody waits). */
+  replyDueAt: string | null
   windowExpiresAt: string | null
   unreadCount: number
   labelIds: string[]
@@ -120,7 +124,7 @@ export type Settings = {
   /** Colleagues' texts start with their name in bold. */
   signWithName: boolean
 }
-export type AppNotification = { id: string; kind: 'mention' | 'reminder' | 'assigned'; conversationId: string; contactName: string | null; actorName: string | null; excerpt: string | null; createdAt: string; readAt: string | null }
+export type AppNotification = { id: string; kind: 'mention' | 'reminder' | 'assigned' | 'reply_overdue'; conversationId: string; contactName: string | null; actorName: string | null; excerpt: string | null; createdAt: string; readAt: string | null }
 export type Page<T> = { items: T[]; nextCursor: string | null }
 
 /** Uploads a file for sending (multipart); answers our media id. */

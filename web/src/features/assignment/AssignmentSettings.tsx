@@ -4,6 +4,8 @@ import { api, describeError } from '../../app/api'
 import { useInboxEvent } from '../../app/event-bus'
 import { ErrorLine, SaveOutcome, useList } from '../settings/useList'
 import { EmptyRow, TableHead } from '../../ui/TableHead'
+import { ReplyTargetForm } from './ReplyTargetForm'
+import { useSetting } from './useSetting'
 
 type Settings = { enabled: boolean; includeAdmins: boolean; maxOpenPerPerson: number | null }
 type Member = { id: string; name: string; role: 'admin' | 'agent'; availability: 'available' | 'away'; present: boolean; open: number }
@@ -65,6 +67,7 @@ export function AssignmentSettings() {
         </form>
       )}
       {!settings && <ErrorLine error={error} />}
+      <ReplyTargetForm />
       <AutoResolveForm />
       <h3>{t('settings.assignment.team')}</h3>
       <table className="table" aria-label={t('settings.assignment.team')}>
@@ -92,35 +95,23 @@ export function AssignmentSettings() {
 /** Answered conversations the customer never came back to: resolved after so many days, or never. */
 function AutoResolveForm() {
   const { t } = useTranslation()
-  const [days, setDays] = useState<number | null | undefined>(undefined)
-  const [error, setError] = useState<string | null>(null)
-  const [saved, setSaved] = useState(false)
-  useEffect(() => {
-    api<{ afterDays: number | null }>('GET', '/api/settings/auto-resolve').then((r) => setDays(r.afterDays), (err) => setError(describeError(err)))
-  }, [])
-  async function save(e: FormEvent<HTMLFormElement>) {
+  const setting = useSetting<{ afterDays: number | null }>('/api/settings/auto-resolve')
+  function save(e: FormEvent<HTMLFormElement>) {
     e.preventDefault()
-    setSaved(false)
-    setError(null)
     const value = String(new FormData(e.currentTarget).get('days') ?? '').trim()
-    try {
-      setDays((await api<{ afterDays: number | null }>('PUT', '/api/settings/auto-resolve', { afterDays: value === '' ? null : Number(value) })).afterDays)
-      setSaved(true)
-    } catch (err) {
-      setError(describeError(err))
-    }
+    void setting.save({ afterDays: value === '' ? null : Number(value) })
   }
-  if (days === undefined) return <ErrorLine error={error} />
+  if (setting.value === undefined) return <ErrorLine error={setting.error} />
   return (
     <form className="card-form" onSubmit={save} aria-label={t('settings.autoResolve.title')}>
       <h3>{t('settings.autoResolve.title')}</h3>
       <label>
         {t('settings.autoResolve.days')}
-        <input name="days" type="number" min={1} max={365} step={1} defaultValue={days ?? ''} placeholder={t('settings.autoResolve.never')} />
+        <input name="days" type="number" min={1} max={365} step={1} defaultValue={setting.value.afterDays ?? ''} placeholder={t('settings.autoResolve.never')} />
       </label>
       <p className="muted small">{t('settings.autoResolve.hint')}</p>
       <button type="submit">{t('settings.assignment.save')}</button>
-      <SaveOutcome saved={saved ? t('settings.assignment.saved') : null} error={error} />
+      <SaveOutcome saved={setting.saved ? t('settings.assignment.saved') : null} error={setting.error} />
     </form>
   )
 }

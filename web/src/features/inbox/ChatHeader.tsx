@@ -6,6 +6,7 @@ import { useWorkspace } from '../../app/workspace'
 import { formatMoment, formatNumber, formatUntil } from './format'
 import { AssigneeOptions } from './AssigneeOptions'
 import { LabelChips } from './LabelChips'
+import { ReplyDue, useNow } from './ReplyDue'
 import { SnoozeMenu } from './SnoozeMenu'
 import { Icon } from '../../ui/Icon'
 
@@ -16,6 +17,7 @@ export function ChatHeader(props: { conversation: Conversation; onChanged: () =>
   const { conversation: c } = props
   const [labelsOpen, setLabelsOpen] = useState(false)
   const [error, setError] = useState<string | null>(null)
+  const now = useNow()
 
   async function run(call: Promise<unknown>) {
     setError(null)
@@ -42,6 +44,12 @@ export function ChatHeader(props: { conversation: Conversation; onChanged: () =>
           <span className={c.windowExpiresAt ? 'window open' : 'window closed'}>
             {c.windowExpiresAt ? t('inbox.windowOpen', { time: formatUntil(c.windowExpiresAt) }) : t('inbox.windowClosed')}
           </span>
+          {c.replyDueAt && c.status === 'open' && (
+            <>
+              {' · '}
+              <ReplyDue conversation={c} now={now} />
+            </>
+          )}
         </span>
         {props.typingNames.length > 0 && <span className="typing small">{t('note.typing', { names: props.typingNames.join(', ') })}</span>}
       </button>

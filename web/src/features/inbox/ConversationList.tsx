@@ -4,6 +4,7 @@ import type { Conversation } from '../../app/api'
 import { initials, useWorkspace } from '../../app/workspace'
 import { formatMoment, formatNumber, formatUntil, formatWhen, maskNumber } from './format'
 import { LabelChips } from './LabelChips'
+import { ReplyDue, useNow } from './ReplyDue'
 import { Ticks } from './MessageBubble'
 import { TypeIcon } from '../../ui/Icon'
 import { withoutFormatting } from './whatsapp-text'
@@ -21,6 +22,7 @@ export function ConversationList(props: {
   const { t } = useTranslation()
   const { team, maskNumbers } = useWorkspace()
   const number = maskNumbers ? maskNumber : formatNumber
+  const now = useNow()
   const sentinel = useRef<HTMLLIElement>(null)
   const onEnd = useRef(props.onEndReached)
   onEnd.current = props.onEndReached
@@ -72,6 +74,7 @@ export function ConversationList(props: {
                   {c.status !== 'open' && (
                     <span className={`status-pill status-${c.status}`}>{c.status === 'pending' && c.pendingUntil ? t('inbox.pendingUntil', { time: formatMoment(c.pendingUntil) }) : t(`inbox.status.${c.status}`)}</span>
                   )}
+                  <ReplyDue conversation={c} now={now} />
                   <span className={c.windowExpiresAt ? 'window open' : 'window closed'}>
                     {c.windowExpiresAt ? t('inbox.windowUntil', { time: formatUntil(c.windowExpiresAt) }) : t('inbox.windowClosedShort')}
                   </span>

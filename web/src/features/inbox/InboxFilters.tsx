@@ -6,16 +6,18 @@ import { useInboxEvent } from '../../app/event-bus'
 import { useWorkspace } from '../../app/workspace'
 import { formatNumber } from './format'
 
-export type Filter = { view: 'all' | 'mine' | 'unassigned'; status: '' | 'open' | 'pending' | 'resolved'; labelId: string; channelId: string; order: 'newest' | 'waiting' }
-export const NO_FILTER: Filter = { view: 'all', status: '', labelId: '', channelId: '', order: 'newest' }
+/** `overdue`: only customers past the reply target, longest waiting first. */
+export type Filter = { view: 'all' | 'mine' | 'unassigned'; status: '' | 'open' | 'pending' | 'resolved'; labelId: string; channelId: string; order: 'newest' | 'waiting'; overdue: boolean }
+export const NO_FILTER: Filter = { view: 'all', status: '', labelId: '', channelId: '', order: 'newest', overdue: false }
 
-/** The customer wrote last: nothing of ours came after. */
-const awaitsReply = (c: Conversation) => c.lastInboundAt !== null && c.lastInboundAt === c.lastMessageAt
+/** Past the reply target at this moment. */
+export const isOverdue = (c: Conversation, now = Date.now()) => c.status === 'open' && c.replyDueAt !== null && Date.parse(c.replyDueAt) <= now
 
-/** The list's order: latest activity first, or (waiting) the longest waiting first. */
+/** The list's order: latest activity first, or (waiting, overdue) the longest waiting first. */
 export function listOrder(f: Filter): (a: Conversation, b: Conversation) => number {
-  const newest = (a: Conversation, b: Conversation) => (a.lastMessageAt < b.lastMessageAt ? 1 : a.lastMessageAt > b.lastMessageAt ? -1 : a.id < b.id ? 1 : -1)
-  return f.order === 'waiting' ? (a, b) => newest(b, a) : newest
+  const by = (key: (c: Conversation) => string) => (a: Conversation, b: Conversation) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.id < b.id ? -1 : 1)
+  const oldest = by((c) => c.lastMessageAt)
+  return f.order === 'waiting' || f.overdue ? by((c) => c.awaitingReplySince ?? '') : (a, b) => oldest(b, a)
 }
 
 export function filterQuery(f: Filter): string {
@@ -25,7 +27,8 @@ export function filterQuery(f: Filter): string {
   if (f.status) q.set('status', f.status)
   if (f.labelId) q.set('label', f.labelId)
   if (f.channelId) q.set('channel', f.channelId)
-  if (f.order !== 'newest') q.set('order', f.order)
+  if (f.order !== 'newest' || f.overdue) q.set('order', f.overdue ? 'waiting' : f.order)
+  if (f.overdue) q.set('overdue', 'true')
   const s = q.toString()
   return s ? `&${s}` : ''
 }
@@ -37,11 +40,12 @@ export function matchesFilter(c: Conversation, f: Filter, userId: string): boole
   if (f.status && c.status !== f.status) return false
   if (f.labelId && !c.labelIds.includes(f.labelId)) return false
   if (f.channelId && c.channelId !== f.channelId) return false
-  if (f.order === 'waiting' && !awaitsReply(c)) return false
+  if ((f.order === 'waiting' || f.overdue) && c.awaitingReplySince === null) return false
+  if (f.overdue && !isOverdue(c)) return false
   return true
 }
 
-type OpenCounts = { all: number; mine: number; unassigned: number }
+type OpenCounts = { all: number; mine: number; unassigned: number; overdue: number }
 
 /** Open conversations per view, kept current: refetched (at most every second) when conversations change. */
 function useOpenCounts(): OpenCounts | null {
@@ -50,7 +54,10 @@ function useOpenCounts(): OpenCounts | null {
   const load = useCallback(() => void api<OpenCounts>('GET', '/api/conversations/counts').then(setCounts, () => undefined), [])
   useEffect(() => {
     load()
+    // Customers pass the reply target with no event: look again every minute.
+    const every = setInterval(load, 60_000)
     return () => {
+      clearInterval(every)
       if (timer.current) clearTimeout(timer.current)
     }
   }, [load])
@@ -88,6 +95,12 @@ export function InboxFilters({ filter, onChange }: { filter: Filter; onChange: (
           </button>
         ))}
       </div>
+      {counts && (counts.overdue > 0 || filter.overdue) && (
+        <button type="button" className="overdue-toggle" aria-pressed={filter.overdue} onClick={() => set({ overdue: !filter.overdue })} title={t('inbox.reply.overdueViewHint')}>
+          {t('inbox.reply.overdueView')}
+          <span className="view-count">{counts.overdue}</span>
+        </button>
+      )}
       <div className="filter-row">
         <label>
           <span className="visually-hidden">{t('inbox.filter.status')}</span>

@@ -5,7 +5,7 @@ import { useInboxEvent } from '../../app/event-bus'
 import { formatNumber, formatWhen } from '../inbox/format'
 import { Icon } from '../../ui/Icon'
 
-/** The bell: @mentions of me, my reminders that came due and conversations given to me, newest first; opening one marks it read and opens its conversation. */
+/** The bell: @mentions of me, my reminders that came due, conversations given to me and customers past the reply target, newest first; opening one marks it read and opens its conversation. */
 export function NotificationsMenu({ onOpen }: { onOpen: (conversationId: string) => void }) {
   const { t } = useTranslation()
   const [items, setItems] = useState<AppNotification[]>([])
@@ -23,6 +23,7 @@ export function NotificationsMenu({ onOpen }: { onOpen: (conversationId: string)
 
   function headline(n: AppNotification): string {
     if (n.kind === 'reminder') return t('notify.reminder', { name: shownContact(n.contactName) })
+    if (n.kind === 'reply_overdue') return t('notify.replyOverdue', { name: shownContact(n.contactName) })
     // Without an actor the conversation came by automatic assignment.
     if (n.kind === 'assigned') return n.actorName ? t('notify.assignedBy', { name: shownContact(n.contactName), actor: n.actorName }) : t('notify.assigned', { name: shownContact(n.contactName) })
     return t('notify.mention', { name: n.actorName ?? '?' })
