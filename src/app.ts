@@ -272,7 +272,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   })
   await app.register(templateRoutes, { db: database.db, catalog: templates, graph, account: whatsapp, keywords: consent.keywords })
   await app.register(automationRoutes, { db: database.db, now, onChanged: () => autoReplies.invalidate() })
-  await app.register(statsRoutes, { db: database.db, dialect: database.dialect })
+  await app.register(statsRoutes, { db: database.db, dialect: database.dialect, now })
   const campaigns = new CampaignRunner({
     db: database.db,
     vault,

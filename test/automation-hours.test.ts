@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { formatOpening } from '../src/modules/automation/auto-replies.js'
 import { DEFAULT_AUTOMATION, scheduleOf } from '../src/modules/automation/automation-settings.js'
 import { easterSunday, holidayOn, holidaysOf } from '../src/modules/automation/holidays.js'
-import { addOpenTime, instantOf, isOpen, localTime, nextOpening, type Schedule, subtractOpenTime } from '../src/modules/automation/opening-hours.js'
+import { addOpenTime, instantOf, isOpen, localTime, nextOpening, openTimeBetween, type Schedule, subtractOpenTime } from '../src/modules/automation/opening-hours.js'
 
 const at = (iso: string) => Date.parse(iso)
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
@@ -124,5 +124,23 @@ describe('opening time added and taken away (reply targets)', () => {
     const never: Schedule = { ...berlin, openingHours: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] } }
     expect(addOpenTime(at('2026-12-02T10:00:00Z'), 60_000, never)).toBeNull()
     expect(subtractOpenTime(at('2026-12-02T10:00:00Z'), 60_000, never)).toBeNull()
+  })
+})
+
+describe('opening time between two instants (statistics of the reply target)', () => {
+  it('agrees with adding opening time, for many pairs', () => {
+    const between = openTimeBetween(at('2026-03-20T00:00:00Z'), at('2026-04-20T00:00:00Z'), berlin)
+    const hour = 3_600_000
+    // Friday 16:00 to Monday 10:00 (over the change to summer time): two hours.
+    expect(between(at('2026-03-27T15:00:00Z'), at('2026-03-30T08:00:00Z'))).toBe(2 * hour)
+    // Good Friday and Easter Monday are closed: Thursday 16:30 to Tuesday 9:30 is one hour.
+    expect(between(at('2026-04-02T14:30:00Z'), at('2026-04-07T07:30:00Z'))).toBe(hour)
+    expect(between(at('2026-04-04T10:00:00Z'), at('2026-04-05T10:00:00Z'))).toBe(0) // a weekend
+    for (let start = at('2026-03-21T06:00:00Z'); start < at('2026-04-12T00:00:00Z'); start += 53 * 60_000) {
+      for (const ms of [10 * 60_000, 3 * hour, 20 * hour]) {
+        const end = addOpenTime(start, ms, berlin)!
+        expect(between(start, end)).toBe(ms)
+      }
+    }
   })
 })

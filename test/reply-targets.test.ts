@@ -173,6 +173,14 @@ describe(`${DIALECT}: reply targets`, () => {
     expect((await conversation(evening)).replyDueAt).toBe('2026-12-02T09:30:00.000Z')
   })
 
+  it('a keyword answered by its automatic confirmation waits for nobody; a question before it still does', async () => {
+    const { conversationId: stopOnly } = await customerWrote('4915700000009', '2026-12-02T15:10:00Z', { type: 'text', text: { body: 'STOP' } })
+    expect((await conversation(stopOnly)).awaitingReplySince).toBeNull()
+    const { conversationId: asked } = await customerWrote('4915700000010', '2026-12-02T15:11:00Z')
+    await customerWrote('4915700000010', '2026-12-02T15:12:00Z', { type: 'text', text: { body: 'Stopp' } })
+    expect((await conversation(asked)).awaitingReplySince).toBe('2026-12-02T15:11:00.000Z')
+  })
+
   it('a redelivered customer message that was answered starts no new wait', async () => {
     const { conversationId, body } = await customerWrote('4915700000008', '2026-12-02T15:00:00Z')
     await answer(conversationId)

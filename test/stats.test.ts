@@ -94,6 +94,24 @@ describe(`${DIALECT}: statistics (GET /api/stats/summary, /api/stats/series) mat
     expect(consent).toMatchObject({ optOuts: 1, optIns: 0 }) // one STOP, though it objects to every purpose
   })
 
+  it('measures the answers against the reply target, in opening hours or around the clock', async () => {
+    const summary = async () => (await agent.inject({ method: 'GET', url: `/api/stats/summary?from=${from}&to=${to}` })).json()
+    const target = (payload: Json) => admin.inject({ method: 'PUT', url: '/api/settings/reply-target', payload })
+    expect((await summary()).replyTarget).toBeNull()
+    // In opening hours a took 20 min, b 30 (from 9:00 on the next morning), c 2, d none (at night).
+    expect((await target({ minutes: 15, openingHoursOnly: true })).statusCode).toBe(200)
+    expect((await summary()).replyTarget).toEqual({ minutes: 15, openingHoursOnly: true, met: 2, missed: 2, share: 0.5 })
+    expect((await target({ minutes: 30, openingHoursOnly: true })).statusCode).toBe(200)
+    expect((await summary()).replyTarget).toMatchObject({ met: 4, missed: 0, share: 1 })
+    // Around the clock b took 14.5 h and d an hour.
+    expect((await target({ minutes: 30, openingHoursOnly: false })).statusCode).toBe(200)
+    expect((await summary()).replyTarget).toMatchObject({ met: 2, missed: 2, share: 0.5 })
+    // Narrowed as the other figures are: to one number (the only one has all four), to one day (c's answer).
+    expect((await agent.inject({ method: 'GET', url: `/api/stats/summary?from=${from}&to=${to}&channelId=nope` })).json().replyTarget).toMatchObject({ met: 0, missed: 0, share: null })
+    expect((await agent.inject({ method: 'GET', url: `/api/stats/summary?from=${at(4, 0)}&to=${at(5, 0)}` })).json().replyTarget).toMatchObject({ met: 1, missed: 0, share: 1 })
+    expect((await target({ minutes: null, openingHoursOnly: true })).statusCode).toBe(200)
+  })
+
   it('narrows to an agent and to a channel', async () => {
     const byAdmin = (await agent.inject({ method: 'GET', url: `/api/stats/summary?from=${from}&to=${to}&agentId=${admin.userId}` })).json()
     expect(byAdmin.firstResponse.count).toBe(0) // the admin answered b, but b is nobody's assignment

@@ -18,6 +18,9 @@ describe(`${DIALECT}: the statistics dashboard`, () => {
       if (n < 3) await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { type: 'text', text: { body: `Antwort ${n}` } } })
     }
     await eventually(async () => (await server.database.db.selectFrom('messages').select('id').where('status', '=', 'read').execute()).length === 2)
+    // A reply target of an hour around the clock: both answers came within it.
+    const admin = await server.login('admin')
+    expect((await admin.inject({ method: 'PUT', url: '/api/settings/reply-target', payload: { minutes: 60, openingHoursOnly: false } })).statusCode).toBe(200)
   }, FAR_AWAY)
   let server: TestServer
   let page: Page
@@ -37,6 +40,8 @@ describe(`${DIALECT}: the statistics dashboard`, () => {
     expect(await card('Gesendet').textContent()).toBe('2')
     expect(await card('Gelesen').textContent()).toBe('2')
     expect(await card('Fehlgeschlagen').textContent()).toBe('0')
+    expect(await card('Antwortziel eingehalten').textContent()).toBe('100 %')
+    await page.getByText(/^2 von 2 Antworten innerhalb von 60 min$/).waitFor()
     await page.locator('.stats-chart canvas').waitFor()
     const today = berlinToday() // the dashboard's days are the workspace's (Berlin) days
     // Periods read as dates in German („Mi., 02.12.“), the ISO day kept in the markup.

@@ -149,17 +149,51 @@ export function subtractOpenTime(end: number, ms: number, s: Schedule): number |
   return null
 }
 
+/** The opening intervals of the local days around [from, to), in time order. */
+function intervalsAround(from: number, to: number, s: Schedule): [number, number][] {
+  const intervals: [number, number][] = []
+  const first = localTime(from, s.timezone).date
+  const last = localTime(to, s.timezone).date
+  for (let date = addDays(first, -1); date <= addDays(last, 1); date = addDays(date, 1)) intervals.push(...intervalsOn(date, s))
+  return intervals.sort((a, b) => a[0] - b[0])
+}
+
+/**
+ * A fast "how much opening time lies between two instants?" for many pairs within [from, to]:
+ * the intervals with their running total of opening time, then two binary searches a pair.
+ * Instants outside the span count from its edge.
+ */
+export function openTimeBetween(from: number, to: number, s: Schedule): (a: number, b: number) => number {
+  const intervals = intervalsAround(from, to, s)
+  const before: number[] = [] // opening time before each interval starts
+  let total = 0
+  for (const [start, end] of intervals) {
+    before.push(total)
+    total += end - start
+  }
+  /** Opening time from the first interval up to an instant. */
+  const upTo = (t: number) => {
+    let lo = 0
+    let hi = intervals.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (intervals[mid]![0] <= t) lo = mid + 1
+      else hi = mid
+    }
+    if (lo === 0) return 0
+    const [start, end] = intervals[lo - 1]!
+    return before[lo - 1]! + Math.min(t, end) - start
+  }
+  return (a, b) => Math.max(0, upTo(b) - upTo(a))
+}
+
 /**
  * A fast "open at this instant?" for many instants within [from, to): the opening intervals of
  * the period are worked out once (a few time-zone conversions per day), then each instant is a
  * binary search. Used by statistics, which classify thousands of instants.
  */
 export function openTest(from: number, to: number, s: Schedule): (instant: number) => boolean {
-  const intervals: [number, number][] = []
-  const first = localTime(from, s.timezone).date
-  const last = localTime(to, s.timezone).date
-  for (let date = addDays(first, -1); date <= addDays(last, 1); date = addDays(date, 1)) intervals.push(...intervalsOn(date, s))
-  intervals.sort((a, b) => a[0] - b[0])
+  const intervals = intervalsAround(from, to, s)
   return (instant) => {
     let lo = 0
     let hi = intervals.length - 1

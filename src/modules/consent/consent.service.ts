@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/database.js'
-import type { ConsentEventRow } from '../../db/schema.js'
+import type { ConsentEventRow, ConversationRow } from '../../db/schema.js'
 import { inChunks } from '../../platform/chunks.js'
 import { AppError } from '../../platform/errors.js'
 import { fromUnixSeconds, nowIso } from '../../platform/time.js'
@@ -152,15 +152,24 @@ export class ConsentService {
         // STOP is both a withdrawal and an objection to direct marketing (Art. 21): every purpose, at once.
         await appendConsentEvents(tx, purposes.map((p): NewConsentEvent => ({ ...base, purpose: p.key, kind: 'objected' })))
         if (m.waId) await this.suppressions.add(tx, m.waId, 'objected by keyword', m.timestamp)
-        await insertQueued(tx, this.vault, conversation, { type: 'text', content: { type: 'text', text: { body: TEXTS.stopped } }, sentBy: null })
+        await this.answerKeyword(tx, conversation, TEXTS.stopped, m.timestamp)
         continue
       }
       const topic = match.topic ? normalizeKeyword(match.topic) : null
       const purpose = topic ? purposes.find((p) => [p.key, p.label_de, p.label_en].some((l) => normalizeKeyword(l).includes(topic))) : purposes.find((p) => p.key === 'marketing')
       if (!purpose) continue // an unknown topic is an ordinary message, not a consent
       await appendConsentEvents(tx, [{ ...base, purpose: purpose.key, kind: 'confirmed' }])
-      await insertQueued(tx, this.vault, conversation, { type: 'text', content: { type: 'text', text: { body: TEXTS.started(purpose.label_de) } }, sentBy: null })
+      await this.answerKeyword(tx, conversation, TEXTS.started(purpose.label_de), m.timestamp)
     }
+  }
+
+  /**
+   * The automatic confirmation of a keyword. It answers the keyword: a customer whose first
+   * unanswered message was the keyword waits for nobody (an earlier question still waits).
+   */
+  private async answerKeyword(tx: Executor, conversation: Pick<ConversationRow, 'id' | 'contact_id' | 'channel_id'>, body: string, keywordAt: string): Promise<void> {
+    await insertQueued(tx, this.vault, conversation, { type: 'text', content: { type: 'text', text: { body } }, sentBy: null })
+    await tx.updateTable('conversations').set({ awaiting_reply_since: null }).where('id', '=', conversation.id).where('awaiting_reply_since', '=', keywordAt).execute()
   }
 
   /**
@@ -192,7 +201,7 @@ export class ConsentService {
     )
     const conversation = await tx.selectFrom('conversations').select(['id', 'contact_id', 'channel_id']).where('id', '=', m.conversationId).executeTakeFirstOrThrow()
     const labels = pending.map((p) => purposes.find((x) => x.key === p.purpose.key)?.label_de ?? p.purpose.key).join(', ')
-    await insertQueued(tx, this.vault, conversation, { type: 'text', content: { type: 'text', text: { body: TEXTS.started(labels) } }, sentBy: null })
+    await this.answerKeyword(tx, conversation, TEXTS.started(labels), m.timestamp)
   }
 
   /**

@@ -7,6 +7,7 @@ import { STAFF } from '../../platform/http/access.js'
 import { readAutomation, scheduleOf } from '../automation/automation-settings.js'
 import { instantOf, localTime } from '../automation/opening-hours.js'
 import { badRequest } from '../../platform/errors.js'
+import { readReplyTarget } from '../reply-targets/reply-clock.js'
 import { StatsDayCache } from './day-cache.js'
 import { StatsProjector } from './projector.js'
 import { OpeningsCache, series, summary, type StatsStore } from './stats.js'
@@ -49,11 +50,13 @@ const summarySchema = z.object({
   conversationsResolved: z.number(),
   optIns: z.number(),
   optOuts: z.number(),
+  /** Answers measured against the reply target (null: no target set): given within it, and later; share = met / (met + missed). */
+  replyTarget: z.object({ minutes: z.number(), openingHoursOnly: z.boolean(), met: z.number(), missed: z.number(), share: z.number().nullable() }).nullable(),
 })
 const seriesItem = z.object({ period: z.string(), ...counts, optIns: z.number(), optOuts: z.number() })
 
 /** The statistics dashboard's figures, and the per-period counts as JSON or CSV. */
-export const statsRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = async (base, { db, dialect }) => {
+export const statsRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect; now: () => number }> = async (base, { db, dialect, now }) => {
   const app = base.withTypeProvider<ZodTypeProvider>()
   const tags = ['statistics']
   const store: StatsStore = { projector: new StatsProjector(db, dialect), days: new StatsDayCache(db), openings: new OpeningsCache() }
@@ -82,7 +85,7 @@ export const statsRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect }> = asy
 
   app.get('/api/stats/summary', { config: { access: STAFF }, schema: { tags, querystring: period, response: { 200: summarySchema } } }, async (request) => {
     const automation = await readAutomation(db)
-    return summary(db, store, resolvePeriod(request.query, automation.timezone), scheduleOf(automation))
+    return summary(db, store, resolvePeriod(request.query, automation.timezone), scheduleOf(automation), { replyTarget: await readReplyTarget(db), now: now() })
   })
 
   app.get(

@@ -5,6 +5,8 @@ import { dayGroups, type StatsDay, type StatsDayCache } from './day-cache.js'
 import { durationFigures, filteredFacts, type Groups, groupsOf } from './durations.js'
 import { type Counts, dailyCounts, narrowed, needsRows, periodCounts, type StatsFilter, zero } from './message-counts.js'
 import type { StatsProjector } from './projector.js'
+import { type FactSource, replyTargetFigures } from './reply-target-figures.js'
+import type { ReplyTarget } from '../reply-targets/reply-clock.js'
 
 export type { StatsFilter } from './message-counts.js'
 export { constantOffsetPieces } from './message-counts.js'
@@ -56,6 +58,14 @@ async function periodGroups(db: Db, store: StatsStore, f: StatsFilter, days: Sta
   })
 }
 
+/** The period's facts as they are held (whole cached days, or the rows a filter selects), for figures that need each one. */
+async function periodFacts(db: Db, f: StatsFilter, days: StatsDay[] | null): Promise<FactSource[]> {
+  const from = Date.parse(f.from)
+  const to = Date.parse(f.to)
+  if (!days) return [{ facts: await filteredFacts(db, from, to, sql<SqlBool>`${narrowed(f, 'd.conversation_id')}`, f.agentId), keep: () => true }]
+  return days.map((d) => ({ facts: d.facts, keep: (i: number) => d.facts.at[i]! >= from && d.facts.at[i]! < to && (!f.channelId || d.facts.channel[i] === f.channelId) }))
+}
+
 async function consentCounts(db: Executor, f: StatsFilter) {
   return db.selectFrom('consent_events').select(['kind', 'contact_id', 'occurred_at']).where('occurred_at', '>=', f.from).where('occurred_at', '<', f.to).where('kind', 'in', ['confirmed', 'withdrawn', 'objected']).execute()
 }
@@ -67,7 +77,7 @@ const optOutsOf = (events: { kind: string; contact_id: string; occurred_at: stri
  * The dashboard's figures for a period; every number is derived from the stored messages,
  * resolutions and consent events (through aggregates the projector brings up to date first).
  */
-export async function summary(db: Db, store: StatsStore, f: StatsFilter, schedule: Schedule) {
+export async function summary(db: Db, store: StatsStore, f: StatsFilter, schedule: Schedule, target: { replyTarget: ReplyTarget; now: number }) {
   await store.projector.catchUp()
   const days = needsRows(f) ? null : await store.days.daysOf(Date.parse(f.from), Date.parse(f.to))
   const counts = await periodCounts(db, f, days)
@@ -91,6 +101,7 @@ export async function summary(db: Db, store: StatsStore, f: StatsFilter, schedul
     conversationsResolved: resolved,
     optIns: consent.filter((e) => e.kind === 'confirmed').length,
     optOuts: optOutsOf(consent),
+    replyTarget: replyTargetFigures(await periodFacts(db, f, days), target.replyTarget, schedule, { from: Date.parse(f.from), to: Date.parse(f.to) }, target.now),
   }
 }
 

@@ -9,7 +9,9 @@ import { TableHead } from '../../ui/TableHead'
 
 type Counts = { received: number; sent: number; delivered: number; read: number; failed: number }
 type Timing = { count: number; medianSeconds: number | null; p90Seconds: number | null }
-type Summary = Counts & { firstResponse: Timing & { withinHours: Timing; outsideHours: Timing }; resolution: Timing & { withinHours: Timing; outsideHours: Timing }; conversationsStarted: number; conversationsResolved: number; optIns: number; optOuts: number }
+type Summary = Counts & { firstResponse: Timing & { withinHours: Timing; outsideHours: Timing }; resolution: Timing & { withinHours: Timing; outsideHours: Timing }; conversationsStarted: number; conversationsResolved: number; optIns: number; optOuts: number; replyTarget: ReplyTargetFigures | null }
+/** Answers within the reply target (met) and after it (missed). */
+type ReplyTargetFigures = { minutes: number; openingHoursOnly: boolean; met: number; missed: number; share: number | null }
 
 const KEYS = ['received', 'sent', 'delivered', 'read', 'failed'] as const
 const COLORS: Record<(typeof KEYS)[number], string> = { received: '#6b7280', sent: '#0b7a6b', delivered: '#2f80c2', read: '#1e4fa0', failed: '#c0392b' }
@@ -141,6 +143,19 @@ export function StatsPage() {
             <dd>{duration(summary.firstResponse.withinHours.medianSeconds, t)}</dd>
             <dd className="small">{t('stats.outsideHours', { value: duration(summary.firstResponse.outsideHours.medianSeconds, t) })}</dd>
           </div>
+          {summary.replyTarget && (
+            <div>
+              <dt>{t('stats.replyTarget')}</dt>
+              <dd>{summary.replyTarget.share === null ? '–' : `${Math.round(summary.replyTarget.share * 100)} %`}</dd>
+              <dd className="small">
+                {t(summary.replyTarget.openingHoursOnly ? 'stats.replyTargetOf' : 'stats.replyTargetOfClock', {
+                  met: summary.replyTarget.met,
+                  count: summary.replyTarget.met + summary.replyTarget.missed,
+                  target: duration(summary.replyTarget.minutes * 60, t),
+                })}
+              </dd>
+            </div>
+          )}
           <div>
             <dt>{t('stats.resolution')}</dt>
             <dd>{duration(summary.resolution.medianSeconds, t)}</dd>
