@@ -7,14 +7,35 @@ import { openDatabase } from '../src/db/database.js'
 import { migrateTo } from '../src/db/migrate.js'
 import { insertUser } from '../src/modules/auth/users.repo.js'
 import { DEFAULT_AUTOMATION, scheduleOf } from '../src/modules/automation/automation-settings.js'
+import { holidayOn } from '../src/modules/automation/holidays.js'
 import { addOpenTime } from '../src/modules/automation/opening-hours.js'
 import { messagesEnvelope } from '../src/simulator/payloads.js'
 import { DIALECT, eventually, removeTestDatabase, TEST_DATABASE_URL, useTestServer, type Caller, type TestServer } from './helpers.js'
 
 type Json = Record<string, any>
 
-/** Wednesday 2 December 2026, 15:00 in Berlin (opening hours by default: Monday to Friday 9–17). */
-let clock = Date.parse('2026-12-02T14:00:00Z')
+const DAY = 86_400_000
+/**
+ * The tests' days are written as Monday 30 November to Thursday 3 December 2026 and moved by whole
+ * weeks to the first such week ahead of the real clock with no public holiday and Berlin on winter
+ * time: the customers' messages must be inside the 24-hour window (which goes by the real clock)
+ * when a colleague answers them, and the expected instants are written in UTC for winter time.
+ */
+const SHIFT = (() => {
+  const monday = Date.parse('2026-11-30T12:00:00Z')
+  const berlinOffset = (at: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', timeZoneName: 'shortOffset' }).format(at)
+  for (let weeks = 1; ; weeks++) {
+    const start = monday + weeks * 7 * DAY
+    if (start < Date.now() + 7 * DAY) continue
+    const days = [0, 1, 2, 3, 4].map((d) => start + d * DAY)
+    if (days.some((d) => holidayOn(new Date(d).toISOString().slice(0, 10), 'DE') || !berlinOffset(d).endsWith('GMT+1'))) continue
+    return weeks * 7 * DAY
+  }
+})()
+const T = (iso: string) => new Date(Date.parse(iso) + SHIFT).toISOString()
+
+/** Wednesday, 15:00 in Berlin (opening hours by default: Monday to Friday 9–17). */
+let clock = Date.parse(T('2026-12-02T14:00:00Z'))
 
 describe(`${DIALECT}: reply targets`, () => {
   const ctx = useTestServer({ team: true, clock: () => clock })
@@ -49,20 +70,20 @@ describe(`${DIALECT}: reply targets`, () => {
 
   it('knows since when a customer waits for a colleague: from the first unanswered message; reactions ask nothing, and only a colleague answers', async () => {
     expect((await admin.inject({ method: 'GET', url: '/api/settings/reply-target' })).json()).toEqual({ minutes: null, openingHoursOnly: true })
-    const { conversationId: asked } = await customerWrote('4915700000001', '2026-12-02T13:30:00Z')
-    await customerWrote('4915700000001', '2026-12-02T13:40:00Z', { type: 'text', text: { body: 'Noch jemand da?' } })
-    expect(await conversation(asked)).toMatchObject({ awaitingReplySince: '2026-12-02T13:30:00.000Z', replyDueAt: null })
+    const { conversationId: asked } = await customerWrote('4915700000001', T('2026-12-02T13:30:00Z'))
+    await customerWrote('4915700000001', T('2026-12-02T13:40:00Z'), { type: 'text', text: { body: 'Noch jemand da?' } })
+    expect(await conversation(asked)).toMatchObject({ awaitingReplySince: T('2026-12-02T13:30:00.000Z'), replyDueAt: null })
 
     // Our reaction is no answer; an integration's send (API token) is no colleague's either, as in the statistics.
-    const { conversationId: reacted, wamid } = await customerWrote('4915700000002', '2026-12-02T13:00:00Z')
+    const { conversationId: reacted, wamid } = await customerWrote('4915700000002', T('2026-12-02T13:00:00Z'))
     await answer(reacted, { type: 'reaction', reaction: { message_id: wamid, emoji: '👍' } })
     const integration = await server.token('agent')
     expect((await integration.inject({ method: 'POST', url: `/api/conversations/${reacted}/messages`, payload: { type: 'text', text: { body: 'Ihre Anfrage ist eingegangen.' } } })).statusCode).toBe(202)
-    expect((await conversation(reacted)).awaitingReplySince).toBe('2026-12-02T13:00:00.000Z')
+    expect((await conversation(reacted)).awaitingReplySince).toBe(T('2026-12-02T13:00:00.000Z'))
     await answer(reacted)
     expect((await conversation(reacted)).awaitingReplySince).toBeNull()
     // The customer's reaction to the answer asks for nothing.
-    await customerWrote('4915700000002', '2026-12-02T13:50:00Z', { type: 'reaction', reaction: { message_id: wamid, emoji: '🙏' } })
+    await customerWrote('4915700000002', T('2026-12-02T13:50:00Z'), { type: 'reaction', reaction: { message_id: wamid, emoji: '🙏' } })
     expect((await conversation(reacted)).awaitingReplySince).toBeNull()
 
     // The list's "waiting longest" view is those customers, longest first.
@@ -91,12 +112,12 @@ describe(`${DIALECT}: reply targets`, () => {
 
   it('counts the target in opening hours: due times, the overdue view and count, and the assignee or the admins told once per wait', async () => {
     // Tuesday 16:30 in Berlin: half an hour that day, the rest from Wednesday 9:00 — overdue at 9:30.
-    const { conversationId: yesterday } = await customerWrote('4915700000003', '2026-12-01T15:30:00Z')
+    const { conversationId: yesterday } = await customerWrote('4915700000003', T('2026-12-01T15:30:00Z'))
     expect((await agent.inject({ method: 'PATCH', url: `/api/conversations/${yesterday}`, payload: { assigneeId: agent.userId } })).statusCode).toBe(200)
     // Wednesday 8:00, before opening: due at 10:00; nobody has it.
-    const { conversationId: early } = await customerWrote('4915700000004', '2026-12-02T07:00:00Z')
+    const { conversationId: early } = await customerWrote('4915700000004', T('2026-12-02T07:00:00Z'))
     // Answered: nobody waits.
-    const { conversationId: answered } = await customerWrote('4915700000005', '2026-12-02T08:00:00Z')
+    const { conversationId: answered } = await customerWrote('4915700000005', T('2026-12-02T08:00:00Z'))
     await answer(answered)
     const asked = (await agent.inject({ method: 'GET', url: '/api/conversations?order=waiting' })).json().items.find((c: Json) => c.contact.waId === '4915700000001').id
 
@@ -105,9 +126,9 @@ describe(`${DIALECT}: reply targets`, () => {
     expect(saved.json()).toEqual({ minutes: 60, openingHoursOnly: true })
     expect((await admin.inject({ method: 'GET', url: '/api/audit?action=settings.reply_target_changed' })).json().items[0]).toMatchObject({ detail: { minutes: 60 } })
 
-    expect((await conversation(yesterday)).replyDueAt).toBe('2026-12-02T08:30:00.000Z')
-    expect((await conversation(early)).replyDueAt).toBe('2026-12-02T09:00:00.000Z')
-    expect((await conversation(asked)).replyDueAt).toBe('2026-12-02T14:30:00.000Z') // 14:30 Berlin + 1 h, not yet
+    expect((await conversation(yesterday)).replyDueAt).toBe(T('2026-12-02T08:30:00.000Z'))
+    expect((await conversation(early)).replyDueAt).toBe(T('2026-12-02T09:00:00.000Z'))
+    expect((await conversation(asked)).replyDueAt).toBe(T('2026-12-02T14:30:00.000Z')) // 14:30 Berlin + 1 h, not yet
     expect((await conversation(answered)).replyDueAt).toBeNull()
     expect(await overdueList(agent)).toEqual([yesterday, early])
     expect((await counts(agent)).overdue).toBe(2)
@@ -118,7 +139,7 @@ describe(`${DIALECT}: reply targets`, () => {
     expect(await told(admin, yesterday)).toBe(0)
 
     // Half an hour later the third is late too: told once; the others are not told again.
-    clock = Date.parse('2026-12-02T14:31:00Z')
+    clock = Date.parse(T('2026-12-02T14:31:00Z'))
     expect(await overdueList(agent)).toEqual([yesterday, early, asked])
     expect((await putTarget({ minutes: 60, openingHoursOnly: true })).statusCode).toBe(200)
     await eventually(async () => (await told(admin, asked)) === 1)
@@ -138,24 +159,28 @@ describe(`${DIALECT}: reply targets`, () => {
     clock = due - 60_000
     await server.overdue.run()
     expect(await told(agent, yesterday)).toBe(1)
+    // The assignee set themselves away meanwhile: the admins hear of it too.
+    expect((await agent.inject({ method: 'PUT', url: '/api/auth/availability', payload: { availability: 'away' } })).statusCode).toBe(200)
     clock = due
     await server.overdue.run()
     expect(await told(agent, yesterday)).toBe(2)
+    expect(await told(admin, yesterday)).toBe(1)
+    expect((await agent.inject({ method: 'PUT', url: '/api/auth/availability', payload: { availability: 'available' } })).statusCode).toBe(200)
 
     // Resolved or set to wait for something else: nobody is late; the customer writing again starts a new wait.
     expect((await agent.inject({ method: 'PATCH', url: `/api/conversations/${early}`, payload: { status: 'resolved' } })).statusCode).toBe(200)
     expect((await agent.inject({ method: 'PATCH', url: `/api/conversations/${asked}`, payload: { status: 'pending' } })).statusCode).toBe(200)
     expect(await overdueList(agent)).toEqual([yesterday])
-    await customerWrote('4915700000004', '2026-12-02T15:30:00Z')
-    expect(await conversation(early)).toMatchObject({ status: 'open', awaitingReplySince: '2026-12-02T15:30:00.000Z', replyDueAt: '2026-12-03T08:30:00.000Z' })
+    await customerWrote('4915700000004', T('2026-12-02T15:30:00Z'))
+    expect(await conversation(early)).toMatchObject({ status: 'open', awaitingReplySince: T('2026-12-02T15:30:00.000Z'), replyDueAt: T('2026-12-03T08:30:00.000Z') })
   })
 
   it('counts around the clock when asked, and in a number’s own opening hours where it has them', async () => {
-    clock = Date.parse('2026-12-03T16:30:00Z') // Thursday 17:30 in Berlin: closed
-    const { conversationId: dawn } = await customerWrote('4915700000006', '2026-12-02T05:00:00Z') // 6:00 in Berlin
-    expect((await conversation(dawn)).replyDueAt).toBe('2026-12-02T09:00:00.000Z')
+    clock = Date.parse(T('2026-12-03T16:30:00Z')) // Thursday 17:30 in Berlin: closed
+    const { conversationId: dawn } = await customerWrote('4915700000006', T('2026-12-02T05:00:00Z')) // 6:00 in Berlin
+    expect((await conversation(dawn)).replyDueAt).toBe(T('2026-12-02T09:00:00.000Z'))
     expect((await putTarget({ minutes: 60, openingHoursOnly: false })).statusCode).toBe(200)
-    expect((await conversation(dawn)).replyDueAt).toBe('2026-12-02T06:00:00.000Z')
+    expect((await conversation(dawn)).replyDueAt).toBe(T('2026-12-02T06:00:00.000Z'))
 
     // This number answers every day from 6 to 22.
     const { phoneNumberId } = server.simulatorState().identity
@@ -163,26 +188,26 @@ describe(`${DIALECT}: reply targets`, () => {
     const own = { ...DEFAULT_AUTOMATION, openingHours: { mon: long, tue: long, wed: long, thu: long, fri: long, sat: long, sun: long } }
     expect((await admin.inject({ method: 'PUT', url: `/api/automation?channelId=${phoneNumberId}`, payload: own })).statusCode).toBe(200)
     expect((await putTarget({ minutes: 120, openingHoursOnly: true })).statusCode).toBe(200)
-    expect((await conversation(dawn)).replyDueAt).toBe('2026-12-02T07:00:00.000Z')
+    expect((await conversation(dawn)).replyDueAt).toBe(T('2026-12-02T07:00:00.000Z'))
     // Tuesday 16:30 + 2 h in these hours: 18:30, long past; in the workspace's, it would be Wednesday 10:30.
-    const { conversationId: evening } = await customerWrote('4915700000007', '2026-12-01T15:30:00Z')
-    expect((await conversation(evening)).replyDueAt).toBe('2026-12-01T17:30:00.000Z')
+    const { conversationId: evening } = await customerWrote('4915700000007', T('2026-12-01T15:30:00Z'))
+    expect((await conversation(evening)).replyDueAt).toBe(T('2026-12-01T17:30:00.000Z'))
     expect(await overdueList(admin)).toEqual(expect.arrayContaining([evening, dawn]))
     // Without them, the workspace's hours count again.
     expect((await admin.inject({ method: 'DELETE', url: `/api/automation?channelId=${phoneNumberId}` })).statusCode).toBe(204)
-    expect((await conversation(evening)).replyDueAt).toBe('2026-12-02T09:30:00.000Z')
+    expect((await conversation(evening)).replyDueAt).toBe(T('2026-12-02T09:30:00.000Z'))
   })
 
   it('a keyword answered by its automatic confirmation waits for nobody; a question before it still does', async () => {
-    const { conversationId: stopOnly } = await customerWrote('4915700000009', '2026-12-02T15:10:00Z', { type: 'text', text: { body: 'STOP' } })
+    const { conversationId: stopOnly } = await customerWrote('4915700000009', T('2026-12-02T15:10:00Z'), { type: 'text', text: { body: 'STOP' } })
     expect((await conversation(stopOnly)).awaitingReplySince).toBeNull()
-    const { conversationId: asked } = await customerWrote('4915700000010', '2026-12-02T15:11:00Z')
-    await customerWrote('4915700000010', '2026-12-02T15:12:00Z', { type: 'text', text: { body: 'Stopp' } })
-    expect((await conversation(asked)).awaitingReplySince).toBe('2026-12-02T15:11:00.000Z')
+    const { conversationId: asked } = await customerWrote('4915700000010', T('2026-12-02T15:11:00Z'))
+    await customerWrote('4915700000010', T('2026-12-02T15:12:00Z'), { type: 'text', text: { body: 'Stopp' } })
+    expect((await conversation(asked)).awaitingReplySince).toBe(T('2026-12-02T15:11:00.000Z'))
   })
 
   it('a redelivered customer message that was answered starts no new wait', async () => {
-    const { conversationId, body } = await customerWrote('4915700000008', '2026-12-02T15:00:00Z')
+    const { conversationId, body } = await customerWrote('4915700000008', new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000).toISOString())
     await answer(conversationId)
     expect((await conversation(conversationId)).awaitingReplySince).toBeNull()
     expect((await server.webhook(body)).statusCode).toBe(200)

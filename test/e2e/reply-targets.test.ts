@@ -61,7 +61,7 @@ describe(`${DIALECT}: reply targets in the browser`, () => {
     const list = page.getByRole('list', { name: 'Unterhaltungen' })
     const item = (name: string) => list.getByRole('listitem').filter({ hasText: name })
     await item('Lena Lange').getByText('überfällig seit 1 Std.').waitFor()
-    await item('Bodo Bald').getByText(/^Antwort fällig in (9|10) Min\.$/).waitFor()
+    await item('Bodo Bald').getByText(/^Antwort fällig in \d+ Min\.$/).waitFor()
     await item('Nina Neu').getByText(/^Antwort bis \d\d:\d\d$/).waitFor()
     expect(await seriousViolations(page)).toEqual([])
     await page.screenshot({ path: screenshotPath('inbox-reply-targets') })

@@ -142,8 +142,8 @@ export interface ConversationsTable {
   awaiting_reply_since: ColumnType<string | null, string | null | undefined, string | null>
   /** When a colleague last answered (a customer message from before it starts no wait). */
   last_reply_at: ColumnType<string | null, string | null | undefined, string | null>
-  /** When the team was last told that the customer's wait passed the reply target. */
-  overdue_notified_at: ColumnType<string | null, string | null | undefined, string | null>
+  /** The wait (its `awaiting_reply_since`) the team was last told had passed the reply target. */
+  overdue_notified_for: ColumnType<string | null, string | null | undefined, string | null>
   created_at: string
   updated_at: string
 }

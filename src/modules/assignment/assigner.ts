@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../../db/database.js'
+import { PeriodicPass } from '../../platform/periodic-pass.js'
 import { type AssignmentSettings, readAssignmentSettings } from './assignment-settings.js'
 import { type Assignment, assignWaiting } from './auto-assign.js'
 
@@ -13,32 +14,35 @@ const SETTINGS_TTL_MS = 10_000
  * short. Pokes while a run is going coalesce into one more run, so a burst of webhooks costs at most
  * two runs, and nothing at all while assignment is off.
  */
-export class AutoAssigner {
-  private running: Promise<void> | undefined
-  private again = false
-  private timer: NodeJS.Timeout | undefined
+export class AutoAssigner extends PeriodicPass {
   private settings: { value: AssignmentSettings; at: number } | undefined
-  private stopped = false
 
   constructor(
     private readonly db: Db,
-    private readonly log: FastifyBaseLogger,
-    private readonly onAssigned: (assigned: Assignment[]) => void,
-    private readonly intervalMs = 30_000,
-  ) {}
+    log: FastifyBaseLogger,
+    onAssigned: (assigned: Assignment[]) => void,
+    intervalMs = 30_000,
+  ) {
+    super(
+      async () => {
+        const settings = await this.current()
+        if (!settings.enabled) return false
+        const { assigned, more } = await assignWaiting(this.db, settings)
+        if (assigned.length > 0) onAssigned(assigned)
+        return more
+      },
+      (error) => log.error({ err: error }, 'automatic assignment failed; the next run tries again'),
+      intervalMs,
+    )
+  }
 
-  start(): void {
-    this.timer ??= setInterval(() => this.poke(), this.intervalMs)
-    this.timer.unref()
+  override start(): void {
+    super.start()
     this.poke()
   }
 
-  /** Stops the timer and waits for a run in progress (the database closes after). */
-  async stop(): Promise<void> {
-    clearInterval(this.timer)
-    this.timer = undefined
-    this.stopped = true
-    await this.running
+  protected override tick(): void {
+    this.poke()
   }
 
   /** The settings as just saved: used at once by this instance. */
@@ -47,7 +51,6 @@ export class AutoAssigner {
   }
 
   poke(): void {
-    if (this.stopped) return
     if (this.settings && !this.settings.value.enabled && Date.now() - this.settings.at < SETTINGS_TTL_MS) return
     void this.run()
   }
@@ -55,32 +58,5 @@ export class AutoAssigner {
   private async current(): Promise<AssignmentSettings> {
     if (!this.settings || Date.now() - this.settings.at >= SETTINGS_TTL_MS) this.remember(await readAssignmentSettings(this.db))
     return this.settings!.value
-  }
-
-  private run(): Promise<void> {
-    if (this.running) {
-      this.again = true
-      return this.running
-    }
-    this.running = this.runAll()
-    return this.running
-  }
-
-  private async runAll(): Promise<void> {
-    try {
-      do {
-        this.again = false
-        const settings = await this.current()
-        if (!settings.enabled) break
-        const { assigned, more } = await assignWaiting(this.db, settings)
-        if (assigned.length > 0) this.onAssigned(assigned)
-        if (more) this.again = true
-      } while (this.again && !this.stopped)
-    } catch (error) {
-      this.log.error({ err: error }, 'automatic assignment failed; the next run tries again')
-    } finally {
-      // In the same step as the loop's last check: a poke cannot fall between the two.
-      this.running = undefined
-    }
   }
 }

@@ -11,7 +11,8 @@ const BATCH = 200
 
 /**
  * Tells the team once per wait that a customer has waited longer than the reply target: the
- * assignee, or — while nobody has the conversation — the admins, who lead the team. Each
+ * assignee (and the admins, who lead the team, while the assignee is away), or — while nobody has
+ * the conversation — the admins. Each
  * conversation is claimed by a conditional update, so two instances never tell anyone twice; a
  * new wait (the customer writes again after an answer) is told again.
  */
@@ -23,26 +24,29 @@ export async function notifyOverdue(db: Db, now: number): Promise<OverdueNotice[
   for (;;) {
     const late = await db
       .selectFrom('conversations')
-      .select(['id', 'assignee_id', 'awaiting_reply_since'])
+      .leftJoin('team_presence', 'team_presence.user_id', 'conversations.assignee_id')
+      .select(['conversations.id', 'conversations.assignee_id', 'conversations.awaiting_reply_since', 'team_presence.availability'])
       .where(clock.overdue(now))
-      .where((eb) => eb.or([eb('overdue_notified_at', 'is', null), eb('overdue_notified_at', '<', eb.ref('awaiting_reply_since'))]))
+      .where((eb) => eb.or([eb('overdue_notified_for', 'is', null), eb('overdue_notified_for', '<>', eb.ref('awaiting_reply_since'))]))
       .where(ofUnrestrictedContact)
-      .orderBy('awaiting_reply_since')
+      .orderBy('conversations.awaiting_reply_since')
       .limit(BATCH)
       .execute()
     if (!late.length) return notices
-    const admins = late.some((c) => !c.assignee_id) ? (await db.selectFrom('users').select('id').where('role', '=', 'admin').where('active', '=', 1).execute()).map((u) => u.id) : []
+    const admins = late.some((c) => !c.assignee_id || c.availability === 'away') ? (await db.selectFrom('users').select('id').where('role', '=', 'admin').where('active', '=', 1).execute()).map((u) => u.id) : []
+    // The assignee; the admins too while the assignee is away (on holiday, the customer would wait unseen), and alone while nobody has it.
+    const recipients = (c: (typeof late)[number]) => (c.assignee_id ? [...new Set([c.assignee_id, ...(c.availability === 'away' ? admins : [])])] : admins)
     for (const c of late) {
       const told = await db.transaction().execute(async (tx) => {
         const claimed = await tx
           .updateTable('conversations')
-          .set({ overdue_notified_at: at })
+          .set({ overdue_notified_for: c.awaiting_reply_since })
           .where('id', '=', c.id)
           .where('awaiting_reply_since', '=', c.awaiting_reply_since)
-          .where((eb) => eb.or([eb('overdue_notified_at', 'is', null), eb('overdue_notified_at', '<', eb.ref('awaiting_reply_since'))]))
+          .where((eb) => eb.or([eb('overdue_notified_for', 'is', null), eb('overdue_notified_for', '<>', eb.ref('awaiting_reply_since'))]))
           .returning('id')
           .executeTakeFirst()
-        const to = claimed ? (c.assignee_id ? [c.assignee_id] : admins) : []
+        const to = claimed ? recipients(c) : []
         if (to.length) {
           await tx
             .insertInto('notifications')
