@@ -229,8 +229,9 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     server.simulatorState().customerSends('4915199999999', 'Max Zweiter', 'text', { body: 'Noch eine Frage' })
     await page.locator('.conversation', { hasText: 'Noch eine Frage' }).waitFor({ timeout: 20_000 })
     await page.getByLabel('Reihenfolge').selectOption('waiting')
-    const rows = await server.database.db.selectFrom('conversations').select(['id', 'last_message_at', 'last_inbound_at']).execute()
-    const waiting = rows.filter((r) => r.last_inbound_at === r.last_message_at).sort((a, b) => a.last_message_at.localeCompare(b.last_message_at))
+    // Those whose customer waits for a colleague's answer (the snoozed ones do not), from their first unanswered message.
+    const rows = await server.database.db.selectFrom('conversations').select(['id', 'awaiting_reply_since']).execute()
+    const waiting = rows.flatMap((r) => (r.awaiting_reply_since ? [{ id: r.id, since: r.awaiting_reply_since }] : [])).sort((a, b) => a.since.localeCompare(b.since) || a.id.localeCompare(b.id))
     expect(waiting.length).toBeGreaterThan(0)
     await expect.poll(() => page.locator('.conversation').evaluateAll((els) => els.map((e) => e.getAttribute('data-conversation-id')))).toEqual(waiting.map((r) => r.id))
     // Answering takes Max out of the queue at once.

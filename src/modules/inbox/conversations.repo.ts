@@ -235,6 +235,19 @@ export const findConversationWithContact = (db: Executor, id: string) =>
   conversationsWithContact(db).where('conversations.id', '=', id).executeTakeFirst()
 
 /**
+ * Marks the customer's newest message unread again (for the team; WhatsApp's blue ticks cannot be
+ * taken back): the watermark moves to just before it. False when the customer never wrote.
+ */
+export async function markConversationUnread(db: Executor, id: string): Promise<boolean> {
+  const inbound = (q: typeof db) => q.selectFrom('messages').select((eb) => eb.fn.max('created_at').as('at')).where('conversation_id', '=', id).where('direction', '=', 'inbound')
+  const newest = (await inbound(db).executeTakeFirst())?.at
+  if (!newest) return false
+  const before = (await inbound(db).where('created_at', '<', newest).executeTakeFirst())?.at ?? null
+  await db.updateTable('conversations').set({ read_up_to: before }).where('id', '=', id).execute()
+  return true
+}
+
+/**
  * Marks every inbound message stored so far as read by the team. The watermark is our own
  * insertion time (milliseconds), not WhatsApp's timestamp (seconds), so that a message arriving
  * in the same second as the last read one still counts as unread.

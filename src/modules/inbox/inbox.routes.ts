@@ -17,7 +17,7 @@ import type { TemplateCatalog } from '../whatsapp/template-catalog.js'
 import { presentConversations } from './conversation-view.js'
 import { ReplyClock } from '../reply-targets/reply-clock.js'
 import { narrowedTo } from '../privacy/team-access.js'
-import { countOpen, findConversation, findConversations, findConversationWithContact, listConversations, markConversationRead } from './conversations.repo.js'
+import { countOpen, findConversation, findConversations, findConversationWithContact, listConversations, markConversationRead, markConversationUnread } from './conversations.repo.js'
 import { findLastInbound, findMessage, listMessages } from './messages.repo.js'
 import { applyChange, checkChange } from './conversation-changes.js'
 import { ReadAudit } from '../privacy/audit.js'
@@ -219,6 +219,15 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     await resendUncertain(db, message.id)
     onChanged(message.conversation_id, true)
     return reply.code(202).send(presentMessage((await findMessage(db, vault, request.params.id))!))
+  })
+
+  // "Als ungelesen markieren": back on the list as unread, to come back to (nothing goes to WhatsApp).
+  app.post('/api/conversations/:id/unread', { config: { access }, schema: { tags, params: idParams, response: { 200: conversationSchema } } }, async (request) => {
+    const c = await findConversation(db, request.params.id)
+    if (!c) throw notFound('Conversation')
+    if (!(await markConversationUnread(db, c.id))) throw conflict('inbox.nothing_unread', 'The customer has not written in this conversation: there is nothing to mark unread.')
+    onChanged(c.id)
+    return (await presentOne(c.id))!
   })
 
   const readBody = z.object({ typing: z.boolean().default(false).describe('also show the customer that we are typing (only while the 24-hour window is open)') }).nullish()

@@ -11,7 +11,7 @@ import { SnoozeMenu } from './SnoozeMenu'
 import { Icon } from '../../ui/Icon'
 
 /** Name, number and window state; assignment, status and labels of the conversation. */
-export function ChatHeader(props: { conversation: Conversation; onChanged: () => void; panelOpen: boolean; onTogglePanel: () => void; typingNames: string[] }) {
+export function ChatHeader(props: { conversation: Conversation; onChanged: () => void; onMarkUnread: () => Promise<void>; panelOpen: boolean; onTogglePanel: () => void; typingNames: string[] }) {
   const { t } = useTranslation()
   const { labels } = useWorkspace()
   const { conversation: c } = props
@@ -92,6 +92,11 @@ export function ChatHeader(props: { conversation: Conversation; onChanged: () =>
               <Icon name="close" size={14} />
             </button>
           </span>
+        )}
+        {c.lastInboundAt && (
+          <button type="button" aria-label={t('inbox.markUnread')} title={t('inbox.markUnread')} onClick={() => void props.onMarkUnread().catch((err: Error) => setError(err.message))}>
+            <Icon name="unread" />
+          </button>
         )}
         {c.status !== 'resolved' && <SnoozeMenu onSnooze={(until) => void patch({ status: 'pending', pendingUntil: until })} />}
         {c.status === 'resolved' ? (

@@ -67,10 +67,26 @@ export function ChatView(props: { conversation: Conversation; version: number; j
     void load()
   }, [load, props.version])
 
-  // Reading the conversation clears its unread count for the team (and marks it read at WhatsApp).
+  // Reading the conversation clears its unread count for the team (and marks it read at WhatsApp) —
+  // unless it is being marked unread to leave it (its refreshed count must not be read away).
+  const leaving = useRef(false)
   useEffect(() => {
-    if (c.unreadCount > 0 && !document.hidden) void api('POST', `/api/conversations/${c.id}/read`).catch(() => undefined)
+    leaving.current = false
+  }, [c.id])
+  useEffect(() => {
+    if (c.unreadCount > 0 && !document.hidden && !leaving.current) void api('POST', `/api/conversations/${c.id}/read`).catch(() => undefined)
   }, [c.id, c.unreadCount])
+  /** "Als ungelesen markieren": back to the list, the conversation unread. */
+  const markUnread = useCallback(async () => {
+    leaving.current = true
+    try {
+      await api('POST', `/api/conversations/${c.id}/unread`)
+      window.location.hash = '#/inbox'
+    } catch (err) {
+      leaving.current = false
+      throw err
+    }
+  }, [c.id])
 
   const loadOlder = useCallback(async () => {
     if (!older) return false
@@ -134,7 +150,7 @@ export function ChatView(props: { conversation: Conversation; version: number; j
   return (
     <div className={panelOpen ? 'chat-area with-panel' : 'chat-area'}>
       <section className="chat" aria-label={t('inbox.chatWith', { name: c.contact.name ?? c.contact.waId })}>
-        <ChatHeader conversation={c} onChanged={props.onChanged} panelOpen={panelOpen} onTogglePanel={() => setPanelOpen((o) => !o)} typingNames={typingNames} />
+        <ChatHeader conversation={c} onChanged={props.onChanged} onMarkUnread={markUnread} panelOpen={panelOpen} onTogglePanel={() => setPanelOpen((o) => !o)} typingNames={typingNames} />
         <div className="messages">
           {older && (
             <button type="button" className="link load-older" onClick={() => void loadOlder()}>

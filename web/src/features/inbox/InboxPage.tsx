@@ -31,6 +31,9 @@ export function InboxPage({ route }: { route: string }) {
   const [picked, setPicked] = useState<string[] | null>(null)
   const filterRef = useRef(filter)
   filterRef.current = filter
+  // The open conversation now, not when a refetch began (the agent may have left it meanwhile).
+  const selectedRef = useRef(selectedId)
+  selectedRef.current = selectedId
 
   const select = useCallback((id: string | null, messageId?: string) => {
     window.location.hash = id ? `#/inbox/${id}${messageId ? `/${messageId}` : ''}` : '#/inbox'
@@ -85,7 +88,7 @@ export function InboxPage({ route }: { route: string }) {
       const rest = prev.filter((p) => p.id !== id)
       return matchesFilter(c, filterRef.current, user.id) ? [...rest, c].sort(listOrder(filterRef.current)) : rest
     })
-    if (id === selectedId) {
+    if (id === selectedRef.current) {
       setSelected(c)
       setVersion((v) => v + 1)
     }
