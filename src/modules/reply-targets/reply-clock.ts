@@ -77,11 +77,13 @@ export class ReplyClock {
       const at = openingHoursOnly ? subtractOpenTime(now, ms, s) : now - ms
       return at === null ? null : new Date(at).toISOString()
     }
-    const owned = [...this.own.keys()]
-    const groups = [
-      ...(openingHoursOnly ? [...this.own].map(([channelId, s]) => ({ channels: { in: [channelId] }, before: before(s) })) : []),
-      { channels: openingHoursOnly && owned.length ? { notIn: owned } : {}, before: before(this.workspace) },
-    ].filter((g): g is { channels: { in?: string[]; notIn?: string[] }; before: string } => g.before !== null)
+    // Around the clock, or in opening hours: each number with hours of its own, and all the others.
+    type Group = { only?: string; except?: string[]; before: string | null }
+    const owned = openingHoursOnly ? [...this.own] : []
+    const groups: Group[] = [
+      ...owned.map(([channelId, s]) => ({ only: channelId, before: before(s) })),
+      { ...(owned.length ? { except: owned.map(([channelId]) => channelId) } : {}), before: before(this.workspace) },
+    ].filter((g) => g.before !== null)
     if (!groups.length) return never
     return (eb) =>
       eb.and([
@@ -89,9 +91,9 @@ export class ReplyClock {
         eb.or(
           groups.map((g) =>
             eb.and([
-              eb('conversations.awaiting_reply_since', '<=', g.before),
-              ...(g.channels.in ? [eb('conversations.channel_id', 'in', g.channels.in)] : []),
-              ...(g.channels.notIn ? [eb('conversations.channel_id', 'not in', g.channels.notIn)] : []),
+              eb('conversations.awaiting_reply_since', '<=', g.before!),
+              ...(g.only ? [eb('conversations.channel_id', '=', g.only)] : []),
+              ...(g.except ? [eb('conversations.channel_id', 'not in', g.except)] : []),
             ]),
           ),
         ),

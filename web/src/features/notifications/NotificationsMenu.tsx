@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { type AppNotification, api, type Page } from '../../app/api'
 import { useInboxEvent } from '../../app/event-bus'
@@ -10,12 +10,20 @@ export function NotificationsMenu({ onOpen }: { onOpen: (conversationId: string)
   const { t } = useTranslation()
   const [items, setItems] = useState<AppNotification[]>([])
   const [open, setOpen] = useState(false)
-  const load = useCallback(async () => setItems((await api<Page<AppNotification>>('GET', '/api/notifications')).items), [])
+  // Those already on the list (shown or known at the first load): only newer ones pop up on the desktop.
+  const known = useRef<Set<string> | null>(null)
+  const load = useCallback(async () => {
+    const fresh = (await api<Page<AppNotification>>('GET', '/api/notifications')).items
+    setItems(fresh)
+    const before = known.current
+    known.current = new Set(fresh.map((n) => n.id))
+    return before ? fresh.filter((n) => !n.readAt && !before.has(n.id)) : []
+  }, [])
   useEffect(() => {
     void load().catch(() => undefined)
   }, [load])
   useInboxEvent((e) => {
-    if (e.type === 'notification' || e.type === 'reconnected') void load().catch(() => undefined)
+    if (e.type === 'notification' || e.type === 'reconnected') void load().then((added) => added.forEach(popUp), () => undefined)
   })
   const unread = items.filter((n) => !n.readAt).length
   // The API gives the shown name, or the number where there is none (digits only).
@@ -27,6 +35,16 @@ export function NotificationsMenu({ onOpen }: { onOpen: (conversationId: string)
     // Without an actor the conversation came by automatic assignment.
     if (n.kind === 'assigned') return n.actorName ? t('notify.assignedBy', { name: shownContact(n.contactName), actor: n.actorName }) : t('notify.assigned', { name: shownContact(n.contactName) })
     return t('notify.mention', { name: n.actorName ?? '?' })
+  }
+
+  /** While Postfach is not in front (another tab or program), a new one shows as a desktop notification, if permitted. */
+  function popUp(n: AppNotification) {
+    if (!('Notification' in window) || Notification.permission !== 'granted' || (!document.hidden && document.hasFocus())) return
+    const shown = new Notification(headline(n), { body: n.excerpt ?? '', tag: n.id })
+    shown.onclick = () => {
+      window.focus()
+      void openOne(n)
+    }
   }
 
   async function openOne(n: AppNotification) {
