@@ -106,10 +106,19 @@ describe(`${DIALECT}: statistics (GET /api/stats/summary, /api/stats/series) mat
     // Around the clock b took 14.5 h and d an hour.
     expect((await target({ minutes: 30, openingHoursOnly: false })).statusCode).toBe(200)
     expect((await summary()).replyTarget).toMatchObject({ met: 2, missed: 2, share: 0.5 })
+    // Per day the customer asked (Berlin): a and b on the 2nd, c on the 4th, d late on the 30th; in the CSV too.
+    const days = (await agent.inject({ method: 'GET', url: `/api/stats/series?from=${from}&to=${to}&bucket=day` })).json().items as Json[]
+    const measured = days.filter((d) => d.replyTargetMet + d.replyTargetMissed > 0).map((d) => [d.period, d.replyTargetMet, d.replyTargetMissed])
+    expect(measured).toEqual([['2026-11-02', 1, 1], ['2026-11-04', 1, 0], ['2026-11-30', 0, 1]])
+    const csv = (await agent.inject({ method: 'GET', url: `/api/stats/series?from=${from}&to=${to}&bucket=month&format=csv` })).body
+    expect(parse(csv, { columns: true })[0]).toMatchObject({ period: '2026-11-01', replyTargetMet: '2', replyTargetMissed: '2' })
     // Narrowed as the other figures are: to one number (the only one has all four), to one day (c's answer).
     expect((await agent.inject({ method: 'GET', url: `/api/stats/summary?from=${from}&to=${to}&channelId=nope` })).json().replyTarget).toMatchObject({ met: 0, missed: 0, share: null })
     expect((await agent.inject({ method: 'GET', url: `/api/stats/summary?from=${at(4, 0)}&to=${at(5, 0)}` })).json().replyTarget).toMatchObject({ met: 1, missed: 0, share: 1 })
     expect((await target({ minutes: null, openingHoursOnly: true })).statusCode).toBe(200)
+    // Without a target, neither the figure nor the columns.
+    expect((await agent.inject({ method: 'GET', url: `/api/stats/series?from=${from}&to=${to}&bucket=month` })).json().items[0]).not.toHaveProperty('replyTargetMet')
+    expect((await agent.inject({ method: 'GET', url: `/api/stats/series?from=${from}&to=${to}&bucket=month&format=csv` })).body).not.toContain('replyTarget')
   })
 
   it('narrows to an agent and to a channel', async () => {

@@ -53,7 +53,15 @@ const summarySchema = z.object({
   /** Answers measured against the reply target (null: no target set): given within it, and later; share = met / (met + missed). */
   replyTarget: z.object({ minutes: z.number(), openingHoursOnly: z.boolean(), met: z.number(), missed: z.number(), share: z.number().nullable() }).nullable(),
 })
-const seriesItem = z.object({ period: z.string(), ...counts, optIns: z.number(), optOuts: z.number() })
+const seriesItem = z.object({
+  period: z.string(),
+  ...counts,
+  optIns: z.number(),
+  optOuts: z.number(),
+  /** With a reply target: the answers to customers who asked in the period, within and beyond it. */
+  replyTargetMet: z.number().optional(),
+  replyTargetMissed: z.number().optional(),
+})
 
 /** The statistics dashboard's figures, and the per-period counts as JSON or CSV. */
 export const statsRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect; now: () => number }> = async (base, { db, dialect, now }) => {
@@ -85,18 +93,21 @@ export const statsRoutes: FastifyPluginAsync<{ db: Db; dialect: Dialect; now: ()
 
   app.get('/api/stats/summary', { config: { access: STAFF }, schema: { tags, querystring: period, response: { 200: summarySchema } } }, async (request) => {
     const automation = await readAutomation(db)
-    return summary(db, store, resolvePeriod(request.query, automation.timezone), scheduleOf(automation), { replyTarget: await readReplyTarget(db), now: now() })
+    return summary(db, store, resolvePeriod(request.query, automation.timezone), { schedule: scheduleOf(automation), replyTarget: await readReplyTarget(db), now: now() })
   })
 
   app.get(
     '/api/stats/series',
     { config: { access: STAFF }, schema: { tags, querystring: period.and(z.object({ bucket: z.enum(['day', 'week', 'month']).default('day'), format: z.enum(['json', 'csv']).default('json') })), response: { 200: z.object({ items: z.array(seriesItem) }).or(z.string()) } } },
     async (request, reply) => {
-      const { timezone } = await readAutomation(db)
+      const automation = await readAutomation(db)
+      const { timezone } = automation
       const { bucket, format, ...filter } = resolvePeriod(request.query, timezone)
-      const items = await series(db, dialect, store, filter, bucket, timezone)
+      const replyTarget = await readReplyTarget(db)
+      const items = await series(db, dialect, store, filter, bucket, { schedule: scheduleOf(automation), replyTarget, now: now() })
       if (format === 'json') return { items }
-      const csv = stringify(items, { header: true, columns: ['period', 'received', 'sent', 'delivered', 'read', 'failed', 'optIns', 'optOuts'] })
+      const targetColumns = replyTarget.minutes !== null ? ['replyTargetMet', 'replyTargetMissed'] : []
+      const csv = stringify(items, { header: true, columns: ['period', 'received', 'sent', 'delivered', 'read', 'failed', 'optIns', 'optOuts', ...targetColumns] })
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="postfach-statistik-${localTime(Date.parse(filter.from), timezone).date}-${bucket}.csv"`)

@@ -5,8 +5,7 @@ import { dayGroups, type StatsDay, type StatsDayCache } from './day-cache.js'
 import { durationFigures, filteredFacts, type Groups, groupsOf } from './durations.js'
 import { type Counts, dailyCounts, narrowed, needsRows, periodCounts, type StatsFilter, zero } from './message-counts.js'
 import type { StatsProjector } from './projector.js'
-import { type FactSource, replyTargetFigures } from './reply-target-figures.js'
-import type { ReplyTarget } from '../reply-targets/reply-clock.js'
+import { answersAgainstTarget, type FactSource, replyTargetFigures, type TargetContext } from './reply-target-figures.js'
 
 export type { StatsFilter } from './message-counts.js'
 export { constantOffsetPieces } from './message-counts.js'
@@ -77,7 +76,8 @@ const optOutsOf = (events: { kind: string; contact_id: string; occurred_at: stri
  * The dashboard's figures for a period; every number is derived from the stored messages,
  * resolutions and consent events (through aggregates the projector brings up to date first).
  */
-export async function summary(db: Db, store: StatsStore, f: StatsFilter, schedule: Schedule, target: { replyTarget: ReplyTarget; now: number }) {
+export async function summary(db: Db, store: StatsStore, f: StatsFilter, target: TargetContext) {
+  const { schedule } = target
   await store.projector.catchUp()
   const days = needsRows(f) ? null : await store.days.daysOf(Date.parse(f.from), Date.parse(f.to))
   const counts = await periodCounts(db, f, days)
@@ -101,7 +101,7 @@ export async function summary(db: Db, store: StatsStore, f: StatsFilter, schedul
     conversationsResolved: resolved,
     optIns: consent.filter((e) => e.kind === 'confirmed').length,
     optOuts: optOutsOf(consent),
-    replyTarget: replyTargetFigures(await periodFacts(db, f, days), target.replyTarget, schedule, { from: Date.parse(f.from), to: Date.parse(f.to) }, target.now),
+    replyTarget: replyTargetFigures(await periodFacts(db, f, days), target, { from: Date.parse(f.from), to: Date.parse(f.to) }),
   }
 }
 
@@ -113,15 +113,19 @@ function bucketOf(date: string, bucket: Bucket): string {
   return new Date(d.getTime() - ((d.getUTCDay() + 6) % 7) * DAY).toISOString().slice(0, 10)
 }
 
-/** Counts per local day, ISO week or month of the period, in the schedule's time zone; empty periods included. */
-export async function series(db: Db, dialect: Dialect, store: StatsStore, f: StatsFilter, bucket: Bucket, timezone: string) {
+/**
+ * Counts per local day, ISO week or month of the period, in the schedule's time zone; empty periods
+ * included. With a reply target, the answers within and beyond it, by the day the customer asked.
+ */
+export async function series(db: Db, dialect: Dialect, store: StatsStore, f: StatsFilter, bucket: Bucket, target: TargetContext) {
+  const { timezone } = target.schedule
   await store.projector.catchUp()
   const days = needsRows(f) ? null : await store.days.daysOf(Date.parse(f.from), Date.parse(f.to))
-  const byPeriod = new Map<string, Counts & { optIns: number; optOuts: number }>()
+  const byPeriod = new Map<string, Counts & { optIns: number; optOuts: number; replyTargetMet?: number; replyTargetMissed?: number }>()
   const first = bucketOf(localTime(Date.parse(f.from), timezone).date, bucket)
   const last = bucketOf(localTime(Date.parse(f.to) - 1, timezone).date, bucket)
   for (let d = first; d <= last; ) {
-    byPeriod.set(d, { ...zero(), optIns: 0, optOuts: 0 })
+    byPeriod.set(d, { ...zero(), optIns: 0, optOuts: 0, ...(target.replyTarget.minutes !== null ? { replyTargetMet: 0, replyTargetMissed: 0 } : {}) })
     const next = new Date(`${d}T00:00:00Z`)
     if (bucket === 'month') next.setUTCMonth(next.getUTCMonth() + 1)
     else next.setUTCDate(next.getUTCDate() + (bucket === 'week' ? 7 : 1))
@@ -142,6 +146,12 @@ export async function series(db: Db, dialect: Dialect, store: StatsStore, f: Sta
   for (const at of outs.values()) {
     const target = byPeriod.get(bucketOf(localTime(Date.parse(at), timezone).date, bucket))
     if (target) target.optOuts++
+  }
+  for (const answer of answersAgainstTarget(await periodFacts(db, f, days), target, { from: Date.parse(f.from), to: Date.parse(f.to) })) {
+    const period = byPeriod.get(bucketOf(localTime(answer.asked, timezone).date, bucket))
+    if (!period) continue
+    if (answer.met) period.replyTargetMet!++
+    else period.replyTargetMissed!++
   }
   return [...byPeriod].map(([period, c]) => ({ period, ...c }))
 }
