@@ -49,6 +49,9 @@ describe(`${DIALECT}: the statistics dashboard`, () => {
     expect(await row.locator('th').textContent()).toMatch(/^(Mo|Di|Mi|Do|Fr|Sa|So)\., \d{2}\.\d{2}\.$/)
     expect(await row.locator('th').textContent()).toContain(`${today.slice(8, 10)}.${today.slice(5, 7)}.`)
     expect((await row.getByRole('cell').allTextContents()).slice(0, 2)).toEqual(['3', '2'])
+    // The reply target per day: both answers of today within it.
+    await page.locator('.stats-table thead').getByText('Im Antwortziel').waitFor()
+    expect((await row.getByRole('cell').allTextContents()).at(-1)).toBe('2 von 2')
     const csv = await page.getByRole('link', { name: 'CSV herunterladen' }).getAttribute('href')
     expect(csv).toMatch(/^\/api\/stats\/series\?from=.*&bucket=day&format=csv$/)
     await page.getByLabel('Einteilung').selectOption({ label: 'Monate' })

@@ -8,6 +8,8 @@ import { type Series, StatsChart } from './StatsChart'
 import { TableHead } from '../../ui/TableHead'
 
 type Counts = { received: number; sent: number; delivered: number; read: number; failed: number }
+/** A period's counts; with a reply target, its answers within and beyond it. */
+type Period = Counts & { period: string; replyTargetMet?: number; replyTargetMissed?: number }
 type Timing = { count: number; medianSeconds: number | null; p90Seconds: number | null }
 type Summary = Counts & { firstResponse: Timing & { withinHours: Timing; outsideHours: Timing }; resolution: Timing & { withinHours: Timing; outsideHours: Timing }; conversationsStarted: number; conversationsResolved: number; optIns: number; optOuts: number; replyTarget: ReplyTargetFigures | null }
 /** Answers within the reply target (met) and after it (missed). */
@@ -56,7 +58,7 @@ export function StatsPage() {
   }, [])
   const [summary, setSummary] = useState<Summary | null>(null)
   // The rows with the bucket they were counted in (the menu may already show the next one).
-  const [{ items, itemsBucket }, setItems] = useState<{ items: (Counts & { period: string })[]; itemsBucket: Bucket }>({ items: [], itemsBucket: 'day' })
+  const [{ items, itemsBucket }, setItems] = useState<{ items: Period[]; itemsBucket: Bucket }>({ items: [], itemsBucket: 'day' })
   const [error, setError] = useState<string | null>(null)
 
   // Dates are days in the workspace's time zone (the server resolves them); `to` is inclusive in
@@ -71,7 +73,7 @@ export function StatsPage() {
   useEffect(() => {
     if (!query) return
     setError(null)
-    Promise.all([api<Summary>('GET', `/api/stats/summary?${query}`), api<{ items: (Counts & { period: string })[] }>('GET', `/api/stats/series?${query}&bucket=${bucket}`)]).then(
+    Promise.all([api<Summary>('GET', `/api/stats/summary?${query}`), api<{ items: Period[] }>('GET', `/api/stats/series?${query}&bucket=${bucket}`)]).then(
       ([s, series]) => {
         setSummary(s)
         setItems({ items: series.items, itemsBucket: bucket })
@@ -83,6 +85,8 @@ export function StatsPage() {
   const labels = useMemo(() => items.map((i) => periodLabel(i.period, itemsBucket, t, i18n.language)), [items, itemsBucket, t, i18n.language])
   const series: Series[] = useMemo(() => KEYS.map((k) => ({ label: t(`stats.${k}`), color: COLORS[k], values: items.map((i) => i[k]) })), [items, t])
 
+  // The series carries the reply target's columns while one is set.
+  const withTarget = items.some((i) => i.replyTargetMet !== undefined)
   return (
     <div className="stats-page">
       <h2>{t('stats.title')}</h2>
@@ -179,7 +183,7 @@ export function StatsPage() {
       {items.length > 0 && (
         <table className="stats-table">
           <caption>{t('stats.chartTitle')}</caption>
-          <TableHead columns={[t('stats.periodColumn'), ...KEYS.map((k) => t(`stats.${k}`))]} />
+          <TableHead columns={[t('stats.periodColumn'), ...KEYS.map((k) => t(`stats.${k}`)), ...(withTarget ? [t('stats.replyTargetColumn')] : [])]} />
           <tbody>
             {items.map((i, n) => (
               <tr key={i.period}>
@@ -189,6 +193,7 @@ export function StatsPage() {
                 {KEYS.map((k) => (
                   <td key={k}>{i[k]}</td>
                 ))}
+                {withTarget && <td>{t('stats.replyTargetCell', { met: i.replyTargetMet ?? 0, count: (i.replyTargetMet ?? 0) + (i.replyTargetMissed ?? 0) })}</td>}
               </tr>
             ))}
           </tbody>
