@@ -19,43 +19,45 @@ export type JournalKind =
 
 /**
  * PostgreSQL hands out sequence numbers before commit, so entries can become visible out of
- * order. Every append holds this lock shared until its transaction ends; the archive takes it
- * exclusively for an instant to learn a sequence number below which nothing is still in flight.
- * (Keyed by schema, so separate installations in one database do not wait for each other.)
+ * order. Every append holds this lock shared until its transaction ends, taken before its
+ * sequence numbers are drawn; the archive never takes it, it only looks who holds it (see
+ * journalHorizon). (Keyed by schema, so separate installations in one database are apart.)
  */
-const lockJournal = (db: Executor) => sql`select pg_advisory_xact_lock_shared(20261129, hashtext(current_schema()))`.execute(db)
+const JOURNAL_LOCK = sql`20261129, hashtext(current_schema())`
+const lockJournal = (db: Executor) => sql`select pg_advisory_xact_lock_shared(${JOURNAL_LOCK})`.execute(db)
+/** The appenders' lock in `pg_locks` (a lock on two int4 keys: classid, objid, objsubid 2). */
+const appendersLock = sql`locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())
+  and classid = 20261129 and objid = hashtext(current_schema())::oid and objsubid = 2`
+
+/** How long a horizon waits for appends in flight before it gives up for this round. */
+const HORIZON_WAIT_MS = 1000
 
 /**
  * The highest sequence number with no earlier entry still uncommitted; undefined for SQLite, whose
- * single writer commits in order. The exclusive lock is only *tried* (a try never queues, so it
- * never holds up an appender); it succeeds in the gaps between commits. Only when it has failed
- * for a while does the integrator wait for it, at most 100 ms. `null`: try again later.
+ * single writer commits in order; null when appends stayed in flight too long (try again later).
+ *
+ * Reads the sequence's last number, then which transactions hold the appenders' lock, and waits
+ * until those have ended: every number up to that last one was drawn by one of them or by a
+ * transaction already over (the lock comes before the number). Nothing is locked for this, so an
+ * append never waits for the archive (an exclusive lock would queue every new append behind it).
  */
 export async function journalHorizon(database: DatabaseHandle): Promise<number | null | undefined> {
   if (database.dialect !== 'postgres') return undefined
-  const attempt = (wait: boolean) =>
-    database.db.transaction().execute(async (tx) => {
-      if (wait) {
-        await sql`set local lock_timeout = '100ms'`.execute(tx)
-        await sql`select pg_advisory_xact_lock(20261129, hashtext(current_schema()))`.execute(tx)
-      } else {
-        const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(20261129, hashtext(current_schema())) as ok`.execute(tx)
-        if (!rows[0]?.ok) return null
-      }
-      const { rows } = await sql<{ seq: number | null }>`select max(seq) as seq from journal`.execute(tx)
-      return Number(rows[0]?.seq ?? 0)
-    })
-  for (let i = 0; i < 20; i++) {
-    const horizon = await attempt(false)
-    if (horizon !== null) return horizon
+  // One statement, in this order: the holders are read per row of `last` (a correlated subquery),
+  // so after the sequence.
+  const { rows } = await sql<{ last: string; holders: string[] }>`
+    with last as materialized (select coalesce(pg_sequence_last_value(pg_get_serial_sequence('journal', 'seq')::regclass), 0) as seq)
+    select last.seq as last, array(select virtualtransaction from pg_locks where ${appendersLock} and last.seq >= 0) as holders from last`.execute(database.db)
+  const last = Number(rows[0]!.last)
+  let holders = rows[0]!.holders
+  const deadline = Date.now() + HORIZON_WAIT_MS
+  while (holders.length > 0) {
+    if (Date.now() > deadline) return null
     await new Promise((r) => setTimeout(r, 2))
+    const still = await sql<{ holder: string }>`select virtualtransaction as holder from pg_locks where ${appendersLock} and virtualtransaction = any(${holders}::text[])`.execute(database.db)
+    holders = still.rows.map((r) => r.holder)
   }
-  try {
-    return await attempt(true)
-  } catch (error) {
-    if ((error as { code?: string }).code === '55P03') return null // lock_not_available
-    throw error
-  }
+  return last
 }
 
 /** How payloads that name customers are sealed (crypto-shredding); absent: stored as received. */
