@@ -13,11 +13,14 @@ export const NO_FILTER: Filter = { view: 'all', status: '', labelId: '', channel
 /** Past the reply target at this moment. */
 export const isOverdue = (c: Conversation, now = Date.now()) => c.status === 'open' && c.replyDueAt !== null && Date.parse(c.replyDueAt) <= now
 
+/** Only customers waiting for an answer, longest waiting first (the overdue view is one of them). */
+const longestWaitingFirst = (f: Filter) => f.order === 'waiting' || f.overdue
+
 /** The list's order: latest activity first, or (waiting, overdue) the longest waiting first. */
 export function listOrder(f: Filter): (a: Conversation, b: Conversation) => number {
   const by = (key: (c: Conversation) => string) => (a: Conversation, b: Conversation) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.id < b.id ? -1 : 1)
   const oldest = by((c) => c.lastMessageAt)
-  return f.order === 'waiting' || f.overdue ? by((c) => c.awaitingReplySince ?? '') : (a, b) => oldest(b, a)
+  return longestWaitingFirst(f) ? by((c) => c.awaitingReplySince ?? '') : (a, b) => oldest(b, a)
 }
 
 export function filterQuery(f: Filter): string {
@@ -27,7 +30,7 @@ export function filterQuery(f: Filter): string {
   if (f.status) q.set('status', f.status)
   if (f.labelId) q.set('label', f.labelId)
   if (f.channelId) q.set('channel', f.channelId)
-  if (f.order !== 'newest' || f.overdue) q.set('order', f.overdue ? 'waiting' : f.order)
+  if (longestWaitingFirst(f)) q.set('order', 'waiting')
   if (f.overdue) q.set('overdue', 'true')
   const s = q.toString()
   return s ? `&${s}` : ''
@@ -40,7 +43,7 @@ export function matchesFilter(c: Conversation, f: Filter, userId: string): boole
   if (f.status && c.status !== f.status) return false
   if (f.labelId && !c.labelIds.includes(f.labelId)) return false
   if (f.channelId && c.channelId !== f.channelId) return false
-  if ((f.order === 'waiting' || f.overdue) && c.awaitingReplySince === null) return false
+  if (longestWaitingFirst(f) && c.awaitingReplySince === null) return false
   if (f.overdue && !isOverdue(c)) return false
   return true
 }
