@@ -9,11 +9,12 @@ import { LabelChips } from './LabelChips'
 import { ReplyDue, useNow } from './ReplyDue'
 import { SnoozeMenu } from './SnoozeMenu'
 import { Icon } from '../../ui/Icon'
+import { useKeyCommands } from './shortcuts'
 
 /** Name, number and window state; assignment, status and labels of the conversation. */
 export function ChatHeader(props: { conversation: Conversation; onChanged: () => void; onMarkUnread: () => Promise<void>; panelOpen: boolean; onTogglePanel: () => void; typingNames: string[] }) {
   const { t } = useTranslation()
-  const { labels } = useWorkspace()
+  const { labels, user } = useWorkspace()
   const { conversation: c } = props
   const [labelsOpen, setLabelsOpen] = useState(false)
   const [error, setError] = useState<string | null>(null)
@@ -30,6 +31,12 @@ export function ChatHeader(props: { conversation: Conversation; onChanged: () =>
   }
   const patch = (body: object) => run(api('PATCH', `/api/conversations/${c.id}`, body))
   const toggleLabel = (id: string, on: boolean) => run(api(on ? 'PUT' : 'DELETE', `/api/conversations/${c.id}/labels/${id}`))
+  const markUnread = () => void props.onMarkUnread().catch((err: Error) => setError(err.message))
+  useKeyCommands({
+    a: () => c.assigneeId !== user.id && void patch({ assigneeId: user.id }),
+    e: () => c.status !== 'resolved' && void patch({ status: 'resolved' }),
+    u: () => c.lastInboundAt && markUnread(),
+  })
 
   return (
     <header className="chat-header">
@@ -94,7 +101,7 @@ export function ChatHeader(props: { conversation: Conversation; onChanged: () =>
           </span>
         )}
         {c.lastInboundAt && (
-          <button type="button" aria-label={t('inbox.markUnread')} title={t('inbox.markUnread')} onClick={() => void props.onMarkUnread().catch((err: Error) => setError(err.message))}>
+          <button type="button" aria-label={t('inbox.markUnread')} title={t('inbox.markUnread')} aria-keyshortcuts="U" onClick={markUnread}>
             <Icon name="unread" />
           </button>
         )}
@@ -104,7 +111,7 @@ export function ChatHeader(props: { conversation: Conversation; onChanged: () =>
             {t('inbox.reopen')}
           </button>
         ) : (
-          <button type="button" onClick={() => void patch({ status: 'resolved' })}>
+          <button type="button" aria-keyshortcuts="E" onClick={() => void patch({ status: 'resolved' })}>
             {t('inbox.resolve')}
           </button>
         )}

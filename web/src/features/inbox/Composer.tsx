@@ -11,6 +11,7 @@ import { signatureLine, WhatsAppText } from './whatsapp-text'
 import { type Suggestion, SuggestionMenu } from './SuggestionMenu'
 import { TemplatePicker } from './TemplatePicker'
 import { Icon } from '../../ui/Icon'
+import { useKeyCommands } from './shortcuts'
 
 const MAX = 4096
 // The emojis service teams use most; the operating system's emoji keyboard has the rest.
@@ -47,6 +48,7 @@ export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { 
   const fileInput = useRef<HTMLInputElement>(null)
   const lastTyping = useRef(0)
   const lastCustomerTyping = useRef(0)
+  useKeyCommands({ r: () => input.current?.focus() })
   const windowOpen = c.windowExpiresAt !== null
   // A reply signed with my name carries it too (bold first line): the limit is WhatsApp's for the whole.
   const signature = mode === 'reply' && settings.signWithName ? signatureLine(user.name) : ''
@@ -146,6 +148,8 @@ export function Composer({ conversation: c, replyTo, onCancelReply, onSent }: { 
       e.preventDefault()
       void submit()
     }
+    // Out of the field (the draft stays), so that the single-key commands work again.
+    if (e.key === 'Escape') e.currentTarget.blur()
   }
 
   function onChange(value: string, pos: number) {

@@ -10,9 +10,9 @@ import { ChatView } from './ChatView'
 import { ConversationList } from './ConversationList'
 import { type Filter, filterQuery, InboxFilters, listOrder, matchesFilter, NO_FILTER } from './InboxFilters'
 import { useAttention } from './useAttention'
+import { ShortcutsDialog } from './ShortcutsDialog'
+import { useKeyCommands } from './shortcuts'
 import { Icon } from '../../ui/Icon'
-
-const isTyping = (el: Element | null) => !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || (el as HTMLElement).isContentEditable)
 
 /** The inbox: filters and conversation list on the left, the chat on the right. Route `inbox/:id[/:messageId]`. */
 export function InboxPage({ route }: { route: string }) {
@@ -25,6 +25,7 @@ export function InboxPage({ route }: { route: string }) {
   const [nextCursor, setNextCursor] = useState<string | null>(null)
   const [loading, setLoading] = useState(false)
   const [searchOpen, setSearchOpen] = useState(false)
+  const [shortcutsOpen, setShortcutsOpen] = useState(false)
   const [version, setVersion] = useState(0)
   const [selected, setSelected] = useState<Conversation | null>(null)
   // The conversations picked for a change to all of them; null while not picking.
@@ -107,18 +108,17 @@ export function InboxPage({ route }: { route: string }) {
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
         e.preventDefault()
         setSearchOpen(true)
-        return
-      }
-      if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && !isTyping(document.activeElement) && !searchOpen) {
-        e.preventDefault()
-        const i = items.findIndex((c) => c.id === selectedId)
-        const next = items[e.key === 'ArrowDown' ? Math.min(items.length - 1, i + 1) : Math.max(0, i - 1)]
-        if (next) select(next.id)
       }
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
-  }, [items, selectedId, searchOpen, select])
+  }, [])
+  const step = (by: 1 | -1) => () => {
+    const i = items.findIndex((c) => c.id === selectedId)
+    const next = items[by === 1 ? Math.min(items.length - 1, i + 1) : Math.max(0, i - 1)]
+    if (next) select(next.id)
+  }
+  useKeyCommands({ j: step(1), ArrowDown: step(1), k: step(-1), ArrowUp: step(-1), '/': () => setSearchOpen(true), '?': () => setShortcutsOpen(true) })
 
   return (
     // On a phone the list and the chat take turns; has-selection says which one shows.
@@ -127,6 +127,9 @@ export function InboxPage({ route }: { route: string }) {
         <div className="sidebar-tools">
           <button type="button" className="search-button" onClick={() => setSearchOpen(true)} aria-keyshortcuts="Control+K">
             <Icon name="search" /> {t('search.open')} <kbd>Ctrl K</kbd>
+          </button>
+          <button type="button" className="shortcuts-button" onClick={() => setShortcutsOpen(true)} aria-keyshortcuts="?" aria-label={t('shortcuts.open')} title={t('shortcuts.open')}>
+            <kbd>?</kbd>
           </button>
           {attention.canAsk && (
             <button type="button" className="link small" onClick={() => void attention.ask()}>
@@ -171,6 +174,7 @@ export function InboxPage({ route }: { route: string }) {
           <p className="empty">{t('inbox.choose')}</p>
         )}
       </main>
+      {shortcutsOpen && <ShortcutsDialog onClose={() => setShortcutsOpen(false)} />}
       {searchOpen && (
         <SearchDialog
           onClose={() => setSearchOpen(false)}
