@@ -38,7 +38,9 @@ export async function seedInbox(handle: DatabaseHandle, vault: MessageVault, o: 
       const last = now - Math.floor(random() * 90 * 86_400_000)
       const first = last - perConversationSpan(o.perConversation)
       contacts.push({ id: contactId, wa_id: `49151${String(i).padStart(8, '0')}`, user_id: null, profile_name: `Kunde ${i}`, first_contact_at: iso(first), last_contact_at: iso(last), created_at: iso(first), updated_at: iso(last) })
-      conversations.push({ id: conversationId, contact_id: contactId, channel_id: o.channelId, status: 'open' as const, assignee_id: null, last_message_at: iso(last), last_inbound_at: iso(last), created_at: iso(first), updated_at: iso(last) })
+      // A third of the customers wait for an answer ("longest waiting first" and the overdue view read them).
+      const awaiting = i % 3 === 0 ? iso(last) : null
+      conversations.push({ id: conversationId, contact_id: contactId, channel_id: o.channelId, status: 'open' as const, assignee_id: null, last_message_at: iso(last), last_inbound_at: iso(last), awaiting_reply_since: awaiting, created_at: iso(first), updated_at: iso(last) })
       for (let m = 0; m < o.perConversation; m++) {
         const at = iso(first + m * 60_000)
         const words = Array.from({ length: 5 + Math.floor(random() * 8) }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ')

@@ -109,6 +109,11 @@ export async function benchInbox(o: { conversations: number; perConversation: nu
       await timed(n, () => listConversations(handle.db, { limit: 50, after: { at: decoded[0], id: decoded[1] } })),
     )
     add(
+      'conversation list, longest waiting',
+      await timed(n, () => get('/api/conversations?limit=50&order=waiting')),
+      await timed(n, () => listConversations(handle.db, { limit: 50, order: 'waiting' })),
+    )
+    add(
       'search',
       await timed(n, (i) => get(`/api/search?q=${encodeURIComponent(SEARCHES[i % SEARCHES.length]!)}`)),
       await timed(n, (i) => searchMessages(handle.db, vault, searchTerms(SEARCHES[i % SEARCHES.length]!), { limit: 20 })),
@@ -140,4 +145,4 @@ export function formatInbox({ rows, loads }: Awaited<ReturnType<typeof benchInbo
   return lines.join('\n')
 }
 
-export const INBOX_GOALS = { 'conversation list, first page': 20, 'conversation list, next page': 20, search: 50, 'open conversation (last 50 messages)': 20 }
+export const INBOX_GOALS = { 'conversation list, first page': 20, 'conversation list, next page': 20, 'conversation list, longest waiting': 20, search: 50, 'open conversation (last 50 messages)': 20 }

@@ -24,6 +24,7 @@ import * as twoFactorLogin from './migrations/2026-12-02T1000_two_factor_login.j
 import * as userLastLogin from './migrations/2026-12-02T1100_user_last_login.js'
 import * as autoAssignment from './migrations/2026-12-02T1300_auto_assignment.js'
 import * as replyTargets from './migrations/2026-12-02T1500_reply_targets.js'
+import * as waitingIndex from './migrations/2026-12-02T1900_waiting_index.js'
 
 type DialectMigration = {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>
@@ -56,6 +57,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '2026-12-02T1100_user_last_login': userLastLogin,
   '2026-12-02T1300_auto_assignment': autoAssignment,
   '2026-12-02T1500_reply_targets': replyTargets,
+  '2026-12-02T1900_waiting_index': waitingIndex,
 }
 
 class StaticProvider implements MigrationProvider {
