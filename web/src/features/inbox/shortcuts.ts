@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react'
 
 /** Focus in a field: keys are text there, not commands. */
-export const isTyping = (el: Element | null) => !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || (el as HTMLElement).isContentEditable)
+const isTyping = (el: Element | null) => !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || (el as HTMLElement).isContentEditable)
 
 /** The single-key commands of the inbox, in the order the overview lists them (`keys` as shown). */
 export const SHORTCUTS = [
