@@ -72,18 +72,18 @@ export function InboxPage({ route }: { route: string }) {
     return fetches.current.get(id) === ticket ? c : 'superseded'
   }, [])
 
-  // The open conversation is fetched by id, so that it shows even when the list's filter hides it.
-  useEffect(() => {
-    if (!selectedId) return setSelected(null)
-    void fetchConversation(selectedId).then((c) => c !== 'superseded' && setSelected(c))
-  }, [selectedId, version, fetchConversation])
-
   const attention = useAttention(items, selectedId)
 
-  /** One changed conversation: refetch it and put it where its activity belongs (pages stay loaded). */
-  async function refresh(id: string) {
+  /**
+   * One conversation (re)fetched: put it where its activity belongs in the list (pages stay
+   * loaded) and show it in the chat if it is open there. Every fetch of a conversation lands here,
+   * list and chat alike: a fetch only for the chat would supersede a refresh of the list and leave
+   * the list behind. `changed`: its messages changed too (the chat reloads them).
+   */
+  async function refresh(id: string, changed = true) {
     const c = await fetchConversation(id)
-    if (!c || c === 'superseded') return
+    if (c === 'superseded') return
+    if (!c) return id === selectedRef.current && setSelected(null)
     attention.changed(c)
     setItems((prev) => {
       const rest = prev.filter((p) => p.id !== id)
@@ -91,15 +91,22 @@ export function InboxPage({ route }: { route: string }) {
     })
     if (id === selectedRef.current) {
       setSelected(c)
-      setVersion((v) => v + 1)
+      if (changed) setVersion((v) => v + 1)
     }
   }
+
+  // The open conversation is fetched by id, so that it shows even when the list's filter hides it.
+  useEffect(() => {
+    if (!selectedId) return setSelected(null)
+    void refresh(selectedId, false)
+    // (refresh reads the filter and the selection through refs: only a new selection fetches here)
+  }, [selectedId])
 
   useInboxEvent((e) => {
     if (e.type === 'conversation.changed') void refresh(e.conversationId)
     else if (e.type === 'inbox.changed' || e.type === 'reconnected') {
       void loadFirst()
-      setVersion((v) => v + 1)
+      if (selectedRef.current) void refresh(selectedRef.current)
     }
   })
 
