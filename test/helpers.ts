@@ -169,7 +169,7 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
   }
 }
 
-export const count = async (server: RunningServer, table: 'journal' | 'messages' | 'contacts' | 'conversations' | 'message_statuses' | 'unrouted_events' | 'media' | 'jobs') =>
+export const count = async (server: RunningServer, table: 'journal' | 'messages' | 'contacts' | 'conversations' | 'message_statuses' | 'unrouted_events' | 'media' | 'jobs' | 'message_terms') =>
   Number((await server.database.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
 
 /** Today and this year as the company's calendar has them (Europe/Berlin), which is what dates in Postfach mean. */

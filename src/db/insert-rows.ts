@@ -19,17 +19,24 @@ type Table = keyof Database & string
  * SQL only, never a value. The rows of every statement's RETURNING come back in one list.
  */
 export async function insertRows<T extends Table, R = never>(db: Executor, table: T, rows: readonly Insertable<Database[T]>[], tail = ''): Promise<R[]> {
+  const out: R[] = []
+  for (const statement of insertStatements(table, rows, tail, db.getExecutor().adapter instanceof PostgresAdapter)) {
+    for (const r of (await db.executeQuery<R>(statement)).rows) out.push(r)
+  }
+  return out
+}
+
+/** The statements `insertRows` runs (none for no rows), for a caller that embeds one in a larger statement. */
+export function insertStatements<T extends Table>(table: T, rows: readonly Insertable<Database[T]>[], tail: string, postgres: boolean): CompiledQuery[] {
   if (rows.length === 0) return []
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))]
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter
   const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `
   const perStatement = Math.max(1, Math.floor(MAX_VALUES / columns.length))
-  const out: R[] = []
+  const statements: CompiledQuery[] = []
   for (let start = 0; start < rows.length; start += perStatement) {
-    const slice = rows.slice(start, start + perStatement)
     const parameters: unknown[] = []
     const tuples: string[] = []
-    for (const row of slice) {
+    for (const row of rows.slice(start, start + perStatement)) {
       const marks: string[] = []
       for (const column of columns) {
         parameters.push((row as Record<string, unknown>)[column] ?? null)
@@ -37,8 +44,7 @@ export async function insertRows<T extends Table, R = never>(db: Executor, table
       }
       tuples.push(`(${marks.join(', ')})`)
     }
-    const result = await db.executeQuery<R>(CompiledQuery.raw(`${head}${tuples.join(', ')}${tail ? ` ${tail}` : ''}`, parameters))
-    for (const r of result.rows) out.push(r)
+    statements.push(CompiledQuery.raw(`${head}${tuples.join(', ')}${tail ? ` ${tail}` : ''}`, parameters))
   }
-  return out
+  return statements
 }

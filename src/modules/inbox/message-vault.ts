@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto'
+import { CompiledQuery, PostgresAdapter } from 'kysely'
 import type { Db, Executor } from '../../db/database.js'
 import type { NewMessage } from '../../db/schema.js'
 import { inChunks } from '../../platform/chunks.js'
@@ -9,7 +10,7 @@ import { localYear } from '../privacy/deadlines.js'
 import { BlindIndex } from '../search/blind-index.js'
 import { ContactDetails, contentIdentity } from '../contacts/contact-details.js'
 import { messageText } from './message-text.js'
-import { insertRows } from '../../db/insert-rows.js'
+import { insertStatements } from '../../db/insert-rows.js'
 
 export { contentIdentity }
 
@@ -96,9 +97,29 @@ export class MessageVault {
     if (items.length === 0) return new Set()
     const sealed = await this.seal(tx, items.map(({ row, contactId }) => ({ id: row.id, contactId, timestamp: row.timestamp, content: row.content })))
     const rows = items.map(({ row }, i) => ({ ...row, ...sealed[i]! }))
-    const inserted = new Set((await insertRows<'messages', { id: string }>(tx, 'messages', rows, 'on conflict ("wamid") do nothing returning "id"')).map((r) => r.id))
-    await this.index.add(tx, items.filter(({ row }) => inserted.has(row.id)).map(({ row }) => ({ messageId: row.id, text: messageText(row.type, row.content) })))
+    const texts = items.map(({ row }) => ({ messageId: row.id, text: messageText(row.type, row.content) }))
+    const postgres = tx.getExecutor().adapter instanceof PostgresAdapter
+    const statements = insertStatements('messages', rows, 'on conflict ("wamid") do nothing returning "id"', postgres)
+    if (postgres && statements.length === 1) return this.insertWithTerms(tx, statements[0]!, texts)
+    const inserted = new Set<string>()
+    for (const statement of statements) for (const r of (await tx.executeQuery<{ id: string }>(statement)).rows) inserted.add(r.id)
+    await this.index.add(tx, texts.filter((t) => inserted.has(t.messageId)))
     return inserted
+  }
+
+  /**
+   * PostgreSQL: the messages and their index rows in one statement (one round trip less per group
+   * of webhooks). The terms go in only for the messages the insert took (a redelivered wamid is
+   * skipped), read from the insert's RETURNING.
+   */
+  private async insertWithTerms(tx: Executor, messages: CompiledQuery, texts: { messageId: string; text: string | null }[]): Promise<Set<string>> {
+    const terms = this.index.rowsOf(texts)
+    const n = messages.parameters.length
+    const query = CompiledQuery.raw(
+      `with inserted as (${messages.sql}), terms as (insert into "message_terms" ("term", "message_id") select t.term, t.message_id from unnest($${n + 1}::bigint[], $${n + 2}::text[]) as t(term, message_id) where t.message_id in (select "id" from inserted) on conflict do nothing) select "id" from inserted`,
+      [...messages.parameters, terms.map((t) => t.term), terms.map((t) => t.message_id)],
+    )
+    return new Set((await tx.executeQuery<{ id: string }>(query)).rows.map((r) => r.id))
   }
 }
 

@@ -60,8 +60,12 @@ export class BlindIndex {
 
   /** Enters messages' texts (in the caller's transaction). */
   async add(tx: Executor, items: { messageId: string; text: string | null }[]): Promise<void> {
-    const rows = items.flatMap((i) => (i.text ? this.termsOf(i.text).map((term) => ({ term, message_id: i.messageId })) : []))
-    await insertRows(tx, 'message_terms', rows, 'on conflict do nothing')
+    await insertRows(tx, 'message_terms', this.rowsOf(items), 'on conflict do nothing')
+  }
+
+  /** The index rows of messages' texts. */
+  rowsOf(items: { messageId: string; text: string | null }[]): { term: number; message_id: string }[] {
+    return items.flatMap((i) => (i.text ? this.termsOf(i.text).map((term) => ({ term, message_id: i.messageId })) : []))
   }
 
   /** Ids of messages entered under every query term's hash (a subquery; probes the primary key). */
