@@ -62,7 +62,7 @@ export async function journalHorizon(database: DatabaseHandle): Promise<number |
 
 /** How payloads that name customers are sealed (crypto-shredding); absent: stored as received. */
 export type Sealing = {
-  sealer: Pick<JournalSealer, 'digest' | 'seal'>
+  sealer: Pick<JournalSealer, 'digest' | 'prepare' | 'seal'>
   /** Per content, the customer identities it names. */
   identities: string[][]
 }
@@ -81,6 +81,7 @@ export async function appendEntries(db: Executor, kind: JournalKind, contents: B
   hashes.forEach((h, i) => {
     if (!firstIndex.has(h)) firstIndex.set(h, i)
   })
+  if (sealing) await sealing.sealer.prepare(db, [...firstIndex.values()].map((i) => sealing.identities[i] ?? []), now)
   if (db.getExecutor().adapter instanceof PostgresAdapter) await lockJournal(db)
   const rows = []
   for (const [h, i] of firstIndex) {
