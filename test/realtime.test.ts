@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/db/database.js'
@@ -67,3 +68,43 @@ describe(`${DIALECT}: realtime events across instances`, () => {
     })
   }
 })
+
+// PostgreSQL only: with SQLite there is no bridge (tested above).
+if (DIALECT === 'postgres') {
+  describe(`${DIALECT}: a lone instance sends no NOTIFY for its events`, () => {
+    let server: TestServer
+    let listener: pg.Client
+    const heard: { origin: string; events?: unknown[]; hello?: true; here?: true }[] = []
+    beforeAll(async () => {
+      server = await startTestServer()
+      listener = new pg.Client({ connectionString: TEST_DATABASE_URL })
+      await listener.connect()
+      listener.on('notification', (n) => void heard.push(JSON.parse(n.payload!)))
+      await listener.query(`listen "postfach_events_${server.database.schema}"`)
+    }, 60_000)
+    afterAll(async () => {
+      await listener?.end()
+      await server?.stop()
+    })
+
+    it('sends events only once another instance has said it is there, and answers its greeting at once', async () => {
+      // Past the first seconds after start, in which events go out before any answer to the greeting could come.
+      await new Promise((r) => setTimeout(r, 2_100))
+      const received = (wamid: string, body: string) => {
+        const value = JSON.parse(readFixture('text.json'))
+        value.entry[0].changes[0].value.messages[0].id = wamid
+        value.entry[0].changes[0].value.messages[0].text.body = body
+        return server.webhook(JSON.stringify(value))
+      }
+      expect((await received('wamid.lone-1', 'eins')).statusCode).toBe(200)
+      await new Promise((r) => setTimeout(r, 300))
+      expect(heard.filter((m) => m.events)).toEqual([])
+
+      // Another instance starts and greets: it is answered, and from then on events go out.
+      await listener.query(`select pg_notify($1, $2)`, [`postfach_events_${server.database.schema}`, JSON.stringify({ origin: 'another-instance', hello: true })])
+      await eventually(() => heard.some((m) => m.here && m.origin !== 'another-instance'))
+      expect((await received('wamid.lone-2', 'zwei')).statusCode).toBe(200)
+      await eventually(() => heard.some((m) => m.events?.some((e) => (e as { type: string }).type === 'conversation.changed')))
+    })
+  })
+}
