@@ -67,7 +67,7 @@ async function startPostfach(engine: 'sqlite' | 'postgres', pgUrl: string | unde
 }
 
 /** Webhooks through a real Postfach process; leaves/s = leaves in the log ÷ time until the log caught up. */
-export async function throughIngest(engine: 'sqlite' | 'postgres', pgUrl: string | undefined, seconds: number) {
+async function throughIngest(engine: 'sqlite' | 'postgres', pgUrl: string | undefined, seconds: number) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-bench-archive-'))
   const { pgs, server } = await startPostfach(engine, pgUrl, dir)
   const runId = randomBytes(3).toString('hex')

@@ -7,7 +7,7 @@ import type { RealtimeEvent, RealtimeHub } from './hub.js'
 const HEARTBEAT_MS = 10_000
 const PEER_GONE_MS = 3 * HEARTBEAT_MS
 /** After start, events go out before any peer has answered the greeting (it takes a round trip). */
-const START_GRACE_MS = 2_000
+export const START_GRACE_MS = 2_000
 
 type Message = { origin: string; events?: RealtimeEvent[]; hello?: true; here?: true }
 
