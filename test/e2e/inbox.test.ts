@@ -234,10 +234,21 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     const waiting = rows.flatMap((r) => (r.awaiting_reply_since ? [{ id: r.id, since: r.awaiting_reply_since }] : [])).sort((a, b) => a.since.localeCompare(b.since) || a.id.localeCompare(b.id))
     expect(waiting.length).toBeGreaterThan(0)
     await expect.poll(() => page.locator('.conversation').evaluateAll((els) => els.map((e) => e.getAttribute('data-conversation-id')))).toEqual(waiting.map((r) => r.id))
-    // Answering takes Max out of the queue at once.
-    await page.locator('.conversation', { hasText: 'Max Zweiter' }).click()
+    // Answering takes Max out of the queue at once. The chat switches with the click, before
+    // Max's conversation is fetched (here held back): the previous chat's composer must not take the words.
+    const maxRow = page.locator('.conversation', { hasText: 'Max Zweiter' })
+    const max = { id: await maxRow.getAttribute('data-conversation-id') }
+    let releaseFetch!: () => void
+    const held = new Promise<void>((resolve) => (releaseFetch = resolve))
+    await page.route(`**/api/conversations/${max.id}`, async (route) => {
+      await held
+      await route.continue()
+    })
+    await maxRow.click()
     await page.getByLabel('Nachricht', { exact: true }).fill('Gern, worum geht es?')
     await page.getByLabel('Nachricht', { exact: true }).press('Enter')
+    await expect.poll(() => server.simulatorState().sent.filter((s) => (s.body.text as { body?: string } | undefined)?.body === 'Gern, worum geht es?').map((s) => s.recipient)).toEqual(['4915199999999'])
+    releaseFetch() // (the route stays: it lets every later fetch through at once)
     await expect.poll(() => page.locator('.conversation', { hasText: 'Max Zweiter' }).count()).toBe(0)
     await page.getByLabel('Reihenfolge').selectOption('newest')
   })

@@ -127,6 +127,11 @@ export function InboxPage({ route }: { route: string }) {
   }
   useKeyCommands({ j: step(1), ArrowDown: step(1), k: step(-1), ArrowUp: step(-1), '/': () => setSearchOpen(true), '?': () => setShortcutsOpen(true) })
 
+  // The chat follows the click at once: until the selected conversation's own fetch answers, its
+  // list entry stands in. Showing the previous chat meanwhile would put a fast agent's words into
+  // the wrong customer's composer.
+  const shown = selected?.id === selectedId ? selected : (items.find((c) => c.id === selectedId) ?? null)
+
   return (
     // On a phone the list and the chat take turns; has-selection says which one shows.
     <div className={selectedId ? 'inbox has-selection' : 'inbox'}>
@@ -175,8 +180,8 @@ export function InboxPage({ route }: { route: string }) {
         />
       </aside>
       <main className="main">
-        {selected ? (
-          <ChatView conversation={selected} version={version} jumpTo={jumpTo} onChanged={() => void refresh(selected.id)} />
+        {shown ? (
+          <ChatView conversation={shown} version={version} jumpTo={jumpTo} onChanged={() => void refresh(shown.id)} />
         ) : (
           <p className="empty">{t('inbox.choose')}</p>
         )}
