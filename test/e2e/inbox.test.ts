@@ -189,6 +189,33 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     await composer.fill('')
   })
 
+  it('shows only the open conversation’s messages, whatever order the answers come in', async () => {
+    const erika = page.locator('.conversation', { hasText: 'Erika Mustermann' })
+    const max = page.locator('.conversation', { hasText: 'Max Zweiter' })
+    const erikaId = await erika.getAttribute('data-conversation-id')
+    await max.click()
+    await page.locator('.chat-header h2', { hasText: 'Max Zweiter' }).waitFor()
+    const heldUrl = (url: URL) => url.pathname === `/api/conversations/${erikaId}/messages`
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    await page.route(heldUrl, async (route) => {
+      await held
+      await route.continue()
+    })
+    // The agent passes Erika on the way to Max; Erika's messages answer last.
+    await erika.click()
+    await max.click()
+    await page.locator('.chat-header h2', { hasText: 'Max Zweiter' }).waitFor()
+    await page.locator('.bubble.outbound', { hasText: 'Hallo Herr Zweiter' }).waitFor()
+    const late = page.waitForResponse((r) => heldUrl(new URL(r.url())))
+    release()
+    await late
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))) // time to render what came
+    expect(await page.locator('.bubble', { hasText: 'Ist meine Bestellung' }).count()).toBe(0)
+    expect(await page.locator('.chat-header h2').textContent()).toContain('Max Zweiter')
+    await page.unrouteAll({ behavior: 'wait' })
+  })
+
   it('picks several conversations and resolves and assigns them at once', async () => {
     await page.getByRole('button', { name: 'Mehrere auswählen' }).click()
     const bar = page.getByRole('toolbar', { name: 'Auswahl bearbeiten' })

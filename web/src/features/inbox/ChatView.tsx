@@ -41,11 +41,17 @@ export function ChatView(props: { conversation: Conversation; version: number; j
   const bottom = useRef<HTMLDivElement>(null)
   const jumped = useRef<string | null>(null)
 
+  // Loads overlap (a burst of status events; the agent moving on to the next chat) and their
+  // answers may come in any order: only the latest load may land, or an earlier answer would put
+  // stale ticks — or another customer's messages — into this chat.
+  const latestLoad = useRef(0)
   const load = useCallback(async () => {
+    const ticket = ++latestLoad.current
     const [page, noteList] = await Promise.all([
       api<Page<Message>>('GET', `/api/conversations/${c.id}/messages?limit=50`),
       api<Page<Note>>('GET', `/api/conversations/${c.id}/notes`),
     ])
+    if (ticket !== latestLoad.current) return
     setMessages((prev) => {
       // Keep older pages already loaded; replace the newest 50.
       const newest = page.items.slice().reverse()
@@ -88,9 +94,13 @@ export function ChatView(props: { conversation: Conversation; version: number; j
     }
   }, [c.id])
 
+  const shownId = useRef(c.id)
+  shownId.current = c.id
   const loadOlder = useCallback(async () => {
     if (!older) return false
-    const page = await api<Page<Message>>('GET', `/api/conversations/${c.id}/messages?limit=50&cursor=${encodeURIComponent(older)}`)
+    const id = c.id
+    const page = await api<Page<Message>>('GET', `/api/conversations/${id}/messages?limit=50&cursor=${encodeURIComponent(older)}`)
+    if (shownId.current !== id) return false // the agent moved on to another chat
     setMessages((prev) => [...page.items.slice().reverse(), ...prev])
     setOlder(page.nextCursor)
     return true
