@@ -194,6 +194,32 @@ describe(`${DIALECT}: a team working the inbox together in real browsers`, () =>
     await admin.locator('.bubble.highlighted', { hasText: 'Meine Bestellung kam beschädigt an' }).waitFor()
   })
 
+  it('shows the hits of what is typed now, however late an earlier query answers', async () => {
+    await admin.keyboard.press('Control+k')
+    const box = admin.getByRole('searchbox', { name: 'Suche' })
+    const slow = (url: URL) => url.pathname === '/api/search' && url.searchParams.get('q') === 'beschädigt'
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    await admin.route(slow, async (route) => {
+      await held
+      await route.continue()
+    })
+    const asked = admin.waitForRequest((r) => slow(new URL(r.url())))
+    await box.fill('beschädigt')
+    await asked
+    await box.fill('Kartoffelsalat')
+    const none = admin.locator('.search-dialog').getByText('Keine Treffer.')
+    await none.waitFor()
+    const late = admin.waitForResponse((r) => slow(new URL(r.url())))
+    release()
+    await late
+    await admin.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))) // time to render what came
+    expect(await admin.locator('.search-hit').count()).toBe(0)
+    expect(await none.count()).toBe(1)
+    await admin.unrouteAll({ behavior: 'wait' })
+    await admin.keyboard.press('Escape')
+  })
+
   it('shows the contact panel with the CRM link, moves with arrow keys, closes panels with Esc, and has no serious a11y violations', async () => {
     await admin.locator('.chat-title').click()
     const crm = admin.getByRole('link', { name: /Im CRM öffnen/ })

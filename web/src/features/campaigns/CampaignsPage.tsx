@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, describeError } from '../../app/api'
 import { useInboxEvent } from '../../app/event-bus'
+import { useLatest } from '../../app/useLatest'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine } from '../settings/useList'
 import { CampaignForm } from './CampaignForm'
@@ -20,6 +21,7 @@ export function CampaignsPage() {
   const [items, setItems] = useState<Campaign[] | null>(null)
   const [open, setOpen] = useState<string | null>(null)
   const [recipients, setRecipients] = useState<Recipient[]>([])
+  const latestRecipients = useLatest() // the campaign opened last; one opened before must not answer into it
   const [error, setError] = useState<string | null>(null)
   const load = useCallback(() => void api<{ items: Campaign[] }>('GET', '/api/campaigns').then((r) => setItems(r.items), (err) => setError(describeError(err))), [])
   useEffect(load, [load])
@@ -42,7 +44,7 @@ export function CampaignsPage() {
   })
   useEffect(() => () => clearTimeout(reloadSoon.current), [])
   useEffect(() => {
-    if (open) void api<{ items: Recipient[] }>('GET', `/api/campaigns/${open}/recipients`).then((r) => setRecipients(r.items), () => undefined)
+    if (open) void latestRecipients(api<{ items: Recipient[] }>('GET', `/api/campaigns/${open}/recipients`), (r) => setRecipients(r.items), () => undefined)
   }, [open, items])
 
   const act = (id: string, action: string) => void api('POST', `/api/campaigns/${id}/${action}`).then(load, (err) => setError(describeError(err)))

@@ -2,6 +2,7 @@ import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'rea
 import { useTranslation } from 'react-i18next'
 import { api, type Conversation, type Message, type Note, type Page } from '../../app/api'
 import { useInboxEvent } from '../../app/event-bus'
+import { useLatest } from '../../app/useLatest'
 import { useWorkspace } from '../../app/workspace'
 import { ChatHeader } from './ChatHeader'
 import { Composer } from './Composer'
@@ -44,23 +45,21 @@ export function ChatView(props: { conversation: Conversation; version: number; j
   // Loads overlap (a burst of status events; the agent moving on to the next chat) and their
   // answers may come in any order: only the latest load may land, or an earlier answer would put
   // stale ticks — or another customer's messages — into this chat.
-  const latestLoad = useRef(0)
-  const load = useCallback(async () => {
-    const ticket = ++latestLoad.current
-    const [page, noteList] = await Promise.all([
-      api<Page<Message>>('GET', `/api/conversations/${c.id}/messages?limit=50`),
-      api<Page<Note>>('GET', `/api/conversations/${c.id}/notes`),
-    ])
-    if (ticket !== latestLoad.current) return
-    setMessages((prev) => {
-      // Keep older pages already loaded; replace the newest 50.
-      const newest = page.items.slice().reverse()
-      const keep = prev.filter((m) => !newest.some((n) => n.id === m.id) && newest.length > 0 && m.timestamp < newest[0]!.timestamp)
-      return [...keep, ...newest]
-    })
-    setOlder((prev) => prev ?? page.nextCursor)
-    setNotes(noteList.items)
-  }, [c.id])
+  const latest = useLatest()
+  const load = useCallback(
+    () =>
+      latest(Promise.all([api<Page<Message>>('GET', `/api/conversations/${c.id}/messages?limit=50`), api<Page<Note>>('GET', `/api/conversations/${c.id}/notes`)]), ([page, noteList]) => {
+        setMessages((prev) => {
+          // Keep older pages already loaded; replace the newest 50.
+          const newest = page.items.slice().reverse()
+          const keep = prev.filter((m) => !newest.some((n) => n.id === m.id) && newest.length > 0 && m.timestamp < newest[0]!.timestamp)
+          return [...keep, ...newest]
+        })
+        setOlder((prev) => prev ?? page.nextCursor)
+        setNotes(noteList.items)
+      }),
+    [c.id, latest],
+  )
 
   useEffect(() => {
     setMessages([])

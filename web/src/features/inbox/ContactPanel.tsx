@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, type Conversation, type Page } from '../../app/api'
+import { useLatest } from '../../app/useLatest'
 import { useWorkspace } from '../../app/workspace'
 import { formatNumber } from './format'
 import { ExistingCustomerForm } from './ExistingCustomerForm'
@@ -29,7 +30,8 @@ type Consent = {
 function ConsentList({ contactId, version }: { contactId: string; version: number }) {
   const { t, i18n } = useTranslation()
   const [items, setItems] = useState<Consent[]>([])
-  const load = useCallback(() => api<Page<Consent>>('GET', `/api/contacts/${contactId}/consents`).then((p) => setItems(p.items), () => undefined), [contactId])
+  const latest = useLatest() // another contact's consents, answered late, must not show here
+  const load = useCallback(() => latest(api<Page<Consent>>('GET', `/api/contacts/${contactId}/consents`), (p) => setItems(p.items), () => undefined), [contactId, latest])
   useEffect(() => {
     void load()
   }, [load, version])

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, type Conversation, type Page } from '../../app/api'
 import { useInboxEvent } from '../../app/event-bus'
+import { useLatest } from '../../app/useLatest'
 import { useWorkspace } from '../../app/workspace'
 import { AutomationStatus } from '../automation/AutomationStatus'
 import { SearchDialog } from '../search/SearchDialog'
@@ -40,11 +41,16 @@ export function InboxPage({ route }: { route: string }) {
     window.location.hash = id ? `#/inbox/${id}${messageId ? `/${messageId}` : ''}` : '#/inbox'
   }, [])
 
-  const loadFirst = useCallback(async () => {
-    const page = await api<Page<Conversation>>('GET', `/api/conversations?limit=50${filterQuery(filter)}`)
-    setItems(page.items)
-    setNextCursor(page.nextCursor)
-  }, [filter])
+  // Filters change faster than lists come back: only the latest first page, or a next page asked
+  // for since, may land (an earlier filter's list would show under the new one).
+  const latestPage = useLatest()
+  const loadFirst = useCallback(() => {
+    setNextCursor(null) // no next page of the list being replaced
+    return latestPage(api<Page<Conversation>>('GET', `/api/conversations?limit=50${filterQuery(filter)}`), (page) => {
+      setItems(page.items)
+      setNextCursor(page.nextCursor)
+    })
+  }, [filter, latestPage])
 
   useEffect(() => {
     void loadFirst()
@@ -54,9 +60,10 @@ export function InboxPage({ route }: { route: string }) {
     if (!nextCursor || loading) return
     setLoading(true)
     try {
-      const page = await api<Page<Conversation>>('GET', `/api/conversations?limit=50${filterQuery(filter)}&cursor=${encodeURIComponent(nextCursor)}`)
-      setItems((prev) => [...prev, ...page.items.filter((c) => !prev.some((p) => p.id === c.id))])
-      setNextCursor(page.nextCursor)
+      await latestPage(api<Page<Conversation>>('GET', `/api/conversations?limit=50${filterQuery(filter)}&cursor=${encodeURIComponent(nextCursor)}`), (page) => {
+        setItems((prev) => [...prev, ...page.items.filter((c) => !prev.some((p) => p.id === c.id))])
+        setNextCursor(page.nextCursor)
+      })
     } finally {
       setLoading(false)
     }

@@ -1,6 +1,7 @@
 import { Fragment, type ReactNode, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api } from '../../app/api'
+import { useLatest } from '../../app/useLatest'
 import { useWorkspace } from '../../app/workspace'
 import { formatNumber, formatWhen, maskNumber } from '../inbox/format'
 
@@ -41,12 +42,16 @@ export function SearchDialog({ onClose, onOpen }: { onClose: () => void; onOpen:
   const [result, setResult] = useState<Result | null>(null)
   const input = useRef<HTMLInputElement>(null)
   useEffect(() => input.current?.focus(), [])
+  const latest = useLatest()
 
   useEffect(() => {
     const query = q.trim()
-    if (!query) return setResult(null)
+    if (!query) {
+      void latest(Promise.resolve(null), setResult) // an answer still on its way must not come back
+      return
+    }
     const timer = setTimeout(() => {
-      void api<Result>('GET', `/api/search?q=${encodeURIComponent(query.slice(0, 200))}`).then(setResult, () => setResult(null))
+      void latest(api<Result>('GET', `/api/search?q=${encodeURIComponent(query.slice(0, 200))}`), setResult, () => setResult(null))
     }, 150)
     return () => clearTimeout(timer)
   }, [q])

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react'
 import type { TFunction } from 'i18next'
 import { useTranslation } from 'react-i18next'
 import { api, describeError } from '../../app/api'
+import { useLatest } from '../../app/useLatest'
 import { ErrorLine } from '../settings/useList'
 import { type Bucket, periodLabel } from './period-label'
 import { type Series, StatsChart } from './StatsChart'
@@ -60,6 +61,7 @@ export function StatsPage() {
   // The rows with the bucket they were counted in (the menu may already show the next one).
   const [{ items, itemsBucket }, setItems] = useState<{ items: Period[]; itemsBucket: Bucket }>({ items: [], itemsBucket: 'day' })
   const [error, setError] = useState<string | null>(null)
+  const latest = useLatest()
 
   // Dates are days in the workspace's time zone (the server resolves them); `to` is inclusive in
   // the form, so the period ends at the following midnight.
@@ -73,7 +75,8 @@ export function StatsPage() {
   useEffect(() => {
     if (!query) return
     setError(null)
-    Promise.all([api<Summary>('GET', `/api/stats/summary?${query}`), api<{ items: Period[] }>('GET', `/api/stats/series?${query}&bucket=${bucket}`)]).then(
+    void latest(
+      Promise.all([api<Summary>('GET', `/api/stats/summary?${query}`), api<{ items: Period[] }>('GET', `/api/stats/series?${query}&bucket=${bucket}`)]),
       ([s, series]) => {
         setSummary(s)
         setItems({ items: series.items, itemsBucket: bucket })
