@@ -278,6 +278,30 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     releaseFetch() // (the route stays: it lets every later fetch through at once)
     await expect.poll(() => page.locator('.conversation', { hasText: 'Max Zweiter' }).count()).toBe(0)
     await page.getByLabel('Reihenfolge').selectOption('newest')
+
+    // Changing the order back and forth: the list of the latest choice stays, however late the other answers.
+    const all = (await server.database.db.selectFrom('conversations').select('id').execute()).length
+    await expect.poll(() => page.locator('.conversation').count()).toBe(all)
+    const waitingList = (url: URL) => url.pathname === '/api/conversations' && url.searchParams.get('order') === 'waiting'
+    let releaseList!: () => void
+    const heldList = new Promise<void>((resolve) => (releaseList = resolve))
+    await page.route(waitingList, async (route) => {
+      await heldList
+      await route.continue()
+    })
+    const asked = page.waitForRequest((r) => waitingList(new URL(r.url())))
+    await page.getByLabel('Reihenfolge').selectOption('waiting')
+    await asked
+    const newestList = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/conversations' && !new URL(r.url()).searchParams.has('order'))
+    await page.getByLabel('Reihenfolge').selectOption('newest')
+    await newestList
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))) // shown
+    const late = page.waitForResponse((r) => waitingList(new URL(r.url())))
+    releaseList()
+    await late
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))) // time to render what came
+    expect(await page.locator('.conversation').count()).toBe(all)
+    await page.unrouteAll({ behavior: 'wait' })
   })
 
   it('switches to English and logs out', async () => {
