@@ -36,6 +36,29 @@ describe(`${DIALECT}: the archive page in the browser`, () => {
     expect(await found.getByRole('cell').nth(3).textContent()).toMatch(/^31\.12\.\d{4}$/) // kept until the end of a year
     expect(await page.getByRole('link', { name: 'Als Z3-Paket herunterladen (ZIP)' }).getAttribute('href')).toMatch(/^\/api\/archive\/export\?from=\d{4}-01-01&to=\d{4}-12-31&classes=handelsbrief%2Cbuchungsbeleg%2Cbuch$/)
 
+    // Searched again before the first answer came: the answer to the last search stays.
+    const slow = (url: URL) => url.pathname === '/api/archive/search' && url.searchParams.get('q') === 'Kartoffelsalat'
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    await page.route(slow, async (route) => {
+      await held
+      await route.continue()
+    })
+    const asked = page.waitForRequest((r) => slow(new URL(r.url())))
+    await search.getByLabel('Text').fill('Kartoffelsalat')
+    await search.getByRole('button', { name: 'Suchen' }).click()
+    await asked
+    const again = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/archive/search' && new URL(r.url()).searchParams.get('q') === 'Lampen')
+    await search.getByLabel('Text').fill('Lampen')
+    await search.getByRole('button', { name: 'Suchen' }).click()
+    await again
+    const late = page.waitForResponse((r) => slow(new URL(r.url())))
+    release()
+    await late
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))) // time to render what came
+    expect(await found.count()).toBe(1)
+    await page.unrouteAll({ behavior: 'wait' })
+
     const holds = page.getByRole('form', { name: 'Neue Sperre' })
     await holds.getByLabel('Von').fill('2026-01-01')
     await holds.getByLabel('Bis').fill('2026-12-31')

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { formatDate } from '../inbox/format'
 import { api, describeError } from '../../app/api'
+import { useLatest } from '../../app/useLatest'
 import { ErrorLine } from '../settings/useList'
 import { useWhen } from './useWhen'
 import { TableHead } from '../../ui/TableHead'
@@ -18,6 +19,7 @@ export function ArchiveSearch() {
   const [query, setQuery] = useState<string | null>(null)
   const [result, setResult] = useState<Result | null>(null)
   const [error, setError] = useState<string | null>(null)
+  const latest = useLatest() // a search sent again before the first answered: the first answer must not replace the second
   async function search(e: FormEvent<HTMLFormElement>) {
     e.preventDefault()
     const f = new FormData(e.currentTarget)
@@ -26,14 +28,18 @@ export function ArchiveSearch() {
     const q = String(f.get('q') ?? '').trim()
     if (q) params.set('q', q)
     setError(null)
-    try {
-      setResult(await api<Result>('GET', `/api/archive/search?${params.toString()}&limit=200`))
-      params.delete('q')
-      setQuery(params.toString())
-    } catch (err) {
-      setResult(null)
-      setError(describeError(err))
-    }
+    await latest(
+      api<Result>('GET', `/api/archive/search?${params.toString()}&limit=200`),
+      (answer) => {
+        setResult(answer)
+        params.delete('q')
+        setQuery(params.toString())
+      },
+      (err) => {
+        setResult(null)
+        setError(describeError(err))
+      },
+    )
   }
   const year = new Date().getFullYear()
   return (
