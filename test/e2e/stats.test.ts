@@ -58,6 +58,26 @@ describe(`${DIALECT}: the statistics dashboard`, () => {
     await expect.poll(() => page.locator('.stats-table tbody tr').count()).toBe(1)
     const month = new Intl.DateTimeFormat('de-DE', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${today.slice(0, 8)}01T00:00:00Z`))
     await expect.poll(() => page.locator('.stats-table tbody th').textContent()).toBe(month)
+    // Days asked for and months again before the days came: the months stay.
+    const days = (url: URL) => url.pathname === '/api/stats/series' && url.searchParams.get('bucket') === 'day'
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    await page.route(days, async (route) => {
+      await held
+      await route.continue()
+    })
+    const asked = page.waitForRequest((r) => days(new URL(r.url())))
+    await page.getByLabel('Einteilung').selectOption({ label: 'Tage' })
+    await asked
+    const months = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/stats/series' && new URL(r.url()).searchParams.get('bucket') === 'month')
+    await page.getByLabel('Einteilung').selectOption({ label: 'Monate' })
+    await months
+    const late = page.waitForResponse((r) => days(new URL(r.url())))
+    release()
+    await late
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))) // time to render what came
+    expect(await page.locator('.stats-table tbody th').allTextContents()).toEqual([month])
+    await page.unrouteAll({ behavior: 'wait' })
     await page.screenshot({ path: screenshotPath('stats'), fullPage: true })
     expect(foreign).toEqual([])
   })
