@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { customerWrites, DIALECT, type TestServer, withoutTriggers } from '../helpers.js'
-import { screenshotPath, useAdminBrowser } from './browser.js'
+import { holdBack, screenshotPath, useAdminBrowser } from './browser.js'
 
 describe(`${DIALECT}: the archive page in the browser`, () => {
   const ctx = useAdminBrowser({}, async (s) => {
@@ -37,27 +37,16 @@ describe(`${DIALECT}: the archive page in the browser`, () => {
     expect(await page.getByRole('link', { name: 'Als Z3-Paket herunterladen (ZIP)' }).getAttribute('href')).toMatch(/^\/api\/archive\/export\?from=\d{4}-01-01&to=\d{4}-12-31&classes=handelsbrief%2Cbuchungsbeleg%2Cbuch$/)
 
     // Searched again before the first answer came: the answer to the last search stays.
-    const slow = (url: URL) => url.pathname === '/api/archive/search' && url.searchParams.get('q') === 'Kartoffelsalat'
-    let release!: () => void
-    const held = new Promise<void>((resolve) => (release = resolve))
-    await page.route(slow, async (route) => {
-      await held
-      await route.continue()
-    })
-    const asked = page.waitForRequest((r) => slow(new URL(r.url())))
+    const slow = await holdBack(page, (url) => url.pathname === '/api/archive/search' && url.searchParams.get('q') === 'Kartoffelsalat')
     await search.getByLabel('Text').fill('Kartoffelsalat')
     await search.getByRole('button', { name: 'Suchen' }).click()
-    await asked
+    await slow.asked
     const again = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/archive/search' && new URL(r.url()).searchParams.get('q') === 'Lampen')
     await search.getByLabel('Text').fill('Lampen')
     await search.getByRole('button', { name: 'Suchen' }).click()
     await again
-    const late = page.waitForResponse((r) => slow(new URL(r.url())))
-    release()
-    await late
-    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))) // time to render what came
+    await slow.release()
     expect(await found.count()).toBe(1)
-    await page.unrouteAll({ behavior: 'wait' })
 
     const holds = page.getByRole('form', { name: 'Neue Sperre' })
     await holds.getByLabel('Von').fill('2026-01-01')

@@ -73,3 +73,30 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
 }
+
+/**
+ * Holds back the answers to the requests `matches` picks, for tests of a page whose earlier request
+ * answers after a later one. `asked` resolves at the first such request (waited for from now on);
+ * `release()` lets the answers through and resolves once the first has reached the page and the
+ * page had time to show it.
+ */
+export async function holdBack(page: Page, matches: (url: URL) => boolean) {
+  let open!: () => void
+  const held = new Promise<void>((resolve) => (open = resolve))
+  await page.route(matches, async (route) => {
+    await held
+    await route.continue()
+  })
+  const asked = page.waitForRequest((r) => matches(new URL(r.url())))
+  asked.catch(() => undefined) // a test need not wait for it
+  return {
+    asked,
+    async release() {
+      const answered = page.waitForResponse((r) => matches(new URL(r.url())))
+      open()
+      await answered
+      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)))
+      await page.unroute(matches)
+    },
+  }
+}

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIALECT, eventually, startTestServer, type TestServer } from '../helpers.js'
-import { launchBrowser, screenshotPath } from './browser.js'
+import { holdBack, launchBrowser, screenshotPath } from './browser.js'
 
 describe(`${DIALECT}: the inbox in a real browser`, () => {
   let server: TestServer
@@ -195,25 +195,15 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     const erikaId = await erika.getAttribute('data-conversation-id')
     await max.click()
     await page.locator('.chat-header h2', { hasText: 'Max Zweiter' }).waitFor()
-    const heldUrl = (url: URL) => url.pathname === `/api/conversations/${erikaId}/messages`
-    let release!: () => void
-    const held = new Promise<void>((resolve) => (release = resolve))
-    await page.route(heldUrl, async (route) => {
-      await held
-      await route.continue()
-    })
+    const erikaMessages = await holdBack(page, (url) => url.pathname === `/api/conversations/${erikaId}/messages`)
     // The agent passes Erika on the way to Max; Erika's messages answer last.
     await erika.click()
     await max.click()
     await page.locator('.chat-header h2', { hasText: 'Max Zweiter' }).waitFor()
     await page.locator('.bubble.outbound', { hasText: 'Hallo Herr Zweiter' }).waitFor()
-    const late = page.waitForResponse((r) => heldUrl(new URL(r.url())))
-    release()
-    await late
-    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))) // time to render what came
+    await erikaMessages.release()
     expect(await page.locator('.bubble', { hasText: 'Ist meine Bestellung' }).count()).toBe(0)
     expect(await page.locator('.chat-header h2').textContent()).toContain('Max Zweiter')
-    await page.unrouteAll({ behavior: 'wait' })
   })
 
   it('picks several conversations and resolves and assigns them at once', async () => {
@@ -265,43 +255,27 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     // Max's conversation is fetched (here held back): the previous chat's composer must not take the words.
     const maxRow = page.locator('.conversation', { hasText: 'Max Zweiter' })
     const max = { id: await maxRow.getAttribute('data-conversation-id') }
-    let releaseFetch!: () => void
-    const held = new Promise<void>((resolve) => (releaseFetch = resolve))
-    await page.route(`**/api/conversations/${max.id}`, async (route) => {
-      await held
-      await route.continue()
-    })
+    const maxFetch = await holdBack(page, (url) => url.pathname === `/api/conversations/${max.id}`)
     await maxRow.click()
     await page.getByLabel('Nachricht', { exact: true }).fill('Gern, worum geht es?')
     await page.getByLabel('Nachricht', { exact: true }).press('Enter')
     await expect.poll(() => server.simulatorState().sent.filter((s) => (s.body.text as { body?: string } | undefined)?.body === 'Gern, worum geht es?').map((s) => s.recipient)).toEqual(['4915199999999'])
-    releaseFetch() // (the route stays: it lets every later fetch through at once)
+    await maxFetch.release()
     await expect.poll(() => page.locator('.conversation', { hasText: 'Max Zweiter' }).count()).toBe(0)
     await page.getByLabel('Reihenfolge').selectOption('newest')
 
     // Changing the order back and forth: the list of the latest choice stays, however late the other answers.
     const all = (await server.database.db.selectFrom('conversations').select('id').execute()).length
     await expect.poll(() => page.locator('.conversation').count()).toBe(all)
-    const waitingList = (url: URL) => url.pathname === '/api/conversations' && url.searchParams.get('order') === 'waiting'
-    let releaseList!: () => void
-    const heldList = new Promise<void>((resolve) => (releaseList = resolve))
-    await page.route(waitingList, async (route) => {
-      await heldList
-      await route.continue()
-    })
-    const asked = page.waitForRequest((r) => waitingList(new URL(r.url())))
+    const waitingList = await holdBack(page, (url) => url.pathname === '/api/conversations' && url.searchParams.get('order') === 'waiting')
     await page.getByLabel('Reihenfolge').selectOption('waiting')
-    await asked
+    await waitingList.asked
     const newestList = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/conversations' && !new URL(r.url()).searchParams.has('order'))
     await page.getByLabel('Reihenfolge').selectOption('newest')
     await newestList
     await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))) // shown
-    const late = page.waitForResponse((r) => waitingList(new URL(r.url())))
-    releaseList()
-    await late
-    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))) // time to render what came
+    await waitingList.release()
     expect(await page.locator('.conversation').count()).toBe(all)
-    await page.unrouteAll({ behavior: 'wait' })
   })
 
   it('switches to English and logs out', async () => {

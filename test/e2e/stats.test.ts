@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { berlinToday, customerWrites, DIALECT, eventually, type TestServer } from '../helpers.js'
-import { screenshotPath, seriousViolations, useAdminBrowser } from './browser.js'
+import { holdBack, screenshotPath, seriousViolations, useAdminBrowser } from './browser.js'
 
 /**
  * The browser runs in a time zone whose date differs from Berlin's right now (12 h or 13 h away):
@@ -59,25 +59,14 @@ describe(`${DIALECT}: the statistics dashboard`, () => {
     const month = new Intl.DateTimeFormat('de-DE', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${today.slice(0, 8)}01T00:00:00Z`))
     await expect.poll(() => page.locator('.stats-table tbody th').textContent()).toBe(month)
     // Days asked for and months again before the days came: the months stay.
-    const days = (url: URL) => url.pathname === '/api/stats/series' && url.searchParams.get('bucket') === 'day'
-    let release!: () => void
-    const held = new Promise<void>((resolve) => (release = resolve))
-    await page.route(days, async (route) => {
-      await held
-      await route.continue()
-    })
-    const asked = page.waitForRequest((r) => days(new URL(r.url())))
+    const days = await holdBack(page, (url) => url.pathname === '/api/stats/series' && url.searchParams.get('bucket') === 'day')
     await page.getByLabel('Einteilung').selectOption({ label: 'Tage' })
-    await asked
+    await days.asked
     const months = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/stats/series' && new URL(r.url()).searchParams.get('bucket') === 'month')
     await page.getByLabel('Einteilung').selectOption({ label: 'Monate' })
     await months
-    const late = page.waitForResponse((r) => days(new URL(r.url())))
-    release()
-    await late
-    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))) // time to render what came
+    await days.release()
     expect(await page.locator('.stats-table tbody th').allTextContents()).toEqual([month])
-    await page.unrouteAll({ behavior: 'wait' })
     await page.screenshot({ path: screenshotPath('stats'), fullPage: true })
     expect(foreign).toEqual([])
   })

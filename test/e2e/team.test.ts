@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashPassword } from '../../src/modules/auth/passwords.js'
 import { insertUser } from '../../src/modules/auth/users.repo.js'
 import { DIALECT, startTestServer, type TestServer } from '../helpers.js'
-import { launchBrowser, screenshotPath, seriousViolations, signedInPage } from './browser.js'
+import { holdBack, launchBrowser, screenshotPath, seriousViolations, signedInPage } from './browser.js'
 
 // A 1×1 PNG, as an agent would drop a screenshot into the composer.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
@@ -197,26 +197,15 @@ describe(`${DIALECT}: a team working the inbox together in real browsers`, () =>
   it('shows the hits of what is typed now, however late an earlier query answers', async () => {
     await admin.keyboard.press('Control+k')
     const box = admin.getByRole('searchbox', { name: 'Suche' })
-    const slow = (url: URL) => url.pathname === '/api/search' && url.searchParams.get('q') === 'beschädigt'
-    let release!: () => void
-    const held = new Promise<void>((resolve) => (release = resolve))
-    await admin.route(slow, async (route) => {
-      await held
-      await route.continue()
-    })
-    const asked = admin.waitForRequest((r) => slow(new URL(r.url())))
+    const slow = await holdBack(admin, (url) => url.pathname === '/api/search' && url.searchParams.get('q') === 'beschädigt')
     await box.fill('beschädigt')
-    await asked
+    await slow.asked
     await box.fill('Kartoffelsalat')
     const none = admin.locator('.search-dialog').getByText('Keine Treffer.')
     await none.waitFor()
-    const late = admin.waitForResponse((r) => slow(new URL(r.url())))
-    release()
-    await late
-    await admin.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))) // time to render what came
+    await slow.release()
     expect(await admin.locator('.search-hit').count()).toBe(0)
     expect(await none.count()).toBe(1)
-    await admin.unrouteAll({ behavior: 'wait' })
     await admin.keyboard.press('Escape')
   })
 
