@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { customerWrites, DIALECT, type TestServer, withoutTriggers } from '../helpers.js'
-import { holdBack, screenshotPath, useAdminBrowser } from './browser.js'
+import { answerTo, holdBack, screenshotPath, useAdminBrowser } from './browser.js'
 
 describe(`${DIALECT}: the archive page in the browser`, () => {
   const ctx = useAdminBrowser({}, async (s) => {
@@ -41,7 +41,7 @@ describe(`${DIALECT}: the archive page in the browser`, () => {
     await search.getByLabel('Text').fill('Kartoffelsalat')
     await search.getByRole('button', { name: 'Suchen' }).click()
     await slow.asked
-    const again = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/archive/search' && new URL(r.url()).searchParams.get('q') === 'Lampen')
+    const again = answerTo(page, (url) => url.pathname === '/api/archive/search' && url.searchParams.get('q') === 'Lampen')
     await search.getByLabel('Text').fill('Lampen')
     await search.getByRole('button', { name: 'Suchen' }).click()
     await again

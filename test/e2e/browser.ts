@@ -74,6 +74,11 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
 }
 
+/** The next answer to a request `matches` picks (waited for from now on). */
+export function answerTo(page: Page, matches: (url: URL) => boolean) {
+  return page.waitForResponse((r) => matches(new URL(r.url())))
+}
+
 /**
  * Holds back the answers to the requests `matches` picks, for tests of a page whose earlier request
  * answers after a later one. `asked` resolves at the first such request (waited for from now on);
@@ -92,7 +97,7 @@ export async function holdBack(page: Page, matches: (url: URL) => boolean) {
   return {
     asked,
     async release() {
-      const answered = page.waitForResponse((r) => matches(new URL(r.url())))
+      const answered = answerTo(page, matches)
       open()
       await answered
       await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)))

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIALECT, eventually, startTestServer, type TestServer } from '../helpers.js'
-import { holdBack, launchBrowser, screenshotPath } from './browser.js'
+import { answerTo, holdBack, launchBrowser, screenshotPath } from './browser.js'
 
 describe(`${DIALECT}: the inbox in a real browser`, () => {
   let server: TestServer
@@ -254,8 +254,8 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     // Answering takes Max out of the queue at once. The chat switches with the click, before
     // Max's conversation is fetched (here held back): the previous chat's composer must not take the words.
     const maxRow = page.locator('.conversation', { hasText: 'Max Zweiter' })
-    const max = { id: await maxRow.getAttribute('data-conversation-id') }
-    const maxFetch = await holdBack(page, (url) => url.pathname === `/api/conversations/${max.id}`)
+    const maxId = await maxRow.getAttribute('data-conversation-id')
+    const maxFetch = await holdBack(page, (url) => url.pathname === `/api/conversations/${maxId}`)
     await maxRow.click()
     await page.getByLabel('Nachricht', { exact: true }).fill('Gern, worum geht es?')
     await page.getByLabel('Nachricht', { exact: true }).press('Enter')
@@ -270,7 +270,7 @@ describe(`${DIALECT}: the inbox in a real browser`, () => {
     const waitingList = await holdBack(page, (url) => url.pathname === '/api/conversations' && url.searchParams.get('order') === 'waiting')
     await page.getByLabel('Reihenfolge').selectOption('waiting')
     await waitingList.asked
-    const newestList = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/conversations' && !new URL(r.url()).searchParams.has('order'))
+    const newestList = answerTo(page, (url) => url.pathname === '/api/conversations' && !url.searchParams.has('order'))
     await page.getByLabel('Reihenfolge').selectOption('newest')
     await newestList
     await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))) // shown

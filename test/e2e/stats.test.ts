@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { berlinToday, customerWrites, DIALECT, eventually, type TestServer } from '../helpers.js'
-import { holdBack, screenshotPath, seriousViolations, useAdminBrowser } from './browser.js'
+import { answerTo, holdBack, screenshotPath, seriousViolations, useAdminBrowser } from './browser.js'
 
 /**
  * The browser runs in a time zone whose date differs from Berlin's right now (12 h or 13 h away):
@@ -62,7 +62,7 @@ describe(`${DIALECT}: the statistics dashboard`, () => {
     const days = await holdBack(page, (url) => url.pathname === '/api/stats/series' && url.searchParams.get('bucket') === 'day')
     await page.getByLabel('Einteilung').selectOption({ label: 'Tage' })
     await days.asked
-    const months = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/stats/series' && new URL(r.url()).searchParams.get('bucket') === 'month')
+    const months = answerTo(page, (url) => url.pathname === '/api/stats/series' && url.searchParams.get('bucket') === 'month')
     await page.getByLabel('Einteilung').selectOption({ label: 'Monate' })
     await months
     await days.release()
