@@ -18,6 +18,7 @@ import { signBody } from '../src/modules/whatsapp/signature.js'
 import { messagesEnvelope } from '../src/simulator/payloads.js'
 import { freePort, ServerProcess } from '../test/process.js'
 import { runLoad } from './load.js'
+import type { Engine } from './bench-db.js'
 
 const SECRET = 'bench-secret'
 const IDENTITY = { phoneNumberId: '109876543210987', wabaId: '102938475610293', displayPhoneNumber: '4930123456789' }
@@ -50,7 +51,7 @@ export type ArchiveRow = {
 }
 
 /** A Postfach process with real-looking credentials (its Graph calls go nowhere), on its own schema for PostgreSQL. */
-async function startPostfach(engine: 'sqlite' | 'postgres', pgUrl: string | undefined, dir: string) {
+async function startPostfach(engine: Engine, pgUrl: string | undefined, dir: string) {
   const pgs = engine === 'postgres' ? await schemaFor(pgUrl!) : undefined
   const server = new ServerProcess(await freePort(), {
     DATA_DIR: dir,
@@ -67,7 +68,7 @@ async function startPostfach(engine: 'sqlite' | 'postgres', pgUrl: string | unde
 }
 
 /** Webhooks through a real Postfach process; leaves/s = leaves in the log ÷ time until the log caught up. */
-async function throughIngest(engine: 'sqlite' | 'postgres', pgUrl: string | undefined, seconds: number) {
+async function throughIngest(engine: Engine, pgUrl: string | undefined, seconds: number) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-bench-archive-'))
   const { pgs, server } = await startPostfach(engine, pgUrl, dir)
   const runId = randomBytes(3).toString('hex')
@@ -104,7 +105,7 @@ async function fillJournal(database: DatabaseHandle, size: number) {
   }
 }
 
-async function onDataset(engine: 'sqlite' | 'postgres', pgUrl: string | undefined, size: number, log: (s: string) => void) {
+async function onDataset(engine: Engine, pgUrl: string | undefined, size: number, log: (s: string) => void) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-bench-archive-'))
   const pgs = engine === 'postgres' ? await schemaFor(pgUrl!) : undefined
   const database = pgs ? pgs.db : await openDatabase({ dataDir: dir })
@@ -193,7 +194,7 @@ async function onDataset(engine: 'sqlite' | 'postgres', pgUrl: string | undefine
  * The Z3 export of `messages` archived messages through the real HTTP route, against the floor of
  * reading the same messages with their journal entries and zipping them (no CSV, proofs or seals).
  */
-async function exportPhase(engine: 'sqlite' | 'postgres', pgUrl: string | undefined, messages: number) {
+async function exportPhase(engine: Engine, pgUrl: string | undefined, messages: number) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-bench-export-'))
   const { pgs, server } = await startPostfach(engine, pgUrl, dir)
   const runId = randomBytes(3).toString('hex')
@@ -226,9 +227,9 @@ async function exportPhase(engine: 'sqlite' | 'postgres', pgUrl: string | undefi
   return { messages: rows.length, accepted: load.requests, seconds, floorSeconds, megabytes: zip.length / 1e6 }
 }
 
-export async function benchArchive(o: { leaves: number; seconds: number; exportMessages: number; pgUrl: string | undefined; log: (s: string) => void }): Promise<ArchiveRow[]> {
+export async function benchArchive(o: { leaves: number; seconds: number; exportMessages: number; engines: Engine[]; pgUrl: string | undefined; log: (s: string) => void }): Promise<ArchiveRow[]> {
   const out: ArchiveRow[] = []
-  for (const engine of o.pgUrl ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
+  for (const engine of o.engines) {
     o.log(`  ${engine}: webhooks through Postfach for ${o.seconds} s…`)
     const ingest = await throughIngest(engine, o.pgUrl, o.seconds)
     const dataset = await onDataset(engine, o.pgUrl, o.leaves, o.log)

@@ -6,6 +6,8 @@ import pg from 'pg'
 import { type DatabaseHandle, openDatabase } from '../src/db/database.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 
+export type Engine = 'sqlite' | 'postgres'
+
 async function onPostgres(url: string, statement: string): Promise<void> {
   const c = new pg.Client({ connectionString: url })
   await c.connect()
@@ -19,7 +21,7 @@ async function onPostgres(url: string, statement: string): Promise<void> {
  * Everything is removed afterwards, also when the run fails.
  */
 export async function withBenchDatabase<T>(
-  engine: 'sqlite' | 'postgres',
+  engine: Engine,
   pgUrl: string | undefined,
   run: (handle: DatabaseHandle, env: Record<string, string>) => Promise<T>,
 ): Promise<T> {

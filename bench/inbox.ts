@@ -12,7 +12,7 @@ import { hashPassword } from '../src/modules/auth/passwords.js'
 import { insertUser } from '../src/modules/auth/users.repo.js'
 import { launchBrowser } from '../test/e2e/browser.js'
 import { freePort, ServerProcess } from '../test/process.js'
-import { withBenchDatabase } from './bench-db.js'
+import { type Engine, withBenchDatabase } from './bench-db.js'
 import { seedInbox } from './inbox-seed.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -70,10 +70,10 @@ async function firstLoad(url: string, cookie: { name: string; value: string }, r
   return { p50: p(ms, 0.5), max: Math.max(...ms) }
 }
 
-export async function benchInbox(o: { conversations: number; perConversation: number; samples: number; pgUrl: string | undefined; log: (s: string) => void }): Promise<{ rows: InboxRow[]; loads: { engine: string; p50: number; max: number }[] }> {
+export async function benchInbox(o: { conversations: number; perConversation: number; samples: number; engines: Engine[]; pgUrl: string | undefined; log: (s: string) => void }): Promise<{ rows: InboxRow[]; loads: { engine: string; p50: number; max: number }[] }> {
   const rows: InboxRow[] = []
   const loads: { engine: string; p50: number; max: number }[] = []
-  for (const engine of o.pgUrl ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) await withBenchDatabase(engine, o.pgUrl, async (handle, env) => {
+  for (const engine of o.engines) await withBenchDatabase(engine, o.pgUrl, async (handle, env) => {
     const t0 = performance.now()
     o.log(`${engine}: seeding ${o.conversations} conversations × ${o.perConversation} messages`)
     const box = loadSecretBox({ keyFile: undefined, dataDir: env.DATA_DIR! })

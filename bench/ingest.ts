@@ -8,6 +8,7 @@ import { signBody } from '../src/modules/whatsapp/signature.js'
 import { messagesEnvelope } from '../src/simulator/payloads.js'
 import { freePort, ServerProcess } from '../test/process.js'
 import { type LoadResult, runLoad } from './load.js'
+import type { Engine } from './bench-db.js'
 
 const SECRET = 'bench-secret'
 const IDENTITY = { phoneNumberId: '109876543210987', wabaId: '102938475610293', displayPhoneNumber: '4930123456789' }
@@ -131,10 +132,9 @@ async function measureInTurns(targets: [Target, Target], seconds: number): Promi
   return { rows, ratio: median(ratios, (r) => r), ratioRange: range(ratios) }
 }
 
-export async function benchIngest(o: { seconds: number; pgUrl: string | undefined }) {
-  const engines: ('sqlite' | 'postgres')[] = o.pgUrl ? ['sqlite', 'postgres'] : ['sqlite']
+export async function benchIngest(o: { seconds: number; engines: Engine[]; pgUrl: string | undefined }) {
   const out: { engine: string; floor: Row; postfach: Row; ratio: number; ratioRange: [number, number] }[] = []
-  for (const engine of engines) {
+  for (const engine of o.engines) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-bench-'))
     const floorDb = engine === 'postgres' ? await pgSchema(o.pgUrl!) : undefined
     const floorPort = await freePort()

@@ -6,7 +6,7 @@ import { insertUser } from '../src/modules/auth/users.repo.js'
 import { StatsProjector } from '../src/modules/stats/projector.js'
 import { newId } from '../src/platform/ids.js'
 import { freePort, ServerProcess } from '../test/process.js'
-import { withBenchDatabase } from './bench-db.js'
+import { type Engine, withBenchDatabase } from './bench-db.js'
 
 const CHANNEL = '109876543210987'
 const DAY = 86_400_000
@@ -82,10 +82,10 @@ export type StatsRow = { engine: string; period: string; messages: number; proje
  * year of 1,000,000 messages, through the HTTP API, for this month's 30 days and for the whole
  * year; the floor is the bare count of the period's messages on the same database.
  */
-export async function benchStats(o: { conversations: number; perConversation: number; samples: number; pgUrl: string | undefined; log: (s: string) => void }): Promise<StatsRow[]> {
+export async function benchStats(o: { conversations: number; perConversation: number; samples: number; engines: Engine[]; pgUrl: string | undefined; log: (s: string) => void }): Promise<StatsRow[]> {
   const rows: StatsRow[] = []
   const now = Date.now()
-  for (const engine of o.pgUrl ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
+  for (const engine of o.engines) {
     await withBenchDatabase(engine, o.pgUrl, async (handle, env) => {
       const t0 = performance.now()
       o.log(`${engine}: seeding ${o.conversations} conversations × ${o.perConversation} messages over a year`)
