@@ -50,7 +50,7 @@ export function CampaignsPage() {
   const act = (id: string, action: string) => void api('POST', `/api/campaigns/${id}/${action}`).then(load, (err) => setError(describeError(err)))
 
   return (
-    <div className="stats-page">
+    <main className="stats-page">
       <h2>{t('campaigns.title')}</h2>
       <ErrorLine error={error} />
       <table className="data-table">
@@ -97,6 +97,6 @@ export function CampaignsPage() {
         </table>
       )}
       {user.role === 'admin' && <CampaignForm onCreated={load} />}
-    </div>
+    </main>
   )
 }

@@ -91,7 +91,7 @@ export function StatsPage() {
   // The series carries the reply target's columns while one is set.
   const withTarget = items.some((i) => i.replyTargetMet !== undefined)
   return (
-    <div className="stats-page">
+    <main className="stats-page">
       <h2>{t('stats.title')}</h2>
       <form className="card-form inline" onSubmit={(e) => e.preventDefault()} aria-label={t('stats.period')}>
         <label>
@@ -202,6 +202,6 @@ export function StatsPage() {
           </tbody>
         </table>
       )}
-    </div>
+    </main>
   )
 }
