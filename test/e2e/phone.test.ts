@@ -10,7 +10,7 @@ const WIDTH = 390
  * not, unless a sideways scroller of their own (a wide table) holds them. The page's main area
  * does not count as such a scroller: a form that only fits by scrolling the whole page is cut off.
  */
-function offScreen(page: Page): Promise<string[]> {
+function offScreen(page: Page, width: number): Promise<string[]> {
   return page.evaluate((width) => {
     const found: string[] = []
     for (const el of document.querySelectorAll('body *')) {
@@ -23,7 +23,23 @@ function offScreen(page: Page): Promise<string[]> {
       if (!held) found.push(`${el.tagName.toLowerCase()} "${(el.textContent ?? '').trim().slice(0, 40)}" to ${Math.round(box.right)} px`)
     }
     return found
-  }, WIDTH)
+  }, width)
+}
+
+/** Every settings section, the statistics and the campaigns: what runs off a window of this width, by page. */
+async function offScreenPages(page: Page, url: string, width: number): Promise<{ hash: string; width: number; offScreen: string[] }[]> {
+  await page.goto(`${url}/#/settings/users`)
+  await page.getByRole('heading', { name: 'Benutzer', exact: true }).waitFor()
+  const sections = await page.locator('.settings-nav a').evaluateAll((links) => links.map((a) => a.getAttribute('href')!))
+  expect(sections).toContain('#/settings/automation')
+  const pages = []
+  for (const hash of [...sections, '#/stats', '#/campaigns']) {
+    await page.goto(`${url}/${hash}`)
+    await page.locator('main h2').first().waitFor()
+    await page.waitForLoadState('networkidle')
+    pages.push({ hash, width: await page.evaluate(() => document.documentElement.scrollWidth), offScreen: await offScreen(page, width) })
+  }
+  return pages
 }
 
 /** An agent on a phone: one column, the list or the chat, nothing running off the screen. */
@@ -124,15 +140,24 @@ describe(`${DIALECT}: the inbox on a phone`, () => {
       ['/api/privacy/breaches', { title: 'Laptop verloren' }],
     ] as const) expect((await admin.inject({ method: 'POST', url, payload })).statusCode).toBe(201)
 
-    await phone.goto(`${ctx.server.url}/#/settings/users`)
-    await phone.getByRole('heading', { name: 'Benutzer', exact: true }).waitFor()
-    const sections = await phone.locator('.settings-nav a').evaluateAll((links) => links.map((a) => a.getAttribute('href')!))
-    expect(sections).toContain('#/settings/automation')
-    for (const hash of [...sections, '#/stats', '#/campaigns']) {
-      await phone.goto(`${ctx.server.url}/${hash}`)
-      await phone.locator('main h2').first().waitFor()
-      await phone.waitForLoadState('networkidle')
-      expect({ hash, width: await pageWidth(), offScreen: await offScreen(phone) }).toEqual({ hash, width: WIDTH, offScreen: [] })
+    const pages = await offScreenPages(phone, ctx.server.url, WIDTH)
+    expect(pages.filter((p) => p.width > WIDTH || p.offScreen.length > 0)).toEqual([])
+  })
+
+  it('fits a tablet and a half-screen window: the top bar with its logout, and every page', async () => {
+    for (const width of [1100, 768]) {
+      const page = await (await ctx.browser.newContext({ locale: 'de-DE', viewport: { width, height: 800 } })).newPage()
+      page.setDefaultTimeout(20_000)
+      await page.goto(ctx.server.url)
+      await page.getByLabel('E-Mail').fill('root@example.com')
+      await page.getByLabel('Passwort').fill('root-password-123')
+      await page.getByRole('button', { name: 'Anmelden' }).click()
+      const logout = (await page.getByRole('button', { name: 'Abmelden' }).boundingBox())!
+      expect({ width, logoutWithin: logout.x + logout.width <= width }).toEqual({ width, logoutWithin: true })
+      const pages = await offScreenPages(page, ctx.server.url, width)
+      expect(pages.filter((p) => p.width > width || p.offScreen.length > 0)).toEqual([])
+      if (width === 768) await page.screenshot({ path: screenshotPath('tablet-settings') })
+      await page.context().close()
     }
   })
 })
