@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { customerWrites, DIALECT } from '../helpers.js'
-import { screenshotPath, useAdminBrowser } from './browser.js'
+import { screenshotPath, signedInPage, useAdminBrowser } from './browser.js'
 
 const WIDTH = 390
 
@@ -50,14 +50,14 @@ describe(`${DIALECT}: the inbox on a phone`, () => {
     await customerWrites(s, '4915188800001', 'Kommt das Paket heute noch?', 'Greta Gruen')
   })
   let phone: Page
+  /** The first admin, signed in on a new German page of this size. */
+  const signedInAdmin = async (width: number, height: number) => {
+    const page = await signedInPage(await ctx.browser.newContext({ locale: 'de-DE', viewport: { width, height } }), ctx.server.url, 'root@example.com', 'root-password-123')
+    page.setDefaultTimeout(20_000)
+    return page
+  }
   beforeAll(async () => {
-    phone = await (await ctx.browser.newContext({ locale: 'de-DE', viewport: { width: WIDTH, height: 844 } })).newPage()
-    phone.setDefaultTimeout(20_000)
-    await phone.goto(ctx.server.url)
-    await phone.getByLabel('E-Mail').fill('root@example.com')
-    await phone.getByLabel('Passwort').fill('root-password-123')
-    await phone.getByRole('button', { name: 'Anmelden' }).click()
-    await phone.getByRole('navigation', { name: 'Hauptnavigation' }).waitFor()
+    phone = await signedInAdmin(WIDTH, 844)
   })
 
   const pageWidth = () => phone.evaluate(() => document.documentElement.scrollWidth)
@@ -146,12 +146,7 @@ describe(`${DIALECT}: the inbox on a phone`, () => {
 
   it('fits a tablet and a half-screen window: the top bar with its logout, and every page', async () => {
     for (const width of [1100, 768]) {
-      const page = await (await ctx.browser.newContext({ locale: 'de-DE', viewport: { width, height: 800 } })).newPage()
-      page.setDefaultTimeout(20_000)
-      await page.goto(ctx.server.url)
-      await page.getByLabel('E-Mail').fill('root@example.com')
-      await page.getByLabel('Passwort').fill('root-password-123')
-      await page.getByRole('button', { name: 'Anmelden' }).click()
+      const page = await signedInAdmin(width, 800)
       const logout = (await page.getByRole('button', { name: 'Abmelden' }).boundingBox())!
       expect({ width, logoutWithin: logout.x + logout.width <= width }).toEqual({ width, logoutWithin: true })
       const pages = await offScreenPages(page, ctx.server.url, width)

@@ -61,4 +61,42 @@ describe(`${DIALECT}: keyboard commands in the inbox`, () => {
     await eventually(async () => (await conversation(first.conversationId)).unreadCount === 1)
     expect((await conversation(second.conversationId)).status).toBe('open')
   })
+
+  it("reaches a message's reply and reactions with the Tab key alone, and shows them while they have focus", async () => {
+    const { server, page } = ctx
+    await customerWrites(server, '4915600000303', 'Geht das auch ohne Maus?', 'Karla Klavier')
+    await page.getByRole('list', { name: 'Unterhaltungen' }).getByRole('button', { name: /Karla Klavier/ }).click()
+    await page.getByRole('heading', { name: 'Karla Klavier' }).waitFor()
+    const question = page.locator('.bubble.inbound', { hasText: 'Geht das auch ohne Maus?' })
+    await question.waitFor()
+    // Hidden from the mouse's view until wanted, but never from the keyboard.
+    const tabTo = async (label: string) => {
+      const target = question.locator(`button[aria-label="${label}"]`)
+      for (let i = 0; i < 40 && !(await target.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab')
+      return { focused: await target.evaluate((el) => el === document.activeElement), visible: await target.isVisible(), shown: await actions.evaluate((el) => getComputedStyle(el).opacity) }
+    }
+    await page.locator('.chat-header h2').click()
+    await page.mouse.move(0, 0) // no hover: only focus may show the actions
+    const actions = question.locator('.bubble-actions')
+    expect(await actions.evaluate((el) => getComputedStyle(el).opacity === '0' || getComputedStyle(el).display === 'none')).toBe(true) // out of sight until wanted
+    expect(await tabTo('Antworten')).toEqual({ focused: true, visible: true, shown: '1' })
+    await page.keyboard.press('Enter')
+    const field = page.getByRole('textbox', { name: 'Nachricht', exact: true })
+    await field.fill('Ja, alles geht per Tastatur.')
+    await page.keyboard.press('Enter')
+
+    await page.locator('.chat-header h2').click()
+    expect(await tabTo('Reagieren')).toEqual({ focused: true, visible: true, shown: '1' })
+    await page.keyboard.press('Enter')
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Mit 👍 reagieren')
+    await page.keyboard.press('Enter')
+
+    const wamid = server.simulatorState().received.find((r) => r.waId === '4915600000303')!.wamid
+    const sent = () => server.simulatorState().sent.filter((s) => s.recipient === '4915600000303').map((s) => ({ type: s.body.type, context: s.body.context, reaction: s.body.reaction }))
+    await expect.poll(sent).toEqual([
+      { type: 'text', context: { message_id: wamid }, reaction: undefined },
+      { type: 'reaction', context: undefined, reaction: { message_id: wamid, emoji: '👍' } },
+    ])
+  })
 })
