@@ -50,7 +50,7 @@ function BreachItem({ b, act }: { b: Breach; act: (call: () => Promise<unknown>)
           ))}
         </ol>
       )}
-      <form key={updateKey} className="card-form inline" onSubmit={addUpdate} aria-label={t('privacy.breaches.addUpdate')}>
+      <form key={updateKey} className="card-form inline" onSubmit={addUpdate} aria-label={t('privacy.breaches.addUpdateTo', { title: b.title })}>
         <label>
           {t('privacy.breaches.update')}
           <input name="update" required minLength={3} maxLength={5000} />
@@ -58,7 +58,7 @@ function BreachItem({ b, act }: { b: Breach; act: (call: () => Promise<unknown>)
         <button type="submit">{t('privacy.breaches.addUpdate')}</button>
       </form>
       {!b.notifiedAuthorityAt && (
-        <form className="card-form inline" onSubmit={notified} aria-label={t('privacy.breaches.markNotified')}>
+        <form className="card-form inline" onSubmit={notified} aria-label={t('privacy.breaches.markNotifiedFor', { title: b.title })}>
           {b.overdue && (
             <label>
               {t('privacy.breaches.lateReason')}
