@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { customerWrites, DIALECT } from '../helpers.js'
-import { screenshotPath, signedInPage, useAdminBrowser } from './browser.js'
+import { screenshotPath, seriousViolations, signedInPage, useAdminBrowser } from './browser.js'
 
 const WIDTH = 390
 
@@ -26,8 +26,12 @@ function offScreen(page: Page, width: number): Promise<string[]> {
   }, width)
 }
 
-/** Every settings section, the statistics and the campaigns: what runs off a window of this width, by page. */
-async function offScreenPages(page: Page, url: string, width: number): Promise<{ hash: string; width: number; offScreen: string[] }[]> {
+/**
+ * Every settings section, the statistics and the campaigns at a window of this width, by page: what
+ * runs off it, and serious accessibility faults (a table that scrolls on its own must take focus, so
+ * that a keyboard can scroll it).
+ */
+async function offScreenPages(page: Page, url: string, width: number): Promise<{ hash: string; width: number; offScreen: string[]; violations: string[] }[]> {
   await page.goto(`${url}/#/settings/users`)
   await page.getByRole('heading', { name: 'Benutzer', exact: true }).waitFor()
   const sections = await page.locator('.settings-nav a').evaluateAll((links) => links.map((a) => a.getAttribute('href')!))
@@ -37,7 +41,7 @@ async function offScreenPages(page: Page, url: string, width: number): Promise<{
     await page.goto(`${url}/${hash}`)
     await page.locator('main h2').first().waitFor()
     await page.waitForLoadState('networkidle')
-    pages.push({ hash, width: await page.evaluate(() => document.documentElement.scrollWidth), offScreen: await offScreen(page, width) })
+    pages.push({ hash, width: await page.evaluate(() => document.documentElement.scrollWidth), offScreen: await offScreen(page, width), violations: await seriousViolations(page) })
   }
   return pages
 }
@@ -141,7 +145,7 @@ describe(`${DIALECT}: the inbox on a phone`, () => {
     ] as const) expect((await admin.inject({ method: 'POST', url, payload })).statusCode).toBe(201)
 
     const pages = await offScreenPages(phone, ctx.server.url, WIDTH)
-    expect(pages.filter((p) => p.width > WIDTH || p.offScreen.length > 0)).toEqual([])
+    expect(pages.filter((p) => p.width > WIDTH || p.offScreen.length > 0 || p.violations.length > 0)).toEqual([])
   })
 
   it('fits a tablet and a half-screen window: the top bar with its logout, and every page', async () => {
@@ -150,7 +154,7 @@ describe(`${DIALECT}: the inbox on a phone`, () => {
       const logout = (await page.getByRole('button', { name: 'Abmelden' }).boundingBox())!
       expect({ width, logoutWithin: logout.x + logout.width <= width }).toEqual({ width, logoutWithin: true })
       const pages = await offScreenPages(page, ctx.server.url, width)
-      expect(pages.filter((p) => p.width > width || p.offScreen.length > 0)).toEqual([])
+      expect(pages.filter((p) => p.width > width || p.offScreen.length > 0 || p.violations.length > 0)).toEqual([])
       if (width === 768) await page.screenshot({ path: screenshotPath('tablet-settings') })
       await page.context().close()
     }

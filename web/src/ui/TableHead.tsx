@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react'
+import { type ComponentProps, type ReactNode, useLayoutEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 
 /**
@@ -34,4 +34,26 @@ export function TableHead({ columns, actions = false }: { columns: ReactNode[]; 
       </tr>
     </thead>
   )
+}
+
+/**
+ * A data table. Where the window is narrow it scrolls sideways on its own (app.css); while it
+ * does, it takes focus, so that a keyboard can scroll it too (a scroller out of the Tab order
+ * cannot be read without a mouse or a finger).
+ */
+export function Table(props: ComponentProps<'table'>) {
+  const ref = useRef<HTMLTableElement>(null)
+  const [scrolls, setScrolls] = useState(false)
+  const measure = () => {
+    const el = ref.current
+    if (el) setScrolls(el.scrollWidth > el.clientWidth + 1)
+  }
+  // After every render (rows come and go) and on every resize of the window or the table.
+  useLayoutEffect(measure)
+  useLayoutEffect(() => {
+    const observer = new ResizeObserver(measure)
+    observer.observe(ref.current!)
+    return () => observer.disconnect()
+  }, [])
+  return <table ref={ref} {...props} tabIndex={scrolls ? 0 : undefined} />
 }

@@ -6,7 +6,7 @@ import { ErrorLine, useList } from '../settings/useList'
 import { ArchiveSearch } from './ArchiveSearch'
 import { formatDate } from '../inbox/format'
 import { useWhen } from './useWhen'
-import { TableHead } from '../../ui/TableHead'
+import { Table, TableHead } from '../../ui/TableHead'
 
 type Status = {
   size: number
@@ -158,7 +158,7 @@ function HoldsCard({ admin }: { admin: boolean }) {
       {items.length === 0 ? (
         <p className="empty">{t('archive.holds.none')}</p>
       ) : (
-        <table className="data-table">
+        <Table className="data-table">
           <TableHead columns={[t('archive.holds.scope'), t('archive.holds.reason'), t('archive.holds.since'), t('archive.holds.state')]} />
           <tbody>
             {items.map((h) => (
@@ -180,7 +180,7 @@ function HoldsCard({ admin }: { admin: boolean }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
       {admin && (
         <form key={formKey} className="card-form" onSubmit={create} aria-label={t('archive.holds.create')}>

@@ -5,7 +5,7 @@ import { api, describeError } from '../../app/api'
 import { useLatest } from '../../app/useLatest'
 import { ErrorLine } from '../settings/useList'
 import { useWhen } from './useWhen'
-import { TableHead } from '../../ui/TableHead'
+import { Table, TableHead } from '../../ui/TableHead'
 
 type Item = { id: string; contactId: string; direction: string; type: string; timestamp: string; class: string; retainUntil: string | null; text: string | null }
 type Result = { items: Item[]; nextCursor: string | null; resultSha256: string }
@@ -80,7 +80,7 @@ export function ArchiveSearch() {
             )}
           </p>
           {result.items.length > 0 && (
-            <table className="data-table">
+            <Table className="data-table">
               <TableHead columns={[t('archive.search.time'), t('archive.search.direction'), t('archive.search.class'), t('archive.search.retainUntil'), t('archive.search.message')]} />
               <tbody>
                 {result.items.map((m) => (
@@ -93,7 +93,7 @@ export function ArchiveSearch() {
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </Table>
           )}
         </>
       )}

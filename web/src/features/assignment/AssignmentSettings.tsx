@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { api, describeError } from '../../app/api'
 import { useInboxEvent } from '../../app/event-bus'
 import { ErrorLine, SaveOutcome, useList } from '../settings/useList'
-import { EmptyRow, TableHead } from '../../ui/TableHead'
+import { EmptyRow, Table, TableHead } from '../../ui/TableHead'
 import { ReplyTargetForm } from './ReplyTargetForm'
 import { useSetting } from './useSetting'
 
@@ -70,7 +70,7 @@ export function AssignmentSettings() {
       <ReplyTargetForm />
       <AutoResolveForm />
       <h3>{t('settings.assignment.team')}</h3>
-      <table className="table" aria-label={t('settings.assignment.team')}>
+      <Table className="table" aria-label={t('settings.assignment.team')}>
         <TableHead columns={[t('settings.users.name'), t('settings.users.role'), t('settings.assignment.availability'), t('settings.assignment.present'), t('settings.assignment.open')]} />
         <tbody>
           {team.loaded && team.items.length === 0 && <EmptyRow columns={5}>{t('settings.assignment.nobody')}</EmptyRow>}
@@ -86,7 +86,7 @@ export function AssignmentSettings() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
       <ErrorLine error={team.error} />
     </section>
   )

@@ -6,7 +6,7 @@ import { useLatest } from '../../app/useLatest'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine } from '../settings/useList'
 import { CampaignForm } from './CampaignForm'
-import { EmptyRow, TableHead } from '../../ui/TableHead'
+import { EmptyRow, Table, TableHead } from '../../ui/TableHead'
 
 type Progress = { recipients: number; pending: number; queued: number; skipped: Record<string, number>; sent: number; delivered: number; read: number; failed: number; replied: number }
 type Campaign = { id: string; name: string; status: string; template: { name: string }; scheduledAt: string | null; progress: Progress }
@@ -53,7 +53,7 @@ export function CampaignsPage() {
     <main className="stats-page">
       <h2>{t('campaigns.title')}</h2>
       <ErrorLine error={error} />
-      <table className="data-table">
+      <Table className="data-table">
         <TableHead columns={[t('campaigns.name'), t('campaigns.status'), t('campaigns.progress')]} actions />
         <tbody>
           {items?.length === 0 && <EmptyRow columns={4}>{t('campaigns.none')}</EmptyRow>}
@@ -81,9 +81,9 @@ export function CampaignsPage() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
       {open && (
-        <table className="data-table" aria-label={t('campaigns.recipients')}>
+        <Table className="data-table" aria-label={t('campaigns.recipients')}>
           <caption>{t('campaigns.recipients')}</caption>
           <tbody>
             {recipients.map((r) => (
@@ -94,7 +94,7 @@ export function CampaignsPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
       {user.role === 'admin' && <CampaignForm onCreated={load} />}
     </main>

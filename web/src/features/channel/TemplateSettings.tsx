@@ -2,7 +2,7 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, describeError, type Page } from '../../app/api'
 import { ErrorLine } from '../settings/useList'
-import { TableHead } from '../../ui/TableHead'
+import { Table, TableHead } from '../../ui/TableHead'
 
 type Template = { id: string; name: string; language: string; category: string; status: string; body: string; footer: string | null; reason: string | null; quality: string | null }
 
@@ -54,7 +54,7 @@ export function TemplateSettings() {
   return (
     <section aria-labelledby="templates-title">
       <h2 id="templates-title">{t('settings.templates.title')}</h2>
-      <table className="data-table">
+      <Table className="data-table">
         <TableHead columns={[t('templates.name'), t('templates.category'), t('templates.status'), t('templates.quality')]} actions />
         <tbody>
           {items.map((tp) => (
@@ -77,7 +77,7 @@ export function TemplateSettings() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
       <form className="card-form" onSubmit={create} aria-label={t('templates.create')}>
         <h3>{t('templates.create')}</h3>
         <label>

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, describeError, type Page } from '../../app/api'
 import { ErrorLine } from '../settings/useList'
-import { EmptyRow, TableHead } from '../../ui/TableHead'
+import { EmptyRow, Table, TableHead } from '../../ui/TableHead'
 
 type AuditEntry = { id: string; at: string; actorId: string | null; actorKind: string; actorRole: string | null; action: string; contactId: string | null; target: string; ip: string | null }
 
@@ -26,7 +26,7 @@ export function AuditLogPage() {
     <section aria-labelledby="audit-title">
       <h2 id="audit-title">{t('settings.audit.title')}</h2>
       <p className="muted small">{t('privacy.audit.intro')}</p>
-      <table className="data-table">
+      <Table className="data-table">
         <TableHead columns={[t('privacy.audit.at'), t('privacy.audit.action'), t('privacy.audit.actor'), t('privacy.audit.target'), t('privacy.audit.ip')]} />
         <tbody>
           {items?.length === 0 && <EmptyRow columns={5}>{t('privacy.audit.none')}</EmptyRow>}
@@ -40,7 +40,7 @@ export function AuditLogPage() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
       {next && (
         <button type="button" onClick={() => void load(next)}>
           {t('privacy.audit.more')}

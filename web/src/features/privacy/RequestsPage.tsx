@@ -4,7 +4,7 @@ import { api, type Page } from '../../app/api'
 import { ErrorLine, useList } from '../settings/useList'
 import { ImportPackage } from './ImportPackage'
 import { RestrictionTasks } from './RestrictionTasks'
-import { TableHead } from '../../ui/TableHead'
+import { Table, TableHead } from '../../ui/TableHead'
 
 export type DataRequest = {
   id: string
@@ -179,14 +179,14 @@ export function RequestsPage() {
       {items.length === 0 ? (
         <p className="empty">{t('privacy.requests.none')}</p>
       ) : (
-        <table className="data-table">
+        <Table className="data-table">
           <TableHead columns={[t('privacy.requests.kind'), t('privacy.requests.person'), t('privacy.requests.channel'), t('privacy.requests.received'), t('privacy.requests.due'), t('privacy.requests.actions')]} />
           <tbody>
             {items.map((r) => (
               <RequestRow key={r.id} r={r} act={actOnRequest} />
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
       <form key={formKey} className="card-form" onSubmit={create} aria-label={t('privacy.requests.create')}>
         <h3>{t('privacy.requests.create')}</h3>

@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { api, describeError } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
-import { EmptyRow, TableHead } from '../../ui/TableHead'
+import { EmptyRow, Table, TableHead } from '../../ui/TableHead'
 import { formatWhen } from '../inbox/format'
 import { TwoFactorSettings } from './TwoFactorSettings'
 import { ErrorLine, SaveOutcome, useList } from './useList'
@@ -93,7 +93,7 @@ function SessionList() {
   return (
     <>
       <h3>{t('settings.account.sessions')}</h3>
-      <table className="table">
+      <Table className="table">
         <TableHead columns={[t('settings.account.browser'), t('settings.account.since'), t('settings.account.lastUse')]} actions />
         <tbody>
           {loaded && items.length === 0 && <EmptyRow columns={4}>{t('settings.account.noSessions')}</EmptyRow>}
@@ -114,7 +114,7 @@ function SessionList() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
       {items.some((s) => !s.current) && (
         <div className="row-actions">
           <button type="button" onClick={() => void act(() => api('DELETE', '/api/auth/sessions'))}>

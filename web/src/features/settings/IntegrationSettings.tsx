@@ -3,7 +3,7 @@ import { api } from '../../app/api'
 import { formatWhen } from '../inbox/format'
 import { SecretNotice, useCreateShowingSecret } from './SecretOnce'
 import { ErrorLine, useList } from './useList'
-import { EmptyRow, TableHead } from '../../ui/TableHead'
+import { EmptyRow, Table, TableHead } from '../../ui/TableHead'
 
 type IntegrationRow = { id: string; name: string; url: string; createdAt: string }
 
@@ -18,7 +18,7 @@ export function IntegrationSettings() {
       <h2 id="integrations-title">{t('settings.integrations.title')}</h2>
       <p className="muted">{t('settings.integrations.intro')}</p>
       <SecretNotice secret={fresh} text={t('settings.integrations.once')} />
-      <table className="table">
+      <Table className="table">
         <TableHead columns={[t('settings.tokens.name'), t('settings.integrations.url'), t('settings.integrations.since')]} actions />
         <tbody>
           {loaded && items.length === 0 && <EmptyRow columns={4}>{t('settings.integrations.none')}</EmptyRow>}
@@ -37,7 +37,7 @@ export function IntegrationSettings() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
       <form className="card-form" onSubmit={create} aria-label={t('settings.integrations.create')}>
         <h3>{t('settings.integrations.create')}</h3>
         <label>

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { api, type QuickReply } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { ErrorLine, useList } from './useList'
-import { EmptyRow, TableHead } from '../../ui/TableHead'
+import { EmptyRow, Table, TableHead } from '../../ui/TableHead'
 
 /** Saved replies for `/shortcut`: the team's (admins edit) and my own. */
 export function QuickReplySettings() {
@@ -28,7 +28,7 @@ export function QuickReplySettings() {
     <section aria-labelledby="qr-title">
       <h2 id="qr-title">{t('settings.quick-replies.title')}</h2>
       <p className="muted">{t('settings.quick-replies.intro', { vars: '{{contact.name}}, {{contact.phone}}, {{agent.name}}' })}</p>
-      <table className="table">
+      <Table className="table">
         <TableHead columns={[t('settings.quick-replies.shortcut'), t('settings.quick-replies.body'), t('settings.quick-replies.scope')]} actions />
         <tbody>
           {loaded && items.length === 0 && <EmptyRow columns={4}>{t('settings.quick-replies.none')}</EmptyRow>}
@@ -49,7 +49,7 @@ export function QuickReplySettings() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
       <form key={formKey} className="card-form" onSubmit={create} aria-label={t('settings.quick-replies.create')}>
         <h3>{t('settings.quick-replies.create')}</h3>
         <label>

@@ -4,7 +4,7 @@ import { api, type Role } from '../../app/api'
 import { formatWhen } from '../inbox/format'
 import { SecretNotice, useCreateShowingSecret } from './SecretOnce'
 import { ErrorLine, useList } from './useList'
-import { EmptyRow, TableHead } from '../../ui/TableHead'
+import { EmptyRow, Table, TableHead } from '../../ui/TableHead'
 
 type TokenRow = { id: string; name: string; role: Role; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }
 
@@ -19,7 +19,7 @@ export function TokenSettings() {
       <h2 id="tokens-title">{t('settings.tokens.title')}</h2>
       <p className="muted">{t('settings.tokens.intro')}</p>
       <SecretNotice secret={fresh} text={t('settings.tokens.once')} />
-      <table className="table">
+      <Table className="table">
         <TableHead columns={[t('settings.tokens.name'), t('settings.users.role'), t('settings.tokens.lastUsed')]} actions />
         <tbody>
           {loaded && items.length === 0 && <EmptyRow columns={4}>{t('settings.tokens.none')}</EmptyRow>}
@@ -40,7 +40,7 @@ export function TokenSettings() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
       <form className="card-form" onSubmit={create} aria-label={t('settings.tokens.create')}>
         <h3>{t('settings.tokens.create')}</h3>
         <label>

@@ -5,7 +5,7 @@ import { api, type Role } from '../../app/api'
 import { useWorkspace } from '../../app/workspace'
 import { TwoFactorRule } from './TwoFactorRule'
 import { ErrorLine, useList } from './useList'
-import { TableHead } from '../../ui/TableHead'
+import { Table, TableHead } from '../../ui/TableHead'
 import { formatWhen } from '../inbox/format'
 
 type UserRow = { id: string; email: string; name: string; role: Role; active: boolean; twoFactor: boolean; createdAt: string; lastLoginAt: string | null }
@@ -45,7 +45,7 @@ export function UserSettings() {
   return (
     <section aria-labelledby="users-title">
       <h2 id="users-title">{t('settings.users.title')}</h2>
-      <table className="table">
+      <Table className="table">
         <TableHead columns={[t('settings.users.name'), t('login.email'), t('settings.users.role'), t('settings.users.lastLogin'), t('settings.users.twoFactor'), t('settings.users.state')]} />
         <tbody>
           {items.map((u) => (
@@ -80,7 +80,7 @@ export function UserSettings() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </Table>
       <TwoFactorRule />
       <form key={formKey} className="card-form" onSubmit={create} aria-label={t('settings.users.create')}>
         <h3>{t('settings.users.create')}</h3>

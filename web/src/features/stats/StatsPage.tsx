@@ -6,7 +6,7 @@ import { useLatest } from '../../app/useLatest'
 import { ErrorLine } from '../settings/useList'
 import { type Bucket, periodLabel } from './period-label'
 import { type Series, StatsChart } from './StatsChart'
-import { TableHead } from '../../ui/TableHead'
+import { Table, TableHead } from '../../ui/TableHead'
 
 type Counts = { received: number; sent: number; delivered: number; read: number; failed: number }
 /** A period's counts; with a reply target, its answers within and beyond it. */
@@ -184,7 +184,7 @@ export function StatsPage() {
       )}
       {items.length > 0 && <StatsChart labels={labels} series={series} title={t('stats.chartTitle')} />}
       {items.length > 0 && (
-        <table className="stats-table">
+        <Table className="stats-table">
           <caption>{t('stats.chartTitle')}</caption>
           <TableHead columns={[t('stats.periodColumn'), ...KEYS.map((k) => t(`stats.${k}`)), ...(withTarget ? [t('stats.replyTargetColumn')] : [])]} />
           <tbody>
@@ -200,7 +200,7 @@ export function StatsPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </Table>
       )}
     </main>
   )
