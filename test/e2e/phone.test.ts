@@ -31,7 +31,7 @@ function offScreen(page: Page, width: number): Promise<string[]> {
  * runs off it, and serious accessibility faults (a table that scrolls on its own must take focus, so
  * that a keyboard can scroll it).
  */
-async function offScreenPages(page: Page, url: string, width: number): Promise<{ hash: string; width: number; offScreen: string[]; violations: string[] }[]> {
+async function faultsByPage(page: Page, url: string, width: number): Promise<{ hash: string; width: number; offScreen: string[]; violations: string[] }[]> {
   await page.goto(`${url}/#/settings/users`)
   await page.getByRole('heading', { name: 'Benutzer', exact: true }).waitFor()
   const sections = await page.locator('.settings-nav a').evaluateAll((links) => links.map((a) => a.getAttribute('href')!))
@@ -144,7 +144,7 @@ describe(`${DIALECT}: the inbox on a phone`, () => {
       ['/api/privacy/breaches', { title: 'Laptop verloren' }],
     ] as const) expect((await admin.inject({ method: 'POST', url, payload })).statusCode).toBe(201)
 
-    const pages = await offScreenPages(phone, ctx.server.url, WIDTH)
+    const pages = await faultsByPage(phone, ctx.server.url, WIDTH)
     expect(pages.filter((p) => p.width > WIDTH || p.offScreen.length > 0 || p.violations.length > 0)).toEqual([])
   })
 
@@ -153,7 +153,7 @@ describe(`${DIALECT}: the inbox on a phone`, () => {
       const page = await signedInAdmin(width, 800)
       const logout = (await page.getByRole('button', { name: 'Abmelden' }).boundingBox())!
       expect({ width, logoutWithin: logout.x + logout.width <= width }).toEqual({ width, logoutWithin: true })
-      const pages = await offScreenPages(page, ctx.server.url, width)
+      const pages = await faultsByPage(page, ctx.server.url, width)
       expect(pages.filter((p) => p.width > width || p.offScreen.length > 0 || p.violations.length > 0)).toEqual([])
       if (width === 768) await page.screenshot({ path: screenshotPath('tablet-settings') })
       await page.context().close()
