@@ -5,6 +5,8 @@ import { screenshotPath, seriousViolations, signedInPage, useAdminBrowser } from
 
 const WIDTH = 390
 
+const scrollWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth)
+
 /**
  * What runs off the screen, sideways: elements that reach past its edges while their parent does
  * not, unless a sideways scroller of their own (a wide table) holds them. The page's main area
@@ -41,7 +43,7 @@ async function faultsByPage(page: Page, url: string, width: number): Promise<{ h
     await page.goto(`${url}/${hash}`)
     await page.locator('main h2').first().waitFor()
     await page.waitForLoadState('networkidle')
-    pages.push({ hash, width: await page.evaluate(() => document.documentElement.scrollWidth), offScreen: await offScreen(page, width), violations: await seriousViolations(page) })
+    pages.push({ hash, width: await scrollWidth(page), offScreen: await offScreen(page, width), violations: await seriousViolations(page) })
   }
   return pages
 }
@@ -64,7 +66,7 @@ describe(`${DIALECT}: the inbox on a phone`, () => {
     phone = await signedInAdmin(WIDTH, 844)
   })
 
-  const pageWidth = () => phone.evaluate(() => document.documentElement.scrollWidth)
+  const pageWidth = () => scrollWidth(phone)
 
   it('shows the list, opens a chat in its place, answers, and goes back', async () => {
     const row = phone.locator('button.conversation', { hasText: 'Greta Gruen' })

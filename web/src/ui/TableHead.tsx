@@ -1,10 +1,6 @@
 import { type ComponentProps, type ReactNode, useLayoutEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 
-/**
- * A data table's header row: every column header scoped to its column; with `actions`, a last
- * column for the row's buttons, named for screen readers only (an empty header cell is not named).
- */
 /** The one row of a table with no rows yet, saying so across every column. */
 export function EmptyRow({ columns, children }: { columns: number; children: ReactNode }) {
   return (
@@ -16,6 +12,10 @@ export function EmptyRow({ columns, children }: { columns: number; children: Rea
   )
 }
 
+/**
+ * A data table's header row: every column header scoped to its column; with `actions`, a last
+ * column for the row's buttons, named for screen readers only (an empty header cell is not named).
+ */
 export function TableHead({ columns, actions = false }: { columns: ReactNode[]; actions?: boolean }) {
   const { t } = useTranslation()
   return (
