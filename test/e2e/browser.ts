@@ -67,12 +67,17 @@ export function useAdminBrowser(o: Parameters<typeof startTestServer>[0] = {}, p
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 
-/** Serious and critical accessibility violations on the current screen (axe-core; the page's context needs `bypassCSP`). */
-export async function seriousViolations(page: Page): Promise<string[]> {
+const IMPACTS = ['minor', 'moderate', 'serious', 'critical']
+
+/** Accessibility violations on the current screen of at least this impact (axe-core; the page's context needs `bypassCSP`). */
+export async function axeViolations(page: Page, least: 'moderate' | 'serious'): Promise<string[]> {
   await page.evaluate(AXE)
   const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+  return result.violations.filter((v) => IMPACTS.indexOf(v.impact) >= IMPACTS.indexOf(least)).map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
 }
+
+/** Serious and critical accessibility violations on the current screen. */
+export const seriousViolations = (page: Page) => axeViolations(page, 'serious')
 
 /** The next answer to a request `matches` picks (waited for from now on). */
 export function answerTo(page: Page, matches: (url: URL) => boolean) {

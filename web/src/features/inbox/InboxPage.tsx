@@ -140,9 +140,10 @@ export function InboxPage({ route }: { route: string }) {
   const shown = selected?.id === selectedId ? selected : (items.find((c) => c.id === selectedId) ?? null)
 
   return (
-    // On a phone the list and the chat take turns; has-selection says which one shows.
-    <div className={selectedId ? 'inbox has-selection' : 'inbox'}>
-      <aside className="sidebar" aria-label={t('inbox.conversations')}>
+    // On a phone the list and the chat take turns; has-selection says which one shows. The page as a
+    // whole is the main landmark, so that there is one whichever of the two is on screen.
+    <main className={selectedId ? 'inbox has-selection' : 'inbox'}>
+      <section className="sidebar" aria-label={t('inbox.conversations')}>
         <div className="sidebar-tools">
           <button type="button" className="search-button" onClick={() => setSearchOpen(true)} aria-keyshortcuts="Control+K">
             <Icon name="search" /> {t('search.open')} <kbd>Ctrl K</kbd>
@@ -185,14 +186,14 @@ export function InboxPage({ route }: { route: string }) {
           picked={picked ?? undefined}
           onPick={(id, on) => setPicked((prev) => (prev ? (on ? [...prev, id] : prev.filter((p) => p !== id)) : prev))}
         />
-      </aside>
-      <main className="main">
+      </section>
+      <div className="main">
         {shown ? (
           <ChatView conversation={shown} version={version} jumpTo={jumpTo} onChanged={() => void refresh(shown.id)} />
         ) : (
           <p className="empty">{t('inbox.choose')}</p>
         )}
-      </main>
+      </div>
       {shortcutsOpen && <ShortcutsDialog onClose={() => setShortcutsOpen(false)} />}
       {searchOpen && (
         <SearchDialog
@@ -203,6 +204,6 @@ export function InboxPage({ route }: { route: string }) {
           }}
         />
       )}
-    </div>
+    </main>
   )
 }
