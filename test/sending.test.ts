@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { MAGIC_RECIPIENTS } from '../src/simulator/index.js'
+import { messagesEnvelope } from '../src/simulator/payloads.js'
 import { count, customerWrites as writes, DIALECT, eventually, useTestServer, type Caller, type TestServer } from './helpers.js'
 
 type Json = Record<string, any>
@@ -125,6 +126,19 @@ describe(`${DIALECT}: sending through the simulator`, () => {
     const inbound = (await messages(conversationId)).find((m) => m.direction === 'inbound')!
     expect(res.json()).toEqual({ wamid: inbound.wamid, typing: false })
     expect(server.simulatorState().readMarks.filter((r) => r.wamid === inbound.wamid).map((r) => r.typing)).toEqual([false])
+  })
+
+  it('answers 502 with WhatsApp\'s reason when the read receipt is refused, and still clears the unread count', async () => {
+    // A message WhatsApp does not know (Meta refuses receipts for messages older than 30 days the same way).
+    const wamid = 'wamid.HBgNNDkxNTExMTAwMDAzORUCABIYFjNFQjBDMEEwRjRFNjc4NDQ5QkE1QzAA'
+    const envelope = messagesEnvelope(server.simulatorState().identity, { contacts: [{ profile: { name: 'Ute Alt' }, wa_id: '4915111000039' }], messages: [{ from: '4915111000039', id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'Noch da?' } }] })
+    expect((await server.webhook(envelope)).statusCode).toBe(200)
+    const { conversation_id: conversationId } = await server.database.db.selectFrom('messages').select('conversation_id').where('wamid', '=', wamid).executeTakeFirstOrThrow()
+    const res = await agent.inject({ method: 'POST', url: `/api/conversations/${conversationId}/read` })
+    expect(res.statusCode).toBe(502)
+    expect(res.headers['content-type']).toContain('application/problem+json')
+    expect(res.json()).toMatchObject({ type: expect.stringMatching(/read-receipt-failed$/), status: 502, whatsapp: { code: 100, detail: 'message_id is not a known message' } })
+    expect((await agent.inject({ method: 'GET', url: `/api/conversations/${conversationId}` })).json().unreadCount).toBe(0)
   })
 
   it('shows the customer that we are typing (with the read mark, as the Cloud API does), only while the window is open', async () => {

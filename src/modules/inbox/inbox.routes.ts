@@ -12,7 +12,7 @@ import { outboundMessage, startConversationBody } from '../outbound/outbound.sch
 import { queueMessage, resendUncertain, startConversation, windowExpiresAt } from '../outbound/send.service.js'
 import type { ConsentService } from '../consent/consent.service.js'
 import { sendNoticeFirst } from '../consent/privacy-notice.js'
-import type { GraphClient } from '../whatsapp/graph-client.js'
+import { GraphApiError, type GraphClient } from '../whatsapp/graph-client.js'
 import type { TemplateCatalog } from '../whatsapp/template-catalog.js'
 import { presentConversations } from './conversation-view.js'
 import { ReplyClock } from '../reply-targets/reply-clock.js'
@@ -242,7 +242,15 @@ export const inboxRoutes: FastifyPluginAsync<InboxRoutesOptions> = async (base, 
     onChanged(c.id)
     // "Typing" promises an answer: only where one may still be sent freely.
     const typing = (request.body?.typing ?? false) && windowExpiresAt(c.last_inbound_at) !== null
-    if (last.wamid) await graph.markRead(c.channel_id, last.wamid, { typing })
+    if (last.wamid) {
+      try {
+        await graph.markRead(c.channel_id, last.wamid, { typing })
+      } catch (err) {
+        // An upstream refusal is not our fault (500): the agent's side is done, the receipt is not.
+        const whatsapp = err instanceof GraphApiError ? { code: err.code ?? null, detail: err.details ?? err.message } : { code: null, detail: (err as Error).message }
+        throw new AppError('inbox.read_receipt_failed', 502, `Marked read in Postfach, but WhatsApp did not take the read receipt: ${whatsapp.detail}`, { cause: err, details: { whatsapp } })
+      }
+    }
     return { wamid: last.wamid, typing: typing && last.wamid !== null }
   })
 }
