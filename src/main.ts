@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { type App, buildApp, type AppDeps } from './app.js'
 import type { Config } from './config.js'
 import { type DatabaseHandle, openDatabase } from './db/database.js'
@@ -11,6 +12,7 @@ import { ensureChannel } from './modules/whatsapp/channels.repo.js'
 import { loadCredentials, WhatsAppConnection } from './modules/whatsapp/connection.js'
 import { loadSecretBox } from './platform/crypto/secret-box.js'
 import { createSimulatorState, SIMULATOR_DEFAULTS, type SimulatorOptions, type SimulatorState } from './simulator/index.js'
+import { keepSimulatorMemory } from './simulator/memory-file.js'
 
 export type RunningServer = App & {
   url: string
@@ -60,6 +62,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         webhookUrl: () => `${url}/webhooks/whatsapp`,
         publicBase: () => `${url}/graph`,
       })
+  const warnings: string[] = []
+  const simulatorMemory = simulator && keepSimulatorMemory(simulator, { file: path.join(config.dataDir, 'simulator.sealed'), box: secretBox, warn: (m) => warnings.push(m) })
   const whatsapp = new WhatsAppConnection(
     config.whatsapp ??
       saved ?? {
@@ -90,6 +94,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
   const log = built.app.log
   log.info(`Postfach is running at ${config.publicUrl ?? url} (database: ${database.dialect})`)
+  for (const w of warnings) log.warn(w)
   if (simulator) {
     log.warn(`No WhatsApp credentials set: using the built-in Cloud API simulator. Customer phone: ${url}/simulator`)
     // Like Meta, check the callback before delivering to it.
@@ -107,6 +112,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     setup,
     async close() {
       await built.app.close()
+      simulatorMemory?.stop()
       await database.destroy()
     },
   }

@@ -74,13 +74,23 @@ export class ServerProcess {
     throw new Error('server did not become ready')
   }
 
+  /** Stops the server as Ctrl-C or a service manager does (SIGTERM: it shuts down in order). */
+  stop(): Promise<void> {
+    return this.signal('SIGTERM')
+  }
+
+  /** Kills the server as a crash or power cut does (SIGKILL: nothing runs after it). */
   kill(): Promise<void> {
+    return this.signal('SIGKILL')
+  }
+
+  private signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.child
     this.child = undefined
     if (!child || child.exitCode !== null) return Promise.resolve()
     return new Promise((resolve) => {
       child.once('exit', () => resolve())
-      child.kill('SIGKILL')
+      child.kill(signal)
     })
   }
 }

@@ -22,6 +22,22 @@ type SentRecord = { at: number; wamid: string; recipient: string; byUserId: bool
 
 const WINDOW_MS = 24 * 3600 * 1000
 
+/**
+ * What the simulated customers' phones and Meta keep across a restart of `npm start`: the chats,
+ * the 24-hour windows, read marks, templates, profile and number. Not kept: media bytes (Postfach
+ * has its own copy of every medium), rate windows and uploads in progress.
+ */
+export type SimulatorMemory = {
+  version: 1
+  customers: (Customer & { lastInboundAt?: number })[]
+  sent: SentRecord[]
+  received: SimulatorState['received']
+  readMarks: SimulatorState['readMarks']
+  templates: Template[]
+  profile: SimulatorState['profile']
+  number: SimulatorState['number']
+}
+
 /** The simulated Cloud API's memory: customers, sent messages, media, templates, rate windows. */
 export class SimulatorState {
   readonly customers = new Map<string, Customer & { lastInboundAt?: number }>()
@@ -56,6 +72,29 @@ export class SimulatorState {
   ) {}
 
   knowsWamid = (wamid: string): boolean => this.wamids.has(wamid)
+
+  memory(): SimulatorMemory {
+    return { version: 1, customers: [...this.customers.values()], sent: this.sent, received: this.received, readMarks: this.readMarks, templates: this.templates, profile: this.profile, number: this.number }
+  }
+
+  /** Takes up what an earlier run kept (before anything else happened in this one). */
+  restore(m: SimulatorMemory): void {
+    for (const c of m.customers) this.customers.set(c.waId, c)
+    // One at a time: a long demo's arrays are too long to spread into push().
+    for (const x of m.sent) this.sent.push(x)
+    for (const x of m.received) this.received.push(x)
+    for (const x of m.readMarks) this.readMarks.push(x)
+    for (const x of [...m.sent, ...m.received]) this.wamids.add(x.wamid)
+    // A template still in review when the simulator stopped would have been approved moments later.
+    this.templates.splice(0, this.templates.length, ...m.templates.map((t) => (t.status === 'PENDING' ? { ...t, status: 'APPROVED' } : t)))
+    this.profile = m.profile
+    Object.assign(this.number, m.number)
+  }
+
+  /** Changes whenever the memory does (cheaper to compare than the memory itself). */
+  memoryRevision(): string {
+    return [this.customers.size, this.sent.length, this.received.length, this.readMarks.length, this.templates.map((t) => `${t.name}/${t.language}/${t.status}`).join(), JSON.stringify(this.profile), JSON.stringify(this.number)].join('|')
+  }
 
   /** Read receipts the business sent (status "read"), with whether they asked for a typing indicator. */
   readonly readMarks: { wamid: string; typing: boolean; at: number }[] = []
