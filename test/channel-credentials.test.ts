@@ -47,8 +47,11 @@ describe(`${DIALECT}: WhatsApp credentials saved by an admin (write-only, sealed
   })
 
   it('saves them sealed, never shows the secrets, and uses the new app secret and verify token at once', async () => {
+    const simulated = async () => (await admin.inject({ method: 'GET', url: '/api/channels' })).json().items.map((c: { simulated: boolean }) => c.simulated)
+    expect(await simulated()).toEqual([true]) // the inbox links its customers to the simulator's phone page
     const res = await admin.inject({ method: 'PUT', url: '/api/channels/credentials', payload: body() })
     expect(res.statusCode).toBe(200)
+    expect(await simulated()).toEqual([false])
     expect(res.json()).toMatchObject({ source: 'database', verifyToken: 'neues-verify-token-2026', phoneNumberId: channelId })
     expect(JSON.stringify(res.json())).not.toContain(body().appSecret)
     expect(JSON.stringify(res.json())).not.toContain(body().accessToken)
@@ -82,6 +85,7 @@ describe(`${DIALECT}: WhatsApp credentials saved by an admin (write-only, sealed
       expect(res.json().type).toMatch(/managed-by-environment$/)
       const connection = await envAdmin.inject({ method: 'GET', url: '/api/channels/123456789012345/connection' })
       expect(connection.json()).toMatchObject({ source: 'environment', verifyToken: 'env-verify-token' })
+      expect((await envAdmin.inject({ method: 'GET', url: '/api/channels' })).json().items).toMatchObject([{ id: '123456789012345', simulated: false }])
     } finally {
       await envServer.stop()
     }

@@ -32,6 +32,22 @@ export const customerPageRoutes: FastifyPluginAsync<{ state: SimulatorState }> =
   app.get('/simulator', { config }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'").send(PAGE))
   app.get('/simulator/app.js', { config }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(SCRIPT))
 
+  // The numbers this simulated WhatsApp knows (who wrote, who was written to), newest first, so
+  // the page can offer them: a customer the business started a conversation with by template is
+  // one pick away, not a number to copy.
+  app.get('/simulator/api/customers', { config }, async () => {
+    const last = new Map<string, number>()
+    const seen = (waId: string, at: number) => last.set(waId, Math.max(at, last.get(waId) ?? 0))
+    for (const m of state.received) seen(m.waId, m.at)
+    for (const m of state.sent) {
+      const waId = state.numberOf(m)
+      if (waId) seen(waId, m.at)
+    }
+    return {
+      items: [...last].sort((a, b) => b[1] - a[1]).map(([waId, at]) => ({ waId, name: state.customers.get(waId)?.name ?? null, lastAt: new Date(at).toISOString() })),
+    }
+  })
+
   app.get('/simulator/api/customers/:waId/messages', { config }, async (request, reply) => {
     const params = waIdParams.safeParse(request.params)
     if (!params.success) return reply.code(400).send({ error: NOT_A_NUMBER })
@@ -39,7 +55,7 @@ export const customerPageRoutes: FastifyPluginAsync<{ state: SimulatorState }> =
     const readUpTo = state.readUpTo(waId)
     const inbound = state.received.filter((m) => m.waId === waId).map((m) => ({ from: 'customer', wamid: m.wamid, type: m.type, content: m.content, at: m.at, read: m.at <= readUpTo }))
     const outbound = state.sent
-      .filter((m) => m.recipient === waId)
+      .filter((m) => state.numberOf(m) === waId)
       .map((m) => ({ from: 'business', wamid: m.wamid, type: m.type, content: m.body[m.type], at: m.at, ...(m.type === 'template' ? { template: previewTemplate(state.templates, m.body.template as object) } : {}) }))
     return { items: [...inbound, ...outbound].sort((a, b) => a.at - b.at), businessTyping: state.isTyping(waId) }
   })
@@ -91,8 +107,8 @@ input,button{font:inherit;padding:6px 10px}
 </style></head>
 <body>
 <header><h1>Kunden-Telefon · Customer phone (Cloud API simulator)</h1></header>
-<form class="who" id="who"><label>Nummer / number <input id="waId" value="4915112345678" pattern="[0-9]{7,15}" required></label>
-<label>Name <input id="name" value="Erika Mustermann"></label></form>
+<form class="who" id="who"><label>Nummer / number <input id="waId" value="4915112345678" pattern="[0-9]{7,15}" required list="known" autocomplete="off"></label><datalist id="known"></datalist>
+<label>Name <input id="name" value="Erika Mustermann" placeholder="optional"></label></form>
 <main id="log" aria-live="polite"></main><p id="typing" aria-live="polite"></p>
 <form class="send" id="send"><label for="text" hidden>Nachricht</label><input id="text" placeholder="Nachricht / message" autocomplete="off">
 <button type="submit">Senden</button><button type="button" id="img">Bild</button><button type="button" id="loc">Standort</button></form>
@@ -102,7 +118,8 @@ const SCRIPT = `
 const $ = (id) => document.getElementById(id)
 const api = () => '/simulator/api/customers/' + encodeURIComponent($('waId').value) + '/messages'
 async function post(body) {
-  body.name = $('name').value
+  // No name typed: the simulator's own for this number ("Kunde 5678"), as a profile without one.
+  body.name = $('name').value.trim() || undefined
   await fetch(api(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   refresh()
 }
@@ -146,13 +163,31 @@ function render(items, typing) {
     log.appendChild(div)
   }
 }
+// Known numbers for the picker, and their names: picking a number shows that customer's name.
+let known = []
+async function refreshKnown() {
+  const res = await fetch('/simulator/api/customers'); if (!res.ok) return
+  known = (await res.json()).items
+  const list = $('known'); list.textContent = ''
+  for (const c of known) { const o = document.createElement('option'); o.value = c.waId; o.label = c.name || c.waId; list.appendChild(o) }
+}
+function picked() {
+  const c = known.find((k) => k.waId === $('waId').value)
+  if (c) $('name').value = c.name || ''
+  refresh()
+}
 async function refresh() {
-  if (!$('waId').checkValidity()) return
+  if (!$('waId').checkValidity()) { $('log').textContent = ''; return }
   const res = await fetch(api()); if (res.ok) { const data = await res.json(); render(data.items, data.businessTyping) }
 }
 $('send').onsubmit = (e) => { e.preventDefault(); const t = $('text').value.trim(); if (t) { post({ type: 'text', body: t }); $('text').value = '' } }
 $('img').onclick = () => { post({ type: 'image', caption: $('text').value.trim() || undefined }); $('text').value = '' }
 $('loc').onclick = () => post({ type: 'location', latitude: 52.520008, longitude: 13.404954, label: 'Berlin' })
-$('who').onsubmit = (e) => { e.preventDefault(); refresh() }
-setInterval(refresh, 1000); refresh()
+$('who').onsubmit = (e) => { e.preventDefault(); picked() }
+$('waId').oninput = picked
+// /simulator?number=… opens that customer's phone (the inbox links here for each conversation).
+const asked = new URLSearchParams(location.search).get('number')
+if (asked) $('waId').value = asked
+setInterval(refresh, 1000); setInterval(refreshKnown, 5000)
+refreshKnown().then(asked ? picked : refresh)
 `

@@ -231,6 +231,13 @@ export class SimulatorState {
     }
   }
 
+  /** The phone number a sent message reached: a send by BSUID (`recipient`) reaches the customer with that user id. */
+  numberOf(sent: SentRecord): string | undefined {
+    if (!sent.byUserId) return sent.recipient
+    for (const c of this.customers.values()) if (c.userId === sent.recipient) return c.waId
+    return undefined
+  }
+
   customer(waId: string, name?: string) {
     let c = this.customers.get(waId)
     if (!c) {

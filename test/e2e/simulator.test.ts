@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Caller, DIALECT, eventually, startTestServer, type TestServer } from '../helpers.js'
-import { launchBrowser, screenshotPath } from './browser.js'
+import { adminPage, launchBrowser, screenshotPath } from './browser.js'
 
 const WA_ID = '4915177700001'
 
@@ -89,6 +89,39 @@ describe(`${DIALECT}: the simulator's customer phone in the browser`, () => {
       expect(box.x + box.width).toBeLessThanOrEqual(360)
     }
     await phone.screenshot({ path: screenshotPath('simulator-phone'), fullPage: true })
+  })
+
+  it('opens a conversation’s customer phone from the inbox, and offers the numbers it knows', async () => {
+    // The business writes first, by template, to a number the phone page has never shown.
+    const NEW_WA = '4915177700002'
+    const started = await agent.inject({ method: 'POST', url: '/api/messages', payload: { to: NEW_WA, type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } } })
+    expect(started.statusCode).toBe(202)
+    await eventually(async () => server.simulatorState().sent.find((m) => m.recipient === NEW_WA))
+    const known = (await (await fetch(`${server.url}/simulator/api/customers`)).json()).items as { waId: string; name: string | null }[]
+    expect(known.map((c) => c.waId)).toEqual([NEW_WA, WA_ID]) // newest first
+    expect(known[1]!.name).toBe('Jonas Beispiel')
+    expect((await agent.inject({ method: 'GET', url: '/api/channels' })).json().items.map((c: { simulated: boolean }) => c.simulated)).toEqual([true])
+
+    const inbox = await adminPage(browser, server.url)
+    await inbox.goto(`${server.url}/#/inbox/${started.json().conversationId}`)
+    await inbox.locator('.chat-title').click()
+    await inbox.locator('.contact-panel').screenshot({ path: screenshotPath('contact-panel-simulator') })
+    const [customerPhone] = await Promise.all([inbox.waitForEvent('popup'), inbox.locator('.contact-panel').getByRole('link', { name: 'Kunden-Telefon öffnen (Simulator)' }).click()])
+    expect(new URL(customerPhone.url()).search).toBe(`?number=${NEW_WA}`)
+    await customerPhone.locator('.m.business', { hasText: 'Hello World' }).waitFor()
+    expect(await customerPhone.getByLabel('Nummer / number').inputValue()).toBe(NEW_WA)
+    expect(await customerPhone.getByLabel('Name').inputValue()).toBe('') // not another customer's name
+    await customerPhone.screenshot({ path: screenshotPath('simulator-from-inbox') })
+    await inbox.context().close()
+
+    // The number field offers both customers; picking one shows its chat under its name.
+    await phone.reload()
+    await expect.poll(() => phone.locator('#known option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual([NEW_WA, WA_ID])
+    await phone.getByLabel('Nummer / number').fill(NEW_WA)
+    await phone.locator('.m.business', { hasText: 'Hello World' }).waitFor()
+    await phone.getByLabel('Nummer / number').fill(WA_ID)
+    await phone.getByText('Guten Tag, ich möchte etwas zurückschicken.').waitFor()
+    expect(await phone.getByLabel('Name').inputValue()).toBe('Jonas Beispiel')
   })
 
   it('refuses a malformed tap with 400 and sends nothing', async () => {

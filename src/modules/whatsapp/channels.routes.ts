@@ -45,6 +45,8 @@ const channelSchema = z.object({
   wabaId: z.string(),
   displayPhoneNumber: z.string().nullable(),
   paused: z.object({ reason: z.string(), since: z.string() }).nullable(),
+  /** The number is the built-in simulator's: its customers' phones are at `/simulator`. */
+  simulated: z.boolean(),
 })
 
 /** The WhatsApp numbers and whether sending is paused (for example after a token error). */
@@ -55,6 +57,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ba
     wabaId: c.waba_id,
     displayPhoneNumber: c.display_phone_number,
     paused: c.paused_reason ? { reason: c.paused_reason, since: c.paused_at ?? '' } : null,
+    simulated: connection.source === 'simulator' && c.id === connection.phoneNumberId,
   })
 
   app.get('/api/channels', { config: { access: STAFF }, schema: { tags: ['channels'], response: { 200: listOf(channelSchema) } } }, async () => ({

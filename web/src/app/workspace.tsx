@@ -12,6 +12,8 @@ export type Workspace = {
   maskNumbers: boolean
   /** Strict EU mode (GDPR-44): no links to services outside the EU. */
   strictEu: boolean
+  /** Numbers served by the built-in simulator: their customers' phones can be opened at `/simulator`. */
+  simulatedChannels: string[]
   reload: () => Promise<void>
 }
 
@@ -24,16 +26,18 @@ export function WorkspaceProvider({ user, children }: { user: User; children: Re
   const [settings, setSettings] = useState<Settings>({ crmUrlTemplate: null, company: null, privacyNotice: null, signWithName: false })
   const [maskNumbers, setMaskNumbers] = useState(true)
   const [strictEu, setStrictEu] = useState(false)
+  const [simulatedChannels, setSimulatedChannels] = useState<string[]>([])
   const staff = user.role !== 'auditor'
 
   const reload = useCallback(async () => {
     if (!staff) return
-    const [t, l, q, s, me] = await Promise.all([
+    const [t, l, q, s, me, channels] = await Promise.all([
       api<Page<TeamMember>>('GET', '/api/team'),
       api<Page<Label>>('GET', '/api/labels'),
       api<Page<QuickReply>>('GET', '/api/quick-replies'),
       api<Settings>('GET', '/api/settings'),
       api<{ maskNumbersInLists: boolean; strictEu: boolean }>('GET', '/api/auth/me'),
+      api<Page<{ id: string; simulated: boolean }>>('GET', '/api/channels'),
     ])
     setTeam(t.items)
     setLabels(l.items)
@@ -41,13 +45,17 @@ export function WorkspaceProvider({ user, children }: { user: User; children: Re
     setSettings(s)
     setMaskNumbers(me.maskNumbersInLists)
     setStrictEu(me.strictEu)
+    setSimulatedChannels(channels.items.filter((c) => c.simulated).map((c) => c.id))
   }, [staff])
 
   useEffect(() => {
     void reload()
   }, [reload])
 
-  const value = useMemo(() => ({ user, team, labels, quickReplies, settings, maskNumbers, strictEu, reload }), [user, team, labels, quickReplies, settings, maskNumbers, strictEu, reload])
+  const value = useMemo(
+    () => ({ user, team, labels, quickReplies, settings, maskNumbers, strictEu, simulatedChannels, reload }),
+    [user, team, labels, quickReplies, settings, maskNumbers, strictEu, simulatedChannels, reload],
+  )
   return <WorkspaceContext.Provider value={value}>{children}</WorkspaceContext.Provider>
 }
 

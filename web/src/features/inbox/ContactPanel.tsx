@@ -105,7 +105,7 @@ function NameCorrection({ contactId }: { contactId: string }) {
 /** The contact's WhatsApp identity, first and last contact, consent, labels and the link into the CRM. */
 export function ContactPanel({ conversation: c, onClose, version }: { conversation: Conversation; onClose: () => void; version: number }) {
   const { t, i18n } = useTranslation()
-  const { settings, user } = useWorkspace()
+  const { settings, user, simulatedChannels } = useWorkspace()
   const close = useRef<HTMLButtonElement>(null)
   useEffect(() => close.current?.focus(), [c.id])
   const link = crmLink(settings.crmUrlTemplate, c)
@@ -123,7 +123,18 @@ export function ContactPanel({ conversation: c, onClose, version }: { conversati
           {c.contact.name ?? '—'} {user.role !== 'auditor' && <NameCorrection key={c.contact.id} contactId={c.contact.id} />}
         </dd>
         <dt>{t('contact.number')}</dt>
-        <dd>{c.contact.waId ? formatNumber(c.contact.waId) : '—'}</dd>
+        <dd>
+          {c.contact.waId ? formatNumber(c.contact.waId) : '—'}
+          {/* Trying Postfach with the simulator: answer as this customer, on their (simulated) phone. */}
+          {c.contact.waId && simulatedChannels.includes(c.channelId) && (
+            <>
+              {' '}
+              <a className="small" href={`/simulator?number=${c.contact.waId}`} target="_blank" rel="noopener">
+                {t('contact.simulatorPhone')}
+              </a>
+            </>
+          )}
+        </dd>
         {c.contact.userId && (
           <>
             <dt>{t('contact.userId')}</dt>
