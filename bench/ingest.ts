@@ -32,8 +32,9 @@ function webhook(i: number, runId: string) {
   return { payload, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(SECRET, payload) } }
 }
 
-async function startFloor(port: number, dir: string, pgUrl?: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/floor-server.ts'), String(port), dir, ...(pgUrl ? [pgUrl] : [])], { env: { ...process.env, BENCH_SECRET: SECRET }, stdio: ['ignore', 'pipe', 'inherit'] })
+/** A reference server of bench/ (the floor, or the minimum transaction), started as its own process. */
+async function startReference(script: 'floor-server.ts' | 'minimum-server.ts', port: number, dir: string, pgUrl?: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', script), String(port), dir, ...(pgUrl ? [pgUrl] : [])], { env: { ...process.env, BENCH_SECRET: SECRET }, stdio: ['ignore', 'pipe', 'inherit'] })
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()))
   return { pid: child.pid!, stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM') }) }
 }
@@ -58,7 +59,19 @@ async function pgSchema(url: string) {
   }
 }
 
-type Row = { target: string; /** Answers other than 200, and failed requests, over all runs. */ failures: number; closed: LoadResult; closedRange: [number, number]; paced: LoadResult; pacedRange: [number, number]; cpuMsPerRequest: number }
+type Row = {
+  target: TargetName
+  /** Answers other than 200, and failed requests, over all runs. */
+  failures: number
+  closed: LoadResult
+  closedRange: [number, number]
+  paced: LoadResult
+  pacedRange: [number, number]
+  cpuMsPerRequest: number
+  /** Closed-loop requests/s against the floor's in the same round: median and range. */
+  ratio: number
+  ratioRange: [number, number]
+}
 
 /**
  * CPU time (user + system) a process has used, in ms, from /proc (Linux; clock ticks of 10 ms).
@@ -85,24 +98,25 @@ function prepared(count: number, runId: string) {
   return (i: number) => bodies[i % count]!
 }
 
-type Target = { name: 'floor' | 'postfach'; url: string; pid: number; runId: string }
+type TargetName = 'floor' | 'minimum' | 'postfach'
+type Target = { name: TargetName; url: string; pid: number; runId: string }
 
 const median = <T>(xs: T[], by: (x: T) => number): T => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!
 const range = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)]
 
 /**
- * Both targets measured in alternation: per round a closed-loop run of each (the ratio is taken
- * within a round, from runs a few seconds apart), then the paced runs the same way, with the CPU
- * time each server used over its paced runs.
+ * The targets measured in alternation: per round a closed-loop run of each (a target's ratio to the
+ * floor is taken within a round, from runs a few seconds apart), then the paced runs the same way,
+ * with the CPU time each server used over its paced runs. The first target is the floor.
  */
-async function measureInTurns(targets: [Target, Target], seconds: number): Promise<{ rows: Row[]; ratio: number; ratioRange: [number, number] }> {
+async function measureInTurns(targets: Target[], seconds: number): Promise<Row[]> {
   for (const t of targets) await runLoad({ url: t.url, connections: 10, seconds: 1, body: prepared(2000, `${t.runId}w`) }) // warm-up
   const closed = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]))
   const paced = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]))
   const cpu = new Map<string, number>(targets.map((t) => [t.name, 0]))
-  /** ROUNDS rounds, each running both targets back to back, which goes first alternating. */
+  /** ROUNDS rounds, each running every target back to back, the order turning by one each round. */
   const inTurns = async (run: (t: Target, round: number) => Promise<void>) => {
-    for (let k = 0; k < ROUNDS; k++) for (const t of k % 2 === 0 ? targets : [targets[1], targets[0]]) await run(t, k)
+    for (let k = 0; k < ROUNDS; k++) for (let i = 0; i < targets.length; i++) await run(targets[(i + k) % targets.length]!, k)
   }
   await inTurns(async (t, k) => {
     closed.get(t.name)!.push(await runLoad({ url: t.url, connections: 50, seconds, body: prepared(12_000 * seconds, `${t.runId}c${k}`), maxRequests: 12_000 * seconds }))
@@ -115,10 +129,10 @@ async function measureInTurns(targets: [Target, Target], seconds: number): Promi
     paced.get(t.name)!.push(await runLoad({ url: t.url, connections: 50, seconds, rate: 1000, body: prepared(1000 * seconds, `${t.runId}p${k}`) }))
     cpu.set(t.name, cpu.get(t.name)! + cpuMs(t.pid) - before)
   })
-  const ratios = closed.get('postfach')!.map((run, k) => run.rps / closed.get('floor')![k]!.rps)
-  const rows = targets.map((t) => {
+  return targets.map((t) => {
     const c = closed.get(t.name)!
     const p = paced.get(t.name)!
+    const ratios = c.map((run, k) => run.rps / closed.get('floor')![k]!.rps)
     return {
       target: t.name,
       failures: [...c, ...p].reduce((n, r) => n + r.errors + Object.entries(r.statuses).reduce((m, [status, count]) => m + (status === '200' ? 0 : count), 0), 0),
@@ -127,18 +141,22 @@ async function measureInTurns(targets: [Target, Target], seconds: number): Promi
       paced: median(p, (r) => r.p99),
       pacedRange: range(p.map((r) => r.p99)),
       cpuMsPerRequest: cpu.get(t.name)! / p.reduce((n, r) => n + r.requests, 0),
+      ratio: median(ratios, (r) => r),
+      ratioRange: range(ratios),
     }
   })
-  return { rows, ratio: median(ratios, (r) => r), ratioRange: range(ratios) }
 }
 
 export async function benchIngest(o: { seconds: number; engines: Engine[]; pgUrl: string | undefined }) {
-  const out: { engine: string; floor: Row; postfach: Row; ratio: number; ratioRange: [number, number] }[] = []
+  const out: { engine: string; rows: Row[] }[] = []
   for (const engine of o.engines) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-bench-'))
     const floorDb = engine === 'postgres' ? await pgSchema(o.pgUrl!) : undefined
     const floorPort = await freePort()
-    const floor = await startFloor(floorPort, dir, floorDb?.urlWithPath)
+    const floor = await startReference('floor-server.ts', floorPort, dir, floorDb?.urlWithPath)
+    const minimumDb = engine === 'postgres' ? await pgSchema(o.pgUrl!) : undefined
+    const minimumPort = await freePort()
+    const minimum = await startReference('minimum-server.ts', minimumPort, dir, minimumDb?.urlWithPath)
     const appDb = engine === 'postgres' ? await pgSchema(o.pgUrl!) : undefined
     const server = new ServerProcess(await freePort(), {
       DATA_DIR: dir,
@@ -153,19 +171,20 @@ export async function benchIngest(o: { seconds: number; engines: Engine[]; pgUrl
     })
     await server.start()
     const runId = randomBytes(3).toString('hex')
-    const { rows, ratio, ratioRange } = await measureInTurns(
+    const rows = await measureInTurns(
       [
         { name: 'floor', url: `http://127.0.0.1:${floorPort}/`, pid: floor.pid, runId: `${runId}f` },
+        { name: 'minimum', url: `http://127.0.0.1:${minimumPort}/`, pid: minimum.pid, runId: `${runId}m` },
         { name: 'postfach', url: `${server.url}/webhooks/whatsapp`, pid: server.pid!, runId: `${runId}a` },
       ],
       o.seconds,
     )
     await server.kill()
     await floor.stop()
-    await appDb?.drop()
-    await floorDb?.drop()
+    await minimum.stop()
+    for (const db of [appDb, floorDb, minimumDb]) await db?.drop()
     fs.rmSync(dir, { recursive: true, force: true })
-    out.push({ engine, floor: rows[0]!, postfach: rows[1]!, ratio, ratioRange })
+    out.push({ engine, rows })
   }
   return out
 }
@@ -177,8 +196,8 @@ export function formatIngest(rows: Awaited<ReturnType<typeof benchIngest>>): str
     '|---|---|---|---|---|---|---|---|---|',
   ]
   for (const r of rows) {
-    for (const row of [r.floor, r.postfach]) {
-      const ratio = row.target === 'postfach' ? `${f(r.ratio, 2)} (${f(r.ratioRange[0], 2)}–${f(r.ratioRange[1], 2)})` : '1.00'
+    for (const row of r.rows) {
+      const ratio = row.target === 'floor' ? '1.00' : `${f(row.ratio, 2)} (${f(row.ratioRange[0], 2)}–${f(row.ratioRange[1], 2)})`
       lines.push(
         `| ${r.engine} | ${row.target} | ${f(row.closed.rps)} (${f(row.closedRange[0])}–${f(row.closedRange[1])}) | ${f(row.closed.p50, 1)} | ${f(row.closed.p99, 1)} | ${f(row.paced.p99, 1)} (${f(row.paced.rps)} req/s; ${f(row.pacedRange[0], 1)}–${f(row.pacedRange[1], 1)}) | ${f(row.cpuMsPerRequest, 2)} | ${row.failures} | ${ratio} |`,
       )
