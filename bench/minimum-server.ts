@@ -7,18 +7,56 @@
 // of Postfach's other duties — no encryption at rest, no search index, no statistics, no Merkle
 // log, no consent, no statuses, no realtime — so its rate is an upper bound for any server that
 // keeps the rule on this machine, and its ratio to the floor says which ratio goals can be met.
+// With MINIMUM_SEALED=1 it also keeps issue 6's rules that sit in the same transaction: contents,
+// names and numbers sealed with AES-256-GCM under a data key per customer (made on first sight,
+// stored wrapped by a master key), the journal entry sealed under the same key, and the message
+// entered into Postfach's own blind index (src/modules/search/blind-index.ts) for search.
 // Run: node --import tsx bench/minimum-server.ts PORT DIR [PG_URL]
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import http from 'node:http'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
+import { BlindIndex } from '../src/modules/search/blind-index.js'
 
 const [portArg, dir, pgUrl] = process.argv.slice(2)
 const SECRET = process.env.BENCH_SECRET ?? 'bench-secret'
+const SEALED = process.env.MINIMUM_SEALED === '1'
 
 type Inbound = { waId: string; name: string; wamid: string; type: string; body: string; at: string }
 type Webhook = { raw: Buffer; sha256: string; messages: Inbound[]; done: (ok: boolean) => void }
+
+/** Stored forms: plain, or (MINIMUM_SEALED) sealed and indexed. */
+const masterKey = randomBytes(32)
+const lookupKey = randomBytes(32)
+const blindIndex = new BlindIndex(randomBytes(32))
+const dataKeys = new Map<string, Buffer>()
+const newKeys: { waKey: string; wrapped: Buffer }[] = []
+
+function seal(key: Buffer, plain: Buffer | string): Buffer {
+  const iv = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', key, iv)
+  const body = Buffer.concat([cipher.update(plain), cipher.final()])
+  return Buffer.concat([iv, body, cipher.getAuthTag()])
+}
+
+/** The customer's data key; a new one is queued to be stored (wrapped) in the group's transaction. */
+function dataKeyOf(waId: string): Buffer {
+  let key = dataKeys.get(waId)
+  if (!key) {
+    key = randomBytes(32)
+    dataKeys.set(waId, key)
+    newKeys.push({ waKey: lookupOf(waId), wrapped: seal(masterKey, key) })
+  }
+  return key
+}
+
+const lookupOf = (waId: string) => (SEALED ? createHmac('sha256', lookupKey).update(waId).digest('base64url') : waId)
+const stored = (waId: string, text: string): string | Buffer => (SEALED ? seal(dataKeyOf(waId), text) : text)
+const journalContent = (w: Webhook): Buffer => (SEALED && w.messages[0] ? seal(dataKeyOf(w.messages[0].waId), w.raw) : w.raw)
+const termsOf = (m: Inbound): number[] => (SEALED ? blindIndex.termsOf(m.body) : [])
+/** The data keys made since the last group, to store with it. */
+const takeNewKeys = () => newKeys.splice(0, newKeys.length)
 
 /** The text messages of a Cloud API webhook with their senders (the bench sends only those). */
 function inboundMessages(raw: Buffer): Inbound[] {
@@ -52,23 +90,32 @@ function sqliteCommitter(file: string): (group: Webhook[]) => Promise<void> {
   db.pragma('synchronous = FULL')
   db.exec(`
     create table if not exists journal (seq integer primary key autoincrement, received_at text not null, content_sha256 text not null, content blob not null);
-    create table if not exists contacts (id integer primary key, wa_id text not null unique, name text, last_contact_at text);
+    create table if not exists data_keys (wa_key text primary key, wrapped blob not null);
+    create table if not exists contacts (id integer primary key, wa_id text not null unique, name blob, number blob, last_contact_at text);
     create table if not exists conversations (id integer primary key, contact_id integer not null unique references contacts(id), last_message_at text);
-    create table if not exists messages (id integer primary key, wamid text not null unique, conversation_id integer not null references conversations(id), direction text not null, type text not null, body text, timestamp text not null, status text not null);
+    create table if not exists messages (id integer primary key, wamid text not null unique, conversation_id integer not null references conversations(id), direction text not null, type text not null, body blob, timestamp text not null, status text not null);
     create index if not exists messages_conversation on messages (conversation_id, id);
+    create table if not exists message_terms (term integer not null, message_id integer not null, primary key (term, message_id)) without rowid;
   `)
+  const dataKey = db.prepare('insert into data_keys (wa_key, wrapped) values (?, ?) on conflict do nothing')
+  const term = db.prepare('insert into message_terms (term, message_id) values (?, ?) on conflict do nothing')
   const journal = db.prepare('insert into journal (received_at, content_sha256, content) values (?, ?, ?)')
-  const contact = db.prepare('insert into contacts (wa_id, name, last_contact_at) values (?, ?, ?) on conflict (wa_id) do update set name = excluded.name, last_contact_at = max(last_contact_at, excluded.last_contact_at) returning id')
+  const contact = db.prepare('insert into contacts (wa_id, name, number, last_contact_at) values (?, ?, ?, ?) on conflict (wa_id) do update set name = excluded.name, last_contact_at = max(last_contact_at, excluded.last_contact_at) returning id')
   const conversation = db.prepare('insert into conversations (contact_id, last_message_at) values (?, ?) on conflict (contact_id) do update set last_message_at = max(last_message_at, excluded.last_message_at) returning id')
   const message = db.prepare("insert into messages (wamid, conversation_id, direction, type, body, timestamp, status) values (?, ?, 'inbound', ?, ?, ?, 'received') on conflict (wamid) do nothing")
   const commit = db.transaction((group: Webhook[]) => {
     const now = new Date().toISOString()
-    for (const w of group) journal.run(now, w.sha256, w.raw)
+    for (const w of group) journal.run(now, w.sha256, journalContent(w))
     for (const [waId, c] of contactsOf(group)) {
-      const { id: contactId } = contact.get(waId, c.name, c.at) as { id: number }
+      const { id: contactId } = contact.get(lookupOf(waId), stored(waId, c.name), SEALED ? stored(waId, waId) : null, c.at) as { id: number }
       const { id: conversationId } = conversation.get(contactId, c.at) as { id: number }
-      for (const m of group.flatMap((w) => w.messages)) if (m.waId === waId) message.run(m.wamid, conversationId, m.type, m.body, m.at)
+      for (const m of group.flatMap((w) => w.messages)) {
+        if (m.waId !== waId) continue
+        const { changes, lastInsertRowid } = message.run(m.wamid, conversationId, m.type, stored(waId, m.body), m.at)
+        if (changes === 1) for (const t of termsOf(m)) term.run(t, lastInsertRowid)
+      }
     }
+    for (const k of takeNewKeys()) dataKey.run(k.waKey, k.wrapped)
   })
   return async (group) => commit(group)
 }
@@ -77,16 +124,19 @@ async function postgresCommitter(url: string): Promise<(group: Webhook[]) => Pro
   const pool = new pg.Pool({ connectionString: url, max: 2 })
   await pool.query(`
     create table if not exists journal (seq bigserial primary key, received_at timestamptz not null, content_sha256 text not null, content bytea not null);
-    create table if not exists contacts (id bigserial primary key, wa_id text not null unique, name text, last_contact_at timestamptz);
+    create table if not exists data_keys (wa_key text primary key, wrapped bytea not null);
+    create table if not exists contacts (id bigserial primary key, wa_id text not null unique, name bytea, number bytea, last_contact_at timestamptz);
     create table if not exists conversations (id bigserial primary key, contact_id bigint not null unique references contacts(id), last_message_at timestamptz);
-    create table if not exists messages (id bigserial primary key, wamid text not null unique, conversation_id bigint not null references conversations(id), direction text not null, type text not null, body text, timestamp timestamptz not null, status text not null);
+    create table if not exists messages (id bigserial primary key, wamid text not null unique, conversation_id bigint not null references conversations(id), direction text not null, type text not null, body bytea, timestamp timestamptz not null, status text not null);
     create index if not exists messages_conversation on messages (conversation_id, id);
+    create table if not exists message_terms (term bigint not null, message_id bigint not null, primary key (term, message_id));
   `)
   // The whole group in one statement: one round trip, its own transaction, committed durably.
   const sql = `
     with j as (insert into journal (received_at, content_sha256, content) select now(), * from unnest($1::text[], $2::bytea[])),
+    k as (insert into data_keys (wa_key, wrapped) select * from unnest($11::text[], $12::bytea[]) on conflict do nothing),
     c as (
-      insert into contacts (wa_id, name, last_contact_at) select * from unnest($3::text[], $4::text[], $5::timestamptz[])
+      insert into contacts (wa_id, name, number, last_contact_at) select * from unnest($3::text[], $4::bytea[], $13::bytea[], $5::timestamptz[])
       on conflict (wa_id) do update set name = excluded.name, last_contact_at = greatest(contacts.last_contact_at, excluded.last_contact_at)
       returning id, wa_id, last_contact_at
     ),
@@ -94,26 +144,44 @@ async function postgresCommitter(url: string): Promise<(group: Webhook[]) => Pro
       insert into conversations (contact_id, last_message_at) select id, last_contact_at from c order by wa_id
       on conflict (contact_id) do update set last_message_at = greatest(conversations.last_message_at, excluded.last_message_at)
       returning id, contact_id
+    ),
+    ins as (
+      insert into messages (wamid, conversation_id, direction, type, body, timestamp, status)
+      select m.wamid, conv.id, 'inbound', m.type, m.body, m.at, 'received'
+      from unnest($6::text[], $7::text[], $8::text[], $9::bytea[], $10::timestamptz[]) as m(wa_key, wamid, type, body, at)
+      join c on c.wa_id = m.wa_key join conv on conv.contact_id = c.id
+      on conflict (wamid) do nothing
+      returning id, wamid
     )
-    insert into messages (wamid, conversation_id, direction, type, body, timestamp, status)
-    select m.wamid, conv.id, 'inbound', m.type, m.body, m.at, 'received'
-    from unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[]) as m(wa_id, wamid, type, body, at)
-    join c on c.wa_id = m.wa_id join conv on conv.contact_id = c.id
-    on conflict (wamid) do nothing`
+    insert into message_terms (term, message_id)
+    select t.term, ins.id from unnest($14::text[], $15::bigint[]) as t(wamid, term) join ins on ins.wamid = t.wamid
+    on conflict do nothing`
+  const bytes = (v: string | Buffer | null) => (typeof v === 'string' ? Buffer.from(v) : v)
   return async (group) => {
     const contacts = contactsOf(group)
     const messages = group.flatMap((w) => w.messages)
+    const terms = messages.flatMap((m) => termsOf(m).map((term) => [m.wamid, term] as const))
+    const journal = group.map(journalContent)
+    const names = contacts.map(([waId, c]) => bytes(stored(waId, c.name)))
+    const numbers = contacts.map(([waId]) => (SEALED ? bytes(stored(waId, waId)) : null))
+    const bodies = messages.map((m) => bytes(stored(m.waId, m.body)))
+    const keys = takeNewKeys()
     await pool.query(sql, [
       group.map((w) => w.sha256),
-      group.map((w) => w.raw),
-      contacts.map(([waId]) => waId),
-      contacts.map(([, c]) => c.name),
+      journal,
+      contacts.map(([waId]) => lookupOf(waId)),
+      names,
       contacts.map(([, c]) => c.at),
-      messages.map((m) => m.waId),
+      messages.map((m) => lookupOf(m.waId)),
       messages.map((m) => m.wamid),
       messages.map((m) => m.type),
-      messages.map((m) => m.body),
+      bodies,
       messages.map((m) => m.at),
+      keys.map((k) => k.waKey),
+      keys.map((k) => k.wrapped),
+      numbers,
+      terms.map(([wamid]) => wamid),
+      terms.map(([, term]) => term),
     ])
   }
 }
