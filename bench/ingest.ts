@@ -33,13 +33,13 @@ function webhook(i: number, runId: string) {
 }
 
 /** A reference server of bench/ (the floor, or the minimum transaction), started as its own process. */
-async function startReference(script: 'floor-server.ts' | 'minimum-server.ts', port: number, dir: string, pgUrl?: string, env: Record<string, string> = {}) {
+export async function startReference(script: 'floor-server.ts' | 'minimum-server.ts', port: number, dir: string, pgUrl?: string, env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', script), String(port), dir, ...(pgUrl ? [pgUrl] : [])], { env: { ...process.env, BENCH_SECRET: SECRET, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()))
   return { pid: child.pid!, stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM') }) }
 }
 
-async function pgSchema(url: string) {
+export async function pgSchema(url: string) {
   const schema = `bench_${randomBytes(4).toString('hex')}`
   const c = new pg.Client({ connectionString: url })
   await c.connect()
