@@ -1,14 +1,13 @@
 // The floor for bench/ingest: bare node:http, the same HMAC check, and one raw INSERT of the body
 // per request with the same engine and durability as Postfach (SQLite WAL synchronous=FULL, or
 // PostgreSQL with synchronous_commit=on). Run: node --import tsx bench/floor-server.ts PORT DIR [PG_URL]
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import http from 'node:http'
+import { createHash } from 'node:crypto'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
+import { serveSignedWebhooks } from './signed-http.js'
 
 const [portArg, dir, pgUrl] = process.argv.slice(2)
-const SECRET = process.env.BENCH_SECRET ?? 'bench-secret'
 
 let insert: (body: Buffer) => Promise<void>
 if (pgUrl) {
@@ -28,21 +27,9 @@ if (pgUrl) {
   }
 }
 
-const server = http.createServer((req, res) => {
-  const chunks: Buffer[] = []
-  req.on('data', (c: Buffer) => chunks.push(c))
-  req.on('end', () => {
-    const body = Buffer.concat(chunks)
-    const header = String(req.headers['x-hub-signature-256'] ?? '')
-    const expected = Buffer.from('sha256=' + createHmac('sha256', SECRET).update(body).digest('hex'))
-    if (header.length !== expected.length || !timingSafeEqual(Buffer.from(header), expected)) {
-      res.writeHead(401).end()
-      return
-    }
-    insert(body).then(
-      () => res.writeHead(200).end('EVENT_RECEIVED'),
-      () => res.writeHead(503).end(),
-    )
-  })
+serveSignedWebhooks(Number(portArg), (body, res) => {
+  insert(body).then(
+    () => res.writeHead(200).end('EVENT_RECEIVED'),
+    () => res.writeHead(503).end(),
+  )
 })
-server.listen(Number(portArg), '127.0.0.1', () => process.stdout.write('ready\n'))

@@ -2,7 +2,7 @@
 // for a webhook — in one transaction per group of webhooks: the raw body and its SHA-256 in a
 // journal, the contact upserted, the conversation upserted, the message inserted (unique wamid),
 // answered 200 only after the commit. Written by hand for speed: bare node:http, the same HMAC
-// check, prepared statements, group commit (SQLite: everything that arrived while the previous
+// check (bench/signed-http.ts), prepared statements, group commit (SQLite: everything that arrived while the previous
 // group was committing; PostgreSQL: one statement per group, two groups in flight). It has none
 // of Postfach's other duties — no encryption at rest, no search index, no statistics, no Merkle
 // log, no consent, no statuses, no realtime — so its rate is an upper bound for any server that
@@ -12,15 +12,14 @@
 // stored wrapped by a master key), the journal entry sealed under the same key, and the message
 // entered into Postfach's own blind index (src/modules/search/blind-index.ts) for search.
 // Run: node --import tsx bench/minimum-server.ts PORT DIR [PG_URL]
-import { createCipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import http from 'node:http'
+import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
 import { BlindIndex } from '../src/modules/search/blind-index.js'
+import { serveSignedWebhooks } from './signed-http.js'
 
 const [portArg, dir, pgUrl] = process.argv.slice(2)
-const SECRET = process.env.BENCH_SECRET ?? 'bench-secret'
 const SEALED = process.env.MINIMUM_SEALED === '1'
 
 type Inbound = { waId: string; name: string; wamid: string; type: string; body: string; at: string }
@@ -214,26 +213,14 @@ function schedule() {
   setImmediate(flush)
 }
 
-const server = http.createServer((req, res) => {
-  const chunks: Buffer[] = []
-  req.on('data', (c: Buffer) => chunks.push(c))
-  req.on('end', () => {
-    const raw = Buffer.concat(chunks)
-    const header = String(req.headers['x-hub-signature-256'] ?? '')
-    const expected = Buffer.from('sha256=' + createHmac('sha256', SECRET).update(raw).digest('hex'))
-    if (header.length !== expected.length || !timingSafeEqual(Buffer.from(header), expected)) {
-      res.writeHead(401).end()
-      return
-    }
-    let messages: Inbound[]
-    try {
-      messages = inboundMessages(raw)
-    } catch {
-      res.writeHead(400).end()
-      return
-    }
-    pending.push({ raw, sha256: createHash('sha256').update(raw).digest('hex'), messages, done: (ok) => (ok ? res.writeHead(200).end('EVENT_RECEIVED') : res.writeHead(503).end()) })
-    schedule()
-  })
+serveSignedWebhooks(Number(portArg), (raw, res) => {
+  let messages: Inbound[]
+  try {
+    messages = inboundMessages(raw)
+  } catch {
+    res.writeHead(400).end()
+    return
+  }
+  pending.push({ raw, sha256: createHash('sha256').update(raw).digest('hex'), messages, done: (ok) => (ok ? res.writeHead(200).end('EVENT_RECEIVED') : res.writeHead(503).end()) })
+  schedule()
 })
-server.listen(Number(portArg), '127.0.0.1', () => process.stdout.write('ready\n'))

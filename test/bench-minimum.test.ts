@@ -21,9 +21,9 @@ function webhook(i: number) {
   return { payload, signature: signBody(SECRET, payload) }
 }
 
-async function rows(dir: string, schemaUrl: string | undefined, query: string): Promise<Record<string, unknown>[]> {
+async function rows(dir: string, file: string, schemaUrl: string | undefined, query: string): Promise<Record<string, unknown>[]> {
   if (!schemaUrl) {
-    const db = new SQLite(path.join(dir, 'minimum.sqlite'), { readonly: true })
+    const db = new SQLite(path.join(dir, file), { readonly: true })
     try {
       return db.prepare(query).all() as Record<string, unknown>[]
     } finally {
@@ -39,10 +39,28 @@ async function rows(dir: string, schemaUrl: string | undefined, query: string): 
   }
 }
 
-describe(`${DIALECT}: bench/minimum-server keeps the transaction it stands for`, () => {
+describe(`${DIALECT}: bench/ingest's reference servers store what they stand for`, () => {
   const cleanups: (() => Promise<void>)[] = []
   afterAll(async () => {
     for (const c of cleanups) await c()
+  })
+
+  it('the floor: one journal row per signed webhook, none for a bad signature', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-floor-'))
+    const db = TEST_DATABASE_URL ? await pgSchema(TEST_DATABASE_URL) : undefined
+    const port = await freePort()
+    const server = await startReference('floor-server.ts', port, dir, db?.urlWithPath)
+    cleanups.push(async () => {
+      await server.stop()
+      await db?.drop()
+      fs.rmSync(dir, { recursive: true, force: true })
+    })
+    const post = (payload: Buffer, signature: string) => fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: new Uint8Array(payload), headers: { 'x-hub-signature-256': signature } }).then((r) => r.status)
+    const hooks = Array.from({ length: 5 }, (_, i) => webhook(i))
+    expect(await Promise.all(hooks.map((w) => post(w.payload, w.signature)))).toEqual([200, 200, 200, 200, 200])
+    expect(await post(hooks[0]!.payload, signBody('wrong', hooks[0]!.payload))).toBe(401)
+    const stored = await rows(dir, 'floor.sqlite', db?.urlWithPath, 'select content from floor_journal')
+    expect(stored.map((r) => Buffer.from(r.content as Buffer).toString()).sort()).toEqual(hooks.map((w) => w.payload.toString()).sort())
   })
 
   for (const sealed of [false, true]) {
@@ -63,7 +81,7 @@ describe(`${DIALECT}: bench/minimum-server keeps the transaction it stands for`,
       expect((await post(again.payload, again.signature)).status).toBe(200) // a redelivery
       expect((await post(again.payload, signBody('wrong', again.payload))).status).toBe(401)
 
-      const q = (sql: string) => rows(dir, db?.urlWithPath, sql)
+      const q = (sql: string) => rows(dir, 'minimum.sqlite', db?.urlWithPath, sql)
       const countOf = async (table: string) => Number((await q(`select count(*) as n from ${table}`))[0]!.n)
       expect(await countOf('journal')).toBe(31)
       expect(await countOf('messages')).toBe(30)
