@@ -32,11 +32,30 @@ function webhook(i: number, runId: string) {
   return { payload, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(SECRET, payload) } }
 }
 
-/** A reference server of bench/ (the floor, or the minimum transaction), started as its own process. */
-export async function startReference(script: 'floor-server.ts' | 'minimum-server.ts', port: number, dir: string, pgUrl?: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', script), String(port), dir, ...(pgUrl ? [pgUrl] : [])], { env: { ...process.env, BENCH_SECRET: SECRET, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+/**
+ * A reference server of bench/ (the floor, or the minimum transaction) as its own process, in a data
+ * directory and, on PostgreSQL, a schema of its own; `stop` removes both.
+ */
+export async function startReference(script: 'floor-server.ts' | 'minimum-server.ts', pgUrl: string | undefined, env: Record<string, string> = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-bench-'))
+  const db = pgUrl ? await pgSchema(pgUrl) : undefined
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', script), String(port), dir, ...(db ? [db.urlWithPath] : [])], { env: { ...process.env, BENCH_SECRET: SECRET, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()))
-  return { pid: child.pid!, stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM') }) }
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    pid: child.pid!,
+    dir,
+    databaseUrl: db?.urlWithPath,
+    stop: async () => {
+      await new Promise<void>((r) => {
+        child.once('exit', () => r())
+        child.kill('SIGTERM')
+      })
+      await db?.drop()
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }
 
 export async function pgSchema(url: string) {
@@ -151,17 +170,11 @@ async function measureInTurns(targets: Target[], seconds: number): Promise<Row[]
 export async function benchIngest(o: { seconds: number; engines: Engine[]; pgUrl: string | undefined }) {
   const out: { engine: string; rows: Row[] }[] = []
   for (const engine of o.engines) {
+    const referenceDb = engine === 'postgres' ? o.pgUrl! : undefined
+    const floor = await startReference('floor-server.ts', referenceDb)
+    const minimum = await startReference('minimum-server.ts', referenceDb)
+    const sealed = await startReference('minimum-server.ts', referenceDb, { MINIMUM_SEALED: '1' })
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-bench-'))
-    const floorDb = engine === 'postgres' ? await pgSchema(o.pgUrl!) : undefined
-    const floorPort = await freePort()
-    const floor = await startReference('floor-server.ts', floorPort, dir, floorDb?.urlWithPath)
-    const minimumDb = engine === 'postgres' ? await pgSchema(o.pgUrl!) : undefined
-    const minimumPort = await freePort()
-    const minimum = await startReference('minimum-server.ts', minimumPort, dir, minimumDb?.urlWithPath)
-    const sealedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-bench-'))
-    const sealedDb = engine === 'postgres' ? await pgSchema(o.pgUrl!) : undefined
-    const sealedPort = await freePort()
-    const sealed = await startReference('minimum-server.ts', sealedPort, sealedDir, sealedDb?.urlWithPath, { MINIMUM_SEALED: '1' })
     const appDb = engine === 'postgres' ? await pgSchema(o.pgUrl!) : undefined
     const server = new ServerProcess(await freePort(), {
       DATA_DIR: dir,
@@ -178,19 +191,17 @@ export async function benchIngest(o: { seconds: number; engines: Engine[]; pgUrl
     const runId = randomBytes(3).toString('hex')
     const rows = await measureInTurns(
       [
-        { name: 'floor', url: `http://127.0.0.1:${floorPort}/`, pid: floor.pid, runId: `${runId}f` },
-        { name: 'minimum', url: `http://127.0.0.1:${minimumPort}/`, pid: minimum.pid, runId: `${runId}m` },
-        { name: 'minimum sealed', url: `http://127.0.0.1:${sealedPort}/`, pid: sealed.pid, runId: `${runId}s` },
+        { name: 'floor', url: floor.url, pid: floor.pid, runId: `${runId}f` },
+        { name: 'minimum', url: minimum.url, pid: minimum.pid, runId: `${runId}m` },
+        { name: 'minimum sealed', url: sealed.url, pid: sealed.pid, runId: `${runId}s` },
         { name: 'postfach', url: `${server.url}/webhooks/whatsapp`, pid: server.pid!, runId: `${runId}a` },
       ],
       o.seconds,
     )
     await server.kill()
-    await floor.stop()
-    await minimum.stop()
-    await sealed.stop()
-    for (const db of [appDb, floorDb, minimumDb, sealedDb]) await db?.drop()
-    for (const d of [dir, sealedDir]) fs.rmSync(d, { recursive: true, force: true })
+    for (const reference of [floor, minimum, sealed]) await reference.stop()
+    await appDb?.drop()
+    fs.rmSync(dir, { recursive: true, force: true })
     out.push({ engine, rows })
   }
   return out

@@ -1,14 +1,11 @@
-import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
-import { pgSchema, startReference } from '../bench/ingest.js'
+import { startReference } from '../bench/ingest.js'
 import { signBody } from '../src/modules/whatsapp/signature.js'
 import { messagesEnvelope } from '../src/simulator/payloads.js'
 import { DIALECT, TEST_DATABASE_URL } from './helpers.js'
-import { freePort } from './process.js'
 
 // bench/ingest's "minimum" targets are the yardstick the README measures the ratio goals by; a
 // target that stored less than it claims would make that yardstick lie.
@@ -20,6 +17,8 @@ function webhook(i: number) {
   const payload = Buffer.from(JSON.stringify(messagesEnvelope(IDENTITY, { contacts: [{ profile: { name: `Kunde ${i % 3}` }, wa_id: waId }], messages: [{ from: waId, id: `wamid.min-${i}`, timestamp: String(1_700_000_000 + i), type: 'text', text: { body: `Hallo Nachricht ${i}` } }] })))
   return { payload, signature: signBody(SECRET, payload) }
 }
+
+const post = (url: string, payload: Buffer, signature: string) => fetch(url, { method: 'POST', body: new Uint8Array(payload), headers: { 'x-hub-signature-256': signature } }).then((r) => r.status)
 
 async function rows(dir: string, file: string, schemaUrl: string | undefined, query: string): Promise<Record<string, unknown>[]> {
   if (!schemaUrl) {
@@ -40,48 +39,35 @@ async function rows(dir: string, file: string, schemaUrl: string | undefined, qu
 }
 
 describe(`${DIALECT}: bench/ingest's reference servers store what they stand for`, () => {
-  const cleanups: (() => Promise<void>)[] = []
+  const started: Awaited<ReturnType<typeof startReference>>[] = []
   afterAll(async () => {
-    for (const c of cleanups) await c()
+    for (const server of started) await server.stop()
   })
+  const start = async (...args: Parameters<typeof startReference>) => {
+    const server = await startReference(...args)
+    started.push(server)
+    return server
+  }
 
   it('the floor: one journal row per signed webhook, none for a bad signature', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-floor-'))
-    const db = TEST_DATABASE_URL ? await pgSchema(TEST_DATABASE_URL) : undefined
-    const port = await freePort()
-    const server = await startReference('floor-server.ts', port, dir, db?.urlWithPath)
-    cleanups.push(async () => {
-      await server.stop()
-      await db?.drop()
-      fs.rmSync(dir, { recursive: true, force: true })
-    })
-    const post = (payload: Buffer, signature: string) => fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: new Uint8Array(payload), headers: { 'x-hub-signature-256': signature } }).then((r) => r.status)
+    const server = await start('floor-server.ts', TEST_DATABASE_URL)
     const hooks = Array.from({ length: 5 }, (_, i) => webhook(i))
-    expect(await Promise.all(hooks.map((w) => post(w.payload, w.signature)))).toEqual([200, 200, 200, 200, 200])
-    expect(await post(hooks[0]!.payload, signBody('wrong', hooks[0]!.payload))).toBe(401)
-    const stored = await rows(dir, 'floor.sqlite', db?.urlWithPath, 'select content from floor_journal')
+    expect(await Promise.all(hooks.map((w) => post(server.url, w.payload, w.signature)))).toEqual([200, 200, 200, 200, 200])
+    expect(await post(server.url, hooks[0]!.payload, signBody('wrong', hooks[0]!.payload))).toBe(401)
+    const stored = await rows(server.dir, 'floor.sqlite', server.databaseUrl, 'select content from floor_journal')
     expect(stored.map((r) => Buffer.from(r.content as Buffer).toString()).sort()).toEqual(hooks.map((w) => w.payload.toString()).sort())
   })
 
   for (const sealed of [false, true]) {
     it(`stores every webhook once with its contact, conversation and message${sealed ? ', sealed and indexed' : ''}`, async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postfach-minimum-'))
-      const db = TEST_DATABASE_URL ? await pgSchema(TEST_DATABASE_URL) : undefined
-      const port = await freePort()
-      const server = await startReference('minimum-server.ts', port, dir, db?.urlWithPath, sealed ? { MINIMUM_SEALED: '1' } : {})
-      cleanups.push(async () => {
-        await server.stop()
-        await db?.drop()
-        fs.rmSync(dir, { recursive: true, force: true })
-      })
-      const post = (payload: Buffer, signature: string) => fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: new Uint8Array(payload), headers: { 'x-hub-signature-256': signature } })
-      const statuses = await Promise.all(Array.from({ length: 30 }, (_, i) => webhook(i)).map((w) => post(w.payload, w.signature).then((r) => r.status)))
+      const server = await start('minimum-server.ts', TEST_DATABASE_URL, sealed ? { MINIMUM_SEALED: '1' } : {})
+      const statuses = await Promise.all(Array.from({ length: 30 }, (_, i) => webhook(i)).map((w) => post(server.url, w.payload, w.signature)))
       expect(statuses).toEqual(Array(30).fill(200))
       const again = webhook(7)
-      expect((await post(again.payload, again.signature)).status).toBe(200) // a redelivery
-      expect((await post(again.payload, signBody('wrong', again.payload))).status).toBe(401)
+      expect(await post(server.url, again.payload, again.signature)).toBe(200) // a redelivery
+      expect(await post(server.url, again.payload, signBody('wrong', again.payload))).toBe(401)
 
-      const q = (sql: string) => rows(dir, 'minimum.sqlite', db?.urlWithPath, sql)
+      const q = (sql: string) => rows(server.dir, 'minimum.sqlite', server.databaseUrl, sql)
       const countOf = async (table: string) => Number((await q(`select count(*) as n from ${table}`))[0]!.n)
       expect(await countOf('journal')).toBe(31)
       expect(await countOf('messages')).toBe(30)
